@@ -1,0 +1,32 @@
+# The two commands: `make run` (the whole system) and `make test` (the whole suite).
+# Both bootstrap everything on a fresh clone: venv, dependencies, database, migrations.
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+
+.PHONY: run test bench install migrate clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	@$(PY) -m pip install -q -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+run: install
+	@$(VENV)/bin/countersign run
+
+test: install
+	@$(VENV)/bin/countersign infra --start
+	@$(PY) -m pytest -q $(PYTEST_ARGS)
+
+migrate: install
+	@$(VENV)/bin/countersign migrate
+
+bench: install
+	@$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

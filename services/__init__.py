@@ -1,0 +1,1 @@
+"""The four Countersign services, the operator CLI and the local dev stack."""

@@ -1,0 +1,139 @@
+"""`countersign`: the operator CLI (migrate, keys, infra, run)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from services.gateway import credentials
+from services.gateway.scopes import parse_scopes
+from shared.migrate import apply_migrations, ensure_database
+from shared.settings import get_settings
+
+
+async def _with_conn(fn):  # type: ignore[no-untyped-def]
+    import asyncpg
+
+    url = get_settings().database_url
+    # Keys need the schema: bring a fresh database up to date first (idempotent, cheap).
+    await ensure_database(url)
+    await apply_migrations(url)
+    conn = await asyncpg.connect(url)
+    try:
+        return await fn(conn)
+    finally:
+        await conn.close()
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    url = get_settings().database_url
+    asyncio.run(ensure_database(url))
+    applied = asyncio.run(apply_migrations(url))
+    print("\n".join(f"applied {name}" for name in applied) or "database is up to date")
+    return 0
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    if args.wpsigner:
+        created = asyncio.run(_with_conn(lambda c: credentials.create_wpsigner_key(c, args.org, args.name, args.read_only)))
+    else:
+        if args.read_only:
+            print("--read-only applies to --wpsigner credentials; use --scopes for inSigner keys", file=sys.stderr)
+            return 2
+        try:
+            scopes = parse_scopes(args.scopes)
+        except ValueError as exc:
+            print(f"countersign: {exc}", file=sys.stderr)
+            return 2
+        created = asyncio.run(_with_conn(lambda c: credentials.create_insigner_key(c, args.org, scopes, args.name)))
+    if args.json:
+        out = {"orgId": created.org_id, "keyId": created.key_id, "apiKey": created.api_key}
+        if created.api_secret:
+            out["apiSecret"] = created.api_secret
+        print(json.dumps(out))
+    else:
+        print(f"organisation: {created.org_id}\nkey id:       {created.key_id}\napi key:      {created.api_key}")
+        if created.api_secret:
+            print(f"api secret:   {created.api_secret}")
+        print("Store it now: it is shown only once.")
+    return 0
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    rows = asyncio.run(_with_conn(lambda c: credentials.list_keys(c, args.org)))
+    for r in rows:
+        state = f"revoked {r['revoked_at']:%Y-%m-%d}" if r["revoked_at"] else "active"
+        access = ("read-only" if r["read_only"] else "full") if r["kind"] == "wpsigner" else ",".join(r["scopes"])
+        print(f"{r['id']}  {r['prefix']}…  {r['kind']:<8}  {state:<18}  {access}  {r['name']}")
+    if not rows:
+        print(f"no keys for organisation {args.org!r}")
+    return 0
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    revoked = asyncio.run(_with_conn(lambda c: credentials.revoke_key(c, args.key_id)))
+    if revoked is None:
+        print(f"countersign: no key {args.key_id}", file=sys.stderr)
+        return 1
+    print(f"revoked {args.key_id}")
+    return 0
+
+
+def cmd_infra(args: argparse.Namespace) -> int:
+    from services.devstack.infra import ensure_infrastructure
+
+    ensure_infrastructure(get_settings(), start=args.start)
+    return 0
+
+
+def cmd_run(_: argparse.Namespace) -> int:
+    from services.devstack.supervisor import run
+
+    return run(get_settings())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="countersign", description="Countersign operator CLI")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply all migrations (idempotent)").set_defaults(func=cmd_migrate)
+    sub.add_parser("run", help="run the whole system in the foreground").set_defaults(func=cmd_run)
+    infra = sub.add_parser("infra", help="check PostgreSQL and RabbitMQ are reachable")
+    infra.add_argument("--start", action="store_true", help="start the local servers when they are down")
+    infra.set_defaults(func=cmd_infra)
+
+    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys_command", required=True)
+    create = keys.add_parser("create", help="create a key (and the organisation if missing)")
+    create.add_argument("--org", required=True)
+    create.add_argument("--scopes", default="*", help="comma list of scopes (default *)")
+    create.add_argument("--name", default="CLI key")
+    create.add_argument("--wpsigner", action="store_true", help="a WPsigner key + secret pair")
+    create.add_argument("--read-only", action="store_true", help="WPsigner: GET requests only")
+    create.add_argument("--json", action="store_true")
+    create.set_defaults(func=cmd_keys_create)
+    listing = keys.add_parser("list", help="list an organisation's keys")
+    listing.add_argument("--org", required=True)
+    listing.set_defaults(func=cmd_keys_list)
+    revoke = keys.add_parser("revoke", help="revoke a key at once")
+    revoke.add_argument("key_id")
+    revoke.set_defaults(func=cmd_keys_revoke)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SystemExit as exc:
+        if isinstance(exc.code, str):
+            print(f"countersign: {exc.code}", file=sys.stderr)
+            return 1
+        raise
+    except OSError as exc:
+        print(f"countersign: cannot reach the database ({exc}); is PostgreSQL running?", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

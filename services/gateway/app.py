@@ -1,0 +1,48 @@
+"""The gateway: the only public entry. Authenticates, checks scopes, forwards."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from services.gateway.auth import api_key_middleware
+from services.gateway.client_ip import parse_networks
+from services.gateway.keys import HTTP, SETTINGS, TRUSTED
+from services.gateway.org import add_org_routes
+from services.gateway.proxy import client_session
+from services.gateway.routes import add_proxy_routes
+from shared.db import POOL, check_database, pool_ctx
+from shared.settings import Settings
+from shared.web import add_readiness_check, base_app
+
+
+def create_app(settings: Settings) -> web.Application:
+    settings.require_internal_secret()
+    app = base_app(settings.max_body_bytes, [api_key_middleware])
+    app[SETTINGS] = settings
+    app[TRUSTED] = parse_networks(settings.trusted_proxies)
+    app.cleanup_ctx.append(pool_ctx(settings))
+    app.cleanup_ctx.append(_http_ctx)
+    add_org_routes(app)
+    add_proxy_routes(app)
+
+    add_readiness_check(app, "postgres", lambda: check_database(app[POOL]))
+    for name, url in (("documents", settings.documents_url), ("audit", settings.audit_url), ("notifier", settings.notifier_url)):
+        add_readiness_check(app, name, _upstream_ready(app, url))
+    return app
+
+
+async def _http_ctx(app: web.Application) -> AsyncIterator[None]:
+    app[HTTP] = client_session()
+    yield
+    await app[HTTP].close()
+
+
+def _upstream_ready(app: web.Application, base_url: str):  # type: ignore[no-untyped-def]
+    async def check() -> None:
+        async with app[HTTP].get(base_url + "/readyz") as resp:
+            if resp.status != 200:
+                raise ConnectionError(f"{base_url} not ready")
+
+    return check

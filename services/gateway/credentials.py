@@ -1,0 +1,138 @@
+"""API credentials: creation, lookup by hash, revocation (SQL on the gateway schema).
+
+inSigner keys are `isk_` + 44 URL-safe characters; WPsigner credentials are a `wps_` key plus a
+secret. Only SHA-256 hashes are stored; the raw values are returned once, at creation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from shared.ids import prefixed_id
+
+INSIGNER_KEY = re.compile(r"^isk_[A-Za-z0-9_-]{44}$")
+WPSIGNER_KEY = re.compile(r"^wps_[A-Za-z0-9_-]{32}$")
+
+
+def hash_secret(value: str) -> bytes:
+    return hashlib.sha256(value.encode()).digest()
+
+
+def new_insigner_key() -> str:
+    return "isk_" + secrets.token_urlsafe(33)  # 33 bytes -> exactly 44 URL-safe characters
+
+
+def new_wpsigner_pair() -> tuple[str, str]:
+    return "wps_" + secrets.token_urlsafe(24), secrets.token_urlsafe(32)
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug or "org"
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: str
+    org_id: str
+    member_id: str
+    kind: str
+    scopes: tuple[str, ...]
+    read_only: bool
+    secret_hash: bytes | None
+
+
+@dataclass(frozen=True)
+class CreatedKey:
+    org_id: str
+    key_id: str
+    api_key: str
+    api_secret: str | None = None
+
+
+async def ensure_organization(conn: asyncpg.Connection, name: str) -> tuple[str, str]:
+    """The organisation named `name` and its admin member, created when missing."""
+    row = await conn.fetchrow("SELECT id FROM gateway.organizations WHERE name = $1", name)
+    if row is None:
+        org_id = prefixed_id("org")
+        slug = slugify(name)
+        if await conn.fetchval("SELECT 1 FROM gateway.organizations WHERE slug = $1", slug):
+            slug = f"{slug}-{org_id[-6:]}"
+        await conn.execute(
+            "INSERT INTO gateway.organizations (id, name, slug) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+            org_id, name, slug,
+        )
+        row = await conn.fetchrow("SELECT id FROM gateway.organizations WHERE name = $1", name)
+    org_id = row["id"]
+    member_id = await conn.fetchval("SELECT id FROM gateway.members WHERE org_id = $1 AND role IN ('owner', 'admin') ORDER BY joined_at LIMIT 1", org_id)
+    if member_id is None:
+        member_id = prefixed_id("usr")
+        await conn.execute(
+            "INSERT INTO gateway.members (id, org_id, name, email, role) VALUES ($1, $2, $3, $4, 'owner')",
+            member_id, org_id, f"{name} Admin", f"admin@{slugify(name)}.invalid",
+        )
+    return org_id, member_id
+
+
+async def create_insigner_key(conn: asyncpg.Connection, org_name: str, scopes: list[str], key_name: str) -> CreatedKey:
+    async with conn.transaction():
+        org_id, member_id = await ensure_organization(conn, org_name)
+        raw = new_insigner_key()
+        key_id = prefixed_id("key")
+        await conn.execute(
+            """INSERT INTO gateway.api_keys (id, org_id, member_id, name, kind, prefix, key_hash, scopes)
+               VALUES ($1, $2, $3, $4, 'insigner', $5, $6, $7)""",
+            key_id, org_id, member_id, key_name, raw[:8], hash_secret(raw), scopes,
+        )
+    return CreatedKey(org_id, key_id, raw)
+
+
+async def create_wpsigner_key(conn: asyncpg.Connection, org_name: str, key_name: str, read_only: bool) -> CreatedKey:
+    async with conn.transaction():
+        org_id, member_id = await ensure_organization(conn, org_name)
+        key, secret = new_wpsigner_pair()
+        key_id = prefixed_id("key")
+        await conn.execute(
+            """INSERT INTO gateway.api_keys (id, org_id, member_id, name, kind, prefix, key_hash, secret_hash, read_only)
+               VALUES ($1, $2, $3, $4, 'wpsigner', $5, $6, $7, $8)""",
+            key_id, org_id, member_id, key_name, key[:8], hash_secret(key), hash_secret(secret), read_only,
+        )
+    return CreatedKey(org_id, key_id, key, secret)
+
+
+async def find_active_key(conn: asyncpg.Connection, raw_key: str) -> ApiKey | None:
+    digest = hash_secret(raw_key)
+    row = await conn.fetchrow(
+        """SELECT id, org_id, member_id, kind, key_hash, secret_hash, scopes, read_only
+           FROM gateway.api_keys WHERE key_hash = $1 AND revoked_at IS NULL""",
+        digest,
+    )
+    # The index lookup finds the row; the constant-time compare keeps the final check honest.
+    if row is None or not hmac.compare_digest(bytes(row["key_hash"]), digest):
+        return None
+    return ApiKey(row["id"], row["org_id"], row["member_id"], row["kind"], tuple(row["scopes"]), row["read_only"],
+                  bytes(row["secret_hash"]) if row["secret_hash"] is not None else None)
+
+
+async def list_keys(conn: asyncpg.Connection, org_name: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT k.id, k.name, k.kind, k.prefix, k.scopes, k.read_only, k.created_at, k.revoked_at
+           FROM gateway.api_keys k JOIN gateway.organizations o ON o.id = k.org_id
+           WHERE o.name = $1 ORDER BY k.created_at""",
+        org_name,
+    )
+
+
+async def revoke_key(conn: asyncpg.Connection, key_id: str) -> datetime | None:
+    """Revoke a key; returns when it was revoked (now, or earlier), None if no such key."""
+    return await conn.fetchval(
+        """UPDATE gateway.api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING revoked_at""",
+        key_id,
+    )

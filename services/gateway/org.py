@@ -1,0 +1,72 @@
+"""GET /api/v1/org and /api/v1/org/members: the gateway owns organisations and members.
+
+Document counts live in the documents service and are fetched over its internal API.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from services.gateway.auth import caller_context, require_scope
+from services.gateway.keys import HTTP, SETTINGS
+from shared.context import H_SECRET
+from shared.db import POOL
+from shared.problems import Problem
+from shared.timefmt import iso
+from shared.web import json_response
+
+
+async def _document_counts(request: web.Request, org_id: str) -> dict[str, int]:
+    settings = request.app[SETTINGS]
+    headers = caller_context(request).identity_headers() | {H_SECRET: settings.require_internal_secret()}
+    async with request.app[HTTP].get(f"{settings.documents_url}/internal/org-stats", headers=headers) as resp:
+        if resp.status != 200:
+            raise Problem(502, "The documents service did not answer")
+        return (await resp.json())["data"]
+
+
+async def get_org(request: web.Request) -> web.Response:
+    caller = require_scope(request, "org.read")
+    org_id = caller.key.org_id
+    async with request.app[POOL].acquire() as conn:
+        org = await conn.fetchrow("SELECT * FROM gateway.organizations WHERE id = $1", org_id)
+        members = await conn.fetchval("SELECT count(*) FROM gateway.members WHERE org_id = $1", org_id)
+        keys = await conn.fetchval("SELECT count(*) FROM gateway.api_keys WHERE org_id = $1 AND revoked_at IS NULL", org_id)
+    counts = await _document_counts(request, org_id)
+    return json_response({"data": {
+        "id": org["id"],
+        "name": org["name"],
+        "slug": org["slug"],
+        "type": org["type"],
+        "image": org["image"],
+        "signatureLevel": org["signature_level"],
+        "timestampProvider": org["timestamp_provider"],
+        "defaultOtpMethod": org["default_otp_method"],
+        "createdAt": iso(org["created_at"]),
+        "updatedAt": iso(org["updated_at"]),
+        "_count": {
+            "members": members,
+            "documents": counts.get("documents", 0),
+            "templates": counts.get("templates", 0),
+            "campaigns": counts.get("campaigns", 0),
+            "apiKeys": keys,
+        },
+    }})
+
+
+async def list_members(request: web.Request) -> web.Response:
+    caller = require_scope(request, "org.read")
+    async with request.app[POOL].acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT id, name, email, image, role, joined_at FROM gateway.members WHERE org_id = $1 ORDER BY joined_at, id",
+            caller.key.org_id,
+        )
+    return json_response({"data": [
+        {"id": r["id"], "name": r["name"], "email": r["email"], "image": r["image"], "role": r["role"], "joinedAt": iso(r["joined_at"])}
+        for r in rows
+    ]})
+
+
+def add_org_routes(app: web.Application) -> None:
+    app.router.add_get("/api/v1/org", get_org)
+    app.router.add_get("/api/v1/org/members", list_members)

@@ -1,0 +1,63 @@
+"""Forwarding a request to an internal service with the caller's identity.
+
+One pooled aiohttp session per gateway process (keep-alive, no per-request connection setup).
+JSON answers are passed through whole; anything else (PDF downloads) is streamed, so memory
+stays flat whatever the file size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import aiohttp
+from aiohttp import web
+
+from services.gateway.keys import HTTP
+from shared.context import H_SECRET, RequestContext
+from shared.logging import request_id_var
+from shared.problems import Problem
+from shared.web import REQUEST_ID_HEADER
+
+log = logging.getLogger("countersign.gateway.proxy")
+
+_FORWARD_REQUEST_HEADERS = ("Content-Type", "Accept", "If-None-Match", "Range")
+_PASS_RESPONSE_HEADERS = ("Content-Type", "Content-Disposition", "Content-Length", "Location", "ETag", "Cache-Control", "Retry-After")
+
+
+async def forward(request: web.Request, base_url: str, secret: str, ctx: RequestContext, path: str | None = None) -> web.StreamResponse:
+    headers = {name: request.headers[name] for name in _FORWARD_REQUEST_HEADERS if name in request.headers}
+    headers.update(ctx.identity_headers())
+    headers[H_SECRET] = secret
+    headers[REQUEST_ID_HEADER] = request_id_var.get() or ""
+    body = await request.read() if request.can_read_body else None
+    url = base_url + (path or request.path)
+    session = request.app[HTTP]
+    try:
+        upstream = await session.request(request.method, url, params=request.query, data=body, headers=headers, allow_redirects=False)
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        log.warning("upstream unavailable: %s %s (%s)", request.method, base_url, type(exc).__name__)
+        raise Problem(502, "An internal service is unavailable; try again shortly") from None
+    async with upstream:
+        content_type = upstream.headers.get("Content-Type", "")
+        passed = {name: upstream.headers[name] for name in _PASS_RESPONSE_HEADERS if name in upstream.headers}
+        passed.update({k: v for k, v in upstream.headers.items() if k.upper().startswith("X-WP-")})
+        if upstream.status == 204:
+            return web.Response(status=204)
+        if "json" in content_type:
+            passed.pop("Content-Length", None)
+            return web.Response(status=upstream.status, body=await upstream.read(), headers=passed)
+        response = web.StreamResponse(status=upstream.status, headers=passed)
+        await response.prepare(request)
+        async for chunk in upstream.content.iter_chunked(256 * 1024):
+            await response.write(chunk)
+        await response.write_eof()
+        return response
+
+
+def client_session(limit: int = 200) -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=limit, keepalive_timeout=30, ttl_dns_cache=300),
+        timeout=aiohttp.ClientTimeout(total=120, sock_connect=5),
+        auto_decompress=False,
+    )

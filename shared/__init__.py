@@ -1,0 +1,1 @@
+"""Code every Countersign service uses: settings, events, db, broker, errors, logging."""

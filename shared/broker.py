@@ -1,0 +1,183 @@
+"""RabbitMQ: one durable topic exchange, quorum queues with dead-lettering, confirmed publishes,
+and idempotent consumers.
+
+Topology is declared in one place (`declare_topology`) by publishers and consumers alike, so an
+event published before a consumer first starts is already queued for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import aio_pika
+import asyncpg
+import orjson
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustConnection
+from aiohttp import web
+from pydantic import ValidationError
+
+from shared.events import Event
+from shared.logging import log_fields, request_id_var
+from shared.settings import Settings
+
+log = logging.getLogger("countersign.broker")
+
+# Every consumer of the system and the routing keys it binds. Publishers declare these queues
+# too, so nothing published before a consumer's first start is dropped.
+CONSUMERS: dict[str, tuple[str, ...]] = {
+    "audit": ("#",),
+    "notifier": ("#",),
+}
+
+EventHandler = Callable[[asyncpg.Connection, Event], Awaitable[None]]
+
+# Errors that mean "the database is away", not "this message is bad": the message is held and
+# retried until the database is back, instead of burning its delivery limit.
+_INFRA_ERRORS = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError)
+
+
+def dead_letter_exchange(settings: Settings) -> str:
+    return f"{settings.amqp_namespace}.dead"
+
+
+def queue_arguments(settings: Settings, consumer: str) -> dict[str, Any]:
+    return {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": settings.consumer_delivery_limit,
+        "x-dead-letter-exchange": dead_letter_exchange(settings),
+        "x-dead-letter-routing-key": settings.queue_name(consumer),
+    }
+
+
+async def declare_topology(channel: aio_pika.abc.AbstractChannel, settings: Settings) -> aio_pika.abc.AbstractExchange:
+    exchange = await channel.declare_exchange(settings.events_exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+    dead = await channel.declare_exchange(dead_letter_exchange(settings), aio_pika.ExchangeType.DIRECT, durable=True)
+    for consumer, keys in CONSUMERS.items():
+        name = settings.queue_name(consumer)
+        queue = await channel.declare_queue(name, durable=True, arguments=queue_arguments(settings, consumer))
+        for key in keys:
+            await queue.bind(exchange, routing_key=key)
+        dead_queue = await channel.declare_queue(f"{name}.dead", durable=True, arguments={"x-queue-type": "quorum"})
+        await dead_queue.bind(dead, routing_key=name)
+    return exchange
+
+
+class Broker:
+    """One robust connection per process; a confirming channel for publishing."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.connection: AbstractRobustConnection | None = None
+        self._channel: AbstractRobustChannel | None = None
+        self._exchange: aio_pika.abc.AbstractExchange | None = None
+
+    async def connect(self) -> None:
+        self.connection = await aio_pika.connect_robust(self.settings.amqp_url, client_properties={"connection_name": "countersign"})
+        self._channel = await self.connection.channel(publisher_confirms=True, on_return_raises=True)  # type: ignore[assignment]
+        self._exchange = await declare_topology(self._channel, self.settings)
+
+    async def close(self) -> None:
+        if self.connection is not None:
+            await self.connection.close()
+
+    async def publish(self, routing_key: str, body: dict[str, Any]) -> None:
+        assert self._exchange is not None, "Broker.connect() first"
+        message = aio_pika.Message(
+            orjson.dumps(body),
+            content_type="application/json",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=str(body.get("id")),
+        )
+        # Returns only after the broker confirms; an unroutable message raises.
+        await self._exchange.publish(message, routing_key=routing_key, mandatory=True, timeout=10)
+
+    async def check(self) -> None:
+        if self.connection is None or self.connection.is_closed or self._channel is None or self._channel.is_closed:
+            raise ConnectionError("RabbitMQ connection is closed")
+
+
+BROKER: web.AppKey[Broker] = web.AppKey("broker", Broker)
+
+
+def broker_ctx(settings: Settings):  # type: ignore[no-untyped-def]
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        broker = Broker(settings)
+        await broker.connect()
+        app[BROKER] = broker
+        yield
+        await broker.close()
+
+    return ctx
+
+
+class Consumer:
+    """Consumes one service's queue; runs the handler once per event id.
+
+    The handler runs in a transaction that also records the event id in
+    `<schema>.processed_events`; the message is acked only after that commits, so a redelivered
+    event is skipped and a crash before commit means the event is handled again.
+    """
+
+    def __init__(self, broker: Broker, pool: asyncpg.Pool, consumer: str, schema: str, handler: EventHandler, prefetch: int = 20) -> None:
+        self._broker = broker
+        self._pool = pool
+        self._consumer = consumer
+        self._schema = schema
+        self._handler = handler
+        self._prefetch = prefetch
+
+    async def start(self) -> None:
+        assert self._broker.connection is not None
+        channel = await self._broker.connection.channel()
+        await channel.set_qos(prefetch_count=self._prefetch)
+        await declare_topology(channel, self._broker.settings)
+        queue = await channel.get_queue(self._broker.settings.queue_name(self._consumer))
+        await queue.consume(self._on_message)
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        try:
+            event = Event.model_validate(orjson.loads(message.body))
+        except (orjson.JSONDecodeError, ValidationError, ValueError) as exc:
+            log.error("poison message dead-lettered", extra=log_fields(error=str(exc)[:500], consumer=self._consumer))
+            await message.reject(requeue=False)
+            return
+        token = request_id_var.set(event.requestId)
+        try:
+            await self._handle_until_database_answers(event)
+            await message.ack()
+        except Exception:
+            log.exception("event handler failed; will be redelivered", extra=log_fields(eventId=str(event.id), type=event.type))
+            await message.reject(requeue=True)
+        finally:
+            request_id_var.reset(token)
+
+    async def _handle_until_database_answers(self, event: Event) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await self.handle_once(event)
+                return
+            except _INFRA_ERRORS as exc:
+                log.warning("database unavailable; holding event", extra=log_fields(eventId=str(event.id), error=repr(exc)))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10)
+
+    async def handle_once(self, event: Event) -> bool:
+        """Handle the event unless already handled; returns whether the handler ran."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            inserted = await conn.fetchval(
+                f"INSERT INTO {self._schema}.processed_events (event_id, event_type) VALUES ($1, $2) "
+                "ON CONFLICT DO NOTHING RETURNING true",
+                event.id,
+                event.type,
+            )
+            if not inserted:
+                log.info("duplicate event skipped", extra=log_fields(eventId=str(event.id), type=event.type))
+                return False
+            await self._handler(conn, event)
+            return True
+
+

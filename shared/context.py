@@ -1,0 +1,87 @@
+"""Who is calling: the identity the gateway forwards to internal services.
+
+The gateway authenticates the caller, then forwards the request with the headers below and the
+shared internal secret. Internal services trust these headers only when the secret matches
+(constant-time compare); anything else on an internal port is 401.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Literal
+
+from aiohttp import web
+
+from shared.problems import Problem
+from shared.web import Handler
+
+H_SECRET = "X-Countersign-Internal"
+H_ORG = "X-Countersign-Org"
+H_ACTOR_TYPE = "X-Countersign-Actor-Type"
+H_ACTOR_ID = "X-Countersign-Actor-Id"
+H_CLIENT_IP = "X-Countersign-Client-Ip"
+H_USER_AGENT = "X-Countersign-User-Agent"
+
+ActorType = Literal["api_key", "signer", "system"]
+
+# Paths an internal service answers without the gateway's credential (probes).
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    org_id: str | None
+    actor_type: ActorType
+    actor_id: str | None
+    ip: str | None
+    user_agent: str | None
+
+    def identity_headers(self) -> dict[str, str]:
+        headers = {H_ACTOR_TYPE: self.actor_type}
+        for name, value in ((H_ORG, self.org_id), (H_ACTOR_ID, self.actor_id), (H_CLIENT_IP, self.ip), (H_USER_AGENT, self.user_agent)):
+            if value:
+                headers[name] = value
+        return headers
+
+
+SYSTEM = RequestContext(org_id=None, actor_type="system", actor_id=None, ip=None, user_agent=None)
+
+_REQUEST_CONTEXT: web.RequestKey[RequestContext] = web.RequestKey("countersign.context", RequestContext)
+
+
+def internal_auth_middleware(secret: str) -> object:
+    expected = secret.encode()
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path in PUBLIC_PATHS:
+            return await handler(request)
+        presented = request.headers.get(H_SECRET, "").encode()
+        if not hmac.compare_digest(presented, expected):
+            raise Problem(401, "This service only accepts requests from the gateway")
+        actor_type = request.headers.get(H_ACTOR_TYPE, "system")
+        if actor_type not in ("api_key", "signer", "system"):
+            raise Problem(401, "Unknown actor type")
+        request[_REQUEST_CONTEXT] = RequestContext(
+            org_id=request.headers.get(H_ORG),
+            actor_type=actor_type,  # type: ignore[arg-type]
+            actor_id=request.headers.get(H_ACTOR_ID),
+            ip=request.headers.get(H_CLIENT_IP),
+            user_agent=request.headers.get(H_USER_AGENT),
+        )
+        return await handler(request)
+
+    return middleware
+
+
+def request_context(request: web.Request) -> RequestContext:
+    return request[_REQUEST_CONTEXT]
+
+
+def org_id_of(request: web.Request) -> str:
+    """The caller's organisation; every organisation-scoped query goes through this."""
+    org_id = request_context(request).org_id
+    if not org_id:
+        raise Problem(401, "No organisation in the forwarded identity")
+    return org_id

@@ -1,0 +1,58 @@
+"""PostgreSQL connection pools (asyncpg).
+
+Each service opens one pool at start-up (in a cleanup_ctx) and passes explicit connections to
+its repository functions. JSON and JSONB columns decode to Python objects with orjson.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import asyncpg
+import orjson
+from aiohttp import web
+
+from shared.settings import Settings
+
+POOL: web.AppKey[asyncpg.Pool] = web.AppKey("db_pool", asyncpg.Pool)
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for type_name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            type_name,
+            encoder=lambda value: orjson.dumps(value).decode(),
+            decoder=orjson.loads,
+            schema="pg_catalog",
+        )
+
+
+async def create_pool(settings: Settings, *, min_size: int | None = None, max_size: int | None = None) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        settings.database_url,
+        min_size=settings.db_pool_min if min_size is None else min_size,
+        max_size=settings.db_pool_max if max_size is None else max_size,
+        init=_init_connection,
+        # Connections broken by a PostgreSQL restart are dropped and reopened by the pool;
+        # a bounded lifetime also spreads load after a failover.
+        max_inactive_connection_lifetime=300,
+        command_timeout=30,
+    )
+    assert pool is not None
+    return pool
+
+
+def pool_ctx(settings: Settings):  # type: ignore[no-untyped-def]
+    """cleanup_ctx entry: the app's pool lives exactly as long as the app."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        app[POOL] = await create_pool(settings)
+        yield
+        await app[POOL].close()
+
+    return ctx
+
+
+async def check_database(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        await conn.fetchval("SELECT 1")

@@ -1,0 +1,76 @@
+"""Cursor pagination, shared by every list endpoint.
+
+A cursor is the position of the last item of a page: its sort key and id, base64url-encoded so
+clients treat it as opaque. Lists use keyset queries `(sort_key, id) < (cursor)` (or `>` for
+ascending lists), so concurrent inserts never shift or repeat items, and no OFFSET is used.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+
+import orjson
+
+from shared.problems import FieldError, Problem
+
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Cursor:
+    created_at: datetime
+    id: str
+
+
+def encode_cursor(created_at: datetime, item_id: str) -> str:
+    raw = orjson.dumps([created_at.isoformat(), item_id])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(value: str) -> Cursor:
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        created_at, item_id = orjson.loads(raw)
+        cursor = Cursor(datetime.fromisoformat(created_at), str(item_id))
+        if cursor.created_at.tzinfo is None:
+            raise ValueError("naive timestamp")
+        return cursor
+    except Exception:
+        raise Problem(400, "The cursor is not valid", errors=[FieldError("cursor", "Invalid cursor")], slug="invalid-cursor") from None
+
+
+def parse_limit(value: str | None) -> int:
+    if value is None or value == "":
+        return DEFAULT_LIMIT
+    try:
+        limit = int(value)
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Problem(400, f"limit must be an integer from 1 to {MAX_LIMIT}", errors=[FieldError("limit", f"Must be 1–{MAX_LIMIT}")], slug="invalid-query")
+    return limit
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    limit: int
+    cursor: Cursor | None
+
+    @classmethod
+    def from_query(cls, query: "object") -> "PageRequest":
+        get = query.get  # type: ignore[attr-defined]
+        raw_cursor = get("cursor")
+        return cls(parse_limit(get("limit")), decode_cursor(raw_cursor) if raw_cursor else None)
+
+
+def page_meta(items: list[dict], rows_fetched: int, limit: int, last_key: tuple[datetime, str] | None) -> dict:
+    """`meta` of a list response; callers fetch `limit + 1` rows to learn `hasMore`."""
+    has_more = rows_fetched > limit
+    return {
+        "count": len(items),
+        "hasMore": has_more,
+        "nextCursor": encode_cursor(*last_key) if has_more and last_key else None,
+    }

@@ -1,0 +1,109 @@
+"""Every setting of every service, read from environment variables.
+
+One class for the whole system keeps the list of knobs in one place (docs/configuration.md
+lists them); each service reads only what it needs. Defaults are safe for one local machine:
+everything binds to 127.0.0.1. Secrets are `SecretStr`, so they never appear in a repr or a log.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing import Annotated
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    # --- infrastructure -------------------------------------------------------------------
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/countersign"
+    db_pool_min: int = 2
+    db_pool_max: int = 10
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    # Exchange and queue names are derived from this namespace, so a test run never shares
+    # queues with a running `make run`.
+    amqp_namespace: str = "countersign"
+    # How often a message may be redelivered after a handler failure before it dead-letters.
+    consumer_delivery_limit: int = 5
+
+    # --- network --------------------------------------------------------------------------
+    bind_host: str = "127.0.0.1"
+    gateway_port: int = 8080
+    documents_port: int = 8081
+    audit_port: int = 8082
+    notifier_port: int = 8083
+    documents_url: str = "http://127.0.0.1:8081"
+    audit_url: str = "http://127.0.0.1:8082"
+    notifier_url: str = "http://127.0.0.1:8083"
+    public_url: str = "http://127.0.0.1:8080"
+    # Peers allowed to set X-Forwarded-For (IPs or CIDRs, comma separated).
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Largest request body accepted anywhere on the API.
+    max_body_bytes: int = 1_048_576
+
+    # --- secrets --------------------------------------------------------------------------
+    # Shared by the gateway and the internal services; internal services reject any request
+    # that does not carry it. `countersign run` generates one when it is not set.
+    internal_secret: SecretStr | None = None
+
+    # --- storage and mail -----------------------------------------------------------------
+    s3_endpoint_url: str | None = "http://127.0.0.1:9000"
+    s3_region: str = "us-east-1"
+    s3_bucket: str = "countersign-documents"
+    s3_access_key_id: SecretStr = SecretStr("countersign")
+    s3_secret_access_key: SecretStr = SecretStr("countersign-secret")
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_use_tls: bool = False
+    mail_from: str = "Countersign <no-reply@countersign.local>"
+    mail_sink_dir: Path = REPO_ROOT / "var" / "mail"
+
+    # --- audit ----------------------------------------------------------------------------
+    geoip_db_path: Path = REPO_ROOT / "deploy" / "geoip" / "test-city.mmdb"
+
+    # --- background work ------------------------------------------------------------------
+    outbox_poll_seconds: float = 2.0
+
+    log_level: str = "INFO"
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)  # raises a clear error on a typo
+        return value
+
+    @property
+    def events_exchange(self) -> str:
+        return f"{self.amqp_namespace}.events"
+
+    def queue_name(self, consumer: str) -> str:
+        return f"{self.amqp_namespace}.{consumer}"
+
+    def require_internal_secret(self) -> str:
+        if self.internal_secret is None or not self.internal_secret.get_secret_value():
+            raise SystemExit(
+                "INTERNAL_SECRET is not set: the gateway and the internal services need the same "
+                "shared secret (countersign run generates one for you)."
+            )
+        return self.internal_secret.get_secret_value()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,184 @@
+"""What every service's aiohttp app shares: JSON responses, problem errors, request ids,
+body parsing into pydantic models, health endpoints and the run loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import orjson
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from shared.logging import log_fields, request_id_var
+from shared.problems import Problem, pydantic_errors
+
+log = logging.getLogger("countersign.http")
+
+REQUEST_ID_HEADER = "X-Request-Id"
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+ReadinessCheck = Callable[[], Awaitable[None]]
+
+READINESS_CHECKS: web.AppKey[dict[str, ReadinessCheck]] = web.AppKey("readiness_checks", dict)
+
+
+def dumps(data: Any) -> str:
+    return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(
+        body=orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS),
+        status=status,
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def problem_response(problem: Problem) -> web.Response:
+    return web.Response(
+        body=orjson.dumps(problem.to_dict()),
+        status=problem.status,
+        content_type="application/problem+json",
+    )
+
+
+def incoming_request_id(request: web.Request) -> str:
+    candidate = request.headers.get(REQUEST_ID_HEADER, "")
+    return candidate if _VALID_REQUEST_ID.match(candidate) else uuid.uuid4().hex
+
+
+def redact_path(path: str) -> str:
+    """Signing tokens travel in URLs; they never reach a log line."""
+    return re.sub(r"(/sign(?:ing)?/)[^/]+", r"\1[token]", path)
+
+
+@web.middleware
+async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    request_id = incoming_request_id(request)
+    token = request_id_var.set(request_id)
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        response.headers[REQUEST_ID_HEADER] = request_id
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        exc.headers[REQUEST_ID_HEADER] = request_id
+        raise
+    finally:
+        if request.path not in ("/healthz", "/readyz"):
+            log.info(
+                "request",
+                extra=log_fields(
+                    method=request.method,
+                    path=redact_path(request.path),
+                    status=status,
+                    ms=round((time.perf_counter() - started) * 1000, 2),
+                ),
+            )
+        request_id_var.reset(token)
+
+
+@web.middleware
+async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every failure leaves as problem+json; internals never leak into a 500."""
+    try:
+        return await handler(request)
+    except Problem as problem:
+        return problem_response(problem)
+    except web.HTTPRequestEntityTooLarge:
+        return problem_response(Problem(413, "The request body is too large"))
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        detail = {
+            404: "No route matches this path",
+            405: f"Method {request.method} is not allowed on this path",
+        }.get(exc.status, exc.reason)
+        response = problem_response(Problem(exc.status, detail))
+        if exc.status == 405 and "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("unhandled error")
+        return problem_response(Problem(500, "An unexpected error occurred"))
+
+
+async def read_json(request: web.Request) -> Any:
+    """The request body as JSON, or a 400 problem. An empty body reads as `{}`."""
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise Problem(400, "The request body is not valid JSON", slug="invalid-json") from None
+
+
+async def read_model(request: web.Request, model: type[ModelT]) -> ModelT:
+    body = await read_json(request)
+    return validate_model(model, body)
+
+
+def validate_model(model: type[ModelT], data: Any) -> ModelT:
+    if not isinstance(data, dict):
+        raise Problem(400, "The request body must be a JSON object", slug="invalid-json")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise Problem(422, "The request body contains invalid fields", errors=pydantic_errors(exc)) from None
+
+
+async def _healthz(_: web.Request) -> web.Response:
+    return json_response({"status": "ok"})
+
+
+async def _readyz(request: web.Request) -> web.Response:
+    results: dict[str, str] = {}
+    ready = True
+    for name, check in request.app[READINESS_CHECKS].items():
+        try:
+            await asyncio.wait_for(check(), timeout=3)
+            results[name] = "ok"
+        except Exception as exc:  # a readiness probe reports, it never raises
+            ready = False
+            results[name] = f"failing: {type(exc).__name__}"
+    return json_response({"status": "ready" if ready else "not ready", "checks": results}, 200 if ready else 503)
+
+
+def base_app(max_body_bytes: int, extra_middlewares: list[Any] | None = None) -> web.Application:
+    app = web.Application(
+        client_max_size=max_body_bytes,
+        middlewares=[request_id_middleware, problem_middleware, *(extra_middlewares or [])],
+    )
+    app[READINESS_CHECKS] = {}
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/readyz", _readyz)
+    return app
+
+
+def add_readiness_check(app: web.Application, name: str, check: ReadinessCheck) -> None:
+    app[READINESS_CHECKS][name] = check
+
+
+def run_service(app: web.Application, host: str, port: int) -> None:
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:  # pragma: no cover - uvloop is optional on exotic platforms
+        pass
+    web.run_app(app, host=host, port=port, access_log=None, print=None, shutdown_timeout=10)

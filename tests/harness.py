@@ -31,6 +31,9 @@ def test_settings(**overrides: object) -> Settings:
         "internal_secret": SecretStr(secrets.token_urlsafe(32)),
         "outbox_poll_seconds": 0.5,
         "consumer_delivery_limit": 3,
+        # Several services share one PostgreSQL in tests; keep well under max_connections.
+        "db_pool_min": 1,
+        "db_pool_max": 5,
     }
     values.update(overrides)
     return base.model_copy(update=values)

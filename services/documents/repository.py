@@ -1,0 +1,132 @@
+"""SQL for documents: plain queries, each function taking an explicit connection.
+
+Every query is scoped by organisation and skips soft-deleted rows, so another organisation's
+document and a deleted one look exactly like a missing one. Changes are conditional UPDATEs on
+the statuses the state machine allows (`status = ANY($n)`): of two concurrent requests, the
+second finds zero rows and the service answers 409 (or 404 when the document is gone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import asyncpg
+
+from shared.pagination import Cursor
+
+# API property -> column, for the properties a client may set.
+DOCUMENT_COLUMNS: dict[str, str] = {
+    "name": "name",
+    "signingType": "signing_type",
+    "message": "message",
+    "expiresAt": "expires_at",
+    "folderId": "folder_id",
+    "emailSubject": "email_subject",
+    "emailMessage": "email_message",
+    "reminderFrequency": "reminder_frequency",
+    "otpMethod": "otp_method",
+}
+
+# Correlated counts evaluated only for the rows of one page (see list_documents): no N+1.
+_COUNTS = """
+    (SELECT count(*) FROM documents.signers s WHERE s.document_id = page.id) AS signer_count,
+    (SELECT count(*) FROM documents.fields f WHERE f.document_id = page.id) AS field_count,
+    (SELECT count(*) FROM documents.attachments a WHERE a.document_id = page.id) AS attachment_count"""
+
+_LIVE = "org_id = $1 AND id = $2 AND deleted_at IS NULL"
+
+
+def to_columns(values: Mapping[str, Any], mapping: Mapping[str, str]) -> dict[str, Any]:
+    """API properties -> {column: value}; names come from the fixed mapping, never from input."""
+    return {mapping[key]: value for key, value in values.items()}
+
+
+def to_properties(columns: Iterable[str], mapping: Mapping[str, str]) -> list[str]:
+    reverse = {column: key for key, column in mapping.items()}
+    return [reverse[column] for column in columns]
+
+
+def assignments(columns: Iterable[str], first_param: int) -> str:
+    return ", ".join(f"{column} = ${i}" for i, column in enumerate(columns, start=first_param))
+
+
+async def insert_document(conn: asyncpg.Connection, document_id: str, org_id: str, created_by: str | None,
+                          columns: Mapping[str, Any]) -> asyncpg.Record:
+    names = ["id", "org_id", "created_by", *columns]
+    params = ", ".join(f"${i}" for i in range(1, len(names) + 1))
+    return await conn.fetchrow(
+        f"INSERT INTO documents.documents ({', '.join(names)}) VALUES ({params}) RETURNING *",
+        document_id, org_id, created_by, *columns.values(),
+    )
+
+
+async def find_document(conn: asyncpg.Connection, org_id: str, document_id: str, *, lock: bool = False) -> asyncpg.Record | None:
+    suffix = " FOR UPDATE" if lock else ""
+    return await conn.fetchrow(f"SELECT * FROM documents.documents WHERE {_LIVE}{suffix}", org_id, document_id)
+
+
+async def live_status(conn: asyncpg.Connection, org_id: str, document_id: str) -> str | None:
+    return await conn.fetchval(f"SELECT status FROM documents.documents WHERE {_LIVE}", org_id, document_id)
+
+
+async def update_document(conn: asyncpg.Connection, org_id: str, document_id: str, allowed: Iterable[str],
+                          columns: Mapping[str, Any]) -> asyncpg.Record | None:
+    """Set `columns` (and updated_at) if the document is live and in an allowed status.
+
+    With no columns it only touches updated_at: the signer and field commands use that as their
+    conditional lock on the document, so counts and the draft check are race-free.
+    """
+    sets = assignments(columns, 4)
+    sql = f"""UPDATE documents.documents SET {sets + ', ' if sets else ''}updated_at = now()
+              WHERE {_LIVE} AND status = ANY($3::text[]) RETURNING *"""
+    return await conn.fetchrow(sql, org_id, document_id, sorted(allowed), *columns.values())
+
+
+async def soft_delete(conn: asyncpg.Connection, org_id: str, document_id: str, allowed: Iterable[str]) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"""UPDATE documents.documents SET deleted_at = now(), updated_at = now()
+            WHERE {_LIVE} AND status = ANY($3::text[]) RETURNING id, name""",
+        org_id, document_id, sorted(allowed),
+    )
+
+
+async def list_documents(conn: asyncpg.Connection, org_id: str, *, status: str | None, name_pattern: str | None,
+                         after: Cursor | None, limit: int) -> list[asyncpg.Record]:
+    """One page, newest first, by keyset (created_at, id): no OFFSET, so rows inserted while a
+    client pages never shift, repeat or hide the rows it has not seen yet.
+
+    Only the conditions in use are added, so each variant gets a plan that uses the
+    (org_id[, status], created_at DESC, id DESC) index.
+    """
+    where = ["d.org_id = $1", "d.deleted_at IS NULL"]
+    args: list[Any] = [org_id]
+    if status is not None:
+        args.append(status)
+        where.append(f"d.status = ${len(args)}")
+    if name_pattern is not None:
+        args.append(name_pattern)
+        where.append(f"d.name ILIKE ${len(args)}")
+    if after is not None:
+        args.extend((after.created_at, after.id))
+        where.append(f"(d.created_at, d.id) < (${len(args) - 1}, ${len(args)})")
+    args.append(limit)
+    sql = f"""
+        WITH page AS (
+            SELECT d.* FROM documents.documents d
+            WHERE {' AND '.join(where)}
+            ORDER BY d.created_at DESC, d.id DESC
+            LIMIT ${len(args)})
+        SELECT page.*, {_COUNTS}
+        FROM page ORDER BY page.created_at DESC, page.id DESC"""
+    return await conn.fetch(sql, *args)
+
+
+async def count_live_documents(conn: asyncpg.Connection, org_id: str) -> int:
+    return await conn.fetchval("SELECT count(*) FROM documents.documents WHERE org_id = $1 AND deleted_at IS NULL", org_id)
+
+
+async def list_attachments(conn: asyncpg.Connection, document_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM documents.attachments WHERE document_id = $1 ORDER BY position, created_at, id", document_id
+    )

@@ -1,0 +1,65 @@
+"""Turning an event into an audit entry: the consumer's handler.
+
+Runs inside the transaction `shared.broker.Consumer` opens, which also records the event id in
+`audit.processed_events`; so an entry, its chain link and the dedupe record commit together or
+not at all, and a redelivered event is skipped before it reaches this code.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timezone
+
+import asyncpg
+
+from services.audit import repository
+from services.audit.chain import ChainedEntry, EntryRecord, append
+from services.audit.details import describe
+from services.audit.geo import GeoLocator
+from shared.events import Event
+from shared.ids import prefixed_id
+from shared.logging import log_fields
+
+log = logging.getLogger("countersign.audit.recorder")
+
+# Client-supplied strings are bounded so a caller cannot bloat the permanent trail.
+MAX_USER_AGENT = 1000
+MAX_IP = 64
+
+
+def _bounded(value: str | None, limit: int) -> str | None:
+    return value[:limit] if value else None
+
+
+async def record(conn: asyncpg.Connection, event: Event, geo: GeoLocator) -> ChainedEntry | None:
+    """Append the event to its document's chain; None for events about no document."""
+    if event.documentId is None:
+        return None  # organisation-level events have no document trail to join
+    occurred_at = event.occurredAt if event.occurredAt.tzinfo else event.occurredAt.replace(tzinfo=timezone.utc)
+    city, country = geo.lookup(event.actor.ip)
+    # Taking the head's lock first serialises appends to this document across all consumers.
+    head = await repository.lock_chain_head(conn, event.orgId, event.documentId)
+    entry = append(
+        head.hash,
+        EntryRecord(
+            id=prefixed_id("log"),
+            org_id=event.orgId,
+            document_id=event.documentId,
+            event_id=str(event.id),
+            position=head.position + 1,
+            action=event.type,
+            details=describe(event),
+            actor_type=event.actor.type,
+            actor_id=event.actor.id,
+            ip_address=_bounded(event.actor.ip, MAX_IP),
+            user_agent=_bounded(event.actor.userAgent, MAX_USER_AGENT),
+            geo_city=city,
+            geo_country=country,
+            created_at=occurred_at.astimezone(timezone.utc),
+        ),
+    )
+    if not await repository.insert_entry(conn, entry):
+        log.info("event already in the audit trail", extra=log_fields(eventId=str(event.id), type=event.type))
+        return None
+    await repository.advance_chain_head(conn, event.documentId, entry.record.position, entry.hash)
+    return entry

@@ -1,0 +1,99 @@
+"""SQL of the audit service; every function takes an explicit connection."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from services.audit.chain import GENESIS_HASH, ChainedEntry, EntryRecord
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    position: int  # 0 before the first entry
+    hash: str
+
+
+async def lock_chain_head(conn: asyncpg.Connection, org_id: str, document_id: str) -> ChainHead:
+    """The document's last link, row-locked until the transaction ends.
+
+    `ON CONFLICT DO UPDATE` (a no-op update) both creates the head on a document's first event
+    and takes the row lock in one statement; a concurrent appender waits here and then reads
+    the head as the first one left it, so the chain stays linear.
+    """
+    row = await conn.fetchrow(
+        """INSERT INTO audit.chain_heads (document_id, org_id, position, hash) VALUES ($1, $2, 0, $3)
+           ON CONFLICT (document_id) DO UPDATE SET document_id = EXCLUDED.document_id
+           RETURNING position, hash""",
+        document_id,
+        org_id,
+        GENESIS_HASH,
+    )
+    assert row is not None
+    return ChainHead(row["position"], row["hash"])
+
+
+async def insert_entry(conn: asyncpg.Connection, entry: ChainedEntry) -> bool:
+    """Append the entry; False when its event already has one (then nothing is written)."""
+    r = entry.record
+    inserted = await conn.fetchval(
+        """INSERT INTO audit.entries (id, org_id, document_id, event_id, position, action, details,
+                                      actor_type, actor_id, ip_address, user_agent, geo_city, geo_country,
+                                      created_at, prev_hash, hash)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+           ON CONFLICT (event_id) DO NOTHING
+           RETURNING true""",
+        r.id, r.org_id, r.document_id, uuid.UUID(r.event_id), r.position, r.action, r.details,
+        r.actor_type, r.actor_id, r.ip_address, r.user_agent, r.geo_city, r.geo_country,
+        r.created_at, entry.prev_hash, entry.hash,
+    )
+    return bool(inserted)
+
+
+async def advance_chain_head(conn: asyncpg.Connection, document_id: str, position: int, hash_: str) -> None:
+    await conn.execute(
+        "UPDATE audit.chain_heads SET position = $2, hash = $3, updated_at = now() WHERE document_id = $1",
+        document_id,
+        position,
+        hash_,
+    )
+
+
+async def list_entries(conn: asyncpg.Connection, org_id: str, document_id: str, limit: int,
+                       after: tuple[datetime, str] | None) -> list[asyncpg.Record]:
+    """One page of a document's trail, oldest first; keyset on (created_at, id), no OFFSET."""
+    columns = "id, action, details, ip_address, user_agent, geo_city, geo_country, created_at"
+    if after is None:
+        return await conn.fetch(
+            f"""SELECT {columns} FROM audit.entries WHERE org_id = $1 AND document_id = $2
+                ORDER BY created_at, id LIMIT $3""",
+            org_id, document_id, limit,
+        )
+    return await conn.fetch(
+        f"""SELECT {columns} FROM audit.entries
+            WHERE org_id = $1 AND document_id = $2 AND (created_at, id) > ($4, $5)
+            ORDER BY created_at, id LIMIT $3""",
+        org_id, document_id, limit, after[0], after[1],
+    )
+
+
+async def load_chain(conn: asyncpg.Connection, document_id: str) -> list[ChainedEntry]:
+    """A document's whole chain in append order, ready for `chain.verify_chain`."""
+    rows = await conn.fetch("SELECT * FROM audit.entries WHERE document_id = $1 ORDER BY position", document_id)
+    return [
+        ChainedEntry(
+            record=EntryRecord(
+                id=row["id"], org_id=row["org_id"], document_id=row["document_id"], event_id=str(row["event_id"]),
+                position=row["position"], action=row["action"], details=row["details"],
+                actor_type=row["actor_type"], actor_id=row["actor_id"], ip_address=row["ip_address"],
+                user_agent=row["user_agent"], geo_city=row["geo_city"], geo_country=row["geo_country"],
+                created_at=row["created_at"],
+            ),
+            prev_hash=row["prev_hash"],
+            hash=row["hash"],
+        )
+        for row in rows
+    ]

@@ -9,6 +9,7 @@ from aiohttp import web
 from services.gateway.auth import api_key_middleware
 from services.gateway.client_ip import parse_networks
 from services.gateway.keys import HTTP, SETTINGS, TRUSTED
+from services.gateway.openapi import add_openapi_routes
 from services.gateway.org import add_org_routes
 from services.gateway.proxy import client_session
 from services.gateway.routes import add_proxy_routes
@@ -26,6 +27,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_http_ctx)
     add_org_routes(app)
     add_proxy_routes(app)
+    add_openapi_routes(app)
 
     add_readiness_check(app, "postgres", lambda: check_database(app[POOL]))
     for name, url in (("documents", settings.documents_url), ("audit", settings.audit_url), ("notifier", settings.notifier_url)):

@@ -1,0 +1,343 @@
+"""Builds the OpenAPI 3.1 document of /api/v1 from the operation catalogue (pure, no I/O).
+
+All pydantic models go through one `models_json_schema` call, so every definition lands once
+under `components/schemas` and a model used both as input and output gets distinct names when
+the two shapes differ. Error responses come from the problem renderer the middleware uses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, get_args
+
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
+from services.gateway.openapi_catalog import Operation
+from services.gateway.schemas import ProblemDetails
+from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from shared.problems import FieldError, Problem
+
+REF = "#/components/schemas/{model}"
+SECURITY_SCHEME = "bearerAuth"
+PROBLEM_MEDIA = "application/problem+json"
+JSON_MEDIA = "application/json"
+
+# What a client needs to tell each error apart; examples are rendered by shared.problems itself.
+_ERRORS: dict[int, tuple[str, str, Problem]] = {
+    400: ("BadRequest", "Malformed JSON, a body that is not an object, or an invalid query parameter (cursor, limit, filter).",
+          Problem(400, "The request body is not valid JSON", slug="invalid-json")),
+    401: ("Unauthorized", "Missing, malformed, unknown or revoked API key.",
+          Problem(401, "Invalid or revoked API key")),
+    403: ("Forbidden", "The API key lacks the scope this operation requires.",
+          Problem(403, "This API key lacks the required scope: documents.read")),
+    404: ("NotFound", "No such resource in the caller's organisation (another organisation's resource is 404 too).",
+          Problem(404, "Document not found")),
+    409: ("Conflict", "Not allowed in the resource's current state (e.g. editing a document that is no longer a draft).",
+          Problem(409, "The document is not a draft")),
+    413: ("PayloadTooLarge", "The request body exceeds the size limit.",
+          Problem(413, "The request body is too large")),
+    422: ("ValidationError", "The request body failed validation; `errors` lists each invalid field.",
+          Problem(422, "The request body contains invalid fields",
+                  errors=[FieldError("email", "Invalid email"), FieldError("name", "Required")])),
+    500: ("InternalError", "Unexpected server error; no internals are disclosed.",
+          Problem(500, "An unexpected error occurred")),
+    502: ("BadGateway", "An internal service did not answer; retry later.",
+          Problem(502, "An internal service is unavailable; try again shortly")),
+}
+
+_PATH_PARAM = re.compile(r"{([^}/]+)}")
+_PARAM_DESCRIPTIONS = {
+    "id": "Document id (opaque, URL-safe).",
+    "signerId": "Signer id (`sr_…`).",
+    "fieldId": "Field id (`fld_…`).",
+}
+# Same shape check the services apply before an id reaches SQL (shared.ids.is_plausible_id).
+_ID_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}
+
+_TAGS = {"documents": "Documents", "signers": "Signers", "fields": "Fields", "audit": "Audit",
+         "org": "Organization", "members": "Organization", "openapi.json": "Meta"}
+_TAG_DESCRIPTIONS = {
+    "Documents": "Documents: a PDF to be signed, its settings and its lifecycle.",
+    "Signers": "Who signs, approves or receives a copy of a document, and in which order.",
+    "Fields": "Fields placed on the document's pages (coordinates in PDF points from the page's top-left corner).",
+    "Audit": "The hash-chained audit trail of a document.",
+    "Organization": "The organisation that owns the API key.",
+    "Meta": "This description.",
+}
+# Where the derived names read badly, or the reference uses another verb.
+_NAMES: dict[tuple[str, str], tuple[str, str]] = {
+    ("GET", "/api/v1/org"): ("getOrganization", "Get the organization"),
+    ("GET", "/api/v1/org/members"): ("listMembers", "List the organization's members"),
+    ("GET", "/api/v1/documents/{id}/audit"): ("listAuditEntries", "List a document's audit entries"),
+    ("POST", "/api/v1/documents/{id}/signers"): ("addSigner", "Add a signer"),
+    ("POST", "/api/v1/documents/{id}/fields"): ("addField", "Add a field"),
+    ("DELETE", "/api/v1/documents/{id}/signers/{signerId}"): ("removeSigner", "Remove a signer"),
+    ("DELETE", "/api/v1/documents/{id}/fields/{fieldId}"): ("removeField", "Remove a field"),
+    ("GET", "/api/v1/openapi.json"): ("getOpenApiDocument", "This OpenAPI document"),
+}
+
+_INFO_DESCRIPTION = """\
+The inSigner-compatible Cloud API v1 of Countersign.
+
+* **Authentication:** `Authorization: Bearer isk_…` on every operation except this document.
+  Each operation names the one scope it requires (`x-required-scope`, and in `security`).
+* **Errors:** RFC 9457 `application/problem+json` with `type`, `title`, `status`, `detail` and,
+  for validation errors, `errors[{field, message}]`. Every response carries `X-Request-Id`.
+* **Pagination:** list operations take `limit` (1–100, default 25) and an opaque `cursor`, and
+  answer `{data, meta: {count, hasMore, nextCursor}}`.
+* **Conventions:** timestamps are ISO 8601 UTC with milliseconds (`2026-05-28T12:00:00.000Z`);
+  field coordinates `x`, `y`, `width`, `height` are PDF points (1/72 inch) measured from the top-left
+  corner of the page, pages are numbered from 1.
+
+See docs/api.md in the repository for the full guide.
+"""
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if word.endswith("s") else word
+
+
+def _camel(*words: str) -> str:
+    parts = [p for w in words for p in re.split(r"[-_.]", w) if p]
+    return parts[0].lower() + "".join(p[:1].upper() + p[1:] for p in parts[1:])
+
+
+def operation_names(op: Operation, collection_paths: set[str]) -> tuple[str, str]:
+    """(operationId, summary), derived from method and path unless `_NAMES` says otherwise."""
+    if (op.method, op.path) in _NAMES:
+        return _NAMES[(op.method, op.path)]
+    segments = op.path.removeprefix("/api/v1/").split("/")
+    literals = [s for s in segments if not s.startswith("{")]
+    noun = literals[-1]
+    one = _singular(noun)
+    if segments[-1].startswith("{"):
+        verb = {"GET": "get", "PATCH": "update", "PUT": "replace", "DELETE": "delete"}.get(op.method, op.method.lower())
+        return _camel(verb, one), f"{verb.capitalize()} a {one}"
+    if op.method == "GET":
+        return _camel("list", noun), f"List {noun}"
+    if op.method == "POST" and op.path in collection_paths:
+        return _camel("create", one), f"Create a {one}"
+    # A POST on a path with no list behind it is an action on its parent (send, cancel, …).
+    parent = _singular(literals[-2]) if len(literals) > 1 else "resource"
+    return _camel(noun, parent), f"{noun.capitalize()} a {parent}"
+
+
+def _tag(path: str) -> str:
+    """The innermost known resource of the path, so actions (`…/{id}/send`) join their resource."""
+    literals = [s for s in path.removeprefix("/api/v1/").split("/") if not s.startswith("{")]
+    known = [_TAGS[s] for s in reversed(literals) if s in _TAGS]
+    return known[0] if known else literals[0].capitalize()
+
+
+def error_statuses(op: Operation, has_query: bool) -> list[int]:
+    """The errors an operation can answer with, from what it takes and what it touches."""
+    statuses = {500}
+    has_path_params = bool(_PATH_PARAM.search(op.path))
+    if op.scope is not None:
+        statuses |= {401, 403, 502}
+    if has_path_params:
+        statuses.add(404)
+    if op.request is not None:
+        statuses |= {400, 413, 422}
+    if has_query:
+        statuses.add(400)
+    # Changes to an existing document or its parts depend on the document's state.
+    if has_path_params and op.method in ("POST", "PUT", "PATCH", "DELETE"):
+        statuses.add(409)
+    return sorted(statuses)
+
+
+def _deref(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    seen = 0
+    while "$ref" in schema and seen < 16:
+        schema = defs.get(schema["$ref"].rsplit("/", 1)[-1], {})
+        seen += 1
+    return schema
+
+
+def _is_paginated(response: dict[str, Any] | None, defs: dict[str, Any]) -> bool:
+    return response is not None and "meta" in _deref(response, defs).get("properties", {})
+
+
+# Every paginated list takes these two (shared.pagination); query models hold only the filters.
+_PAGE_PARAMETERS: list[dict[str, Any]] = [
+    {"name": "cursor", "in": "query", "required": False,
+     "description": "Opaque cursor from the previous page's `meta.nextCursor`.",
+     "schema": {"type": "string"}},
+    {"name": "limit", "in": "query", "required": False, "description": "Items per page.",
+     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}},
+]
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A query string cannot carry JSON null: `X | None` means "may be omitted" there."""
+    branches = schema.get("anyOf")
+    if branches:
+        rest = [b for b in branches if b != {"type": "null"}]
+        if len(rest) == 1:
+            merged = {k: v for k, v in schema.items() if k != "anyOf"}
+            merged.update(rest[0])
+            if merged.get("default", 0) is None:
+                del merged["default"]
+            return merged
+    return schema
+
+
+def _query_model_parameters(model_ref: dict[str, Any], defs: dict[str, Any]) -> list[dict[str, Any]]:
+    schema = _deref(model_ref, defs)
+    required = set(schema.get("required", ()))
+    params = []
+    for name, prop in schema.get("properties", {}).items():
+        prop = _without_null(dict(prop))
+        description = prop.pop("description", None)
+        prop.pop("title", None)
+        params.append({"name": name, "in": "query", "required": name in required,
+                       "description": description or f"Filter by `{name}`.", "schema": prop})
+    return params
+
+
+def _path_parameters(path: str) -> list[dict[str, Any]]:
+    return [
+        {"name": name, "in": "path", "required": True,
+         "description": _PARAM_DESCRIPTIONS.get(name, f"Identifier ({name})."), "schema": dict(_ID_SCHEMA)}
+        for name in _PATH_PARAM.findall(path)
+    ]
+
+
+def _docstring(model: type[BaseModel] | None) -> str | None:
+    doc = (model.__doc__ or "").strip() if model is not None else ""
+    return doc.splitlines()[0] if doc else None
+
+
+def _data_model(envelope: type[BaseModel] | None) -> type[BaseModel] | None:
+    """The model inside `data` (or inside `data`'s list) of a response envelope."""
+    field = envelope.model_fields.get("data") if envelope is not None else None
+    if field is None:
+        return None
+    candidates = [field.annotation, *get_args(field.annotation)]
+    return next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+
+
+_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+
+
+def _success(op: Operation, schema: dict[str, Any] | None) -> dict[str, Any]:
+    word = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content"}.get(op.status, "Success")
+    model = op.response if isinstance(op.response, type) else None
+    doc = _docstring(model)
+    # Envelope docstrings that merely name their route ("GET /api/v1/…") say less than the
+    # docstring of what the envelope carries.
+    if doc and doc.split(" ", 1)[0] in _METHODS:
+        doc = _docstring(_data_model(model))
+    described = doc and doc.split(" ", 1)[0] not in _METHODS
+    response: dict[str, Any] = {"description": f"{word}: {doc}" if described else word}
+    if schema is not None:
+        response["content"] = {JSON_MEDIA: {"schema": schema}}
+    return response
+
+
+def _error_ref(status: int, op: Operation) -> dict[str, Any]:
+    ref: dict[str, Any] = {"$ref": f"#/components/responses/{_ERRORS[status][0]}"}
+    if status == 403 and op.scope:
+        ref["description"] = f"The API key lacks the `{op.scope}` scope."
+    return ref
+
+
+def _components_responses() -> dict[str, Any]:
+    return {
+        name: {
+            "description": description,
+            "content": {PROBLEM_MEDIA: {"schema": {"$ref": REF.format(model="ProblemDetails")},
+                                        "example": example.to_dict()}},
+        }
+        for name, description, example in _ERRORS.values()
+    }
+
+
+def _model_schemas(operations: Sequence[Operation]) -> tuple[dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]], dict[str, Any]]:
+    wanted: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {(ProblemDetails, "serialization"): None}
+    for op in operations:
+        if op.request is not None:
+            wanted[(op.request, "validation")] = None
+        if op.query is not None:
+            wanted[(op.query, "validation")] = None
+        if isinstance(op.response, type):
+            wanted[(op.response, "serialization")] = None
+    refs, top = models_json_schema(list(wanted), ref_template=REF)
+    return refs, top.get("$defs", {})
+
+
+def _operation(op: Operation, refs: dict[Any, dict[str, Any]], defs: dict[str, Any], collection_paths: set[str]) -> dict[str, Any]:
+    response_schema = refs[(op.response, "serialization")] if isinstance(op.response, type) else op.response
+    query: list[dict[str, Any]] = []
+    if op.method == "GET" and _is_paginated(response_schema, defs):
+        query += [dict(p) for p in _PAGE_PARAMETERS]
+    if op.query is not None:
+        query += _query_model_parameters(refs[(op.query, "validation")], defs)
+    parameters = _path_parameters(op.path) + query
+
+    operation_id, summary = operation_names(op, collection_paths)
+    entry: dict[str, Any] = {
+        "operationId": operation_id,
+        "summary": summary,
+        "description": f"Required scope: `{op.scope}`." if op.scope else "No API key needed.",
+        "tags": [_tag(op.path)],
+        "security": [{SECURITY_SCHEME: [op.scope]}] if op.scope else [],
+    }
+    if op.scope:
+        entry["x-required-scope"] = op.scope
+    if not op.described:
+        # Kept visible rather than dropped: the route exists, its schemas do not yet.
+        entry["x-undescribed"] = True
+    if parameters:
+        entry["parameters"] = parameters
+    if op.request is not None:
+        entry["requestBody"] = {
+            "required": True,
+            "description": _docstring(op.request) or "JSON body.",
+            "content": {JSON_MEDIA: {"schema": refs[(op.request, "validation")]}},
+        }
+    responses: dict[str, Any] = {str(op.status): _success(op, response_schema)}
+    for status in error_statuses(op, has_query=bool(query)):
+        responses[str(status)] = _error_ref(status, op)
+    entry["responses"] = responses
+    return entry
+
+
+def build_spec(operations: Sequence[Operation], public_url: str, version: str = "1.0.0") -> dict[str, Any]:
+    refs, defs = _model_schemas(operations)
+    collection_paths = {op.path for op in operations if op.method == "GET" and not op.path.endswith("}")}
+    paths: dict[str, dict[str, Any]] = {}
+    for op in operations:
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, refs, defs, collection_paths)
+    used_tags = list(dict.fromkeys(op["tags"][0] for item in paths.values() for op in item.values()))
+
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Countersign API",
+            "version": version,
+            "summary": "E-signature API compatible with inSigner Cloud API v1.",
+            "description": _INFO_DESCRIPTION,
+        },
+        "servers": [{"url": public_url.rstrip("/") or "/"}],
+        "security": [{SECURITY_SCHEME: []}],
+        "tags": [{"name": t, "description": _TAG_DESCRIPTIONS.get(t, t)} for t in used_tags],
+        "paths": paths,
+        "components": {
+            "schemas": defs,
+            "responses": _components_responses(),
+            "securitySchemes": {
+                SECURITY_SCHEME: {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "isk_ followed by 44 URL-safe characters",
+                    "description": "An inSigner-style API key: `Authorization: Bearer isk_…`. "
+                                   "Each operation lists the one scope it requires; `*` and "
+                                   "`<resource>.*` wildcards grant every matching scope.",
+                },
+            },
+        },
+    }

@@ -1,0 +1,74 @@
+"""What the documents service hands the PDF builder: field values to stamp and the certificate.
+
+Plain frozen dataclasses rather than pydantic models: these never cross a process or network
+boundary; the service has already validated the values with its own API models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class TypedSignature:
+    """A signature or initials the signer typed: rendered in the bundled script font."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class DrawnSignature:
+    """A signature or initials the signer drew (or a stamp/image): the image file's bytes.
+
+    PNG from the signing page's canvas (the data URL already decoded); JPEG and WebP also work.
+    The bytes are untrusted and are opened with the same pixel limits as uploads."""
+
+    image: bytes = field(repr=False)
+
+
+FieldValue = (TypedSignature | DrawnSignature | bool | date | datetime | str | int | float | Decimal
+              | Sequence[str] | None)
+
+
+@dataclass(frozen=True, slots=True)
+class StampField:
+    """One filled field. Coordinates are PDF points from the top-left corner of the page as
+    displayed (after /Rotate, over the CropBox) — the same space the API and signing page use.
+
+    How it is drawn follows the value: a TypedSignature in the script font, a DrawnSignature as
+    an image, a bool as a check mark (nothing when False), a date as "May 29, 2026", anything
+    else as text sized to fit the box. `type` refines that (date strings for date fields) and
+    None means the field was left empty."""
+
+    page: int  # 1-based
+    x: float
+    y: float
+    width: float
+    height: float
+    type: str
+    value: FieldValue
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    name: str
+    email: str
+    role: str  # signer | approver | viewer
+    ip: str | None = None
+    user_agent: str | None = None
+    viewed_at: datetime | None = None
+    signed_at: datetime | None = None  # signed, or approved for an approver
+    signature: TypedSignature | DrawnSignature | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    document_name: str
+    document_id: str
+    original_sha256: str  # hex digest of the PDF as sent for signature
+    completed_at: datetime
+    participants: Sequence[Participant]
+    sent_at: datetime | None = None

@@ -1,0 +1,89 @@
+"""`build_signed_pdf`: stamp the collected values onto the original and append the certificate.
+
+reportlab draws (overlays and the certificate, with embedded TrueType fonts and images); pypdf
+does the surgery (clone the original, merge each overlay onto its page, append the certificate).
+reportlab because it is a mature, BSD-licensed layout engine with TrueType subsetting and
+image/alpha support that pypdf lacks; pypdf because it keeps the original's own objects intact
+instead of re-rendering them.
+
+Runs in-process on a file that `inspect_file` has already accepted; callers run it off the event
+loop (`asyncio.to_thread`) — it is CPU-bound. Builds are serialised by a lock because reportlab
+keeps per-font state that it does not promise is thread-safe; under the GIL this costs nothing.
+The output is deterministic (same inputs, same bytes), so a build retried after a crash yields
+the same signed-file hash.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import RectangleObject
+
+from .certificate import render_certificate
+from .codes import Rejected
+from .geometry import PageGeometry
+from .layout import closest_paper
+from .models import Certificate, StampField
+from .overlay import render_overlay
+
+_build_lock = threading.Lock()
+
+
+def page_geometry(page: object) -> PageGeometry:
+    """The geometry of a pypdf page (MediaBox, CropBox and /Rotate, inherited where unset)."""
+    return PageGeometry.from_boxes(page.mediabox, page.cropbox, page.rotation)  # type: ignore[attr-defined]
+
+
+def build_signed_pdf(original_pdf: bytes | Path, fields: Sequence[StampField], certificate: Certificate) -> bytes:
+    """The signed PDF: every page of the original with its fields stamped in place, then the
+    certificate of completion. Raises ValueError for a field on a page that does not exist or a
+    drawn signature that is not a valid image."""
+    source = original_pdf.read_bytes() if isinstance(original_pdf, Path) else original_pdf
+    with _build_lock:
+        return _build(source, fields, certificate)
+
+
+def _build(source: bytes, fields: Sequence[StampField], certificate: Certificate) -> bytes:
+    reader = PdfReader(io.BytesIO(source))
+    if reader.is_encrypted:
+        raise ValueError("the original PDF is encrypted")
+    writer = PdfWriter(clone_from=reader)
+    page_count = len(writer.pages)
+
+    by_page: dict[int, list[StampField]] = defaultdict(list)
+    for field in fields:
+        if not 1 <= field.page <= page_count:
+            raise ValueError(f"field on page {field.page}, but the document has {page_count} pages")
+        by_page[field.page].append(field)
+
+    for number, page_fields in sorted(by_page.items()):
+        if all(f.value is None or f.value is False for f in page_fields):
+            continue  # nothing visible to stamp: leave the page byte-for-byte as it was
+        page = writer.pages[number - 1]
+        geometry = page_geometry(page)
+        overlay = PdfReader(io.BytesIO(render_overlay(geometry, page_fields))).pages[0]
+        # pypdf clips merged content to the overlay's CropBox; make that the page's visible area
+        # in *user* space (reportlab's page always starts at 0,0, which clips offset CropBoxes).
+        visible = RectangleObject([geometry.box.x0, geometry.box.y0, geometry.box.x1, geometry.box.y1])
+        overlay.mediabox = visible
+        overlay.cropbox = visible
+        page.merge_page(overlay)
+        page.compress_content_streams()
+
+    first = page_geometry(writer.pages[0]).display_size
+    try:
+        cert_pdf = render_certificate(certificate, page_size=closest_paper(*first), original_pages=page_count)
+    except Rejected as exc:  # a participant's drawn signature that is not a usable image
+        raise ValueError(f"certificate: {exc.rejection.message}") from None
+    for cert_page in PdfReader(io.BytesIO(cert_pdf)).pages:
+        writer.add_page(cert_page)
+
+    writer.add_metadata({"/Producer": "Countersign"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

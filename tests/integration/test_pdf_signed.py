@@ -1,0 +1,238 @@
+"""build_signed_pdf end to end: values stamped where they belong, certificate appended.
+
+Placement is checked by rendering with pdfium (an independent PDF engine that applies /Rotate and
+the CropBox as viewers do) and looking at pixels, so the coordinate maths is tested against what
+a person would see rather than against itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pypdfium2
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
+
+from services.documents.pdf import (
+    Certificate,
+    DrawnSignature,
+    Participant,
+    StampField,
+    TypedSignature,
+    build_signed_pdf,
+)
+from services.documents.pdf.layout import A4, LETTER
+from tests import pdf_corpus as corpus
+
+UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
+
+
+def certificate(original: bytes, participants: list[Participant] | None = None) -> Certificate:
+    return Certificate(
+        document_name="Master Services Agreement",
+        document_id="doc_8f3a2c",
+        original_sha256=hashlib.sha256(original).hexdigest(),
+        completed_at=datetime(2026, 5, 29, 14, 3, 11, tzinfo=UTC),
+        sent_at=datetime(2026, 5, 28, 9, 0, tzinfo=UTC),
+        participants=participants if participants is not None else [
+            Participant("Jane Signer", "jane@example.com", "signer", "203.0.113.7", UA,
+                        datetime(2026, 5, 28, 10, 0, tzinfo=UTC), datetime(2026, 5, 29, 14, 3, tzinfo=UTC),
+                        DrawnSignature(corpus.signature_png())),
+            Participant("Ann Approver", "ann@example.com", "approver", "2001:db8::1", "curl/8.5",
+                        datetime(2026, 5, 29, 11, 0, tzinfo=UTC), datetime(2026, 5, 29, 12, 0, tzinfo=UTC),
+                        TypedSignature("Ann Approver")),
+            Participant("Vic Viewer", "vic@example.com", "viewer"),
+        ],
+    )
+
+
+def text_of(page: Any) -> str:
+    return " ".join(page.extract_text().split())
+
+
+def image_xobjects(resources: Any) -> int:
+    """Image XObjects reachable from a resource dictionary, looking inside form XObjects too."""
+    count = 0
+    xobjects = resources.get("/XObject") if resources is not None else None
+    for ref in (xobjects or {}).values():
+        obj = ref.get_object()
+        if obj.get("/Subtype") == "/Image":
+            count += 1
+        elif obj.get("/Subtype") == "/Form" and isinstance(obj.get("/Resources"), DictionaryObject):
+            count += image_xobjects(obj["/Resources"])
+    return count
+
+
+def render(pdf: bytes, index: int) -> Image.Image:
+    """Page `index` as a person sees it, 1 pixel per point, greyscale."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return document[index].render(scale=1).to_pil().convert("L")
+    finally:
+        document.close()
+
+
+def half_black_png() -> bytes:
+    """200 x 100 px: opaque black on the left half, transparent on the right."""
+    image = Image.new("RGBA", (200, 100), (0, 0, 0, 0))
+    image.paste((0, 0, 0, 255), (0, 0, 100, 100))
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def all_fields(page: int) -> list[StampField]:
+    return [
+        StampField(page, 72, 100, 220, 50, "signature", TypedSignature("Jane Signer")),
+        StampField(page, 320, 100, 150, 50, "initials", DrawnSignature(corpus.signature_png())),
+        StampField(page, 72, 170, 16, 16, "checkbox", True),
+        StampField(page, 100, 170, 160, 20, "date_signed", date(2026, 5, 29)),
+        StampField(page, 72, 200, 200, 20, "company", "Acme Widgets Ltd"),
+        StampField(page, 72, 230, 120, 20, "number", 42),
+        StampField(page, 72, 260, 300, 40, "textarea", "Delivery within thirty days of signature, at the buyer's premises."),
+        StampField(page, 72, 310, 200, 20, "email", "jane@example.com"),
+    ]
+
+
+# --- structure and text ------------------------------------------------------------------------
+
+def test_signed_pdf_has_stamped_values_and_a_certificate() -> None:
+    original = corpus.three_page_a4()
+    signed = build_signed_pdf(original, all_fields(2), certificate(original))
+    reader = PdfReader(io.BytesIO(signed))
+    assert len(reader.pages) == 3 + 1
+
+    stamped = text_of(reader.pages[1])
+    for value in ("Countersign test page 2 of 3", "Jane Signer", "May 29, 2026", "Acme Widgets Ltd", "42",
+                  "Delivery within thirty days of signature, at the buyer's premises.", "jane@example.com"):
+        assert value in stamped
+    assert "Jane Signer" not in text_of(reader.pages[0])  # values only where their fields are
+
+    cert = text_of(reader.pages[3])
+    assert "Certificate of Completion" in cert
+    assert "Master Services Agreement" in cert and "doc_8f3a2c" in cert
+    assert hashlib.sha256(original).hexdigest() in cert
+    for expected in ("jane@example.com", "ann@example.com", "vic@example.com", "Jane Signer", "Ann Approver",
+                     "203.0.113.7", "2001:db8::1", "curl/8.5", "May 29, 2026 14:03:11 UTC", "Approved", "Viewer"):
+        assert expected in cert
+    assert (float(reader.pages[3].mediabox.width), float(reader.pages[3].mediabox.height)) == pytest.approx(A4)
+
+
+def test_drawn_signature_image_is_on_its_page() -> None:
+    original = corpus.three_page_a4()
+    fields = [StampField(2, 100, 100, 150, 50, "signature", DrawnSignature(corpus.signature_png())),
+              StampField(3, 100, 100, 150, 30, "text", "typed only")]
+    reader = PdfReader(io.BytesIO(build_signed_pdf(original, fields, certificate(original))))
+    counts = [image_xobjects(page.get("/Resources")) for page in reader.pages]
+    assert counts[0] == 0 and counts[1] == 1 and counts[2] == 0
+    assert counts[3] >= 1  # the certificate shows Jane's drawn signature too
+
+
+def test_original_content_and_untouched_pages_survive(tmp_path: Path) -> None:
+    original = corpus.three_page_a4()
+    path = tmp_path / "original.pdf"
+    path.write_bytes(original)
+    signed = build_signed_pdf(path, [StampField(1, 72, 100, 200, 20, "text", "hello"),
+                                     StampField(3, 72, 100, 20, 20, "checkbox", False),
+                                     StampField(3, 72, 130, 200, 20, "text", None)], certificate(original))
+    before = PdfReader(io.BytesIO(original))
+    after = PdfReader(io.BytesIO(signed))
+    assert text_of(after.pages[0]) == text_of(before.pages[0]) + " hello"
+    for index in (1, 2):  # no visible value: content stream unchanged
+        assert after.pages[index].get_contents().get_data() == before.pages[index].get_contents().get_data()
+
+
+def test_unicode_values_and_markup_in_names() -> None:
+    original = corpus.one_page_letter()
+    fields = [StampField(1, 72, 100, 250, 50, "signature", TypedSignature("Иван Петров")),
+              StampField(1, 72, 160, 250, 20, "name", "Zoë Łukasiewicz-Ōta")]
+    people = [Participant("Bob <b>Smith</b> & Co", "bob@example.com", "signer", signature=TypedSignature("Bob Smith"))]
+    reader = PdfReader(io.BytesIO(build_signed_pdf(original, fields, certificate(original, people))))
+    assert "Иван Петров" in text_of(reader.pages[0])  # script font lacks Cyrillic: fallback, still text
+    assert "Zoë Łukasiewicz-Ōta" in text_of(reader.pages[0])
+    assert "Bob <b>Smith</b> & Co" in text_of(reader.pages[1])  # escaped, not interpreted as markup
+
+
+def test_long_text_is_shrunk_and_wrapped_not_cut() -> None:
+    original = corpus.one_page_letter()
+    words = " ".join(f"clause{i}" for i in range(120))
+    signed = build_signed_pdf(original, [StampField(1, 72, 100, 200, 40, "textarea", words)], certificate(original))
+    assert words in text_of(PdfReader(io.BytesIO(signed)).pages[0])
+
+
+def test_many_participants_flow_onto_further_certificate_pages() -> None:
+    original = corpus.one_page_letter()
+    people = [Participant(f"Person {i}", f"person{i}@example.com", "signer", "192.0.2.1", UA,
+                          datetime(2026, 5, 29, tzinfo=UTC), datetime(2026, 5, 29, tzinfo=UTC), TypedSignature(f"Person {i}"))
+              for i in range(12)]
+    reader = PdfReader(io.BytesIO(build_signed_pdf(original, [], certificate(original, people))))
+    assert len(reader.pages) >= 3
+    text = " ".join(text_of(page) for page in reader.pages[1:])
+    assert all(f"person{i}@example.com" in text for i in range(12))
+    assert (float(reader.pages[1].mediabox.width), float(reader.pages[1].mediabox.height)) == pytest.approx(LETTER)
+
+
+def test_build_is_deterministic() -> None:
+    """A build retried after a crash must produce the same file, hence the same recorded hash."""
+    original = corpus.mixed_with_rotated()
+    fields = all_fields(1) + all_fields(2)
+    assert build_signed_pdf(original, fields, certificate(original)) == build_signed_pdf(original, fields, certificate(original))
+
+
+def test_bad_input_raises_value_error() -> None:
+    original = corpus.one_page_letter()
+    with pytest.raises(ValueError, match="page 2"):
+        build_signed_pdf(original, [StampField(2, 0, 0, 10, 10, "text", "x")], certificate(original))
+    with pytest.raises(ValueError, match="image"):
+        build_signed_pdf(original, [StampField(1, 0, 0, 10, 10, "signature", DrawnSignature(b"not an image"))],
+                         certificate(original))
+    bad_person = [Participant("X", "x@example.com", "signer", signature=DrawnSignature(corpus.random_bytes(100)))]
+    with pytest.raises(ValueError, match="certificate"):
+        build_signed_pdf(original, [], certificate(original, bad_person))
+    with pytest.raises(ValueError, match="too large"):
+        build_signed_pdf(original, [StampField(1, 0, 0, 10, 10, "signature", DrawnSignature(corpus.pixel_bomb_png()))],
+                         certificate(original))
+
+
+# --- placement, seen through an independent renderer --------------------------------------------
+
+PLACEMENT_CASES = [
+    ("upright letter", corpus.make_pdf([LETTER])),
+    ("rotated 90", corpus.make_pdf([LETTER], rotate={0: 90})),
+    ("rotated 180", corpus.make_pdf([LETTER], rotate={0: 180})),
+    ("rotated 270", corpus.make_pdf([LETTER], rotate={0: 270})),
+    ("offset cropbox", corpus.make_pdf([A4], cropbox={0: (50.0, 60.0, 450.0, 760.0)})),
+    ("offset cropbox rotated 90", corpus.make_pdf([A4], rotate={0: 90}, cropbox={0: (50.0, 60.0, 450.0, 760.0)})),
+    ("rotated 270 with offset cropbox", corpus.make_pdf([A4], rotate={0: 270}, cropbox={0: (30.0, 40.0, 530.0, 800.0)})),
+    ("boxes and rotation inherited from the page tree", corpus.inherited_attributes()),
+]
+
+
+@pytest.mark.parametrize("original", [case[1] for case in PLACEMENT_CASES], ids=[case[0] for case in PLACEMENT_CASES])
+def test_fields_land_where_placed_and_upright(original: bytes) -> None:
+    x, y, w, h = 60.0, 40.0, 100.0, 50.0  # from the displayed top-left
+    fields = [StampField(1, x, y, w, h, "signature", DrawnSignature(half_black_png())),
+              StampField(1, 200, 150, 30, 30, "checkbox", True)]
+    signed = build_signed_pdf(original, fields, certificate(original))
+    before, after = render(original, 0), render(signed, 0)
+    assert after.size == before.size  # same displayed page
+
+    def dark(px: float, py: float) -> bool:
+        return after.getpixel((int(px), int(py))) < 80
+
+    # The image's black half is on the left of the box, its transparent half on the right:
+    # in place, at the right size, and not turned or mirrored.
+    assert dark(x + w * 0.25, y + h * 0.5)
+    assert dark(x + w * 0.05, y + h * 0.15) and dark(x + w * 0.45, y + h * 0.85)
+    assert not dark(x + w * 0.75, y + h * 0.5)
+    assert not dark(x - 6, y + h * 0.5) and not dark(x + w * 0.25, y - 6) and not dark(x + w * 0.25, y + h + 6)
+    # The check mark is inside its own box.
+    box = after.crop((200, 150, 230, 180))
+    assert box.getextrema()[0] < 80
+    assert before.crop((200, 150, 230, 180)).getextrema()[0] > 200

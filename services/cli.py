@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import socket
 import sys
 
 from services.gateway import credentials
@@ -36,11 +37,18 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
 
 def cmd_keys_create(args: argparse.Namespace) -> int:
+    args.org = args.org.strip()
+    if not 1 <= len(args.org) <= 200:
+        print("countersign: --org must be 1 to 200 characters", file=sys.stderr)
+        return 2
     if args.wpsigner:
+        if args.scopes != "*":
+            print("countersign: --scopes applies to inSigner keys; WPsigner credentials use --read-only", file=sys.stderr)
+            return 2
         created = asyncio.run(_with_conn(lambda c: credentials.create_wpsigner_key(c, args.org, args.name, args.read_only)))
     else:
         if args.read_only:
-            print("--read-only applies to --wpsigner credentials; use --scopes for inSigner keys", file=sys.stderr)
+            print("countersign: --read-only applies to --wpsigner credentials; use --scopes for inSigner keys", file=sys.stderr)
             return 2
         try:
             scopes = parse_scopes(args.scopes)
@@ -121,7 +129,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _database_problem(exc: BaseException) -> str:
+    from services.devstack.infra import postgres_start_command, where
+
+    location = where(get_settings().database_url, 5432)
+    if isinstance(exc, OSError):
+        return f"PostgreSQL is not reachable at {location} ({exc.strerror or exc}); start it with: {postgres_start_command()} (or set DATABASE_URL)"
+    # Authentication, permissions, a missing role...: the server's own words say it best.
+    return f"PostgreSQL at {location} refused: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+
 def main(argv: list[str] | None = None) -> int:
+    import asyncpg
+
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
@@ -130,8 +150,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"countersign: {exc.code}", file=sys.stderr)
             return 1
         raise
+    except KeyboardInterrupt:
+        return 130
+    except (ConnectionError, TimeoutError, socket.gaierror, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        # An operator gets one line that says what is wrong and what to do, not a traceback.
+        # (Every command that gets here failed talking to PostgreSQL: `run` and `infra` check
+        # RabbitMQ themselves and say so.)
+        print(f"countersign: {_database_problem(exc)}", file=sys.stderr)
+        return 1
     except OSError as exc:
-        print(f"countersign: cannot reach the database ({exc}); is PostgreSQL running?", file=sys.stderr)
+        print(f"countersign: {exc}", file=sys.stderr)
         return 1
 
 

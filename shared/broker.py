@@ -36,7 +36,14 @@ EventHandler = Callable[[asyncpg.Connection, Event], Awaitable[None]]
 
 # Errors that mean "the database is away", not "this message is bad": the message is held and
 # retried until the database is back, instead of burning its delivery limit.
-_INFRA_ERRORS = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError)
+# OperatorInterventionError covers a server shutting down or restarting under a session
+# (AdminShutdownError, CrashShutdownError) and one still starting (CannotConnectNowError).
+_INFRA_ERRORS = (
+    OSError,  # includes refused connections and timeouts
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.OperatorInterventionError,
+)
 
 
 def dead_letter_exchange(settings: Settings) -> str:
@@ -113,6 +120,17 @@ def broker_ctx(settings: Settings):  # type: ignore[no-untyped-def]
     return ctx
 
 
+class _StopHolding(Exception):
+    """The held message can no longer be settled, or the consumer is shutting down."""
+
+
+def _channel_closed(message: AbstractIncomingMessage) -> bool:
+    try:
+        return message.channel.is_closed
+    except aio_pika.exceptions.ChannelInvalidStateError:
+        return True
+
+
 class Consumer:
     """Consumes one service's queue; runs the handler once per event id.
 
@@ -142,25 +160,43 @@ class Consumer:
             event = Event.model_validate(orjson.loads(message.body))
         except (orjson.JSONDecodeError, ValidationError, ValueError) as exc:
             log.error("poison message dead-lettered", extra=log_fields(error=str(exc)[:500], consumer=self._consumer))
-            await message.reject(requeue=False)
+            await self._settle(message.reject(requeue=False), message.message_id)
             return
         token = request_id_var.set(event.requestId)
         try:
-            await self._handle_until_database_answers(event)
-            await message.ack()
-        except Exception:
-            log.exception("event handler failed; will be redelivered", extra=log_fields(eventId=str(event.id), type=event.type))
-            await message.reject(requeue=True)
+            try:
+                await self._handle_until_database_answers(event, message)
+            except _StopHolding:
+                log.info("stopped holding event; the broker will redeliver it", extra=log_fields(eventId=str(event.id), type=event.type))
+                return
+            except Exception:
+                log.exception("event handler failed; will be redelivered", extra=log_fields(eventId=str(event.id), type=event.type))
+                await self._settle(message.reject(requeue=True), str(event.id))
+                return
+            await self._settle(message.ack(), str(event.id))
         finally:
             request_id_var.reset(token)
 
-    async def _handle_until_database_answers(self, event: Event) -> None:
+    @staticmethod
+    async def _settle(outcome: Awaitable[None], event_id: str | None) -> None:
+        """Ack or reject; if the channel went away meanwhile, the broker redelivers the message
+        on its own (and a handled event is then skipped as a duplicate)."""
+        try:
+            await outcome
+        except (aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as exc:  # RuntimeError: ChannelInvalidStateError
+            log.warning("could not settle message; the broker will redeliver it", extra=log_fields(eventId=event_id, error=repr(exc)))
+
+    async def _handle_until_database_answers(self, event: Event, message: AbstractIncomingMessage) -> None:
         delay = 0.5
         while True:
             try:
                 await self.handle_once(event)
                 return
             except _INFRA_ERRORS as exc:
+                # Holding only makes sense while the message can still be acked and the
+                # consumer is still running; otherwise the broker hands it out again anyway.
+                if self._pool.is_closing() or _channel_closed(message):
+                    raise _StopHolding from exc
                 log.warning("database unavailable; holding event", extra=log_fields(eventId=str(event.id), error=repr(exc)))
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10)

@@ -71,8 +71,10 @@ async def ensure_database(database_url: str, *, recreate: bool = False) -> None:
         if not exists:
             try:
                 await conn.execute(f"CREATE DATABASE {quoted}")
-            except asyncpg.DuplicateDatabaseError:
-                pass  # created by a concurrent bootstrap
+            # Created by a concurrent bootstrap meanwhile. Two CREATE DATABASE racing each other
+            # collide on pg_database's unique index rather than reporting a duplicate database.
+            except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+                pass
     finally:
         await conn.close()
 

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import asyncpg
 import orjson
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
@@ -26,6 +27,15 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 ModelT = TypeVar("ModelT", bound=BaseModel)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ReadinessCheck = Callable[[], Awaitable[None]]
+
+# Failures that mean "a server we depend on is away", not "this request or our code is wrong".
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    ConnectionError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, restarting, starting up
+    asyncpg.TooManyConnectionsError,
+)
 
 READINESS_CHECKS: web.AppKey[dict[str, ReadinessCheck]] = web.AppKey("readiness_checks", dict)
 
@@ -112,6 +122,13 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         return response
     except asyncio.CancelledError:
         raise
+    except UNAVAILABLE_ERRORS as exc:
+        # The database (or another backing service) is away, e.g. restarting: the request was
+        # fine and can be retried, so this is 503, not a 500 that looks like our bug.
+        log.warning("backing service unavailable", extra=log_fields(error=repr(exc)))
+        response = problem_response(Problem(503, "A backing service is temporarily unavailable; try again shortly"))
+        response.headers["Retry-After"] = "2"
+        return response
     except Exception:
         log.exception("unhandled error")
         return problem_response(Problem(500, "An unexpected error occurred"))

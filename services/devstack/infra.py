@@ -4,10 +4,16 @@ or say in one line how to start it, and exit non-zero. Used by `make run` and `m
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import glob
+import logging
+import os
 import shutil
 import subprocess
 import time
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any
+from urllib.parse import urlsplit
 
 import aio_pika
 import asyncpg
@@ -15,8 +21,38 @@ import asyncpg
 from shared.migrate import _with_database
 from shared.settings import Settings
 
-POSTGRES_START = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
 RABBITMQ_START = "rabbitmq-server -detached"
+
+
+def postgres_start_command() -> str:
+    """The command that starts this machine's PostgreSQL cluster, spelled out for copy-paste."""
+    versions = sorted(os.path.basename(p) for p in glob.glob("/etc/postgresql/*"))
+    if versions:
+        return f"pg_ctlcluster --skip-systemctl-redirect {versions[-1]} main start"
+    return "pg_ctlcluster --skip-systemctl-redirect <version> main start (or: systemctl start postgresql)"
+
+
+def where(url: str, default_port: int) -> str:
+    """host:port/path of a URL, never its credentials or query (which may hold a password)."""
+    parts = urlsplit(url)
+    host = parts.hostname or "localhost"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{host}:{parts.port or default_port}{parts.path}"
+
+
+@contextlib.contextmanager
+def _quiet(*loggers: str) -> Iterator[None]:
+    """A failing probe is expected here and reported in one line; the client libraries would
+    otherwise log their own connection errors (with tracebacks) to stderr."""
+    saved = [(logging.getLogger(name), logging.getLogger(name).level) for name in loggers]
+    for logger, _ in saved:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in saved:
+            logger.setLevel(level)
 
 
 async def _postgres_up(settings: Settings) -> bool:
@@ -29,41 +65,51 @@ async def _postgres_up(settings: Settings) -> bool:
 
 
 async def _rabbitmq_up(settings: Settings) -> bool:
-    try:
-        conn = await aio_pika.connect(settings.amqp_url, timeout=3)
-    except Exception:
-        return False
-    await conn.close()
+    with _quiet("aiormq", "aio_pika"):
+        try:
+            conn = await asyncio.wait_for(aio_pika.connect(settings.amqp_url, timeout=3), timeout=5)
+        except Exception:
+            return False
+        await conn.close()
     return True
 
 
-def _try_start(command: str) -> None:
-    if command.startswith("pg_ctlcluster"):
-        versions = glob.glob("/etc/postgresql/*")
+def _try_start(name: str) -> None:
+    if name == "PostgreSQL":
+        versions = sorted(os.path.basename(p) for p in glob.glob("/etc/postgresql/*"))
         if not shutil.which("pg_ctlcluster") or not versions:
             return
-        argv = ["pg_ctlcluster", "--skip-systemctl-redirect", versions[0].rsplit("/", 1)[1], "main", "start"]
+        argv = ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"]
     else:
         if not shutil.which("rabbitmq-server"):
             return
         argv = ["rabbitmq-server", "-detached"]
-    subprocess.run(argv, check=False, capture_output=True, timeout=60)
+    try:
+        subprocess.run(argv, check=False, capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        pass  # the probe below reports the outcome
 
 
 def ensure_infrastructure(settings: Settings, start: bool = True) -> None:
-    checks = (("PostgreSQL", _postgres_up, settings.database_url.split("@")[-1], POSTGRES_START),
-              ("RabbitMQ", _rabbitmq_up, settings.amqp_url.split("@")[-1], RABBITMQ_START))
-    for name, probe, where, command in checks:
+    """Returns when both servers answer; otherwise raises SystemExit with one line saying which
+    one is missing, where it was looked for and how to start it."""
+    Probe = Callable[[Settings], Coroutine[Any, Any, bool]]
+    checks: tuple[tuple[str, Probe, str, str, str], ...] = (
+        ("PostgreSQL", _postgres_up, where(settings.database_url, 5432), postgres_start_command(), "DATABASE_URL"),
+        ("RabbitMQ", _rabbitmq_up, where(settings.amqp_url, 5672), RABBITMQ_START, "AMQP_URL"),
+    )
+    for name, probe, location, command, variable in checks:
         if asyncio.run(probe(settings)):
             continue
         if start:
-            _try_start(command)
+            _try_start(name)
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 if asyncio.run(probe(settings)):
                     break
                 time.sleep(1)
             else:
-                raise SystemExit(f"{name} is not reachable at {where} and could not be started; start it with: {command}")
+                raise SystemExit(f"{name} is not reachable at {location} and could not be started; "
+                                 f"start it with: {command} (or set {variable})")
             continue
-        raise SystemExit(f"{name} is not reachable at {where}; start it with: {command}")
+        raise SystemExit(f"{name} is not reachable at {location}; start it with: {command} (or set {variable})")

@@ -11,6 +11,7 @@ import asyncio
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -29,8 +30,48 @@ def _say(message: str) -> None:
     print(f"countersign: {message}", flush=True)
 
 
+def _local_s3(settings: Settings) -> tuple[str, int] | None:
+    """Where to run the embedded S3 server, when S3_ENDPOINT_URL names this machine."""
+    if not settings.s3_endpoint_url:
+        return None
+    endpoint = urlsplit(settings.s3_endpoint_url)
+    if endpoint.hostname not in ("127.0.0.1", "localhost"):
+        return None
+    return endpoint.hostname, endpoint.port or 80
+
+
+def _port_in_use(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the servers themselves bind: a port left in TIME_WAIT counts as free.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def check_ports_free(settings: Settings) -> None:
+    """Every port `run` is about to listen on must be free: a clash found later shows up as a
+    crashed child or, for the S3 server, a hang, instead of one line saying what to change."""
+    wanted = [
+        ("gateway", settings.bind_host, settings.gateway_port, "GATEWAY_PORT"),
+        ("documents", settings.bind_host, settings.documents_port, "DOCUMENTS_PORT"),
+        ("audit", settings.bind_host, settings.audit_port, "AUDIT_PORT"),
+        ("notifier", settings.bind_host, settings.notifier_port, "NOTIFIER_PORT"),
+        ("the SMTP sink", settings.smtp_host, settings.smtp_port, "SMTP_PORT"),
+    ]
+    s3 = _local_s3(settings)
+    if s3 is not None:
+        wanted.append(("the embedded S3 server", s3[0], s3[1], "S3_ENDPOINT_URL"))
+    for what, host, port, variable in wanted:
+        if _port_in_use(host, port):
+            raise SystemExit(f"port {port} on {host} (for {what}) is already in use; stop what uses it or set {variable}")
+
+
 def run(settings: Settings) -> int:
     ensure_infrastructure(settings, start=False)
+    check_ports_free(settings)
     asyncio.run(ensure_database(settings.database_url))
     for name in asyncio.run(apply_migrations(settings.database_url)):
         _say(f"applied migration {name}")
@@ -40,12 +81,16 @@ def run(settings: Settings) -> int:
         env["INTERNAL_SECRET"] = secrets.token_urlsafe(32)
 
     s3 = None
-    if settings.s3_endpoint_url:
-        endpoint = urlsplit(settings.s3_endpoint_url)
-        if endpoint.hostname in ("127.0.0.1", "localhost"):
-            s3 = start_s3_server(endpoint.hostname, endpoint.port or 80)
-            _say(f"S3 (moto) on {settings.s3_endpoint_url}")
-    mail = start_mail_sink(settings.smtp_host, settings.smtp_port, settings.mail_sink_dir)
+    local_s3 = _local_s3(settings)
+    if local_s3 is not None:
+        s3 = start_s3_server(*local_s3)
+        _say(f"S3 (moto) on {settings.s3_endpoint_url}")
+    try:
+        mail = start_mail_sink(settings.smtp_host, settings.smtp_port, settings.mail_sink_dir)
+    except Exception as exc:  # e.g. the port was taken since the check
+        if s3 is not None:
+            s3.stop()
+        raise SystemExit(f"cannot start the SMTP sink on {settings.smtp_host}:{settings.smtp_port}: {exc}") from None
     _say(f"SMTP sink on {settings.smtp_host}:{settings.smtp_port}, writing to {settings.mail_sink_dir}")
 
     children: dict[str, subprocess.Popen[bytes]] = {}

@@ -8,29 +8,45 @@ import ipaddress
 from collections.abc import Sequence
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def parse_networks(entries: Sequence[str]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(e, strict=False) for e in entries)
 
 
-def _trusted(address: str, networks: tuple[Network, ...]) -> bool:
+def _address(value: str) -> Address | None:
     try:
-        ip = ipaddress.ip_address(address)
+        ip = ipaddress.ip_address(value)
     except ValueError:
-        return False
+        return None
+    # A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d; they are IPv4 clients, and the
+    # trusted-proxy list names them as IPv4.
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def _trusted(ip: Address, networks: tuple[Network, ...]) -> bool:
     return any(ip in net for net in networks)
 
 
 def client_ip(peer: str | None, forwarded_for: str | None, trusted: tuple[Network, ...]) -> str | None:
-    if peer is None or not forwarded_for or not _trusted(peer, trusted):
-        return peer
+    if peer is None:
+        return None
+    peer_ip = _address(peer)
+    if peer_ip is None:
+        return peer  # e.g. a unix socket: nothing better to report
+    if not forwarded_for or not _trusted(peer_ip, trusted):
+        return str(peer_ip)
     hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
+    last: Address = peer_ip
     for hop in reversed(hops):
-        try:
-            ipaddress.ip_address(hop)
-        except ValueError:
-            return peer  # a malformed chain is not trusted at all
-        if not _trusted(hop, trusted):
-            return hop
-    return hops[0] if hops else peer
+        ip = _address(hop)
+        if ip is None:
+            return str(peer_ip)  # a malformed chain is not trusted at all
+        if not _trusted(ip, trusted):
+            return str(ip)
+        last = ip
+    # Every hop is one of our proxies: the leftmost is the closest we know to the client.
+    return str(last)

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import string
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,8 +30,17 @@ def new_insigner_key() -> str:
     return "isk_" + secrets.token_urlsafe(33)  # 33 bytes -> exactly 44 URL-safe characters
 
 
+_ALNUM = string.ascii_letters + string.digits
+
+
+def _alnum(length: int) -> str:
+    return "".join(secrets.choice(_ALNUM) for _ in range(length))
+
+
 def new_wpsigner_pair() -> tuple[str, str]:
-    return "wps_" + secrets.token_urlsafe(24), secrets.token_urlsafe(32)
+    # Letters and digits only, as the WPsigner examples show (`wps_PPF0L3qP...`): 32 characters
+    # carry 190 bits, the 40-character secret 238.
+    return "wps_" + _alnum(32), _alnum(40)
 
 
 def slugify(name: str) -> str:
@@ -58,26 +68,36 @@ class CreatedKey:
 
 
 async def ensure_organization(conn: asyncpg.Connection, name: str) -> tuple[str, str]:
-    """The organisation named `name` and its admin member, created when missing."""
+    """The organisation named `name` and its admin member, created when missing.
+
+    Safe when several processes create the same organisation at once: inserts that lose the race
+    do nothing, and everyone reads back the row that won.
+    """
     row = await conn.fetchrow("SELECT id FROM gateway.organizations WHERE name = $1", name)
     if row is None:
         org_id = prefixed_id("org")
-        slug = slugify(name)
-        if await conn.fetchval("SELECT 1 FROM gateway.organizations WHERE slug = $1", slug):
-            slug = f"{slug}-{org_id[-6:]}"
-        await conn.execute(
-            "INSERT INTO gateway.organizations (id, name, slug) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
-            org_id, name, slug,
-        )
-        row = await conn.fetchrow("SELECT id FROM gateway.organizations WHERE name = $1", name)
+        base = slugify(name)
+        # Another organisation may already use the slug ("Acme!" and "Acme?"): then suffix it.
+        for slug in (base, f"{base}-{org_id[-6:]}"):
+            await conn.execute(
+                "INSERT INTO gateway.organizations (id, name, slug) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                org_id, name, slug,
+            )
+            row = await conn.fetchrow("SELECT id FROM gateway.organizations WHERE name = $1", name)
+            if row is not None:
+                break
+        else:
+            raise RuntimeError(f"could not create organisation {name!r}")
     org_id = row["id"]
-    member_id = await conn.fetchval("SELECT id FROM gateway.members WHERE org_id = $1 AND role IN ('owner', 'admin') ORDER BY joined_at LIMIT 1", org_id)
+    owner = "SELECT id FROM gateway.members WHERE org_id = $1 AND role IN ('owner', 'admin') ORDER BY joined_at, id LIMIT 1"
+    member_id = await conn.fetchval(owner, org_id)
     if member_id is None:
-        member_id = prefixed_id("usr")
         await conn.execute(
-            "INSERT INTO gateway.members (id, org_id, name, email, role) VALUES ($1, $2, $3, $4, 'owner')",
-            member_id, org_id, f"{name} Admin", f"admin@{slugify(name)}.invalid",
+            """INSERT INTO gateway.members (id, org_id, name, email, role) VALUES ($1, $2, $3, $4, 'owner')
+               ON CONFLICT (org_id, email) DO NOTHING""",
+            prefixed_id("usr"), org_id, f"{name} Admin", f"admin@{slugify(name)}.invalid",
         )
+        member_id = await conn.fetchval(owner, org_id)
     return org_id, member_id
 
 

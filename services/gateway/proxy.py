@@ -29,7 +29,6 @@ async def forward(request: web.Request, base_url: str, secret: str, ctx: Request
     headers = {name: request.headers[name] for name in _FORWARD_REQUEST_HEADERS if name in request.headers}
     headers.update(ctx.identity_headers())
     headers[H_SECRET] = secret
-    headers[REQUEST_ID_HEADER] = request_id_var.get() or ""
     body = await request.read() if request.can_read_body else None
     url = base_url + (path or request.path)
     session = request.app[HTTP]
@@ -55,9 +54,21 @@ async def forward(request: web.Request, base_url: str, secret: str, ctx: Request
         return response
 
 
+async def _propagate_request_id(_: aiohttp.ClientSession, __: object, params: aiohttp.TraceRequestStartParams) -> None:
+    # Every call the gateway makes to an internal service while handling a request carries that
+    # request's id, so the internal service logs under the same id. Done here, on the session,
+    # so no call site (proxying, the org endpoint, future ones) can forget it.
+    request_id = request_id_var.get()
+    if request_id and not params.headers.get(REQUEST_ID_HEADER):
+        params.headers[REQUEST_ID_HEADER] = request_id
+
+
 def client_session(limit: int = 200) -> aiohttp.ClientSession:
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(_propagate_request_id)
     return aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=limit, keepalive_timeout=30, ttl_dns_cache=300),
         timeout=aiohttp.ClientTimeout(total=120, sock_connect=5),
         auto_decompress=False,
+        trace_configs=[trace],
     )

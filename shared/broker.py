@@ -152,8 +152,16 @@ class Consumer:
         channel = await self._broker.connection.channel()
         await channel.set_qos(prefetch_count=self._prefetch)
         await declare_topology(channel, self._broker.settings)
-        queue = await channel.get_queue(self._broker.settings.queue_name(self._consumer))
-        await queue.consume(self._on_message)
+        self._queue = await channel.get_queue(self._broker.settings.queue_name(self._consumer))
+        self._consumer_tag = await self._queue.consume(self._on_message)
+
+    async def stop(self) -> None:
+        """Stop taking new messages (unacked ones go back to the queue), before the resources
+        the handler uses are closed."""
+        try:
+            await self._queue.cancel(self._consumer_tag)
+        except Exception as exc:  # the connection may already be gone; the broker requeues anyway
+            log.warning("consumer cancel failed", extra=log_fields(consumer=self._consumer, error=repr(exc)))
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         try:

@@ -35,6 +35,8 @@ EVENT_TYPES: frozenset[str] = frozenset(
         "signer.completed",
         "signer.declined",
         "signer.reminded",
+        "signer.approved",
+        "signer.otp_requested",
         "signer.delivery_failed",
         "field.added",
         "field.updated",

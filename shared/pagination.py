@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 import orjson
 
@@ -35,8 +35,11 @@ def decode_cursor(value: str) -> Cursor:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
         created_at, item_id = orjson.loads(raw)
         cursor = Cursor(datetime.fromisoformat(created_at), str(item_id))
-        if cursor.created_at.tzinfo is None:
-            raise ValueError("naive timestamp")
+        # A cursor is client input: anything we could not have issued is refused here, before
+        # it reaches SQL (naive or overflowing timestamps, NULs, oversized ids).
+        if cursor.created_at.tzinfo is None or "\x00" in cursor.id or len(cursor.id) > 64:
+            raise ValueError("not a cursor we issued")
+        cursor.created_at.astimezone(timezone.utc)  # OverflowError near datetime.min/max
         return cursor
     except Exception:
         raise Problem(400, "The cursor is not valid", errors=[FieldError("cursor", "Invalid cursor")], slug="invalid-cursor") from None

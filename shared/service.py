@@ -34,8 +34,10 @@ def internal_app(settings: Settings) -> web.Application:
 
 def consumer_ctx(consumer: str, schema: str, handler: EventHandler):  # type: ignore[no-untyped-def]
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        await Consumer(app[BROKER], app[POOL], consumer, schema, handler).start()
-        yield  # the consumer stops with the broker connection
+        running = Consumer(app[BROKER], app[POOL], consumer, schema, handler)
+        await running.start()
+        yield
+        await running.stop()
 
     return ctx
 

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     # that does not carry it. `countersign run` generates one when it is not set.
     internal_secret: SecretStr | None = None
 
+    # Derives signing tokens and OTP codes (HMAC), so the raw values never need storing: the
+    # database keeps only their hashes and the notifier asks the documents service for a
+    # signer's link over the internal API. Must stay stable across restarts or links die;
+    # `countersign run` generates one once and keeps it under var/.
+    signing_secret: SecretStr | None = None
+
     # --- storage and mail -----------------------------------------------------------------
     s3_endpoint_url: str | None = "http://127.0.0.1:9000"
     s3_region: str = "us-east-1"
@@ -65,6 +71,19 @@ class Settings(BaseSettings):
     smtp_use_tls: bool = False
     mail_from: str = "Countersign <no-reply@countersign.local>"
     mail_sink_dir: Path = REPO_ROOT / "var" / "mail"
+
+    # --- files and signing ----------------------------------------------------------------
+    max_upload_bytes: int = 50 * 1024 * 1024
+    upload_url_ttl_seconds: int = 600
+    # Limits of the child process that parses untrusted uploads.
+    pdf_parse_timeout_seconds: float = 20.0
+    pdf_parse_memory_mb: int = 768
+    otp_ttl_seconds: int = 600
+    otp_max_attempts: int = 5
+    # A signed-PDF build claimed longer ago than this is presumed dead and retried.
+    completion_lease_seconds: int = 120
+    # How often the expiry/reminder sweeps and the completion worker look for work.
+    sweep_interval_seconds: float = 60.0
 
     # --- audit ----------------------------------------------------------------------------
     geoip_db_path: Path = REPO_ROOT / "deploy" / "geoip" / "test-city.mmdb"
@@ -94,6 +113,14 @@ class Settings(BaseSettings):
 
     def queue_name(self, consumer: str) -> str:
         return f"{self.amqp_namespace}.{consumer}"
+
+    def require_signing_secret(self) -> bytes:
+        if self.signing_secret is None or len(self.signing_secret.get_secret_value()) < 32:
+            raise SystemExit(
+                "SIGNING_SECRET is not set (32+ characters): signing links and OTP codes are derived "
+                "from it (countersign run generates one for you)."
+            )
+        return self.signing_secret.get_secret_value().encode()
 
     def require_internal_secret(self) -> str:
         if self.internal_secret is None or not self.internal_secret.get_secret_value():

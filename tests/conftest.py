@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import aiohttp
@@ -13,12 +13,25 @@ from services.devstack.infra import ensure_infrastructure
 from services.gateway import credentials
 from shared.db import create_pool
 from shared.settings import Settings
+from tests.peers import Mailbox, Peers
 from tests.harness import System, reset_infrastructure, start_system, test_settings
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
-    settings = test_settings()
+def peers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peers]:
+    peers = Peers.start(tmp_path_factory.mktemp("mail"))
+    yield peers
+    peers.stop()
+
+
+@pytest.fixture(scope="session")
+def mailbox(peers: Peers) -> Mailbox:
+    return Mailbox(peers.mail_dir)
+
+
+@pytest.fixture(scope="session")
+def settings(peers: Peers) -> Settings:
+    settings = test_settings(s3_endpoint_url=peers.s3_endpoint_url, smtp_port=peers.smtp_port, mail_sink_dir=peers.mail_dir)
     # Never skip silently: if PostgreSQL or RabbitMQ is missing, start it or stop with a reason.
     try:
         ensure_infrastructure(settings, start=True)

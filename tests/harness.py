@@ -29,6 +29,7 @@ def test_settings(**overrides: object) -> Settings:
         "database_url": _with_database(base.database_url, NAMESPACE),
         "amqp_namespace": NAMESPACE,
         "internal_secret": SecretStr(secrets.token_urlsafe(32)),
+        "signing_secret": SecretStr(secrets.token_urlsafe(32)),
         "outbox_poll_seconds": 0.5,
         "consumer_delivery_limit": 3,
         # Several services share one PostgreSQL in tests; keep well under max_connections.

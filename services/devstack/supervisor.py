@@ -13,6 +13,7 @@ import secrets
 import signal
 import socket
 import subprocess
+from pathlib import Path
 import sys
 import time
 from urllib.parse import urlsplit
@@ -21,7 +22,7 @@ from services.devstack.infra import ensure_infrastructure
 from services.devstack.mail_sink import start_mail_sink
 from services.devstack.s3_server import start_s3_server
 from shared.migrate import apply_migrations, ensure_database
-from shared.settings import Settings
+from shared.settings import REPO_ROOT, Settings
 
 SERVICES = ("documents", "audit", "notifier", "gateway")
 
@@ -69,6 +70,14 @@ def check_ports_free(settings: Settings) -> None:
             raise SystemExit(f"port {port} on {host} (for {what}) is already in use; stop what uses it or set {variable}")
 
 
+def _persistent_dev_secret(path: Path) -> str:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def run(settings: Settings) -> int:
     ensure_infrastructure(settings, start=False)
     check_ports_free(settings)
@@ -79,6 +88,9 @@ def run(settings: Settings) -> int:
     env = dict(os.environ)
     if settings.internal_secret is None:
         env["INTERNAL_SECRET"] = secrets.token_urlsafe(32)
+    if settings.signing_secret is None:
+        # Signing links are derived from this secret, so it must survive restarts of `make run`.
+        env["SIGNING_SECRET"] = _persistent_dev_secret(REPO_ROOT / "var" / "dev-signing-secret")
 
     s3 = None
     local_s3 = _local_s3(settings)

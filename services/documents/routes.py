@@ -19,13 +19,12 @@ from services.documents.schemas import (
     FieldCreate, FieldResponse, FieldUpdate, InternalDocumentResponse, OrgStatsResponse, SignerCreate,
     SignerCreatedResponse, SignerResponse, SignerUpdate,
 )
-from services.documents.validation import cursor_problem
 from services.documents.views import dump
 from shared.context import RequestContext, org_id_of, request_context
 from shared.db import POOL
 from shared.ids import is_plausible_id
 from shared.pagination import PageRequest
-from shared.problems import FieldError, Problem, not_found, pydantic_errors
+from shared.problems import Problem, not_found, pydantic_errors
 from shared.web import json_response, read_model
 
 QueryT = TypeVar("QueryT", bound=BaseModel)
@@ -67,10 +66,7 @@ def _respond(model: BaseModel, status: int = 200) -> web.Response:
 # --- documents --------------------------------------------------------------------------------
 
 def _page(request: web.Request) -> PageRequest:
-    page = PageRequest.from_query(request.query)
-    if page.cursor is not None and (problem := cursor_problem(page.cursor.created_at, page.cursor.id)):
-        raise Problem(400, "The cursor is not valid", errors=[FieldError("cursor", problem)], slug="invalid-cursor")
-    return page
+    return PageRequest.from_query(request.query)
 
 
 async def list_documents(request: web.Request) -> web.Response:

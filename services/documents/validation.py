@@ -91,16 +91,6 @@ def field_problems(field_type: str, options: list[str] | None, default_value: st
     return problems
 
 
-def cursor_problem(created_at: datetime, item_id: str) -> str | None:
-    """Why a decoded cursor cannot be one we issued (it is client input like any other)."""
-    if "\x00" in item_id or len(item_id) > 64:
-        return "Invalid cursor"
-    try:
-        created_at.astimezone(timezone.utc)
-    except OverflowError:
-        return "Invalid cursor"
-    return None
-
 
 def escape_like(text: str) -> str:
     """Escape LIKE wildcards so a search for `50%_off` matches that text literally."""

@@ -83,3 +83,18 @@ def test_page_meta() -> None:
     last = page_meta([{}] * 2, rows_fetched=2, limit=2, last_key=(when, "d2"))
     assert last == {"count": 2, "hasMore": False, "nextCursor": None}
     assert MAX_LIMIT == 100
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        ["2026-01-01T00:00:00+00:00", "c\x00abc"],  # NUL bytes never reach SQL
+        ["2026-01-01T00:00:00+00:00", "x" * 65],  # longer than any id we issue
+        ["0001-01-01T00:00:00+14:00", "cabc"],  # overflows when converted to UTC
+    ],
+)
+def test_forged_cursors_are_refused_before_sql(forged: list[str]) -> None:
+    raw = base64.urlsafe_b64encode(orjson.dumps(forged)).decode().rstrip("=")
+    with pytest.raises(Problem) as caught:
+        decode_cursor(raw)
+    assert caught.value.status == 400

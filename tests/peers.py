@@ -1,0 +1,68 @@
+"""Real peers the services talk to in tests: an S3-compatible server (moto in server mode, over
+HTTP) and an SMTP server (aiosmtpd) that writes each message to a folder, as `make run` does."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Callable
+
+from services.devstack.mail_sink import start_mail_sink
+from services.devstack.s3_server import start_s3_server
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Mailbox:
+    """The SMTP sink's folder, read as parsed messages (oldest first)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def messages(self) -> list[EmailMessage]:
+        parser = BytesParser(policy=policy.default)
+        paths = sorted(self.directory.glob("*.eml"), key=lambda p: (p.stat().st_mtime_ns, p.name))
+        return [parser.parsebytes(p.read_bytes()) for p in paths]  # type: ignore[misc]
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages() if address.lower() in str(m.get("To", "")).lower()]
+
+    async def wait_for(self, predicate: Callable[[EmailMessage], bool], timeout: float = 15.0) -> EmailMessage:
+        deadline = time.monotonic() + timeout
+        while True:
+            for message in self.messages():
+                if predicate(message):
+                    return message
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no matching email arrived; have {[m['Subject'] for m in self.messages()]}")
+            await asyncio.sleep(0.1)
+
+
+@dataclass
+class Peers:
+    s3_endpoint_url: str
+    smtp_port: int
+    mail_dir: Path
+
+    def stop(self) -> None:
+        self._mail.stop()
+        self._s3.stop()
+
+    @classmethod
+    def start(cls, mail_dir: Path) -> "Peers":
+        s3_port, smtp_port = free_port(), free_port()
+        s3 = start_s3_server("127.0.0.1", s3_port)
+        mail = start_mail_sink("127.0.0.1", smtp_port, mail_dir)
+        peers = cls(f"http://127.0.0.1:{s3_port}", smtp_port, mail_dir)
+        peers._s3, peers._mail = s3, mail  # type: ignore[attr-defined]
+        return peers

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
 
     # --- storage and mail -----------------------------------------------------------------
     s3_endpoint_url: str | None = "http://127.0.0.1:9000"
+    # Where clients reach S3 for presigned upload URLs, when that differs from where the
+    # services reach it (docker compose: http://localhost:9000 outside, http://minio:9000 inside).
+    s3_public_endpoint_url: str | None = None
     s3_region: str = "us-east-1"
     s3_bucket: str = "countersign-documents"
     s3_access_key_id: SecretStr = SecretStr("countersign")

@@ -113,3 +113,23 @@ async def make_api(system: System, db: asyncpg.Pool, http: aiohttp.ClientSession
 @pytest.fixture
 async def api(make_api) -> Api:  # type: ignore[no-untyped-def]
     return await make_api()
+
+
+@pytest.fixture(scope="session")
+async def spec(system: System, http: aiohttp.ClientSession) -> dict[str, Any]:
+    from tests.spec_check import fetch_spec
+
+    return await fetch_spec(http, system.gateway_url)
+
+
+@pytest.fixture(scope="session")
+def conformance(spec: dict[str, Any]) -> Any:
+    """Shared by every test that drives the API: see tests/spec_check.py."""
+    from tests.spec_check import Conformance
+
+    return Conformance(spec)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The spec-coverage check reads what every other test exercised, so it runs last.
+    items.sort(key=lambda item: item.get_closest_marker("spec_coverage") is not None)

@@ -204,6 +204,8 @@ _DESCRIBERS: dict[str, Describer] = {
     "signer.completed": _signer_acted("signed the document", approver_past="approved the document"),
     "signer.declined": _signer_declined,
     "signer.reminded": _reminded,
+    "signer.approved": _signer_acted("approved the document"),
+    "signer.otp_requested": _signer_acted("requested a one-time code"),
     "signer.delivery_failed": _delivery_failed,
     "field.added": lambda d: f"Added {_field(d)}",
     # Not `fields` here: on a field event that key could mean something else.

@@ -5,6 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.documents.events import SCHEMA
+from services.documents.file_routes import add_file_routes
+from services.documents.lifecycle_routes import add_lifecycle_routes, add_lifecycle_workers
 from services.documents.routes import add_routes
 from shared.service import internal_app, relay_ctx
 from shared.settings import Settings
@@ -15,4 +17,7 @@ def create_app(settings: Settings) -> web.Application:
     # The relay publishes this service's outbox (events written with each change) to RabbitMQ.
     app.cleanup_ctx.append(relay_ctx(SCHEMA))
     add_routes(app)
+    add_file_routes(app)  # S3 client (app[STORAGE]), upload URLs, downloads
+    add_lifecycle_routes(app)  # send, cancel, remind, signing links, the signing API, notifier endpoints
+    add_lifecycle_workers(app)  # completion worker and expiry/reminder sweeps (need app[STORAGE])
     return app

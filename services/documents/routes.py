@@ -13,7 +13,7 @@ import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from services.documents import field_service, service, signer_service
+from services.documents import field_service, files, service, signer_service
 from services.documents.schemas import (
     DocumentCreate, DocumentCreatedResponse, DocumentDetailResponse, DocumentListQuery, DocumentUpdate,
     FieldCreate, FieldResponse, FieldUpdate, InternalDocumentResponse, OrgStatsResponse, SignerCreate,
@@ -85,6 +85,8 @@ async def create_document(request: web.Request) -> web.Response:
 
 async def get_document(request: web.Request) -> web.Response:
     document_id = _document_id(request)
+    # A draft's upload that has arrived is verified here, so fileSize/documentHash show without a send.
+    await files.verify_pending_upload(request.app, _pool(request), org_id_of(request), document_id)
     detail = await service.get_document(_pool(request), org_id_of(request), document_id)
     return _respond(DocumentDetailResponse(data=detail))
 

@@ -76,6 +76,7 @@ _NAMES: dict[tuple[str, str], tuple[str, str]] = {
     ("DELETE", "/api/v1/documents/{id}/signers/{signerId}"): ("removeSigner", "Remove a signer"),
     ("DELETE", "/api/v1/documents/{id}/fields/{fieldId}"): ("removeField", "Remove a field"),
     ("GET", "/api/v1/openapi.json"): ("getOpenApiDocument", "This OpenAPI document"),
+    ("GET", "/api/v1/documents/{id}/download"): ("downloadDocument", "Download a document's PDF"),
 }
 
 _INFO_DESCRIPTION = """\
@@ -146,6 +147,7 @@ def error_statuses(op: Operation, has_query: bool) -> list[int]:
     # Changes to an existing document or its parts depend on the document's state.
     if has_path_params and op.method in ("POST", "PUT", "PATCH", "DELETE"):
         statuses.add(409)
+    statuses.update(op.extra_errors)
     return sorted(statuses)
 
 
@@ -234,11 +236,14 @@ def _success(op: Operation, schema: dict[str, Any] | None) -> dict[str, Any]:
     described = doc and doc.split(" ", 1)[0] not in _METHODS
     response: dict[str, Any] = {"description": f"{word}: {doc}" if described else word}
     if schema is not None:
-        response["content"] = {JSON_MEDIA: {"schema": schema}}
+        response["content"] = {op.media_type: {"schema": schema}}
     return response
 
 
 def _error_ref(status: int, op: Operation) -> dict[str, Any]:
+    if status not in _ERRORS:  # an operation's extra status (EXTRA_ERROR_STATUSES) without a shared entry
+        return {"description": f"Problem details (HTTP {status}).",
+                "content": {PROBLEM_MEDIA: {"schema": {"$ref": REF.format(model="ProblemDetails")}}}}
     ref: dict[str, Any] = {"$ref": f"#/components/responses/{_ERRORS[status][0]}"}
     if status == 403 and op.scope:
         ref["description"] = f"The API key lacks the `{op.scope}` scope."

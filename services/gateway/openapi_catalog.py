@@ -8,6 +8,12 @@ the route table:
     RESPONSE_MODELS = {("POST", "/api/v1/documents"): (201, DocumentCreatedResponse),
                        ("DELETE", "/api/v1/documents/{id}"): (204, None), ...}
     QUERY_MODELS    = {("GET", "/api/v1/documents"): DocumentListQuery}   # filters of a list
+    RESPONSE_MEDIA  = {("GET", "/api/v1/documents/{id}/download"): "application/pdf"}  # not JSON
+    EXTRA_ERROR_STATUSES = {("GET", "/api/v1/documents/{id}/download"): (409,)}
+
+A response that is not JSON (a PDF download) is described by a raw JSON schema in RESPONSE_MODELS,
+`(200, {"contentMediaType": "application/pdf", ...})`, and its media type in RESPONSE_MEDIA.
+EXTRA_ERROR_STATUSES adds errors the operation's shape does not imply (a GET that depends on state).
 
 `cursor` and `limit` are not in query models: every paginated list shares them. A request model
 on a GET is read as query parameters too. Missing modules are tolerated (a service being written
@@ -18,7 +24,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
@@ -33,6 +39,8 @@ ResponseBody = type[BaseModel] | dict[str, Any] | None
 
 SCHEMA_MODULES = (
     "services.documents.schemas",
+    "services.documents.file_schemas",
+    "services.documents.signing_schemas",
     "services.audit.schemas",
     "services.notifier.schemas",
     "services.gateway.schemas",
@@ -59,6 +67,8 @@ class Operation:
     request: type[BaseModel] | None = None  # JSON body
     query: type[BaseModel] | None = None  # query parameters
     described: bool = True  # False when no schemas module described it yet
+    media_type: str = "application/json"  # of the success response
+    extra_errors: tuple[int, ...] = ()
 
 
 def _import_optional(name: str) -> ModuleType | None:
@@ -86,7 +96,7 @@ def response_entry(method: str, key: Key, value: object) -> tuple[int, ResponseB
     if isinstance(value, (tuple, list)) and len(value) == 2:
         statuses = [v for v in value if isinstance(v, int)]
         bodies = [v for v in value if not isinstance(v, int)]
-        if len(statuses) == 1 and (bodies[0] is None or _is_model(bodies[0])):
+        if len(statuses) == 1 and (bodies[0] is None or _is_model(bodies[0]) or isinstance(bodies[0], Mapping)):
             return statuses[0], bodies[0]
     raise TypeError(f"RESPONSE_MODELS[{key!r}] must be a model, (status, model) or (status, None); got {value!r}")
 
@@ -104,6 +114,8 @@ class ModelTables:
     requests: dict[Key, type[BaseModel] | None]
     responses: dict[Key, tuple[int, ResponseBody]]
     queries: dict[Key, type[BaseModel] | None]
+    media: dict[Key, str] = field(default_factory=dict)
+    extra_errors: dict[Key, tuple[int, ...]] = field(default_factory=dict)
 
 
 def load_tables(module_names: Iterable[str] = SCHEMA_MODULES) -> ModelTables:
@@ -112,6 +124,8 @@ def load_tables(module_names: Iterable[str] = SCHEMA_MODULES) -> ModelTables:
     requests: dict[Key, type[BaseModel] | None] = {}
     responses: dict[Key, tuple[int, ResponseBody]] = {}
     queries: dict[Key, type[BaseModel] | None] = {}
+    media: dict[Key, str] = {}
+    extra_errors: dict[Key, tuple[int, ...]] = {}
     for name in module_names:
         module = _import_optional(name)
         if module is None:
@@ -125,7 +139,9 @@ def load_tables(module_names: Iterable[str] = SCHEMA_MODULES) -> ModelTables:
             if key in responses:
                 raise ValueError(f"{name}.RESPONSE_MODELS repeats {key!r}")
             responses[key] = response_entry(key[0], key, value)
-    return ModelTables(requests, responses, queries)
+        media.update(dict(getattr(module, "RESPONSE_MEDIA", {}) or {}))
+        extra_errors.update({k: tuple(v) for k, v in dict(getattr(module, "EXTRA_ERROR_STATUSES", {}) or {}).items()})
+    return ModelTables(requests, responses, queries, media, extra_errors)
 
 
 def route_scopes() -> dict[Key, str | None]:
@@ -153,6 +169,8 @@ def operations(tables: ModelTables | None = None) -> list[Operation]:
             request=model if body_carrying else None,
             query=tables.queries.get(key) or (None if body_carrying else model),
             described=described,
+            media_type=tables.media.get(key, "application/json"),
+            extra_errors=tables.extra_errors.get(key, ()),
         ))
     return out
 
@@ -160,4 +178,5 @@ def operations(tables: ModelTables | None = None) -> list[Operation]:
 def unknown_keys(tables: ModelTables) -> set[Key]:
     """Keys in the schema tables that name no route: a typo, or a route not yet in ROUTES."""
     known = set(route_scopes())
-    return (set(tables.requests) | set(tables.responses) | set(tables.queries)) - known
+    return (set(tables.requests) | set(tables.responses) | set(tables.queries) | set(tables.media)
+            | set(tables.extra_errors)) - known

@@ -22,11 +22,12 @@ Upstream = Literal["documents", "audit", "notifier"]
 class Route:
     method: str
     path: str
-    scope: str
+    scope: str | None  # None: signer-facing, authenticated by the signing token instead
     upstream: Upstream
 
 
 D = "/api/v1/documents"
+S = "/api/v1/signing/{token}"
 ROUTES: tuple[Route, ...] = (
     Route("GET", D, "documents.read", "documents"),
     Route("POST", D, "documents.create", "documents"),
@@ -42,6 +43,20 @@ ROUTES: tuple[Route, ...] = (
     Route("PATCH", D + "/{id}/fields/{fieldId}", "documents.write", "documents"),
     Route("DELETE", D + "/{id}/fields/{fieldId}", "documents.write", "documents"),
     Route("GET", D + "/{id}/audit", "documents.read", "audit"),
+    Route("POST", D + "/{id}/upload", "documents.write", "documents"),
+    Route("GET", D + "/{id}/download", "documents.read", "documents"),
+    Route("POST", D + "/{id}/send", "documents.send", "documents"),
+    Route("POST", D + "/{id}/cancel", "documents.write", "documents"),
+    Route("POST", D + "/{id}/remind", "documents.send", "documents"),
+    Route("POST", D + "/{id}/signers/{signerId}/signing-url", "documents.send", "documents"),
+    # The signer-facing API: no API key; the signing token in the path is the credential.
+    Route("GET", S, None, "documents"),
+    Route("GET", S + "/file", None, "documents"),
+    Route("POST", S + "/sign", None, "documents"),
+    Route("POST", S + "/approve", None, "documents"),
+    Route("POST", S + "/decline", None, "documents"),
+    Route("POST", S + "/otp", None, "documents"),
+    Route("POST", S + "/otp/verify", None, "documents"),
 )
 
 
@@ -52,7 +67,8 @@ def _upstream_url(request: web.Request, upstream: Upstream) -> str:
 
 def proxy_handler(route: Route):  # type: ignore[no-untyped-def]
     async def handler(request: web.Request) -> web.StreamResponse:
-        require_scope(request, route.scope)
+        if route.scope is not None:
+            require_scope(request, route.scope)
         secret = request.app[SETTINGS].require_internal_secret()
         return await forward(request, _upstream_url(request, route.upstream), secret, caller_context(request))
 

@@ -43,6 +43,19 @@ def test_signer_events_name_the_signer_and_role():
     )
 
 
+def test_signing_lifecycle_events_read_from_their_payloads():
+    jane = {"signer": {"id": "sr_1", "name": "Jane Smith", "email": "jane@acme.com", "role": "signer", "order": 0}}
+    al = {"signer": {"id": "sr_2", "name": "Al", "email": "al@acme.com", "role": "approver", "order": 1}}
+    assert details("signer.approved", al | {"approvedAt": "2026-05-29T14:30:00.000Z"}, SIGNER) == (
+        "Signer: Al (al@acme.com) approved the document")
+    assert details("signer.otp_requested", jane | {"expiresAt": "x"}, SIGNER) == (
+        "Signer: Jane Smith (jane@acme.com) requested a one-time code")
+    assert details("signer.invited", jane | {"expiresAt": None}, SYSTEM) == "System: Sent signing invitation to Jane Smith (jane@acme.com)"
+    assert details("document.declined", {"name": "NDA", **jane, "reason": "No"}, SIGNER) == (
+        'Signer: Document declined by Jane Smith (jane@acme.com): "No"')
+    assert details("document.sent", {"name": "NDA", "signers": [jane["signer"], al["signer"]]}) == "API: Sent to Jane Smith, Al"
+
+
 def test_field_events_say_type_and_page():
     assert details("field.added", {"type": "signature", "page": 1}) == "API: Added signature field on page 1"
     assert details("field.added", {"field": {"type": "date_signed", "page": 3}}) == "API: Added date signed field on page 3"

@@ -1,0 +1,170 @@
+"""SQL of the signing lifecycle (columns of migrations/0003_lifecycle.sql), explicit connections.
+
+Every lifecycle command first locks its document row (`lock_document`), so the commands on one
+document run one at a time: "is everyone done?" is answered from a stable state, and two
+concurrent sign/decline/cancel requests cannot both see `pending`. Each change is still a
+conditional UPDATE on the expected status, as a second line of defence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import asyncpg
+
+COMPLETION_CHANNEL = "documents_completion"
+
+
+async def lock_document(conn: asyncpg.Connection, document_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM documents.documents WHERE id = $1 AND deleted_at IS NULL FOR UPDATE", document_id
+    )
+
+
+async def find_document(conn: asyncpg.Connection, document_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM documents.documents WHERE id = $1 AND deleted_at IS NULL", document_id)
+
+
+async def transition(conn: asyncpg.Connection, document_id: str, allowed: Iterable[str], status: str,
+                     stamp: str | None = None) -> asyncpg.Record | None:
+    """Move the document to `status` if it is in an allowed one; `stamp` names the timestamp
+    column to set (sent_at, cancelled_at, …), always from a fixed list in the callers."""
+    sets = f", {stamp} = now()" if stamp else ""
+    return await conn.fetchrow(
+        f"""UPDATE documents.documents SET status = $3{sets}, updated_at = now()
+            WHERE id = $1 AND deleted_at IS NULL AND status = ANY($2::text[]) RETURNING *""",
+        document_id, sorted(allowed), status,
+    )
+
+
+# --- signers ---------------------------------------------------------------------------------
+
+async def signer_by_token_hash(conn: asyncpg.Connection, digest: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM documents.signers WHERE token_hash = $1", digest)
+
+
+async def signer_by_id(conn: asyncpg.Connection, signer_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM documents.signers WHERE id = $1", signer_id)
+
+
+async def set_token(conn: asyncpg.Connection, signer_id: str, digest: str, version: int) -> None:
+    await conn.execute(
+        "UPDATE documents.signers SET token_hash = $2, token_version = $3, updated_at = now() WHERE id = $1",
+        signer_id, digest, version,
+    )
+
+
+async def next_token_version(conn: asyncpg.Connection, signer_id: str) -> int:
+    return await conn.fetchval(
+        "UPDATE documents.signers SET token_version = token_version + 1 WHERE id = $1 RETURNING token_version", signer_id
+    )
+
+
+async def activate(conn: asyncpg.Connection, signer_ids: list[str]) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """WITH done AS (
+               UPDATE documents.signers SET activated_at = now(), updated_at = now()
+               WHERE id = ANY($1::text[]) AND activated_at IS NULL RETURNING *)
+           SELECT * FROM done ORDER BY signing_order, created_at, id""",
+        signer_ids,
+    )
+
+
+async def mark_viewed(conn: asyncpg.Connection, signer_id: str) -> asyncpg.Record | None:
+    """Only the first view counts: the conditional update makes it so under concurrency too."""
+    return await conn.fetchrow(
+        "UPDATE documents.signers SET viewed_at = now() WHERE id = $1 AND viewed_at IS NULL RETURNING *", signer_id
+    )
+
+
+async def finish_signer(conn: asyncpg.Connection, signer_id: str, ip: str | None, user_agent: str | None) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """UPDATE documents.signers
+           SET status = 'completed', signed_at = now(), viewed_at = coalesce(viewed_at, now()),
+               ip = $2, user_agent = $3, updated_at = now()
+           WHERE id = $1 AND status = 'pending' RETURNING *""",
+        signer_id, ip, user_agent,
+    )
+
+
+async def decline_signer(conn: asyncpg.Connection, signer_id: str, reason: str, ip: str | None,
+                         user_agent: str | None) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """UPDATE documents.signers
+           SET status = 'declined', declined_at = now(), decline_reason = $2, ip = $3, user_agent = $4,
+               updated_at = now()
+           WHERE id = $1 AND status = 'pending' RETURNING *""",
+        signer_id, reason, ip, user_agent,
+    )
+
+
+async def mark_reminded(conn: asyncpg.Connection, signer_ids: list[str]) -> None:
+    await conn.execute("UPDATE documents.signers SET last_reminded_at = now() WHERE id = ANY($1::text[])", signer_ids)
+
+
+# --- one-time codes ----------------------------------------------------------------------------
+
+async def start_otp(conn: asyncpg.Connection, signer_id: str) -> int:
+    """A new nonce (so a new code); the old code dies with it."""
+    return await conn.fetchval(
+        """UPDATE documents.signers SET otp_nonce = otp_nonce + 1, otp_hash = NULL, otp_attempts = 0
+           WHERE id = $1 RETURNING otp_nonce""",
+        signer_id,
+    )
+
+
+async def store_otp(conn: asyncpg.Connection, signer_id: str, digest: str, ttl_seconds: int) -> asyncpg.Record:
+    return await conn.fetchrow(
+        """UPDATE documents.signers SET otp_hash = $2, otp_expires_at = now() + make_interval(secs => $3)
+           WHERE id = $1 RETURNING otp_expires_at""",
+        signer_id, digest, float(ttl_seconds),
+    )
+
+
+async def spend_otp_attempt(conn: asyncpg.Connection, signer_id: str, max_attempts: int) -> asyncpg.Record | None:
+    """Use up one attempt on a live code and return it; None when no live code is left.
+
+    The attempt is counted before the code is compared, so parallel guesses cannot exceed it."""
+    return await conn.fetchrow(
+        """UPDATE documents.signers SET otp_attempts = otp_attempts + 1
+           WHERE id = $1 AND otp_hash IS NOT NULL AND otp_expires_at > now() AND otp_attempts < $2
+           RETURNING otp_hash, otp_nonce, otp_attempts""",
+        signer_id, max_attempts,
+    )
+
+
+async def otp_verified(conn: asyncpg.Connection, signer_id: str) -> asyncpg.Record:
+    return await conn.fetchrow(
+        """UPDATE documents.signers SET otp_verified_at = now(), otp_hash = NULL WHERE id = $1
+           RETURNING otp_verified_at""",
+        signer_id,
+    )
+
+
+# --- values and completion -----------------------------------------------------------------------
+
+async def insert_values(conn: asyncpg.Connection, document_id: str, signer_id: str, values: Mapping[str, Any]) -> None:
+    if values:
+        await conn.executemany(
+            "INSERT INTO documents.field_values (field_id, document_id, signer_id, value) VALUES ($1, $2, $3, $4)",
+            [(field_id, document_id, signer_id, value) for field_id, value in values.items()],
+        )
+
+
+async def field_values(conn: asyncpg.Connection, document_id: str) -> dict[str, Any]:
+    rows = await conn.fetch("SELECT field_id, value FROM documents.field_values WHERE document_id = $1", document_id)
+    return {r["field_id"]: r["value"] for r in rows}
+
+
+async def request_completion(conn: asyncpg.Connection, document_id: str) -> bool:
+    """Everyone is done: queue the signed-PDF build (status stays pending until it is stored).
+    The NOTIFY is delivered on commit, waking a worker at once."""
+    row = await conn.fetchval(
+        """UPDATE documents.documents SET completion_requested_at = now(), updated_at = now()
+           WHERE id = $1 AND status = 'pending' AND completion_requested_at IS NULL RETURNING id""",
+        document_id,
+    )
+    if row is not None:
+        await conn.execute(f"NOTIFY {COMPLETION_CHANNEL}")
+    return row is not None

@@ -1,0 +1,114 @@
+"""One-time codes for documents with `otpMethod: "email"`.
+
+POST …/otp issues a code: a new nonce, `code = HMAC(secret, "otp:{signer}:{nonce}") mod 10^6`,
+only its hash stored, valid OTP_TTL_SECONDS, and `signer.otp_requested` recorded (without the
+code). The notifier then fetches the live code from GET /internal/signers/{id}/otp-code and emails
+it. POST …/otp/verify spends one attempt per guess (counted before comparing, so parallel guesses
+cannot exceed OTP_MAX_ATTEMPTS); after the last one the code is dead and a new one must be asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+from aiohttp import web
+
+from services.documents import lifecycle_repository as repo
+from services.documents import tokens
+from services.documents.lifecycle_events import signer_event, stamp
+from services.documents.signing_schemas import OtpSent, OtpVerified
+from services.documents.signing_session import Session, run
+from shared.context import RequestContext
+from shared.problems import FieldError, Problem, conflict
+from shared.service import SETTINGS
+from shared.timefmt import utcnow
+
+
+def mask_email(email: str) -> str:
+    """`jane.smith@acme.com` → `j********@acme.com`: enough to recognise, not to harvest."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}{'*' * max(len(local) - 1, 1)}@{domain}"
+
+
+def _check_otp_applies(session: Session) -> None:
+    if session.document["otp_method"] != "email":
+        raise conflict("This document does not ask for a one-time code", slug="otp-not-required")
+    if session.signer["status"] != "pending":
+        raise conflict(f"You have already {session.signer['status']} this document", slug=f"signer-{session.signer['status']}")
+
+
+async def request_code(app: web.Application, pool: asyncpg.Pool, token: str, ctx: RequestContext) -> OtpSent:
+    settings = app[SETTINGS]
+    secret = settings.require_signing_secret()
+
+    async def action(conn: asyncpg.Connection, session: Session) -> OtpSent:
+        _check_otp_applies(session)
+        if session.signer["otp_verified_at"] is not None:
+            raise conflict("Your email address is already verified", slug="otp-already-verified")
+        signer_id = session.signer["id"]
+        nonce = await repo.start_otp(conn, signer_id)
+        code = tokens.otp_code(secret, signer_id, nonce)
+        stored = await repo.store_otp(conn, signer_id, tokens.otp_hash(signer_id, nonce, code), settings.otp_ttl_seconds)
+        await signer_event(conn, session.ctx, session.document, session.signer, "signer.otp_requested",
+                           expiresAt=stamp(stored["otp_expires_at"]))
+        return OtpSent(sentTo=mask_email(session.signer["email"]), expiresAt=stored["otp_expires_at"])
+
+    return await run(pool, token, ctx, action)
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    verified: OtpVerified | None = None
+    problem: Problem | None = None
+
+
+def _refusal(signer: asyncpg.Record, max_attempts: int) -> Problem:
+    """Why no live code is left to compare against."""
+    if signer["otp_hash"] is None:
+        return Problem(422, "Request a code first", errors=[FieldError("code", "No code has been requested")],
+                       slug="otp-not-requested")
+    if signer["otp_attempts"] >= max_attempts:
+        return Problem(422, "Too many wrong codes; request a new code", errors=[FieldError("code", "No attempts left")],
+                       slug="otp-attempts-exceeded")
+    return Problem(422, "The code has expired; request a new code", errors=[FieldError("code", "Expired")],
+                   slug="otp-expired")
+
+
+async def verify_code(app: web.Application, pool: asyncpg.Pool, token: str, ctx: RequestContext, code: str) -> OtpVerified:
+    max_attempts = app[SETTINGS].otp_max_attempts
+
+    async def action(conn: asyncpg.Connection, session: Session) -> _Outcome:
+        _check_otp_applies(session)
+        signer = session.signer
+        if signer["otp_verified_at"] is not None:
+            return _Outcome(verified=OtpVerified(verified=True, verifiedAt=signer["otp_verified_at"]))
+        live = await repo.spend_otp_attempt(conn, signer["id"], max_attempts)
+        if live is None:
+            return _Outcome(problem=_refusal(signer, max_attempts))
+        if not tokens.same_hash(live["otp_hash"], tokens.otp_hash(signer["id"], live["otp_nonce"], code)):
+            left = max_attempts - live["otp_attempts"]
+            message = f"Wrong code; {left} attempt(s) left" if left else "Wrong code; request a new code"
+            return _Outcome(problem=Problem(422, "The code is not correct", errors=[FieldError("code", message)],
+                                            slug="otp-invalid"))
+        done = await repo.otp_verified(conn, signer["id"])
+        return _Outcome(verified=OtpVerified(verified=True, verifiedAt=done["otp_verified_at"]))
+
+    # A wrong guess must still count: the outcome is raised only after the attempt commits.
+    outcome = await run(pool, token, ctx, action)
+    if outcome.problem is not None:
+        raise outcome.problem
+    assert outcome.verified is not None
+    return outcome.verified
+
+
+def live_code(secret: bytes, signer: asyncpg.Record, max_attempts: int) -> tuple[str, datetime] | None:
+    """(code, expiresAt) of the signer's code while it can still be used, recomputed from the secret."""
+    if (signer["otp_hash"] is None or signer["otp_expires_at"] is None or signer["otp_expires_at"] <= utcnow()
+            or signer["otp_attempts"] >= max_attempts or signer["otp_verified_at"] is not None):
+        return None
+    code = tokens.otp_code(secret, signer["id"], signer["otp_nonce"])
+    if not tokens.same_hash(signer["otp_hash"], tokens.otp_hash(signer["id"], signer["otp_nonce"], code)):
+        return None  # the signing secret changed since the code was issued
+    return code, signer["otp_expires_at"]

@@ -1,0 +1,67 @@
+"""Whose turn it is (pure: no I/O).
+
+Participants are the signers with role `signer` or `approver`; viewers only receive a copy and
+never take a turn. A parallel document lets every participant act at once. A sequential document
+moves through `order` groups, lowest first: equal orders form a parallel group, and the next
+group starts only when every member of the current one is done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+PARTICIPANT_ROLES = frozenset({"signer", "approver"})
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    id: str
+    role: str  # signer | approver
+    order: int
+    status: str  # pending | completed | declined
+    activated: bool
+
+    @property
+    def done(self) -> bool:
+        return self.status == "completed"
+
+
+def participants(rows: Iterable[Mapping[str, Any]]) -> list[Participant]:
+    """Signer rows (documents.signers) → participants, viewers left out."""
+    return [
+        Participant(r["id"], r["role"], r["signing_order"], r["status"], r["activated_at"] is not None)
+        for r in rows
+        if r["role"] in PARTICIPANT_ROLES
+    ]
+
+
+def current_order(signing_type: str, people: Sequence[Participant]) -> int | None:
+    """The order group that may act now in a sequential document (None: nobody is left)."""
+    waiting = [p.order for p in people if not p.done]
+    if signing_type == "parallel" or not waiting:
+        return None
+    return min(waiting)
+
+
+def on_turn(signing_type: str, people: Sequence[Participant]) -> list[Participant]:
+    """Everyone who may act now: not done, and in the current group when sequential."""
+    pending = [p for p in people if p.status == "pending"]
+    if signing_type == "parallel":
+        return pending
+    order = current_order(signing_type, people)
+    return [p for p in pending if p.order == order]
+
+
+def is_turn(signing_type: str, people: Sequence[Participant], participant_id: str) -> bool:
+    return any(p.id == participant_id for p in on_turn(signing_type, people))
+
+
+def to_activate(signing_type: str, people: Sequence[Participant]) -> list[Participant]:
+    """Who should be invited now and has not been yet (at send, and after each completion)."""
+    return [p for p in on_turn(signing_type, people) if not p.activated]
+
+
+def all_done(people: Sequence[Participant]) -> bool:
+    return bool(people) and all(p.done for p in people)

@@ -1,22 +1,35 @@
-"""The notifier: consumes events; sends emails and customer webhooks."""
+"""The notifier: consumes events; sends emails and customer webhooks.
+
+Readiness covers PostgreSQL and RabbitMQ only: an SMTP outage delays mail (events wait and are
+retried) but must not take the notifier out of a load balancer or restart it.
+"""
 
 from __future__ import annotations
 
-import asyncpg
+from collections.abc import AsyncIterator
+
 from aiohttp import web
 
-from shared.events import Event
-from shared.service import consumer_ctx, internal_app
+from services.notifier.handler import handle
+from services.notifier.keys import MAILER
+from services.notifier.mailer import Mailer
+from shared.service import SETTINGS, consumer_ctx, internal_app
 from shared.settings import Settings
 
 SCHEMA = "notifier"
 
 
-async def handle(conn: asyncpg.Connection, event: Event) -> None:
-    pass  # emails arrive with the notifier issue
+async def _mailer_ctx(app: web.Application) -> AsyncIterator[None]:
+    # Nothing is connected up front (a connection is opened per batch), so start-up does not
+    # wait for, or fail on, the SMTP server.
+    app[MAILER] = Mailer(app[SETTINGS])
+    yield
+    await app[MAILER].drain()
 
 
 def create_app(settings: Settings) -> web.Application:
     app = internal_app(settings)
+    app.cleanup_ctx.append(_mailer_ctx)
+    # After the mailer: the consumer's handlers may use it, and cleanup runs in reverse order.
     app.cleanup_ctx.append(consumer_ctx("notifier", SCHEMA, handle))
     return app

@@ -1,0 +1,79 @@
+"""The notifier's SMTP client against a real SMTP server (the dev sink, on an ephemeral port)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+import aiosmtplib
+import pytest
+
+from services.devstack.mail_sink import start_mail_sink
+from services.notifier.mailer import Mailer, compose
+from shared.settings import Settings
+
+
+def _free_port() -> int:
+    # aiosmtpd's Controller probes the port it was given, so it cannot be handed port 0.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def sink(tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    port = _free_port()
+    controller = start_mail_sink("127.0.0.1", port, tmp_path)
+    yield port, tmp_path
+    controller.stop()
+
+
+def _read_eml(directory: Path) -> list[EmailMessage]:
+    return [BytesParser(policy=policy.default).parsebytes(p.read_bytes()) for p in sorted(directory.glob("*.eml"))]  # type: ignore[misc]
+
+
+async def test_delivers_text_and_html_message(sink: tuple[int, Path]) -> None:
+    port, directory = sink
+    mailer = Mailer(Settings(smtp_host="127.0.0.1", smtp_port=port))
+    message = compose(mailer.sender, "Ada Signer <ada@example.com>", "Please sign: NDA - Acme Corp",
+                      "Open the link to sign.", "<p>Open the <a href='https://example.com'>link</a> to sign.</p>")
+
+    await mailer.send(message)
+
+    # The sink writes the file before it answers 250, so it is there once send() returns.
+    [received] = _read_eml(directory)
+    assert received["Subject"] == "Please sign: NDA - Acme Corp"
+    assert received["To"] == "Ada Signer <ada@example.com>"
+    assert received["From"] == "Countersign <no-reply@countersign.local>"
+    assert received.get_content_type() == "multipart/alternative"
+    assert received.get_body(("plain",)).get_content().strip() == "Open the link to sign."  # type: ignore[union-attr]
+    assert "<a href='https://example.com'>link</a>" in received.get_body(("html",)).get_content()  # type: ignore[union-attr]
+
+
+async def test_batch_sends_several_messages_over_one_connection(sink: tuple[int, Path]) -> None:
+    port, directory = sink
+    mailer = Mailer(Settings(smtp_host="127.0.0.1", smtp_port=port))
+    messages = [compose(mailer.sender, f"signer{i}@example.com", f"Reminder {i}", "Still waiting.") for i in range(3)]
+
+    await mailer.send_many(messages)
+
+    received = _read_eml(directory)
+    assert sorted(m["To"] for m in received) == ["signer0@example.com", "signer1@example.com", "signer2@example.com"]
+
+
+async def test_unreachable_server_raises_instead_of_hanging(tmp_path: Path) -> None:
+    mailer = Mailer(Settings(smtp_host="127.0.0.1", smtp_port=_free_port()), timeout=5)
+    with pytest.raises(aiosmtplib.SMTPConnectError):
+        await mailer.send(compose(mailer.sender, "ada@example.com", "Hello", "Hi"))
+
+
+async def test_required_tls_is_never_downgraded_to_plain_text(sink: tuple[int, Path]) -> None:
+    port, directory = sink  # the sink offers no STARTTLS
+    mailer = Mailer(Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_use_tls=True))
+    with pytest.raises(aiosmtplib.SMTPException):
+        await mailer.send(compose(mailer.sender, "ada@example.com", "Secret", "Must not travel in clear"))
+    assert _read_eml(directory) == []

@@ -9,7 +9,22 @@ from __future__ import annotations
 from moto.server import ThreadedMotoServer
 
 
+class _S3Server(ThreadedMotoServer):
+    def start(self) -> None:
+        # moto's own start() waits forever when its thread cannot bind the port (the error
+        # stays in the thread); wait a bounded time and say why instead.
+        from threading import Thread
+
+        self._thread = Thread(target=self._server_entry, daemon=True)
+        self._thread.start()
+        for _ in range(100):
+            if self._server_ready_event.wait(timeout=0.1) or not self._thread.is_alive():
+                break
+        if self._server is None:
+            raise RuntimeError(f"the embedded S3 server could not listen on {self._ip_address}:{self._port}")
+
+
 def start_s3_server(host: str, port: int) -> ThreadedMotoServer:
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server = _S3Server(ip_address=host, port=port, verbose=False)
     server.start()
     return server

@@ -95,7 +95,10 @@ def run(settings: Settings) -> int:
     s3 = None
     local_s3 = _local_s3(settings)
     if local_s3 is not None:
-        s3 = start_s3_server(*local_s3)
+        try:
+            s3 = start_s3_server(*local_s3)
+        except RuntimeError as exc:  # the port was taken since the check
+            raise SystemExit(f"{exc}; stop what uses it or set S3_ENDPOINT_URL") from None
         _say(f"S3 (moto) on {settings.s3_endpoint_url}")
     try:
         mail = start_mail_sink(settings.smtp_host, settings.smtp_port, settings.mail_sink_dir)

@@ -88,6 +88,19 @@ class Settings(BaseSettings):
     # How often the expiry/reminder sweeps and the completion worker look for work.
     sweep_interval_seconds: float = 60.0
 
+    # --- customer webhooks ----------------------------------------------------------------
+    # Seconds before each retry of a failed delivery (the reference's 1 min … 24 h schedule).
+    webhook_retry_schedule: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [60, 300, 1800, 7200, 18000, 36000, 64800, 86400])
+    webhook_timeout_seconds: float = 10.0
+    # Consecutive failed deliveries after which a webhook is set inactive.
+    webhook_max_consecutive_failures: int = 20
+    # Development only: lets webhooks target loopback addresses over plain http.
+    webhook_allow_loopback: bool = False
+    webhook_poll_seconds: float = 1.0
+    webhook_concurrency: int = 10
+    webhook_delivery_retention_days: int = 30
+
     # --- audit ----------------------------------------------------------------------------
     geoip_db_path: Path = REPO_ROOT / "deploy" / "geoip" / "test-city.mmdb"
 
@@ -101,6 +114,13 @@ class Settings(BaseSettings):
     def _split_proxies(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("webhook_retry_schedule", mode="before")
+    @classmethod
+    def _split_schedule(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [float(part) for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("trusted_proxies")

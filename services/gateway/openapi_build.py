@@ -77,6 +77,9 @@ _NAMES: dict[tuple[str, str], tuple[str, str]] = {
     ("DELETE", "/api/v1/documents/{id}/fields/{fieldId}"): ("removeField", "Remove a field"),
     ("GET", "/api/v1/openapi.json"): ("getOpenApiDocument", "This OpenAPI document"),
     ("GET", "/api/v1/documents/{id}/download"): ("downloadDocument", "Download a document's PDF"),
+    ("GET", "/api/v1/webhooks/{id}/deliveries"): ("listWebhookDeliveries", "List a webhook's deliveries"),
+    ("POST", "/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver"):
+        ("redeliverWebhookDelivery", "Send a delivery again"),
 }
 
 _INFO_DESCRIPTION = """\
@@ -201,9 +204,10 @@ def _query_model_parameters(model_ref: dict[str, Any], defs: dict[str, Any]) -> 
 
 
 def _path_parameters(path: str) -> list[dict[str, Any]]:
+    descriptions = _PARAM_DESCRIPTIONS | ({"id": "Webhook id."} if path.startswith("/api/v1/webhooks") else {})
     return [
         {"name": name, "in": "path", "required": True,
-         "description": _PARAM_DESCRIPTIONS.get(name, f"Identifier ({name})."), "schema": dict(_ID_SCHEMA)}
+         "description": descriptions.get(name, f"Identifier ({name})."), "schema": dict(_ID_SCHEMA)}
         for name in _PATH_PARAM.findall(path)
     ]
 

@@ -28,6 +28,7 @@ class Route:
 
 D = "/api/v1/documents"
 S = "/api/v1/signing/{token}"
+W = "/api/v1/webhooks"
 ROUTES: tuple[Route, ...] = (
     Route("GET", D, "documents.read", "documents"),
     Route("POST", D, "documents.create", "documents"),
@@ -49,6 +50,13 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", D + "/{id}/cancel", "documents.write", "documents"),
     Route("POST", D + "/{id}/remind", "documents.send", "documents"),
     Route("POST", D + "/{id}/signers/{signerId}/signing-url", "documents.send", "documents"),
+    Route("GET", W, "webhooks.read", "notifier"),
+    Route("POST", W, "webhooks.create", "notifier"),
+    Route("GET", W + "/{id}", "webhooks.read", "notifier"),
+    Route("PATCH", W + "/{id}", "webhooks.update", "notifier"),
+    Route("DELETE", W + "/{id}", "webhooks.delete", "notifier"),
+    Route("GET", W + "/{id}/deliveries", "webhooks.read", "notifier"),
+    Route("POST", W + "/{id}/deliveries/{deliveryId}/redeliver", "webhooks.update", "notifier"),
     # The signer-facing API: no API key; the signing token in the path is the credential.
     Route("GET", S, None, "documents"),
     Route("GET", S + "/file", None, "documents"),

@@ -13,6 +13,7 @@ from aiohttp import web
 from services.notifier.handler import handle
 from services.notifier.keys import MAILER
 from services.notifier.mailer import Mailer
+from services.notifier.webhooks import add_routes, delivery_worker_ctx, with_webhooks
 from shared.service import SETTINGS, consumer_ctx, internal_app
 from shared.settings import Settings
 
@@ -31,5 +32,7 @@ def create_app(settings: Settings) -> web.Application:
     app = internal_app(settings)
     app.cleanup_ctx.append(_mailer_ctx)
     # After the mailer: the consumer's handlers may use it, and cleanup runs in reverse order.
-    app.cleanup_ctx.append(consumer_ctx("notifier", SCHEMA, handle))
+    app.cleanup_ctx.append(consumer_ctx("notifier", SCHEMA, with_webhooks(handle)))
+    add_routes(app)
+    app.cleanup_ctx.append(delivery_worker_ctx)
     return app

@@ -30,7 +30,7 @@ def rendered_default(name: str) -> str:
     if isinstance(value, bool):
         return "`true`" if value else "`false`"
     if isinstance(value, list):
-        return "`" + ",".join(value) + "`" if value else "empty"
+        return "`" + ",".join(str(v) for v in value) + "`" if value else "empty"
     return f"`{value}`"
 
 

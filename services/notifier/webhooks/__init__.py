@@ -1,0 +1,18 @@
+"""Customer webhooks (the inSigner webhook API): CRUD, signed deliveries with persisted retries,
+and an SSRF guard. docs/webhooks.md is the customer-facing description.
+
+Wired into the notifier app by three hooks:
+- `add_routes(app)`: the /api/v1/webhooks API;
+- `with_webhooks(handler)`: the consumer's handler, preceded by the fan-out to deliveries;
+- `delivery_worker_ctx`: the cleanup_ctx entry running the delivery worker.
+
+Modules: models (bodies), routes -> service -> repository / delivery_repository (SQL),
+fanout (events -> delivery rows), worker -> sender (HTTP) -> resolver (checked DNS);
+pure: ssrf, signing, retry, payload, views, config.
+"""
+
+from services.notifier.webhooks.fanout import with_webhooks
+from services.notifier.webhooks.routes import add_routes
+from services.notifier.webhooks.worker import delivery_worker_ctx
+
+__all__ = ["add_routes", "delivery_worker_ctx", "with_webhooks"]

@@ -1,0 +1,107 @@
+"""The delivery worker: sends due deliveries, records each attempt, schedules retries.
+
+Runs as a task of every notifier replica. Each pass leases up to `concurrency` due deliveries
+(delivery_repository.claim_due: SKIP LOCKED, so replicas never send one delivery at the same
+time), sends them concurrently, and writes each outcome with the webhook's failure count in one
+transaction. Everything a retry needs is in the row (next_attempt_at, retry_step), so a restart
+loses nothing. A worker that dies mid-attempt leaves a lease that expires; the delivery is then
+sent again: delivery is at least once, and receivers dedupe by `webhook-id`.
+
+When idle it polls every `poll_seconds`: one indexed query, cheap enough that no LISTEN
+connection is needed for a latency of about a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+
+import aiohttp
+import asyncpg
+from aiohttp import web
+
+from services.notifier.webhooks import delivery_repository as repo
+from services.notifier.webhooks.config import WebhookConfig, webhook_config
+from services.notifier.webhooks.retry import after_failure, after_success
+from services.notifier.webhooks.sender import Message, Outcome, attempt, open_client
+from shared.db import POOL
+from shared.logging import log_fields
+from shared.service import SETTINGS
+
+log = logging.getLogger("countersign.notifier.webhooks")
+
+PRUNE_EVERY_SECONDS = 3600.0
+ERROR_PAUSE_SECONDS = 2.0
+
+
+async def _record(pool: asyncpg.Pool, claimed: repo.Claimed, outcome: Outcome, config: WebhookConfig) -> None:
+    step = after_success(claimed.retry_step) if outcome.succeeded else after_failure(
+        claimed.retry_step, claimed.final_attempt, config.retry_schedule)
+    record = repo.AttemptRecord(outcome.succeeded, outcome.response_code, outcome.duration_ms, outcome.error)
+    async with pool.acquire() as conn, conn.transaction():
+        if not await repo.finish_attempt(conn, claimed, record, step):
+            log.warning("webhook delivery lease lost; outcome dropped", extra=log_fields(deliveryId=claimed.id))
+            return
+        await repo.count_outcome(conn, claimed.webhook_id, outcome.succeeded, config.max_consecutive_failures)
+    # The URL and the secret stay out of logs: ids identify the delivery.
+    log.info("webhook attempt", extra=log_fields(deliveryId=claimed.id, webhookId=claimed.webhook_id,
+                                                 ok=outcome.succeeded, code=outcome.response_code, error=outcome.error,
+                                                 next=step.status))
+
+
+async def _deliver(pool: asyncpg.Pool, client: aiohttp.ClientSession, claimed: repo.Claimed, config: WebhookConfig) -> None:
+    message = Message(id=claimed.id, timestamp=claimed.timestamp, body=claimed.body)
+    try:
+        outcome = await attempt(client, claimed.url, claimed.secret, message, config)
+    except Exception:
+        # A failure `attempt` does not classify is still an attempt: recording it keeps the
+        # delivery on its schedule instead of being retried at every lease expiry for ever.
+        log.exception("webhook attempt failed unexpectedly", extra=log_fields(deliveryId=claimed.id))
+        outcome = Outcome(False, None, 0, "request failed")
+    await _record(pool, claimed, outcome, config)
+
+
+async def deliver_due(pool: asyncpg.Pool, client: aiohttp.ClientSession, config: WebhookConfig) -> int:
+    """One pass: lease what is due, send it, record it. Returns how many deliveries were attempted."""
+    async with pool.acquire() as conn:
+        claimed = await repo.claim_due(conn, config.concurrency, config.lease_seconds)
+    results = await asyncio.gather(*(_deliver(pool, client, c, config) for c in claimed), return_exceptions=True)
+    for c, result in zip(claimed, results):
+        if isinstance(result, BaseException):
+            # Recording failed (the database went away): the lease expires and the delivery is retried.
+            log.warning("webhook attempt not recorded", extra=log_fields(deliveryId=c.id, error=repr(result)))
+    return len(claimed)
+
+
+async def run(pool: asyncpg.Pool, client: aiohttp.ClientSession, config: WebhookConfig) -> None:
+    last_prune = 0.0
+    while True:
+        try:
+            attempted = await deliver_due(pool, client, config)
+            if time.monotonic() - last_prune > PRUNE_EVERY_SECONDS:
+                async with pool.acquire() as conn:
+                    await repo.prune_finished(conn, config.retention_days)
+                last_prune = time.monotonic()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the database is away: keep the rows, try again shortly
+            log.warning("webhook delivery pass failed", extra=log_fields(error=repr(exc)))
+            await asyncio.sleep(ERROR_PAUSE_SECONDS)
+            continue
+        # A full batch means more may be waiting: go again at once.
+        if attempted < config.concurrency:
+            await asyncio.sleep(config.poll_seconds)
+
+
+async def delivery_worker_ctx(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx entry: the worker lives as long as the app. Attempts cut off at shutdown keep
+    their lease until it expires, then another replica (or the next start) sends them again."""
+    config = webhook_config(app[SETTINGS])
+    client = open_client(config)
+    task = asyncio.create_task(run(app[POOL], client, config))
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await client.close()

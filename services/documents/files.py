@@ -31,7 +31,7 @@ import contextlib
 import hashlib
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -153,10 +153,15 @@ async def _discard(storage: Storage, outcome: Accepted) -> None:
         log.warning("could not delete an unused verified PDF %s: %r", outcome.pdf_key, exc)
 
 
+def awaits_check(row: Mapping[str, Any]) -> bool:
+    """A draft whose upload may have arrived since it was requested, and is not checked yet."""
+    return row["file_status"] == "awaiting_upload" and row["status"] == "draft"
+
+
 async def settle(app: web.Application, db: Db, org_id: str, document_id: str) -> asyncpg.Record:
     """The document's file state after checking an upload that has arrived (drafts only)."""
     row = await _read(db, org_id, document_id)
-    if row["file_status"] != "awaiting_upload" or row["status"] != "draft":
+    if not awaits_check(row):
         return row
     upload = Upload(org_id, document_id, row["file_key"], row["file_content_type"], row["file_declared_size"])
     storage, settings = app[STORAGE], app[SETTINGS]

@@ -66,6 +66,24 @@ async def find_document(conn: asyncpg.Connection, org_id: str, document_id: str,
     return await conn.fetchrow(f"SELECT * FROM documents.documents WHERE {_LIVE}{suffix}", org_id, document_id)
 
 
+# The document with its signers, fields and attachments in ONE statement (so one snapshot, and
+# one round trip on the hottest read): each child list comes back as an array of table rows,
+# which asyncpg decodes to Records like any SELECT would.
+_DETAIL = """
+    SELECT d.*,
+        ARRAY(SELECT s FROM documents.signers s WHERE s.document_id = d.id
+              ORDER BY s.signing_order, s.created_at, s.id) AS signer_rows,
+        ARRAY(SELECT f FROM documents.fields f WHERE f.document_id = d.id
+              ORDER BY f.page, f.y, f.x, f.id) AS field_rows,
+        ARRAY(SELECT a FROM documents.attachments a WHERE a.document_id = d.id
+              ORDER BY a.position, a.created_at, a.id) AS attachment_rows
+    FROM documents.documents d WHERE d.org_id = $1 AND d.id = $2 AND d.deleted_at IS NULL"""
+
+
+async def find_detail(conn: asyncpg.Connection | asyncpg.Pool, org_id: str, document_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(_DETAIL, org_id, document_id)
+
+
 async def live_status(conn: asyncpg.Connection, org_id: str, document_id: str) -> str | None:
     return await conn.fetchval(f"SELECT status FROM documents.documents WHERE {_LIVE}", org_id, document_id)
 

@@ -84,11 +84,13 @@ async def create_document(request: web.Request) -> web.Response:
 
 
 async def get_document(request: web.Request) -> web.Response:
-    document_id = _document_id(request)
-    # A draft's upload that has arrived is verified here, so fileSize/documentHash show without a send.
-    await files.verify_pending_upload(request.app, _pool(request), org_id_of(request), document_id)
-    detail = await service.get_document(_pool(request), org_id_of(request), document_id)
-    return _respond(DocumentDetailResponse(data=detail))
+    document_id, pool, org_id = _document_id(request), _pool(request), org_id_of(request)
+    row = await service.detail_row(pool, org_id, document_id)
+    if files.awaits_check(row):
+        # A draft's upload that has arrived is verified here, so fileSize/documentHash show without a send.
+        await files.verify_pending_upload(request.app, pool, org_id, document_id)
+        row = await service.detail_row(pool, org_id, document_id)
+    return _respond(DocumentDetailResponse(data=service.detail_of(row)))
 
 
 async def update_document(request: web.Request) -> web.Response:

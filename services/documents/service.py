@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from services.documents import field_repository as fields_repo
 from services.documents import repository as repo
-from services.documents import signer_repository as signers_repo
 from services.documents import views
 from services.documents.events import emit
 from services.documents.schemas import (
@@ -89,20 +87,24 @@ async def list_documents(pool: asyncpg.Pool, org_id: str, query: DocumentListQue
     return DocumentListResponse(data=[views.list_item(r) for r in items], meta=PageMeta(**meta))
 
 
+async def detail_row(db: asyncpg.Connection | asyncpg.Pool, org_id: str, document_id: str) -> asyncpg.Record:
+    """The document row with `signer_rows`, `field_rows` and `attachment_rows`: one statement."""
+    row = await repo.find_detail(db, org_id, document_id)
+    if row is None:
+        raise document_not_found()
+    return row
+
+
+def detail_of(row: asyncpg.Record) -> DocumentDetail:
+    return views.detail(row, row["signer_rows"], row["field_rows"], row["attachment_rows"])
+
+
 async def load_detail(conn: asyncpg.Connection, org_id: str, document_id: str) -> DocumentDetail:
-    row = await require_document(conn, org_id, document_id)
-    return views.detail(
-        row,
-        await signers_repo.list_signers(conn, document_id),
-        await fields_repo.list_fields(conn, document_id),
-        await repo.list_attachments(conn, document_id),
-    )
+    return detail_of(await detail_row(conn, org_id, document_id))
 
 
 async def get_document(pool: asyncpg.Pool, org_id: str, document_id: str) -> DocumentDetail:
-    # One snapshot for the document and its children, so `_count` matches the lists.
-    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-        return await load_detail(conn, org_id, document_id)
+    return detail_of(await detail_row(pool, org_id, document_id))
 
 
 async def update_document(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_id: str,

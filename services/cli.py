@@ -36,17 +36,32 @@ def cmd_migrate(_: argparse.Namespace) -> int:
     return 0
 
 
+def _plausible_email(value: str) -> bool:
+    local, at, domain = value.strip().partition("@")
+    return bool(at and local and "." in domain and len(value) <= 254 and not any(c.isspace() for c in value.strip()))
+
+
 def cmd_keys_create(args: argparse.Namespace) -> int:
     args.org = args.org.strip()
     if not 1 <= len(args.org) <= 200:
         print("countersign: --org must be 1 to 200 characters", file=sys.stderr)
         return 2
+    if args.member_name is not None and args.member_email is None:
+        print("countersign: --member-name needs --member-email", file=sys.stderr)
+        return 2
     if args.wpsigner:
         if args.scopes != "*":
             print("countersign: --scopes applies to inSigner keys; WPsigner credentials use --read-only", file=sys.stderr)
             return 2
-        created = asyncio.run(_with_conn(lambda c: credentials.create_wpsigner_key(c, args.org, args.name, args.read_only)))
+        if args.member_email is not None and not _plausible_email(args.member_email):
+            print("countersign: --member-email must be an email address", file=sys.stderr)
+            return 2
+        created = asyncio.run(_with_conn(lambda c: credentials.create_wpsigner_key(
+            c, args.org, args.name, args.read_only, args.member_email, args.member_name)))
     else:
+        if args.member_email is not None or args.member_name is not None:
+            print("countersign: --member-email/--member-name apply to --wpsigner credentials", file=sys.stderr)
+            return 2
         if args.read_only:
             print("countersign: --read-only applies to --wpsigner credentials; use --scopes for inSigner keys", file=sys.stderr)
             return 2
@@ -60,11 +75,15 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
         out = {"orgId": created.org_id, "keyId": created.key_id, "apiKey": created.api_key}
         if created.api_secret:
             out["apiSecret"] = created.api_secret
+        if created.member_id:
+            out["memberId"] = created.member_id
         print(json.dumps(out))
     else:
         print(f"organisation: {created.org_id}\nkey id:       {created.key_id}\napi key:      {created.api_key}")
         if created.api_secret:
             print(f"api secret:   {created.api_secret}")
+        if created.member_id:
+            print(f"member:       {created.member_id} ({args.member_email.strip().lower()})")
         print("Store it now: it is shown only once.")
     return 0
 
@@ -118,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", default="CLI key")
     create.add_argument("--wpsigner", action="store_true", help="a WPsigner key + secret pair")
     create.add_argument("--read-only", action="store_true", help="WPsigner: GET requests only")
+    create.add_argument("--member-email", help="WPsigner: the key's member (created with role member if missing); "
+                        "such a key sees only the documents its member created. Default: the organisation's admin")
+    create.add_argument("--member-name", help="WPsigner: the name of a member --member-email creates")
     create.add_argument("--json", action="store_true")
     create.set_defaults(func=cmd_keys_create)
     listing = keys.add_parser("list", help="list an organisation's keys")

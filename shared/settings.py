@@ -101,6 +101,14 @@ class Settings(BaseSettings):
     webhook_concurrency: int = 10
     webhook_delivery_retention_days: int = 30
 
+    # --- WPsigner compatibility surface ---------------------------------------------------
+    # The only directory WPsigner `file_path` may name files in.
+    wpsigner_import_root: Path = REPO_ROOT / "var" / "import"
+    wpsigner_rate_limit_per_hour: int = Field(default=1000, gt=0)
+    # Requests per client IP per minute that carry no valid WPsigner credentials.
+    wpsigner_ip_rate_limit_per_minute: int = Field(default=100, gt=0)
+    wpsigner_file_url_ttl_seconds: int = Field(default=300, gt=0)
+
     # --- audit ----------------------------------------------------------------------------
     geoip_db_path: Path = REPO_ROOT / "deploy" / "geoip" / "test-city.mmdb"
 

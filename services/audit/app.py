@@ -13,6 +13,7 @@ from services.audit.geo import GeoLocator
 from services.audit.keys import GEO, HTTP
 from services.audit.recorder import record
 from services.audit.routes import add_routes
+from services.audit.wp_internal import add_wp_internal_routes
 from shared.broker import EventHandler
 from shared.events import Event
 from shared.service import consumer_ctx, internal_app
@@ -55,4 +56,5 @@ def create_app(settings: Settings) -> web.Application:
     # Last, so the geo reader exists before the first event arrives.
     app.cleanup_ctx.append(consumer_ctx("audit", SCHEMA, _handler(app)))
     add_routes(app)
+    add_wp_internal_routes(app)  # the gateway's WPsigner audit trail
     return app

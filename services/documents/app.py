@@ -8,6 +8,7 @@ from services.documents.events import SCHEMA
 from services.documents.file_routes import add_file_routes
 from services.documents.lifecycle_routes import add_lifecycle_routes, add_lifecycle_workers
 from services.documents.routes import add_routes
+from services.documents.wp_internal_routes import add_wp_internal_routes
 from shared.service import internal_app, relay_ctx
 from shared.settings import Settings
 
@@ -20,4 +21,5 @@ def create_app(settings: Settings) -> web.Application:
     add_file_routes(app)  # S3 client (app[STORAGE]), upload URLs, downloads
     add_lifecycle_routes(app)  # send, cancel, remind, signing links, the signing API, notifier endpoints
     add_lifecycle_workers(app)  # completion worker and expiry/reminder sweeps (need app[STORAGE])
+    add_wp_internal_routes(app)  # what the gateway's WPsigner surface needs beyond the core API
     return app

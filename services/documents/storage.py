@@ -166,6 +166,12 @@ class Storage:
         url = await self._presign_client.generate_presigned_url("put_object", Params=params, ExpiresIn=expires)
         return PresignedPut(url, headers)
 
+    async def presign_get(self, key: str, expires: int, *, content_type: str, content_disposition: str) -> str:
+        """A presigned GET that makes S3 answer with these Content-Type/Content-Disposition."""
+        params = {"Bucket": self.bucket, "Key": key, "ResponseContentType": content_type,
+                  "ResponseContentDisposition": content_disposition}
+        return str(await self._presign_client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires))
+
     async def head(self, key: str) -> ObjectInfo | None:
         try:
             meta = await self._client.head_object(Bucket=self.bucket, Key=key)

@@ -13,6 +13,7 @@ from services.gateway.openapi import add_openapi_routes
 from services.gateway.org import add_org_routes
 from services.gateway.proxy import client_session
 from services.gateway.routes import add_proxy_routes
+from services.gateway.wpsigner import mount as mount_wpsigner
 from shared.db import POOL, check_database, pool_ctx
 from shared.settings import Settings
 from shared.web import add_readiness_check, base_app
@@ -32,6 +33,7 @@ def create_app(settings: Settings) -> web.Application:
     add_readiness_check(app, "postgres", lambda: check_database(app[POOL]))
     for name, url in (("documents", settings.documents_url), ("audit", settings.audit_url), ("notifier", settings.notifier_url)):
         add_readiness_check(app, name, _upstream_ready(app, url))
+    mount_wpsigner(app)  # /wp-json/wpsigner/v1: its own middleware, acting only under that prefix
     return app
 
 

@@ -65,6 +65,7 @@ class CreatedKey:
     key_id: str
     api_key: str
     api_secret: str | None = None
+    member_id: str | None = None  # set when the key was made for a named member (--member-email)
 
 
 async def ensure_organization(conn: asyncpg.Connection, name: str) -> tuple[str, str]:
@@ -114,9 +115,27 @@ async def create_insigner_key(conn: asyncpg.Connection, org_name: str, scopes: l
     return CreatedKey(org_id, key_id, raw)
 
 
-async def create_wpsigner_key(conn: asyncpg.Connection, org_name: str, key_name: str, read_only: bool) -> CreatedKey:
+async def ensure_member(conn: asyncpg.Connection, org_id: str, email: str, name: str | None = None) -> str:
+    """The organisation's member with this email, created with role `member` when missing (an
+    existing member keeps their role). Emails are compared lower-cased."""
+    email = email.strip().lower()
+    await conn.execute(
+        """INSERT INTO gateway.members (id, org_id, name, email, role) VALUES ($1, $2, $3, $4, 'member')
+           ON CONFLICT (org_id, email) DO NOTHING""",
+        prefixed_id("usr"), org_id, (name or "").strip() or email.split("@")[0], email,
+    )
+    return await conn.fetchval("SELECT id FROM gateway.members WHERE org_id = $1 AND email = $2", org_id, email)
+
+
+async def create_wpsigner_key(conn: asyncpg.Connection, org_name: str, key_name: str, read_only: bool,
+                              member_email: str | None = None, member_name: str | None = None) -> CreatedKey:
+    """A WPsigner key + secret for the organisation's admin, or for the member with
+    `member_email` (created as a non-admin `member` if missing): non-admin credentials see only
+    the documents their member created (services/gateway/wpsigner/auth.py)."""
     async with conn.transaction():
         org_id, member_id = await ensure_organization(conn, org_name)
+        if member_email is not None:
+            member_id = await ensure_member(conn, org_id, member_email, member_name)
         key, secret = new_wpsigner_pair()
         key_id = prefixed_id("key")
         await conn.execute(
@@ -124,7 +143,7 @@ async def create_wpsigner_key(conn: asyncpg.Connection, org_name: str, key_name:
                VALUES ($1, $2, $3, $4, 'wpsigner', $5, $6, $7, $8)""",
             key_id, org_id, member_id, key_name, key[:8], hash_secret(key), hash_secret(secret), read_only,
         )
-    return CreatedKey(org_id, key_id, key, secret)
+    return CreatedKey(org_id, key_id, key, secret, member_id if member_email is not None else None)
 
 
 async def find_active_key(conn: asyncpg.Connection, raw_key: str) -> ApiKey | None:

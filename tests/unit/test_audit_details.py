@@ -89,3 +89,8 @@ def test_a_type_newer_than_this_module_falls_back_to_a_generic_line(monkeypatch)
 
     monkeypatch.setattr(shared.events, "EVENT_TYPES", shared.events.EVENT_TYPES | {"document.archived"})
     assert details("document.archived", {}, SYSTEM) == "System: Document archived"
+
+
+def test_a_permanent_delete_says_so():
+    assert details("document.deleted", {"name": "NDA", "permanent": True}) == 'API: Permanently deleted document "NDA"'
+    assert details("document.deleted", {"name": "NDA"}) == 'API: Deleted document "NDA"'

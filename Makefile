@@ -5,7 +5,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test bench install migrate clean
+.PHONY: run test bench install migrate clean browser
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -18,9 +18,16 @@ install: $(STAMP)
 run: install
 	@$(VENV)/bin/countersign run
 
-test: install
+test: install browser
 	@$(VENV)/bin/countersign infra --start
 	@$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The signing-page tests drive Debian's Chromium through Playwright (never a browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  S=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$S apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$S apt-get install -y -qq chromium >/dev/null; }
 
 migrate: install
 	@$(VENV)/bin/countersign migrate

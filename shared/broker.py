@@ -30,6 +30,7 @@ log = logging.getLogger("countersign.broker")
 CONSUMERS: dict[str, tuple[str, ...]] = {
     "audit": ("#",),
     "notifier": ("#",),
+    "documents": ("signer.delivery_failed",),  # a bounce puts the document on hold (action_required)
 }
 
 EventHandler = Callable[[asyncpg.Connection, Event], Awaitable[None]]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import quote, unquote
 
 from aiohttp import web
 
@@ -22,6 +23,13 @@ H_ACTOR_TYPE = "X-Countersign-Actor-Type"
 H_ACTOR_ID = "X-Countersign-Actor-Id"
 H_CLIENT_IP = "X-Countersign-Client-Ip"
 H_USER_AGENT = "X-Countersign-User-Agent"
+# Who sends on the organisation's behalf (the API key's member) and the organisation's name: the
+# documents service stores them on a document at creation, for its emails (docs/emails.md).
+# Percent-encoded UTF-8 on the wire: names are free text, header values are not.
+H_SENDER_NAME = "X-Countersign-Sender-Name"
+H_SENDER_EMAIL = "X-Countersign-Sender-Email"
+H_ORG_NAME = "X-Countersign-Org-Name"
+_SENDER_HEADERS = (("sender_name", H_SENDER_NAME), ("sender_email", H_SENDER_EMAIL), ("org_name", H_ORG_NAME))
 
 ActorType = Literal["api_key", "signer", "system"]
 
@@ -36,12 +44,19 @@ class RequestContext:
     actor_id: str | None
     ip: str | None
     user_agent: str | None
+    # Known only for API-key callers whose gateway looked them up; None elsewhere.
+    sender_name: str | None = None
+    sender_email: str | None = None
+    org_name: str | None = None
 
     def identity_headers(self) -> dict[str, str]:
-        headers = {H_ACTOR_TYPE: self.actor_type}
+        headers: dict[str, str] = {H_ACTOR_TYPE: self.actor_type}
         for name, value in ((H_ORG, self.org_id), (H_ACTOR_ID, self.actor_id), (H_CLIENT_IP, self.ip), (H_USER_AGENT, self.user_agent)):
             if value:
                 headers[name] = value
+        for attribute, header in _SENDER_HEADERS:
+            if text := getattr(self, attribute):
+                headers[header] = quote(text, safe="")
         return headers
 
 
@@ -69,10 +84,17 @@ def internal_auth_middleware(secret: str) -> object:
             actor_id=request.headers.get(H_ACTOR_ID),
             ip=request.headers.get(H_CLIENT_IP),
             user_agent=request.headers.get(H_USER_AGENT),
+            sender_name=_decoded(request.headers.get(H_SENDER_NAME)),
+            sender_email=_decoded(request.headers.get(H_SENDER_EMAIL)),
+            org_name=_decoded(request.headers.get(H_ORG_NAME)),
         )
         return await handler(request)
 
     return middleware
+
+
+def _decoded(value: str | None) -> str | None:
+    return (unquote(value, errors="replace") or None) if value else None
 
 
 def request_context(request: web.Request) -> RequestContext:

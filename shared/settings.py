@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8080"
     # Peers allowed to set X-Forwarded-For (IPs or CIDRs, comma separated).
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Origins allowed to show the signing page in a frame (embedded signing), comma separated;
+    # none by default: frame-ancestors 'none' and X-Frame-Options: DENY.
+    embed_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Largest request body accepted anywhere on the API.
     max_body_bytes: int = 1_048_576
 
@@ -88,6 +91,20 @@ class Settings(BaseSettings):
     # How often the expiry/reminder sweeps and the completion worker look for work.
     sweep_interval_seconds: float = 60.0
 
+    # --- emails ---------------------------------------------------------------------------
+    # Seconds before each retry after a transient SMTP failure (the last one repeats).
+    email_retry_schedule: Annotated[list[float], NoDecode] = Field(default_factory=lambda: [60, 300, 1800, 7200, 21600])
+    # Attempts before an email is dead-lettered.
+    email_max_attempts: int = Field(default=6, ge=1)
+    # A claimed email not recorded as sent within this is presumed abandoned and sent again.
+    email_send_lease_seconds: float = 300.0
+    email_poll_seconds: float = 5.0
+    email_batch_size: int = Field(default=20, ge=1)
+    # How often an email held for a document on hold (action_required) is looked at again.
+    email_hold_seconds: float = 300.0
+    # How long a participant's link keeps serving the signed copy after completion.
+    signed_copy_retention_days: int = 30
+
     # --- customer webhooks ----------------------------------------------------------------
     # Seconds before each retry of a failed delivery (the reference's 1 min … 24 h schedule).
     webhook_retry_schedule: Annotated[list[float], NoDecode] = Field(
@@ -117,14 +134,14 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "embed_allowed_origins", mode="before")
     @classmethod
     def _split_proxies(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("webhook_retry_schedule", mode="before")
+    @field_validator("webhook_retry_schedule", "email_retry_schedule", mode="before")
     @classmethod
     def _split_schedule(cls, value: object) -> object:
         if isinstance(value, str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from pathlib import Path
@@ -23,6 +24,9 @@ class EmlWriter:
 
 
 def start_mail_sink(host: str, port: int, directory: Path) -> Controller:
+    # aiosmtpd logs every DATA line at DEBUG: message bodies carry signing links and one-time
+    # codes, which must never reach a log (they are in the .eml files, where they belong).
+    logging.getLogger("mail.log").setLevel(logging.INFO)
     controller = Controller(EmlWriter(directory), hostname=host, port=port)
     controller.start()
     return controller

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from services.documents.delivery_failures import delivery_failures_ctx
 from services.documents.events import SCHEMA
 from services.documents.file_routes import add_file_routes
 from services.documents.lifecycle_routes import add_lifecycle_routes, add_lifecycle_workers
 from services.documents.routes import add_routes
+from services.documents.signed_copy import add_signed_copy_routes
 from services.documents.wp_internal_routes import add_wp_internal_routes
 from shared.service import internal_app, relay_ctx
 from shared.settings import Settings
@@ -20,6 +22,8 @@ def create_app(settings: Settings) -> web.Application:
     add_routes(app)
     add_file_routes(app)  # S3 client (app[STORAGE]), upload URLs, downloads
     add_lifecycle_routes(app)  # send, cancel, remind, signing links, the signing API, notifier endpoints
-    add_lifecycle_workers(app)  # completion worker and expiry/reminder sweeps (need app[STORAGE])
     add_wp_internal_routes(app)  # what the gateway's WPsigner surface needs beyond the core API
+    add_lifecycle_workers(app)  # completion worker and expiry/reminder sweeps (need app[STORAGE])
+    add_signed_copy_routes(app)  # the signed PDF for participants (GET /api/v1/signing/{token}/download)
+    app.cleanup_ctx.append(delivery_failures_ctx)  # consumes signer.delivery_failed: bounces put documents on hold
     return app

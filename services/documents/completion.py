@@ -37,7 +37,7 @@ from services.documents.lifecycle_events import as_system, document_event, peopl
 from services.documents.pdf import build_signed_pdf
 from services.documents.statemachine import Action, Status, allowed_from
 from services.documents.storage import STORAGE, Storage, signed_key
-from services.documents.wakeup import Wakeup
+from shared.wakeup import Wakeup
 from shared.db import POOL
 from shared.logging import log_fields
 from shared.service import SETTINGS

@@ -10,6 +10,9 @@ a signing token, a link or a one-time code: the notifier asks the internal API f
 - signer.declined: {"signer", "reason"}; document.declined: {"name", "signer", "reason"}
 - document.cancelled / document.expired: {"name", "signers": [invited participants still to act]}
 - document.completed: {"name", "signedFileHash", "completedAt", "signers": [everyone, viewers too]}
+
+Events the notifier writes emails from also carry `sender` and the texts an email needs
+(services/documents/mail_context.py).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 import asyncpg
 
 from services.documents.events import emit
+from services.documents.mail_context import mail_extras
 from services.documents.views import signer_payload
 from shared.context import RequestContext
 from shared.timefmt import iso
@@ -41,12 +45,16 @@ def as_system(document: Row) -> RequestContext:
 
 async def document_event(conn: asyncpg.Connection, ctx: RequestContext, document: Row, event_type: str,
                          **data: Any) -> None:
-    await emit(conn, ctx, document["org_id"], document["id"], event_type, {"name": document["name"], **data})
+    payload = {"name": document["name"], **data}
+    payload |= await mail_extras(conn, document["id"], event_type, payload)  # sender etc., for the emails
+    await emit(conn, ctx, document["org_id"], document["id"], event_type, payload)
 
 
 async def signer_event(conn: asyncpg.Connection, ctx: RequestContext, document: Row, signer: Row, event_type: str,
                        **data: Any) -> None:
-    await emit(conn, ctx, document["org_id"], document["id"], event_type, {"signer": signer_payload(signer), **data})
+    payload = {"signer": signer_payload(signer), **data}
+    payload |= await mail_extras(conn, document["id"], event_type, payload)  # sender etc., for the emails
+    await emit(conn, ctx, document["org_id"], document["id"], event_type, payload)
 
 
 def people(rows: Iterable[Row]) -> list[dict[str, Any]]:

@@ -86,8 +86,8 @@ async def cancel(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_
         if row is None:
             raise await refused(conn, org_id, document_id, Action.CANCEL)
         signers = await signers_repo.list_signers(conn, document_id)
-        waiting = [s for s in signers if s["role"] in turns.PARTICIPANT_ROLES and s["status"] == "pending"]
-        invited = [s for s in waiting if s["activated_at"] is not None]
+        waiting = turns.outstanding(signers)
+        invited = turns.outstanding(signers, invited_only=True)
         await document_event(conn, ctx, row, "document.cancelled", signers=people(invited))
     return CancelResult(id=row["id"], status=row["status"], cancelledSigners=len(waiting))
 

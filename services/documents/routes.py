@@ -128,7 +128,7 @@ async def update_signer(request: web.Request) -> web.Response:
     signer_id = _path_id(request, "signerId", "Signer")
     org_id, ctx = _caller(request)
     body = await read_model(request, SignerUpdate)
-    signer = await signer_service.update_signer(_pool(request), org_id, ctx, document_id, signer_id, body)
+    signer = await signer_service.update_signer(_pool(request), org_id, ctx, document_id, signer_id, body, request.app)
     return _respond(SignerResponse(data=signer))
 
 

@@ -144,7 +144,8 @@ class SignerCreate(RequestModel):
 
 
 class SignerUpdate(PatchModel):
-    """Body of PATCH /api/v1/documents/{id}/signers/{signerId} (draft only)."""
+    """Body of PATCH /api/v1/documents/{id}/signers/{signerId}: any property while draft; while
+    action_required, a new `email` for a signer whose address bounced (re-invites them)."""
 
     NOT_NULL = frozenset({"email", "name", "role", "order"})
 

@@ -12,6 +12,7 @@ import asyncpg
 from services.documents import repository as repo
 from services.documents import views
 from services.documents.events import emit
+from services.documents.mail_context import sender_columns
 from services.documents.schemas import (
     DocumentCreate, DocumentCreated, DocumentDetail, DocumentListQuery, DocumentListResponse,
     DocumentUpdate, InternalDocument, OrgStats, PageMeta,
@@ -65,7 +66,8 @@ async def require_document(conn: asyncpg.Connection, org_id: str, document_id: s
 
 
 async def create_document(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, body: DocumentCreate) -> DocumentCreated:
-    columns = repo.to_columns(body.model_dump(), repo.DOCUMENT_COLUMNS)
+    # The sender (named by the gateway) is kept with the document for its emails.
+    columns = repo.to_columns(body.model_dump(), repo.DOCUMENT_COLUMNS) | sender_columns(ctx)
     async with pool.acquire() as conn, conn.transaction():
         row = await repo.insert_document(conn, new_document_id(), org_id, ctx.actor_id, columns)
         await emit(conn, ctx, org_id, row["id"], "document.created", {"name": row["name"]})

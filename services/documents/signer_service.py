@@ -1,10 +1,13 @@
 """Signer use cases: only while the document is a draft, at most 50 per document, one signer per
-email address. Each command locks the document row first (service.lock_for_edit)."""
+email address. Each command locks the document row first (service.lock_for_edit). The exception:
+a signer whose email bounced may be fixed while the document is on hold (delivery_failures)."""
 
 from __future__ import annotations
 
 import asyncpg
+from aiohttp import web
 
+from services.documents import delivery_failures
 from services.documents import signer_repository as signers_repo
 from services.documents import views
 from services.documents.events import emit
@@ -47,9 +50,12 @@ async def add_signer(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, docum
 
 
 async def update_signer(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_id: str, signer_id: str,
-                        body: SignerUpdate) -> Signer:
+                        body: SignerUpdate, app: web.Application | None = None) -> Signer:
     requested = to_columns(body.given(), COLUMNS)
     async with pool.acquire() as conn, conn.transaction():
+        # On hold after a bounce, the signer's address may be fixed (it re-invites them).
+        if (held := await delivery_failures.held_document(conn, org_id, document_id)) is not None:
+            return await delivery_failures.fix_signer(app, conn, held, ctx, signer_id, requested)
         await lock_for_edit(conn, org_id, document_id)
         current = await signers_repo.find_signer(conn, document_id, signer_id)
         if current is None:

@@ -280,14 +280,24 @@ RESPONSE_MODELS: dict[tuple[str, str], tuple[int, type[BaseModel] | dict[str, An
     ("POST", S + "/otp"): (202, OtpSentResponse),
     ("POST", S + "/otp/verify"): (200, OtpVerifiedResponse),
 }
+# The signed copy a participant downloads after completion (services/documents/signed_copy.py).
+SIGNED_COPY_BODY: dict[str, Any] = {
+    "description": ("The signed PDF, for a participant of a completed document (their emailed link works for "
+                    "SIGNED_COPY_RETENTION_DAYS after completion). Sent with Content-Length and "
+                    "`Content-Disposition: attachment; filename=\"<Name> - Signed.pdf\"`."),
+    "contentMediaType": PDF_MEDIA,
+}
+RESPONSE_MODELS[("GET", S + "/download")] = (200, SIGNED_COPY_BODY)
 # Responses that are not JSON: their media type (as in file_schemas).
-RESPONSE_MEDIA: dict[tuple[str, str], str] = {("GET", S + "/file"): PDF_MEDIA}
+RESPONSE_MEDIA: dict[tuple[str, str], str] = {("GET", S + "/file"): PDF_MEDIA, ("GET", S + "/download"): PDF_MEDIA}
 # Errors besides those derived from each operation's shape: a dead document is 410, a signer who
 # has not verified their one-time code 403, and acting out of turn or twice 409.
 _SIGNING_ERRORS = (403, 409, 410)
 EXTRA_ERROR_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", S): (409, 410),
     ("GET", S + "/file"): _SIGNING_ERRORS,
+    # 409 before completion or while on hold, 410 after another ending or once the retention ended.
+    ("GET", S + "/download"): (409, 410),
     **{("POST", S + suffix): _SIGNING_ERRORS for suffix in ("/sign", "/approve", "/decline")},
     ("POST", S + "/otp"): (409, 410),
     ("POST", S + "/otp/verify"): (409, 410),

@@ -62,8 +62,7 @@ async def _expire(conn: asyncpg.Connection, document_id: str | None) -> list[asy
     rows = await conn.fetch(_EXPIRE.format(only=only, limit=BATCH), Status.EXPIRED, sorted(allowed_from(Action.EXPIRE)), *args)
     for row in rows:
         signers = await signers_repo.list_signers(conn, row["id"])
-        waiting = [s for s in signers
-                   if s["role"] in turns.PARTICIPANT_ROLES and s["status"] == "pending" and s["activated_at"] is not None]
+        waiting = turns.outstanding(signers, invited_only=True)
         await document_event(conn, as_system(row), row, "document.expired", signers=people(waiting))
     return rows
 

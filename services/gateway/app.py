@@ -29,11 +29,11 @@ def create_app(settings: Settings) -> web.Application:
     add_org_routes(app)
     add_proxy_routes(app)
     add_openapi_routes(app)
+    mount_wpsigner(app)  # /wp-json/wpsigner/v1: its own middleware, acting only under that prefix
 
     add_readiness_check(app, "postgres", lambda: check_database(app[POOL]))
     for name, url in (("documents", settings.documents_url), ("audit", settings.audit_url), ("notifier", settings.notifier_url)):
         add_readiness_check(app, name, _upstream_ready(app, url))
-    mount_wpsigner(app)  # /wp-json/wpsigner/v1: its own middleware, acting only under that prefix
     return app
 
 

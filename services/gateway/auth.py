@@ -6,8 +6,10 @@ request; each route then checks its one required scope (`require_scope`).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
+import asyncpg
 from aiohttp import web
 
 from services.gateway import credentials
@@ -26,8 +28,43 @@ OPEN_API_PATHS = ("/api/v1/openapi.json", "/api/v1/signing/")
 
 
 @dataclass(frozen=True)
+class Sender:
+    """The key's member and organisation, forwarded so documents can name their sender in emails."""
+
+    name: str | None
+    email: str | None
+    org_name: str | None
+
+
+@dataclass(frozen=True)
 class Caller:
     key: credentials.ApiKey
+    sender: Sender | None = None
+
+
+# Members and organisations are renamed rarely; a short per-process cache spares every API
+# request a second query. A rename shows in new documents within SENDER_TTL_SECONDS.
+SENDER_TTL_SECONDS = 60.0
+_SENDER_CACHE_MAX = 10_000
+_senders: dict[tuple[str, str], tuple[float, Sender]] = {}
+
+
+async def sender_of(conn: asyncpg.Connection, key: credentials.ApiKey) -> Sender:
+    cache_key = (key.org_id, key.member_id)
+    now = time.monotonic()
+    cached = _senders.get(cache_key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    row = await conn.fetchrow(
+        """SELECT m.name, m.email, o.name AS org_name FROM gateway.members m
+           JOIN gateway.organizations o ON o.id = m.org_id WHERE m.id = $1 AND m.org_id = $2""",
+        key.member_id, key.org_id,
+    )
+    sender = Sender(row["name"], row["email"], row["org_name"]) if row else Sender(None, None, None)
+    if len(_senders) >= _SENDER_CACHE_MAX:
+        _senders.clear()  # crude, but bounded; a refill costs one query per member
+    _senders[cache_key] = (now + SENDER_TTL_SECONDS, sender)
+    return sender
 
 
 _CALLER: web.RequestKey[Caller] = web.RequestKey("countersign.caller", Caller)
@@ -40,12 +77,16 @@ def caller_context(request: web.Request) -> RequestContext:
         return existing
     ip = client_ip(request.remote, request.headers.get("X-Forwarded-For"), request.app[TRUSTED])
     caller: Caller | None = request.get(_CALLER)
+    sender = caller.sender if caller else None
     ctx = RequestContext(
         org_id=caller.key.org_id if caller else None,
         actor_type="api_key" if caller else "signer",
         actor_id=caller.key.id if caller else None,
         ip=ip,
         user_agent=request.headers.get("User-Agent"),
+        sender_name=sender.name if sender else None,
+        sender_email=sender.email if sender else None,
+        org_name=sender.org_name if sender else None,
     )
     request[_CONTEXT] = ctx
     return ctx
@@ -69,9 +110,10 @@ async def api_key_middleware(request: web.Request, handler: Handler) -> web.Stre
     token = bearer_token(request)
     async with request.app[POOL].acquire() as conn:
         key = await credentials.find_active_key(conn, token)
-    if key is None or key.kind != "insigner":
-        raise Problem(401, "Invalid or revoked API key")
-    request[_CALLER] = Caller(key)
+        if key is None or key.kind != "insigner":
+            raise Problem(401, "Invalid or revoked API key")
+        sender = await sender_of(conn, key)
+    request[_CALLER] = Caller(key, sender)
     return await handler(request)
 
 

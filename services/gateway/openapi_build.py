@@ -77,6 +77,8 @@ _NAMES: dict[tuple[str, str], tuple[str, str]] = {
     ("DELETE", "/api/v1/documents/{id}/fields/{fieldId}"): ("removeField", "Remove a field"),
     ("GET", "/api/v1/openapi.json"): ("getOpenApiDocument", "This OpenAPI document"),
     ("GET", "/api/v1/documents/{id}/download"): ("downloadDocument", "Download a document's PDF"),
+    ("GET", "/api/v1/signing/{token}/download"): ("downloadSignedCopy", "Download the signed PDF (participants)"),
+    ("GET", "/api/v1/signing/{token}/pages/{page}"): ("getSigningPageImage", "A page of the document as a PNG"),
     ("GET", "/api/v1/webhooks/{id}/deliveries"): ("listWebhookDeliveries", "List a webhook's deliveries"),
     ("POST", "/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver"):
         ("redeliverWebhookDelivery", "Send a delivery again"),

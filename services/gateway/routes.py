@@ -65,6 +65,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", S + "/decline", None, "documents"),
     Route("POST", S + "/otp", None, "documents"),
     Route("POST", S + "/otp/verify", None, "documents"),
+    Route("GET", S + "/download", None, "documents"),
 )
 
 

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from services.notifier.emails import add_emails
 from services.notifier.handler import handle
 from services.notifier.keys import MAILER
 from services.notifier.mailer import Mailer
@@ -33,6 +34,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_mailer_ctx)
     # After the mailer: the consumer's handlers may use it, and cleanup runs in reverse order.
     app.cleanup_ctx.append(consumer_ctx("notifier", SCHEMA, with_webhooks(handle)))
+    add_emails(app)  # the email send worker, the notifier's outbox relay (signer.delivery_failed), dead letters
     add_routes(app)
     app.cleanup_ctx.append(delivery_worker_ctx)
     return app

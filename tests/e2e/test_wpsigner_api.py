@@ -202,6 +202,16 @@ async def test_create_document_from_file_path_gives_the_seed_shape(wp: WpClient,
     assert created["expires_at"] is None and created["completed_at"] is None
 
 
+async def test_documents_created_through_wpsigner_name_their_sender(make_wp, wp_gateway: WpGateway,  # type: ignore[no-untyped-def]
+                                                                    db: asyncpg.Pool) -> None:
+    wp = await make_wp(member_email="bob@wp-sender.example")
+    created = await create_document(wp, wp_gateway, "Sender Check")
+    row = await db.fetchrow("SELECT sender_email, sender_org_name FROM documents.documents WHERE number = $1",
+                            int(created["id"]))
+    # Emails to the sender (completion, declines) and Reply-To depend on these.
+    assert row["sender_email"] == "bob@wp-sender.example" and row["sender_org_name"] == wp.org_name
+
+
 async def test_get_document_gives_the_full_seed_shape(wp: WpClient, wp_gateway: WpGateway) -> None:
     document_id, signer_id = await prepared_document(wp, wp_gateway)
     reply = await wp.request("GET", f"/documents/{document_id}")

@@ -46,3 +46,17 @@ def test_done_participants_have_no_turn_and_everyone_done_is_completion():
     assert all_done(people)
     assert not all_done([])
     assert not all_done([p("a", 0, "completed"), p("b", 0)])
+
+
+def test_outstanding_counts_bounced_participants_and_never_viewers() -> None:
+    from services.documents.turns import outstanding
+
+    rows = [
+        {"id": "a", "role": "signer", "status": "pending", "activated_at": "t"},
+        {"id": "b", "role": "signer", "status": "delivery_failed", "activated_at": "t"},
+        {"id": "c", "role": "approver", "status": "pending", "activated_at": None},
+        {"id": "d", "role": "signer", "status": "completed", "activated_at": "t"},
+        {"id": "e", "role": "viewer", "status": "pending", "activated_at": None},
+    ]
+    assert [r["id"] for r in outstanding(rows)] == ["a", "b", "c"]
+    assert [r["id"] for r in outstanding(rows, invited_only=True)] == ["a", "b"]

@@ -35,6 +35,10 @@ class WpCaller:
     admin: bool
     read_only: bool
     member_keys: tuple[str, ...]  # every key of the member, revoked ones too: they created documents
+    # Who sends the documents this caller creates (Reply-To and the sender's emails).
+    sender_name: str | None = None
+    sender_email: str | None = None
+    org_name: str | None = None
 
     def owns(self, created_by: str | None) -> bool:
         return self.admin or (created_by is not None and created_by in self.member_keys)
@@ -60,8 +64,10 @@ def presented(request: web.Request) -> tuple[str, str] | None:
 async def authenticate(conn: asyncpg.Connection, key: str, secret: str) -> WpCaller | None:
     row = await conn.fetchrow(
         """SELECT k.id, k.org_id, k.member_id, k.key_hash, k.secret_hash, k.read_only, m.role,
+                  m.name AS member_name, m.email AS member_email, org.name AS org_name,
                   ARRAY(SELECT o.id FROM gateway.api_keys o WHERE o.member_id = k.member_id ORDER BY o.id) AS member_keys
            FROM gateway.api_keys k JOIN gateway.members m ON m.id = k.member_id
+           JOIN gateway.organizations org ON org.id = k.org_id
            WHERE k.key_hash = $1 AND k.kind = 'wpsigner' AND k.revoked_at IS NULL""",
         hash_secret(key))
     if row is None or row["secret_hash"] is None:
@@ -72,7 +78,7 @@ async def authenticate(conn: asyncpg.Connection, key: str, secret: str) -> WpCal
     if not (key_ok and secret_ok):
         return None
     return WpCaller(row["id"], row["org_id"], row["member_id"], row["role"] in ADMIN_ROLES, row["read_only"],
-                    tuple(row["member_keys"]))
+                    tuple(row["member_keys"]), row["member_name"], row["member_email"], row["org_name"])
 
 
 def remote_ip(request: web.Request) -> str | None:
@@ -88,4 +94,5 @@ def context_of(request: web.Request) -> RequestContext:
     inSigner surface forwards its key ids (so created_by and the audit trail read the same)."""
     caller = request[CALLER]
     return RequestContext(org_id=caller.org_id, actor_type="api_key", actor_id=caller.key_id,
-                          ip=remote_ip(request), user_agent=request.headers.get("User-Agent"))
+                          ip=remote_ip(request), user_agent=request.headers.get("User-Agent"),
+                          sender_name=caller.sender_name, sender_email=caller.sender_email, org_name=caller.org_name)

@@ -61,13 +61,12 @@ def _schedule(value: object) -> tuple[float, ...]:
 
 
 def webhook_config(settings: Settings) -> WebhookConfig:
-    defaults = WebhookConfig()
     return WebhookConfig(
-        retry_schedule=_schedule(getattr(settings, "webhook_retry_schedule", defaults.retry_schedule)),
-        timeout_seconds=float(getattr(settings, "webhook_timeout_seconds", defaults.timeout_seconds)),
-        max_consecutive_failures=int(getattr(settings, "webhook_max_consecutive_failures", defaults.max_consecutive_failures)),
-        allow_loopback=bool(getattr(settings, "webhook_allow_loopback", defaults.allow_loopback)),
-        poll_seconds=float(getattr(settings, "webhook_poll_seconds", defaults.poll_seconds)),
-        concurrency=max(1, int(getattr(settings, "webhook_concurrency", defaults.concurrency))),
-        retention_days=int(getattr(settings, "webhook_delivery_retention_days", defaults.retention_days)),
+        retry_schedule=_schedule(settings.webhook_retry_schedule),
+        timeout_seconds=settings.webhook_timeout_seconds,
+        max_consecutive_failures=settings.webhook_max_consecutive_failures,
+        allow_loopback=settings.webhook_allow_loopback,
+        poll_seconds=settings.webhook_poll_seconds,
+        concurrency=max(1, settings.webhook_concurrency),
+        retention_days=settings.webhook_delivery_retention_days,
     )

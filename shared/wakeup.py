@@ -1,8 +1,10 @@
 """Waking a background worker on a PostgreSQL NOTIFY, with a poll as the safety net.
 
+Used by the documents service's completion worker and the notifier's email send worker.
+
 A dedicated LISTEN connection sets an asyncio.Event on each notification and is reopened when
-lost; `wait(timeout)` returns on a notification or after the timeout, so a missed notification
-(connection lost, another replica's commit before we listened) costs at most one poll interval.
+lost; `wait(timeout)` returns on a notification, on `set()` (shutdown) or after the timeout, so
+a missed notification costs at most one poll interval.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ import asyncpg
 
 from shared.logging import log_fields
 
-log = logging.getLogger("countersign.documents.wakeup")
+log = logging.getLogger("countersign.wakeup")
 
 
 class Wakeup:
+    # An idle LISTEN connection that died without a FIN would hear nothing; probe it.
     PROBE_SECONDS = 15.0
 
     def __init__(self, database_url: str, channel: str) -> None:
@@ -34,6 +37,9 @@ class Wakeup:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+
+    def set(self) -> None:
+        self._event.set()
 
     async def wait(self, timeout: float) -> None:
         with contextlib.suppress(asyncio.TimeoutError):
@@ -56,7 +62,7 @@ class Wakeup:
         try:
             conn.add_termination_listener(lambda _conn: lost.set())
             await conn.add_listener(self._channel, lambda *_: self._event.set())
-            self._event.set()  # catch up on anything that happened while we were not listening
+            self._event.set()  # catch up on anything queued while we were not listening
             while not conn.is_closed():
                 try:
                     await asyncio.wait_for(lost.wait(), timeout=self.PROBE_SECONDS)

@@ -1,0 +1,14 @@
+"""document.cancelled: the invited participants need do nothing more."""
+
+from __future__ import annotations
+
+from services.notifier.emails.kinds._words import quoted
+from services.notifier.emails.model import MailContext
+
+
+def needs(ctx: MailContext) -> str | None:
+    return None
+
+
+def subject(ctx: MailContext) -> str:
+    return f"{quoted(ctx.documentName)} was cancelled"

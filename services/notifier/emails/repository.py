@@ -1,0 +1,168 @@
+"""SQL of the email outbox (notifier.emails): plain queries on an explicit connection.
+
+Claiming works across replicas: due rows — queued ones whose time has come, and `sending` ones
+whose lease ran out (their worker died) — are picked with `FOR UPDATE SKIP LOCKED` and leased in
+one short transaction; SMTP runs outside any transaction; each outcome is written only while the
+lease token still matches, so a worker that lost its lease cannot overwrite a newer outcome.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from services.notifier.emails.model import MailContext
+
+CHANNEL = "notifier_emails"
+MAX_ERROR = 1000
+
+
+async def insert_email(conn: asyncpg.Connection, email_id: str, *, event_id: uuid.UUID, event_type: str, org_id: str,
+                       document_id: str | None, request_id: str | None, context: MailContext) -> bool:
+    """Queue one email; False when this event already has one for this address."""
+    inserted = await conn.fetchval(
+        """INSERT INTO notifier.emails
+               (id, event_id, event_type, kind, org_id, document_id, signer_id, recipient, context, request_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+           ON CONFLICT DO NOTHING RETURNING true""",
+        email_id, event_id, event_type, context.kind, org_id, document_id, context.recipient.id,
+        context.recipient.email, context.model_dump(mode="json"), request_id,
+    )
+    return bool(inserted)
+
+
+async def notify_workers(conn: asyncpg.Connection) -> None:
+    """Wake the send workers; delivered on commit, so they never look before the rows exist."""
+    await conn.execute(f"NOTIFY {CHANNEL}")
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: str
+    event_id: uuid.UUID
+    org_id: str
+    document_id: str | None
+    signer_id: str | None
+    recipient: str
+    context: MailContext
+    attempts: int  # made before this one
+    lease_token: uuid.UUID
+    request_id: str | None
+
+
+def _claimed(row: asyncpg.Record) -> Claimed:
+    return Claimed(id=row["id"], event_id=row["event_id"], org_id=row["org_id"], document_id=row["document_id"],
+                   signer_id=row["signer_id"], recipient=row["recipient"],
+                   context=MailContext.model_validate(row["context"]), attempts=row["attempts"],
+                   lease_token=row["lease_token"], request_id=row["request_id"])
+
+
+async def claim_due(conn: asyncpg.Connection, limit: int, lease_seconds: float, worker: str) -> list[Claimed]:
+    rows = await conn.fetch(
+        """WITH due AS (
+               SELECT id FROM notifier.emails
+               WHERE (status = 'queued' AND next_attempt_at <= now())
+                  OR (status = 'sending' AND lease_expires_at <= now())
+               ORDER BY next_attempt_at, id
+               LIMIT $1
+               FOR UPDATE SKIP LOCKED)
+           UPDATE notifier.emails e
+           SET status = 'sending', lease_token = gen_random_uuid(),
+               lease_expires_at = now() + make_interval(secs => $2), claimed_by = $3, updated_at = now()
+           FROM due WHERE e.id = due.id
+           RETURNING e.id, e.event_id, e.org_id, e.document_id, e.signer_id, e.recipient, e.context, e.attempts,
+                     e.lease_token, e.request_id""",
+        limit, lease_seconds, worker,
+    )
+    return [_claimed(r) for r in rows]
+
+
+async def _finish(conn: asyncpg.Connection, claimed: Claimed, sets: str, *args: Any) -> bool:
+    """Leave `sending` as `sets` says, if our lease still holds; False when it was lost."""
+    done = await conn.fetchval(
+        f"""UPDATE notifier.emails SET {sets}, lease_token = NULL, lease_expires_at = NULL, updated_at = now()
+            WHERE id = $1 AND lease_token = $2 AND status = 'sending' RETURNING true""",
+        claimed.id, claimed.lease_token, *args,
+    )
+    return bool(done)
+
+
+async def mark_sent(conn: asyncpg.Connection, claimed: Claimed) -> bool:
+    return await _finish(conn, claimed, "status = 'sent', attempts = attempts + 1, sent_at = now(), last_error = NULL")
+
+
+async def mark_retry(conn: asyncpg.Connection, claimed: Claimed, delay_seconds: float, error: str) -> bool:
+    return await _finish(
+        conn, claimed,
+        "status = 'queued', attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $3), last_error = $4",
+        delay_seconds, error[:MAX_ERROR],
+    )
+
+
+async def mark_held(conn: asyncpg.Connection, claimed: Claimed, delay_seconds: float, reason: str) -> bool:
+    """Not attempted (the document is on hold): later, without counting an attempt."""
+    return await _finish(
+        conn, claimed, "status = 'queued', next_attempt_at = now() + make_interval(secs => $3), last_error = $4",
+        delay_seconds, reason[:MAX_ERROR],
+    )
+
+
+async def bring_forward(conn: asyncpg.Connection, document_id: str) -> int:
+    """Make a document's waiting emails due now (it resumed after a hold)."""
+    result = await conn.execute(
+        """UPDATE notifier.emails SET next_attempt_at = now(), updated_at = now()
+           WHERE document_id = $1 AND status = 'queued' AND next_attempt_at > now()""",
+        document_id,
+    )
+    return int(result.split()[-1])
+
+
+async def mark_final(conn: asyncpg.Connection, claimed: Claimed, status: str, error: str, *, attempted: bool = True) -> bool:
+    """`failed` (attempts used up), `bounced` (permanent refusal) or `skipped` (obsolete)."""
+    assert status in ("failed", "bounced", "skipped")
+    return await _finish(
+        conn, claimed, f"status = $3, attempts = attempts + {1 if attempted else 0}, last_error = $4", status, error[:MAX_ERROR],
+    )
+
+
+async def release(conn: asyncpg.Connection, claimed: list[Claimed]) -> None:
+    """Give back claimed emails that were not attempted (shutdown, or the SMTP session broke
+    before their turn): due again at once, no attempt counted."""
+    if claimed:
+        await conn.execute(
+            """UPDATE notifier.emails SET status = 'queued', lease_token = NULL, lease_expires_at = NULL, updated_at = now()
+               WHERE status = 'sending' AND (id, lease_token) IN (SELECT * FROM unnest($1::text[], $2::uuid[]))""",
+            [c.id for c in claimed], [c.lease_token for c in claimed],
+        )
+
+
+async def seconds_until_next(conn: asyncpg.Connection) -> float | None:
+    """How long until the next queued email is due or a lease runs out (None: nothing waits)."""
+    value = await conn.fetchval(
+        """SELECT extract(epoch FROM least(
+                      (SELECT min(next_attempt_at) FROM notifier.emails WHERE status = 'queued'),
+                      (SELECT min(lease_expires_at) FROM notifier.emails WHERE status = 'sending')) - now())"""
+    )
+    return None if value is None else max(0.0, float(value))
+
+
+async def dead_letters(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+    """Emails that will not be sent: `failed` after their last attempt, or `bounced`; newest first."""
+    return await conn.fetch(
+        """SELECT id, event_id, event_type, kind, org_id, document_id, signer_id, recipient, status, attempts,
+                  last_error, created_at, updated_at
+           FROM notifier.emails WHERE status IN ('failed', 'bounced') ORDER BY updated_at DESC, id LIMIT $1""",
+        limit,
+    )
+
+
+async def requeue_failed(conn: asyncpg.Connection, email_id: str) -> bool:
+    """Try a dead-lettered (`failed`) email again from scratch, e.g. after fixing SMTP settings."""
+    return bool(await conn.fetchval(
+        """UPDATE notifier.emails SET status = 'queued', attempts = 0, next_attempt_at = now(), updated_at = now()
+           WHERE id = $1 AND status = 'failed' RETURNING true""",
+        email_id,
+    ))

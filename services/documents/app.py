@@ -8,6 +8,7 @@ from services.documents.delivery_failures import delivery_failures_ctx
 from services.documents.events import SCHEMA
 from services.documents.file_routes import add_file_routes
 from services.documents.lifecycle_routes import add_lifecycle_routes, add_lifecycle_workers
+from services.documents.page_routes import add_page_routes
 from services.documents.routes import add_routes
 from services.documents.signed_copy import add_signed_copy_routes
 from services.documents.wp_internal_routes import add_wp_internal_routes
@@ -22,6 +23,7 @@ def create_app(settings: Settings) -> web.Application:
     add_routes(app)
     add_file_routes(app)  # S3 client (app[STORAGE]), upload URLs, downloads
     add_lifecycle_routes(app)  # send, cancel, remind, signing links, the signing API, notifier endpoints
+    add_page_routes(app)  # page images for the signing page (rendered in a limited process, cached in S3)
     add_wp_internal_routes(app)  # what the gateway's WPsigner surface needs beyond the core API
     add_lifecycle_workers(app)  # completion worker and expiry/reminder sweeps (need app[STORAGE])
     add_signed_copy_routes(app)  # the signed PDF for participants (GET /api/v1/signing/{token}/download)

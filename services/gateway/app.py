@@ -13,6 +13,7 @@ from services.gateway.openapi import add_openapi_routes
 from services.gateway.org import add_org_routes
 from services.gateway.proxy import client_session
 from services.gateway.routes import add_proxy_routes
+from services.gateway.signing_page import mount as mount_signing_page
 from services.gateway.wpsigner import mount as mount_wpsigner
 from shared.db import POOL, check_database, pool_ctx
 from shared.settings import Settings
@@ -29,6 +30,7 @@ def create_app(settings: Settings) -> web.Application:
     add_org_routes(app)
     add_proxy_routes(app)
     add_openapi_routes(app)
+    mount_signing_page(app)  # GET /sign/{token}: the page a signer opens from the emailed link
     mount_wpsigner(app)  # /wp-json/wpsigner/v1: its own middleware, acting only under that prefix
 
     add_readiness_check(app, "postgres", lambda: check_database(app[POOL]))

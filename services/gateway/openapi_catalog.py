@@ -41,6 +41,7 @@ SCHEMA_MODULES = (
     "services.documents.schemas",
     "services.documents.file_schemas",
     "services.documents.signing_schemas",
+    "services.documents.page_schemas",
     "services.audit.schemas",
     "services.notifier.schemas",
     "services.gateway.schemas",

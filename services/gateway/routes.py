@@ -66,6 +66,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", S + "/otp", None, "documents"),
     Route("POST", S + "/otp/verify", None, "documents"),
     Route("GET", S + "/download", None, "documents"),
+    Route("GET", S + "/pages/{page}", None, "documents"),
 )
 
 

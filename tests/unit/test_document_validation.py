@@ -174,10 +174,10 @@ def test_response_views_write_integral_points_as_integers():
 
 
 def test_model_tables_cover_the_gateway_routes():
-    from services.documents import file_schemas, signing_schemas
+    from services.documents import file_schemas, page_schemas, signing_schemas
     from services.gateway.routes import ROUTES
 
-    modules = (schemas, file_schemas, signing_schemas)
+    modules = (schemas, file_schemas, signing_schemas, page_schemas)
     documents_routes = {(r.method, r.path) for r in ROUTES if r.upstream == "documents"}
     responses = [key for m in modules for key in m.RESPONSE_MODELS]
     requests = [key for m in modules for key in m.REQUEST_MODELS]

@@ -1,0 +1,71 @@
+"""The signing page's files: an allow-list loaded once, versioned by their content.
+
+    load_assets() -> Assets      .html (the page, asset URLs filled in), .files {name: Asset}, .version
+
+Every asset is served from memory under `/signing-page/{version}/{name}`, where the version is a
+hash of all of them: a deploy changes every URL at once, so browsers may cache assets forever and
+never mix the modules of two releases. The script font is the one the signed PDF uses for typed
+signatures (services/documents/pdf/fonts/DancingScript-Regular.ttf, SIL OFL), served from where
+it lives rather than copied, so the page and the PDF cannot drift apart.
+
+The page's HTML is a static file: the token is read from the URL by the script, never written
+into the HTML, so the same bytes serve every signer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import services
+
+ASSETS_PREFIX = "/signing-page"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+PAGE_FILE = "page.html"
+SCRIPT_FONT = Path(services.__file__).resolve().parent / "documents" / "pdf" / "fonts" / "DancingScript-Regular.ttf"
+SCRIPT_FONT_NAME = "script-font.ttf"
+_PLACEHOLDER = b"{{ASSETS}}"
+
+MEDIA_TYPES = {
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".ttf": "font/ttf",
+    ".svg": "image/svg+xml",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    body: bytes
+    content_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Assets:
+    html: bytes
+    files: dict[str, Asset]
+    version: str
+
+    @property
+    def base(self) -> str:
+        return f"{ASSETS_PREFIX}/{self.version}"
+
+
+def _allowed_files() -> dict[str, Path]:
+    """Name → file: what static/ holds with a known media type, plus the script font."""
+    files = {p.name: p for p in sorted(STATIC_DIR.iterdir()) if p.is_file() and p.suffix in MEDIA_TYPES}
+    files[SCRIPT_FONT_NAME] = SCRIPT_FONT
+    return files
+
+
+def load_assets() -> Assets:
+    files = {name: Asset(path.read_bytes(), MEDIA_TYPES[path.suffix]) for name, path in _allowed_files().items()}
+    digest = hashlib.sha256()
+    for name, asset in sorted(files.items()):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(asset.body).digest())
+    template = (STATIC_DIR / PAGE_FILE).read_bytes()
+    digest.update(hashlib.sha256(template).digest())
+    version = digest.hexdigest()[:16]
+    html = template.replace(_PLACEHOLDER, f"{ASSETS_PREFIX}/{version}".encode())
+    return Assets(html=html, files=files, version=version)

@@ -1,0 +1,82 @@
+// After signing or approving: say so, then wait for the document to complete and offer the
+// signed PDF. The summary (GET …/signing/{token}) answers 200 while others still have to act and
+// 410 `document-completed` once the signed PDF is stored; it is polled with a growing interval,
+// and not at all while the page is hidden.
+
+import { api } from "./api.js";
+import { announce, el, focusHeading, replaceView } from "./dom.js";
+import { downloadLink } from "./states.js";
+
+const FIRST_DELAY_MS = 2000;
+const MAX_DELAY_MS = 15000;
+const GIVE_UP_MS = 30 * 60 * 1000;
+
+function sleep(ms) {
+  return new Promise((resolve) => { window.setTimeout(resolve, ms); });
+}
+
+function visible() {
+  if (!document.hidden) return Promise.resolve();
+  return new Promise((resolve) => {
+    document.addEventListener("visibilitychange", function wait() {
+      if (!document.hidden) {
+        document.removeEventListener("visibilitychange", wait);
+        resolve();
+      }
+    });
+  });
+}
+
+const ENDINGS = {
+  "document-cancelled": "The sender has since cancelled this document.",
+  "document-expired": "The document expired before everyone had signed.",
+  "document-declined": "Someone else declined to sign, so the document will not be completed.",
+};
+
+async function waitForCompletion(status, actions) {
+  const started = Date.now();
+  let delay = FIRST_DELAY_MS;
+  while (Date.now() - started < GIVE_UP_MS) {
+    await sleep(delay);
+    await visible();
+    try {
+      await api.summary();
+    } catch (err) {
+      if (err.slug === "document-completed") {
+        status.textContent = "Everyone has signed. Your signed copy is ready.";
+        actions.replaceChildren(downloadLink());
+        announce("The signed PDF is ready to download.");
+        return;
+      }
+      if (ENDINGS[err.slug] || err.status === 404) {
+        status.textContent = ENDINGS[err.slug] || "This link has been replaced; check your email for news of this document.";
+        announce(status.textContent);
+        return;
+      }
+      // A network hiccup or a busy server: keep waiting.
+    }
+    delay = Math.min(MAX_DELAY_MS, delay * 1.5);
+  }
+  status.textContent = "We'll email you when everyone has signed. You can also reload this page later.";
+}
+
+// verb: "signed" or "approved". outcome: the answer of sign/approve, or null when the signer had
+// already acted before opening the page.
+export function showDone(session, outcome, verb) {
+  const title = verb === "approved" ? "Approved" : "Signed";
+  const lead = outcome
+    ? `Thank you, ${session.signer.name}. You have ${verb} “${session.name}”.`
+    : `You have already ${verb} “${session.name}”.`;
+  const status = el("p", { id: "completion-status" });
+  status.textContent = outcome && outcome.finalizing
+    ? "Everyone has signed. We are preparing the signed PDF; it will appear here in a moment."
+    : "When everyone has signed, you can download the signed PDF here, and we will email you a copy.";
+  const actions = el("div", { class: "card__actions" });
+  const card = el("section", { class: "card card--state card--done", "data-state": verb },
+    el("h2", { text: title }), el("p", { text: lead }), status, actions);
+  document.getElementById("guide").hidden = true;
+  replaceView(card);
+  focusHeading(card);
+  announce(`${title}. ${status.textContent}`);
+  waitForCompletion(status, actions);
+}

@@ -1,0 +1,30 @@
+// The card above the document: who is asked to do what, the sender's message, and the ways out
+// (read the PDF elsewhere, decline).
+
+import { fileUrl } from "./api.js";
+import { el } from "./dom.js";
+import { formatDate } from "./format.js";
+
+export function introCard(session, { heading, instructions, onStart, startLabel, onDecline }) {
+  const { signer } = session;
+  const deadline = session.expiresAt
+    ? el("p", { class: "deadline", text: `Please respond by ${formatDate(session.expiresAt.slice(0, 10))}.` })
+    : null;
+  const message = session.message
+    ? el("figure", { class: "message" },
+      el("figcaption", { text: "Message from the sender" }),
+      el("blockquote", { text: session.message }))
+    : null;
+  return el("section", { class: "card intro", "aria-labelledby": "intro-title" },
+    el("h2", { id: "intro-title", text: heading }),
+    el("p", {}, `${signer.name}, you have been asked to ${signer.role === "approver" ? "approve" : "sign"} `,
+      el("strong", { text: session.name }), "."),
+    deadline,
+    message,
+    el("p", { class: "hint", text: instructions }),
+    el("div", { class: "card__actions" },
+      onStart ? el("button", { type: "button", class: "button button--primary", id: "start", onclick: onStart }, startLabel) : null,
+      el("a", { class: "button", href: fileUrl, download: "" }, "Download PDF"),
+      el("button", { type: "button", class: "button button--quiet", id: "decline-open", onclick: onDecline },
+        signer.role === "approver" ? "Decline" : "Decline to sign")));
+}

@@ -123,6 +123,11 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
     except asyncio.CancelledError:
         raise
     except UNAVAILABLE_ERRORS as exc:
+        if request.transport is None or request.transport.is_closing():
+            # The client hung up mid-request (its body never finished arriving): nobody to
+            # answer, and nothing wrong on our side.
+            log.info("client disconnected", extra=log_fields(error=repr(exc)))
+            return web.Response(status=499)
         # The database (or another backing service) is away, e.g. restarting: the request was
         # fine and can be retried, so this is 503, not a 500 that looks like our bug.
         log.warning("backing service unavailable", extra=log_fields(error=repr(exc)))

@@ -6,6 +6,8 @@ upload verification is what guarantees size, type and hash (see docs/files.md).
 
 from __future__ import annotations
 
+import logging
+
 from moto.server import ThreadedMotoServer
 
 
@@ -25,6 +27,8 @@ class _S3Server(ThreadedMotoServer):
 
 
 def start_s3_server(host: str, port: int) -> ThreadedMotoServer:
+    # werkzeug logs one line per S3 request to stdout, drowning the services' JSON logs.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = _S3Server(ip_address=host, port=port, verbose=False)
     server.start()
     return server

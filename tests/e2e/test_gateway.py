@@ -3,6 +3,7 @@ credential, and the client IP and user agent that reach the documents service's 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -378,3 +379,22 @@ async def test_database_away_is_503_not_500(system: System, api: Api) -> None:
     finally:
         await service.runner.cleanup()
         await proxy.close()
+
+
+async def test_a_client_hanging_up_mid_body_is_not_a_backing_service_failure(
+        api: Api, system: System, capture_logs: list[dict]) -> None:
+    host, port = system.gateway_url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write((f"POST /api/v1/documents HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {api.key}\r\n"
+                  "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"name\": ").encode())
+    await writer.drain()
+    await asyncio.sleep(0.2)  # let the gateway start reading the body it will never get in full
+    writer.close()
+    await writer.wait_closed()
+    for _ in range(100):
+        if any(line.get("msg") == "client disconnected" for line in capture_logs):
+            break
+        await asyncio.sleep(0.05)
+    messages = [line.get("msg") for line in capture_logs]
+    assert "client disconnected" in messages
+    assert "backing service unavailable" not in messages

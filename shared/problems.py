@@ -42,6 +42,8 @@ class Problem(Exception):
     errors: list[FieldError] = field(default_factory=list)
     # Overrides the slug derived from the status, for more specific machine-readable codes.
     slug: str | None = None
+    # Response headers that belong with the error (e.g. Retry-After on a 429).
+    headers: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         default_slug, title = _KINDS.get(self.status, ("error", "Error"))

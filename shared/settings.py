@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     pdf_parse_memory_mb: int = 768
     otp_ttl_seconds: int = 600
     otp_max_attempts: int = 5
+    # A signer may ask for a new code this long after the previous one at the earliest (each
+    # request sends an email: without a pause the endpoint would be a way to spam an inbox).
+    otp_resend_seconds: int = Field(default=30, ge=0)
     # A signed-PDF build claimed longer ago than this is presumed dead and retried.
     completion_lease_seconds: int = 120
     # How often the expiry/reminder sweeps and the completion worker look for work.

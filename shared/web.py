@@ -58,6 +58,7 @@ def problem_response(problem: Problem) -> web.Response:
         body=orjson.dumps(problem.to_dict()),
         status=problem.status,
         content_type="application/problem+json",
+        headers=problem.headers or None,
     )
 
 

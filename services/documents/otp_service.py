@@ -9,8 +9,9 @@ cannot exceed OTP_MAX_ATTEMPTS); after the last one the code is dead and a new o
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 from aiohttp import web
@@ -32,6 +33,15 @@ def mask_email(email: str) -> str:
     return f"{local[:1]}{'*' * max(len(local) - 1, 1)}@{domain}"
 
 
+def resend_wait(expires_at: datetime | None, ttl_seconds: int, pause_seconds: int, now: datetime) -> int:
+    """Whole seconds before another code may be requested (0: now). The last code was issued
+    `ttl_seconds` before it expires."""
+    if expires_at is None:
+        return 0
+    issued = expires_at - timedelta(seconds=ttl_seconds)
+    return max(0, math.ceil(pause_seconds - (now - issued).total_seconds()))
+
+
 def _check_otp_applies(session: Session) -> None:
     if session.document["otp_method"] != "email":
         raise conflict("This document does not ask for a one-time code", slug="otp-not-required")
@@ -47,6 +57,10 @@ async def request_code(app: web.Application, pool: asyncpg.Pool, token: str, ctx
         _check_otp_applies(session)
         if session.signer["otp_verified_at"] is not None:
             raise conflict("Your email address is already verified", slug="otp-already-verified")
+        wait = resend_wait(session.signer["otp_expires_at"], settings.otp_ttl_seconds, settings.otp_resend_seconds, utcnow())
+        if wait:
+            raise Problem(429, f"A code was sent moments ago; you can ask for another in {wait} s",
+                          slug="otp-too-soon", headers={"Retry-After": str(wait)})
         signer_id = session.signer["id"]
         nonce = await repo.start_otp(conn, signer_id)
         code = tokens.otp_code(secret, signer_id, nonce)

@@ -299,7 +299,7 @@ EXTRA_ERROR_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
     # 409 before completion or while on hold, 410 after another ending or once the retention ended.
     ("GET", S + "/download"): (409, 410),
     **{("POST", S + suffix): _SIGNING_ERRORS for suffix in ("/sign", "/approve", "/decline")},
-    ("POST", S + "/otp"): (409, 410),
+    ("POST", S + "/otp"): (409, 410, 429),
     ("POST", S + "/otp/verify"): (409, 410),
 }
 # Routes the notifier calls directly (never public, not in the OpenAPI document).

@@ -74,12 +74,37 @@ async def test_wrong_codes_are_limited_and_a_new_code_starts_over(flow: Flow) ->
     assert exhausted["type"].endswith("/otp-attempts-exceeded")
     assert (await _code(flow, signer_id))[0] == 404
 
+    await _as_if_sent_a_minute_ago(flow, signer_id)
     await flow.as_signer("POST", "/otp", 202, token)
     fresh = (await _code(flow, signer_id))[1]["data"]["code"]
     stale = await flow.as_signer("POST", "/otp/verify", (200, 422), token, json={"code": code})
     if fresh != code:  # the old code died with its nonce (one in a million chance they coincide)
         assert stale["type"].endswith("/otp-invalid")
     await flow.as_signer("POST", "/otp/verify", 200, token, json={"code": fresh})
+
+
+async def _as_if_sent_a_minute_ago(flow: Flow, signer_id: str) -> None:
+    """Move the last code's issue time back past OTP_RESEND_SECONDS (time passing, in SQL)."""
+    await flow.db.execute(
+        "UPDATE documents.signers SET otp_expires_at = otp_expires_at - interval '60 seconds' WHERE id = $1", signer_id)
+
+
+async def test_a_new_code_waits_for_the_resend_pause(flow: Flow) -> None:
+    _, signer_id, _, token = await _otp_document(flow)
+    await flow.as_signer("POST", "/otp", 202, token)
+    body = await flow.as_signer("POST", "/otp", 429, token)  # checked against the spec too
+    assert body["type"].endswith("/otp-too-soon")
+    status, _, resp = await flow.signing.request("POST", f"/api/v1/signing/{token}/otp")
+    assert status == 429
+    assert 0 < int(resp.headers["Retry-After"]) <= flow.system.settings.otp_resend_seconds
+    # Only one code email's worth of events: the refused request recorded nothing.
+    assert (await flow.event_types(await _document_of(flow, signer_id))).count("signer.otp_requested") == 1
+    await _as_if_sent_a_minute_ago(flow, signer_id)
+    await flow.as_signer("POST", "/otp", 202, token)
+
+
+async def _document_of(flow: Flow, signer_id: str) -> str:
+    return await flow.db.fetchval("SELECT document_id FROM documents.signers WHERE id = $1", signer_id)
 
 
 async def test_codes_expire(flow: Flow) -> None:

@@ -125,3 +125,17 @@ def test_the_server_fills_auto_fields_read_only_defaults_and_approvals():
     filled = server_values(own, role="approver", name="Al", email="al@example.com", signed_on=date(2026, 5, 29))
     assert filled == {"n": "Al", "e": "al@example.com", "d": "2026-05-29", "a": True, "r": "Fixed"}
     assert "a" not in server_values(own, role="signer", name="Al", email="al@example.com", signed_on=date(2026, 5, 29))
+
+
+def test_resend_wait_counts_from_when_the_last_code_was_issued() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from services.documents.otp_service import resend_wait
+
+    now = datetime(2026, 5, 28, 12, 0, 0, tzinfo=timezone.utc)
+    issued = now - timedelta(seconds=10)
+    expires = issued + timedelta(seconds=600)
+    assert resend_wait(None, 600, 30, now) == 0  # no code yet
+    assert resend_wait(expires, 600, 30, now) == 20
+    assert resend_wait(expires, 600, 5, now) == 0
+    assert resend_wait(expires, 600, 30, now + timedelta(seconds=19.5)) == 1  # rounded up, never 0 too early

@@ -38,6 +38,7 @@ export function showOtp(session, { onVerified, onGone }) {
     } catch (err) {
       if (err.slug === "otp-already-verified") onVerified();
       else if ([404, 409, 410].includes(err.status)) onGone(err);
+      else if (err.slug === "otp-too-soon") error.textContent = `${err.message}.`;
       else error.textContent = "We couldn't send a code. Check your connection and try again.";
     } finally {
       send.disabled = false;

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import os
 import shutil
 import signal
 import sys
@@ -40,7 +39,7 @@ from services.documents.page_render_worker import RenderReply, RenderRequest
 from services.documents.page_schemas import (
     DEFAULT_SCALE, MAX_PIXELS, MAX_SCALE, MAX_SIDE_PX, MIN_SCALE, PNG, SCALE_STEP,
 )
-from services.documents.pdf.sandbox import run_limited
+from services.documents.pdf.sandbox import child_env, run_limited
 from services.documents.storage import ObjectMissing, Storage
 from shared.settings import Settings
 
@@ -51,7 +50,6 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_PNG_BYTES = 48 * 1024 * 1024
 
 WORKER_ARGV: list[str] = [sys.executable, "-m", "services.documents.page_render_worker"]
-_PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 class RenderFailed(Exception):
@@ -96,26 +94,13 @@ def page_etag(sha256: str, page: int, scale: float) -> str:
 
 # --- one render, in a limited child process -----------------------------------------------------
 
-def _child_env() -> dict[str, str]:
-    """Only what Python needs: the process that opens a stranger's file gets none of our
-    secrets (INTERNAL_SECRET, SIGNING_SECRET, database and S3 credentials live in os.environ)."""
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        # The child starts this checkout's code whether or not the project is pip-installed.
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(_PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONUNBUFFERED": "1",
-        "LC_ALL": "C.UTF-8",
-    }
-
-
 async def render_page(pdf_path: Path, out_path: Path, page: int, scale: float, *, timeout_s: float,
                       memory_mb: int) -> bytes:
     """The PNG of 1-based `page`, or RenderFailed. `out_path` is left for the caller to remove."""
     request = RenderRequest(pdf_path=str(pdf_path), out_path=str(out_path), page_index=page - 1, scale=scale,
                             max_pixels=MAX_PIXELS + MAX_SIDE_PX * 2,  # room for pdfium's rounding up
                             memory_mb=memory_mb, cpu_seconds=max(1, math.ceil(timeout_s)))
-    outcome = await run_limited([*WORKER_ARGV, request.to_json()], timeout_s=timeout_s, env=_child_env(),
+    outcome = await run_limited([*WORKER_ARGV, request.to_json()], timeout_s=timeout_s, env=child_env(),
                                 stdout_cap=4096)
     reply = RenderReply.parse(outcome.stdout) if outcome.returncode == 0 else None
     if reply is None:

@@ -274,3 +274,13 @@ async def test_checker_runs_with_limits(tmp_path: Path, monkeypatch: pytest.Monk
     fake_checker(monkeypatch, script)  # importable from anywhere: the checker's PYTHONPATH holds the project
     result = await inspect_file(write(tmp_path, "doc.pdf", corpus.one_page_letter()), PDF)
     assert result.ok, result.reason
+
+
+def test_the_checker_process_gets_no_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.documents.pdf.sandbox import child_env
+
+    monkeypatch.setenv("SIGNING_SECRET", "do-not-leak")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://user:password@db/countersign")
+    env = child_env()
+    assert "do-not-leak" not in env.values() and not any("password" in v for v in env.values())
+    assert set(env) == {"PATH", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "LC_ALL"}

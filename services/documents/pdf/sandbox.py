@@ -15,9 +15,25 @@ import os
 import signal
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 # After the child exits, how long stragglers holding its pipes may keep us reading.
 _DRAIN_GRACE_S = 2.0
+_PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+
+def child_env() -> dict[str, str]:
+    """Only what Python needs: a process that opens a stranger's file gets none of our secrets
+    (INTERNAL_SECRET, SIGNING_SECRET, database and S3 credentials live in os.environ)."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        # The child starts this checkout's code whether or not the project is pip-installed.
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(_PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
+        # No .pyc writes from a process that may be killed mid-write, and no buffered reply lost.
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "LC_ALL": "C.UTF-8",
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
-import os
 import signal
 import sys
 from pathlib import Path
@@ -23,17 +22,13 @@ from pathlib import Path
 from .codes import RejectCode
 from .inspection import ConvertedPdf, Inspection, WorkerReply, WorkerRequest
 from .magic import IMAGE_TYPES
-from .sandbox import ProcessOutcome, run_limited
+from .sandbox import ProcessOutcome, child_env, run_limited
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_PAGES = 500
 
 # The checker command; a module-level list so tests can substitute a misbehaving process.
 WORKER_ARGV: list[str] = [sys.executable, "-m", "services.documents.pdf.inspect_worker"]
-
-# The directory holding the `services` package: put on the checker's path so it starts the same
-# code whether or not the project is pip-installed.
-_PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 
 def sha256_file(path: Path, limit: int) -> tuple[str, int]:
@@ -45,15 +40,6 @@ def sha256_file(path: Path, limit: int) -> tuple[str, int]:
             digest.update(chunk)
             total += len(chunk)
     return digest.hexdigest(), total
-
-
-def _worker_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PROJECT_ROOT), env.get("PYTHONPATH")]))
-    # No .pyc writes from a process that may be killed mid-write, and no buffered reply lost.
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
 
 
 def _failure(outcome: ProcessOutcome) -> tuple[RejectCode, str]:
@@ -90,7 +76,7 @@ async def inspect_file(path: Path, declared_type: str, *, max_bytes: int = MAX_B
     # Hash in a thread while the checker runs: both only read the file.
     hashing = asyncio.create_task(asyncio.to_thread(sha256_file, path, max_bytes))
     try:
-        outcome = await run_limited([*WORKER_ARGV, request.to_json()], timeout_s=timeout_s, env=_worker_env())
+        outcome = await run_limited([*WORKER_ARGV, request.to_json()], timeout_s=timeout_s, env=child_env())
     except BaseException:
         hashing.cancel()
         raise

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from services.documents.repository import assignments
+from services.documents.repository import assignments, insert_row
 
 FIELD_COLUMNS: dict[str, str] = {
     "type": "type",
@@ -42,12 +42,7 @@ async def count_fields(conn: asyncpg.Connection, document_id: str) -> int:
 
 
 async def insert_field(conn: asyncpg.Connection, field_id: str, document_id: str, columns: Mapping[str, Any]) -> asyncpg.Record:
-    names = ["id", "document_id", *columns]
-    params = ", ".join(f"${i}" for i in range(1, len(names) + 1))
-    return await conn.fetchrow(
-        f"INSERT INTO documents.fields ({', '.join(names)}) VALUES ({params}) RETURNING *",
-        field_id, document_id, *columns.values(),
-    )
+    return await insert_row(conn, "fields", {"id": field_id, "document_id": document_id, **columns})
 
 
 async def find_field(conn: asyncpg.Connection, document_id: str, field_id: str) -> asyncpg.Record | None:

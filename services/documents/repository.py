@@ -51,14 +51,17 @@ def assignments(columns: Iterable[str], first_param: int) -> str:
     return ", ".join(f"{column} = ${i}" for i, column in enumerate(columns, start=first_param))
 
 
+async def insert_row(conn: asyncpg.Connection, table: str, columns: Mapping[str, Any]) -> asyncpg.Record:
+    """INSERT one row of `documents.<table>` from column → value (names are ours, never input)."""
+    params = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    return await conn.fetchrow(
+        f"INSERT INTO documents.{table} ({', '.join(columns)}) VALUES ({params}) RETURNING *", *columns.values()
+    )
+
+
 async def insert_document(conn: asyncpg.Connection, document_id: str, org_id: str, created_by: str | None,
                           columns: Mapping[str, Any]) -> asyncpg.Record:
-    names = ["id", "org_id", "created_by", *columns]
-    params = ", ".join(f"${i}" for i in range(1, len(names) + 1))
-    return await conn.fetchrow(
-        f"INSERT INTO documents.documents ({', '.join(names)}) VALUES ({params}) RETURNING *",
-        document_id, org_id, created_by, *columns.values(),
-    )
+    return await insert_row(conn, "documents", {"id": document_id, "org_id": org_id, "created_by": created_by, **columns})
 
 
 async def find_document(conn: asyncpg.Connection, org_id: str, document_id: str, *, lock: bool = False) -> asyncpg.Record | None:

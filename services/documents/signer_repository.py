@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from services.documents.repository import assignments
+from services.documents.repository import assignments, insert_row
 
 SIGNER_COLUMNS: dict[str, str] = {
     "email": "email",
@@ -38,12 +38,7 @@ async def email_taken(conn: asyncpg.Connection, document_id: str, email: str, ex
 
 
 async def insert_signer(conn: asyncpg.Connection, signer_id: str, document_id: str, columns: Mapping[str, Any]) -> asyncpg.Record:
-    names = ["id", "document_id", *columns]
-    params = ", ".join(f"${i}" for i in range(1, len(names) + 1))
-    return await conn.fetchrow(
-        f"INSERT INTO documents.signers ({', '.join(names)}) VALUES ({params}) RETURNING *",
-        signer_id, document_id, *columns.values(),
-    )
+    return await insert_row(conn, "signers", {"id": signer_id, "document_id": document_id, **columns})
 
 
 async def find_signer(conn: asyncpg.Connection, document_id: str, signer_id: str) -> asyncpg.Record | None:

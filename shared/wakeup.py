@@ -29,8 +29,6 @@ class Wakeup:
         self._channel = channel
         self._event = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        # Set while the LISTEN connection is open; tests and callers can wait on it.
-        self.listening = asyncio.Event()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._listen_forever())
@@ -49,7 +47,6 @@ class Wakeup:
         self._event.clear()
 
     async def _listen_forever(self) -> None:
-        delay = 1.0
         while True:
             try:
                 await self._listen_once()
@@ -57,11 +54,7 @@ class Wakeup:
                 raise
             except Exception as exc:
                 log.warning("listener lost; reconnecting", extra=log_fields(channel=self._channel, error=repr(exc)))
-            # Once a second after a working connection broke; back off while the database stays
-            # unreachable, so an outage is not a flood of log lines.
-            delay = 1.0 if self.listening.is_set() else min(delay * 2, 10.0)
-            self.listening.clear()
-            await asyncio.sleep(delay)
+            await asyncio.sleep(1)
 
     async def _listen_once(self) -> None:
         lost = asyncio.Event()
@@ -69,13 +62,11 @@ class Wakeup:
         try:
             conn.add_termination_listener(lambda _conn: lost.set())
             await conn.add_listener(self._channel, lambda *_: self._event.set())
-            self.listening.set()
             self._event.set()  # catch up on anything queued while we were not listening
             while not conn.is_closed():
                 try:
                     await asyncio.wait_for(lost.wait(), timeout=self.PROBE_SECONDS)
                 except asyncio.TimeoutError:
                     await conn.execute("SELECT 1", timeout=5)
-            raise ConnectionError("the LISTEN connection was closed")
         finally:
             conn.terminate()

@@ -1,4 +1,4 @@
-"""`countersign`: the operator CLI (migrate, keys, infra, run)."""
+"""`countersign`: the operator CLI (migrate, keys, infra, run, emails)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import socket
 import sys
 
+from services.cli_emails import add_email_commands
 from services.gateway import credentials
 from services.gateway.scopes import parse_scopes
 from shared.migrate import apply_migrations, ensure_database
@@ -148,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = keys.add_parser("revoke", help="revoke a key at once")
     revoke.add_argument("key_id")
     revoke.set_defaults(func=cmd_keys_revoke)
+    add_email_commands(sub)
     return parser
 
 

@@ -1,23 +1,27 @@
 """Who is calling: the identity the gateway forwards to internal services.
 
-The gateway authenticates the caller, then forwards the request with the headers below and the
-shared internal secret. Internal services trust these headers only when the secret matches
-(constant-time compare); anything else on an internal port is 401.
+The gateway authenticates the caller, then forwards the request with the headers below and its
+caller credential (shared/callers.py). Internal services trust these headers only when the
+credential matches its caller (constant-time compare); anything else on an internal port is
+401, and a caller on a route it may not use is 404, as if the route did not exist.
 """
 
 from __future__ import annotations
 
-import hmac
+import logging
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote, unquote
 
 from aiohttp import web
 
+from shared.callers import H_CALLER, H_SECRET, authenticated_caller, may_call
+from shared.logging import log_fields
 from shared.problems import Problem
 from shared.web import Handler
 
-H_SECRET = "X-Countersign-Internal"
+log = logging.getLogger("countersign.internal_auth")
+
 H_ORG = "X-Countersign-Org"
 H_ACTOR_TYPE = "X-Countersign-Actor-Type"
 H_ACTOR_ID = "X-Countersign-Actor-Id"
@@ -66,15 +70,20 @@ _REQUEST_CONTEXT: web.RequestKey[RequestContext] = web.RequestKey("countersign.c
 
 
 def internal_auth_middleware(secret: str) -> object:
-    expected = secret.encode()
-
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path in PUBLIC_PATHS:
             return await handler(request)
-        presented = request.headers.get(H_SECRET, "").encode()
-        if not hmac.compare_digest(presented, expected):
-            raise Problem(401, "This service only accepts requests from the gateway")
+        caller = authenticated_caller(secret, request.headers.get(H_CALLER, ""), request.headers.get(H_SECRET, ""))
+        if caller is None:
+            raise Problem(401, "This service only accepts requests from Countersign's own services")
+        # Decided on the route that routing matched, not on the path's text: however a path was
+        # encoded, what runs is that route's handler, so that is what the caller must be allowed.
+        resource = request.match_info.route.resource
+        if not may_call(request.app, caller, request.method, resource.canonical if resource else None):
+            log.warning("caller refused", extra=log_fields(caller=caller, method=request.method,
+                                                           route=resource.canonical if resource else None))
+            raise Problem(404, "No route matches this path")
         actor_type = request.headers.get(H_ACTOR_TYPE, "system")
         if actor_type not in ("api_key", "signer", "system"):
             raise Problem(401, "Unknown actor type")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import aio_pika
@@ -20,6 +21,7 @@ from shared.broker import CONSUMERS
 from shared.migrate import _with_database, apply_migrations, ensure_database
 from shared.settings import Settings
 
+Middleware = Callable[[web.Request, Callable[[web.Request], Awaitable[web.StreamResponse]]], Awaitable[web.StreamResponse]]
 NAMESPACE = os.environ.get("COUNTERSIGN_TEST_NAMESPACE", "countersign_test")
 
 
@@ -93,8 +95,11 @@ class System:
 SERVICE_NAMES = ("documents", "audit", "notifier", "gateway")
 
 
-async def start_system(settings: Settings) -> System:
-    """Start the four services (gateway last) on ephemeral ports that know each other."""
+async def start_system(settings: Settings, tap: Middleware | None = None) -> System:
+    """Start the four services (gateway last) on ephemeral ports that know each other.
+
+    `tap`, if given, is put in front of every service's middlewares: it sees each request exactly
+    as that service received it (tests that watch what crosses from the gateway to the others)."""
     from services.audit.app import create_app as audit_app
     from services.documents.app import create_app as documents_app
     from services.gateway.app import create_app as gateway_app
@@ -106,5 +111,8 @@ async def start_system(settings: Settings) -> System:
     urls["public_url"] = urls.pop("gateway_url")
     system = System(settings.model_copy(update=urls))
     for name in SERVICE_NAMES:
-        system.services[name] = await serve(name, factories[name](system.settings), sockets[name])
+        app = factories[name](system.settings)
+        if tap is not None:
+            app.middlewares.insert(0, tap)
+        system.services[name] = await serve(name, app, sockets[name])
     return system

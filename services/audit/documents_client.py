@@ -12,7 +12,8 @@ import logging
 
 import aiohttp
 
-from shared.context import H_SECRET, RequestContext
+from shared.callers import caller_headers
+from shared.context import RequestContext
 from shared.logging import request_id_var
 from shared.problems import Problem, not_found
 from shared.web import REQUEST_ID_HEADER
@@ -23,7 +24,7 @@ log = logging.getLogger("countersign.audit.documents")
 async def ensure_document_visible(session: aiohttp.ClientSession, documents_url: str, secret: str,
                                   ctx: RequestContext, document_id: str) -> None:
     """Returns if the caller's organisation can see the document; raises a Problem otherwise."""
-    headers = ctx.identity_headers() | {H_SECRET: secret, REQUEST_ID_HEADER: request_id_var.get() or ""}
+    headers = ctx.identity_headers() | caller_headers(secret, "audit") | {REQUEST_ID_HEADER: request_id_var.get() or ""}
     try:
         async with session.get(f"{documents_url}/internal/documents/{document_id}", headers=headers) as resp:
             if resp.status == 200:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from shared.callers import add_internal_route
 from shared.context import org_id_of
 from shared.db import POOL
 from shared.ids import is_plausible_id
@@ -41,4 +42,4 @@ async def document_events(request: web.Request) -> web.Response:
 
 
 def add_wp_internal_routes(app: web.Application) -> None:
-    app.router.add_get("/internal/wpsigner/documents/{id}/events", document_events)
+    add_internal_route(app, "GET", "/internal/wpsigner/documents/{id}/events", document_events, callers=("gateway",))

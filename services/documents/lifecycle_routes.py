@@ -2,7 +2,7 @@
 
     POST /api/v1/documents/{id}/send | cancel | remind          (scopes checked by the gateway)
     POST /api/v1/documents/{id}/signers/{signerId}/signing-url
-    GET  /internal/signers/{signerId}/signing-link | otp-code   (the notifier, internal secret)
+    GET  /internal/signers/{signerId}/signing-link | otp-code   (the notifier; links also the gateway)
 
 `add_lifecycle_routes` also registers the signer-facing API (signing_routes);
 `add_lifecycle_workers` starts the completion worker and the sweeps (after the storage context).
@@ -21,6 +21,7 @@ from services.documents.signing_schemas import (
 )
 from services.documents.sweeps import sweeps_ctx
 from services.documents.views import dump
+from shared.callers import add_internal_route
 from shared.context import org_id_of, request_context
 from shared.db import POOL
 from shared.ids import is_plausible_id
@@ -70,16 +71,13 @@ async def signing_url(request: web.Request) -> web.Response:
 
 async def internal_signing_link(request: web.Request) -> web.Response:
     signer_id = _path_id(request, "signerId", "Signer")
-    # The notifier names the event's organisation when it has one; it is checked if given.
-    org_id = request_context(request).org_id
-    link = await notifier_api.signing_link(request.app, request.app[POOL], org_id, signer_id)
+    link = await notifier_api.signing_link(request.app, request.app[POOL], org_id_of(request), signer_id)
     return json_response(dump(SigningLinkResponse(data=link)))
 
 
 async def internal_otp_code(request: web.Request) -> web.Response:
     signer_id = _path_id(request, "signerId", "Signer")
-    org_id = request_context(request).org_id
-    code = await notifier_api.otp_code(request.app, request.app[POOL], org_id, signer_id)
+    code = await notifier_api.otp_code(request.app, request.app[POOL], org_id_of(request), signer_id)
     return json_response(dump(OtpCodeResponse(data=code)))
 
 
@@ -89,8 +87,10 @@ def add_lifecycle_routes(app: web.Application) -> None:
     router.add_post(D + "/{id}/cancel", cancel)
     router.add_post(D + "/{id}/remind", remind)
     router.add_post(D + "/{id}/signers/{signerId}/signing-url", signing_url)
-    router.add_get("/internal/signers/{signerId}/signing-link", internal_signing_link)
-    router.add_get("/internal/signers/{signerId}/otp-code", internal_otp_code)
+    # The gateway asks for a link too: WPsigner's signers list shows it to full-access keys.
+    add_internal_route(app, "GET", "/internal/signers/{signerId}/signing-link", internal_signing_link,
+                       callers=("notifier", "gateway"))
+    add_internal_route(app, "GET", "/internal/signers/{signerId}/otp-code", internal_otp_code, callers=("notifier",))
     add_signing_routes(app)
 
 

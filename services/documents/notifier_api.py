@@ -22,18 +22,18 @@ from shared.problems import Problem, conflict, not_found
 from shared.service import SETTINGS
 
 
-async def _signer_and_document(conn: asyncpg.Connection, org_id: str | None,
+async def _signer_and_document(conn: asyncpg.Connection, org_id: str,
                                signer_id: str) -> tuple[asyncpg.Record, asyncpg.Record]:
     signer = await repo.signer_by_id(conn, signer_id)
     document = await repo.find_document(conn, signer["document_id"]) if signer is not None else None
-    if signer is None or document is None or (org_id is not None and document["org_id"] != org_id):
+    if signer is None or document is None or document["org_id"] != org_id:
         raise not_found("Signer")
     if document["status"] != "pending":
         raise conflict(f"The document is {document['status']}; its signing links are dead", slug=f"document-{document['status']}")
     return signer, document
 
 
-async def signing_link(app: web.Application, pool: asyncpg.Pool, org_id: str | None, signer_id: str) -> SigningLink:
+async def signing_link(app: web.Application, pool: asyncpg.Pool, org_id: str, signer_id: str) -> SigningLink:
     settings = app[SETTINGS]
     async with pool.acquire() as conn:
         signer, document = await _signer_and_document(conn, org_id, signer_id)
@@ -50,7 +50,7 @@ async def signing_link(app: web.Application, pool: asyncpg.Pool, org_id: str | N
     return SigningLink(url=tokens.signing_url(settings.public_url, token), expiresAt=document["expires_at"])
 
 
-async def otp_code(app: web.Application, pool: asyncpg.Pool, org_id: str | None, signer_id: str) -> OtpCode:
+async def otp_code(app: web.Application, pool: asyncpg.Pool, org_id: str, signer_id: str) -> OtpCode:
     settings = app[SETTINGS]
     async with pool.acquire() as conn:
         signer, _ = await _signer_and_document(conn, org_id, signer_id)

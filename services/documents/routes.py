@@ -20,6 +20,7 @@ from services.documents.schemas import (
     SignerCreatedResponse, SignerResponse, SignerUpdate,
 )
 from services.documents.views import dump
+from shared.callers import add_internal_route
 from shared.context import RequestContext, org_id_of, request_context
 from shared.db import POOL
 from shared.ids import is_plausible_id
@@ -201,5 +202,5 @@ def add_routes(app: web.Application) -> None:
     router.add_post(D + "/{id}/fields", add_field)
     router.add_patch(D + "/{id}/fields/{fieldId}", update_field)
     router.add_delete(D + "/{id}/fields/{fieldId}", remove_field)
-    router.add_get("/internal/org-stats", org_stats)
-    router.add_get("/internal/documents/{id}", internal_document)
+    add_internal_route(app, "GET", "/internal/org-stats", org_stats, callers=("gateway",))
+    add_internal_route(app, "GET", "/internal/documents/{id}", internal_document, callers=("audit",))

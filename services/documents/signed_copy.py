@@ -28,7 +28,8 @@ from services.documents.schemas import ResponseModel, Timestamp
 from services.documents.signing_session import GONE_STATUSES, gone, link_not_found
 from services.documents.storage import STORAGE, ObjectStream
 from services.documents.views import dump
-from shared.context import request_context
+from shared.callers import add_internal_route
+from shared.context import org_id_of, request_context
 from shared.db import POOL
 from shared.ids import is_plausible_id
 from shared.problems import Problem, conflict, not_found
@@ -109,11 +110,11 @@ async def download_link(request: web.Request) -> web.Response:
     if not is_plausible_id(signer_id):
         raise not_found("Signer")
     settings = request.app[SETTINGS]
-    org_id = request_context(request).org_id
+    org_id = org_id_of(request)
     async with request.app[POOL].acquire() as conn, conn.transaction():
         signer = await repo.signer_by_id(conn, signer_id)
         document = await repo.find_document(conn, signer["document_id"]) if signer is not None else None
-        if signer is None or document is None or (org_id is not None and document["org_id"] != org_id):
+        if signer is None or document is None or document["org_id"] != org_id:
             raise not_found("Signer")
         days = retention_days(settings)
         check_downloadable(document, utcnow(), days)
@@ -135,4 +136,4 @@ async def download_link(request: web.Request) -> web.Response:
 def add_signed_copy_routes(app: web.Application) -> None:
     # No implicit HEAD: a download is recorded, and a HEAD must not record one.
     app.router.add_get("/api/v1/signing/{token}/download", download, allow_head=False)
-    app.router.add_post("/internal/signers/{signerId}/download-link", download_link)
+    add_internal_route(app, "POST", "/internal/signers/{signerId}/download-link", download_link, callers=("notifier",))

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.documents import wp_internal
 from services.documents.schemas import DocumentStatus, Timestamp
+from shared.callers import add_internal_route
 from shared.context import org_id_of, request_context
 from shared.db import POOL
 from shared.ids import is_plausible_id
@@ -206,10 +207,9 @@ async def file_url(request: web.Request) -> web.Response:
 
 
 def add_wp_internal_routes(app: web.Application) -> None:
-    router = app.router
-    router.add_get(P, list_documents)
-    router.add_get(P + "/{ref}", get_detail)
-    router.add_get(P + "/{ref}/ref", get_ref)
-    router.add_delete(P + "/{ref}", delete_document)
-    router.add_get(P + "/{ref}/file-url", file_url)
+    # Only the gateway's WPsigner translation calls these.
+    for method, path, handler in (("GET", P, list_documents), ("GET", P + "/{ref}", get_detail),
+                                  ("GET", P + "/{ref}/ref", get_ref), ("DELETE", P + "/{ref}", delete_document),
+                                  ("GET", P + "/{ref}/file-url", file_url)):
+        add_internal_route(app, method, path, handler, callers=("gateway",))
 

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from services.gateway.auth import caller_context, require_scope
 from services.gateway.keys import HTTP, SETTINGS
-from shared.context import H_SECRET
+from shared.callers import caller_headers
 from shared.db import POOL
 from shared.problems import Problem
 from shared.timefmt import iso
@@ -18,7 +18,7 @@ from shared.web import json_response
 
 async def _document_counts(request: web.Request, org_id: str) -> dict[str, int]:
     settings = request.app[SETTINGS]
-    headers = caller_context(request).identity_headers() | {H_SECRET: settings.require_internal_secret()}
+    headers = caller_context(request).identity_headers() | caller_headers(settings.require_internal_secret(), "gateway")
     async with request.app[HTTP].get(f"{settings.documents_url}/internal/org-stats", headers=headers) as resp:
         if resp.status != 200:
             raise Problem(502, "The documents service did not answer")

@@ -1,5 +1,9 @@
 """Forwarding a request to an internal service with the caller's identity.
 
+The caller (services/gateway/routes.py) names the upstream URL, rebuilt from the matched route;
+nothing of the client's raw path is used here. The query string is re-encoded from its parsed
+parameters, so what the internal service parses is what the gateway parsed.
+
 One pooled aiohttp session per gateway process (keep-alive, no per-request connection setup).
 JSON answers are passed through whole; anything else (PDF downloads) is streamed, so memory
 stays flat whatever the file size.
@@ -14,7 +18,7 @@ import aiohttp
 from aiohttp import web
 
 from services.gateway.keys import HTTP
-from shared.context import H_SECRET, RequestContext
+from shared.context import RequestContext
 from shared.logging import request_id_var
 from shared.problems import Problem
 from shared.web import REQUEST_ID_HEADER
@@ -25,17 +29,17 @@ _FORWARD_REQUEST_HEADERS = ("Content-Type", "Accept", "If-None-Match", "Range")
 _PASS_RESPONSE_HEADERS = ("Content-Type", "Content-Disposition", "Content-Length", "Location", "ETag", "Cache-Control", "Retry-After")
 
 
-async def forward(request: web.Request, base_url: str, secret: str, ctx: RequestContext, path: str | None = None) -> web.StreamResponse:
+async def forward(request: web.Request, url: str, credential: dict[str, str], ctx: RequestContext) -> web.StreamResponse:
     headers = {name: request.headers[name] for name in _FORWARD_REQUEST_HEADERS if name in request.headers}
     headers.update(ctx.identity_headers())
-    headers[H_SECRET] = secret
+    headers.update(credential)
     body = await request.read() if request.can_read_body else None
-    url = base_url + (path or request.path)
+    query = list(request.query.items())
     session = request.app[HTTP]
     try:
-        upstream = await session.request(request.method, url, params=request.query, data=body, headers=headers, allow_redirects=False)
+        upstream = await session.request(request.method, url, params=query, data=body, headers=headers, allow_redirects=False)
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-        log.warning("upstream unavailable: %s %s (%s)", request.method, base_url, type(exc).__name__)
+        log.warning("upstream unavailable: %s %s (%s)", request.method, url.split("/", 3)[2], type(exc).__name__)
         raise Problem(502, "An internal service is unavailable; try again shortly") from None
     async with upstream:
         content_type = upstream.headers.get("Content-Type", "")

@@ -1,12 +1,17 @@
 """The public route table of /api/v1: method, path, required scope, internal service.
 
 This table is the single list of public routes: the gateway registers exactly these, and the
-OpenAPI test checks that each one is described in the spec.
+OpenAPI test checks that each one is described in the spec. Each path parameter has a shape
+(services/gateway/route_params.py); a request whose parameters do not fit is a 404 here, and
+one that fits is forwarded to the route's own path filled with those parameters — never to the
+path the client sent — with the `public` caller credential, which no /internal/ route accepts.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Literal
 
 from aiohttp import web
@@ -14,8 +19,25 @@ from aiohttp import web
 from services.gateway.auth import caller_context, require_scope
 from services.gateway.keys import SETTINGS
 from services.gateway.proxy import forward
+from services.gateway.route_params import (
+    DELIVERY_ID, DOCUMENT_ID, FIELD_ID, PAGE_NUMBER, SIGNER_ID, SIGNING_TOKEN, WEBHOOK_ID, Shape, fill, misfit,
+    placeholders,
+)
+from shared.callers import caller_headers
+from shared.problems import Problem
 
 Upstream = Literal["documents", "audit", "notifier"]
+
+D = "/api/v1/documents"
+S = "/api/v1/signing/{token}"
+W = "/api/v1/webhooks"
+
+# What each placeholder holds, by the family of routes it appears in.
+_SHAPES: tuple[tuple[str, Mapping[str, Shape]], ...] = (
+    (D, {"id": DOCUMENT_ID, "signerId": SIGNER_ID, "fieldId": FIELD_ID}),
+    (W, {"id": WEBHOOK_ID, "deliveryId": DELIVERY_ID}),
+    (S, {"token": SIGNING_TOKEN, "page": PAGE_NUMBER}),
+)
 
 
 @dataclass(frozen=True)
@@ -24,11 +46,14 @@ class Route:
     path: str
     scope: str | None  # None: signer-facing, authenticated by the signing token instead
     upstream: Upstream
+    shapes: Mapping[str, Shape] = field(init=False, compare=False)
 
+    def __post_init__(self) -> None:
+        # Every placeholder gets its shape now, at import: a route added without one fails to
+        # load instead of forwarding whatever a client puts there.
+        family = next(shapes for prefix, shapes in _SHAPES if self.path.startswith(prefix))
+        object.__setattr__(self, "shapes", MappingProxyType({name: family[name] for name in placeholders(self.path)}))
 
-D = "/api/v1/documents"
-S = "/api/v1/signing/{token}"
-W = "/api/v1/webhooks"
 ROUTES: tuple[Route, ...] = (
     Route("GET", D, "documents.read", "documents"),
     Route("POST", D, "documents.create", "documents"),
@@ -79,8 +104,12 @@ def proxy_handler(route: Route):  # type: ignore[no-untyped-def]
     async def handler(request: web.Request) -> web.StreamResponse:
         if route.scope is not None:
             require_scope(request, route.scope)
-        secret = request.app[SETTINGS].require_internal_secret()
-        return await forward(request, _upstream_url(request, route.upstream), secret, caller_context(request))
+        unfit = misfit(route.shapes, request.match_info)
+        if unfit is not None:
+            raise Problem(404, unfit.refusal)
+        path = fill(route.path, request.match_info)
+        credential = caller_headers(request.app[SETTINGS].require_internal_secret(), "public")
+        return await forward(request, _upstream_url(request, route.upstream) + path, credential, caller_context(request))
 
     handler.__name__ = f"proxy_{route.method.lower()}_{route.path}"
     return handler

@@ -9,7 +9,8 @@ from typing import Any
 
 import asyncpg
 
-from shared.context import H_ORG, H_SECRET
+from shared.callers import caller_headers
+from shared.context import H_ORG
 from shared.pagination import encode_cursor
 from tests.conftest import Api
 
@@ -352,12 +353,13 @@ async def test_org_count_and_internal_lookup(api: Api, system, http):
 
     documents_url = system.services["documents"].url
     secret = system.settings.require_internal_secret()
-    headers = {H_SECRET: secret, H_ORG: api.org_id}
+    audit = caller_headers(secret, "audit")
+    headers = audit | {H_ORG: api.org_id}
     async with http.get(f"{documents_url}/internal/documents/{docs[1]['id']}", headers=headers) as resp:
         assert resp.status == 200
         assert await resp.json() == {"data": {"id": docs[1]["id"], "name": "Counted 1", "status": "draft"}}
     for doc_id, org in ((docs[0]["id"], api.org_id), (docs[1]["id"], "org_someone_else"), ("bad$id", api.org_id)):
-        async with http.get(f"{documents_url}/internal/documents/{doc_id}", headers={H_SECRET: secret, H_ORG: org}) as resp:
+        async with http.get(f"{documents_url}/internal/documents/{doc_id}", headers=audit | {H_ORG: org}) as resp:
             assert resp.status == 404
     async with http.get(f"{documents_url}/internal/documents/{docs[1]['id']}", headers={H_ORG: api.org_id}) as resp:
         assert resp.status == 401  # without the gateway's credential

@@ -18,7 +18,8 @@ from aiohttp import web
 
 from services.gateway import credentials
 from services.gateway.app import create_app as gateway_app
-from shared.context import H_ACTOR_ID, H_ORG, H_SECRET
+from shared.callers import H_CALLER, H_SECRET, credential
+from shared.context import H_ACTOR_ID, H_ORG
 from shared.logging import JsonFormatter
 from shared.settings import Settings
 from shared.web import base_app
@@ -275,7 +276,13 @@ async def test_internal_ports_require_the_gateway_credential(system: System, htt
                                                              service: str) -> None:
     base = system.services[service].url
     forged = {H_ORG: api.org_id or "", H_ACTOR_ID: "key_forged"}
-    for headers in (forged, forged | {H_SECRET: "wrong"}, forged | {H_SECRET: ""}, {H_SECRET: "x" * 64}):
+    secret = system.settings.require_internal_secret()
+    public = credential(secret, "public")
+    for headers in (forged, forged | {H_SECRET: "wrong"}, forged | {H_SECRET: ""}, {H_SECRET: "x" * 64},
+                    forged | {H_SECRET: secret},  # the master secret itself is nobody's credential
+                    forged | {H_CALLER: "gateway", H_SECRET: public},  # one caller's credential as another
+                    forged | {H_CALLER: "root", H_SECRET: public},
+                    forged | {H_CALLER: "public", H_SECRET: public.lower()}):
         for path in ("/api/v1/documents", "/internal/org-stats", "/no-such-path"):
             async with http.get(base + path, headers=headers) as resp:
                 body = await resp.json(content_type=None)

@@ -25,7 +25,8 @@ from pypdf import PdfReader
 
 from services.documents.completion import run_completion_pass
 from services.documents.storage import STORAGE
-from shared.context import H_SECRET
+from shared.callers import caller_headers
+from shared.context import H_ORG
 from tests.conftest import Api
 from tests.spec_check import Conformance, Driver
 from tests.harness import System
@@ -89,7 +90,8 @@ class Flow:
     # --- the notifier's view ------------------------------------------------------------------
     async def internal(self, path: str) -> tuple[int, Any]:
         url = self.system.services["documents"].url + path
-        headers = {H_SECRET: self.system.settings.require_internal_secret()}
+        # As the notifier asks: its own caller credential, for the event's organisation.
+        headers = caller_headers(self.system.settings.require_internal_secret(), "notifier") | {H_ORG: self.api.org_id or ""}
         async with self.http.get(url, headers=headers) as resp:
             return resp.status, await resp.json()
 

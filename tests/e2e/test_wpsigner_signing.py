@@ -17,7 +17,8 @@ import pytest
 from services.documents.completion import run_completion_pass
 from services.documents.storage import STORAGE
 from services.gateway import credentials
-from shared.context import H_SECRET
+from shared.callers import caller_headers
+from shared.context import H_ORG
 from tests.conftest import Api
 from tests.e2e.test_wpsigner_api import (  # noqa: F401  (fixtures)
     TIMESTAMP, WpClient, WpGateway, assert_wp_error, make_wp, prepared_document, wait_for_audit, wp, wp_gateway,
@@ -30,9 +31,11 @@ BROWSER = "Mozilla/5.0 (X11; Linux x86_64) WpSignerTest/1.0"
 
 
 async def token_of(system: System, http: aiohttp.ClientSession, db: asyncpg.Pool, signer_number: str) -> str:
-    signer_id = await db.fetchval("SELECT id FROM documents.signers WHERE number = $1", int(signer_number))
-    url = system.services["documents"].url + f"/internal/signers/{signer_id}/signing-link"
-    async with http.get(url, headers={H_SECRET: system.settings.require_internal_secret()}) as resp:
+    signer = await db.fetchrow("""SELECT s.id, d.org_id FROM documents.signers s
+                                  JOIN documents.documents d ON d.id = s.document_id WHERE s.number = $1""", int(signer_number))
+    url = system.services["documents"].url + f"/internal/signers/{signer['id']}/signing-link"
+    headers = caller_headers(system.settings.require_internal_secret(), "notifier") | {H_ORG: signer["org_id"]}
+    async with http.get(url, headers=headers) as resp:
         assert resp.status == 200, await resp.text()
         return (await resp.json())["data"]["url"].rsplit("/", 1)[1]
 

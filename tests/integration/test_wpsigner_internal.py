@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 
 from services.gateway.wpsigner.ratelimit import HOUR, hit
+from shared.callers import caller_headers
 from shared.context import RequestContext
 from tests.conftest import Api
 from tests.harness import System
@@ -49,7 +50,7 @@ class Internal:
     def __init__(self, system: System, http: aiohttp.ClientSession, org_id: str, actor: str = "key_test") -> None:
         self.system, self.http = system, http
         self.headers = RequestContext(org_id, "api_key", actor, "10.0.0.1", "internal-test").identity_headers()
-        self.headers["X-Countersign-Internal"] = system.settings.require_internal_secret()
+        self.headers |= caller_headers(system.settings.require_internal_secret(), "gateway")
 
     async def get(self, service: str, path: str, params: Any = None) -> tuple[int, Any]:
         async with self.http.get(self.system.services[service].url + path, headers=self.headers, params=params) as resp:

@@ -1,7 +1,8 @@
 """Calls from the WPsigner surface to the internal services, as the authenticated caller.
 
 Every call carries the caller's identity headers (organisation, the key id as actor, client IP
-and user agent) and the internal secret, exactly like the inSigner proxy's, so the documents
+and user agent), like the inSigner proxy's, and the gateway's own caller credential (it may use
+the WPsigner internal endpoints, which a proxied public request never may), so the documents
 core applies its organisation scoping and records the same actor in events and the audit trail.
 """
 
@@ -18,12 +19,13 @@ import orjson
 from aiohttp import web
 
 from services.gateway.keys import HTTP, SETTINGS
+from services.gateway.route_params import WPSIGNER_NUMBER
 from services.gateway.wpsigner import errors
 from services.gateway.wpsigner.auth import caller_of, context_of
 from services.gateway.wpsigner.core_models import DocumentDetail, DocumentRef
 from services.gateway.wpsigner.errors import WpError
 from services.gateway.wpsigner.translate import core_error
-from shared.context import H_SECRET
+from shared.callers import caller_headers
 
 log = logging.getLogger("countersign.gateway.wpsigner.core")
 
@@ -42,7 +44,7 @@ async def call(request: web.Request, service: Service, method: str, path: str, *
                params: Mapping[str, Any] | list[tuple[str, str]] | None = None) -> Answer:
     settings = request.app[SETTINGS]
     base = settings.documents_url if service == "documents" else settings.audit_url
-    headers = context_of(request).identity_headers() | {H_SECRET: settings.require_internal_secret()}
+    headers = context_of(request).identity_headers() | caller_headers(settings.require_internal_secret(), "gateway")
     data = None
     if json is not None:
         data = orjson.dumps(json)
@@ -69,8 +71,9 @@ async def expect(request: web.Request, service: Service, method: str, path: str,
 
 
 def parse_number(raw: str) -> str:
-    """A WPsigner id from the URL: digits only (a bigint); anything else is not found."""
-    if not raw.isdigit() or len(raw) > 18 or int(raw) == 0:
+    """A WPsigner id from the URL: ASCII digits only (a bigint; `str.isdigit` would also take
+    full-width and superscript digits); anything else is not found."""
+    if not WPSIGNER_NUMBER.fits(raw) or int(raw) == 0:
         raise errors.not_found()
     return str(int(raw))
 

@@ -24,7 +24,8 @@ from typing import Any
 import aiohttp
 
 from services.notifier.emails.render import Fetched
-from shared.context import H_ORG, H_SECRET
+from shared.callers import caller_headers
+from shared.context import H_ORG
 from shared.web import REQUEST_ID_HEADER
 
 TIMEOUT_SECONDS = 10.0
@@ -72,7 +73,7 @@ class DocumentsClient:
         return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS))
 
     async def _call(self, method: str, path: str, org_id: str, request_id: str | None) -> dict[str, Any]:
-        headers = {H_SECRET: self._secret, H_ORG: org_id}
+        headers = caller_headers(self._secret, "notifier") | {H_ORG: org_id}
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
         try:

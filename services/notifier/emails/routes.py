@@ -1,4 +1,4 @@
-"""The notifier's internal email endpoints (internal secret; never proxied by the gateway).
+"""The notifier's operator endpoints for emails (the `operator` caller only: the CLI).
 
     GET  /internal/emails/dead-letters?limit=50   emails that will not be sent: `failed` (attempts
                                                   used up, with the last reason) and `bounced`
@@ -11,6 +11,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.notifier.emails import repository as repo
+from shared.callers import add_internal_route
 from shared.db import POOL
 from shared.ids import is_plausible_id
 from shared.problems import Problem, not_found
@@ -48,5 +49,6 @@ async def requeue(request: web.Request) -> web.Response:
 
 
 def add_email_routes(app: web.Application) -> None:
-    app.router.add_get("/internal/emails/dead-letters", dead_letters)
-    app.router.add_post("/internal/emails/{emailId}/requeue", requeue)
+    # Org-wide by design, so operator-only: the CLI (`countersign emails ...`), never the gateway.
+    add_internal_route(app, "GET", "/internal/emails/dead-letters", dead_letters, callers=("operator",))
+    add_internal_route(app, "POST", "/internal/emails/{emailId}/requeue", requeue, callers=("operator",))

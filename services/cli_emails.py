@@ -1,0 +1,70 @@
+"""`countersign emails dead-letters | requeue`: the operator's view of emails that will not go out.
+
+These endpoints are org-wide by design, so they are operator endpoints: the notifier answers them
+only to the `operator` caller (shared/callers.py), which the gateway never is. The CLI calls the
+notifier directly, at NOTIFIER_URL, with that credential.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+import aiohttp
+
+from shared.callers import caller_headers
+from shared.settings import Settings, get_settings
+
+
+async def _call(settings: Settings, method: str, path: str, params: dict[str, str] | None = None) -> tuple[int, Any]:
+    headers = caller_headers(settings.require_internal_secret(), "operator")
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+        async with session.request(method, settings.notifier_url + path, headers=headers, params=params) as resp:
+            return resp.status, await resp.json(content_type=None)
+
+
+async def dead_letters(settings: Settings, limit: int) -> list[dict[str, Any]]:
+    status, body = await _call(settings, "GET", "/internal/emails/dead-letters", {"limit": str(limit)})
+    if status != 200:
+        raise SystemExit(f"the notifier answered {status}: {body.get('detail') if isinstance(body, dict) else body}")
+    return list(body["data"])
+
+
+async def requeue(settings: Settings, email_id: str) -> tuple[int, Any]:
+    return await _call(settings, "POST", f"/internal/emails/{email_id}/requeue")
+
+
+def cmd_dead_letters(args: argparse.Namespace) -> int:
+    rows = asyncio.run(dead_letters(get_settings(), args.limit))
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    for r in rows:
+        print(f"{r['id']}  {r['status']:<8}  {r['orgId']}  {r['eventType']:<24}  {r['recipient']}  {r['lastError'] or ''}")
+    if not rows:
+        print("no dead letters")
+    return 0
+
+
+def cmd_requeue(args: argparse.Namespace) -> int:
+    status, body = asyncio.run(requeue(get_settings(), args.email_id))
+    if status != 202:
+        print(f"countersign: {body.get('detail') if isinstance(body, dict) else body}", file=sys.stderr)
+        return 1
+    print(f"requeued {args.email_id}")
+    return 0
+
+
+def add_email_commands(sub: Any) -> None:
+    emails = sub.add_parser("emails", help="emails that will not be sent (operator)").add_subparsers(
+        dest="emails_command", required=True)
+    listing = emails.add_parser("dead-letters", help="failed and bounced emails, of every organisation")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=cmd_dead_letters)
+    again = emails.add_parser("requeue", help="send a failed email again from scratch")
+    again.add_argument("email_id")
+    again.set_defaults(func=cmd_requeue)

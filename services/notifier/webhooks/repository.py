@@ -13,7 +13,7 @@ from shared.pagination import Cursor
 # API property -> column, for what a client may change (names never come from input).
 COLUMNS: dict[str, str] = {"url": "url", "events": "events", "description": "description", "status": "status"}
 
-# Everything but the secret, which only the delivery worker and the create response ever see.
+# Everything but the (sealed) secret, which only the delivery worker opens.
 _PUBLIC = "id, org_id, url, events, description, status, failure_count, created_at, updated_at"
 
 
@@ -28,11 +28,11 @@ async def count_webhooks(conn: asyncpg.Connection, org_id: str) -> int:
 
 
 async def insert_webhook(conn: asyncpg.Connection, webhook_id: str, org_id: str, url: str, events: list[str],
-                         description: str | None, secret: str) -> asyncpg.Record:
+                         description: str | None, sealed_secret: str) -> asyncpg.Record:
     return await conn.fetchrow(
         f"""INSERT INTO notifier.webhooks (id, org_id, url, events, description, secret)
             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_PUBLIC}""",
-        webhook_id, org_id, url, events, description, secret,
+        webhook_id, org_id, url, events, description, sealed_secret,
     )
 
 
@@ -84,3 +84,4 @@ async def subscribed_webhooks(conn: asyncpg.Connection, org_id: str, event_type:
         org_id, event_type,
     )
     return [row["id"] for row in rows]
+

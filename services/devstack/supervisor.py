@@ -19,9 +19,12 @@ import sys
 import time
 from urllib.parse import urlsplit
 
+from pydantic import SecretStr
+
 from services.devstack.infra import ensure_infrastructure
 from services.devstack.mail_sink import start_mail_sink
 from services.devstack.s3_server import start_s3_server
+from services.secrets_cli import rotate_webhook_secrets
 from shared.migrate import apply_migrations, ensure_database
 from shared.secretbox import new_key
 from shared.settings import REPO_ROOT, Settings
@@ -96,6 +99,15 @@ def run(settings: Settings) -> int:
     if settings.secrets_encryption_keys is None:
         # Webhook secrets are sealed with it: a new key each run would leave them unreadable.
         env["SECRETS_ENCRYPTION_KEYS"] = _persistent_dev_secret(REPO_ROOT / "var" / "dev-secrets-encryption-key", new_key)
+    # No service runs yet, so this is the moment to seal what an older version stored in clear
+    # (or under a key no longer first): what `countersign secrets rotate` does.
+    keyring = settings.model_copy(update={"secrets_encryption_keys": SecretStr(env["SECRETS_ENCRYPTION_KEYS"])}).require_secrets_keyring()
+    resealed = asyncio.run(rotate_webhook_secrets(settings.database_url, keyring))
+    if resealed.resealed:
+        _say(f"sealed {resealed.resealed} webhook secret(s) under key {keyring.current_id}")
+    if resealed.unreadable:
+        _say(f"warning: {len(resealed.unreadable)} webhook secret(s) do not open with SECRETS_ENCRYPTION_KEYS: "
+             + ", ".join(resealed.unreadable))
 
     s3 = None
     local_s3 = _local_s3(settings)

@@ -8,7 +8,7 @@ Wired into the notifier app by three hooks:
 
 Modules: models (bodies), routes -> service -> repository / delivery_repository (SQL),
 fanout (events -> delivery rows), worker -> sender (HTTP) -> resolver (checked DNS),
-pure: ssrf, signing, secret_store (secrets sealed at
+rotation (`countersign secrets rotate`); pure: ssrf, signing, secret_store (secrets sealed at
 rest), retry, payload, views, config.
 """
 

@@ -85,3 +85,26 @@ async def subscribed_webhooks(conn: asyncpg.Connection, org_id: str, event_type:
     )
     return [row["id"] for row in rows]
 
+
+async def secrets_to_reseal(conn: asyncpg.Connection, current_prefix: str, after_id: str, limit: int) -> list[asyncpg.Record]:
+    """Webhooks (any organisation: an operator's task) whose secret is not sealed under the
+    current key, by id after `after_id`."""
+    return await conn.fetch(
+        """SELECT id, secret FROM notifier.webhooks WHERE id > $1 AND NOT starts_with(secret, $2)
+           ORDER BY id LIMIT $3""",
+        after_id, current_prefix, limit,
+    )
+
+
+async def replace_secret(conn: asyncpg.Connection, webhook_id: str, expected: str, sealed: str) -> bool:
+    """Compare-and-swap: False when the stored value is no longer `expected` (another rotation
+    got there first, or the webhook was deleted). The secret itself is unchanged, so updated_at is too."""
+    replaced = await conn.fetchval(
+        "UPDATE notifier.webhooks SET secret = $3 WHERE id = $1 AND secret = $2 RETURNING true",
+        webhook_id, expected, sealed,
+    )
+    return bool(replaced)
+
+
+async def count_not_sealed_with(conn: asyncpg.Connection, current_prefix: str) -> int:
+    return await conn.fetchval("SELECT count(*) FROM notifier.webhooks WHERE NOT starts_with(secret, $1)", current_prefix)

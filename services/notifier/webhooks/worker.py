@@ -23,6 +23,7 @@ import asyncpg
 from aiohttp import web
 
 from services.notifier.webhooks import delivery_repository as repo
+from services.notifier.webhooks import repository as webhooks_repo
 from services.notifier.webhooks import secret_store
 from services.notifier.webhooks.config import WebhookConfig, webhook_config
 from services.notifier.webhooks.retry import after_failure, after_success
@@ -109,10 +110,22 @@ async def run(pool: asyncpg.Pool, client: aiohttp.ClientSession, config: Webhook
             await asyncio.sleep(config.poll_seconds)
 
 
+async def warn_about_stale_secrets(pool: asyncpg.Pool, keyring: Keyring) -> None:
+    """Secrets in clear (from before sealing) or under an older key still work, but the operator
+    should know: they are re-sealed by `countersign secrets rotate`, not by the notifier itself
+    (during a rolling upgrade, another replica may not have the new key yet)."""
+    async with pool.acquire() as conn:
+        stale = await webhooks_repo.count_not_sealed_with(conn, keyring.current_prefix())
+    if stale:
+        log.warning("webhook secrets not sealed under the current key; run `countersign secrets rotate`",
+                    extra=log_fields(count=stale, currentKey=keyring.current_id))
+
+
 async def delivery_worker_ctx(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx entry: the worker lives as long as the app. Attempts cut off at shutdown keep
     their lease until it expires, then another replica (or the next start) sends them again."""
     config = webhook_config(app[SETTINGS])
+    await warn_about_stale_secrets(app[POOL], app[KEYRING])
     client = open_client(config)
     task = asyncio.create_task(run(app[POOL], client, config, app[KEYRING]))
     yield

@@ -1,4 +1,4 @@
-"""`countersign`: the operator CLI (migrate, keys, infra, run, emails)."""
+"""`countersign`: the operator CLI (migrate, keys, secrets, emails, infra, run)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sys
 from services.cli_emails import add_email_commands
 from services.gateway import credentials
 from services.gateway.scopes import parse_scopes
+from services.secrets_cli import add_secrets_commands
 from shared.migrate import apply_migrations, ensure_database
 from shared.settings import get_settings
 
@@ -149,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = keys.add_parser("revoke", help="revoke a key at once")
     revoke.add_argument("key_id")
     revoke.set_defaults(func=cmd_keys_revoke)
+    add_secrets_commands(sub)
     add_email_commands(sub)
     return parser
 

@@ -13,7 +13,10 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
+
+if TYPE_CHECKING:
+    from shared.secretbox import Keyring
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,6 +63,12 @@ class Settings(BaseSettings):
     # signer's link over the internal API. Must stay stable across restarts or links die;
     # `countersign run` generates one once and keeps it under var/.
     signing_secret: SecretStr | None = None
+
+    # Seals the secrets the platform must read back (webhook signing secrets) with AES-256-GCM
+    # (shared/secretbox.py): base64 32-byte keys, comma separated; the first seals, all open,
+    # so a new key goes first and old ones stay until `countersign secrets rotate` has re-sealed
+    # everything. Required by the notifier; `countersign run` generates one once under var/.
+    secrets_encryption_keys: SecretStr | None = None
 
     # --- storage and mail -----------------------------------------------------------------
     s3_endpoint_url: str | None = "http://127.0.0.1:9000"
@@ -180,6 +189,19 @@ class Settings(BaseSettings):
                 "shared secret (countersign run generates one for you)."
             )
         return self.internal_secret.get_secret_value()
+
+    def require_secrets_keyring(self) -> Keyring:
+        from shared.secretbox import Keyring, KeyringError
+
+        if self.secrets_encryption_keys is None or not self.secrets_encryption_keys.get_secret_value().strip():
+            raise SystemExit(
+                "SECRETS_ENCRYPTION_KEYS is not set: webhook secrets are sealed with it (base64 32-byte keys, "
+                "comma separated; `countersign secrets new-key` makes one, countersign run generates one for you)."
+            )
+        try:
+            return Keyring.parse(self.secrets_encryption_keys.get_secret_value())
+        except KeyringError as exc:
+            raise SystemExit(str(exc)) from None
 
 
 @lru_cache(maxsize=1)

@@ -19,6 +19,7 @@ from pydantic import SecretStr
 
 from shared.broker import CONSUMERS
 from shared.migrate import _with_database, apply_migrations, ensure_database
+from shared.secretbox import new_key
 from shared.settings import Settings
 
 Middleware = Callable[[web.Request, Callable[[web.Request], Awaitable[web.StreamResponse]]], Awaitable[web.StreamResponse]]
@@ -32,6 +33,7 @@ def test_settings(**overrides: object) -> Settings:
         "amqp_namespace": NAMESPACE,
         "internal_secret": SecretStr(secrets.token_urlsafe(32)),
         "signing_secret": SecretStr(secrets.token_urlsafe(32)),
+        "secrets_encryption_keys": SecretStr(new_key()),
         "outbox_poll_seconds": 0.5,
         "consumer_delivery_limit": 3,
         # Several services share one PostgreSQL in tests; keep well under max_connections.

@@ -13,15 +13,20 @@ import secrets
 import signal
 import socket
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 import sys
 import time
 from urllib.parse import urlsplit
 
+from pydantic import SecretStr
+
 from services.devstack.infra import ensure_infrastructure
 from services.devstack.mail_sink import start_mail_sink
 from services.devstack.s3_server import start_s3_server
+from services.secrets_cli import rotate_webhook_secrets
 from shared.migrate import apply_migrations, ensure_database
+from shared.secretbox import new_key
 from shared.settings import REPO_ROOT, Settings
 
 SERVICES = ("documents", "audit", "notifier", "gateway")
@@ -70,10 +75,10 @@ def check_ports_free(settings: Settings) -> None:
             raise SystemExit(f"port {port} on {host} (for {what}) is already in use; stop what uses it or set {variable}")
 
 
-def _persistent_dev_secret(path: Path) -> str:
+def _persistent_dev_secret(path: Path, make: Callable[[], str] = lambda: secrets.token_urlsafe(48)) -> str:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
+        path.write_text(make())
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -91,6 +96,18 @@ def run(settings: Settings) -> int:
     if settings.signing_secret is None:
         # Signing links are derived from this secret, so it must survive restarts of `make run`.
         env["SIGNING_SECRET"] = _persistent_dev_secret(REPO_ROOT / "var" / "dev-signing-secret")
+    if settings.secrets_encryption_keys is None:
+        # Webhook secrets are sealed with it: a new key each run would leave them unreadable.
+        env["SECRETS_ENCRYPTION_KEYS"] = _persistent_dev_secret(REPO_ROOT / "var" / "dev-secrets-encryption-key", new_key)
+    # No service runs yet, so this is the moment to seal what an older version stored in clear
+    # (or under a key no longer first): what `countersign secrets rotate` does.
+    keyring = settings.model_copy(update={"secrets_encryption_keys": SecretStr(env["SECRETS_ENCRYPTION_KEYS"])}).require_secrets_keyring()
+    resealed = asyncio.run(rotate_webhook_secrets(settings.database_url, keyring))
+    if resealed.resealed:
+        _say(f"sealed {resealed.resealed} webhook secret(s) under key {keyring.current_id}")
+    if resealed.unreadable:
+        _say(f"warning: {len(resealed.unreadable)} webhook secret(s) do not open with SECRETS_ENCRYPTION_KEYS: "
+             + ", ".join(resealed.unreadable))
 
     s3 = None
     local_s3 = _local_s3(settings)

@@ -362,3 +362,24 @@ async def test_every_webhook_operation_was_checked_against_the_spec(conformance:
         pytest.skip("needs every test of this module")
     missing = [op for op in conformance.unexercised() if " /api/v1/webhooks" in op]
     assert not missing, "webhook operations whose success response no test checked: " + ", ".join(missing)
+
+
+async def test_the_secret_is_stored_sealed_and_deliveries_are_signed_with_it(
+        call: Driver, hooks_api: Any, hooks_system: System, hooks_db: asyncpg.Pool, receiver: Receiver) -> None:
+    """Secrets at rest (docs/webhooks.md): the notifier's column never holds the secret issued
+    through the gateway, only its sealed form, which opens with the configured key for this
+    webhook alone; deliveries are still signed with the issued secret."""
+    api = await hooks_api()
+    webhook = await create_webhook(call, api, receiver.url, ["document.created"])
+    secret = webhook["secret"]
+    row = await hooks_db.fetchrow("SELECT row_to_json(w)::text AS everything, secret FROM notifier.webhooks w WHERE id = $1",
+                                  webhook["id"])
+    assert secret not in row["everything"] and secret.upper() not in row["everything"].upper()
+    keyring = hooks_system.settings.require_secrets_keyring()
+    assert row["secret"].startswith(keyring.current_prefix())
+    assert keyring.open(row["secret"], f"notifier.webhooks.secret:{webhook['id']}") == secret
+
+    await call(api, "POST", D, 201, json={"name": "Sealed"})
+    [request] = await receiver.wait_for(1)
+    assert insigner_signature_ok(secret, request.headers, request.body)
+    assert standard_signature_ok(secret, request.headers, request.body)

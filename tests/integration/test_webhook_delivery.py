@@ -20,7 +20,7 @@ import asyncpg
 import orjson
 import pytest
 
-from services.notifier.webhooks import delivery_repository, repository, service
+from services.notifier.webhooks import delivery_repository, repository, secret_store, service
 from services.notifier.webhooks.config import WebhookConfig
 from services.notifier.webhooks.fanout import enqueue_deliveries
 from services.notifier.webhooks.models import WebhookCreate, WebhookUpdate
@@ -32,11 +32,13 @@ from services.notifier.webhooks.worker import deliver_due
 from shared.db import create_pool
 from shared.events import Actor, Event
 from shared.migrate import _with_database, apply_migrations, ensure_database
+from shared.secretbox import Keyring, new_key
 from shared.settings import Settings
 from tests.scratch import eventually
 from tests.webhook_receiver import Receiver, StubDns, insigner_signature_ok, standard_signature_ok
 
 FAST = WebhookConfig(retry_schedule=(0.2, 0.2, 0.2), timeout_seconds=5.0, allow_loopback=True, poll_seconds=0.05)
+KEYRING = Keyring.parse(new_key())
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +83,8 @@ def event(org_id: str, event_type: str = "document.created", **data: object) -> 
 
 async def new_webhook(pool: asyncpg.Pool, org_id: str, url: str, events: list[str] | None = None,
                       config: WebhookConfig = FAST) -> tuple[str, str]:
-    created = await service.create_webhook(pool, org_id, WebhookCreate(url=url, events=events or ["document.created"]), config)
+    created = await service.create_webhook(pool, org_id, WebhookCreate(url=url, events=events or ["document.created"]),
+                                           config, KEYRING)
     return created.id, created.secret
 
 
@@ -102,7 +105,7 @@ async def work_until(pool: asyncpg.Pool, client: aiohttp.ClientSession, done: Ca
                      what: str, config: WebhookConfig = FAST, timeout: float = 20.0) -> None:
     """Run worker passes (as the notifier's loop does) until `done`."""
     async def step() -> bool:
-        await deliver_due(pool, client, config)
+        await deliver_due(pool, client, config, KEYRING)
         return await done()
 
     await eventually(step, timeout, what)
@@ -114,7 +117,7 @@ async def test_a_delivery_is_signed_sent_and_recorded(pool: asyncpg.Pool, client
     ev = event(org_id, "signer.added", signer={"id": "sr_1", "name": "Jane", "email": "jane@example.com", "role": "signer", "order": 0})
     assert await enqueue(pool, ev) == 1
 
-    assert await deliver_due(pool, client, FAST) == 1
+    assert await deliver_due(pool, client, FAST, KEYRING) == 1
     [request] = await receiver.wait_for(1)
     assert request.path == "/hooks/insigner"
     assert insigner_signature_ok(secret, request.headers, request.body)
@@ -196,7 +199,7 @@ async def test_a_delivery_fails_when_the_schedule_is_used_up(pool: asyncpg.Pool,
     await work_until(pool, client, finished, "the delivery to fail", config)
     row = await delivery_of(pool, webhook_id)
     assert (row["attempts"], row["next_attempt_at"], row["last_response_code"]) == (3, None, 500)
-    assert await deliver_due(pool, client, config) == 0
+    assert await deliver_due(pool, client, config, KEYRING) == 0
     assert len(receiver.requests) == 3
 
 
@@ -214,7 +217,7 @@ async def test_twenty_consecutive_failures_deactivate_the_webhook(pool: asyncpg.
     await work_until(pool, client, deactivated, "the webhook to be deactivated", config)
     assert tuple(await webhook_row(pool, webhook_id)) == ("inactive", 20)
     # An inactive webhook is sent nothing more; its delivery waits, still pending.
-    assert await deliver_due(pool, client, config) == 0
+    assert await deliver_due(pool, client, config, KEYRING) == 0
     assert len(receiver.requests) == 20
     assert (await delivery_of(pool, webhook_id))["status"] == "pending"
     assert await enqueue(pool, event(org_id)) == 0  # and new events are not queued for it
@@ -235,7 +238,7 @@ async def test_redirects_are_failures_and_not_followed(pool: asyncpg.Pool, clien
     org_id = org()
     webhook_id, _ = await new_webhook(pool, org_id, receiver.url)
     await enqueue(pool, event(org_id))
-    await deliver_due(pool, client, FAST)
+    await deliver_due(pool, client, FAST, KEYRING)
     row = await delivery_of(pool, webhook_id)
     assert (row["status"], row["last_response_code"], row["last_error"]) == ("pending", 302, "redirect not followed")
     assert [r.path for r in receiver.requests] == ["/hooks/insigner"]
@@ -249,7 +252,7 @@ async def test_timeouts_and_refused_connections_are_failures(pool: asyncpg.Pool,
     closed, _ = await new_webhook(pool, org_id, "http://127.0.0.1:9/nothing-listens", config=config)
     await enqueue(pool, event(org_id))
     async with open_client(config) as session:
-        assert await deliver_due(pool, session, config) == 2
+        assert await deliver_due(pool, session, config, KEYRING) == 2
     assert (await delivery_of(pool, slow))["last_error"] == "timed out after 0.3 s"
     refused = await delivery_of(pool, closed)
     assert (refused["last_error"], refused["last_response_code"]) == ("connection refused", None)
@@ -267,7 +270,7 @@ async def test_tls_certificates_are_verified(pool: asyncpg.Pool, client: aiohttp
         org_id = org()
         webhook_id, _ = await new_webhook(pool, org_id, self_signed.url)
         await enqueue(pool, event(org_id))
-        await deliver_due(pool, client, FAST)
+        await deliver_due(pool, client, FAST, KEYRING)
         row = await delivery_of(pool, webhook_id)
         assert (row["status"], row["last_error"]) == ("pending", "TLS certificate not accepted")
         assert self_signed.requests == []
@@ -282,13 +285,13 @@ async def test_addresses_are_checked_again_at_delivery(pool: asyncpg.Pool, recei
     port = receiver.url.split(":")[2].split("/")[0]
     org_id = org()
     async with pool.acquire() as conn:  # as if the name had resolved to a public address at registration
-        rebinding = (await repository.insert_webhook(conn, "wh_rebinding" + uuid.uuid4().hex[:8], org_id,
-                                                     f"https://rebind.example:{port}/", ["document.created"], None,
-                                                     new_secret()))["id"]
+        rebinding = "wh_rebinding" + uuid.uuid4().hex[:8]
+        await repository.insert_webhook(conn, rebinding, org_id, f"https://rebind.example:{port}/", ["document.created"],
+                                        None, secret_store.seal(KEYRING, rebinding, new_secret()))
     literal, _ = await new_webhook(pool, org_id, f"https://127.0.0.1:{port}/", config=FAST)
     await enqueue(pool, event(org_id))
     async with open_client(strict, inner_resolver=StubDns(["127.0.0.1"])) as session:
-        assert await deliver_due(pool, session, strict) == 2
+        assert await deliver_due(pool, session, strict, KEYRING) == 2
     assert (await delivery_of(pool, rebinding))["last_error"] == "blocked address (loopback)"
     assert (await delivery_of(pool, literal))["last_error"] == "The URL resolves to a blocked address (loopback)"
     assert receiver.requests == []
@@ -302,7 +305,7 @@ async def test_two_workers_never_send_one_delivery_twice(pool: asyncpg.Pool, rec
     config = replace(FAST, concurrency=4)
     async with open_client(config) as one, open_client(config) as two:
         async def all_sent() -> bool:
-            await asyncio.gather(deliver_due(pool, one, config), deliver_due(pool, two, config))
+            await asyncio.gather(deliver_due(pool, one, config, KEYRING), deliver_due(pool, two, config, KEYRING))
             return await pool.fetchval("SELECT count(*) FROM notifier.webhook_deliveries WHERE webhook_id = $1 "
                                        "AND status = 'succeeded'", webhook_id) == 30
 

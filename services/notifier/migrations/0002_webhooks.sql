@@ -1,7 +1,7 @@
 -- Customer webhooks (the inSigner webhook API) and their deliveries.
 
--- `secret` is kept as it was issued, because signing needs it; it is returned once, in the
--- create response, and never read back out through the API or written to a log.
+-- `secret` is returned once, in the create response, and never read back out through the API
+-- or written to a log. It was kept as issued here; 0004 seals it at rest.
 CREATE TABLE notifier.webhooks (
     id text PRIMARY KEY,
     org_id text NOT NULL,

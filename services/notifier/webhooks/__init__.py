@@ -7,8 +7,9 @@ Wired into the notifier app by three hooks:
 - `delivery_worker_ctx`: the cleanup_ctx entry running the delivery worker.
 
 Modules: models (bodies), routes -> service -> repository / delivery_repository (SQL),
-fanout (events -> delivery rows), worker -> sender (HTTP) -> resolver (checked DNS);
-pure: ssrf, signing, retry, payload, views, config.
+fanout (events -> delivery rows), worker -> sender (HTTP) -> resolver (checked DNS),
+rotation (`countersign secrets rotate`); pure: ssrf, signing, secret_store (secrets sealed at
+rest), retry, payload, views, config.
 """
 
 from services.notifier.webhooks.fanout import with_webhooks

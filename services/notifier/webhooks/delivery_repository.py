@@ -42,7 +42,7 @@ class Claimed:
     id: str
     webhook_id: str
     url: str
-    secret: str
+    stored_secret: str  # as stored: sealed (secret_store.reveal opens it)
     body: bytes
     timestamp: int
     attempts: int
@@ -72,7 +72,7 @@ async def claim_due(conn: asyncpg.Connection, limit: int, lease_seconds: float) 
         limit, lease_seconds,
     )
     return [
-        Claimed(id=r["id"], webhook_id=r["webhook_id"], url=r["url"], secret=r["secret"], body=r["body"].encode("utf-8"),
+        Claimed(id=r["id"], webhook_id=r["webhook_id"], url=r["url"], stored_secret=r["secret"], body=r["body"].encode("utf-8"),
                 timestamp=r["message_timestamp"], attempts=r["attempts"], retry_step=r["retry_step"],
                 final_attempt=r["final_attempt"], lease_token=r["lease_token"])
         for r in rows

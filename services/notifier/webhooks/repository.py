@@ -13,7 +13,7 @@ from shared.pagination import Cursor
 # API property -> column, for what a client may change (names never come from input).
 COLUMNS: dict[str, str] = {"url": "url", "events": "events", "description": "description", "status": "status"}
 
-# Everything but the secret, which only the delivery worker and the create response ever see.
+# Everything but the (sealed) secret, which only the delivery worker opens.
 _PUBLIC = "id, org_id, url, events, description, status, failure_count, created_at, updated_at"
 
 
@@ -28,11 +28,11 @@ async def count_webhooks(conn: asyncpg.Connection, org_id: str) -> int:
 
 
 async def insert_webhook(conn: asyncpg.Connection, webhook_id: str, org_id: str, url: str, events: list[str],
-                         description: str | None, secret: str) -> asyncpg.Record:
+                         description: str | None, sealed_secret: str) -> asyncpg.Record:
     return await conn.fetchrow(
         f"""INSERT INTO notifier.webhooks (id, org_id, url, events, description, secret)
             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_PUBLIC}""",
-        webhook_id, org_id, url, events, description, secret,
+        webhook_id, org_id, url, events, description, sealed_secret,
     )
 
 
@@ -84,3 +84,27 @@ async def subscribed_webhooks(conn: asyncpg.Connection, org_id: str, event_type:
         org_id, event_type,
     )
     return [row["id"] for row in rows]
+
+
+async def secrets_to_reseal(conn: asyncpg.Connection, current_prefix: str, after_id: str, limit: int) -> list[asyncpg.Record]:
+    """Webhooks (any organisation: an operator's task) whose secret is not sealed under the
+    current key, by id after `after_id`."""
+    return await conn.fetch(
+        """SELECT id, secret FROM notifier.webhooks WHERE id > $1 AND NOT starts_with(secret, $2)
+           ORDER BY id LIMIT $3""",
+        after_id, current_prefix, limit,
+    )
+
+
+async def replace_secret(conn: asyncpg.Connection, webhook_id: str, expected: str, sealed: str) -> bool:
+    """Compare-and-swap: False when the stored value is no longer `expected` (another rotation
+    got there first, or the webhook was deleted). The secret itself is unchanged, so updated_at is too."""
+    replaced = await conn.fetchval(
+        "UPDATE notifier.webhooks SET secret = $3 WHERE id = $1 AND secret = $2 RETURNING true",
+        webhook_id, expected, sealed,
+    )
+    return bool(replaced)
+
+
+async def count_not_sealed_with(conn: asyncpg.Connection, current_prefix: str) -> int:
+    return await conn.fetchval("SELECT count(*) FROM notifier.webhooks WHERE NOT starts_with(secret, $1)", current_prefix)

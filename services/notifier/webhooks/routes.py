@@ -21,11 +21,14 @@ from shared.db import POOL
 from shared.ids import is_plausible_id
 from shared.pagination import PageRequest
 from shared.problems import not_found
+from shared.secretbox import Keyring
 from shared.service import SETTINGS
 from shared.web import json_response, read_model
 
 W = "/api/v1/webhooks"
 CONFIG: web.AppKey[WebhookConfig] = web.AppKey("webhook_config", WebhookConfig)
+# Seals webhook secrets at rest (shared/secretbox.py); the delivery worker opens them with it.
+KEYRING: web.AppKey[Keyring] = web.AppKey("secrets_keyring", Keyring)
 
 
 def _pool(request: web.Request) -> asyncpg.Pool:
@@ -51,7 +54,7 @@ async def list_webhooks(request: web.Request) -> web.Response:
 async def create_webhook(request: web.Request) -> web.Response:
     org_id = org_id_of(request)
     body = await read_model(request, WebhookCreate)
-    created = await service.create_webhook(_pool(request), org_id, body, request.app[CONFIG])
+    created = await service.create_webhook(_pool(request), org_id, body, request.app[CONFIG], request.app[KEYRING])
     # The only response that carries the secret: no cache along the way may keep it.
     return _respond(WebhookCreatedResponse(data=created), 201, {"Cache-Control": "no-store"})
 
@@ -93,6 +96,8 @@ async def redeliver(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     """Register the webhook API on the notifier's app (which already holds SETTINGS)."""
     app[CONFIG] = webhook_config(app[SETTINGS])
+    # Here, at create_app time: a notifier without SECRETS_ENCRYPTION_KEYS stops at start-up.
+    app[KEYRING] = app[SETTINGS].require_secrets_keyring()
     app.router.add_get(W, list_webhooks)
     app.router.add_post(W, create_webhook)
     app.router.add_get(W + "/{id}", get_webhook)

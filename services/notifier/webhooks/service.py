@@ -11,7 +11,7 @@ import asyncpg
 
 from services.notifier.webhooks import delivery_repository as deliveries
 from services.notifier.webhooks import repository as repo
-from services.notifier.webhooks import views
+from services.notifier.webhooks import secret_store, views
 from services.notifier.webhooks.config import WebhookConfig
 from services.notifier.webhooks.models import (
     Delivery, DeliveryListResponse, Webhook, WebhookCreate, WebhookCreated, WebhookListResponse, WebhookUpdate,
@@ -22,6 +22,7 @@ from services.notifier.webhooks.ssrf import UrlRefused, parse_target
 from shared.ids import prefixed_id
 from shared.pagination import PageRequest, page_meta
 from shared.problems import FieldError, Problem, conflict, not_found, validation
+from shared.secretbox import Keyring
 
 # The reference's limit ("Maximum 10 webhooks per organization").
 MAX_WEBHOOKS_PER_ORG = 10
@@ -37,14 +38,18 @@ async def checked_url(url: str, config: WebhookConfig) -> str:
     return url
 
 
-async def create_webhook(pool: asyncpg.Pool, org_id: str, body: WebhookCreate, config: WebhookConfig) -> WebhookCreated:
+async def create_webhook(pool: asyncpg.Pool, org_id: str, body: WebhookCreate, config: WebhookConfig,
+                         keyring: Keyring) -> WebhookCreated:
     url = await checked_url(body.url, config)
+    webhook_id = prefixed_id("wh")
     secret = new_secret()
+    # Only the sealed form is stored (bound to this id); the secret itself is in the response only.
+    sealed = secret_store.seal(keyring, webhook_id, secret)
     async with pool.acquire() as conn, conn.transaction():
         await repo.lock_org(conn, org_id)
         if await repo.count_webhooks(conn, org_id) >= MAX_WEBHOOKS_PER_ORG:
             raise conflict(f"An organization can have at most {MAX_WEBHOOKS_PER_ORG} webhooks", slug="webhook-limit-reached")
-        row = await repo.insert_webhook(conn, prefixed_id("wh"), org_id, url, body.events, body.description, secret)
+        row = await repo.insert_webhook(conn, webhook_id, org_id, url, body.events, body.description, sealed)
     return views.created(row, secret)
 
 

@@ -23,11 +23,15 @@ import asyncpg
 from aiohttp import web
 
 from services.notifier.webhooks import delivery_repository as repo
+from services.notifier.webhooks import repository as webhooks_repo
+from services.notifier.webhooks import secret_store
 from services.notifier.webhooks.config import WebhookConfig, webhook_config
 from services.notifier.webhooks.retry import after_failure, after_success
+from services.notifier.webhooks.routes import KEYRING
 from services.notifier.webhooks.sender import Message, Outcome, attempt, open_client
 from shared.db import POOL
 from shared.logging import log_fields
+from shared.secretbox import Keyring, SecretUnreadable
 from shared.service import SETTINGS
 
 log = logging.getLogger("countersign.notifier.webhooks")
@@ -51,10 +55,21 @@ async def _record(pool: asyncpg.Pool, claimed: repo.Claimed, outcome: Outcome, c
                                                  next=step.status))
 
 
-async def _deliver(pool: asyncpg.Pool, client: aiohttp.ClientSession, claimed: repo.Claimed, config: WebhookConfig) -> None:
+async def _deliver(pool: asyncpg.Pool, client: aiohttp.ClientSession, claimed: repo.Claimed, config: WebhookConfig,
+                   keyring: Keyring) -> None:
     message = Message(id=claimed.id, timestamp=claimed.timestamp, body=claimed.body)
     try:
-        outcome = await attempt(client, claimed.url, claimed.secret, message, config)
+        secret = secret_store.reveal(keyring, claimed.webhook_id, claimed.stored_secret)
+    except SecretUnreadable as exc:
+        # The key that sealed it is not configured (removed before `countersign secrets rotate`
+        # re-sealed it): nothing is sent unsigned. A failed attempt keeps the delivery on its
+        # schedule, so it goes out once the key is back. The customer sees a fixed phrase only.
+        log.error("webhook secret cannot be opened", extra=log_fields(deliveryId=claimed.id, webhookId=claimed.webhook_id,
+                                                                      error=str(exc)))
+        await _record(pool, claimed, Outcome(False, None, 0, "delivery could not be signed"), config)
+        return
+    try:
+        outcome = await attempt(client, claimed.url, secret, message, config)
     except Exception:
         # A failure `attempt` does not classify is still an attempt: recording it keeps the
         # delivery on its schedule instead of being retried at every lease expiry for ever.
@@ -63,11 +78,11 @@ async def _deliver(pool: asyncpg.Pool, client: aiohttp.ClientSession, claimed: r
     await _record(pool, claimed, outcome, config)
 
 
-async def deliver_due(pool: asyncpg.Pool, client: aiohttp.ClientSession, config: WebhookConfig) -> int:
+async def deliver_due(pool: asyncpg.Pool, client: aiohttp.ClientSession, config: WebhookConfig, keyring: Keyring) -> int:
     """One pass: lease what is due, send it, record it. Returns how many deliveries were attempted."""
     async with pool.acquire() as conn:
         claimed = await repo.claim_due(conn, config.concurrency, config.lease_seconds)
-    results = await asyncio.gather(*(_deliver(pool, client, c, config) for c in claimed), return_exceptions=True)
+    results = await asyncio.gather(*(_deliver(pool, client, c, config, keyring) for c in claimed), return_exceptions=True)
     for c, result in zip(claimed, results):
         if isinstance(result, BaseException):
             # Recording failed (the database went away): the lease expires and the delivery is retried.
@@ -75,11 +90,11 @@ async def deliver_due(pool: asyncpg.Pool, client: aiohttp.ClientSession, config:
     return len(claimed)
 
 
-async def run(pool: asyncpg.Pool, client: aiohttp.ClientSession, config: WebhookConfig) -> None:
+async def run(pool: asyncpg.Pool, client: aiohttp.ClientSession, config: WebhookConfig, keyring: Keyring) -> None:
     last_prune = 0.0
     while True:
         try:
-            attempted = await deliver_due(pool, client, config)
+            attempted = await deliver_due(pool, client, config, keyring)
             if time.monotonic() - last_prune > PRUNE_EVERY_SECONDS:
                 async with pool.acquire() as conn:
                     await repo.prune_finished(conn, config.retention_days)
@@ -95,12 +110,24 @@ async def run(pool: asyncpg.Pool, client: aiohttp.ClientSession, config: Webhook
             await asyncio.sleep(config.poll_seconds)
 
 
+async def warn_about_stale_secrets(pool: asyncpg.Pool, keyring: Keyring) -> None:
+    """Secrets in clear (from before sealing) or under an older key still work, but the operator
+    should know: they are re-sealed by `countersign secrets rotate`, not by the notifier itself
+    (during a rolling upgrade, another replica may not have the new key yet)."""
+    async with pool.acquire() as conn:
+        stale = await webhooks_repo.count_not_sealed_with(conn, keyring.current_prefix())
+    if stale:
+        log.warning("webhook secrets not sealed under the current key; run `countersign secrets rotate`",
+                    extra=log_fields(count=stale, currentKey=keyring.current_id))
+
+
 async def delivery_worker_ctx(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx entry: the worker lives as long as the app. Attempts cut off at shutdown keep
     their lease until it expires, then another replica (or the next start) sends them again."""
     config = webhook_config(app[SETTINGS])
+    await warn_about_stale_secrets(app[POOL], app[KEYRING])
     client = open_client(config)
-    task = asyncio.create_task(run(app[POOL], client, config))
+    task = asyncio.create_task(run(app[POOL], client, config, app[KEYRING]))
     yield
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)

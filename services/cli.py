@@ -8,7 +8,7 @@ import json
 import socket
 import sys
 
-from services.cli_emails import add_email_commands
+from services.emails_cli import add_email_commands
 from services.gateway import credentials
 from services.gateway.scopes import parse_scopes
 from services.secrets_cli import add_secrets_commands

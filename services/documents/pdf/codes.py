@@ -50,7 +50,8 @@ class Rejected(Exception):
 # What an accepted PDF had removed before signers saw it (active_content.py). Defined here,
 # beside the refusal codes, so the parent validates a checker's reply without importing pypdf.
 class ActiveKind(StrEnum):
-    """What was removed. Stable values: stored on the document and reported by the API."""
+    """A kind of active content removed from an uploaded PDF before signers saw it (docs/files.md).
+    Stable values: stored on the document and listed in its `activeContentKinds`."""
 
     JAVASCRIPT = "javascript"                  # JavaScript actions and the document's /JavaScript name tree
     OPEN_ACTION = "open_action"                # an /OpenAction that is more than a jump inside the document

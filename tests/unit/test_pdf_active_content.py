@@ -90,7 +90,7 @@ def test_harmless_interactivity_is_left_alone() -> None:
     (one_page(annotations=[link(b"<< /S /Rendition /R 30 0 R >>")], extra={30: b"<< >>"}), {K.RICH_MEDIA}),
     (one_page(annotations=[link(b"<< /S /Named /N /Print >>")]), {K.OTHER_ACTION}),
     (one_page(annotations=[link(b"<< /S /ResetForm >>")]), {K.OTHER_ACTION}),
-    (one_page(annotations=[link(b"(not an action)")]), {K.OTHER_ACTION}),
+    (one_page(annotations=[link(b"<< /S /MadeUp /JS (x) >>")]), {K.OTHER_ACTION}),  # unknown type: not allowed
     (one_page(annotations=[b"<< /Type /Annot /Subtype /FileAttachment /Rect [0 0 9 9] /FS (a.exe) >>"]),
      {K.EMBEDDED_FILE}),
     (one_page(annotations=[b"<< /Type /Annot /Subtype /RichMedia /Rect [0 0 9 9] >>"]), {K.RICH_MEDIA}),
@@ -134,6 +134,18 @@ def test_uri_links_keep_only_web_and_mail_schemes(target: bytes, allowed: bool) 
     removed, cleaned = clean(one_page(annotations=[link(uri(target))]))
     assert removed == (set() if allowed else {K.UNSAFE_LINK})
     assert corpus.link_uris(cleaned) == ([target.decode()] if allowed else [])
+
+
+def test_structure_attributes_named_a_are_not_actions() -> None:
+    # A tagged PDF (as word processors export them): /A on a structure element is its attributes.
+    tagged = one_page(catalog=b"/StructTreeRoot 30 0 R /MarkInfo << /Marked true >>", extra={
+        30: b"<< /Type /StructTreeRoot /K [31 0 R] >>",
+        31: b"<< /Type /StructElem /S /P /P 30 0 R /Pg 3 0 R /K 0 "
+            b"/A [<< /O /Layout /Placement /Block >> << /O /List /ListNumbering /Decimal >>] >>",
+        32: b"<< /Type /StructElem /S /Figure /P 30 0 R /A << /O /Layout /BBox [0 0 10 10] >> >>"})
+    reader = PdfReader(io.BytesIO(tagged))
+    assert remove_active_content(reader.root_object) == frozenset()
+    assert reader.get_object(31)["/A"][0]["/O"] == "/Layout" and "/A" in reader.get_object(32)
 
 
 def test_a_link_whose_chain_reaches_a_script_loses_its_action() -> None:

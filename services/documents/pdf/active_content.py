@@ -110,6 +110,14 @@ def _chained_actions(first: PdfObject) -> Iterator[DictionaryObject]:
             pending.append(obj.get("/Next"))
 
 
+def _is_action(obj: PdfObject | None) -> bool:
+    """An action dictionary is known by its /S (the action type). /A also names the attributes of
+    a tagged PDF's structure elements (dictionaries with /O, or arrays of them): those are no
+    action, and removing them would cost accessibility for nothing."""
+    value = _resolve(obj)
+    return isinstance(value, DictionaryObject) and "/S" in value
+
+
 def action_kinds(action: PdfObject) -> set[ActiveKind]:
     """Why an action (with its chain) may not stay; empty when every step is allowed.
 
@@ -175,7 +183,7 @@ class _Cleaner:
                     self.removed |= action_kinds(action)
             del obj["/AA"]
         for key in _ACTION_KEYS:
-            if key in obj and (kinds := action_kinds(obj[key])):
+            if _is_action(obj.get(key)) and (kinds := action_kinds(obj[key])):
                 del obj[key]
                 self.removed |= kinds
         # PDF 2.0 associated files on any object; and, wherever a file specification hangs, the

@@ -74,6 +74,13 @@ def s3_keys(settings: Settings, prefix: str) -> list[str]:
     return sorted(item["Key"] for item in listing.get("Contents", []))
 
 
+def s3_object(settings: Settings, key: str) -> bytes:
+    """The bytes stored under a key, read with a separate (sync) client."""
+    client = boto3.client("s3", endpoint_url=settings.s3_endpoint_url, region_name=settings.s3_region,
+                          aws_access_key_id="x", aws_secret_access_key="x")
+    return client.get_object(Bucket=settings.s3_bucket, Key=key)["Body"].read()
+
+
 def png(size: tuple[int, int] = (400, 300)) -> bytes:
     return corpus.make_image("PNG", size)
 

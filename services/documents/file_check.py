@@ -5,7 +5,9 @@ order is cheapest first: a HEAD answers "not there yet", "too large" and "not th
 declared" without downloading anything; only then are the bytes streamed to a temporary file
 and handed to `inspect_file` (services/documents/pdf), which parses them in a child process with
 memory and time limits. An accepted PDF is copied server-side to a `verified/` key (If-Match on
-the ETag of the bytes that were hashed); an image's converted PDF is written there instead.
+the ETag of the bytes that were hashed); an image's converted PDF is written there instead, and
+so is a PDF's copy without active content (JavaScript, automatic actions, embedded files…) when
+the checker removed some. The upload itself is never modified.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class Accepted:
     file_etag: str
     original_size: int
     original_sha256: str
+    active_content_removed: tuple[str, ...] = ()  # kinds removed from the upload in pdf_key's copy
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +101,7 @@ async def _download_and_inspect(storage: Storage, settings: Settings, upload: Up
     inspection = await inspect_file(
         original, upload.content_type, max_bytes=settings.max_upload_bytes,
         timeout_s=settings.pdf_parse_timeout_seconds, memory_mb=settings.pdf_parse_memory_mb, convert_to=converted,
+        clean_to=None if is_image else workdir / "cleaned.pdf",
     )
     if not inspection.ok:
         assert inspection.reason is not None
@@ -105,10 +109,12 @@ async def _download_and_inspect(storage: Storage, settings: Settings, upload: Up
     assert inspection.sha256 is not None and inspection.page_count is not None
 
     target = verified_key(upload.org_id, upload.document_id, secrets.token_hex(8))
-    if inspection.converted is not None:
-        pdf = inspection.converted
-        pdf_etag = await storage.put_file(target, pdf.path, PDF)
-        pdf_size, pdf_sha256 = pdf.size, pdf.sha256
+    # A PDF the checker wrote (converted image, or the upload without its active content) is
+    # stored as is: made from the downloaded bytes, so it is what was judged.
+    written = inspection.converted or inspection.cleaned
+    if written is not None:
+        pdf_etag = await storage.put_file(target, written.path, PDF)
+        pdf_size, pdf_sha256 = written.size, written.sha256
     else:
         try:
             # Exactly the bytes we hashed, or nothing: the upload URL may have been reused since.
@@ -120,6 +126,7 @@ async def _download_and_inspect(storage: Storage, settings: Settings, upload: Up
         pdf_key=target, pdf_etag=pdf_etag, pdf_size=pdf_size, pdf_sha256=pdf_sha256,
         page_count=inspection.page_count, page_sizes=inspection.page_sizes, file_etag=downloaded.etag,
         original_size=inspection.size, original_sha256=inspection.sha256,
+        active_content_removed=inspection.removed,
     )
 
 

@@ -17,12 +17,12 @@ _LIVE = "org_id = $1 AND id = $2 AND deleted_at IS NULL"
 FILE_COLUMNS = """id, org_id, name, status, file_status, file_key, file_name, file_content_type,
     file_declared_size, file_size, document_hash, page_count, page_sizes, pdf_key, pdf_etag,
     file_etag, original_file_size, original_file_hash, file_error_code, file_error, file_verified_at,
-    signed_file_key, signed_file_hash"""
+    signed_file_key, signed_file_hash, active_content_removed"""
 
 # Everything a previous upload determined, cleared when a new upload is requested.
 _CLEARED = """file_size = NULL, document_hash = NULL, page_count = NULL, page_sizes = NULL,
     pdf_key = NULL, pdf_etag = NULL, file_etag = NULL, original_file_size = NULL, original_file_hash = NULL,
-    file_error_code = NULL, file_error = NULL, file_verified_at = NULL"""
+    file_error_code = NULL, file_error = NULL, file_verified_at = NULL, active_content_removed = '{}'"""
 
 
 async def find_file(conn: asyncpg.Connection, org_id: str, document_id: str) -> asyncpg.Record | None:
@@ -50,16 +50,17 @@ async def start_upload(conn: asyncpg.Connection, org_id: str, document_id: str, 
 async def mark_verified(conn: asyncpg.Connection, org_id: str, document_id: str, file_key: str, *,
                         pdf_key: str, pdf_etag: str, pdf_size: int, pdf_sha256: str, page_count: int,
                         page_sizes: Sequence[tuple[float, float]], file_etag: str, original_size: int,
-                        original_sha256: str) -> bool:
+                        original_sha256: str, active_content_removed: Sequence[str] = ()) -> bool:
     row = await conn.fetchval(
         f"""UPDATE documents.documents
             SET file_status = 'verified', pdf_key = $4, pdf_etag = $5, file_size = $6, document_hash = $7,
                 page_count = $8, page_sizes = $9, file_etag = $10, original_file_size = $11,
-                original_file_hash = $12, file_error_code = NULL, file_error = NULL, file_verified_at = now()
+                original_file_hash = $12, active_content_removed = $13, file_error_code = NULL, file_error = NULL,
+                file_verified_at = now()
             WHERE {_LIVE} AND file_key = $3 AND file_status = 'awaiting_upload'
             RETURNING id""",
         org_id, document_id, file_key, pdf_key, pdf_etag, pdf_size, pdf_sha256, page_count,
-        [list(size) for size in page_sizes], file_etag, original_size, original_sha256,
+        [list(size) for size in page_sizes], file_etag, original_size, original_sha256, list(active_content_removed),
     )
     return row is not None
 

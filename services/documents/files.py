@@ -66,7 +66,7 @@ class VerifiedFile:
     file_key: str  # the upload as the client sent it (kept; never signed from directly)
     file_name: str | None
     content_type: str  # declared, and proven by the magic bytes
-    pdf_key: str  # the PDF to sign: a verified copy of the upload, or the converted image
+    pdf_key: str  # the PDF to sign: a verified copy of the upload (without active content), or the converted image
     pdf_etag: str  # pass as if_match when reading pdf_key
     size: int  # of the PDF to sign (the document's fileSize)
     sha256: str  # of the PDF to sign (the document's documentHash)
@@ -136,7 +136,8 @@ async def _record(db: Db, storage: Storage, upload: Upload, outcome: Outcome) ->
             conn, upload.org_id, upload.document_id, upload.file_key, pdf_key=outcome.pdf_key,
             pdf_etag=outcome.pdf_etag, pdf_size=outcome.pdf_size, pdf_sha256=outcome.pdf_sha256,
             page_count=outcome.page_count, page_sizes=outcome.page_sizes, file_etag=outcome.file_etag,
-            original_size=outcome.original_size, original_sha256=outcome.original_sha256)
+            original_size=outcome.original_size, original_sha256=outcome.original_sha256,
+            active_content_removed=outcome.active_content_removed)
         if won:
             return
         # Lost: fine if the winner was our own shared check (same pdf_key), else ours is an orphan.

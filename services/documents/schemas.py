@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from services.documents import validation as rules
+from services.documents.pdf.codes import ActiveKind
 from shared.timefmt import iso
 
 DocumentStatus = Literal["draft", "pending", "action_required", "completed", "declined", "cancelled", "expired"]
@@ -336,9 +337,9 @@ class DocumentDetail(ResponseModel):
     name: str
     status: DocumentStatus
     signingType: SigningType
-    fileSize: int | None
-    documentHash: str | None
-    signedFileHash: str | None
+    fileSize: int | None = Field(description="Bytes of the PDF signers see and sign")
+    documentHash: str | None = Field(description="SHA-256 (hex) of the PDF signers see and sign (see originalFileHash)")
+    signedFileHash: str | None = Field(description="SHA-256 (hex) of the signed PDF, once completed")
     message: str | None
     emailSubject: str | None
     emailMessage: str | None
@@ -357,6 +358,15 @@ class DocumentDetail(ResponseModel):
     fields: list[DocumentFormField]
     attachments: list[Attachment]
     count: DocumentCounts = Field(serialization_alias="_count")
+    # Added to the seed's shape (after it, so its keys keep their order): docs/files.md.
+    originalFileHash: str | None = Field(description=(
+        "SHA-256 (hex) of the file as uploaded, kept unchanged in storage. `documentHash` is that of the PDF "
+        "signers see and sign: equal to this one unless the upload was an image (converted to a PDF) or "
+        "active content was removed from it"))
+    activeContentRemoved: bool = Field(description=(
+        "True when the uploaded PDF contained active content (JavaScript, automatic actions, launch actions, "
+        "embedded files, XFA…) that was removed from the copy signers see and sign; links stay"))
+    activeContentKinds: list[ActiveKind] = Field(description="What was removed, when activeContentRemoved is true")
 
 
 class Signer(ResponseModel):

@@ -60,6 +60,9 @@ def detail(row: Row, signers: Sequence[Row], fields: Sequence[Row], attachments:
         fields=[document_field(f) for f in fields],
         attachments=[attachment(a) for a in attachments],
         count=schemas.DocumentCounts(signers=len(signers), fields=len(fields), attachments=len(attachments)),
+        originalFileHash=row["original_file_hash"],
+        activeContentRemoved=bool(row["active_content_removed"]),
+        activeContentKinds=row["active_content_removed"] or [],
     )
 
 

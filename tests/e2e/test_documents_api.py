@@ -24,6 +24,8 @@ SEED_DETAIL_KEYS = ["id", "name", "status", "signingType", "fileSize", "document
                     "emailSubject", "emailMessage", "expiresAt", "completedAt", "reminderFrequency", "otpMethod",
                     "requireKyc", "createdAt", "updatedAt", "templateId", "campaignId", "bulkSendId", "folderId",
                     "signers", "fields", "attachments", "_count"]
+# Ours, after the seed's keys (docs/files.md, "Active content").
+ADDED_DETAIL_KEYS = ["originalFileHash", "activeContentRemoved", "activeContentKinds"]
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
@@ -114,11 +116,12 @@ async def test_detail_has_the_seed_shape_with_nulls(api: Api):
     status, body, _ = await api.request("GET", f"{D}/{created['id']}")
     assert status == 200, body
     data = body["data"]
-    assert list(data) == SEED_DETAIL_KEYS
+    assert list(data) == SEED_DETAIL_KEYS + ADDED_DETAIL_KEYS
     assert data["folderId"] == "fold_1"
     for key in ("fileSize", "documentHash", "signedFileHash", "emailSubject", "emailMessage", "completedAt",
-                "reminderFrequency", "otpMethod", "templateId", "campaignId", "bulkSendId"):
+                "reminderFrequency", "otpMethod", "templateId", "campaignId", "bulkSendId", "originalFileHash"):
         assert data[key] is None, key
+    assert (data["activeContentRemoved"], data["activeContentKinds"]) == (False, [])
     assert data["requireKyc"] is False
     assert (data["signers"], data["fields"], data["attachments"]) == ([], [], [])
     assert data["_count"] == {"signers": 0, "fields": 0, "attachments": 0}
@@ -215,7 +218,7 @@ async def test_patch_while_draft_returns_detail_and_one_event(api: Api, db):
         "emailSubject": "Please sign", "reminderFrequency": 3, "otpMethod": "email"})
     assert status == 200, body
     data = body["data"]
-    assert list(data) == SEED_DETAIL_KEYS
+    assert list(data) == SEED_DETAIL_KEYS + ADDED_DETAIL_KEYS
     assert (data["name"], data["message"], data["expiresAt"], data["emailSubject"], data["reminderFrequency"],
             data["otpMethod"]) == ("After", "new", expires, "Please sign", 3, "email")
     assert data["updatedAt"] > doc["updatedAt"]

@@ -113,6 +113,42 @@ async def test_transparent_png_and_image_without_conversion(tmp_path: Path) -> N
     assert result.ok and result.page_count == 1 and result.converted is None
 
 
+# --- active content ----------------------------------------------------------------------------
+
+async def test_active_content_is_removed_in_a_clean_copy(tmp_path: Path) -> None:
+    data = corpus.active_content_pdf()
+    upload = write(tmp_path, "upload.pdf", data)
+    out = tmp_path / "cleaned.pdf"
+    result = await inspect_file(upload, PDF, clean_to=out)
+
+    assert result.ok, result.reason
+    assert result.removed == ("additional_actions", "embedded_file", "javascript", "launch", "open_action",
+                              "remote_goto", "submit_form", "unsafe_link", "xfa")
+    # The upload is judged (and hashed) as it came; the copy is the one without active content.
+    assert upload.read_bytes() == data and result.sha256 == hashlib.sha256(data).hexdigest()
+    cleaned = out.read_bytes()
+    assert result.cleaned is not None and result.cleaned.path == out
+    assert (result.cleaned.size, result.cleaned.sha256) == (len(cleaned), hashlib.sha256(cleaned).hexdigest())
+    assert corpus.active_markers(cleaned) == set()
+    assert corpus.link_uris(cleaned) == [corpus.LINK_URL]
+    # The clean copy is itself an acceptable upload with the same pages, and nothing left to remove.
+    again = await inspect_file(out, PDF, clean_to=tmp_path / "again.pdf")
+    assert again.ok and again.page_sizes == result.page_sizes and again.removed == ()
+    assert again.cleaned is None and not (tmp_path / "again.pdf").exists()
+
+
+async def test_without_clean_to_active_content_is_reported_only(tmp_path: Path) -> None:
+    result = await inspect_file(write(tmp_path, "upload.pdf", corpus.active_content_pdf()), PDF)
+    assert result.ok and "javascript" in result.removed and result.cleaned is None
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["upload.pdf"]
+
+
+async def test_a_pdf_without_active_content_gets_no_copy(tmp_path: Path) -> None:
+    out = tmp_path / "cleaned.pdf"
+    result = await inspect_file(write(tmp_path, "doc.pdf", corpus.harmless_interactive_pdf()), PDF, clean_to=out)
+    assert result.ok and result.removed == () and result.cleaned is None and not out.exists()
+
+
 # --- hostile corpus ----------------------------------------------------------------------------
 
 HOSTILE: list[tuple[str, Callable[[], bytes], str, RejectCode]] = [

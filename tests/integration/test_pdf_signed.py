@@ -148,6 +148,16 @@ def test_original_content_and_untouched_pages_survive(tmp_path: Path) -> None:
         assert after.pages[index].get_contents().get_data() == before.pages[index].get_contents().get_data()
 
 
+def test_active_content_never_reaches_the_signed_pdf() -> None:
+    # Verification removes it before signing; a document verified before that existed still
+    # carries it in its PDF to sign, and the builder removes it there too. Links stay.
+    original = corpus.active_content_pdf()
+    signed = build_signed_pdf(original, [StampField(1, 72, 100, 200, 20, "text", "hello")], certificate(original))
+    assert corpus.active_markers(signed) == set()
+    assert corpus.link_uris(signed) == [corpus.LINK_URL]
+    assert "hello" in text_of(PdfReader(io.BytesIO(signed)).pages[0])
+
+
 def test_unicode_values_and_markup_in_names() -> None:
     original = corpus.one_page_letter()
     fields = [StampField(1, 72, 100, 250, 50, "signature", TypedSignature("Иван Петров")),

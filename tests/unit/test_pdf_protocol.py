@@ -20,6 +20,9 @@ def test_reply_round_trips() -> None:
     assert WorkerReply.parse(reply.to_json().encode()) == reply
     refusal = WorkerReply(ok=False, code="encrypted", message="Encrypted.", detected_type="application/pdf")
     assert WorkerReply.parse(refusal.to_json().encode()) == refusal
+    cleaned = WorkerReply(ok=True, detected_type="application/pdf", page_count=1, page_sizes=[(612.0, 792.0)],
+                          removed=["javascript", "launch"])
+    assert WorkerReply.parse(cleaned.to_json().encode()) == cleaned
 
 
 @pytest.mark.parametrize("raw", [
@@ -34,6 +37,10 @@ def test_reply_round_trips() -> None:
     b'{"ok": true, "page_count": 1, "page_sizes": [[612, 792]], "detected_type": "text/html"}',
     b'{"ok": false, "code": "made_up", "message": "x"}',                  # unknown code
     b'{"ok": false, "code": "encrypted"}',                                # no message
+    b'{"ok": true, "page_count": 1, "page_sizes": [[612, 792]], "removed": ["made_up"]}',  # unknown kind
+    b'{"ok": true, "page_count": 1, "page_sizes": [[612, 792]], "removed": "javascript"}',  # not a list
+    b'{"ok": true, "page_count": 1, "page_sizes": [[612, 792]], "removed": [1]}',
+    b'{"ok": false, "code": "encrypted", "message": "x", "removed": ["javascript"]}',  # removed from a refusal
 ])
 def test_malformed_replies_are_refused(raw: bytes) -> None:
     assert WorkerReply.parse(raw) is None

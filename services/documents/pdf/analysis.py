@@ -3,6 +3,9 @@
 Order matters: cheap byte checks first (type by magic bytes, end marker, xref chain), then the
 parser, then every page's boxes and content streams. Decoding the content streams is what makes a
 decompression bomb go off here, in the sacrificial process, instead of later while stamping.
+Last, an accepted PDF's active content (JavaScript, automatic actions, embedded files…) is
+removed here too, and the copy without it written where the parent asked: the walk and the
+re-serialisation run over the untrusted object graph, so they belong under the same limits.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import io
 import logging
 from pathlib import Path
 
+from .active_content import kinds_in_order, remove_active_content
 from .codes import RejectCode, Rejected
 from .geometry import PageGeometry
 from .inspection import PageSize, WorkerReply, WorkerRequest
@@ -49,7 +53,19 @@ def _declared_count(reader: object) -> int | None:
         return None
 
 
-def pdf_page_sizes(data: bytes, max_pages: int) -> list[PageSize]:
+def _write_cleaned(reader: object, clean_to: str) -> None:
+    """The document as pypdf re-serialises it from the (already cleaned) catalog down: objects
+    no longer referenced — a removed script, an embedded file — are not written at all."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter(clone_from=reader)  # type: ignore[arg-type]
+    with open(clean_to, "wb") as out:
+        writer.write(out)
+
+
+def check_pdf(data: bytes, max_pages: int, clean_to: str | None = None) -> tuple[list[PageSize], list[str]]:
+    """Page sizes of an acceptable PDF and the kinds of active content it had (removed in the
+    copy written to `clean_to`, if given and there was any); raises Rejected otherwise."""
     if not has_eof_marker(data):
         raise Rejected(RejectCode.TRUNCATED, "The PDF has no end-of-file marker: the upload looks incomplete.")
     problem = xref_chain_problem(data)
@@ -87,9 +103,14 @@ def pdf_page_sizes(data: bytes, max_pages: int) -> list[PageSize]:
                 decoded += len(contents.get_data())
                 if decoded > MAX_DECODED_CONTENT:
                     raise LimitReachedError("page content streams decode past the total limit")
-        return sizes
+        removed = kinds_in_order(remove_active_content(reader.root_object))
+        if removed and clean_to is not None:
+            _write_cleaned(reader, clean_to)
+        return sizes, removed
     except Rejected:
         raise
+    except OSError as exc:  # writing the clean copy: with SIGXFSZ ignored, past the size limit is EFBIG
+        raise Rejected(RejectCode.RESOURCE_LIMIT, f"The cleaned PDF could not be written ({_short(exc)}).") from None
     except LimitReachedError:
         raise Rejected(RejectCode.RESOURCE_LIMIT,
                        "The PDF contains data that expands beyond the processing limit "
@@ -142,11 +163,12 @@ def analyse(request: WorkerRequest) -> WorkerReply:
             _check_type(request.declared_type, detected)
             fh.seek(0)
             data = fh.read()  # at most max_bytes: the parent checked the size before starting us
+        removed: list[str] = []
         if detected in IMAGE_TYPES:
             sizes = image_page_sizes(data, request.convert_to, request.paper)
         else:
-            sizes = pdf_page_sizes(data, request.max_pages)
-        return WorkerReply(ok=True, detected_type=detected, page_count=len(sizes), page_sizes=sizes)
+            sizes, removed = check_pdf(data, request.max_pages, request.clean_to)
+        return WorkerReply(ok=True, detected_type=detected, page_count=len(sizes), page_sizes=sizes, removed=removed)
     except Rejected as exc:
         rejection = exc.rejection
         return WorkerReply(ok=False, code=rejection.code.value, message=rejection.message, detected_type=detected)

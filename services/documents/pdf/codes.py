@@ -1,7 +1,9 @@
-"""Why an upload was refused: a stable machine code plus a sentence a person can act on.
+"""Why an upload was refused: a stable machine code plus a sentence a person can act on; and
+the kinds of active content removed from an accepted one.
 
-The code is part of the contract with callers (the documents service stores it on the document and
-names it in a 422), so values never change meaning; the message may be reworded freely.
+The codes are part of the contract with callers (the documents service stores them on the
+document, names a refusal in a 422 and lists removed kinds in the document's detail), so values
+never change meaning; the message may be reworded freely.
 """
 
 from __future__ import annotations
@@ -43,3 +45,23 @@ class Rejected(Exception):
     def __init__(self, code: RejectCode, message: str) -> None:
         super().__init__(message)
         self.rejection = Rejection(code, message)
+
+
+# What an accepted PDF had removed before signers saw it (active_content.py). Defined here,
+# beside the refusal codes, so the parent validates a checker's reply without importing pypdf.
+class ActiveKind(StrEnum):
+    """A kind of active content removed from an uploaded PDF before signers saw it (docs/files.md).
+    Stable values: stored on the document and listed in its `activeContentKinds`."""
+
+    JAVASCRIPT = "javascript"                  # JavaScript actions and the document's /JavaScript name tree
+    OPEN_ACTION = "open_action"                # an /OpenAction that is more than a jump inside the document
+    ADDITIONAL_ACTIONS = "additional_actions"  # /AA: actions run on events (open, close, focus, keystroke…)
+    LAUNCH = "launch"                          # /Launch: start a program or open a file
+    EMBEDDED_FILE = "embedded_file"            # /EmbeddedFiles, /FileAttachment annotations, /AF, portfolios
+    SUBMIT_FORM = "submit_form"                # /SubmitForm: send form data somewhere
+    IMPORT_DATA = "import_data"                # /ImportData: load form data from a file
+    REMOTE_GOTO = "remote_goto"                # /GoToR, /GoToE: open another (or an embedded) document
+    RICH_MEDIA = "rich_media"                  # multimedia and 3D annotations and actions
+    XFA = "xfa"                                # XML forms (/AcroForm /XFA), scriptable on their own
+    UNSAFE_LINK = "unsafe_link"                # a /URI that is not http, https or mailto (javascript:, file:)
+    OTHER_ACTION = "other_action"              # any other action type: not on the allow-list

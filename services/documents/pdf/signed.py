@@ -24,6 +24,7 @@ from pathlib import Path
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import RectangleObject
 
+from .active_content import remove_active_content
 from .certificate import render_certificate
 from .codes import Rejected
 from .geometry import PageGeometry
@@ -52,6 +53,10 @@ def _build(source: bytes, fields: Sequence[StampField], certificate: Certificate
     reader = PdfReader(io.BytesIO(source))
     if reader.is_encrypted:
         raise ValueError("the original PDF is encrypted")
+    # The checker already removed active content from the PDF to sign; this pass is for documents
+    # verified before it did, so that no signed PDF carries any (a no-op otherwise). Before the
+    # clone, so that what it removes is not copied into the writer at all.
+    remove_active_content(reader.root_object)
     writer = PdfWriter(clone_from=reader)
     page_count = len(writer.pages)
 

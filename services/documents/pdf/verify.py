@@ -57,9 +57,10 @@ def _failure(outcome: ProcessOutcome) -> tuple[RejectCode, str]:
 
 async def inspect_file(path: Path, declared_type: str, *, max_bytes: int = MAX_BYTES, timeout_s: float = 20,
                        memory_mb: int = 512, max_pages: int = MAX_PAGES, convert_to: Path | None = None,
-                       paper: str = "a4") -> Inspection:
+                       paper: str = "a4", clean_to: Path | None = None) -> Inspection:
     """Verify an upload. For an image, the page facts are those of the one-page PDF it becomes,
-    and with `convert_to` that PDF is written there (see `converted`)."""
+    and with `convert_to` that PDF is written there (see `converted`). For a PDF with active
+    content (see `removed`), with `clean_to` the copy without it is written there (`cleaned`)."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -72,7 +73,8 @@ async def inspect_file(path: Path, declared_type: str, *, max_bytes: int = MAX_B
 
     request = WorkerRequest(path=str(path), declared_type=declared_type, max_pages=max_pages, memory_mb=memory_mb,
                             cpu_seconds=max(1, math.ceil(timeout_s)), paper=paper,
-                            convert_to=str(convert_to) if convert_to is not None else None)
+                            convert_to=str(convert_to) if convert_to is not None else None,
+                            clean_to=str(clean_to) if clean_to is not None else None)
     # Hash in a thread while the checker runs: both only read the file.
     hashing = asyncio.create_task(asyncio.to_thread(sha256_file, path, max_bytes))
     try:
@@ -88,8 +90,10 @@ async def inspect_file(path: Path, declared_type: str, *, max_bytes: int = MAX_B
         return Inspection.rejected(RejectCode.TOO_LARGE, f"The file is larger than {max_bytes:,} bytes.", size=hashed)
 
     reply = WorkerReply.parse(outcome.stdout) if outcome.returncode == 0 else None
-    if (reply is None or not reply.ok) and convert_to is not None:
-        convert_to.unlink(missing_ok=True)  # never leave a half-written conversion behind
+    if reply is None or not reply.ok:
+        for written in (convert_to, clean_to):  # never leave a half-written output behind
+            if written is not None:
+                written.unlink(missing_ok=True)
     if reply is None:
         code, message = _failure(outcome)
         return Inspection.rejected(code, message, size=hashed, sha256=digest)
@@ -102,5 +106,14 @@ async def inspect_file(path: Path, declared_type: str, *, max_bytes: int = MAX_B
     if convert_to is not None and reply.detected_type in IMAGE_TYPES:
         pdf_digest, pdf_size = await asyncio.to_thread(sha256_file, convert_to, 1 << 40)
         converted = ConvertedPdf(convert_to, pdf_size, pdf_digest)
+    cleaned = None
+    if clean_to is not None and reply.removed:
+        try:
+            clean_digest, clean_size = await asyncio.to_thread(sha256_file, clean_to, 1 << 40)
+        except FileNotFoundError:  # it said it removed something but wrote nothing: not believed
+            return Inspection.rejected(RejectCode.CHECKER_FAILED, "The checker did not write the cleaned PDF.",
+                                       size=hashed, sha256=digest, detected_type=reply.detected_type)
+        cleaned = ConvertedPdf(clean_to, clean_size, clean_digest)
     return Inspection(ok=True, reason=None, detected_type=reply.detected_type, size=hashed, sha256=digest,
-                      page_count=reply.page_count, page_sizes=tuple(reply.page_sizes), converted=converted)
+                      page_count=reply.page_count, page_sizes=tuple(reply.page_sizes), converted=converted,
+                      removed=tuple(reply.removed), cleaned=cleaned)

@@ -14,11 +14,13 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from playwright.async_api import BrowserContext, expect
 
 from services.documents.app import create_app as documents_app
 from services.gateway.app import create_app as gateway_app
 from tests.conftest import Api
 from tests.e2e.test_signing_flow import Flow, signature
+from tests.e2e.test_signing_page import browser, context, open_page, shoot  # noqa: F401  (browser, context: fixtures)
 from tests.harness import System, _listening_socket, serve
 from tests.peers import Mailbox
 from tests.spec_check import Conformance, Driver
@@ -205,3 +207,32 @@ async def test_a_fresh_signing_link_unlocks_and_the_old_link_dies(strict: Flow, 
     code = await nth_code(mailbox, email, 3)
     assert (await strict.as_signer("POST", "/otp/verify", 200, new_token, json={"code": code}))["data"]["verified"]
     await strict.assert_no_token_in_events()
+
+
+async def test_the_signing_page_says_the_link_is_locked_and_whom_to_ask(
+        strict: Flow, mailbox: Mailbox, context: BrowserContext) -> None:
+    doc_id, signer_id, email, token = await sent_otp_document(strict)
+    # One guess short of the lock through the API; the last one in the page.
+    await strict.as_signer("POST", "/otp", 202, token)
+    first = await nth_code(mailbox, email, 1)
+    for _ in range(MAX_ATTEMPTS):
+        await strict.as_signer("POST", "/otp/verify", 422, token, json={"code": wrong(first)})
+    opened = await open_page(context, strict.signing.base_url, token)
+    page = opened.page
+    await page.get_by_role("button", name="Email me a code").click()
+    second = await nth_code(mailbox, email, 2)
+    for _ in range(LOCK_AFTER - MAX_ATTEMPTS):
+        await page.get_by_label("6-digit code").fill(wrong(second))
+        await page.get_by_role("button", name="Verify").click()
+        await expect(page.locator("#otp-error, [data-state=otp-locked]").first).to_be_visible()
+
+    await expect(page.get_by_role("heading", name="This link is locked")).to_be_visible()
+    await expect(page.locator("[data-state=otp-locked]")).to_contain_text("ask them to send you the link again")
+    await expect(page.locator("img.page__image")).to_have_count(0)
+    await shoot(page, "otp-locked", full_page=False)
+    assert await strict.db.fetchval("SELECT otp_locked_at IS NOT NULL FROM documents.signers WHERE id = $1", signer_id)
+    # A reload shows the same state straight away, without offering a code.
+    await page.reload()
+    await expect(page.get_by_role("heading", name="This link is locked")).to_be_visible()
+    await expect(page.get_by_role("button", name="Email me a code")).to_have_count(0)
+    assert opened.script_errors() == []

@@ -37,6 +37,8 @@ EVENT_TYPES: frozenset[str] = frozenset(
         "signer.reminded",
         "signer.approved",
         "signer.otp_requested",
+        "signer.otp_locked",
+        "signer.otp_unlocked",
         "signer.delivery_failed",
         "field.added",
         "field.updated",

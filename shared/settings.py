@@ -102,6 +102,14 @@ class Settings(BaseSettings):
     completion_lease_seconds: int = 120
     # How often the expiry/reminder sweeps and the completion worker look for work.
     sweep_interval_seconds: float = 60.0
+    # One-time codes a signer may be sent in any 24 hours; the next is 429 `otp-daily-limit`
+    # until the oldest leaves the window. Caps both the emails and the guesses
+    # (OTP_DAILY_LIMIT × OTP_MAX_ATTEMPTS a day).
+    otp_daily_limit: int = Field(default=10, ge=1)
+    # Wrong codes, across all of a signer's codes, after which the signer is locked out (403
+    # `otp-locked`) until the sender re-sends the link. 10 = two codes' worth of attempts: a
+    # person mistyping never gets there, a guesser gets a 1 in 100,000 chance per link.
+    otp_lock_after_failures: int = Field(default=10, ge=1)
 
     # --- emails ---------------------------------------------------------------------------
     # Seconds before each retry after a transient SMTP failure (the last one repeats).

@@ -207,6 +207,8 @@ _DESCRIBERS: dict[str, Describer] = {
     "signer.reminded": _reminded,
     "signer.approved": _signer_acted("approved the document"),
     "signer.otp_requested": _signer_acted("requested a one-time code"),
+    "signer.otp_locked": _signer_acted("was locked out after too many incorrect one-time codes"),
+    "signer.otp_unlocked": lambda d: f"Unlocked one-time codes for {_person(_signer(d)) or 'the signer'}",
     "signer.delivery_failed": _delivery_failed,
     "field.added": lambda d: f"Added {_field(d)}",
     # Not `fields` here: on a field event that key could mean something else.

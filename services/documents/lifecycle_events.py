@@ -6,6 +6,7 @@ a signing token, a link or a one-time code: the notifier asks the internal API f
 - document.sent: {"name", "signers": [participants]}
 - signer.invited / signer.reminded / signer.otp_requested: {"signer", "expiresAt"}
 - signer.viewed: {"signer"}
+- signer.otp_locked: {"signer", "failures"}; signer.otp_unlocked: {"signer"} (by a re-sent link)
 - signer.completed: {"signer", "signedAt"}; signer.approved: {"signer", "approvedAt"}
 - signer.declined: {"signer", "reason"}; document.declined: {"name", "signer", "reason"}
 - document.cancelled / document.expired: {"name", "signers": [invited participants still to act]}

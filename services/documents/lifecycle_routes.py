@@ -63,7 +63,8 @@ async def signing_url(request: web.Request) -> web.Response:
     document_id = _path_id(request, "id", "Document")
     signer_id = _path_id(request, "signerId", "Signer")
     await read_model(request, EmptyRequest)
-    result = await lifecycle_service.signing_url(request.app, request.app[POOL], org_id_of(request), document_id, signer_id)
+    result = await lifecycle_service.signing_url(request.app, request.app[POOL], org_id_of(request),
+                                                 request_context(request), document_id, signer_id)
     return json_response(dump(SigningUrlResponse(data=result)))
 
 

@@ -1,5 +1,9 @@
 """The sender's lifecycle commands: send, cancel, remind, and a fresh signing link.
 
+Re-sending a link — a reminder, or a fresh link — is also how the sender lets a signer locked out
+by wrong one-time codes try again: both reset the signer's failure count and lift the lock
+(`signer.otp_unlocked`). The reminder sweep does not: only a person may decide that.
+
 Each is one transaction that locks the document row, checks the state machine, makes the change
 with a conditional UPDATE and records its events, so concurrent commands on one document end in
 one consistent state with one set of events.
@@ -12,6 +16,7 @@ from aiohttp import web
 
 from services.documents import field_repository as fields_repo
 from services.documents import lifecycle_repository as repo
+from services.documents import otp_repository
 from services.documents import repository as documents_repo
 from services.documents import signer_repository as signers_repo
 from services.documents import tokens, turns
@@ -108,7 +113,17 @@ async def remind(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_
             await conn.execute("UPDATE documents.documents SET last_reminded_at = now() WHERE id = $1", document_id)
         for signer in due:
             await signer_event(conn, ctx, document, signer, "signer.reminded", expiresAt=stamp(document["expires_at"]))
+        await _unlock_otp(conn, ctx, document, due)
     return RemindResult(id=document_id, remindedSigners=len(due))
+
+
+async def _unlock_otp(conn: asyncpg.Connection, ctx: RequestContext, document: asyncpg.Record,
+                      signers: list[asyncpg.Record]) -> None:
+    """The link was re-sent to these signers: their wrong one-time codes no longer count."""
+    unlocked = set(await otp_repository.reset_failures(conn, [s["id"] for s in signers]))
+    for signer in signers:
+        if signer["id"] in unlocked:
+            await signer_event(conn, ctx, document, signer, "signer.otp_unlocked")
 
 
 def awaiting(signers: list[asyncpg.Record]) -> list[asyncpg.Record]:
@@ -117,7 +132,7 @@ def awaiting(signers: list[asyncpg.Record]) -> list[asyncpg.Record]:
             if s["role"] in turns.PARTICIPANT_ROLES and s["status"] == "pending" and s["activated_at"] is not None]
 
 
-async def signing_url(app: web.Application, pool: asyncpg.Pool, org_id: str, document_id: str,
+async def signing_url(app: web.Application, pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_id: str,
                       signer_id: str) -> SigningUrl:
     settings = app[SETTINGS]
     secret = settings.require_signing_secret()
@@ -135,4 +150,5 @@ async def signing_url(app: web.Application, pool: asyncpg.Pool, org_id: str, doc
         version = await repo.next_token_version(conn, signer_id)
         token = tokens.signing_token(secret, signer_id, version)
         await repo.set_token(conn, signer_id, tokens.token_hash(token), version)
+        await _unlock_otp(conn, ctx, document, [signer])
     return SigningUrl(signerId=signer_id, url=tokens.signing_url(settings.public_url, token), expiresAt=document["expires_at"])

@@ -171,6 +171,9 @@ class SigningSession(ResponseModel):
     fields: list[SigningField]
     otpRequired: bool
     otpVerified: bool
+    otpLocked: bool = Field(description=(
+        "Too many wrong codes (OTP_LOCK_AFTER_FAILURES): no code is sent or accepted until the sender re-sends "
+        "the link (POST …/remind or …/signing-url)"))
     isTurn: bool = Field(description="Whether the signer may act now (sequential documents go group by group)")
 
 
@@ -291,7 +294,9 @@ RESPONSE_MODELS[("GET", S + "/download")] = (200, SIGNED_COPY_BODY)
 # Responses that are not JSON: their media type (as in file_schemas).
 RESPONSE_MEDIA: dict[tuple[str, str], str] = {("GET", S + "/file"): PDF_MEDIA, ("GET", S + "/download"): PDF_MEDIA}
 # Errors besides those derived from each operation's shape: a dead document is 410, a signer who
-# has not verified their one-time code 403, and acting out of turn or twice 409.
+# has not verified their one-time code 403 (`otp-required`, or `otp-locked` after too many wrong
+# codes), and acting out of turn or twice 409. Codes: 403 `otp-locked`, 429 `otp-too-soon` /
+# `otp-daily-limit`.
 _SIGNING_ERRORS = (403, 409, 410)
 EXTRA_ERROR_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", S): (409, 410),
@@ -299,8 +304,8 @@ EXTRA_ERROR_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
     # 409 before completion or while on hold, 410 after another ending or once the retention ended.
     ("GET", S + "/download"): (409, 410),
     **{("POST", S + suffix): _SIGNING_ERRORS for suffix in ("/sign", "/approve", "/decline")},
-    ("POST", S + "/otp"): (409, 410, 429),
-    ("POST", S + "/otp/verify"): (409, 410),
+    ("POST", S + "/otp"): (403, 409, 410, 429),
+    ("POST", S + "/otp/verify"): (403, 409, 410),
 }
 # Routes the notifier calls directly (never public, not in the OpenAPI document).
 INTERNAL_RESPONSE_MODELS: dict[tuple[str, str], tuple[int, type[BaseModel]]] = {

@@ -81,6 +81,7 @@ async def view(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> SigningSe
             fields=[_signing_field(f) for f in fields],
             otpRequired=document["otp_method"] == "email",
             otpVerified=not otp_pending(session) and document["otp_method"] == "email",
+            otpLocked=otp_pending(session) and signer["otp_locked_at"] is not None,
             isTurn=turns.is_turn(document["signing_type"], people, signer["id"]),
         )
 

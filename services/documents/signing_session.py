@@ -4,7 +4,8 @@
 - document cancelled / expired / declined / completed → 410 with slug `document-<status>`, so a
   signing page can say what happened; on hold for the sender (action_required) → 409;
 - a document past `expiresAt` that the sweep has not reached yet is expired on the spot (410);
-- with `otpMethod: "email"`, `require_otp` answers 403 `otp-required` until the code is verified.
+- with `otpMethod: "email"`, `require_otp` answers 403 `otp-required` until the code is verified
+  (403 `otp-locked` once too many wrong codes locked the signer out).
 
 The document row is locked for the rest of the transaction (FOR UPDATE for commands, FOR SHARE
 for reads), so a sign and a decline — or a sign and a cancel — on one document never interleave.
@@ -92,8 +93,15 @@ def otp_pending(session: Session) -> bool:
     return session.document["otp_method"] == "email" and session.signer["otp_verified_at"] is None
 
 
+def otp_locked() -> Problem:
+    return Problem(403, "Too many incorrect codes: for your security, this link is locked. Ask the sender to "
+                        "send you the link again", slug="otp-locked")
+
+
 def require_otp(session: Session) -> None:
     if otp_pending(session):
+        if session.signer["otp_locked_at"] is not None:
+            raise otp_locked()
         raise Problem(403, "Enter the one-time code sent to your email address first", slug="otp-required")
 
 

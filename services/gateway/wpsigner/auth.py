@@ -43,6 +43,13 @@ class WpCaller:
     def owns(self, created_by: str | None) -> bool:
         return self.admin or (created_by is not None and created_by in self.member_keys)
 
+    @property
+    def sees_live_links(self) -> bool:
+        """Only Full Access credentials are handed links that carry a credential of their own: a
+        signing link lets whoever holds it sign as the signer, a presigned download URL lets anyone
+        read the file without a key. A Read Only key must not be a way to obtain either."""
+        return not self.read_only
+
     def creators(self) -> tuple[str, ...] | None:
         """The created_by values whose documents this caller may list (None: all)."""
         return None if self.admin else self.member_keys

@@ -99,7 +99,9 @@ async def send_document(request: web.Request) -> web.Response:
 
 
 async def get_file(request: web.Request) -> web.Response:
-    ref = await core.resolve(request, _id(request))
+    ref = await core.resolve(request, _id(request))  # an unknown or foreign document is still 404 first
+    if not caller_of(request).sees_live_links:
+        raise errors.read_only_download()
     ttl = request.app[CONFIG].file_url_ttl_seconds
     body = await core.expect(request, "documents", "GET", f"{core.WP_DOCS}/{ref.id}/file-url", params={"ttl": str(ttl)},
                              error=error_map(conflict_code="no_file"))

@@ -57,6 +57,12 @@ def read_only() -> WpError:
     return WpError(403, "rest_forbidden", "This API key is read-only: only GET requests are allowed.")
 
 
+def read_only_download() -> WpError:
+    """A Read Only credential asked for a download URL, which is a credential in itself."""
+    return WpError(403, "rest_forbidden",
+                   "This API key is read-only: download URLs are issued to Full Access keys only.")
+
+
 def rate_limited(retry_after: int) -> WpError:
     error = WpError(429, "rest_rate_limit_exceeded", "Rate limit exceeded. Please try again later.")
     error.headers["Retry-After"] = str(max(retry_after, 1))

@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from services.gateway.wpsigner import core, errors, shapes
+from services.gateway.wpsigner.auth import caller_of
 from services.gateway.wpsigner.core_models import DocumentDetail, Signer
 from services.gateway.wpsigner.params import FieldParams, SignerParams, option_list, read_params, validate
 from services.gateway.wpsigner.statuses import OUT_FOR_SIGNATURE
@@ -27,8 +28,9 @@ def _id(request: web.Request) -> str:
 async def signing_url(request: web.Request, detail: DocumentDetail, signer: Signer) -> str:
     """The signer's current link, from the core (as the notifier gets it), while the document
     is out for signature and it is the signer's turn; "" otherwise (WPsigner types the field
-    as a string, so no null)."""
-    if detail.status not in OUT_FOR_SIGNATURE or signer.role == "viewer":
+    as a string, so no null). Never for a Read Only credential: the link signs, so it is not
+    even fetched."""
+    if not caller_of(request).sees_live_links or detail.status not in OUT_FOR_SIGNATURE or signer.role == "viewer":
         return ""
     answer = await core.call(request, "documents", "GET", f"/internal/signers/{signer.id}/signing-link")
     if answer.status == 200:

@@ -207,6 +207,8 @@ ACTIONS: dict[str, str] = {
     "signer.invited": "signer_invited",
     "signer.reminded": "reminder_sent",
     "signer.otp_requested": "otp_requested",
+    "signer.otp_locked": "otp_locked",
+    "signer.otp_unlocked": "otp_unlocked",
     "signer.delivery_failed": "delivery_failed",
 }
 # `document.declined` is the status change caused by a `signer.declined` (document_declined,

@@ -1,5 +1,5 @@
 // The signing page: load the summary, then show the one step that applies, in this order:
-// a dead or unknown link → its state; the one-time code; already done; not their turn;
+// a dead or unknown link → its state; locked by wrong codes; the one-time code; already done; not their turn;
 // approve (approvers) or fill and sign (signers).
 
 import { api, token } from "./api.js";
@@ -26,6 +26,10 @@ function declineHooks() {
 function show(session) {
   document.title = `${session.name} · Sign`;
   byId("doc-title").textContent = session.name;
+  if (session.otpRequired && !session.otpVerified && session.otpLocked) {
+    showState("otp-locked");
+    return;
+  }
   if (session.otpRequired && !session.otpVerified) {
     showOtp(session, { onVerified: start, onGone: gone });
     return;

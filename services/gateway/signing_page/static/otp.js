@@ -4,7 +4,8 @@
 import { api } from "./api.js";
 import { announce, el, focusHeading, replaceView } from "./dom.js";
 
-// onVerified(): the code was accepted. onGone(apiError): the link or document is no longer usable.
+// onVerified(): the code was accepted. onGone(apiError): the link or document is no longer usable
+// (including `otp-locked`: too many wrong codes, until the sender re-sends the link).
 export function showOtp(session, { onVerified, onGone }) {
   const sentTo = el("p", { id: "otp-sent", class: "hint" });
   const error = el("p", { class: "error", id: "otp-error", "aria-live": "assertive" });
@@ -37,8 +38,8 @@ export function showOtp(session, { onVerified, onGone }) {
       announce(sentTo.textContent);
     } catch (err) {
       if (err.slug === "otp-already-verified") onVerified();
-      else if ([404, 409, 410].includes(err.status)) onGone(err);
-      else if (err.slug === "otp-too-soon") error.textContent = `${err.message}.`;
+      else if ([404, 409, 410].includes(err.status) || err.slug === "otp-locked") onGone(err);
+      else if (err.slug === "otp-too-soon" || err.slug === "otp-daily-limit") error.textContent = `${err.message}.`;
       else error.textContent = "We couldn't send a code. Check your connection and try again.";
     } finally {
       send.disabled = false;
@@ -64,7 +65,7 @@ export function showOtp(session, { onVerified, onGone }) {
         // "Wrong code; 4 attempt(s) left" says more than "The code is not correct".
         fail(err.slug === "otp-invalid" && detail ? `${detail.message}.` : `${err.message}.`);
         input.focus();
-      } else if ([404, 409, 410].includes(err.status)) onGone(err);
+      } else if ([404, 409, 410].includes(err.status) || err.slug === "otp-locked") onGone(err);
       else fail("We couldn't check the code. Check your connection and try again.");
     } finally {
       verify.disabled = false;

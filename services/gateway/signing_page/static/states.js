@@ -48,6 +48,10 @@ const STATES = {
     title: "You declined to sign",
     text: "The sender has been told. You can close this page.",
   },
+  "otp-locked": {
+    title: "This link is locked",
+    text: "Too many incorrect codes were entered, so for your security no more codes can be sent or checked. Contact the sender (reply to their email) and ask them to send you the link again.",
+  },
   "unavailable": {
     title: "We couldn't load this document",
     text: "Check your internet connection and try again. If this keeps happening, try again in a few minutes.",

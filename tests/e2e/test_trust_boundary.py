@@ -35,6 +35,7 @@ from shared.db import create_pool
 from shared.settings import Settings
 from shared.web import REQUEST_ID_HEADER
 from tests.email_peers import own_settings
+from tests.scratch import delete_amqp_namespace
 from tests.harness import System, reset_infrastructure, start_system
 
 pytestmark = pytest.mark.e2e
@@ -153,7 +154,7 @@ async def boundary(settings: Settings) -> AsyncIterator[Boundary]:
     # A system of its own, with a tap in front of every service; limits that a few thousand
     # requests from one key and one IP do not reach (the limits have tests of their own).
     own = own_settings(settings, "boundary", wpsigner_rate_limit_per_hour=1_000_000,
-                       wpsigner_ip_rate_limit_per_minute=1_000_000)
+                       wpsigner_ip_rate_limit_per_minute=1_000_000, db_pool_max=3)
     await reset_infrastructure(own)
     tap = Tap()
     system = await start_system(own, tap=tap.middleware)
@@ -167,6 +168,7 @@ async def boundary(settings: Settings) -> AsyncIterator[Boundary]:
                "page": {}}
     yield Boundary(system, tap, headers)
     await system.stop()
+    await delete_amqp_namespace(own)
 
 
 _ids = itertools.count()

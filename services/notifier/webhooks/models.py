@@ -21,6 +21,7 @@ from pydantic import (
 
 from services.notifier.webhooks.ssrf import MAX_URL_LENGTH
 from shared.events import EVENT_TYPES
+from shared.text import SINGLE_LINE
 from shared.timefmt import iso
 
 MAX_EVENTS = 50
@@ -59,10 +60,10 @@ EventList = Annotated[
     list[EventType], Field(min_length=1, max_length=MAX_EVENTS, description="Event types to subscribe to (1–50)"),
     AfterValidator(_distinct),
 ]
-Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_URL_LENGTH), Field(
+Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_URL_LENGTH), SINGLE_LINE, Field(
     description="Endpoint URL: https, at most 2048 characters; must not resolve to a private, loopback, "
                 "link-local or metadata address")]
-Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION), Field(
+Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION), SINGLE_LINE, Field(
     description="Human-readable description (at most 500 characters)")]
 
 

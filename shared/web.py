@@ -182,10 +182,18 @@ async def _readyz(request: web.Request) -> web.Response:
     return json_response({"status": "ready" if ready else "not ready", "checks": results}, 200 if ready else 503)
 
 
-def base_app(max_body_bytes: int, extra_middlewares: list[Any] | None = None) -> web.Application:
+# aiohttp's defaults: the longest request line and the longest single header (name and value)
+# its parser accepts; beyond them shared.http_server answers 414 / 431 problems.
+DEFAULT_MAX_LINE_BYTES = 8190
+DEFAULT_MAX_HEADER_BYTES = 8190
+
+
+def base_app(max_body_bytes: int, extra_middlewares: list[Any] | None = None, *,
+             max_line_bytes: int = DEFAULT_MAX_LINE_BYTES, max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES) -> web.Application:
     app = web.Application(
         client_max_size=max_body_bytes,
         middlewares=[request_id_middleware, problem_middleware, *(extra_middlewares or [])],
+        handler_args={"max_line_size": max_line_bytes, "max_field_size": max_header_bytes},
     )
     app[READINESS_CHECKS] = {}
     app.router.add_get("/healthz", _healthz)
@@ -204,4 +212,10 @@ def run_service(app: web.Application, host: str, port: int) -> None:
         uvloop.install()
     except ImportError:  # pragma: no cover - uvloop is optional on exotic platforms
         pass
-    web.run_app(app, host=host, port=port, access_log=None, print=None, shutdown_timeout=10)
+    # Imported here: shared.http_server builds its answers with this module's problem_response.
+    from shared.http_server import serve_forever
+
+    try:
+        asyncio.run(serve_forever(app, host, port, access_log=None, shutdown_timeout=10))
+    except (web.GracefulExit, KeyboardInterrupt):  # SIGTERM / Ctrl-C: a normal stop, as run_app has it
+        pass

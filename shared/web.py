@@ -140,11 +140,36 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         return problem_response(Problem(500, "An unexpected error occurred"))
 
 
+def is_json_media_type(content_type: str | None) -> bool:
+    """application/json or application/<anything>+json, with an optional UTF-8 charset (JSON is
+    UTF-8 by definition, RFC 8259); parameters and case as HTTP allows them."""
+    if not content_type:
+        return False
+    media_type, _, parameters = content_type.partition(";")
+    main, _, subtype = media_type.strip().lower().partition("/")
+    if main != "application" or not (subtype == "json" or subtype.endswith("+json")):
+        return False
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.strip().partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            return False
+    return True
+
+
+def unsupported_media_type() -> Problem:
+    return Problem(415, "A request body must be JSON, sent with Content-Type: application/json",
+                   slug="unsupported-media-type")
+
+
 async def read_json(request: web.Request) -> Any:
-    """The request body as JSON, or a 400 problem. An empty body reads as `{}`."""
+    """The request body as JSON, or a 400 problem. An empty body reads as `{}` whatever its
+    content type (POST /send with no body at all is the common case); a non-empty one must be
+    declared as JSON (415 otherwise), so a form or text body is never read as JSON by accident."""
     raw = await request.read()
     if not raw.strip():
         return {}
+    if not is_json_media_type(request.headers.get("Content-Type")):
+        raise unsupported_media_type()
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:

@@ -16,11 +16,14 @@ from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
-    AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, PlainSerializer,
+    AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, GetJsonSchemaHandler, PlainSerializer,
     StringConstraints, ValidationInfo, WithJsonSchema, field_validator, model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from services.documents import validation as rules
+from shared.patch_schema import not_nullable
 from shared.text import MULTI_LINE, SINGLE_LINE
 from shared.timefmt import iso
 
@@ -93,6 +96,13 @@ class PatchModel(RequestModel):
         if value is None and info.field_name in cls.NOT_NULL:
             raise ValueError("May not be null")
         return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        # The spec must not offer the null that _not_null refuses.
+        json_schema = super().__get_pydantic_json_schema__(schema, handler)
+        not_nullable(handler.resolve_ref_schema(json_schema), cls.NOT_NULL)
+        return json_schema
 
 
 class DocumentCreate(RequestModel):

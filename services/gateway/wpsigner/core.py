@@ -70,7 +70,7 @@ async def expect(request: web.Request, service: Service, method: str, path: str,
 
 def parse_number(raw: str) -> str:
     """A WPsigner id from the URL: digits only (a bigint); anything else is not found."""
-    if not raw.isdigit() or len(raw) > 18 or int(raw) == 0:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) == 0:  # "²".isdigit() too
         raise errors.not_found()
     return str(int(raw))
 

@@ -8,6 +8,7 @@ ascending lists), so concurrent inserts never shift or repeat items, and no OFFS
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -17,6 +18,9 @@ from shared.problems import FieldError, Problem
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
+# ASCII digits only: int() would also take " 5", "+5", "1_0" and other scripts' digits, which the
+# OpenAPI document's `integer` does not describe.
+_DIGITS = re.compile(r"[0-9]{1,4}")
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ def encode_cursor(created_at: datetime, item_id: str) -> str:
 
 def decode_cursor(value: str) -> Cursor:
     try:
+        if not value:
+            raise ValueError("empty")
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
         created_at, item_id = orjson.loads(raw)
         cursor = Cursor(datetime.fromisoformat(created_at), str(item_id))
@@ -46,12 +52,10 @@ def decode_cursor(value: str) -> Cursor:
 
 
 def parse_limit(value: str | None) -> int:
-    if value is None or value == "":
+    """`limit` absent is the default; given, even empty (`limit=`), it must be 1–100."""
+    if value is None:
         return DEFAULT_LIMIT
-    try:
-        limit = int(value)
-    except ValueError:
-        limit = 0
+    limit = int(value) if _DIGITS.fullmatch(value) else 0
     if not 1 <= limit <= MAX_LIMIT:
         raise Problem(400, f"limit must be an integer from 1 to {MAX_LIMIT}", errors=[FieldError("limit", f"Must be 1–{MAX_LIMIT}")], slug="invalid-query")
     return limit
@@ -66,7 +70,8 @@ class PageRequest:
     def from_query(cls, query: "object") -> "PageRequest":
         get = query.get  # type: ignore[attr-defined]
         raw_cursor = get("cursor")
-        return cls(parse_limit(get("limit")), decode_cursor(raw_cursor) if raw_cursor else None)
+        # An empty `cursor=` is not a cursor we issued: 400, as for `limit=`.
+        return cls(parse_limit(get("limit")), decode_cursor(raw_cursor) if raw_cursor is not None else None)
 
 
 def page_meta(items: list[dict], rows_fetched: int, limit: int, last_key: tuple[datetime, str] | None) -> dict:

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     embed_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Largest request body accepted anywhere on the API.
     max_body_bytes: int = 1_048_576
+    # Longest request target (path and query) and longest single header (name and value) the
+    # gateway accepts; beyond them it answers 414 / 431 problem+json (shared/http_server.py).
+    max_request_line_bytes: int = Field(default=8190, ge=256)
+    max_header_bytes: int = Field(default=8190, ge=256)
 
     # --- secrets --------------------------------------------------------------------------
     # Shared by the gateway and the internal services; internal services reject any request

@@ -140,11 +140,36 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         return problem_response(Problem(500, "An unexpected error occurred"))
 
 
+def is_json_media_type(content_type: str | None) -> bool:
+    """application/json or application/<anything>+json, with an optional UTF-8 charset (JSON is
+    UTF-8 by definition, RFC 8259); parameters and case as HTTP allows them."""
+    if not content_type:
+        return False
+    media_type, _, parameters = content_type.partition(";")
+    main, _, subtype = media_type.strip().lower().partition("/")
+    if main != "application" or not (subtype == "json" or subtype.endswith("+json")):
+        return False
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.strip().partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            return False
+    return True
+
+
+def unsupported_media_type() -> Problem:
+    return Problem(415, "A request body must be JSON, sent with Content-Type: application/json",
+                   slug="unsupported-media-type")
+
+
 async def read_json(request: web.Request) -> Any:
-    """The request body as JSON, or a 400 problem. An empty body reads as `{}`."""
+    """The request body as JSON, or a 400 problem. An empty body reads as `{}` whatever its
+    content type (POST /send with no body at all is the common case); a non-empty one must be
+    declared as JSON (415 otherwise), so a form or text body is never read as JSON by accident."""
     raw = await request.read()
     if not raw.strip():
         return {}
+    if not is_json_media_type(request.headers.get("Content-Type")):
+        raise unsupported_media_type()
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -182,10 +207,18 @@ async def _readyz(request: web.Request) -> web.Response:
     return json_response({"status": "ready" if ready else "not ready", "checks": results}, 200 if ready else 503)
 
 
-def base_app(max_body_bytes: int, extra_middlewares: list[Any] | None = None) -> web.Application:
+# aiohttp's defaults: the longest request line and the longest single header (name and value)
+# its parser accepts; beyond them shared.http_server answers 414 / 431 problems.
+DEFAULT_MAX_LINE_BYTES = 8190
+DEFAULT_MAX_HEADER_BYTES = 8190
+
+
+def base_app(max_body_bytes: int, extra_middlewares: list[Any] | None = None, *,
+             max_line_bytes: int = DEFAULT_MAX_LINE_BYTES, max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES) -> web.Application:
     app = web.Application(
         client_max_size=max_body_bytes,
         middlewares=[request_id_middleware, problem_middleware, *(extra_middlewares or [])],
+        handler_args={"max_line_size": max_line_bytes, "max_field_size": max_header_bytes},
     )
     app[READINESS_CHECKS] = {}
     app.router.add_get("/healthz", _healthz)
@@ -204,4 +237,10 @@ def run_service(app: web.Application, host: str, port: int) -> None:
         uvloop.install()
     except ImportError:  # pragma: no cover - uvloop is optional on exotic platforms
         pass
-    web.run_app(app, host=host, port=port, access_log=None, print=None, shutdown_timeout=10)
+    # Imported here: shared.http_server builds its answers with this module's problem_response.
+    from shared.http_server import serve_forever
+
+    try:
+        asyncio.run(serve_forever(app, host, port, access_log=None, shutdown_timeout=10))
+    except (web.GracefulExit, KeyboardInterrupt):  # SIGTERM / Ctrl-C: a normal stop, as run_app has it
+        pass

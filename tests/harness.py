@@ -18,6 +18,7 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from shared.broker import CONSUMERS
+from shared.http_server import ProblemAppRunner
 from shared.migrate import _with_database, apply_migrations, ensure_database
 from shared.secretbox import new_key
 from shared.settings import Settings
@@ -73,7 +74,7 @@ class RunningService:
 
 
 async def serve(name: str, app: web.Application, sock: socket.socket) -> RunningService:
-    runner = web.AppRunner(app, access_log=None)
+    runner = ProblemAppRunner(app, access_log=None)
     await runner.setup()
     await web.SockSite(runner, sock).start()
     host, port = sock.getsockname()[:2]

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StringConstraints, WithJsonSchema
 
 from services.documents.schemas import RequestModel, ResponseModel
+from shared.text import SINGLE_LINE
 
 D = "/api/v1/documents"
 UPLOAD = ("POST", D + "/{id}/upload")
@@ -27,7 +28,7 @@ class UploadRequest(RequestModel):
     Images (PNG, JPEG, WebP) become a one-page PDF once verified. With `fileSize`, the presigned
     request is bound to that length, and the uploaded object must have exactly that size."""
 
-    filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)] = Field(
+    filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), SINGLE_LINE] = Field(
         default="document.pdf", description="Original filename; sanitised for storage (default: document.pdf)")
     contentType: UploadContentType = Field(default="application/pdf", description="MIME type of the file")
     fileSize: Annotated[int, Field(ge=1, le=MAX_UPLOAD_BYTES)] | None = Field(

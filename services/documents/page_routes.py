@@ -35,13 +35,14 @@ CACHE_CONTROL = "private, max-age=3600"
 
 def _page_number(request: web.Request) -> int:
     raw = request.match_info["page"]
-    if not raw.isdigit() or len(raw) > 5 or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 5 or int(raw) < 1:  # "²".isdigit() too
         raise Problem(404, "No such page")
     return int(raw)
 
 
 def _query(request: web.Request) -> PageQuery:
-    given = {name: value for name in PageQuery.model_fields if (value := request.query.get(name))}
+    # An empty `scale=` is a given value (400), as for every query of the API.
+    given = {name: value for name in PageQuery.model_fields if (value := request.query.get(name)) is not None}
     try:
         return PageQuery.model_validate(given)
     except ValidationError as exc:

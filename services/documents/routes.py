@@ -52,8 +52,9 @@ def _document_id(request: web.Request) -> str:
 
 
 def _query(request: web.Request, model: type[QueryT]) -> QueryT:
-    """Query parameters into a model; an empty parameter counts as absent. Bad values are 400."""
-    given = {name: value for name in model.model_fields if (value := request.query.get(name))}
+    """Query parameters into a model; bad values are 400. An empty parameter (`status=`) is a
+    given value, validated as the OpenAPI document describes it, not a silent "absent"."""
+    given = {name: value for name in model.model_fields if (value := request.query.get(name)) is not None}
     try:
         return model.model_validate(given)
     except ValidationError as exc:

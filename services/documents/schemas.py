@@ -16,12 +16,16 @@ from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
-    AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, PlainSerializer,
+    AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, GetJsonSchemaHandler, PlainSerializer,
     StringConstraints, ValidationInfo, WithJsonSchema, field_validator, model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from services.documents import validation as rules
 from services.documents.pdf.codes import ActiveKind
+from shared.patch_schema import not_nullable
+from shared.text import MULTI_LINE, SINGLE_LINE
 from shared.timefmt import iso
 
 DocumentStatus = Literal["draft", "pending", "action_required", "completed", "declined", "cancelled", "expired"]
@@ -35,10 +39,12 @@ FieldType = Literal[
 ]
 
 # --- request building blocks ------------------------------------------------------------------
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(max_length=5000)]
-Subject = Annotated[str, StringConstraints(max_length=200)]
-FolderId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# Every text is SINGLE_LINE (no control characters) except messages and default values, which
+# may span lines (MULTI_LINE: LF only, CRLF normalised); see shared/text.py.
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SINGLE_LINE]
+LongText = Annotated[str, StringConstraints(max_length=5000), MULTI_LINE]
+Subject = Annotated[str, StringConstraints(max_length=200), SINGLE_LINE]
+FolderId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SINGLE_LINE]
 FutureTimestamp = Annotated[
     datetime,
     BeforeValidator(rules.parse_timestamp),
@@ -46,20 +52,20 @@ FutureTimestamp = Annotated[
     WithJsonSchema({"type": "string", "format": "date-time", "description": "ISO 8601, in the future"}),
 ]
 ReminderDays = Annotated[int, Field(ge=1, le=30)]
-Email = Annotated[EmailStr, Field(max_length=254)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+Email = Annotated[EmailStr, Field(max_length=254), SINGLE_LINE]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), SINGLE_LINE]
 Order = Annotated[int, Field(ge=0, le=rules.MAX_ORDER)]
 Page = Annotated[int, Field(ge=1, le=rules.MAX_PAGE)]
 Coordinate = Annotated[float, Field(ge=0, le=rules.MAX_POINTS, description="PDF points from the page's top-left corner")]
 Size = Annotated[float, Field(gt=0, le=rules.MAX_POINTS, description="PDF points")]
-Label = Annotated[str, StringConstraints(max_length=200)]
-Short = Annotated[str, StringConstraints(max_length=500)]
+Label = Annotated[str, StringConstraints(max_length=200), SINGLE_LINE]
+Short = Annotated[str, StringConstraints(max_length=500), SINGLE_LINE]
 Options = Annotated[
-    list[Annotated[str, StringConstraints(min_length=1, max_length=200)]],
+    list[Annotated[str, StringConstraints(min_length=1, max_length=200), SINGLE_LINE]],
     Field(min_length=1, max_length=rules.MAX_OPTIONS),
     AfterValidator(rules.check_options),
 ]
-Tag = Annotated[str, StringConstraints(max_length=100)]
+Tag = Annotated[str, StringConstraints(max_length=100), SINGLE_LINE]
 
 
 class RequestModel(BaseModel):
@@ -91,6 +97,13 @@ class PatchModel(RequestModel):
         if value is None and info.field_name in cls.NOT_NULL:
             raise ValueError("May not be null")
         return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        # The spec must not offer the null that _not_null refuses.
+        json_schema = super().__get_pydantic_json_schema__(schema, handler)
+        not_nullable(handler.resolve_ref_schema(json_schema), cls.NOT_NULL)
+        return json_schema
 
 
 class DocumentCreate(RequestModel):
@@ -130,7 +143,7 @@ class DocumentListQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     status: DocumentStatus | None = None
-    search: Annotated[str, StringConstraints(max_length=200), AfterValidator(rules.reject_nul)] | None = Field(
+    search: Annotated[str, StringConstraints(max_length=200), SINGLE_LINE] | None = Field(
         default=None, description="Case-insensitive substring of the document name")
 
 

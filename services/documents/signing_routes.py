@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.documents import otp_service, signing_service
+from services.documents import otp_service, signing_service, signing_session
 from services.documents.file_download import stream_pdf
 from services.documents.signing_schemas import (
     DeclineRequest, EmptyRequest, OtpSentResponse, OtpVerifiedResponse, OtpVerifyRequest, SignRequest,
@@ -17,9 +17,10 @@ from services.documents.signing_schemas import (
 )
 from services.documents.storage import STORAGE
 from services.documents.views import dump
+from shared.callers import add_internal_route
 from shared.context import request_context
 from shared.db import POOL
-from shared.web import json_response, read_model
+from shared.web import json_response, read_json, read_model
 
 S = "/api/v1/signing/{token}"
 
@@ -69,6 +70,17 @@ async def verify_otp(request: web.Request) -> web.Response:
     return json_response(dump(OtpVerifiedResponse(data=verified)))
 
 
+async def internal_link_check(request: web.Request) -> web.Response:
+    """POST /internal/signing-links/check {"token"}: 204 if the link opens a signing session, 404
+    if the signing API would call it not valid. The gateway's signing page answers its status by
+    this; the token travels in the body, so it never appears in a path or a log line."""
+    body = await read_json(request)
+    token = body.get("token") if isinstance(body, dict) else None
+    if not isinstance(token, str) or not await signing_session.link_is_known(request.app[POOL], token):
+        raise signing_session.link_not_found()
+    return web.Response(status=204)
+
+
 def add_signing_routes(app: web.Application) -> None:
     router = app.router
     router.add_get(S, view)
@@ -78,3 +90,5 @@ def add_signing_routes(app: web.Application) -> None:
     router.add_post(S + "/decline", decline)
     router.add_post(S + "/otp", request_otp)
     router.add_post(S + "/otp/verify", verify_otp)
+    # The gateway asks before serving the signing page (its status: 200 or 404).
+    add_internal_route(app, "POST", "/internal/signing-links/check", internal_link_check, callers=("gateway",))

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from services.documents.schemas import (
     DocumentStatus, FieldType, Number, RequestModel, ResponseModel, SignerRole, SignerStatus, SigningType, Timestamp,
 )
+from shared.text import MULTI_LINE, SINGLE_LINE
 
 D = "/api/v1/documents"
 S = "/api/v1/signing/{token}"
@@ -29,7 +30,7 @@ class EmptyRequest(RequestModel):
 class SubmittedValue(RequestModel):
     """One field's value; its JSON type depends on the field's type (docs/signing.md)."""
 
-    id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    id: Annotated[str, StringConstraints(min_length=1, max_length=64), SINGLE_LINE]
     value: Any = Field(default=None, description=(
         'signature/initials: {"type": "typed", "text"} or {"type": "drawn", "image": "data:image/png;base64,…"}; '
         "checkbox: boolean; dropdown/radio_group: one option; checkbox_group: list of options; date: YYYY-MM-DD; "
@@ -48,7 +49,7 @@ class SignRequest(RequestModel):
 class DeclineRequest(RequestModel):
     """Body of POST /api/v1/signing/{token}/decline."""
 
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)] = Field(
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), MULTI_LINE] = Field(
         description="Why the signer declines; shown to the sender")
 
 

@@ -23,7 +23,7 @@ from services.documents import lifecycle_repository as repo
 from services.documents import tokens
 from services.documents.lifecycle_events import as_signer
 from services.documents.sweeps import expire_document
-from shared.context import RequestContext
+from shared.context import SYSTEM, RequestContext
 from shared.problems import Problem
 from shared.timefmt import utcnow
 
@@ -87,6 +87,19 @@ async def open_session(conn: asyncpg.Connection, token: str, ctx: RequestContext
         raise link_not_found()
     check_document(document)
     return Session(document, signer, as_signer(ctx, document, signer))
+
+
+async def link_is_known(pool: asyncpg.Pool, token: str) -> bool:
+    """Whether `token` opens a signing session at all: False exactly when the signing API would
+    answer 404 (a document that ended or is on hold still has a page to show)."""
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            await open_session(conn, token, SYSTEM, lock="share")
+    except _Lapsed:
+        return True
+    except Problem as problem:
+        return problem.status != 404
+    return True
 
 
 def otp_pending(session: Session) -> bool:

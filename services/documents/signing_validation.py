@@ -27,6 +27,7 @@ from services.documents.pdf.codes import Rejected
 from services.documents.pdf.safe_image import check_signature_image
 from services.documents.send_checks import AUTO_TYPES
 from shared.problems import FieldError
+from shared.text import check_multi_line, check_single_line
 
 Row = Mapping[str, Any]
 
@@ -36,6 +37,9 @@ BOOLEAN_TYPES = frozenset({"checkbox", "approval"})
 SINGLE_CHOICE = frozenset({"dropdown", "radio_group"})
 TEXT_LIMITS: dict[str, int] = {"text": 1000, "textarea": 5000, "address": 1000, "note": 5000}
 DEFAULT_TEXT_LIMIT = 200  # name-like values: company, title, phone, id_number
+# Values that may span lines (LF only; CRLF stored as LF); every other text is one line without
+# control characters (shared/text.py), as it is stamped on one line of the PDF.
+MULTI_LINE_TYPES = frozenset({"textarea", "note", "address"})
 MAX_TYPED_SIGNATURE = 100
 # A signature pad's PNG is tens of KB; the cap keeps several within the request body limit.
 MAX_IMAGE_BYTES = 512 * 1024
@@ -83,17 +87,20 @@ def _signature(value: Any) -> dict[str, Any]:
     text = value.get("text")
     if set(value) != {"type", "text"} or not isinstance(text, str) or not text.strip():
         raise InvalidValue('A typed value is {"type": "typed", "text": "<non-empty text>"}')
-    text = " ".join(_text(text, MAX_TYPED_SIGNATURE * 4).split())
+    # Whitespace (line breaks included) collapses to single spaces, as a name is written.
+    text = _text(" ".join(text.split()), MAX_TYPED_SIGNATURE * 4)
     if len(text) > MAX_TYPED_SIGNATURE:
         raise InvalidValue(f"text must be at most {MAX_TYPED_SIGNATURE} characters")
     return {"type": "typed", "text": text}
 
 
-def _text(value: Any, limit: int) -> str:
+def _text(value: Any, limit: int, *, multi_line: bool = False) -> str:
     if not isinstance(value, str):
         raise InvalidValue("Must be a string")
-    if "\x00" in value:
-        raise InvalidValue("Must not contain NUL characters")
+    try:
+        value = check_multi_line(value) if multi_line else check_single_line(value)
+    except ValueError as exc:
+        raise InvalidValue(str(exc)) from None
     if len(value) > limit:
         raise InvalidValue(f"Must be at most {limit} characters")
     return value
@@ -144,7 +151,7 @@ def check_value(field: Row, value: Any) -> Any:
         return _date(value)
     if kind == "number":
         return _number(value)
-    return _text(value, TEXT_LIMITS.get(kind, DEFAULT_TEXT_LIMIT))
+    return _text(value, TEXT_LIMITS.get(kind, DEFAULT_TEXT_LIMIT), multi_line=kind in MULTI_LINE_TYPES)
 
 
 def is_empty(value: Any) -> bool:

@@ -22,7 +22,8 @@ from shared.web import add_readiness_check, base_app
 
 def create_app(settings: Settings) -> web.Application:
     settings.require_internal_secret()
-    app = base_app(settings.max_body_bytes, [api_key_middleware])
+    app = base_app(settings.max_body_bytes, [api_key_middleware], max_line_bytes=settings.max_request_line_bytes,
+                   max_header_bytes=settings.max_header_bytes)
     app[SETTINGS] = settings
     app[TRUSTED] = parse_networks(settings.trusted_proxies)
     app.cleanup_ctx.append(pool_ctx(settings))

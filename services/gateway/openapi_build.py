@@ -38,6 +38,10 @@ _ERRORS: dict[int, tuple[str, str, Problem]] = {
           Problem(409, "The document is not a draft")),
     413: ("PayloadTooLarge", "The request body exceeds the size limit.",
           Problem(413, "The request body is too large")),
+    415: ("UnsupportedMediaType", "A non-empty body was sent without a JSON Content-Type "
+                                  "(application/json or application/*+json, UTF-8).",
+          Problem(415, "A request body must be JSON, sent with Content-Type: application/json",
+                  slug="unsupported-media-type")),
     422: ("ValidationError", "The request body failed validation; `errors` lists each invalid field.",
           Problem(422, "The request body contains invalid fields",
                   errors=[FieldError("email", "Invalid email"), FieldError("name", "Required")])),
@@ -146,7 +150,7 @@ def error_statuses(op: Operation, has_query: bool) -> list[int]:
     if has_path_params:
         statuses.add(404)
     if op.request is not None:
-        statuses |= {400, 413, 422}
+        statuses |= {400, 413, 415, 422}
     if has_query:
         statuses.add(400)
     # Changes to an existing document or its parts depend on the document's state.
@@ -172,7 +176,7 @@ def _is_paginated(response: dict[str, Any] | None, defs: dict[str, Any]) -> bool
 _PAGE_PARAMETERS: list[dict[str, Any]] = [
     {"name": "cursor", "in": "query", "required": False,
      "description": "Opaque cursor from the previous page's `meta.nextCursor`.",
-     "schema": {"type": "string"}},
+     "schema": {"type": "string", "minLength": 1}},
     {"name": "limit", "in": "query", "required": False, "description": "Items per page.",
      "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}},
 ]

@@ -81,7 +81,7 @@ class Opened:
         return [m for m in self.console_errors if not m.startswith("Failed to load resource")]
 
 
-async def open_page(context: BrowserContext, base_url: str, token: str) -> Opened:
+async def open_page(context: BrowserContext, base_url: str, token: str, status: int = 200) -> Opened:
     page = await context.new_page()
     requests: list[str] = []
     errors: list[str] = []
@@ -89,7 +89,7 @@ async def open_page(context: BrowserContext, base_url: str, token: str) -> Opene
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
     response = await page.goto(f"{base_url}/sign/{token}")
-    assert response is not None and response.status == 200
+    assert response is not None and response.status == status
     return Opened(page, response, requests, errors)
 
 

@@ -122,7 +122,7 @@ def test_error_responses_follow_what_an_operation_takes(spec: dict[str, Any]) ->
         return {s for s in spec["paths"][path][method]["responses"] if not s.startswith("2")}
 
     assert statuses("get", W) == {"400", "401", "403", "500", "502"}
-    assert statuses("post", W) == {"400", "401", "403", "413", "422", "500", "502"}
+    assert statuses("post", W) == {"400", "401", "403", "413", "415", "422", "500", "502"}
     assert statuses("get", W + "/{id}") == {"401", "403", "404", "500", "502"}
     assert statuses("delete", W + "/{id}") == {"401", "403", "404", "409", "500", "502"}
     assert statuses("get", "/api/v1/open") == {"500"}
@@ -149,7 +149,7 @@ def test_lists_take_cursor_limit_and_their_filters(spec: dict[str, Any]) -> None
     params = {p["name"]: p for p in spec["paths"][W]["get"]["parameters"]}
     assert list(params) == ["cursor", "limit", "colour"]
     assert params["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}
-    assert params["cursor"]["schema"] == {"type": "string"}
+    assert params["cursor"]["schema"] == {"type": "string", "minLength": 1}
     # `X | None` on a query model means "may be omitted": no null in a query string.
     assert params["colour"]["schema"] == {"enum": ["red", "blue"], "type": "string"}
     assert params["colour"]["required"] is False

@@ -44,6 +44,7 @@ def _b64(raw: bytes) -> str:
         _b64(orjson.dumps(["yesterday", "doc"])),
         _b64(orjson.dumps(["2025-01-01T00:00:00", "doc"])),  # naive: ambiguous, refused
         _b64(orjson.dumps([12, "doc"])),
+        "",  # `cursor=`: given, but nothing we issued
     ],
 )
 def test_garbage_cursor_is_400_problem(value: str) -> None:
@@ -54,12 +55,13 @@ def test_garbage_cursor_is_400_problem(value: str) -> None:
     assert body["errors"] == [{"field": "cursor", "message": "Invalid cursor"}]
 
 
-@pytest.mark.parametrize(("raw", "expected"), [(None, DEFAULT_LIMIT), ("", DEFAULT_LIMIT), ("1", 1), ("25", 25), ("100", 100)])
+@pytest.mark.parametrize(("raw", "expected"), [(None, DEFAULT_LIMIT), ("1", 1), ("25", 25), ("100", 100), ("007", 7)])
 def test_parse_limit_accepts(raw: str | None, expected: int) -> None:
     assert parse_limit(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["0", "101", "-1", "1000000", "abc", "1.5", "1e2", "ten"])
+@pytest.mark.parametrize("raw", ["0", "101", "-1", "1000000", "abc", "1.5", "1e2", "ten",
+                                 "", " 5", "5 ", "+5", "1_0", "\u0665", "5\n"])
 def test_parse_limit_rejects(raw: str) -> None:
     with pytest.raises(Problem) as excinfo:
         parse_limit(raw)

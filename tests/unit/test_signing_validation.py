@@ -139,3 +139,19 @@ def test_resend_wait_counts_from_when_the_last_code_was_issued() -> None:
     assert resend_wait(expires, 600, 30, now) == 20
     assert resend_wait(expires, 600, 5, now) == 0
     assert resend_wait(expires, 600, 30, now + timedelta(seconds=19.5)) == 1  # rounded up, never 0 too early
+
+
+@pytest.mark.parametrize(("type", "value"), [
+    ("text", "Acme\nCorp"), ("company", "Acme\r\nBcc: x"), ("phone", "555\x1b"), ("text", "a\u2028b"),
+    ("textarea", "line\tTAB"), ("note", "bell\x07"), ("signature", {"type": "typed", "text": "Jane\x00"}),
+])
+def test_submitted_texts_refuse_control_characters(type: str, value: Any):
+    with pytest.raises(InvalidValue, match="control characters"):
+        check_value(field("f", type), value)
+
+
+def test_multi_line_values_keep_their_lines_and_a_typed_signature_is_one_line():
+    assert check_value(field("f", "textarea"), "12 Main St\r\nSpringfield") == "12 Main St\nSpringfield"
+    assert check_value(field("f", "address"), "12 Main St\nSpringfield") == "12 Main St\nSpringfield"
+    typed = check_value(field("f", "signature"), {"type": "typed", "text": "Jane\nSmith"})
+    assert typed == {"type": "typed", "text": "Jane Smith"}

@@ -1,29 +1,52 @@
 """HTTP handlers of the signing page and its assets (mounted by `mount`).
 
-The page itself knows nothing of the token: the same HTML answers every /sign/{token}, and the
-script asks the signing API, which says whether the link is good. So an unknown link costs no
-database query here, and the page can show its "this link is not valid" state like any other.
+The same HTML answers every /sign/{token}, and the script asks the signing API what to show.
+Only the status differs: a link that is malformed (no query at all) or that the documents
+service does not know answers 404 — with the same friendly page, which then shows its "this link
+is not valid" state — so crawlers, link checkers and monitoring see a dead link as one. If the
+documents service cannot be asked, the page is served as 200 and its script reports the outage.
 Request logs show these paths as /sign/[token] (shared.web.redact_path).
 """
 
 from __future__ import annotations
 
+import asyncio
+
+import aiohttp
 from aiohttp import web
 
-from services.gateway.keys import SETTINGS
+from services.documents.tokens import looks_like_token
+from services.gateway.keys import HTTP, SETTINGS
 from services.gateway.signing_page.assets import ASSETS_PREFIX, Assets, load_assets
 from services.gateway.signing_page.config import PageConfig, page_config
 from services.gateway.signing_page.headers import asset_headers, page_headers
+from shared.callers import caller_headers
+from shared.context import SYSTEM
 
 PAGE_PATH = "/sign/{token}"
+LINK_CHECK = "/internal/signing-links/check"  # services/documents/signing_routes.py
 
 _ASSETS: web.AppKey[Assets] = web.AppKey("signing_page_assets", Assets)
 _HEADERS: web.AppKey[dict[str, str]] = web.AppKey("signing_page_headers", dict)
 
 
+async def _link_is_known(request: web.Request, token: str) -> bool:
+    if not looks_like_token(token):
+        return False
+    settings = request.app[SETTINGS]
+    headers = SYSTEM.identity_headers() | caller_headers(settings.require_internal_secret(), "gateway")
+    try:
+        async with request.app[HTTP].post(settings.documents_url + LINK_CHECK, json={"token": token},
+                                          headers=headers, allow_redirects=False) as answer:
+            return answer.status != 404
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        return True  # the page's own call reports the outage
+
+
 async def signing_page(request: web.Request) -> web.Response:
+    known = await _link_is_known(request, request.match_info["token"])
     return web.Response(body=request.app[_ASSETS].html, content_type="text/html", charset="utf-8",
-                        headers=request.app[_HEADERS])
+                        headers=request.app[_HEADERS], status=200 if known else 404)
 
 
 async def signing_asset(request: web.Request) -> web.Response:

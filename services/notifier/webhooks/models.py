@@ -15,12 +15,16 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, WithJsonSchema,
-    field_validator, model_validator,
+    AfterValidator, BaseModel, ConfigDict, Field, GetJsonSchemaHandler, PlainSerializer, StringConstraints,
+    WithJsonSchema, field_validator, model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from services.notifier.webhooks.ssrf import MAX_URL_LENGTH
 from shared.events import EVENT_TYPES
+from shared.patch_schema import not_nullable
+from shared.text import SINGLE_LINE
 from shared.timefmt import iso
 
 MAX_EVENTS = 50
@@ -59,10 +63,10 @@ EventList = Annotated[
     list[EventType], Field(min_length=1, max_length=MAX_EVENTS, description="Event types to subscribe to (1–50)"),
     AfterValidator(_distinct),
 ]
-Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_URL_LENGTH), Field(
+Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_URL_LENGTH), SINGLE_LINE, Field(
     description="Endpoint URL: https, at most 2048 characters; must not resolve to a private, loopback, "
                 "link-local or metadata address")]
-Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION), Field(
+Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION), SINGLE_LINE, Field(
     description="Human-readable description (at most 500 characters)")]
 
 
@@ -83,6 +87,9 @@ class WebhookCreate(RequestModel):
     description: Description | None = None
 
 
+NOT_NULL = ("url", "events", "status")  # of WebhookUpdate: may be left out, never null
+
+
 class WebhookUpdate(RequestModel):
     """Body of PATCH /api/v1/webhooks/{id}. `status: "active"` reactivates a webhook and resets
     its `failureCount`; `description: null` clears the description."""
@@ -98,12 +105,19 @@ class WebhookUpdate(RequestModel):
             raise ValueError("At least one property must be given")
         return self
 
-    @field_validator("url", "events", "status")
+    @field_validator(*NOT_NULL)
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         if value is None:  # may be left out, never cleared
             raise ValueError("May not be null")
         return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        # The spec must not offer the null that _not_null refuses.
+        json_schema = super().__get_pydantic_json_schema__(schema, handler)
+        not_nullable(handler.resolve_ref_schema(json_schema), NOT_NULL)
+        return json_schema
 
     def given(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True)

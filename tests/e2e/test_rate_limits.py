@@ -28,6 +28,7 @@ from services.gateway.app import create_app
 from shared.settings import Settings
 from tests.conftest import Api
 from tests.harness import RunningService, System, serve
+from tests.spec_check import Conformance
 
 pytestmark = pytest.mark.e2e
 
@@ -158,14 +159,16 @@ async def test_every_answer_to_a_key_carries_the_headers(system: System, db: asy
     await within_one_window(60, sequence)
 
 
-async def test_operators_set_or_lift_a_keys_limit(system: System, db: asyncpg.Pool, http: aiohttp.ClientSession) -> None:
+async def test_operators_set_or_lift_a_keys_limit(system: System, db: asyncpg.Pool, http: aiohttp.ClientSession,
+                                                 conformance: Conformance) -> None:
     async def sequence() -> None:
         tight = await new_key(db, http, system.gateway_url, rate_limit=2)
         for remaining in (1, 0):
             status, _, resp = await tight.request("GET", D)
             assert status == 200 and limit_headers(resp)[:2] == (2, remaining)
-        status, body, _ = await tight.request("POST", D, json={"name": "refused"})
+        status, body, resp = await tight.request("POST", D, json={"name": "refused"})
         assert status == 429 and body["type"].endswith("/rate-limited")
+        conformance.check("POST", D, status, body, resp)  # the spec documents the 429
         assert await document_count(db, tight.org_id) == 0
         # Lifted (`countersign keys limit KEY 0`): no budget, no headers, from the next request on.
         async with db.acquire() as conn:

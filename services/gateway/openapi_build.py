@@ -42,8 +42,9 @@ _ERRORS: dict[int, tuple[str, str, Problem]] = {
           Problem(422, "The request body contains invalid fields",
                   errors=[FieldError("email", "Invalid email"), FieldError("name", "Required")])),
     429: ("TooManyRequests", "A rate limit is spent: the API key's requests per minute, an action's budget (webhook "
-          "creations per user per hour), or the client address's failed authentications. `Retry-After` says when "
-          "to try again.",
+          "creations per user per hour), the client address's failed authentications (bad keys, unknown signing "
+          "links), or, on the signing API, a one-time code asked for too soon (`otp-too-soon`). `Retry-After` "
+          "says when to try again.",
           Problem(429, "Rate limit exceeded. Please retry after the reset period.")),
     500: ("InternalError", "Unexpected server error; no internals are disclosed.",
           Problem(500, "An unexpected error occurred")),

@@ -55,7 +55,8 @@ async def replicas(system: System) -> AsyncIterator[tuple[str, str]]:
     # The real per-key default; small failure and webhook budgets; X-Forwarded-For trusted from
     # the test process, so each test has client addresses of its own.
     settings = {"api_rate_limit_per_minute": DEFAULT_LIMIT, "auth_failure_limit_per_minute": FAILURE_LIMIT,
-                "webhook_create_limit_per_hour": WEBHOOK_LIMIT, "trusted_proxies": ["127.0.0.1/32"]}
+                "webhook_create_limit_per_hour": WEBHOOK_LIMIT, "trusted_proxies": ["127.0.0.1/32"],
+                "db_pool_max": 2}  # PostgreSQL's connections are shared with the rest of the suite
     first, second = await start_gateway(system, **settings), await start_gateway(system, **settings)
     yield first.url, second.url
     await first.runner.cleanup()

@@ -125,8 +125,8 @@ async def api_key_middleware(request: web.Request, handler: Handler) -> web.Stre
         except Problem as refusal:
             window = await record_failure(conn, budget, ip)
             raise too_many_failures(window) if window.exceeded else refusal from None
+        await count_key_request(conn, request, key)  # 429 here forwards nothing
         sender = await sender_of(conn, key)
-        await count_key_request(conn, request, key)
     request[_CALLER] = Caller(key, sender)
     return await handler(request)
 

@@ -52,6 +52,10 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
         print("countersign: --member-name needs --member-email", file=sys.stderr)
         return 2
     if args.wpsigner:
+        if args.rate_limit is not None:
+            print("countersign: --rate-limit applies to inSigner keys; WPsigner credentials have "
+                  "WPSIGNER_RATE_LIMIT_PER_HOUR", file=sys.stderr)
+            return 2
         if args.scopes != "*":
             print("countersign: --scopes applies to inSigner keys; WPsigner credentials use --read-only", file=sys.stderr)
             return 2
@@ -72,13 +76,16 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"countersign: {exc}", file=sys.stderr)
             return 2
-        created = asyncio.run(_with_conn(lambda c: credentials.create_insigner_key(c, args.org, scopes, args.name)))
+        created = asyncio.run(_with_conn(lambda c: credentials.create_insigner_key(
+            c, args.org, scopes, args.name, args.rate_limit)))
     if args.json:
         out = {"orgId": created.org_id, "keyId": created.key_id, "apiKey": created.api_key}
         if created.api_secret:
             out["apiSecret"] = created.api_secret
         if created.member_id:
             out["memberId"] = created.member_id
+        if args.rate_limit is not None:
+            out["rateLimitPerMinute"] = args.rate_limit
         print(json.dumps(out))
     else:
         print(f"organisation: {created.org_id}\nkey id:       {created.key_id}\napi key:      {created.api_key}")
@@ -86,8 +93,31 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
             print(f"api secret:   {created.api_secret}")
         if created.member_id:
             print(f"member:       {created.member_id} ({args.member_email.strip().lower()})")
+        if args.rate_limit is not None:
+            print(f"rate limit:   {_limit_text(args.rate_limit)}")
         print("Store it now: it is shown only once.")
     return 0
+
+
+def _limit_text(per_minute: int | None) -> str:
+    if per_minute is None:
+        return "default"
+    return "no limit" if per_minute == 0 else f"{per_minute}/min"
+
+
+def _rate_limit(value: str) -> int:
+    """`--rate-limit N` / `keys limit KEY_ID N`: requests per minute, 0 = no limit."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of requests per minute (0 = no limit), got {value!r}") from None
+    if not 0 <= number <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"must be between 0 (no limit) and 1000000, got {number}")
+    return number
+
+
+def _rate_limit_or_default(value: str) -> int | None:
+    return None if value == "default" else _rate_limit(value)
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:
@@ -95,7 +125,8 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
     for r in rows:
         state = f"revoked {r['revoked_at']:%Y-%m-%d}" if r["revoked_at"] else "active"
         access = ("read-only" if r["read_only"] else "full") if r["kind"] == "wpsigner" else ",".join(r["scopes"])
-        print(f"{r['id']}  {r['prefix']}…  {r['kind']:<8}  {state:<18}  {access}  {r['name']}")
+        limit = "per hour" if r["kind"] == "wpsigner" else _limit_text(r["rate_limit_per_minute"])
+        print(f"{r['id']}  {r['prefix']}…  {r['kind']:<8}  {state:<18}  {access}  limit {limit}  {r['name']}")
     if not rows:
         print(f"no keys for organisation {args.org!r}")
     return 0
@@ -107,6 +138,19 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
         print(f"countersign: no key {args.key_id}", file=sys.stderr)
         return 1
     print(f"revoked {args.key_id}")
+    return 0
+
+
+def cmd_keys_limit(args: argparse.Namespace) -> int:
+    kind = asyncio.run(_with_conn(lambda c: credentials.set_rate_limit(c, args.key_id, args.per_minute)))
+    if kind is None:
+        print(f"countersign: no key {args.key_id}", file=sys.stderr)
+        return 1
+    if kind != "insigner":
+        print(f"countersign: {args.key_id} is a WPsigner credential; its limit is WPSIGNER_RATE_LIMIT_PER_HOUR",
+              file=sys.stderr)
+        return 2
+    print(f"{args.key_id}: rate limit {_limit_text(args.per_minute)}")
     return 0
 
 
@@ -142,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--member-email", help="WPsigner: the key's member (created with role member if missing); "
                         "such a key sees only the documents its member created. Default: the organisation's admin")
     create.add_argument("--member-name", help="WPsigner: the name of a member --member-email creates")
+    create.add_argument("--rate-limit", type=_rate_limit, metavar="N",
+                        help="inSigner keys: requests per minute for this key (0 = no limit). "
+                             "Default: API_RATE_LIMIT_PER_MINUTE")
     create.add_argument("--json", action="store_true")
     create.set_defaults(func=cmd_keys_create)
     listing = keys.add_parser("list", help="list an organisation's keys")
@@ -150,6 +197,11 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = keys.add_parser("revoke", help="revoke a key at once")
     revoke.add_argument("key_id")
     revoke.set_defaults(func=cmd_keys_revoke)
+    limit = keys.add_parser("limit", help="set an inSigner key's rate limit (takes effect on its next request)")
+    limit.add_argument("key_id")
+    limit.add_argument("per_minute", type=_rate_limit_or_default, metavar="N",
+                       help="requests per minute; 0 = no limit; `default` = API_RATE_LIMIT_PER_MINUTE")
+    limit.set_defaults(func=cmd_keys_limit)
     add_secrets_commands(sub)
     add_email_commands(sub)
     return parser

@@ -153,6 +153,16 @@ class Settings(BaseSettings):
     # --- audit ----------------------------------------------------------------------------
     geoip_db_path: Path = REPO_ROOT / "deploy" / "geoip" / "test-city.mmdb"
 
+    # --- inSigner API rate limits (services/gateway/ratelimit.py, docs/security.md) ---------
+    # Requests per API key per minute, unless the key has its own (`countersign keys limit`).
+    api_rate_limit_per_minute: int = Field(default=120, gt=0)
+    # POST /api/v1/webhooks per member per hour (the reference's "10 per hour per user").
+    webhook_create_limit_per_hour: int = Field(default=10, gt=0)
+    # Failed authentications per client IP per minute on the inSigner API (unknown, revoked or
+    # malformed keys) and its signer routes (unknown signing tokens, /sign/{token}); past it the
+    # address gets 429 before any lookup, so keys and links cannot be guessed at speed.
+    auth_failure_limit_per_minute: int = Field(default=30, gt=0)
+
     # --- background work ------------------------------------------------------------------
     outbox_poll_seconds: float = 2.0
 

@@ -6,13 +6,17 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from services.gateway.action_limits import action_limit_middleware
+from services.gateway.api_limits import add_limit_headers
 from services.gateway.auth import api_key_middleware
+from services.gateway.auth_failures import AUTH_FAILURES, FailureBudget
 from services.gateway.client_ip import parse_networks
 from services.gateway.keys import HTTP, SETTINGS, TRUSTED
 from services.gateway.openapi import add_openapi_routes
 from services.gateway.org import add_org_routes
 from services.gateway.proxy import client_session
 from services.gateway.routes import add_proxy_routes
+from services.gateway.signing_guard import signing_guard_middleware
 from services.gateway.signing_page import mount as mount_signing_page
 from services.gateway.wpsigner import mount as mount_wpsigner
 from shared.db import POOL, check_database, pool_ctx
@@ -22,10 +26,14 @@ from shared.web import add_readiness_check, base_app
 
 def create_app(settings: Settings) -> web.Application:
     settings.require_internal_secret()
-    app = base_app(settings.max_body_bytes, [api_key_middleware], max_line_bytes=settings.max_request_line_bytes,
-                   max_header_bytes=settings.max_header_bytes)
+    # Rate limits (docs/security.md): the key middleware counts keys and failed keys, the action
+    # budgets come after it (they need the key), the signer routes count unknown tokens.
+    app = base_app(settings.max_body_bytes, [api_key_middleware, action_limit_middleware, signing_guard_middleware],
+                   max_line_bytes=settings.max_request_line_bytes, max_header_bytes=settings.max_header_bytes)
     app[SETTINGS] = settings
     app[TRUSTED] = parse_networks(settings.trusted_proxies)
+    app[AUTH_FAILURES] = FailureBudget("auth-failures", settings.auth_failure_limit_per_minute)
+    app.on_response_prepare.append(add_limit_headers)  # RateLimit-* on every answer to a counted request
     app.cleanup_ctx.append(pool_ctx(settings))
     app.cleanup_ctx.append(_http_ctx)
     add_org_routes(app)

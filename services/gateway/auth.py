@@ -1,7 +1,10 @@
 """Authentication of API callers: `Authorization: Bearer isk_...` on /api/v1.
 
 The middleware resolves the key to its organisation and scopes and stores a `Caller` on the
-request; each route then checks its one required scope (`require_scope`).
+request; each route then checks its one required scope (`require_scope`). Around the lookup, the
+rate limits (docs/security.md): an address whose failed authentications used up its budget is
+refused before the lookup (auth_failures.py), a failure counts against it, and a found key's
+request counts against the key's budget (api_limits.py), on the same connection.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import asyncpg
 from aiohttp import web
 
 from services.gateway import credentials
+from services.gateway.api_limits import count_key_request
+from services.gateway.auth_failures import AUTH_FAILURES, record_failure, refuse_if_spent, request_ip, too_many_failures
 from services.gateway.client_ip import client_ip
 from services.gateway.keys import TRUSTED
 from services.gateway.scopes import grants
@@ -107,14 +112,29 @@ async def api_key_middleware(request: web.Request, handler: Handler) -> web.Stre
     path = request.path
     if not path.startswith("/api/v1/") or path.startswith(OPEN_API_PATHS):
         return await handler(request)
-    token = bearer_token(request)
+    if not request.headers.get("Authorization"):
+        bearer_token(request)  # 401 "Missing API key": no guess was made, nothing to count
+    budget, ip = request.app[AUTH_FAILURES], request_ip(request)
     async with request.app[POOL].acquire() as conn:
-        key = await credentials.find_active_key(conn, token)
-        if key is None or key.kind != "insigner":
-            raise Problem(401, "Invalid or revoked API key")
+        await refuse_if_spent(conn, budget, ip)
+        try:
+            token = bearer_token(request)
+            key = await credentials.find_active_key(conn, token)
+            if key is None or key.kind != "insigner":
+                raise Problem(401, "Invalid or revoked API key")
+        except Problem as refusal:
+            window = await record_failure(conn, budget, ip)
+            raise too_many_failures(window) if window.exceeded else refusal from None
+        await count_key_request(conn, request, key)  # 429 here forwards nothing
         sender = await sender_of(conn, key)
     request[_CALLER] = Caller(key, sender)
     return await handler(request)
+
+
+def caller_key(request: web.Request) -> credentials.ApiKey | None:
+    """The API key that authenticated the request, if any."""
+    caller = request.get(_CALLER)
+    return caller.key if caller is not None else None
 
 
 def require_scope(request: web.Request, scope: str) -> Caller:

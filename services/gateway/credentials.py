@@ -57,6 +57,8 @@ class ApiKey:
     scopes: tuple[str, ...]
     read_only: bool
     secret_hash: bytes | None
+    # Requests per minute on the inSigner API set by an operator: None = the default, 0 = none.
+    rate_limit_per_minute: int | None = None
 
 
 @dataclass(frozen=True)
@@ -102,15 +104,18 @@ async def ensure_organization(conn: asyncpg.Connection, name: str) -> tuple[str,
     return org_id, member_id
 
 
-async def create_insigner_key(conn: asyncpg.Connection, org_name: str, scopes: list[str], key_name: str) -> CreatedKey:
+async def create_insigner_key(conn: asyncpg.Connection, org_name: str, scopes: list[str], key_name: str,
+                              rate_limit_per_minute: int | None = None) -> CreatedKey:
+    """A key for the organisation's admin; `rate_limit_per_minute` overrides the default budget
+    (None: API_RATE_LIMIT_PER_MINUTE, 0: no limit)."""
     async with conn.transaction():
         org_id, member_id = await ensure_organization(conn, org_name)
         raw = new_insigner_key()
         key_id = prefixed_id("key")
         await conn.execute(
-            """INSERT INTO gateway.api_keys (id, org_id, member_id, name, kind, prefix, key_hash, scopes)
-               VALUES ($1, $2, $3, $4, 'insigner', $5, $6, $7)""",
-            key_id, org_id, member_id, key_name, raw[:8], hash_secret(raw), scopes,
+            """INSERT INTO gateway.api_keys (id, org_id, member_id, name, kind, prefix, key_hash, scopes, rate_limit_per_minute)
+               VALUES ($1, $2, $3, $4, 'insigner', $5, $6, $7, $8)""",
+            key_id, org_id, member_id, key_name, raw[:8], hash_secret(raw), scopes, rate_limit_per_minute,
         )
     return CreatedKey(org_id, key_id, raw)
 
@@ -149,7 +154,7 @@ async def create_wpsigner_key(conn: asyncpg.Connection, org_name: str, key_name:
 async def find_active_key(conn: asyncpg.Connection, raw_key: str) -> ApiKey | None:
     digest = hash_secret(raw_key)
     row = await conn.fetchrow(
-        """SELECT id, org_id, member_id, kind, key_hash, secret_hash, scopes, read_only
+        """SELECT id, org_id, member_id, kind, key_hash, secret_hash, scopes, read_only, rate_limit_per_minute
            FROM gateway.api_keys WHERE key_hash = $1 AND revoked_at IS NULL""",
         digest,
     )
@@ -157,12 +162,12 @@ async def find_active_key(conn: asyncpg.Connection, raw_key: str) -> ApiKey | No
     if row is None or not hmac.compare_digest(bytes(row["key_hash"]), digest):
         return None
     return ApiKey(row["id"], row["org_id"], row["member_id"], row["kind"], tuple(row["scopes"]), row["read_only"],
-                  bytes(row["secret_hash"]) if row["secret_hash"] is not None else None)
+                  bytes(row["secret_hash"]) if row["secret_hash"] is not None else None, row["rate_limit_per_minute"])
 
 
 async def list_keys(conn: asyncpg.Connection, org_name: str) -> list[asyncpg.Record]:
     return await conn.fetch(
-        """SELECT k.id, k.name, k.kind, k.prefix, k.scopes, k.read_only, k.created_at, k.revoked_at
+        """SELECT k.id, k.name, k.kind, k.prefix, k.scopes, k.read_only, k.rate_limit_per_minute, k.created_at, k.revoked_at
            FROM gateway.api_keys k JOIN gateway.organizations o ON o.id = k.org_id
            WHERE o.name = $1 ORDER BY k.created_at""",
         org_name,
@@ -174,4 +179,17 @@ async def revoke_key(conn: asyncpg.Connection, key_id: str) -> datetime | None:
     return await conn.fetchval(
         """UPDATE gateway.api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING revoked_at""",
         key_id,
+    )
+
+
+async def set_rate_limit(conn: asyncpg.Connection, key_id: str, per_minute: int | None) -> str | None:
+    """Set an inSigner key's own budget (None: back to the default, 0: no limit); returns the
+    key's kind, or None if there is no such key. WPsigner credentials keep WPsigner's hourly
+    limit: their row is left alone."""
+    return await conn.fetchval(
+        """WITH found AS (SELECT kind FROM gateway.api_keys WHERE id = $1),
+                changed AS (UPDATE gateway.api_keys SET rate_limit_per_minute = $2
+                            WHERE id = $1 AND kind = 'insigner' RETURNING id)
+           SELECT kind FROM found""",
+        key_id, per_minute,
     )

@@ -45,11 +45,26 @@ _ERRORS: dict[int, tuple[str, str, Problem]] = {
     422: ("ValidationError", "The request body failed validation; `errors` lists each invalid field.",
           Problem(422, "The request body contains invalid fields",
                   errors=[FieldError("email", "Invalid email"), FieldError("name", "Required")])),
+    429: ("TooManyRequests", "A rate limit is spent: the API key's requests per minute, an action's budget (webhook "
+          "creations per user per hour), the client address's failed authentications (bad keys, unknown signing "
+          "links), or, on the signing API, a one-time code asked for too soon (`otp-too-soon`). `Retry-After` "
+          "says when to try again.",
+          Problem(429, "Rate limit exceeded. Please retry after the reset period.")),
     500: ("InternalError", "Unexpected server error; no internals are disclosed.",
           Problem(500, "An unexpected error occurred")),
     502: ("BadGateway", "An internal service did not answer; retry later.",
           Problem(502, "An internal service is unavailable; try again shortly")),
 }
+
+# The reference's rate-limit headers (services/gateway/api_limits.py): on every answer to a request
+# authenticated by an API key that has a limit.
+_LIMIT_HEADERS: dict[str, tuple[str, str]] = {
+    "RateLimit-Limit": ("Maximum requests allowed in the current window (the API key's requests per minute).", "integer"),
+    "RateLimit-Remaining": ("Requests remaining in the current window.", "integer"),
+    "RateLimit-Reset": ("Seconds until the rate limit window resets.", "integer"),
+}
+_RETRY_AFTER = ("Seconds to wait before retrying.", "integer")
+SIGNING_PREFIX = "/api/v1/signing/"
 
 _PATH_PARAM = re.compile(r"{([^}/]+)}")
 _PARAM_DESCRIPTIONS = {
@@ -95,6 +110,11 @@ The inSigner-compatible Cloud API v1 of Countersign.
   Each operation names the one scope it requires (`x-required-scope`, and in `security`).
 * **Errors:** RFC 9457 `application/problem+json` with `type`, `title`, `status`, `detail` and,
   for validation errors, `errors[{field, message}]`. Every response carries `X-Request-Id`.
+* **Rate limits:** 120 requests per minute per API key by default; every answer to a request with
+  a key carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds until the
+  window resets). Past a limit: 429 `…/rate-limited` with `Retry-After`. Webhook creations: 10 per
+  hour per user. Repeated failed authentication (bad keys, unknown signing links) from one
+  address: 429 for every request from it until the minute ends.
 * **Pagination:** list operations take `limit` (1–100, default 25) and an opaque `cursor`, and
   answer `{data, meta: {count, hasMore, nextCursor}}`.
 * **Conventions:** timestamps are ISO 8601 UTC with milliseconds (`2026-05-28T12:00:00.000Z`);
@@ -146,7 +166,9 @@ def error_statuses(op: Operation, has_query: bool) -> list[int]:
     statuses = {500}
     has_path_params = bool(_PATH_PARAM.search(op.path))
     if op.scope is not None:
-        statuses |= {401, 403, 502}
+        statuses |= {401, 403, 429, 502}
+    elif op.path.startswith(SIGNING_PREFIX):
+        statuses.add(429)  # the client address's failed-authentication budget (unknown tokens)
     if has_path_params:
         statuses.add(404)
     if op.request is not None:
@@ -245,6 +267,8 @@ def _success(op: Operation, schema: dict[str, Any] | None) -> dict[str, Any]:
         doc = _docstring(_data_model(model))
     described = doc and doc.split(" ", 1)[0] not in _METHODS
     response: dict[str, Any] = {"description": f"{word}: {doc}" if described else word}
+    if op.scope is not None:
+        response["headers"] = _header_refs(_LIMIT_HEADERS)
     if schema is not None:
         response["content"] = {op.media_type: {"schema": schema}}
     return response
@@ -263,15 +287,30 @@ def _error_ref(status: int, op: Operation) -> dict[str, Any]:
     return ref
 
 
-def _components_responses() -> dict[str, Any]:
+def _header_refs(names: dict[str, Any]) -> dict[str, Any]:
+    return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
+
+
+def _components_headers() -> dict[str, Any]:
     return {
-        name: {
+        name: {"description": description, "schema": {"type": kind, "minimum": 0}}
+        for name, (description, kind) in (_LIMIT_HEADERS | {"Retry-After": _RETRY_AFTER}).items()
+    }
+
+
+def _components_responses() -> dict[str, Any]:
+    responses: dict[str, Any] = {}
+    for status, (name, description, example) in _ERRORS.items():
+        response: dict[str, Any] = {
             "description": description,
             "content": {PROBLEM_MEDIA: {"schema": {"$ref": REF.format(model="ProblemDetails")},
                                         "example": example.to_dict()}},
         }
-        for name, description, example in _ERRORS.values()
-    }
+        # Errors answered to a request with an API key carry its window too (absent on signer
+        # routes, which have no key, and when the key has no limit).
+        response["headers"] = _header_refs(_LIMIT_HEADERS | ({"Retry-After": None} if status == 429 else {}))
+        responses[name] = response
+    return responses
 
 
 def _model_schemas(operations: Sequence[Operation]) -> tuple[dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]], dict[str, Any]]:
@@ -347,6 +386,7 @@ def build_spec(operations: Sequence[Operation], public_url: str, version: str = 
         "components": {
             "schemas": defs,
             "responses": _components_responses(),
+            "headers": _components_headers(),
             "securitySchemes": {
                 SECURITY_SCHEME: {
                     "type": "http",

@@ -11,7 +11,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from services.gateway.wpsigner.ratelimit import HOUR, hit
+from services.gateway.ratelimit import HOUR, hit
 from shared.callers import caller_headers
 from shared.context import RequestContext
 from tests.conftest import Api

@@ -121,10 +121,10 @@ def test_error_responses_follow_what_an_operation_takes(spec: dict[str, Any]) ->
     def statuses(method: str, path: str) -> set[str]:
         return {s for s in spec["paths"][path][method]["responses"] if not s.startswith("2")}
 
-    assert statuses("get", W) == {"400", "401", "403", "500", "502"}
-    assert statuses("post", W) == {"400", "401", "403", "413", "415", "422", "500", "502"}
-    assert statuses("get", W + "/{id}") == {"401", "403", "404", "500", "502"}
-    assert statuses("delete", W + "/{id}") == {"401", "403", "404", "409", "500", "502"}
+    assert statuses("get", W) == {"400", "401", "403", "429", "500", "502"}
+    assert statuses("post", W) == {"400", "401", "403", "413", "415", "422", "429", "500", "502"}
+    assert statuses("get", W + "/{id}") == {"401", "403", "404", "429", "500", "502"}
+    assert statuses("delete", W + "/{id}") == {"401", "403", "404", "409", "429", "500", "502"}
     assert statuses("get", "/api/v1/open") == {"500"}
     problem = spec["paths"][W + "/{id}"]["get"]["responses"]["404"]
     assert problem == {"$ref": "#/components/responses/NotFound"}

@@ -10,7 +10,8 @@ from pydantic import ValidationError
 from services.gateway.wpsigner import errors
 from services.gateway.wpsigner.creation import content_type_for
 from services.gateway.wpsigner.params import FieldParams, ListParams, SignerParams, option_list
-from services.gateway.wpsigner.ratelimit import Window, limit_headers
+from services.gateway.ratelimit import Window
+from services.gateway.wpsigner.ratelimit import limit_headers
 from services.gateway.wpsigner.translate import FIELD_PARAMS, SIGNER_PARAMS, core_error, rename_path, send_error
 
 

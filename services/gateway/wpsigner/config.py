@@ -5,7 +5,7 @@ They are fields of shared.settings.Settings (docs/configuration.md), gathered he
     WPSIGNER_IMPORT_ROOT                  directory POST /documents may read `file_path` from
     WPSIGNER_RATE_LIMIT_PER_HOUR          requests per credential per hour (WPsigner: 1,000)
     WPSIGNER_IP_RATE_LIMIT_PER_MINUTE     requests per client IP per minute without valid
-                                          credentials (WPsigner: 100)
+                                          credentials (WPsigner: 100); then 429 before any lookup
     WPSIGNER_FILE_URL_TTL_SECONDS         lifetime of the download URL of GET /documents/{id}/file
 """
 

@@ -2,8 +2,9 @@
 
 For every request under the prefix, in this order:
 1. no route / wrong method: `rest_no_route` (404 / 405), as WordPress answers before any auth;
-2. credentials: 401 `rest_forbidden` (counted against the client IP's per-minute limit, so
-   guessing secrets is rate limited too: 429 once it is spent);
+2. credentials: 401 `rest_forbidden`, counted against the client IP's per-minute budget of
+   failures (services/gateway/auth_failures.py); once it is spent, the address gets 429 before
+   any credential is looked up, right or wrong, until the minute ends;
 3. the credential's hourly limit: 429 `rest_rate_limit_exceeded` with Retry-After; every
    authenticated answer carries X-RateLimit-Limit / -Remaining / -Reset;
 4. Read Only credentials: any method but GET (and HEAD) is 403 `rest_forbidden`;
@@ -19,11 +20,13 @@ import logging
 
 from aiohttp import web
 
+from services.gateway.auth_failures import FailureBudget, record_failure, spent
+from services.gateway.ratelimit import HOUR, hit
 from services.gateway.wpsigner import errors
 from services.gateway.wpsigner.auth import CALLER, authenticate, presented, remote_ip
 from services.gateway.wpsigner.config import WpConfig
 from services.gateway.wpsigner.errors import WpError
-from services.gateway.wpsigner.ratelimit import HOUR, MINUTE, hit, limit_headers
+from services.gateway.wpsigner.ratelimit import limit_headers
 from shared.db import POOL
 from shared.problems import Problem
 from shared.web import UNAVAILABLE_ERRORS, Handler
@@ -43,10 +46,14 @@ async def admit(request: web.Request) -> dict[str, str]:
     """Authenticate and count the request; returns the rate-limit headers for the answer."""
     config = request.app[CONFIG]
     credentials = presented(request)
+    failures, ip = FailureBudget("ip", config.ip_rate_limit_per_minute), remote_ip(request)
     async with request.app[POOL].acquire() as conn:
+        blocked = await spent(conn, failures, ip)
+        if blocked is not None:
+            raise errors.rate_limited(blocked.retry_after)
         caller = await authenticate(conn, *credentials) if credentials else None
         if caller is None:
-            window = await hit(conn, f"ip:{remote_ip(request)}", MINUTE, config.ip_rate_limit_per_minute)
+            window = await record_failure(conn, failures, ip)
             if window.exceeded:
                 raise errors.rate_limited(window.retry_after)
             if credentials is None and not (request.headers.get("X-WPS-API-Key") or request.headers.get("X-WPS-API-Secret")):

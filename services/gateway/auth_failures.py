@@ -1,0 +1,60 @@
+"""Failed authentication per client IP: a budget that, once spent, refuses before any lookup.
+
+Used by the inSigner API (unknown, revoked or malformed keys), its signer routes (unknown signing
+tokens, counted by services/gateway/signing_guard.py) and the WPsigner surface (its own budget,
+WPSIGNER_IP_RATE_LIMIT_PER_MINUTE). Each failure is one `ratelimit.hit`; each request first
+`peek`s the address's window, and while it is spent the answer is 429 without looking the
+credential up — right or wrong, so a guesser learns nothing until the window ends. The price:
+honest clients behind the same address wait out the minute with the guesser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+from aiohttp import web
+
+from services.gateway import ratelimit
+from services.gateway.client_ip import client_ip
+from services.gateway.keys import TRUSTED
+from shared.problems import Problem
+
+
+@dataclass(frozen=True, slots=True)
+class FailureBudget:
+    prefix: str  # the bucket family in gateway.rate_limits: `<prefix>:<client ip>`
+    limit: int
+    window_seconds: int = ratelimit.MINUTE
+
+    def bucket(self, ip: str | None) -> str:
+        return f"{self.prefix}:{ip or 'unknown'}"
+
+
+# The inSigner API's budget (keys and signing tokens share it), set from settings at start-up.
+AUTH_FAILURES: web.AppKey[FailureBudget] = web.AppKey("auth_failure_budget", FailureBudget)
+
+
+def request_ip(request: web.Request) -> str | None:
+    return client_ip(request.remote, request.headers.get("X-Forwarded-For"), request.app[TRUSTED])
+
+
+async def spent(conn: asyncpg.Connection, budget: FailureBudget, ip: str | None) -> ratelimit.Window | None:
+    """The address's window when its failures have used the budget up (refuse), else None."""
+    window = await ratelimit.peek(conn, budget.bucket(ip), budget.window_seconds, budget.limit)
+    return window if window.spent else None
+
+
+async def record_failure(conn: asyncpg.Connection, budget: FailureBudget, ip: str | None) -> ratelimit.Window:
+    return await ratelimit.hit(conn, budget.bucket(ip), budget.window_seconds, budget.limit)
+
+
+def too_many_failures(window: ratelimit.Window) -> Problem:
+    return Problem(429, "Too many failed authentication attempts from this address. Please retry after the reset period.",
+                   headers={"Retry-After": str(window.retry_after)})
+
+
+async def refuse_if_spent(conn: asyncpg.Connection, budget: FailureBudget, ip: str | None) -> None:
+    window = await spent(conn, budget, ip)
+    if window is not None:
+        raise too_many_failures(window)

@@ -5,7 +5,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test bench install migrate clean browser
+.PHONY: run test fuzz bench install migrate clean browser
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -21,6 +21,12 @@ run: install
 test: install browser
 	@$(VENV)/bin/countersign infra --start
 	@$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# A long schemathesis run with a fresh seed (the suite runs a short one with a fixed seed).
+fuzz: install
+	@$(VENV)/bin/countersign infra --start
+	@COUNTERSIGN_FUZZ_EXAMPLES=$${COUNTERSIGN_FUZZ_EXAMPLES:-400} COUNTERSIGN_FUZZ_SEED=$${COUNTERSIGN_FUZZ_SEED:-random} \
+	  $(PY) -m pytest -q tests/e2e/test_fuzz_api.py
 
 # The signing-page tests drive Debian's Chromium through Playwright (never a browser download).
 browser:

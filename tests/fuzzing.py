@@ -1,14 +1,19 @@
 """Schemathesis over /api/v1/openapi.json, with two organisations.
 
-The fuzzer holds organisation A's key (every scope). Organisation B — the victim — has a sent
-document with signers, fields and a webhook, and B's ids are fed to the fuzzer as path parameters
-half of the time, so it keeps asking A's questions about B's things. A has a sent document of its
+The fuzzer holds organisation A's key (every scope). Both organisations have a sent document, a
+draft, signers, fields and a webhook; their ids (A's and B's alike) are fed to the fuzzer as path
+parameters most of the time, so it gets past "not found" on A's things and keeps asking A's
+questions about B's. A has a sent document of its
 own whose signing token is fed to the signing API, so the fuzzer gets past "no such link".
 
 What must hold (`FuzzRun.failures`): schemathesis's own checks found nothing (no server error, no
 response outside its schema, no undocumented status or content type), no answer to A was a
 success for a request that named one of B's resources, no answer carried B's data, and B's
 rows are exactly as they were.
+
+Phases: examples and fuzzing. Not `coverage`: with Hypothesis on CPython 3.11.7 it stops with
+"SystemError: AST constructor recursion depth mismatch" while describing a filter lambda (a bug
+outside this code); not `stateful`: the spec has no OpenAPI links yet, the dictionaries stand in.
 
 Schemathesis runs in a subprocess (`st run`, synchronous `requests` underneath), so the system,
 served on the test's event loop, keeps answering meanwhile.
@@ -135,20 +140,20 @@ def config(attacker: Org, victim: Org) -> str:
     return f"""
 headers = {{ Authorization = "Bearer {attacker.key}" }}
 
-[dictionaries.victim-ids]
-values = {values(victim.documents + victim.webhooks)}
-[dictionaries.victim-signers]
-values = {values(victim.signers)}
-[dictionaries.victim-fields]
-values = {values(victim.fields)}
+[dictionaries.ids]
+values = {values(attacker.documents + attacker.webhooks + victim.documents + victim.webhooks)}
+[dictionaries.signers]
+values = {values(attacker.signers + victim.signers)}
+[dictionaries.fields]
+values = {values(attacker.fields + victim.fields)}
 [dictionaries.own-tokens]
 values = {values(attacker.tokens)}
 
 [parameters]
-"path.id" = {{ dictionary = "victim-ids", probability = 0.5 }}
-"path.signerId" = {{ dictionary = "victim-signers", probability = 0.5 }}
-"path.fieldId" = {{ dictionary = "victim-fields", probability = 0.5 }}
-"path.token" = {{ dictionary = "own-tokens", probability = 0.7 }}
+"path.id" = {{ dictionary = "ids", probability = 0.8 }}
+"path.signerId" = {{ dictionary = "signers", probability = 0.8 }}
+"path.fieldId" = {{ dictionary = "fields", probability = 0.8 }}
+"path.token" = {{ dictionary = "own-tokens", probability = 0.8 }}
 """
 
 
@@ -177,7 +182,7 @@ async def run_schemathesis(workdir: Path, gateway_url: str, attacker: Org, victi
     (workdir / "schemathesis.toml").write_text(config(attacker, victim))
     har = workdir / "fuzz.har"
     args = [ST, "run", f"{gateway_url}/api/v1/openapi.json", "--checks", CHECKS, "--max-examples", str(max_examples),
-            "--phases", "examples,coverage,fuzzing", "--workers", "2", "--report", "har", "--report-har-path", str(har),
+            "--phases", "examples,fuzzing", "--workers", "2", "--report", "har", "--report-har-path", str(har),
             "--output-truncate", "true", "--no-color"]
     if seed is not None:
         args += ["--seed", str(seed)]

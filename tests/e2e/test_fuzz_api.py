@@ -23,7 +23,7 @@ from tests.harness import System, reset_infrastructure, start_system
 
 pytestmark = pytest.mark.e2e
 
-MAX_EXAMPLES = int(os.environ.get("COUNTERSIGN_FUZZ_EXAMPLES", "12"))
+MAX_EXAMPLES = int(os.environ.get("COUNTERSIGN_FUZZ_EXAMPLES", "25"))
 SEED = os.environ.get("COUNTERSIGN_FUZZ_SEED", "20261204")
 
 
@@ -48,12 +48,13 @@ async def test_schemathesis_finds_nothing_and_no_answer_crosses_organisations(
         victim = await seeder.organisation("Fuzz Victim", "victimdata9q2")
         before = await snapshot(db, victim)
         run = await run_schemathesis(tmp_path, fuzz_system.gateway_url, attacker, victim, max_examples=MAX_EXAMPLES,
-                                     seed=None if SEED == "random" else int(SEED), timeout=900)
+                                     seed=None if SEED == "random" else int(SEED),
+                                     timeout=120 + MAX_EXAMPLES * 10)
         after = await snapshot(db, victim)
     finally:
         await db.close()
     tail = run.output[-6000:]
-    assert len(run.entries) > 500, tail  # it really ran
+    assert len(run.entries) > 20 * 38, tail  # it really ran
     assert run.code == 0, tail
     assert run.cross_tenant(victim) == []
     assert after == before  # nothing of B's changed

@@ -38,7 +38,7 @@ def token_hash(token: str) -> str:
 
 def looks_like_token(value: str) -> bool:
     """Cheap shape check, so garbage never reaches SQL (it would be a 404 either way)."""
-    return bool(_TOKEN_SHAPE.match(value))
+    return _TOKEN_SHAPE.fullmatch(value) is not None  # fullmatch: `$` would let a trailing "\n" by
 
 
 def signing_url(public_url: str, token: str) -> str:

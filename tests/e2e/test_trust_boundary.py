@@ -205,8 +205,9 @@ def check_forwarded(boundary: Boundary, request_id: str) -> list[Seen]:
             # A service calling as itself, with ids it parsed: the WPsigner translation (the
             # gateway), or the audit service asking whether a document is visible.
             assert hop.caller in ("gateway", "audit"), context
-            if hop.caller == "gateway":
-                assert entry.template and entry.template.startswith("/wp-json/"), context
+            if hop.caller == "gateway":  # the WPsigner translation, or the signing page's link check
+                assert entry.template and (entry.template.startswith("/wp-json/") or (
+                    entry.template == "/sign/{token}" and hop.raw_path == "/internal/signing-links/check")), context
             assert all(any(s.fits(v) for s in (WPSIGNER_NUMBER, DOCUMENT_ID, SIGNER_ID)) for v in hop.values.values()), context
     return forwarded
 

@@ -15,8 +15,8 @@ import asyncio
 import aiohttp
 from aiohttp import web
 
-from services.documents.tokens import looks_like_token
 from services.gateway.keys import HTTP, SETTINGS
+from services.gateway.route_params import SIGNING_TOKEN
 from services.gateway.signing_page.assets import ASSETS_PREFIX, Assets, load_assets
 from services.gateway.signing_page.config import PageConfig, page_config
 from services.gateway.signing_page.headers import asset_headers, page_headers
@@ -31,7 +31,7 @@ _HEADERS: web.AppKey[dict[str, str]] = web.AppKey("signing_page_headers", dict)
 
 
 async def _link_is_known(request: web.Request, token: str) -> bool:
-    if not looks_like_token(token):
+    if not SIGNING_TOKEN.fits(token):
         return False
     settings = request.app[SETTINGS]
     headers = SYSTEM.identity_headers() | caller_headers(settings.require_internal_secret(), "gateway")

@@ -1,8 +1,8 @@
 """One-time codes for documents with `otpMethod: "email"`.
 
 POST …/otp issues a code: a new nonce, `code = HMAC(secret, "otp:{signer}:{nonce}") mod 10^6`,
-only its hash stored, valid OTP_TTL_SECONDS, and `signer.otp_requested` recorded (without the
-code). The notifier then fetches the live code from GET /internal/signers/{id}/otp-code and emails
+only a keyed hash of it stored (tokens.otp_hash), valid OTP_TTL_SECONDS, and
+`signer.otp_requested` recorded (without the code). The notifier then fetches the live code from GET /internal/signers/{id}/otp-code and emails
 it. POST …/otp/verify spends one attempt per guess (counted before comparing, so parallel guesses
 cannot exceed OTP_MAX_ATTEMPTS); after the last one the code is dead and a new one must be asked.
 
@@ -78,7 +78,7 @@ async def request_code(app: web.Application, pool: asyncpg.Pool, token: str, ctx
         nonce = await repo.start_otp(conn, signer_id)
         await otp_repository.record_issue(conn, signer_id)
         code = tokens.otp_code(secret, signer_id, nonce)
-        stored = await repo.store_otp(conn, signer_id, tokens.otp_hash(signer_id, nonce, code), settings.otp_ttl_seconds)
+        stored = await repo.store_otp(conn, signer_id, tokens.otp_hash(secret, signer_id, nonce, code), settings.otp_ttl_seconds)
         await signer_event(conn, session.ctx, session.document, session.signer, "signer.otp_requested",
                            expiresAt=stamp(stored["otp_expires_at"]))
         return OtpSent(sentTo=mask_email(session.signer["email"]), expiresAt=stored["otp_expires_at"])
@@ -113,6 +113,7 @@ def _refusal(signer: asyncpg.Record, max_attempts: int) -> Problem:
 
 async def verify_code(app: web.Application, pool: asyncpg.Pool, token: str, ctx: RequestContext, code: str) -> OtpVerified:
     settings = app[SETTINGS]
+    secret = settings.require_signing_secret()
     max_attempts, lock_after = settings.otp_max_attempts, settings.otp_lock_after_failures
 
     async def action(conn: asyncpg.Connection, session: Session) -> _Outcome:
@@ -125,7 +126,7 @@ async def verify_code(app: web.Application, pool: asyncpg.Pool, token: str, ctx:
         live = await repo.spend_otp_attempt(conn, signer["id"], max_attempts)
         if live is None:
             return _Outcome(problem=_refusal(signer, max_attempts))
-        if not tokens.same_hash(live["otp_hash"], tokens.otp_hash(signer["id"], live["otp_nonce"], code)):
+        if not tokens.same_hash(live["otp_hash"], tokens.otp_hash(secret, signer["id"], live["otp_nonce"], code)):
             return _Outcome(problem=await _wrong_code(conn, session, live["otp_attempts"], max_attempts, lock_after))
         done = await repo.otp_verified(conn, signer["id"])
         return _Outcome(verified=OtpVerified(verified=True, verifiedAt=done["otp_verified_at"]))
@@ -158,6 +159,6 @@ def live_code(secret: bytes, signer: asyncpg.Record, max_attempts: int) -> tuple
             or signer["otp_locked_at"] is not None):
         return None
     code = tokens.otp_code(secret, signer["id"], signer["otp_nonce"])
-    if not tokens.same_hash(signer["otp_hash"], tokens.otp_hash(signer["id"], signer["otp_nonce"], code)):
+    if not tokens.same_hash(signer["otp_hash"], tokens.otp_hash(secret, signer["id"], signer["otp_nonce"], code)):
         return None  # the signing secret changed since the code was issued
     return code, signer["otp_expires_at"]

@@ -51,9 +51,10 @@ def otp_code(secret: bytes, signer_id: str, nonce: int) -> str:
     return f"{value:0{OTP_DIGITS}d}"
 
 
-def otp_hash(signer_id: str, nonce: int, code: str) -> str:
-    """Hash of a code, bound to its signer and nonce so equal codes never share a hash."""
-    return hashlib.sha256(f"{signer_id}:{nonce}:{code}".encode()).hexdigest()
+def otp_hash(secret: bytes, signer_id: str, nonce: int, code: str) -> str:
+    """What the database keeps of a code: keyed (a plain hash of one of 10^6 codes would give the
+    code back to anyone holding a dump) and bound to its signer and nonce."""
+    return _mac(secret, f"otp-hash:{signer_id}:{nonce}:{code}").hex()
 
 
 def same_hash(a: str | None, b: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 
 from services.documents import tokens
 
@@ -44,7 +45,11 @@ def test_otp_codes_are_six_digits_and_change_with_the_nonce():
     assert tokens.otp_code(SECRET, "sr_1", 3) == tokens.otp_code(SECRET, "sr_1", 3)
 
 
-def test_otp_hash_is_bound_to_signer_and_nonce():
-    assert tokens.otp_hash("sr_1", 1, "123456") != tokens.otp_hash("sr_2", 1, "123456")
-    assert tokens.otp_hash("sr_1", 1, "123456") != tokens.otp_hash("sr_1", 2, "123456")
-    assert "123456" not in tokens.otp_hash("sr_1", 1, "123456")
+def test_otp_hash_is_keyed_and_bound_to_signer_and_nonce():
+    assert tokens.otp_hash(SECRET, "sr_1", 1, "123456") != tokens.otp_hash(SECRET, "sr_2", 1, "123456")
+    assert tokens.otp_hash(SECRET, "sr_1", 1, "123456") != tokens.otp_hash(SECRET, "sr_1", 2, "123456")
+    assert "123456" not in tokens.otp_hash(SECRET, "sr_1", 1, "123456")
+    # Without the secret, trying all 10^6 codes against a stored hash finds nothing.
+    stored = tokens.otp_hash(SECRET, "sr_1", 1, "123456")
+    assert stored != tokens.otp_hash(b"another secret", "sr_1", 1, "123456")
+    assert stored not in {hashlib.sha256(f"sr_1:1:{c:06d}".encode()).hexdigest() for c in range(123400, 123500)}

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.documents.delivery_failures import delivery_failures_ctx
-from services.documents.events import SCHEMA
-from services.documents.file_routes import add_file_routes
-from services.documents.lifecycle_routes import add_lifecycle_routes, add_lifecycle_workers
-from services.documents.page_routes import add_page_routes
-from services.documents.routes import add_routes
-from services.documents.signed_copy import add_signed_copy_routes
-from services.documents.wp_internal_routes import add_wp_internal_routes
+from services.documents.commands.delivery_failures import delivery_failures_ctx
+from services.documents.commands.events import SCHEMA
+from services.documents.api.file_routes import add_file_routes
+from services.documents.api.lifecycle_routes import add_lifecycle_routes, add_lifecycle_workers
+from services.documents.api.page_routes import add_page_routes
+from services.documents.api.routes import add_routes
+from services.documents.api.signed_copy import add_signed_copy_routes
+from services.documents.api.wp_internal_routes import add_wp_internal_routes
 from shared.service import internal_app, relay_ctx
 from shared.settings import Settings
 

@@ -38,10 +38,10 @@ Key = tuple[str, str]
 ResponseBody = type[BaseModel] | dict[str, Any] | None
 
 SCHEMA_MODULES = (
-    "services.documents.schemas",
-    "services.documents.file_schemas",
-    "services.documents.signing_schemas",
-    "services.documents.page_schemas",
+    "services.documents.api.schemas",
+    "services.documents.api.file_schemas",
+    "services.documents.api.signing_schemas",
+    "services.documents.api.page_schemas",
     "services.audit.schemas",
     "services.notifier.schemas",
     "services.gateway.schemas",

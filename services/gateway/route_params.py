@@ -2,7 +2,7 @@
 
 The gateway never forwards the path a client sent. It forwards the path of the route it matched,
 filled in with that route's parameters, each of which must fit its own shape first. Shapes are
-exact (what our id generators make, shared/ids.py and services/documents/tokens.py), ASCII only,
+exact (what our id generators make, shared/ids.py and services/documents/domain/tokens.py), ASCII only,
 and allow no character that means something in a path or query (`/`, `.`, `%`, `?`, `#`, `;`,
 `\\`), so however a client encodes a path, what reaches an internal service is a route of the
 public table with well-formed ids, or nothing at all.
@@ -36,7 +36,7 @@ SIGNER_ID = _shape(r"sr_[0-9a-z]{20}", "Signer not found")
 FIELD_ID = _shape(r"fld_[0-9a-z]{20}", "Field not found")
 WEBHOOK_ID = _shape(r"wh_[0-9a-z]{20}", "Webhook not found")
 DELIVERY_ID = _shape(r"whd_[0-9a-z]{20}", "Delivery not found")
-# base64url of an HMAC-SHA256 (services/documents/tokens.py)
+# base64url of an HMAC-SHA256 (services/documents/domain/tokens.py)
 SIGNING_TOKEN = _shape(r"[A-Za-z0-9_-]{43}", "This signing link is not valid; ask the sender for a new one")
 PAGE_NUMBER = _shape(r"[1-9][0-9]{0,4}", "No such page")
 WPSIGNER_NUMBER = _shape(r"[0-9]{1,18}", "Document not found.")  # WordPress route ids: \d+, a bigint here

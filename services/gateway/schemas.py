@@ -91,7 +91,7 @@ class MemberListResponse(_Wire):
     data: list[Member]
 
 
-# The gateway's own /api/v1 routes, in the shape of services/documents/schemas.py's exports.
+# The gateway's own /api/v1 routes, in the shape of services/documents/api/schemas.py's exports.
 RESPONSE_MODELS: dict[tuple[str, str], tuple[int, type[BaseModel]]] = {
     ("GET", "/api/v1/org"): (200, OrganizationResponse),
     ("GET", "/api/v1/org/members"): (200, MemberListResponse),

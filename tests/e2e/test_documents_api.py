@@ -374,7 +374,7 @@ HOSTILE: tuple[Any, ...] = (None, "", " ", "x" * 6000, "nul\u0000", "😀" * 300
 
 async def test_hostile_values_never_cause_a_server_error(api: Api, db):
     """Every property of every body, set to values a careless or hostile client might send."""
-    from services.documents.schemas import REQUEST_MODELS
+    from services.documents.api.schemas import REQUEST_MODELS
 
     doc = await create_document(api, "Target")
     status, signer, _ = await api.request("POST", f"{D}/{doc['id']}/signers", json={"email": "t@example.com", "name": "T"})

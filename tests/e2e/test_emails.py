@@ -16,7 +16,7 @@ from email.message import EmailMessage
 import asyncpg
 import pytest
 
-from services.documents.sweeps import run_expiry_pass
+from services.documents.workers.sweeps import run_expiry_pass
 from services.notifier.emails.headers import MailFrom
 from services.notifier.emails.render import when
 from tests.e2e.test_signing_flow import D, Flow, flow, signature  # noqa: F401  (flow is a fixture)

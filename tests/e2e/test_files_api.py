@@ -11,7 +11,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from services.documents.storage import STORAGE
+from services.documents.adapters.storage import STORAGE
 from tests import pdf_corpus as corpus
 from tests.conftest import Api
 from tests.spec_check import Conformance, Driver

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.documents.sweeps import run_expiry_pass, run_reminder_pass
+from services.documents.workers.sweeps import run_expiry_pass, run_reminder_pass
 from tests.e2e.test_signing_flow import D, Flow, flow, signature  # noqa: F401  (flow is a fixture)
 
 pytestmark = pytest.mark.e2e

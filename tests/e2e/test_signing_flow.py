@@ -23,8 +23,8 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from services.documents.completion import run_completion_pass
-from services.documents.storage import STORAGE
+from services.documents.workers.completion import run_completion_pass
+from services.documents.adapters.storage import STORAGE
 from shared.callers import caller_headers
 from shared.context import H_ORG
 from tests.conftest import Api

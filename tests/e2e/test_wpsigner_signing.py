@@ -14,8 +14,8 @@ import aiohttp
 import asyncpg
 import pytest
 
-from services.documents.completion import run_completion_pass
-from services.documents.storage import STORAGE
+from services.documents.workers.completion import run_completion_pass
+from services.documents.adapters.storage import STORAGE
 from services.gateway import credentials
 from shared.callers import caller_headers
 from shared.context import H_ORG

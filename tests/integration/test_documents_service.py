@@ -10,10 +10,10 @@ from datetime import datetime, timezone
 import asyncpg
 import pytest
 
-from services.documents import repository as repo
-from services.documents import service, signer_service
-from services.documents.schemas import DocumentCreate, DocumentListQuery, DocumentUpdate, SignerCreate
-from services.documents.statemachine import Action, allowed_from
+from services.documents.db import repository as repo
+from services.documents.commands import service, signer_service
+from services.documents.api.schemas import DocumentCreate, DocumentListQuery, DocumentUpdate, SignerCreate
+from services.documents.domain.statemachine import Action, allowed_from
 from shared.context import RequestContext
 from shared.db import create_pool
 from shared.pagination import PageRequest, decode_cursor

@@ -14,10 +14,12 @@ import pytest
 from aiohttp import web
 from pypdf import PdfReader
 
-from services.documents import file_repository, files
-from services.documents.file_check import Accepted, Checker, Refused, Upload, check_upload
-from services.documents.files import CHECKER, FileChanged, VerifiedFile, fetch_pdf, require_verified_file, verify_pending_upload
-from services.documents.storage import STORAGE, open_storage
+from services.documents.db import file_repository
+
+from services.documents.commands import files
+from services.documents.commands.file_check import Accepted, Checker, Refused, Upload, check_upload
+from services.documents.commands.files import CHECKER, FileChanged, VerifiedFile, fetch_pdf, require_verified_file, verify_pending_upload
+from services.documents.adapters.storage import STORAGE, open_storage
 from shared.problems import Problem
 from shared.service import SETTINGS
 from tests import pdf_corpus as corpus

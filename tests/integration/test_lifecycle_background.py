@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-from services.documents.completion import run_completion_pass
-from services.documents.storage import STORAGE
-from services.documents.sweeps import run_expiry_pass, run_reminder_pass
+from services.documents.workers.completion import run_completion_pass
+from services.documents.adapters.storage import STORAGE
+from services.documents.workers.sweeps import run_expiry_pass, run_reminder_pass
 from tests.e2e.test_signing_flow import Flow, flow, signature  # noqa: F401  (flow is a fixture)
 from tests.pdf_corpus import LETTER, make_pdf
 

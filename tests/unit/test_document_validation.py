@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from services.documents import schemas, validation
-from services.documents.views import form_field, list_item, dump
+from services.documents.api import schemas
+
+from services.documents.domain import validation
+from services.documents.api.views import form_field, list_item, dump
 
 
 def errors(model: type[BaseModel], data: dict[str, Any]) -> dict[str, str]:
@@ -174,7 +176,7 @@ def test_response_views_write_integral_points_as_integers():
 
 
 def test_model_tables_cover_the_gateway_routes():
-    from services.documents import file_schemas, page_schemas, signing_schemas
+    from services.documents.api import file_schemas, page_schemas, signing_schemas
     from services.gateway.routes import ROUTES
 
     modules = (schemas, file_schemas, signing_schemas, page_schemas)

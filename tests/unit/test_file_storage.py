@@ -8,9 +8,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 from pydantic import ValidationError
 
-from services.documents.file_download import content_disposition, download_filename
-from services.documents.file_schemas import UploadRequest
-from services.documents.storage import open_storage, original_key, safe_filename, signed_key, verified_key
+from services.documents.commands.file_download import content_disposition, download_filename
+from services.documents.api.file_schemas import UploadRequest
+from services.documents.adapters.storage import open_storage, original_key, safe_filename, signed_key, verified_key
 from tests import harness
 
 # Presigning is local computation: no S3 server needs to listen here.

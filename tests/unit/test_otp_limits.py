@@ -1,10 +1,10 @@
-"""The one-time-code limits (services/documents/otp_limits.py): pure arithmetic."""
+"""The one-time-code limits (services/documents/domain/otp_limits.py): pure arithmetic."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from services.documents.otp_limits import attempts_left, daily_wait, reaches_lock
+from services.documents.domain.otp_limits import attempts_left, daily_wait, reaches_lock
 
 NOW = datetime(2026, 5, 28, 12, 0, tzinfo=timezone.utc)
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from services.documents.pdf.models import DrawnSignature, TypedSignature
-from services.documents.signed_inputs import certificate, stamp_fields, to_field_value
+from services.documents.domain.signed_inputs import certificate, stamp_fields, to_field_value
 
 T = datetime(2026, 5, 29, 14, 30, tzinfo=timezone.utc)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from services.documents.send_checks import box_problem, send_problems
+from services.documents.domain.send_checks import box_problem, send_problems
 
 NOW = datetime(2026, 5, 28, 12, tzinfo=timezone.utc)
 LETTER = [(612.0, 792.0), (792.0, 612.0)]

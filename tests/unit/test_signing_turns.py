@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.documents.turns import Participant, all_done, current_order, is_turn, on_turn, participants, to_activate
+from services.documents.domain.turns import Participant, all_done, current_order, is_turn, on_turn, participants, to_activate
 
 
 def p(id: str, order: int, status: str = "pending", role: str = "signer", activated: bool = False) -> Participant:
@@ -49,7 +49,7 @@ def test_done_participants_have_no_turn_and_everyone_done_is_completion():
 
 
 def test_outstanding_counts_bounced_participants_and_never_viewers() -> None:
-    from services.documents.turns import outstanding
+    from services.documents.domain.turns import outstanding
 
     rows = [
         {"id": "a", "role": "signer", "status": "pending", "activated_at": "t"},

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from services.documents.signing_validation import (
+from services.documents.domain.signing_validation import (
     InvalidValue, MAX_IMAGE_BYTES, check_submission, check_value, server_values,
 )
 
@@ -130,7 +130,7 @@ def test_the_server_fills_auto_fields_read_only_defaults_and_approvals():
 def test_resend_wait_counts_from_when_the_last_code_was_issued() -> None:
     from datetime import datetime, timedelta, timezone
 
-    from services.documents.otp_service import resend_wait
+    from services.documents.commands.otp_service import resend_wait
 
     now = datetime(2026, 5, 28, 12, 0, 0, tzinfo=timezone.utc)
     issued = now - timedelta(seconds=10)

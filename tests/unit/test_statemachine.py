@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.documents.statemachine import (
+from services.documents.domain.statemachine import (
     TERMINAL, TRANSITIONS, Action, Status, TransitionNotAllowed, allowed_from, can, next_status, refusal,
 )
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import pytest
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
-from services.documents import file_schemas, schemas, signing_schemas
+from services.documents.api import file_schemas, schemas, signing_schemas
 from services.notifier.webhooks import models as webhook_models
 from shared.text import (
     MULTI_LINE, MULTI_LINE_PATTERN, SINGLE_LINE, SINGLE_LINE_PATTERN, check_multi_line, check_single_line,

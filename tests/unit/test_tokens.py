@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from services.documents import tokens
+from services.documents.domain import tokens
 
 SECRET = b"s" * 32
 

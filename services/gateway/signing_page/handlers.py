@@ -24,7 +24,7 @@ from shared.callers import caller_headers
 from shared.context import SYSTEM
 
 PAGE_PATH = "/sign/{token}"
-LINK_CHECK = "/internal/signing-links/check"  # services/documents/signing_routes.py
+LINK_CHECK = "/internal/signing-links/check"  # services/documents/api/signing_routes.py
 
 _ASSETS: web.AppKey[Assets] = web.AppKey("signing_page_assets", Assets)
 _HEADERS: web.AppKey[dict[str, str]] = web.AppKey("signing_page_headers", dict)

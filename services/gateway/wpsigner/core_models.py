@@ -1,5 +1,5 @@
 """What the documents and audit services answer on their internal WPsigner endpoints
-(services/documents/wp_internal_routes.py, services/audit/wp_internal.py), parsed into typed
+(services/documents/api/wp_internal_routes.py, services/audit/wp_internal.py), parsed into typed
 models. Services do not import each other's modules, so the gateway declares its own view."""
 
 from __future__ import annotations

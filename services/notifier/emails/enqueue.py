@@ -23,7 +23,7 @@ log = logging.getLogger("countersign.notifier.emails")
 
 
 def resumed(event: Event) -> bool:
-    """A document back to pending after a hold (services/documents/delivery_failures.py)."""
+    """A document back to pending after a hold (services/documents/commands/delivery_failures.py)."""
     changes = event.data.get("changes")
     return (event.type == "document.updated" and isinstance(changes, list) and "status" in changes
             and event.data.get("status") == "pending" and event.documentId is not None)

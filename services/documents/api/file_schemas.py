@@ -1,0 +1,100 @@
+"""Request and response bodies of the file endpoints (upload URL, download), as pydantic models.
+
+Shapes follow documents-api.txt ("Upload document file", "Download a document"). The download
+answers raw PDF bytes, not JSON: its entry in RESPONSE_MODELS is a raw JSON schema and
+RESPONSE_MEDIA names its media type (see services/gateway/openapi_catalog.py).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StringConstraints, WithJsonSchema
+
+from services.documents.api.schemas import RequestModel, ResponseModel
+from shared.text import SINGLE_LINE
+
+D = "/api/v1/documents"
+UPLOAD = ("POST", D + "/{id}/upload")
+DOWNLOAD = ("GET", D + "/{id}/download")
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+UploadContentType = Literal["application/pdf", "image/png", "image/jpeg", "image/webp"]
+
+
+class UploadRequest(RequestModel):
+    """Body of POST /api/v1/documents/{id}/upload: what the client is about to upload.
+
+    Images (PNG, JPEG, WebP) become a one-page PDF once verified. With `fileSize`, the presigned
+    request is bound to that length, and the uploaded object must have exactly that size."""
+
+    filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), SINGLE_LINE] = Field(
+        default="document.pdf", description="Original filename; sanitised for storage (default: document.pdf)")
+    contentType: UploadContentType = Field(default="application/pdf", description="MIME type of the file")
+    fileSize: Annotated[int, Field(ge=1, le=MAX_UPLOAD_BYTES)] | None = Field(
+        default=None, description="File size in bytes (max 50 MB); when given, the upload must be exactly this size")
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)  # a null default would contradict the (never null) string type
+
+
+class UploadHeaders(ResponseModel):
+    """Headers to send with the PUT, exactly as given: they are part of the URL's signature."""
+
+    model_config = {"populate_by_name": True}
+
+    contentType: str = Field(serialization_alias="Content-Type", validation_alias="Content-Type")
+    # Omitted (never null) when the request was not bound to a size.
+    contentLength: Annotated[str | None, WithJsonSchema({"type": "string", "description": "Present when fileSize was given"})] = Field(
+        default=None, serialization_alias="Content-Length", validation_alias="Content-Length",
+        json_schema_extra=_no_default)
+
+
+class UploadInstructions(ResponseModel):
+    """Where and how to PUT the file."""
+
+    uploadUrl: str
+    fileKey: str
+    expiresIn: int = Field(description="Seconds until uploadUrl expires")
+    method: Literal["PUT"] = "PUT"
+    headers: UploadHeaders
+
+
+class UploadResponse(ResponseModel):
+    """POST /api/v1/documents/{id}/upload."""
+
+    data: UploadInstructions
+
+    def dump(self) -> dict[str, Any]:
+        # Content-Length is present only when the request was bound to a size.
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+PDF_MEDIA = "application/pdf"
+PDF_BODY: dict[str, Any] = {
+    "description": ("The document PDF: the signed PDF once the document is completed, otherwise the original "
+                    "(an uploaded image as the one-page PDF it was converted to). Sent with Content-Length and "
+                    "`Content-Disposition: attachment; filename=\"<Name>.pdf\"` (`<Name> - Signed.pdf` when signed)."),
+    "contentMediaType": PDF_MEDIA,
+}
+
+REQUEST_MODELS: dict[tuple[str, str], type[BaseModel]] = {
+    UPLOAD: UploadRequest,
+}
+
+RESPONSE_MODELS: dict[tuple[str, str], tuple[int, type[BaseModel] | dict[str, Any]]] = {
+    UPLOAD: (200, UploadResponse),
+    DOWNLOAD: (200, PDF_BODY),
+}
+
+# Responses that are not JSON: their media type.
+RESPONSE_MEDIA: dict[tuple[str, str], str] = {
+    DOWNLOAD: PDF_MEDIA,
+}
+
+# Error statuses an operation answers besides those derived from its shape (a GET is not
+# assumed to depend on state): the download is 409 while the document has no usable file.
+EXTRA_ERROR_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
+    DOWNLOAD: (409,),
+}

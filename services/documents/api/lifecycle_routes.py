@@ -1,0 +1,101 @@
+"""HTTP handlers of the sender's lifecycle commands and the notifier's internal endpoints.
+
+    POST /api/v1/documents/{id}/send | cancel | remind          (scopes checked by the gateway)
+    POST /api/v1/documents/{id}/signers/{signerId}/signing-url
+    GET  /internal/signers/{signerId}/signing-link | otp-code   (the notifier; links also the gateway)
+
+`add_lifecycle_routes` also registers the signer-facing API (signing_routes);
+`add_lifecycle_workers` starts the completion worker and the sweeps (after the storage context).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from services.documents.commands import lifecycle_service, notifier_api
+from services.documents.workers.completion import completion_ctx
+from services.documents.api.signing_routes import add_signing_routes
+from services.documents.api.signing_schemas import (
+    CancelResponse, EmptyRequest, OtpCodeResponse, RemindResponse, SendResponse, SigningLinkResponse,
+    SigningUrlResponse,
+)
+from services.documents.workers.sweeps import sweeps_ctx
+from services.documents.api.views import dump
+from shared.callers import add_internal_route
+from shared.context import org_id_of, request_context
+from shared.db import POOL
+from shared.ids import is_plausible_id
+from shared.problems import not_found
+from shared.web import json_response, read_model
+
+D = "/api/v1/documents"
+
+
+def _path_id(request: web.Request, name: str, what: str) -> str:
+    value = request.match_info[name]
+    if not is_plausible_id(value):
+        raise not_found(what)
+    return value
+
+
+async def send(request: web.Request) -> web.Response:
+    document_id = _path_id(request, "id", "Document")
+    await read_model(request, EmptyRequest)
+    result = await lifecycle_service.send(request.app, request.app[POOL], org_id_of(request), request_context(request), document_id)
+    return json_response(dump(SendResponse(data=result)))
+
+
+async def cancel(request: web.Request) -> web.Response:
+    document_id = _path_id(request, "id", "Document")
+    await read_model(request, EmptyRequest)
+    result = await lifecycle_service.cancel(request.app[POOL], org_id_of(request), request_context(request), document_id)
+    return json_response(dump(CancelResponse(data=result)))
+
+
+async def remind(request: web.Request) -> web.Response:
+    document_id = _path_id(request, "id", "Document")
+    await read_model(request, EmptyRequest)
+    result = await lifecycle_service.remind(request.app[POOL], org_id_of(request), request_context(request), document_id)
+    return json_response(dump(RemindResponse(data=result)))
+
+
+async def signing_url(request: web.Request) -> web.Response:
+    document_id = _path_id(request, "id", "Document")
+    signer_id = _path_id(request, "signerId", "Signer")
+    await read_model(request, EmptyRequest)
+    result = await lifecycle_service.signing_url(request.app, request.app[POOL], org_id_of(request),
+                                                 request_context(request), document_id, signer_id)
+    return json_response(dump(SigningUrlResponse(data=result)))
+
+
+# --- internal: the notifier -------------------------------------------------------------------
+
+async def internal_signing_link(request: web.Request) -> web.Response:
+    signer_id = _path_id(request, "signerId", "Signer")
+    link = await notifier_api.signing_link(request.app, request.app[POOL], org_id_of(request), signer_id)
+    return json_response(dump(SigningLinkResponse(data=link)))
+
+
+async def internal_otp_code(request: web.Request) -> web.Response:
+    signer_id = _path_id(request, "signerId", "Signer")
+    code = await notifier_api.otp_code(request.app, request.app[POOL], org_id_of(request), signer_id)
+    return json_response(dump(OtpCodeResponse(data=code)))
+
+
+def add_lifecycle_routes(app: web.Application) -> None:
+    router = app.router
+    router.add_post(D + "/{id}/send", send)
+    router.add_post(D + "/{id}/cancel", cancel)
+    router.add_post(D + "/{id}/remind", remind)
+    router.add_post(D + "/{id}/signers/{signerId}/signing-url", signing_url)
+    # The gateway asks for a link too: WPsigner's signers list shows it to full-access keys.
+    add_internal_route(app, "GET", "/internal/signers/{signerId}/signing-link", internal_signing_link,
+                       callers=("notifier", "gateway"))
+    add_internal_route(app, "GET", "/internal/signers/{signerId}/otp-code", internal_otp_code, callers=("notifier",))
+    add_signing_routes(app)
+
+
+def add_lifecycle_workers(app: web.Application) -> None:
+    """The completion worker and the expiry/reminder sweeps; register after the storage context."""
+    app.cleanup_ctx.append(completion_ctx)
+    app.cleanup_ctx.append(sweeps_ctx)

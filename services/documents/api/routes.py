@@ -1,0 +1,207 @@
+"""HTTP handlers of the documents service: parse (pydantic) → service call → response.
+
+The gateway forwards /api/v1 paths unchanged after checking the key's scope; the organisation
+and actor come from the identity headers it adds (shared.context). Ids that cannot be ours are
+404 before any SQL runs, exactly like ids that are ours but unknown.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import asyncpg
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from services.documents.commands import field_service, files, service, signer_service
+from services.documents.api.schemas import (
+    DocumentCreate, DocumentCreatedResponse, DocumentDetailResponse, DocumentListQuery, DocumentUpdate,
+    FieldCreate, FieldResponse, FieldUpdate, InternalDocumentResponse, OrgStatsResponse, SignerCreate,
+    SignerCreatedResponse, SignerResponse, SignerUpdate,
+)
+from services.documents.api.views import dump
+from shared.callers import add_internal_route
+from shared.context import RequestContext, org_id_of, request_context
+from shared.db import POOL
+from shared.ids import is_plausible_id
+from shared.pagination import PageRequest
+from shared.problems import Problem, not_found, pydantic_errors
+from shared.web import json_response, read_model
+
+QueryT = TypeVar("QueryT", bound=BaseModel)
+D = "/api/v1/documents"
+
+
+def _pool(request: web.Request) -> asyncpg.Pool:
+    return request.app[POOL]
+
+
+def _caller(request: web.Request) -> tuple[str, RequestContext]:
+    return org_id_of(request), request_context(request)
+
+
+def _path_id(request: web.Request, name: str, what: str) -> str:
+    value = request.match_info[name]
+    if not is_plausible_id(value):
+        raise not_found(what)
+    return value
+
+
+def _document_id(request: web.Request) -> str:
+    return _path_id(request, "id", "Document")
+
+
+def _query(request: web.Request, model: type[QueryT]) -> QueryT:
+    """Query parameters into a model; bad values are 400. An empty parameter (`status=`) is a
+    given value, validated as the OpenAPI document describes it, not a silent "absent"."""
+    given = {name: value for name in model.model_fields if (value := request.query.get(name)) is not None}
+    try:
+        return model.model_validate(given)
+    except ValidationError as exc:
+        raise Problem(400, "The query string is not valid", errors=pydantic_errors(exc), slug="invalid-query") from None
+
+
+def _respond(model: BaseModel, status: int = 200) -> web.Response:
+    return json_response(dump(model), status)
+
+
+# --- documents --------------------------------------------------------------------------------
+
+def _page(request: web.Request) -> PageRequest:
+    return PageRequest.from_query(request.query)
+
+
+async def list_documents(request: web.Request) -> web.Response:
+    org_id = org_id_of(request)
+    page = _page(request)
+    query = _query(request, DocumentListQuery)
+    return _respond(await service.list_documents(_pool(request), org_id, query, page))
+
+
+async def create_document(request: web.Request) -> web.Response:
+    org_id, ctx = _caller(request)
+    body = await read_model(request, DocumentCreate)
+    created = await service.create_document(_pool(request), org_id, ctx, body)
+    return _respond(DocumentCreatedResponse(data=created), 201)
+
+
+async def get_document(request: web.Request) -> web.Response:
+    document_id, pool, org_id = _document_id(request), _pool(request), org_id_of(request)
+    row = await service.detail_row(pool, org_id, document_id)
+    if files.awaits_check(row):
+        # A draft's upload that has arrived is verified here, so fileSize/documentHash show without a send.
+        await files.verify_pending_upload(request.app, pool, org_id, document_id)
+        row = await service.detail_row(pool, org_id, document_id)
+    return _respond(DocumentDetailResponse(data=service.detail_of(row)))
+
+
+async def update_document(request: web.Request) -> web.Response:
+    document_id = _document_id(request)
+    org_id, ctx = _caller(request)
+    body = await read_model(request, DocumentUpdate)
+    detail = await service.update_document(_pool(request), org_id, ctx, document_id, body)
+    return _respond(DocumentDetailResponse(data=detail))
+
+
+async def delete_document(request: web.Request) -> web.Response:
+    document_id = _document_id(request)
+    org_id, ctx = _caller(request)
+    await service.delete_document(_pool(request), org_id, ctx, document_id)
+    return web.Response(status=204)
+
+
+# --- signers ----------------------------------------------------------------------------------
+
+async def list_signers(request: web.Request) -> web.Response:
+    document_id = _document_id(request)
+    return _respond(await signer_service.list_signers(_pool(request), org_id_of(request), document_id))
+
+
+async def add_signer(request: web.Request) -> web.Response:
+    document_id = _document_id(request)
+    org_id, ctx = _caller(request)
+    body = await read_model(request, SignerCreate)
+    created = await signer_service.add_signer(_pool(request), org_id, ctx, document_id, body)
+    return _respond(SignerCreatedResponse(data=created), 201)
+
+
+async def update_signer(request: web.Request) -> web.Response:
+    document_id = _document_id(request)
+    signer_id = _path_id(request, "signerId", "Signer")
+    org_id, ctx = _caller(request)
+    body = await read_model(request, SignerUpdate)
+    signer = await signer_service.update_signer(_pool(request), org_id, ctx, document_id, signer_id, body, request.app)
+    return _respond(SignerResponse(data=signer))
+
+
+async def remove_signer(request: web.Request) -> web.Response:
+    document_id = _document_id(request)
+    signer_id = _path_id(request, "signerId", "Signer")
+    org_id, ctx = _caller(request)
+    await signer_service.remove_signer(_pool(request), org_id, ctx, document_id, signer_id)
+    return web.Response(status=204)
+
+
+# --- fields -----------------------------------------------------------------------------------
+
+async def list_fields(request: web.Request) -> web.Response:
+    document_id = _document_id(request)
+    return _respond(await field_service.list_fields(_pool(request), org_id_of(request), document_id))
+
+
+async def add_field(request: web.Request) -> web.Response:
+    document_id = _document_id(request)
+    org_id, ctx = _caller(request)
+    body = await read_model(request, FieldCreate)
+    field = await field_service.add_field(_pool(request), org_id, ctx, document_id, body)
+    return _respond(FieldResponse(data=field), 201)
+
+
+async def update_field(request: web.Request) -> web.Response:
+    document_id = _document_id(request)
+    field_id = _path_id(request, "fieldId", "Field")
+    org_id, ctx = _caller(request)
+    body = await read_model(request, FieldUpdate)
+    field = await field_service.update_field(_pool(request), org_id, ctx, document_id, field_id, body)
+    return _respond(FieldResponse(data=field))
+
+
+async def remove_field(request: web.Request) -> web.Response:
+    document_id = _document_id(request)
+    field_id = _path_id(request, "fieldId", "Field")
+    org_id, ctx = _caller(request)
+    await field_service.remove_field(_pool(request), org_id, ctx, document_id, field_id)
+    return web.Response(status=204)
+
+
+# --- internal (other services, never public) --------------------------------------------------
+
+async def org_stats(request: web.Request) -> web.Response:
+    stats = await service.org_stats(_pool(request), org_id_of(request))
+    return _respond(OrgStatsResponse(data=stats))
+
+
+async def internal_document(request: web.Request) -> web.Response:
+    """Whether a document exists for the caller's organisation (the audit service's 404s)."""
+    document_id = _document_id(request)
+    document = await service.internal_document(_pool(request), org_id_of(request), document_id)
+    return _respond(InternalDocumentResponse(data=document))
+
+
+def add_routes(app: web.Application) -> None:
+    router = app.router
+    router.add_get(D, list_documents)
+    router.add_post(D, create_document)
+    router.add_get(D + "/{id}", get_document)
+    router.add_patch(D + "/{id}", update_document)
+    router.add_delete(D + "/{id}", delete_document)
+    router.add_get(D + "/{id}/signers", list_signers)
+    router.add_post(D + "/{id}/signers", add_signer)
+    router.add_patch(D + "/{id}/signers/{signerId}", update_signer)
+    router.add_delete(D + "/{id}/signers/{signerId}", remove_signer)
+    router.add_get(D + "/{id}/fields", list_fields)
+    router.add_post(D + "/{id}/fields", add_field)
+    router.add_patch(D + "/{id}/fields/{fieldId}", update_field)
+    router.add_delete(D + "/{id}/fields/{fieldId}", remove_field)
+    add_internal_route(app, "GET", "/internal/org-stats", org_stats, callers=("gateway",))
+    add_internal_route(app, "GET", "/internal/documents/{id}", internal_document, callers=("audit",))

@@ -1,0 +1,94 @@
+"""HTTP handlers of the signer-facing API: /api/v1/signing/{token}/…
+
+No API key: the gateway forwards these with actor type "signer" and the client's IP and user
+agent, and the token in the path is the credential (signing_session resolves and checks it).
+The token is never logged (shared.web.redact_path) nor echoed in an answer.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from services.documents.commands import otp_service, signing_service, signing_session
+from services.documents.commands.file_download import stream_pdf
+from services.documents.api.signing_schemas import (
+    DeclineRequest, EmptyRequest, OtpSentResponse, OtpVerifiedResponse, OtpVerifyRequest, SignRequest,
+    SigningOutcomeResponse, SigningSessionResponse,
+)
+from services.documents.adapters.storage import STORAGE
+from services.documents.api.views import dump
+from shared.callers import add_internal_route
+from shared.context import request_context
+from shared.db import POOL
+from shared.web import json_response, read_json, read_model
+
+S = "/api/v1/signing/{token}"
+
+
+def _token(request: web.Request) -> str:
+    return request.match_info["token"]
+
+
+async def view(request: web.Request) -> web.Response:
+    session = await signing_service.view(request.app[POOL], _token(request), request_context(request))
+    return json_response(dump(SigningSessionResponse(data=session)))
+
+
+async def file(request: web.Request) -> web.StreamResponse:
+    document = await signing_service.file_of(request.app[POOL], _token(request), request_context(request))
+    return await stream_pdf(request, request.app[STORAGE], document["pdf_key"], f"{document['name']}.pdf",
+                            if_match=document["pdf_etag"] or None)
+
+
+async def sign(request: web.Request) -> web.Response:
+    body = await read_model(request, SignRequest)
+    outcome = await signing_service.sign(request.app[POOL], _token(request), request_context(request), body)
+    return json_response(dump(SigningOutcomeResponse(data=outcome)))
+
+
+async def approve(request: web.Request) -> web.Response:
+    await read_model(request, EmptyRequest)
+    outcome = await signing_service.approve(request.app[POOL], _token(request), request_context(request))
+    return json_response(dump(SigningOutcomeResponse(data=outcome)))
+
+
+async def decline(request: web.Request) -> web.Response:
+    body = await read_model(request, DeclineRequest)
+    outcome = await signing_service.decline(request.app[POOL], _token(request), request_context(request), body)
+    return json_response(dump(SigningOutcomeResponse(data=outcome)))
+
+
+async def request_otp(request: web.Request) -> web.Response:
+    await read_model(request, EmptyRequest)
+    sent = await otp_service.request_code(request.app, request.app[POOL], _token(request), request_context(request))
+    return json_response(dump(OtpSentResponse(data=sent)), status=202)
+
+
+async def verify_otp(request: web.Request) -> web.Response:
+    body = await read_model(request, OtpVerifyRequest)
+    verified = await otp_service.verify_code(request.app, request.app[POOL], _token(request), request_context(request), body.code)
+    return json_response(dump(OtpVerifiedResponse(data=verified)))
+
+
+async def internal_link_check(request: web.Request) -> web.Response:
+    """POST /internal/signing-links/check {"token"}: 204 if the link opens a signing session, 404
+    if the signing API would call it not valid. The gateway's signing page answers its status by
+    this; the token travels in the body, so it never appears in a path or a log line."""
+    body = await read_json(request)
+    token = body.get("token") if isinstance(body, dict) else None
+    if not isinstance(token, str) or not await signing_session.link_is_known(request.app[POOL], token):
+        raise signing_session.link_not_found()
+    return web.Response(status=204)
+
+
+def add_signing_routes(app: web.Application) -> None:
+    router = app.router
+    router.add_get(S, view)
+    router.add_get(S + "/file", file)
+    router.add_post(S + "/sign", sign)
+    router.add_post(S + "/approve", approve)
+    router.add_post(S + "/decline", decline)
+    router.add_post(S + "/otp", request_otp)
+    router.add_post(S + "/otp/verify", verify_otp)
+    # The gateway asks before serving the signing page (its status: 200 or 404).
+    add_internal_route(app, "POST", "/internal/signing-links/check", internal_link_check, callers=("gateway",))

@@ -1,0 +1,131 @@
+"""Database rows → response models and event payloads (pure: no I/O).
+
+Column names are snake_case in SQL and camelCase on the wire; this is the one place that maps
+one to the other for reads. Event payloads are kept small and stable: they are part of the
+event contract (docs/events.md), not a copy of the API's response bodies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
+from services.documents.api import schemas
+
+Row = Mapping[str, Any]
+
+
+def _number(value: float) -> int | float:
+    """Integral points are written as integers (100 rather than 100.0), as in the reference."""
+    return int(value) if float(value).is_integer() else value
+
+
+def counts(row: Row) -> schemas.DocumentCounts:
+    return schemas.DocumentCounts(signers=row["signer_count"], fields=row["field_count"], attachments=row["attachment_count"])
+
+
+def _document_common(row: Row) -> dict[str, Any]:
+    return {
+        "id": row["id"], "name": row["name"], "status": row["status"], "signingType": row["signing_type"],
+        "expiresAt": row["expires_at"], "folderId": row["folder_id"],
+        "createdAt": row["created_at"], "updatedAt": row["updated_at"],
+    }
+
+
+def _origin(row: Row) -> dict[str, Any]:
+    return {"templateId": row["template_id"], "campaignId": row["campaign_id"], "bulkSendId": row["bulk_send_id"]}
+
+
+def list_item(row: Row) -> schemas.DocumentListItem:
+    return schemas.DocumentListItem(
+        **_document_common(row), **_origin(row),
+        fileSize=row["file_size"], completedAt=row["completed_at"], count=counts(row),
+    )
+
+
+def created(row: Row) -> schemas.DocumentCreated:
+    return schemas.DocumentCreated(**_document_common(row), message=row["message"])
+
+
+def detail(row: Row, signers: Sequence[Row], fields: Sequence[Row], attachments: Sequence[Row]) -> schemas.DocumentDetail:
+    return schemas.DocumentDetail(
+        **_document_common(row), **_origin(row),
+        fileSize=row["file_size"], documentHash=row["document_hash"], signedFileHash=row["signed_file_hash"],
+        message=row["message"], emailSubject=row["email_subject"], emailMessage=row["email_message"],
+        completedAt=row["completed_at"], reminderFrequency=row["reminder_frequency"],
+        otpMethod=row["otp_method"], requireKyc=row["require_kyc"],
+        signers=[document_signer(s) for s in signers],
+        fields=[document_field(f) for f in fields],
+        attachments=[attachment(a) for a in attachments],
+        count=schemas.DocumentCounts(signers=len(signers), fields=len(fields), attachments=len(attachments)),
+        originalFileHash=row["original_file_hash"],
+        activeContentRemoved=bool(row["active_content_removed"]),
+        activeContentKinds=row["active_content_removed"] or [],
+    )
+
+
+def internal(row: Row) -> schemas.InternalDocument:
+    return schemas.InternalDocument(id=row["id"], name=row["name"], status=row["status"])
+
+
+def _signer_common(row: Row) -> dict[str, Any]:
+    return {
+        "id": row["id"], "email": row["email"], "name": row["name"], "role": row["role"],
+        "status": row["status"], "order": row["signing_order"], "createdAt": row["created_at"],
+    }
+
+
+def signer(row: Row) -> schemas.Signer:
+    return schemas.Signer(**_signer_common(row), signedAt=row["signed_at"], updatedAt=row["updated_at"])
+
+
+def signer_created(row: Row) -> schemas.SignerCreated:
+    return schemas.SignerCreated(**_signer_common(row))
+
+
+def document_signer(row: Row) -> schemas.DocumentSigner:
+    return schemas.DocumentSigner(**_signer_common(row), signedAt=row["signed_at"])
+
+
+def _field_common(row: Row) -> dict[str, Any]:
+    return {
+        "id": row["id"], "type": row["type"], "label": row["label"], "page": row["page"],
+        "x": _number(row["x"]), "y": _number(row["y"]),
+        "width": _number(row["width"]), "height": _number(row["height"]),
+        "required": row["required"], "readOnly": row["read_only"], "assignedTo": row["assigned_to"],
+        "placeholder": row["placeholder"], "defaultValue": row["default_value"], "options": row["options"],
+    }
+
+
+def document_field(row: Row) -> schemas.DocumentFormField:
+    return schemas.DocumentFormField(**_field_common(row))
+
+
+def form_field(row: Row) -> schemas.FormField:
+    return schemas.FormField(
+        **_field_common(row),
+        validation=row["validation"], group=row["field_group"], format=row["format"], documentId=row["document_id"],
+    )
+
+
+def attachment(row: Row) -> schemas.Attachment:
+    return schemas.Attachment(
+        id=row["id"], fileName=row["file_name"], fileSize=row["file_size"], mimeType=row["mime_type"],
+        order=row["position"], createdAt=row["created_at"],
+    )
+
+
+# --- event payloads ---------------------------------------------------------------------------
+
+def signer_payload(row: Row) -> dict[str, Any]:
+    return {"id": row["id"], "name": row["name"], "email": row["email"], "role": row["role"], "order": row["signing_order"]}
+
+
+def field_payload(row: Row) -> dict[str, Any]:
+    return {"id": row["id"], "type": row["type"], "label": row["label"], "page": row["page"], "assignedTo": row["assigned_to"]}
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json", by_alias=True)

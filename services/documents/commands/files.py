@@ -1,0 +1,230 @@
+"""The document's file: upload URLs, verification, and the gate `send` goes through.
+
+Public API (the lifecycle/signing code calls these):
+
+    await require_verified_file(app, conn_or_pool, org_id, document_id) -> VerifiedFile
+        The verified PDF of a document, verifying a pending upload first if needed. Raises
+        Problem 404 (no such document), or 422 with slug `file-missing` ("No file has been
+        uploaded") or `file-invalid` (the reason and code, e.g. "... (encrypted)"), each with
+        errors=[FieldError("file", ...)]. Call it with the pool BEFORE opening the send
+        transaction (a check may take seconds: download + parse), then again inside it with the
+        transaction's connection (cheap once verified: one SELECT) to be race-free against a new
+        upload. Given a connection, it reads and writes through it only.
+
+    await fetch_pdf(storage, verified, path) -> None
+        Download the PDF to sign to `path` and check its SHA-256 against `verified.sha256`
+        (raises FileChanged otherwise).
+
+    await verify_pending_upload(app, pool, org_id, document_id) -> None
+        GET of a draft: if its upload has arrived, verify it now (errors are logged, never raised).
+
+    await request_upload(app, pool, org_id, ctx, document_id, body) -> UploadResponse
+
+Verification results are stored on the document (file_status verified | rejected, with the
+reason and code) by a conditional update on the upload's key, so it is idempotent and safe when
+several GETs, sends or replicas check the same upload at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import secrets
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import aiohttp
+import asyncpg
+from aiohttp import web
+from botocore.exceptions import BotoCoreError, ClientError
+
+from services.documents.db import file_repository as repo
+from services.documents.commands.events import emit
+from services.documents.commands.file_check import Accepted, Checker, Outcome, Refused, Upload, check_upload
+from services.documents.api.file_schemas import UploadHeaders, UploadInstructions, UploadRequest, UploadResponse
+from services.documents.commands.service import document_not_found, refused
+from services.documents.domain.statemachine import Action, allowed_from
+from services.documents.adapters.storage import STORAGE, Storage, original_key, safe_filename
+from shared.context import RequestContext
+from shared.problems import FieldError, Problem
+from shared.service import SETTINGS
+
+log = logging.getLogger("countersign.documents.files")
+
+CHECKER: web.AppKey[Checker] = web.AppKey("file_checker", Checker)
+Db: TypeAlias = asyncpg.Pool | asyncpg.Connection
+# S3 unreachable or failing, or no room/process for a check: temporary, worth a retry.
+UNAVAILABLE = (BotoCoreError, ClientError, aiohttp.ClientError, TimeoutError, OSError)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedFile:
+    document_id: str
+    file_key: str  # the upload as the client sent it (kept; never signed from directly)
+    file_name: str | None
+    content_type: str  # declared, and proven by the magic bytes
+    pdf_key: str  # the PDF to sign: a verified copy of the upload (without active content), or the converted image
+    pdf_etag: str  # pass as if_match when reading pdf_key
+    size: int  # of the PDF to sign (the document's fileSize)
+    sha256: str  # of the PDF to sign (the document's documentHash)
+    page_count: int
+    page_sizes: tuple[tuple[float, float], ...]  # points, as displayed, page 1 first
+
+
+class FileChanged(Exception):
+    """The stored PDF no longer has the verified hash."""
+
+
+def no_file(status: int = 422) -> Problem:
+    return Problem(status, "No file has been uploaded", errors=[FieldError(
+        "file", "Upload the document's file first: POST /api/v1/documents/{id}/upload, then PUT it to uploadUrl")],
+        slug="file-missing")
+
+
+def file_rejected(code: str, message: str, status: int = 422) -> Problem:
+    return Problem(status, f"The document's file was rejected: {message} ({code})",
+                   errors=[FieldError("file", f"{message} ({code})")], slug="file-invalid")
+
+
+def storage_unavailable() -> Problem:
+    return Problem(503, "File storage is unavailable; try again shortly")
+
+
+def verified_of(row: Any) -> VerifiedFile:
+    return VerifiedFile(
+        document_id=row["id"], file_key=row["file_key"], file_name=row["file_name"],
+        content_type=row["file_content_type"], pdf_key=row["pdf_key"], pdf_etag=row["pdf_etag"] or "",
+        size=row["file_size"], sha256=row["document_hash"], page_count=row["page_count"],
+        page_sizes=repo.page_sizes_of(row),
+    )
+
+
+def _checker(app: web.Application) -> Checker:
+    return app.get(CHECKER) or Checker()
+
+
+@contextlib.asynccontextmanager
+async def _connection(db: Db) -> AsyncIterator[asyncpg.Connection]:
+    if isinstance(db, asyncpg.Pool):
+        async with db.acquire() as conn:
+            yield conn
+    else:
+        yield db
+
+
+async def _read(db: Db, org_id: str, document_id: str) -> asyncpg.Record:
+    async with _connection(db) as conn:
+        row = await repo.find_file(conn, org_id, document_id)
+    if row is None:
+        raise document_not_found()
+    return row
+
+
+async def _record(db: Db, storage: Storage, upload: Upload, outcome: Outcome) -> None:
+    if outcome is None:
+        return
+    async with _connection(db) as conn:
+        if isinstance(outcome, Refused):
+            await repo.mark_rejected(conn, upload.org_id, upload.document_id, upload.file_key, code=outcome.code,
+                                     message=outcome.message, original_size=outcome.original_size,
+                                     original_sha256=outcome.original_sha256)
+            return
+        won = await repo.mark_verified(
+            conn, upload.org_id, upload.document_id, upload.file_key, pdf_key=outcome.pdf_key,
+            pdf_etag=outcome.pdf_etag, pdf_size=outcome.pdf_size, pdf_sha256=outcome.pdf_sha256,
+            page_count=outcome.page_count, page_sizes=outcome.page_sizes, file_etag=outcome.file_etag,
+            original_size=outcome.original_size, original_sha256=outcome.original_sha256,
+            active_content_removed=outcome.active_content_removed)
+        if won:
+            return
+        # Lost: fine if the winner was our own shared check (same pdf_key), else ours is an orphan.
+        current = await repo.find_file(conn, upload.org_id, upload.document_id)
+    if current is None or current["pdf_key"] != outcome.pdf_key:
+        await _discard(storage, outcome)
+
+
+async def _discard(storage: Storage, outcome: Accepted) -> None:
+    """Another check (or a newer upload) won: our copy of the PDF belongs to nobody."""
+    try:
+        await storage.delete(outcome.pdf_key)
+    except Exception as exc:  # an orphan object costs storage, not correctness
+        log.warning("could not delete an unused verified PDF %s: %r", outcome.pdf_key, exc)
+
+
+def awaits_check(row: Mapping[str, Any]) -> bool:
+    """A draft whose upload may have arrived since it was requested, and is not checked yet."""
+    return row["file_status"] == "awaiting_upload" and row["status"] == "draft"
+
+
+async def settle(app: web.Application, db: Db, org_id: str, document_id: str) -> asyncpg.Record:
+    """The document's file state after checking an upload that has arrived (drafts only)."""
+    row = await _read(db, org_id, document_id)
+    if not awaits_check(row):
+        return row
+    upload = Upload(org_id, document_id, row["file_key"], row["file_content_type"], row["file_declared_size"])
+    storage, settings = app[STORAGE], app[SETTINGS]
+    try:
+        outcome = await _checker(app).run(upload.file_key, lambda: check_upload(storage, settings, upload))
+    except UNAVAILABLE as exc:
+        log.warning("could not check the upload of %s: %r", document_id, exc)
+        raise storage_unavailable() from None
+    if outcome is None:
+        return row
+    await _record(db, storage, upload, outcome)
+    return await _read(db, org_id, document_id)
+
+
+async def require_verified_file(app: web.Application, conn_or_pool: Db, org_id: str, document_id: str) -> VerifiedFile:
+    row = await settle(app, conn_or_pool, org_id, document_id)
+    status = row["file_status"]
+    if status == "verified":
+        return verified_of(row)
+    if status == "rejected":
+        raise file_rejected(row["file_error_code"], row["file_error"])
+    raise no_file()
+
+
+async def verify_pending_upload(app: web.Application, pool: asyncpg.Pool, org_id: str, document_id: str) -> None:
+    try:
+        await settle(app, pool, org_id, document_id)
+    except Problem as problem:
+        if problem.status != 503:
+            raise
+        # S3 or the checker unavailable: the detail still answers (without the file); the next
+        # GET or the send checks again.
+
+
+async def fetch_pdf(storage: Storage, verified: VerifiedFile, path: Path) -> None:
+    await storage.download_to(verified.pdf_key, path, max(verified.size, 1), if_match=verified.pdf_etag or None)
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    if digest.hexdigest() != verified.sha256:
+        raise FileChanged(verified.pdf_key)
+
+
+async def request_upload(app: web.Application, pool: asyncpg.Pool, org_id: str, ctx: RequestContext,
+                         document_id: str, body: UploadRequest) -> UploadResponse:
+    settings, storage = app[SETTINGS], app[STORAGE]
+    file_name = safe_filename(body.filename)
+    key = original_key(org_id, document_id, secrets.token_hex(8), file_name)
+    ttl = settings.upload_url_ttl_seconds
+    # Signing is local (no S3 round trip), so the URL is made before the change is committed.
+    presigned = await storage.presign_put(key, body.contentType, body.fileSize, ttl)
+    async with pool.acquire() as conn, conn.transaction():
+        row = await repo.start_upload(conn, org_id, document_id, allowed_from(Action.EDIT), file_key=key,
+                                      file_name=file_name, content_type=body.contentType, declared_size=body.fileSize)
+        if row is None:
+            raise await refused(conn, org_id, document_id, Action.EDIT)
+        await emit(conn, ctx, org_id, document_id, "document.updated", {"name": row["name"], "changes": ["file"]})
+    for old in {row["old_file_key"], row["old_pdf_key"]} - {None}:
+        try:
+            await storage.delete(old)
+        except Exception as exc:  # the replaced file is unreachable either way
+            log.warning("could not delete replaced object %s: %r", old, exc)
+    headers = UploadHeaders.model_validate(presigned.headers)
+    return UploadResponse(data=UploadInstructions(uploadUrl=presigned.url, fileKey=key, expiresIn=ttl, headers=headers))

@@ -1,0 +1,154 @@
+"""The sender's lifecycle commands: send, cancel, remind, and a fresh signing link.
+
+Re-sending a link — a reminder, or a fresh link — is also how the sender lets a signer locked out
+by wrong one-time codes try again: both reset the signer's failure count and lift the lock
+(`signer.otp_unlocked`). The reminder sweep does not: only a person may decide that.
+
+Each is one transaction that locks the document row, checks the state machine, makes the change
+with a conditional UPDATE and records its events, so concurrent commands on one document end in
+one consistent state with one set of events.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+from aiohttp import web
+
+from services.documents.db import field_repository as fields_repo
+from services.documents.db import lifecycle_repository as repo
+from services.documents.db import otp_repository
+from services.documents.db import repository as documents_repo
+from services.documents.db import signer_repository as signers_repo
+from services.documents.domain import tokens, turns
+from services.documents.commands.files import require_verified_file
+from services.documents.commands.lifecycle_events import document_event, people, signer_event, stamp
+from services.documents.commands.progress import advance
+from services.documents.domain.send_checks import send_problems
+from services.documents.commands.service import document_not_found, refused
+from services.documents.api.signing_schemas import CancelResult, RemindResult, SendResult, SigningUrl
+from services.documents.domain.statemachine import Action, Status, allowed_from, can
+from shared.context import RequestContext
+from shared.problems import FieldError, Problem, conflict, not_found
+from shared.service import SETTINGS
+from shared.timefmt import utcnow
+
+
+async def _lock(conn: asyncpg.Connection, org_id: str, document_id: str) -> asyncpg.Record:
+    row = await documents_repo.find_document(conn, org_id, document_id, lock=True)
+    if row is None:
+        raise document_not_found()
+    return row
+
+
+async def _file_errors(app: web.Application, db: asyncpg.Pool | asyncpg.Connection, org_id: str,
+                       document_id: str) -> tuple[list[FieldError], tuple[tuple[float, float], ...] | None]:
+    """The file's problems as field errors (to report with all others), or its page sizes."""
+    try:
+        verified = await require_verified_file(app, db, org_id, document_id)
+    except Problem as problem:
+        if problem.status != 422:
+            raise
+        return problem.errors, None
+    return [], verified.page_sizes
+
+
+async def send(app: web.Application, pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_id: str) -> SendResult:
+    secret = app[SETTINGS].require_signing_secret()
+    # Verifying an upload may take seconds (download + parse): do it before taking the lock; the
+    # check inside the transaction is then a single read, race-free against a new upload.
+    await _file_errors(app, pool, org_id, document_id)
+    async with pool.acquire() as conn, conn.transaction():
+        document = await _lock(conn, org_id, document_id)
+        if not can(document["status"], Action.SEND):
+            raise await refused(conn, org_id, document_id, Action.SEND)
+        file_errors, page_sizes = await _file_errors(app, conn, org_id, document_id)
+        signers = await signers_repo.list_signers(conn, document_id)
+        fields = await fields_repo.list_fields(conn, document_id)
+        problems = file_errors + send_problems(signers, fields, page_sizes, document["expires_at"], utcnow())
+        if problems:
+            raise Problem(422, "The document cannot be sent yet", errors=problems)
+        row = await repo.transition(conn, document_id, allowed_from(Action.SEND), Status.PENDING, "sent_at")
+        if row is None:
+            raise await refused(conn, org_id, document_id, Action.SEND)
+        participants = [s for s in signers if s["role"] in turns.PARTICIPANT_ROLES]
+        for signer in participants:
+            version = signer["token_version"]
+            await repo.set_token(conn, signer["id"], tokens.token_hash(tokens.signing_token(secret, signer["id"], version)), version)
+        await document_event(conn, ctx, row, "document.sent", signers=people(participants))
+        await advance(conn, row, ctx)
+    return SendResult(id=row["id"], status=row["status"], signerCount=len(signers), sentAt=row["sent_at"])
+
+
+async def cancel(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_id: str) -> CancelResult:
+    async with pool.acquire() as conn, conn.transaction():
+        document = await _lock(conn, org_id, document_id)
+        if not can(document["status"], Action.CANCEL):
+            raise await refused(conn, org_id, document_id, Action.CANCEL)
+        if document["completion_requested_at"] is not None:
+            raise conflict("Every signer has finished; the document is being completed and can no longer be cancelled",
+                           slug="document-completing")
+        row = await repo.transition(conn, document_id, allowed_from(Action.CANCEL), Status.CANCELLED, "cancelled_at")
+        if row is None:
+            raise await refused(conn, org_id, document_id, Action.CANCEL)
+        signers = await signers_repo.list_signers(conn, document_id)
+        waiting = turns.outstanding(signers)
+        invited = turns.outstanding(signers, invited_only=True)
+        await document_event(conn, ctx, row, "document.cancelled", signers=people(invited))
+    return CancelResult(id=row["id"], status=row["status"], cancelledSigners=len(waiting))
+
+
+def _require_pending(document: asyncpg.Record, what: str) -> None:
+    if document["status"] != Status.PENDING:
+        raise conflict(f"{what} only while the document is pending (the document is {document['status']})")
+
+
+async def remind(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_id: str) -> RemindResult:
+    async with pool.acquire() as conn, conn.transaction():
+        document = await _lock(conn, org_id, document_id)
+        _require_pending(document, "Reminders can be sent")
+        signers = await signers_repo.list_signers(conn, document_id)
+        due = awaiting(signers)
+        if due:
+            await repo.mark_reminded(conn, [s["id"] for s in due])
+            await conn.execute("UPDATE documents.documents SET last_reminded_at = now() WHERE id = $1", document_id)
+        for signer in due:
+            await signer_event(conn, ctx, document, signer, "signer.reminded", expiresAt=stamp(document["expires_at"]))
+        await _unlock_otp(conn, ctx, document, due)
+    return RemindResult(id=document_id, remindedSigners=len(due))
+
+
+async def _unlock_otp(conn: asyncpg.Connection, ctx: RequestContext, document: asyncpg.Record,
+                      signers: list[asyncpg.Record]) -> None:
+    """The link was re-sent to these signers: their wrong one-time codes no longer count."""
+    unlocked = set(await otp_repository.reset_failures(conn, [s["id"] for s in signers]))
+    for signer in signers:
+        if signer["id"] in unlocked:
+            await signer_event(conn, ctx, document, signer, "signer.otp_unlocked")
+
+
+def awaiting(signers: list[asyncpg.Record]) -> list[asyncpg.Record]:
+    """Participants who were invited and have not finished: whose turn it is."""
+    return [s for s in signers
+            if s["role"] in turns.PARTICIPANT_ROLES and s["status"] == "pending" and s["activated_at"] is not None]
+
+
+async def signing_url(app: web.Application, pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_id: str,
+                      signer_id: str) -> SigningUrl:
+    settings = app[SETTINGS]
+    secret = settings.require_signing_secret()
+    async with pool.acquire() as conn, conn.transaction():
+        document = await _lock(conn, org_id, document_id)
+        signer = await signers_repo.find_signer(conn, document_id, signer_id)
+        if signer is None:
+            raise not_found("Signer")
+        _require_pending(document, "Signing links are issued")
+        if signer["role"] not in turns.PARTICIPANT_ROLES:
+            raise conflict("Viewers receive a copy of the signed document; they have no signing link")
+        if signer["status"] != "pending":
+            raise conflict(f"This signer has already {signer['status']}", slug=f"signer-{signer['status']}")
+        # A new version gives a new token; the old token's hash no longer matches anything.
+        version = await repo.next_token_version(conn, signer_id)
+        token = tokens.signing_token(secret, signer_id, version)
+        await repo.set_token(conn, signer_id, tokens.token_hash(token), version)
+        await _unlock_otp(conn, ctx, document, [signer])
+    return SigningUrl(signerId=signer_id, url=tokens.signing_url(settings.public_url, token), expiresAt=document["expires_at"])

@@ -1,0 +1,76 @@
+"""What lifecycle events carry so the notifier can write its emails (docs/emails.md).
+
+The notifier never reads this service's tables, so the events it writes emails from must hold
+what an email needs:
+
+- `sender` ({name, email, orgName}): the API key's member and the organisation's name, which
+  only the gateway knows; it forwards them with each request (shared.context) and the document
+  keeps them from its creation (`sender_columns`). Null when the creator was not named.
+- invitations and reminders: the document's `message`, `emailSubject` and `emailMessage`
+  (and, like the OTP event, its `name`);
+- document.declined / document.cancelled: `invited`, every participant who had been invited
+  (finished or not; the decliner left out), because they are the people to tell.
+
+Values are read from the document row inside the event's transaction, so they describe the
+document as the change left it, whichever code path records the event (sweeps included).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import asyncpg
+
+from services.documents.domain.turns import PARTICIPANT_ROLES
+from services.documents.api.views import signer_payload
+from shared.context import RequestContext
+
+SENDER_EVENTS = frozenset({
+    "document.sent", "signer.invited", "signer.reminded", "signer.otp_requested", "document.completed",
+    "document.declined", "document.cancelled", "document.expired",
+})
+_NAMED_EVENTS = frozenset({"signer.invited", "signer.reminded", "signer.otp_requested"})
+_INVITATION_EVENTS = frozenset({"signer.invited", "signer.reminded"})
+_INVITED_LIST_EVENTS = frozenset({"document.declined", "document.cancelled"})
+
+
+def sender_columns(ctx: RequestContext) -> dict[str, str]:
+    """Columns of documents.documents naming the sender, for the INSERT of a new document."""
+    values = {"sender_name": ctx.sender_name, "sender_email": ctx.sender_email, "sender_org_name": ctx.org_name}
+    return {column: value for column, value in values.items() if value}
+
+
+def sender_payload(row: Mapping[str, Any]) -> dict[str, Any] | None:
+    sender = {"name": row["sender_name"], "email": row["sender_email"], "orgName": row["sender_org_name"]}
+    return sender if any(sender.values()) else None
+
+
+async def mail_extras(conn: asyncpg.Connection, document_id: str, event_type: str,
+                      data: Mapping[str, Any]) -> dict[str, Any]:
+    """Keys to add to an event's `data` (never replacing one the caller set)."""
+    if event_type not in SENDER_EVENTS:
+        return {}
+    row = await conn.fetchrow(
+        """SELECT name, message, email_subject, email_message, sender_name, sender_email, sender_org_name
+           FROM documents.documents WHERE id = $1""",
+        document_id,
+    )
+    if row is None:
+        return {}
+    extras: dict[str, Any] = {"sender": sender_payload(row)}
+    if event_type in _NAMED_EVENTS:
+        extras["name"] = row["name"]
+    if event_type in _INVITATION_EVENTS:
+        extras |= {"message": row["message"], "emailSubject": row["email_subject"], "emailMessage": row["email_message"]}
+    if event_type in _INVITED_LIST_EVENTS:
+        acted = data.get("signer")
+        left_out = acted.get("id") if isinstance(acted, Mapping) else None
+        rows = await conn.fetch(
+            """SELECT * FROM documents.signers
+               WHERE document_id = $1 AND role = ANY($2::text[]) AND activated_at IS NOT NULL
+               ORDER BY signing_order, created_at, id""",
+            document_id, sorted(PARTICIPANT_ROLES),
+        )
+        extras["invited"] = [signer_payload(r) for r in rows if r["id"] != left_out]
+    return {key: value for key, value in extras.items() if key not in data}

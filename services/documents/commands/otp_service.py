@@ -1,0 +1,165 @@
+"""One-time codes for documents with `otpMethod: "email"`.
+
+POST …/otp issues a code: a new nonce, `code = HMAC(secret, "otp:{signer}:{nonce}") mod 10^6`,
+only a keyed hash of it stored (tokens.otp_hash), valid OTP_TTL_SECONDS, and
+`signer.otp_requested` recorded (without the code). The notifier then fetches the live code from GET /internal/signers/{id}/otp-code and emails
+it. POST …/otp/verify spends one attempt per guess (counted before comparing, so parallel guesses
+cannot exceed OTP_MAX_ATTEMPTS); after the last one the code is dead and a new one must be asked.
+
+Limits across codes (otp_limits): at most OTP_DAILY_LIMIT codes in any 24 hours (429
+`otp-daily-limit`), and after OTP_LOCK_AFTER_FAILURES wrong codes in all the signer is locked (403
+`otp-locked` on request and verify, even with the right code) until the sender re-sends the link
+(lifecycle_service.remind / signing_url reset the count).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import asyncpg
+from aiohttp import web
+
+from services.documents.db import lifecycle_repository as repo
+from services.documents.db import otp_repository
+from services.documents.domain import tokens
+from services.documents.domain.otp_limits import attempts_left, daily_wait, reaches_lock
+from services.documents.commands.lifecycle_events import signer_event, stamp
+from services.documents.api.signing_schemas import OtpSent, OtpVerified
+from services.documents.commands.signing_session import Session, otp_locked, run
+from shared.context import RequestContext
+from shared.problems import FieldError, Problem, conflict
+from shared.service import SETTINGS
+from shared.timefmt import utcnow
+
+
+def mask_email(email: str) -> str:
+    """`jane.smith@acme.com` → `j********@acme.com`: enough to recognise, not to harvest."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}{'*' * max(len(local) - 1, 1)}@{domain}"
+
+
+def resend_wait(expires_at: datetime | None, ttl_seconds: int, pause_seconds: int, now: datetime) -> int:
+    """Whole seconds before another code may be requested (0: now). The last code was issued
+    `ttl_seconds` before it expires."""
+    if expires_at is None:
+        return 0
+    issued = expires_at - timedelta(seconds=ttl_seconds)
+    return max(0, math.ceil(pause_seconds - (now - issued).total_seconds()))
+
+
+def _check_otp_applies(session: Session) -> None:
+    if session.document["otp_method"] != "email":
+        raise conflict("This document does not ask for a one-time code", slug="otp-not-required")
+    if session.signer["status"] != "pending":
+        raise conflict(f"You have already {session.signer['status']} this document", slug=f"signer-{session.signer['status']}")
+
+
+async def request_code(app: web.Application, pool: asyncpg.Pool, token: str, ctx: RequestContext) -> OtpSent:
+    settings = app[SETTINGS]
+    secret = settings.require_signing_secret()
+
+    async def action(conn: asyncpg.Connection, session: Session) -> OtpSent:
+        _check_otp_applies(session)
+        if session.signer["otp_verified_at"] is not None:
+            raise conflict("Your email address is already verified", slug="otp-already-verified")
+        if session.signer["otp_locked_at"] is not None:
+            raise otp_locked()
+        signer_id = session.signer["id"]
+        issued = await otp_repository.issued_in_last_day(conn, signer_id)
+        if wait := daily_wait(issued, settings.otp_daily_limit, utcnow()):
+            raise Problem(429, f"You have asked for {settings.otp_daily_limit} codes today, the most allowed; "
+                               f"you can ask for another in {_hours(wait)}",
+                          slug="otp-daily-limit", headers={"Retry-After": str(wait)})
+        wait = resend_wait(session.signer["otp_expires_at"], settings.otp_ttl_seconds, settings.otp_resend_seconds, utcnow())
+        if wait:
+            raise Problem(429, f"A code was sent moments ago; you can ask for another in {wait} s",
+                          slug="otp-too-soon", headers={"Retry-After": str(wait)})
+        nonce = await repo.start_otp(conn, signer_id)
+        await otp_repository.record_issue(conn, signer_id)
+        code = tokens.otp_code(secret, signer_id, nonce)
+        stored = await repo.store_otp(conn, signer_id, tokens.otp_hash(secret, signer_id, nonce, code), settings.otp_ttl_seconds)
+        await signer_event(conn, session.ctx, session.document, session.signer, "signer.otp_requested",
+                           expiresAt=stamp(stored["otp_expires_at"]))
+        return OtpSent(sentTo=mask_email(session.signer["email"]), expiresAt=stored["otp_expires_at"])
+
+    return await run(pool, token, ctx, action)
+
+
+def _hours(seconds: int) -> str:
+    """A wait as a person reads it: `3 h 20 min`, `45 min`, `1 min`."""
+    minutes = max(1, -(-seconds // 60))
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    verified: OtpVerified | None = None
+    problem: Problem | None = None
+
+
+def _refusal(signer: asyncpg.Record, max_attempts: int) -> Problem:
+    """Why no live code is left to compare against."""
+    if signer["otp_hash"] is None:
+        return Problem(422, "Request a code first", errors=[FieldError("code", "No code has been requested")],
+                       slug="otp-not-requested")
+    if signer["otp_attempts"] >= max_attempts:
+        return Problem(422, "Too many wrong codes; request a new code", errors=[FieldError("code", "No attempts left")],
+                       slug="otp-attempts-exceeded")
+    return Problem(422, "The code has expired; request a new code", errors=[FieldError("code", "Expired")],
+                   slug="otp-expired")
+
+
+async def verify_code(app: web.Application, pool: asyncpg.Pool, token: str, ctx: RequestContext, code: str) -> OtpVerified:
+    settings = app[SETTINGS]
+    secret = settings.require_signing_secret()
+    max_attempts, lock_after = settings.otp_max_attempts, settings.otp_lock_after_failures
+
+    async def action(conn: asyncpg.Connection, session: Session) -> _Outcome:
+        _check_otp_applies(session)
+        signer = session.signer
+        if signer["otp_verified_at"] is not None:
+            return _Outcome(verified=OtpVerified(verified=True, verifiedAt=signer["otp_verified_at"]))
+        if signer["otp_locked_at"] is not None:
+            return _Outcome(problem=otp_locked())
+        live = await repo.spend_otp_attempt(conn, signer["id"], max_attempts)
+        if live is None:
+            return _Outcome(problem=_refusal(signer, max_attempts))
+        if not tokens.same_hash(live["otp_hash"], tokens.otp_hash(secret, signer["id"], live["otp_nonce"], code)):
+            return _Outcome(problem=await _wrong_code(conn, session, live["otp_attempts"], max_attempts, lock_after))
+        done = await repo.otp_verified(conn, signer["id"])
+        return _Outcome(verified=OtpVerified(verified=True, verifiedAt=done["otp_verified_at"]))
+
+    # A wrong guess must still count: the outcome is raised only after the attempt commits.
+    outcome = await run(pool, token, ctx, action)
+    if outcome.problem is not None:
+        raise outcome.problem
+    assert outcome.verified is not None
+    return outcome.verified
+
+
+async def _wrong_code(conn: asyncpg.Connection, session: Session, code_attempts: int, max_attempts: int,
+                      lock_after: int) -> Problem:
+    """Count the failure; the one that reaches the limit locks the signer (and is recorded)."""
+    counted = await otp_repository.record_failure(conn, session.signer["id"], lock_after)
+    if reaches_lock(counted["otp_failures"], lock_after):
+        await signer_event(conn, session.ctx, session.document, session.signer, "signer.otp_locked",
+                           failures=counted["otp_failures"])
+        return otp_locked()
+    left = attempts_left(code_attempts, max_attempts, counted["otp_failures"], lock_after)
+    message = f"Wrong code; {left} attempt(s) left" if left else "Wrong code; request a new code"
+    return Problem(422, "The code is not correct", errors=[FieldError("code", message)], slug="otp-invalid")
+
+
+def live_code(secret: bytes, signer: asyncpg.Record, max_attempts: int) -> tuple[str, datetime] | None:
+    """(code, expiresAt) of the signer's code while it can still be used, recomputed from the secret."""
+    if (signer["otp_hash"] is None or signer["otp_expires_at"] is None or signer["otp_expires_at"] <= utcnow()
+            or signer["otp_attempts"] >= max_attempts or signer["otp_verified_at"] is not None
+            or signer["otp_locked_at"] is not None):
+        return None
+    code = tokens.otp_code(secret, signer["id"], signer["otp_nonce"])
+    if not tokens.same_hash(signer["otp_hash"], tokens.otp_hash(secret, signer["id"], signer["otp_nonce"], code)):
+        return None  # the signing secret changed since the code was issued
+    return code, signer["otp_expires_at"]

@@ -1,0 +1,59 @@
+"""SQL for signers. Callers first take the document's row lock (a conditional touch of the
+document, see repository.update_document), so counts and email checks here cannot race."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import asyncpg
+
+from services.documents.db.repository import assignments, insert_row
+
+SIGNER_COLUMNS: dict[str, str] = {
+    "email": "email",
+    "name": "name",
+    "role": "role",
+    "order": "signing_order",
+    "phone": "phone",
+}
+
+_ORDER = "ORDER BY signing_order, created_at, id"
+
+
+async def list_signers(conn: asyncpg.Connection, document_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(f"SELECT * FROM documents.signers WHERE document_id = $1 {_ORDER}", document_id)
+
+
+async def count_signers(conn: asyncpg.Connection, document_id: str) -> int:
+    return await conn.fetchval("SELECT count(*) FROM documents.signers WHERE document_id = $1", document_id)
+
+
+async def email_taken(conn: asyncpg.Connection, document_id: str, email: str, except_id: str | None = None) -> bool:
+    return bool(await conn.fetchval(
+        """SELECT 1 FROM documents.signers
+           WHERE document_id = $1 AND lower(email) = lower($2) AND id IS DISTINCT FROM $3""",
+        document_id, email, except_id,
+    ))
+
+
+async def insert_signer(conn: asyncpg.Connection, signer_id: str, document_id: str, columns: Mapping[str, Any]) -> asyncpg.Record:
+    return await insert_row(conn, "signers", {"id": signer_id, "document_id": document_id, **columns})
+
+
+async def find_signer(conn: asyncpg.Connection, document_id: str, signer_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM documents.signers WHERE document_id = $1 AND id = $2", document_id, signer_id)
+
+
+async def update_signer(conn: asyncpg.Connection, document_id: str, signer_id: str, columns: Mapping[str, Any]) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"""UPDATE documents.signers SET {assignments(columns, 3)}, updated_at = now()
+            WHERE document_id = $1 AND id = $2 RETURNING *""",
+        document_id, signer_id, *columns.values(),
+    )
+
+
+async def delete_signer(conn: asyncpg.Connection, document_id: str, signer_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "DELETE FROM documents.signers WHERE document_id = $1 AND id = $2 RETURNING *", document_id, signer_id
+    )

@@ -1,0 +1,71 @@
+"""What the PDF builder gets for a document: its filled fields and its certificate (pure: no I/O).
+
+Stored values (signing_validation's JSON) become the toolkit's types: typed signatures
+`TypedSignature`, drawn ones `DrawnSignature` (the data URL decoded), dates `date`; the rest
+passes through. Everything here depends only on the stored rows, so a build retried after a crash
+gets exactly the same inputs (the PDF toolkit is deterministic: the same signed-file hash).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from services.documents.pdf.models import Certificate, DrawnSignature, FieldValue, Participant, StampField, TypedSignature
+from services.documents.domain.turns import PARTICIPANT_ROLES
+
+Row = Mapping[str, Any]
+DATE_TYPES = frozenset({"date", "date_signed"})
+
+
+def to_field_value(field_type: str, stored: Any) -> FieldValue:
+    if isinstance(stored, Mapping):
+        if stored.get("type") == "typed":
+            return TypedSignature(str(stored["text"]))
+        if stored.get("type") == "drawn":
+            return DrawnSignature(base64.b64decode(str(stored["image"]).split(",", 1)[1]))
+    if field_type in DATE_TYPES and isinstance(stored, str):
+        return date.fromisoformat(stored)
+    return stored  # type: ignore[no-any-return]
+
+
+def stamp_fields(fields: Sequence[Row], values: Mapping[str, Any]) -> list[StampField]:
+    """Every field that has a value, in the document's order (empty optional fields stay blank)."""
+    return [
+        StampField(page=f["page"], x=f["x"], y=f["y"], width=f["width"], height=f["height"], type=f["type"],
+                   value=to_field_value(f["type"], values[f["id"]]))
+        for f in fields
+        if f["id"] in values
+    ]
+
+
+def _signature_of(signer: Row, fields: Sequence[Row], values: Mapping[str, Any]) -> TypedSignature | DrawnSignature | None:
+    """The signer's signature (else their initials) as shown on the certificate."""
+    own = [f for f in fields if f["assigned_to"] == signer["signing_order"] and f["id"] in values]
+    for kind in ("signature", "initials"):
+        for field in own:
+            if field["type"] == kind:
+                value = to_field_value(kind, values[field["id"]])
+                if isinstance(value, (TypedSignature, DrawnSignature)):
+                    return value
+    return None
+
+
+def certificate(document: Row, signers: Sequence[Row], fields: Sequence[Row], values: Mapping[str, Any],
+                completed_at: datetime) -> Certificate:
+    participants = [
+        Participant(
+            name=s["name"], email=s["email"], role=s["role"], ip=s["ip"], user_agent=s["user_agent"],
+            viewed_at=s["viewed_at"], signed_at=s["signed_at"],
+            signature=_signature_of(s, fields, values) if s["role"] == "signer" else None,
+        )
+        for s in signers
+        if s["role"] in PARTICIPANT_ROLES
+    ]
+    return Certificate(
+        document_name=document["name"], document_id=document["id"], original_sha256=document["document_hash"],
+        completed_at=completed_at, participants=participants, sent_at=document["sent_at"],
+    )
+

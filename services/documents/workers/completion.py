@@ -1,0 +1,146 @@
+"""Completion: build, store and record the signed PDF, off the request path, retried until done.
+
+The last participant's transaction sets `completion_requested_at` (the document stays pending)
+and NOTIFYs. A worker in every documents replica wakes on that (and polls every sweep interval):
+
+1. claim: one document whose build is requested and not claimed, or claimed longer ago than
+   COMPLETION_LEASE_SECONDS (its worker is presumed dead), `FOR UPDATE SKIP LOCKED`; the claim
+   (time, attempt count) commits at once;
+2. build: download the verified original (its hash checked), stamp the values and append the
+   certificate (services/documents/pdf, in a thread: CPU-bound), store it under a key of its own;
+3. finish: `pending → completed` with signed_file_key, signedFileHash and completedAt, only if
+   our claim still holds, together with `document.completed`.
+
+A crash anywhere before step 3 commits leaves the document pending with a claim that expires, so
+another pass redoes the work; a document is never completed without its stored file. completedAt
+is when the last participant finished (completion_requested_at), not when the build ran.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+from aiohttp import web
+
+from services.documents.db import field_repository as fields_repo
+from services.documents.db import lifecycle_repository as repo
+from services.documents.db import signer_repository as signers_repo
+from services.documents.domain import signed_inputs
+from services.documents.commands.files import fetch_pdf, verified_of
+from services.documents.commands.lifecycle_events import as_system, document_event, people, stamp
+from services.documents.pdf import build_signed_pdf
+from services.documents.domain.statemachine import Action, Status, allowed_from
+from services.documents.adapters.storage import STORAGE, Storage, signed_key
+from shared.wakeup import Wakeup
+from shared.db import POOL
+from shared.logging import log_fields
+from shared.service import SETTINGS
+
+log = logging.getLogger("countersign.documents.completion")
+
+_CLAIM = """
+    UPDATE documents.documents d
+    SET completion_claimed_at = clock_timestamp(), completion_attempts = completion_attempts + 1
+    WHERE d.id = (
+        SELECT id FROM documents.documents
+        WHERE status = 'pending' AND completion_requested_at IS NOT NULL AND deleted_at IS NULL
+          AND (completion_claimed_at IS NULL OR completion_claimed_at < now() - make_interval(secs => $1))
+        ORDER BY completion_requested_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+    RETURNING d.*"""
+
+_FINISH = """
+    UPDATE documents.documents
+    SET status = $3, completed_at = completion_requested_at, signed_file_key = $4, signed_file_hash = $5,
+        completion_error = NULL, updated_at = now()
+    WHERE id = $1 AND status = ANY($2::text[]) AND completion_claimed_at = $6
+    RETURNING *"""
+
+
+async def claim(pool: asyncpg.Pool, lease_seconds: float) -> asyncpg.Record | None:
+    async with pool.acquire() as conn, conn.transaction():
+        return await conn.fetchrow(_CLAIM, float(lease_seconds))
+
+
+async def build(pool: asyncpg.Pool, storage: Storage, document: asyncpg.Record) -> bytes:
+    """The signed PDF of a claimed document, built from what is stored (no state changes)."""
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        signers = await signers_repo.list_signers(conn, document["id"])
+        fields = await fields_repo.list_fields(conn, document["id"])
+        values = await repo.field_values(conn, document["id"])
+    stamps = signed_inputs.stamp_fields(fields, values)
+    certificate = signed_inputs.certificate(document, signers, fields, values, document["completion_requested_at"])
+    with tempfile.TemporaryDirectory(prefix="countersign-sign-") as tmp:
+        original = Path(tmp) / "original.pdf"
+        await fetch_pdf(storage, verified_of(document), original)
+        return await asyncio.to_thread(build_signed_pdf, original, stamps, certificate)
+
+
+async def finish(pool: asyncpg.Pool, document: asyncpg.Record, key: str, digest: str) -> asyncpg.Record | None:
+    async with pool.acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(_FINISH, document["id"], sorted(allowed_from(Action.COMPLETE)), Status.COMPLETED,
+                                  key, digest, document["completion_claimed_at"])
+        if row is not None:
+            signers = await signers_repo.list_signers(conn, row["id"])
+            await document_event(conn, as_system(row), row, "document.completed", signedFileHash=digest,
+                                 completedAt=stamp(row["completed_at"]), signers=people(signers))
+    return row
+
+
+async def complete_one(pool: asyncpg.Pool, storage: Storage, document: asyncpg.Record) -> bool:
+    """Build, store and record one claimed document; False when it failed (it will be retried)."""
+    try:
+        pdf = await build(pool, storage, document)
+        digest = hashlib.sha256(pdf).hexdigest()
+        # A key per attempt: a slower, superseded attempt can never overwrite the file a newer
+        # one recorded.
+        key = signed_key(document["org_id"], document["id"], f"{document['id']}-{document['completion_attempts']}")
+        await storage.put_bytes(key, pdf, "application/pdf")
+        if await finish(pool, document, key, digest) is None:
+            log.info("completion superseded", extra=log_fields(documentId=document["id"]))
+            return False
+        return True
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        log.exception("signed PDF build failed; will retry", extra=log_fields(documentId=document["id"]))
+        async with pool.acquire() as conn:
+            await conn.execute("UPDATE documents.documents SET completion_error = $2 WHERE id = $1",
+                               document["id"], repr(exc)[:1000])
+        return False
+
+
+async def run_completion_pass(pool: asyncpg.Pool, storage: Storage, lease_seconds: float) -> int:
+    """Complete every document that is ready and not claimed by a live worker; returns how many."""
+    completed = 0
+    while (document := await claim(pool, lease_seconds)) is not None:
+        completed += await complete_one(pool, storage, document)
+    return completed
+
+
+async def _loop(app: web.Application, wakeup: Wakeup) -> None:
+    settings = app[SETTINGS]
+    while True:
+        try:
+            await run_completion_pass(app[POOL], app[STORAGE], settings.completion_lease_seconds)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # database or S3 away: the claim expires and we try again
+            log.warning("completion pass failed; will retry", extra=log_fields(error=repr(exc)))
+        await wakeup.wait(settings.sweep_interval_seconds)
+
+
+async def completion_ctx(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx entry (after the storage's): the worker lives as long as the app."""
+    wakeup = Wakeup(app[SETTINGS].database_url, repo.COMPLETION_CHANNEL)
+    wakeup.start()
+    task = asyncio.create_task(_loop(app, wakeup))
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await wakeup.stop()

@@ -60,3 +60,29 @@ async def test_an_organisation_seals_every_document_with_the_same_certificate(fl
     assert (await async_validate_seal(first, root)).signing_cert.sha256 == (await async_validate_seal(second, root)).signing_cert.sha256
     assert await flow.db.fetchval(
         "SELECT count(*) FROM documents.org_seal_identities WHERE org_id = $1", flow.api.org_id) == 1
+
+
+async def test_the_organisation_certificate_chain_is_what_a_relying_party_needs(flow: Flow, make_api) -> None:  # type: ignore[no-untyped-def]
+    chain = await flow.call(flow.api, "GET", "/api/v1/org/certificate", 200)
+    certs = trust_roots(chain)
+    assert len(certs) == 2 and certs[1].dump() == trust_roots(flow.system.settings.seal_ca_cert_file.read_bytes())[0].dump()
+    assert certs[0].subject.native["organization_name"] == flow.api.org_id and certs[0].issuer == certs[1].subject
+    issued = await flow.db.fetchval("SELECT cert_sha256 FROM documents.org_seal_identities WHERE org_id = $1",
+                                    flow.api.org_id)
+    assert issued == certs[0].sha256.hex()  # issued at first use: this request
+
+    # Its documents' seals chain to it: the chain's last certificate is the only trust root needed.
+    _, _, _, signed = await complete_one_document(flow)
+    status = await async_validate_seal(signed, [certs[-1]])
+    assert status.bottom_line and status.signing_cert.sha256 == certs[0].sha256
+    assert await flow.call(flow.api, "GET", "/api/v1/org/certificate", 200) == chain  # the same, again
+
+    other = await make_api()
+    other_chain = trust_roots(await flow.call(other, "GET", "/api/v1/org/certificate", 200))
+    assert other_chain[0].sha256 != certs[0].sha256 and other_chain[1].dump() == certs[1].dump()
+
+    reader = await make_api(scopes=["documents.read"])
+    refused = await flow.call(reader, "GET", "/api/v1/org/certificate", 403)
+    assert refused["type"].endswith("/insufficient-scope") or refused["status"] == 403
+    assert await flow.db.fetchval(
+        "SELECT count(*) FROM documents.org_seal_identities WHERE org_id = $1", reader.org_id) == 0

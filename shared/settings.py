@@ -68,10 +68,11 @@ class Settings(BaseSettings):
     # `countersign run` generates one once and keeps it under var/.
     signing_secret: SecretStr | None = None
 
-    # Seals the secrets the platform must read back (webhook signing secrets) with AES-256-GCM
+    # Seals the secrets the platform must read back (webhook signing secrets, organisations'
+    # document-seal keys) with AES-256-GCM
     # (shared/secretbox.py): base64 32-byte keys, comma separated; the first seals, all open,
     # so a new key goes first and old ones stay until `countersign secrets rotate` has re-sealed
-    # everything. Required by the notifier; `countersign run` generates one once under var/.
+    # everything. Required by the notifier and documents; `countersign run` generates one once under var/.
     secrets_encryption_keys: SecretStr | None = None
 
     # --- storage and mail -----------------------------------------------------------------

@@ -5,7 +5,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test fuzz bench install migrate clean browser
+.PHONY: run test fuzz bench install migrate clean browser pdfsig
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -18,7 +18,7 @@ install: $(STAMP)
 run: install
 	@$(VENV)/bin/countersign run
 
-test: install browser
+test: install browser pdfsig
 	@$(VENV)/bin/countersign infra --start
 	@$(PY) -m pytest -q $(PYTEST_ARGS)
 
@@ -34,6 +34,13 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  S=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$S apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$S apt-get install -y -qq chromium >/dev/null; }
+
+# The seal tests ask poppler's pdfsig (an implementation independent of ours) about sealed PDFs.
+pdfsig:
+	@command -v pdfsig >/dev/null 2>&1 || { \
+	  echo "installing Debian's poppler-utils for the seal tests"; \
+	  S=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$S apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$S apt-get install -y -qq poppler-utils >/dev/null; }
 
 migrate: install
 	@$(VENV)/bin/countersign migrate

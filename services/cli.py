@@ -167,6 +167,18 @@ def cmd_run(_: argparse.Namespace) -> int:
     return run(get_settings())
 
 
+def cmd_seal_dev_pki(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from services.devstack.dev_pki import ensure_dev_pki
+
+    pki = ensure_dev_pki(Path(args.directory))
+    print(f"seal CA certificate: {pki.ca_cert}\nseal CA key:         {pki.ca_key}\n"
+          f"TSA certificate:     {pki.tsa_cert}\nTSA key:             {pki.tsa_key}")
+    print("Development only: relying parties trust the CA certificate (docs/signed-pdf.md).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="countersign", description="Countersign operator CLI")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -202,6 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
     limit.add_argument("per_minute", type=_rate_limit_or_default, metavar="N",
                        help="requests per minute; 0 = no limit; `default` = API_RATE_LIMIT_PER_MINUTE")
     limit.set_defaults(func=cmd_keys_limit)
+    seal = sub.add_parser("seal", help="the document seal's PKI").add_subparsers(dest="seal_command", required=True)
+    dev_pki = seal.add_parser("dev-pki", help="make a development seal CA and TSA certificate in DIRECTORY "
+                                             "(kept if they exist)")
+    dev_pki.add_argument("directory")
+    dev_pki.set_defaults(func=cmd_seal_dev_pki)
     add_secrets_commands(sub)
     add_email_commands(sub)
     return parser

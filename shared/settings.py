@@ -68,10 +68,11 @@ class Settings(BaseSettings):
     # `countersign run` generates one once and keeps it under var/.
     signing_secret: SecretStr | None = None
 
-    # Seals the secrets the platform must read back (webhook signing secrets) with AES-256-GCM
+    # Seals the secrets the platform must read back (webhook signing secrets, organisations'
+    # document-seal keys) with AES-256-GCM
     # (shared/secretbox.py): base64 32-byte keys, comma separated; the first seals, all open,
     # so a new key goes first and old ones stay until `countersign secrets rotate` has re-sealed
-    # everything. Required by the notifier; `countersign run` generates one once under var/.
+    # everything. Required by the notifier and documents; `countersign run` generates one once under var/.
     secrets_encryption_keys: SecretStr | None = None
 
     # --- storage and mail -----------------------------------------------------------------
@@ -114,6 +115,22 @@ class Settings(BaseSettings):
     # `otp-locked`) until the sender re-sends the link. 10 = two codes' worth of attempts: a
     # person mistyping never gets there, a guesser gets a 1 in 100,000 chance per link.
     otp_lock_after_failures: int = Field(default=10, ge=1)
+    # The platform CA that issues each organisation's seal certificate (docs/signed-pdf.md): PEM
+    # files; the key may be password-protected. Required by the documents service (every
+    # completed document is sealed); `countersign run` makes a development CA once under var/.
+    seal_ca_cert_file: Path | None = None
+    seal_ca_key_file: Path | None = None
+    seal_ca_key_password: SecretStr | None = None
+    # How long an organisation's seal certificate is valid (capped by the CA's own validity).
+    seal_certificate_days: int = Field(default=825, ge=1)
+    # RFC 3161 timestamp authority for the seals (PAdES B-T); unset: B-B, the signing time is
+    # only the platform's word. When it is set and does not answer, completion waits and retries:
+    # no document is completed with a seal missing its timestamp. `countersign run` runs a
+    # development TSA when this is unset.
+    tsa_url: str | None = None
+    tsa_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Where `countersign run` serves its development TSA (only when TSA_URL is unset).
+    dev_tsa_port: int = 8084
 
     # --- emails ---------------------------------------------------------------------------
     # Seconds before each retry after a transient SMTP failure (the last one repeats).
@@ -224,6 +241,15 @@ class Settings(BaseSettings):
             return Keyring.parse(self.secrets_encryption_keys.get_secret_value())
         except KeyringError as exc:
             raise SystemExit(str(exc)) from None
+
+    def require_seal_ca_files(self) -> tuple[Path, Path]:
+        if self.seal_ca_cert_file is None or self.seal_ca_key_file is None:
+            raise SystemExit(
+                "SEAL_CA_CERT_FILE and SEAL_CA_KEY_FILE are not set: every completed document is sealed with a "
+                "certificate this CA issues to its organisation (docs/signed-pdf.md; countersign run makes a "
+                "development CA for you)."
+            )
+        return self.seal_ca_cert_file, self.seal_ca_key_file
 
 
 @lru_cache(maxsize=1)

@@ -31,7 +31,8 @@ def mailbox(peers: Peers) -> Mailbox:
 
 @pytest.fixture(scope="session")
 def settings(peers: Peers) -> Settings:
-    settings = test_settings(s3_endpoint_url=peers.s3_endpoint_url, smtp_port=peers.smtp_port, mail_sink_dir=peers.mail_dir)
+    settings = test_settings(s3_endpoint_url=peers.s3_endpoint_url, smtp_port=peers.smtp_port, mail_sink_dir=peers.mail_dir,
+                             **peers.seal_settings())
     # Never skip silently: if PostgreSQL or RabbitMQ is missing, start it or stop with a reason.
     try:
         ensure_infrastructure(settings, start=True)

@@ -1,5 +1,6 @@
 """Real peers the services talk to in tests: an S3-compatible server (moto in server mode, over
-HTTP) and an SMTP server (aiosmtpd) that writes each message to a folder, as `make run` does."""
+HTTP), an SMTP server (aiosmtpd) that writes each message to a folder, and an RFC 3161 timestamp
+authority with a seal CA (services/devstack), as `make run` has."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import Callable
 
+from services.devstack.dev_pki import DevPki, ensure_dev_pki
 from services.devstack.mail_sink import start_mail_sink
+from services.devstack.tsa_server import start_tsa
 from services.devstack.s3_server import start_s3_server
 
 
@@ -53,8 +56,11 @@ class Peers:
     s3_endpoint_url: str
     smtp_port: int
     mail_dir: Path
+    pki: DevPki
+    tsa_url: str
 
     def stop(self) -> None:
+        self._tsa.stop()
         self._mail.stop()
         self._s3.stop()
 
@@ -63,6 +69,12 @@ class Peers:
         s3_port, smtp_port = free_port(), free_port()
         s3 = start_s3_server("127.0.0.1", s3_port)
         mail = start_mail_sink("127.0.0.1", smtp_port, mail_dir)
-        peers = cls(f"http://127.0.0.1:{s3_port}", smtp_port, mail_dir)
-        peers._s3, peers._mail = s3, mail  # type: ignore[attr-defined]
+        pki = ensure_dev_pki(mail_dir.parent / f"{mail_dir.name}-pki")
+        tsa = start_tsa("127.0.0.1", 0, pki.tsa_cert, pki.tsa_key)
+        peers = cls(f"http://127.0.0.1:{s3_port}", smtp_port, mail_dir, pki, tsa.url)
+        peers._s3, peers._mail, peers._tsa = s3, mail, tsa  # type: ignore[attr-defined]
         return peers
+
+    def seal_settings(self) -> dict[str, object]:
+        """The settings that point the services at this seal CA and TSA."""
+        return {"seal_ca_cert_file": self.pki.ca_cert, "seal_ca_key_file": self.pki.ca_key, "tsa_url": self.tsa_url}

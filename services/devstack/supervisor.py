@@ -21,9 +21,11 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
+from services.devstack.dev_pki import ensure_dev_pki
 from services.devstack.infra import ensure_infrastructure
 from services.devstack.mail_sink import start_mail_sink
 from services.devstack.s3_server import start_s3_server
+from services.devstack.tsa_server import RunningTsa, start_tsa
 from services.secrets_cli import rotate_webhook_secrets
 from shared.migrate import apply_migrations, ensure_database
 from shared.secretbox import new_key
@@ -70,6 +72,8 @@ def check_ports_free(settings: Settings) -> None:
     s3 = _local_s3(settings)
     if s3 is not None:
         wanted.append(("the embedded S3 server", s3[0], s3[1], "S3_ENDPOINT_URL"))
+    if not settings.tsa_url:
+        wanted.append(("the development TSA", settings.bind_host, settings.dev_tsa_port, "DEV_TSA_PORT or TSA_URL"))
     for what, host, port, variable in wanted:
         if _port_in_use(host, port):
             raise SystemExit(f"port {port} on {host} (for {what}) is already in use; stop what uses it or set {variable}")
@@ -99,6 +103,12 @@ def run(settings: Settings) -> int:
     if settings.secrets_encryption_keys is None:
         # Webhook secrets are sealed with it: a new key each run would leave them unreadable.
         env["SECRETS_ENCRYPTION_KEYS"] = _persistent_dev_secret(REPO_ROOT / "var" / "dev-secrets-encryption-key", new_key)
+    pki = None
+    if settings.seal_ca_cert_file is None and settings.seal_ca_key_file is None:
+        # Seals must keep verifying across restarts: the development CA is made once and kept.
+        pki = ensure_dev_pki(REPO_ROOT / "var" / "dev-pki")
+        env["SEAL_CA_CERT_FILE"], env["SEAL_CA_KEY_FILE"] = str(pki.ca_cert), str(pki.ca_key)
+        _say(f"seal CA (development) {pki.ca_cert}: trust it to verify this stack's sealed PDFs")
     # No service runs yet, so this is the moment to seal what an older version stored in clear
     # (or under a key no longer first): what `countersign secrets rotate` does.
     keyring = settings.model_copy(update={"secrets_encryption_keys": SecretStr(env["SECRETS_ENCRYPTION_KEYS"])}).require_secrets_keyring()
@@ -124,6 +134,20 @@ def run(settings: Settings) -> int:
             s3.stop()
         raise SystemExit(f"cannot start the SMTP sink on {settings.smtp_host}:{settings.smtp_port}: {exc}") from None
     _say(f"SMTP sink on {settings.smtp_host}:{settings.smtp_port}, writing to {settings.mail_sink_dir}")
+    tsa: RunningTsa | None = None
+    if not settings.tsa_url:
+        # PAdES B-T out of the box: a development TSA, its certificate issued by the development CA.
+        tsa_pki = pki or ensure_dev_pki(REPO_ROOT / "var" / "dev-pki")
+        try:
+            tsa = start_tsa(settings.bind_host, settings.dev_tsa_port, tsa_pki.tsa_cert, tsa_pki.tsa_key)
+        except OSError as exc:
+            mail.stop()
+            if s3 is not None:
+                s3.stop()
+            raise SystemExit(f"cannot start the development TSA on {settings.bind_host}:{settings.dev_tsa_port}: "
+                             f"{exc}; set DEV_TSA_PORT or TSA_URL") from None
+        env["TSA_URL"] = tsa.url
+        _say(f"timestamp authority (development) on {tsa.url}")
 
     children: dict[str, subprocess.Popen[bytes]] = {}
     stopping = False
@@ -156,6 +180,8 @@ def run(settings: Settings) -> int:
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 child.kill()
+        if tsa is not None:
+            tsa.stop()
         mail.stop()
         if s3 is not None:
             s3.stop()

@@ -89,6 +89,7 @@ _TAG_DESCRIPTIONS = {
 _NAMES: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/api/v1/org"): ("getOrganization", "Get the organization"),
     ("GET", "/api/v1/org/members"): ("listMembers", "List the organization's members"),
+    ("GET", "/api/v1/org/certificate"): ("getOrganizationCertificate", "The organization's seal certificate chain (PEM)"),
     ("GET", "/api/v1/documents/{id}/audit"): ("listAuditEntries", "List a document's audit entries"),
     ("POST", "/api/v1/documents/{id}/signers"): ("addSigner", "Add a signer"),
     ("POST", "/api/v1/documents/{id}/fields"): ("addField", "Add a field"),

@@ -42,6 +42,7 @@ SCHEMA_MODULES = (
     "services.documents.api.file_schemas",
     "services.documents.api.signing_schemas",
     "services.documents.api.page_schemas",
+    "services.documents.api.seal_schemas",
     "services.audit.schemas",
     "services.notifier.schemas",
     "services.gateway.schemas",

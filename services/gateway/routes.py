@@ -37,6 +37,7 @@ _SHAPES: tuple[tuple[str, Mapping[str, Shape]], ...] = (
     (D, {"id": DOCUMENT_ID, "signerId": SIGNER_ID, "fieldId": FIELD_ID}),
     (W, {"id": WEBHOOK_ID, "deliveryId": DELIVERY_ID}),
     (S, {"token": SIGNING_TOKEN, "page": PAGE_NUMBER}),
+    ("/api/v1/org/certificate", {}),
 )
 
 
@@ -82,6 +83,8 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", W + "/{id}", "webhooks.delete", "notifier"),
     Route("GET", W + "/{id}/deliveries", "webhooks.read", "notifier"),
     Route("POST", W + "/{id}/deliveries/{deliveryId}/redeliver", "webhooks.update", "notifier"),
+    # The organisation's seal certificate chain (docs/signed-pdf.md), issued by the documents service.
+    Route("GET", "/api/v1/org/certificate", "org.read", "documents"),
     # The signer-facing API: no API key; the signing token in the path is the credential.
     Route("GET", S, None, "documents"),
     Route("GET", S + "/file", None, "documents"),

@@ -9,8 +9,9 @@ instead of re-rendering them.
 Runs in-process on a file that `inspect_file` has already accepted; callers run it off the event
 loop (`asyncio.to_thread`) — it is CPU-bound. Builds are serialised by a lock because reportlab
 keeps per-font state that it does not promise is thread-safe; under the GIL this costs nothing.
-The output is deterministic (same inputs, same bytes), so a build retried after a crash yields
-the same signed-file hash.
+The output is deterministic (same inputs, same bytes). The completion worker then seals it
+(services/documents/sealing), which adds a signing time: the sealed file, and so signedFileHash,
+differs from one attempt to the next; only the attempt that completes the document is recorded.
 """
 
 from __future__ import annotations

@@ -7,7 +7,9 @@ and NOTIFYs. A worker in every documents replica wakes on that (and polls every 
    COMPLETION_LEASE_SECONDS (its worker is presumed dead), `FOR UPDATE SKIP LOCKED`; the claim
    (time, attempt count) commits at once;
 2. build: download the verified original (its hash checked), stamp the values and append the
-   certificate (services/documents/pdf, in a thread: CPU-bound), store it under a key of its own;
+   certificate (services/documents/pdf, in a thread: CPU-bound), seal it with the organisation's
+   certificate (services/documents/sealing; a TSA that fails fails the attempt), store it under a
+   key of its own;
 3. finish: `pending → completed` with signed_file_key, signedFileHash and completedAt, only if
    our claim still holds, together with `document.completed`.
 
@@ -35,6 +37,7 @@ from services.documents.domain import signed_inputs
 from services.documents.commands.files import fetch_pdf, verified_of
 from services.documents.commands.lifecycle_events import as_system, document_event, people, stamp
 from services.documents.pdf import build_signed_pdf
+from services.documents.sealing.sealer import seal_completed
 from services.documents.domain.statemachine import Action, Status, allowed_from
 from services.documents.adapters.storage import STORAGE, Storage, signed_key
 from shared.wakeup import Wakeup
@@ -78,7 +81,9 @@ async def build(pool: asyncpg.Pool, storage: Storage, document: asyncpg.Record) 
     with tempfile.TemporaryDirectory(prefix="countersign-sign-") as tmp:
         original = Path(tmp) / "original.pdf"
         await fetch_pdf(storage, verified_of(document), original)
-        return await asyncio.to_thread(build_signed_pdf, original, stamps, certificate)
+        unsealed = await asyncio.to_thread(build_signed_pdf, original, stamps, certificate)
+    # The organisation's PAdES seal (and the TSA's timestamp), or an exception: never unsealed.
+    return await seal_completed(pool, document, unsealed)
 
 
 async def finish(pool: asyncpg.Pool, document: asyncpg.Record, key: str, digest: str) -> asyncpg.Record | None:

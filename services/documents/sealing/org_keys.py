@@ -1,0 +1,82 @@
+"""Each organisation's seal identity: issued by the platform CA at first use, key sealed at rest.
+
+The private key is stored sealed with SECRETS_ENCRYPTION_KEYS (shared/secretbox.py), bound to
+its organisation by the context, so a key copied to another organisation's row does not open.
+Two workers issuing for the same organisation at once both generate a key; the first INSERT
+wins and both use the stored one (ON CONFLICT), so an organisation never has two live identities.
+A certificate within a day of expiry is replaced by a fresh one on next use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import asyncpg
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from services.documents.sealing.authority import CertificateAuthority
+from services.documents.sealing.seal import SealIdentity
+from shared.secretbox import Keyring
+
+_SELECT = """
+    SELECT * FROM documents.org_seal_identities
+    WHERE org_id = $1 AND not_after > now() + interval '1 day'"""
+
+_INSERT = """
+    INSERT INTO documents.org_seal_identities (org_id, chain_pem, private_key, cert_sha256, not_after)
+    VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (org_id) DO UPDATE
+        SET chain_pem = EXCLUDED.chain_pem, private_key = EXCLUDED.private_key, cert_sha256 = EXCLUDED.cert_sha256,
+            not_after = EXCLUDED.not_after, source = 'platform', created_at = now()
+        WHERE org_seal_identities.not_after <= now() + interval '1 day'"""
+
+
+def key_context(org_id: str) -> str:
+    return f"documents.seal_key:{org_id}"
+
+
+def cert_fingerprint(cert_pem: bytes) -> str:
+    cert = x509.load_pem_x509_certificate(cert_pem)
+    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+
+
+@dataclass(frozen=True)
+class OrgSeal:
+    """An organisation's stored seal identity, its key opened."""
+
+    identity: SealIdentity
+    chain_pem: str
+    cert_sha256: str
+    not_after: datetime
+
+
+def _split_chain(chain_pem: str) -> list[bytes]:
+    marker = "-----END CERTIFICATE-----"
+    return [(part.strip() + "\n" + marker + "\n").encode() for part in chain_pem.split(marker) if part.strip()]
+
+
+def _opened(row: asyncpg.Record, keyring: Keyring) -> OrgSeal:
+    key_pem = keyring.open(row["private_key"], key_context(row["org_id"])).encode()
+    return OrgSeal(SealIdentity(key_pem, _split_chain(row["chain_pem"])), row["chain_pem"], row["cert_sha256"],
+                   row["not_after"])
+
+
+async def org_seal(pool: asyncpg.Pool, org_id: str, authority: CertificateAuthority, keyring: Keyring,
+                   valid_days: int) -> OrgSeal:
+    """The organisation's seal identity, issued now if it has none (or only an expiring one)."""
+    row = await pool.fetchrow(_SELECT, org_id)
+    if row is None:
+        # Key generation and signing are CPU work: off the event loop.
+        issued = await asyncio.to_thread(authority.issue_seal_certificate, org_id, datetime.now(timezone.utc), valid_days)
+        cert = x509.load_pem_x509_certificate(issued.cert_pem)
+        chain = issued.cert_pem.decode() + authority.cert_pem.decode()
+        await pool.execute(_INSERT, org_id, chain, keyring.seal(issued.key_pem.decode(), key_context(org_id)),
+                           cert_fingerprint(issued.cert_pem), cert.not_valid_after_utc)
+        row = await pool.fetchrow(_SELECT, org_id)
+        if row is None:  # pragma: no cover - the row we (or a concurrent worker) just wrote
+            raise RuntimeError(f"no seal identity for organisation {org_id} after issuing one")
+    return _opened(row, keyring)

@@ -1,0 +1,74 @@
+"""Seal a finished PDF: a PAdES certification signature, appended as an incremental update (pure-ish).
+
+bytes + the organisation's key material + an optional timestamper -> sealed bytes. No database,
+no S3; the only I/O is the timestamper's request to the TSA, when one is given.
+
+- PAdES baseline (ETSI.CAdES.detached): B-B without a timestamper, B-T with one (the TSA's token
+  on the signature). No B-LT: our CAs publish no revocation information to embed (docs/signed-pdf.md).
+- A certification (DocMDP) signature with "no changes allowed": any later edit of the file, even
+  a form fill or an annotation, makes readers report the certification as broken.
+- Invisible (no widget on any page): the certificate-of-completion page already shows who signed
+  what, readers show the seal in their signature panel, and a visible box would have to be placed
+  on pages whose layout we do not control.
+- An incremental update: the bytes we stamped and hashed before sealing stay the file's prefix.
+
+Synchronous and CPU-bound: callers run it in a thread (pyHanko's sync API runs its own event loop
+for the TSA request, which is fine in a worker thread).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pyhanko.keys import load_cert_from_pemder, load_certs_from_pemder_data, load_private_key_from_pemder_data
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import signers
+from pyhanko.sign.fields import MDPPerm, SigFieldSpec, SigSeedSubFilter
+from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+SEAL_FIELD = "CountersignSeal"
+REASON = "Completed with Countersign: the signers' values and the certificate of completion, sealed"
+
+__all__ = ["SEAL_FIELD", "SealIdentity", "seal_pdf", "load_cert_from_pemder"]
+
+
+@dataclass(frozen=True)
+class SealIdentity:
+    """Who seals: the signing key and its certificate chain (the signer's certificate first)."""
+
+    key_pem: bytes = field(repr=False)
+    chain_pem: Sequence[bytes]
+
+    def signer(self) -> signers.SimpleSigner:
+        certs = [cert for pem in self.chain_pem for cert in load_certs_from_pemder_data(pem)]
+        if not certs:
+            raise ValueError("the seal identity has no certificate")
+        return signers.SimpleSigner(
+            signing_cert=certs[0],
+            signing_key=load_private_key_from_pemder_data(self.key_pem, passphrase=None),
+            # The issuing CA(s) go into the signature, so a verifier needs only the root to trust.
+            cert_registry=SimpleCertificateStore.from_certs(certs[1:]),
+        )
+
+
+def seal_pdf(pdf: bytes, identity: SealIdentity, timestamper: TimeStamper | None = None) -> bytes:
+    """The PDF with the seal appended. Raises whatever the timestamper raises when the TSA fails
+    (pyHanko's TimestampRequestError, aiohttp errors): a file is never sealed without the
+    timestamp it was meant to have."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    meta = signers.PdfSignatureMetadata(
+        field_name=SEAL_FIELD,
+        md_algorithm="sha256",
+        subfilter=SigSeedSubFilter.PADES,
+        certify=True,
+        docmdp_permissions=MDPPerm.NO_CHANGES,
+        reason=REASON,
+        name="Countersign",
+    )
+    out = io.BytesIO()
+    signers.sign_pdf(writer, meta, signer=identity.signer(), timestamper=timestamper,
+                     new_field_spec=SigFieldSpec(sig_field_name=SEAL_FIELD), output=out)
+    return out.getvalue()

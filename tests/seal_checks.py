@@ -1,0 +1,49 @@
+"""What a relying party does with a sealed PDF, for the tests: validate it with pyHanko against a
+trust root it chose, and list it with poppler's `pdfsig` (an independent implementation)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from asn1crypto import x509 as asn1_x509
+from pyhanko.keys import load_certs_from_pemder_data
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import async_validate_pdf_signature, validate_pdf_signature
+from pyhanko.sign.validation.status import PdfSignatureStatus
+from pyhanko_certvalidator import ValidationContext
+
+
+def trust_roots(pem: bytes) -> list[asn1_x509.Certificate]:
+    return list(load_certs_from_pemder_data(pem))
+
+
+def _one_signature(pdf: bytes, roots: list[asn1_x509.Certificate]):  # type: ignore[no-untyped-def]
+    signatures = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures
+    assert len(signatures) == 1, f"expected one signature, found {len(signatures)}"
+    return signatures[0], ValidationContext(trust_roots=roots, allow_fetching=False)
+
+
+def validate_seal(pdf: bytes, roots: list[asn1_x509.Certificate]) -> PdfSignatureStatus:
+    """pyHanko's verdict on the file's one signature, trusting only `roots`."""
+    signature, context = _one_signature(pdf, roots)
+    return validate_pdf_signature(signature, context, ts_validation_context=context)
+
+
+async def async_validate_seal(pdf: bytes, roots: list[asn1_x509.Certificate]) -> PdfSignatureStatus:
+    """The same, from a test already running an event loop."""
+    signature, context = _one_signature(pdf, roots)
+    return await async_validate_pdf_signature(signature, context, ts_validation_context=context)
+
+
+def pdfsig(pdf: bytes) -> str:
+    """`pdfsig` on the file: what poppler-based readers make of its signatures."""
+    assert shutil.which("pdfsig"), "pdfsig is missing: install poppler-utils (make test does)"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "sealed.pdf"
+        path.write_bytes(pdf)
+        done = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60)
+    return done.stdout + done.stderr

@@ -7,7 +7,7 @@ from aiohttp import web
 from services.audit import repository
 from services.audit.documents_client import ensure_document_visible
 from services.audit.keys import HTTP
-from services.audit.schemas import AuditEntry
+from shared.contracts.audit import AuditEntry
 from shared.context import org_id_of, request_context
 from shared.db import POOL
 from shared.ids import is_plausible_id

@@ -15,10 +15,8 @@ from aiohttp import web
 from services.documents.commands import lifecycle_service, notifier_api
 from services.documents.workers.completion import completion_ctx
 from services.documents.api.signing_routes import add_signing_routes
-from services.documents.api.signing_schemas import (
-    CancelResponse, EmptyRequest, OtpCodeResponse, RemindResponse, SendResponse, SigningLinkResponse,
-    SigningUrlResponse,
-)
+from shared.contracts.internal import OtpCodeResponse, SigningLinkResponse
+from shared.contracts.signing import CancelResponse, EmptyRequest, RemindResponse, SendResponse, SigningUrlResponse
 from services.documents.workers.sweeps import sweeps_ctx
 from services.documents.api.views import dump
 from shared.callers import add_internal_route
@@ -27,8 +25,8 @@ from shared.db import POOL
 from shared.ids import is_plausible_id
 from shared.problems import not_found
 from shared.web import json_response, read_model
+from shared.contracts.routes import DOCUMENTS as D
 
-D = "/api/v1/documents"
 
 
 def _path_id(request: web.Request, name: str, what: str) -> str:

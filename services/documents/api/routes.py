@@ -14,11 +14,13 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from services.documents.commands import field_service, files, service, signer_service
-from services.documents.api.schemas import (
-    DocumentCreate, DocumentCreatedResponse, DocumentDetailResponse, DocumentListQuery, DocumentUpdate,
-    FieldCreate, FieldResponse, FieldUpdate, InternalDocumentResponse, OrgStatsResponse, SignerCreate,
-    SignerCreatedResponse, SignerResponse, SignerUpdate,
+from shared.contracts.document_requests import (
+    DocumentCreate, DocumentListQuery, DocumentUpdate, FieldCreate, FieldUpdate, SignerCreate, SignerUpdate,
 )
+from shared.contracts.document_responses import (
+    DocumentCreatedResponse, DocumentDetailResponse, FieldResponse, SignerCreatedResponse, SignerResponse,
+)
+from shared.contracts.internal import InternalDocumentResponse, OrgStatsResponse
 from services.documents.api.views import dump
 from shared.callers import add_internal_route
 from shared.context import RequestContext, org_id_of, request_context
@@ -27,9 +29,9 @@ from shared.ids import is_plausible_id
 from shared.pagination import PageRequest
 from shared.problems import Problem, not_found, pydantic_errors
 from shared.web import json_response, read_model
+from shared.contracts.routes import DOCUMENTS as D
 
 QueryT = TypeVar("QueryT", bound=BaseModel)
-D = "/api/v1/documents"
 
 
 def _pool(request: web.Request) -> asyncpg.Pool:

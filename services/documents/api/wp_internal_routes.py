@@ -18,7 +18,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.documents.commands import wp_internal
-from services.documents.api.schemas import DocumentStatus, Timestamp
+from shared.contracts.common import DocumentStatus, Timestamp
 from shared.callers import add_internal_route
 from shared.context import org_id_of, request_context
 from shared.db import POOL

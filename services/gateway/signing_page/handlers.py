@@ -16,7 +16,7 @@ import aiohttp
 from aiohttp import web
 
 from services.gateway.keys import HTTP, SETTINGS
-from services.gateway.route_params import SIGNING_TOKEN
+from shared.contracts.path_params import SIGNING_TOKEN
 from services.gateway.signing_page.assets import ASSETS_PREFIX, Assets, load_assets
 from services.gateway.signing_page.config import PageConfig, page_config
 from services.gateway.signing_page.headers import asset_headers, page_headers

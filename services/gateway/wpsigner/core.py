@@ -19,7 +19,7 @@ import orjson
 from aiohttp import web
 
 from services.gateway.keys import HTTP, SETTINGS
-from services.gateway.route_params import WPSIGNER_NUMBER
+from shared.contracts.path_params import WPSIGNER_NUMBER
 from services.gateway.wpsigner import errors
 from services.gateway.wpsigner.auth import caller_of, context_of
 from services.gateway.wpsigner.core_models import DocumentDetail, DocumentRef

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from services.notifier.webhooks import service
 from services.notifier.webhooks.config import WebhookConfig, webhook_config
-from services.notifier.webhooks.models import (
+from shared.contracts.webhooks import (
     DeliveryResponse, EmptyRequest, WebhookCreate, WebhookCreatedResponse, WebhookResponse, WebhookUpdate,
 )
 from shared.context import org_id_of

@@ -22,7 +22,7 @@ from services.gateway.keys import HTTP, SETTINGS
 from shared.contracts.path_params import WPSIGNER_NUMBER
 from services.gateway.wpsigner import errors
 from services.gateway.wpsigner.auth import caller_of, context_of
-from services.gateway.wpsigner.core_models import DocumentDetail, DocumentRef
+from shared.contracts.wpsigner import WPSIGNER_DOCUMENTS, DocumentDetail, DocumentRef
 from services.gateway.wpsigner.errors import WpError
 from services.gateway.wpsigner.translate import core_error
 from shared.callers import caller_headers
@@ -30,7 +30,7 @@ from shared.callers import caller_headers
 log = logging.getLogger("countersign.gateway.wpsigner.core")
 
 Service = Literal["documents", "audit"]
-WP_DOCS = "/internal/wpsigner/documents"
+WP_DOCS = WPSIGNER_DOCUMENTS
 ErrorMap = Callable[[int, Any], WpError]
 
 

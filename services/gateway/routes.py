@@ -14,9 +14,9 @@ from aiohttp import web
 from services.gateway.auth import caller_context, require_scope
 from services.gateway.keys import SETTINGS
 from services.gateway.proxy import forward
-from shared.callers import caller_headers
 from shared.contracts.path_params import fill, misfit
 from shared.contracts.routes import OPERATIONS, Operation, Service
+from shared.internal_client import internal_headers
 from shared.problems import Problem
 
 # What the gateway forwards: every operation another service answers.
@@ -36,8 +36,10 @@ def proxy_handler(route: Operation):  # type: ignore[no-untyped-def]
         if unfit is not None:
             raise Problem(404, unfit.refusal)
         path = fill(route.path, request.match_info)
-        credential = caller_headers(request.app[SETTINGS].require_internal_secret(), "public")
-        return await forward(request, _upstream_url(request, route.service) + path, credential, caller_context(request))
+        # The `public` caller, which no /internal/ route accepts, with the identity auth resolved.
+        internal = internal_headers(request.app[SETTINGS].require_internal_secret(), "public",
+                                    caller_context(request).identity_headers())
+        return await forward(request, _upstream_url(request, route.service) + path, internal)
 
     handler.__name__ = f"proxy_{route.method.lower()}_{route.path}"
     return handler

@@ -15,15 +15,18 @@ from typing import Any
 
 import aiohttp
 
-from shared.callers import caller_headers
+from shared.internal_client import InternalClient, Unavailable
 from shared.settings import Settings, get_settings
 
 
 async def _call(settings: Settings, method: str, path: str, params: dict[str, str] | None = None) -> tuple[int, Any]:
-    headers = caller_headers(settings.require_internal_secret(), "operator")
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-        async with session.request(method, settings.notifier_url + path, headers=headers, params=params) as resp:
-            return resp.status, await resp.json(content_type=None)
+    async with aiohttp.ClientSession() as session:
+        notifier = InternalClient(session, settings.notifier_url, settings.require_internal_secret(), "operator")
+        try:
+            answer = await notifier.call(method, path, params=params)
+        except Unavailable:
+            raise SystemExit(f"countersign: the notifier did not answer at {settings.notifier_url}") from None
+    return answer.status, answer.body
 
 
 async def dead_letters(settings: Settings, limit: int) -> list[dict[str, Any]]:

@@ -16,8 +16,9 @@ import orjson
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from shared.ids import is_plausible_id
 from shared.logging import log_fields, request_id_var
-from shared.problems import Problem, pydantic_errors
+from shared.problems import Problem, not_found, pydantic_errors
 
 log = logging.getLogger("countersign.http")
 
@@ -188,6 +189,15 @@ def validate_model(model: type[ModelT], data: Any) -> ModelT:
         return model.model_validate(data)
     except ValidationError as exc:
         raise Problem(422, "The request body contains invalid fields", errors=pydantic_errors(exc)) from None
+
+
+def path_id(request: web.Request, name: str, what: str) -> str:
+    """The id in the path parameter `name`; one that cannot be ours is a 404 ("<what> not found")
+    before any SQL runs, exactly like one that is ours but unknown."""
+    value = request.match_info[name]
+    if not is_plausible_id(value):
+        raise not_found(what)
+    return value
 
 
 async def _healthz(_: web.Request) -> web.Response:

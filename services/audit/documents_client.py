@@ -7,16 +7,13 @@ indistinguishable from one that never existed.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import aiohttp
 
-from shared.callers import caller_headers
 from shared.context import RequestContext
-from shared.logging import request_id_var
+from shared.internal_client import InternalClient, Unavailable
 from shared.problems import Problem, not_found
-from shared.web import REQUEST_ID_HEADER
 
 log = logging.getLogger("countersign.audit.documents")
 
@@ -24,14 +21,15 @@ log = logging.getLogger("countersign.audit.documents")
 async def ensure_document_visible(session: aiohttp.ClientSession, documents_url: str, secret: str,
                                   ctx: RequestContext, document_id: str) -> None:
     """Returns if the caller's organisation can see the document; raises a Problem otherwise."""
-    headers = ctx.identity_headers() | caller_headers(secret, "audit") | {REQUEST_ID_HEADER: request_id_var.get() or ""}
+    documents = InternalClient(session, documents_url, secret, "audit")
     try:
-        async with session.get(f"{documents_url}/internal/documents/{document_id}", headers=headers) as resp:
-            if resp.status == 200:
-                return
-            if resp.status == 404:
-                raise not_found("Document")
-            log.warning("documents service answered %s for a visibility check", resp.status)
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-        log.warning("documents service unavailable (%s)", type(exc).__name__)
+        answer = await documents.call("GET", f"/internal/documents/{document_id}", identity=ctx.identity_headers())
+    except Unavailable as exc:
+        log.warning("documents service unavailable (%s)", type(exc.__cause__).__name__)
+    else:
+        if answer.status == 200:
+            return
+        if answer.status == 404:
+            raise not_found("Document")
+        log.warning("documents service answered %s for a visibility check", answer.status)
     raise Problem(502, "An internal service is unavailable; try again shortly")

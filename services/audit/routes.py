@@ -7,7 +7,8 @@ from aiohttp import web
 from services.audit import repository
 from services.audit.documents_client import ensure_document_visible
 from services.audit.keys import HTTP
-from services.audit.schemas import AuditEntry
+from shared.contracts.audit import AuditEntry
+from shared.contracts.routes import DOCUMENTS
 from shared.context import org_id_of, request_context
 from shared.db import POOL
 from shared.ids import is_plausible_id
@@ -51,4 +52,4 @@ async def get_audit_trail(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_get("/api/v1/documents/{id}/audit", get_audit_trail)
+    app.router.add_get(DOCUMENTS + "/{id}/audit", get_audit_trail)

@@ -16,7 +16,7 @@ from aiohttp import web
 from services.gateway.docs_page import add_docs_routes
 from services.gateway.keys import SETTINGS
 from services.gateway.openapi_build import build_spec
-from services.gateway.openapi_catalog import OPENAPI_PATH, operations
+from shared.contracts.routes import OPENAPI_PATH, OPERATIONS
 from shared.problems import Problem
 
 log = logging.getLogger("countersign.gateway.openapi")
@@ -33,7 +33,7 @@ def _version() -> str:
 
 
 def render_spec(public_url: str) -> bytes:
-    spec = build_spec(operations(), public_url, _version())
+    spec = build_spec(OPERATIONS, public_url, _version())
     return orjson.dumps(spec, option=orjson.OPT_INDENT_2)
 
 

@@ -14,8 +14,8 @@ from typing import Any, get_args
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from services.gateway.openapi_catalog import Operation
-from services.gateway.schemas import ProblemDetails
+from shared.contracts.org import ProblemDetails
+from shared.contracts.routes import Operation
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from shared.problems import FieldError, Problem
 
@@ -346,9 +346,6 @@ def _operation(op: Operation, refs: dict[Any, dict[str, Any]], defs: dict[str, A
     }
     if op.scope:
         entry["x-required-scope"] = op.scope
-    if not op.described:
-        # Kept visible rather than dropped: the route exists, its schemas do not yet.
-        entry["x-undescribed"] = True
     if parameters:
         entry["parameters"] = parameters
     if op.request is not None:

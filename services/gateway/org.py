@@ -9,8 +9,8 @@ from aiohttp import web
 
 from services.gateway.auth import caller_context, require_scope
 from services.gateway.keys import HTTP, SETTINGS
-from shared.callers import caller_headers
 from shared.db import POOL
+from shared.internal_client import InternalClient, Unavailable
 from shared.problems import Problem
 from shared.timefmt import iso
 from shared.web import json_response
@@ -18,11 +18,14 @@ from shared.web import json_response
 
 async def _document_counts(request: web.Request, org_id: str) -> dict[str, int]:
     settings = request.app[SETTINGS]
-    headers = caller_context(request).identity_headers() | caller_headers(settings.require_internal_secret(), "gateway")
-    async with request.app[HTTP].get(f"{settings.documents_url}/internal/org-stats", headers=headers) as resp:
-        if resp.status != 200:
-            raise Problem(502, "The documents service did not answer")
-        return (await resp.json())["data"]
+    documents = InternalClient(request.app[HTTP], settings.documents_url, settings.require_internal_secret(), "gateway")
+    try:
+        answer = await documents.call("GET", "/internal/org-stats", identity=caller_context(request).identity_headers())
+    except Unavailable:
+        answer = None
+    if answer is None or answer.status != 200 or not isinstance(answer.body, dict):
+        raise Problem(502, "The documents service did not answer")
+    return answer.body["data"]
 
 
 async def get_org(request: web.Request) -> web.Response:

@@ -18,7 +18,6 @@ import aiohttp
 from aiohttp import web
 
 from services.gateway.keys import HTTP
-from shared.context import RequestContext
 from shared.logging import request_id_var
 from shared.problems import Problem
 from shared.web import REQUEST_ID_HEADER
@@ -29,10 +28,10 @@ _FORWARD_REQUEST_HEADERS = ("Content-Type", "Accept", "If-None-Match", "Range")
 _PASS_RESPONSE_HEADERS = ("Content-Type", "Content-Disposition", "Content-Length", "Location", "ETag", "Cache-Control", "Retry-After")
 
 
-async def forward(request: web.Request, url: str, credential: dict[str, str], ctx: RequestContext) -> web.StreamResponse:
+async def forward(request: web.Request, url: str, internal: dict[str, str]) -> web.StreamResponse:
+    """`internal`: the caller's credential and identity (shared.internal_client.internal_headers)."""
     headers = {name: request.headers[name] for name in _FORWARD_REQUEST_HEADERS if name in request.headers}
-    headers.update(ctx.identity_headers())
-    headers.update(credential)
+    headers.update(internal)
     body = await request.read() if request.can_read_body else None
     query = list(request.query.items())
     session = request.app[HTTP]

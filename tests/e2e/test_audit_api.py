@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from services.audit.schemas import AuditTrail
+from shared.contracts.audit import AuditTrail
 from services.gateway.app import create_app as gateway_app
 from tests.conftest import Api
 from tests.harness import _listening_socket, serve

@@ -352,6 +352,10 @@ async def test_upstream_down_is_502_without_internal_details(system: System, api
         status, body, resp = await lonely.request("GET", "/api/v1/documents")
         assert_problem(status, body, resp, 502, "bad-gateway")
         assert dead_url.split(":")[-1] not in json.dumps(body)
+        # The gateway's own call (the organisation's document counts) maps "unavailable" the same way.
+        status, body, resp = await lonely.request("GET", "/api/v1/org")
+        assert_problem(status, body, resp, 502, "bad-gateway")
+        assert dead_url.split(":")[-1] not in json.dumps(body)
         async with api.session.get(service.url + "/readyz") as ready:
             checks = (await ready.json())["checks"]
             assert ready.status == 503

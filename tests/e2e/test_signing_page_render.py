@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from services.documents.adapters.page_render import page_key
-from services.documents.api.page_schemas import MAX_PIXELS, MAX_SIDE_PX
+from shared.contracts.pages import MAX_PIXELS, MAX_SIDE_PX
 from services.documents.adapters.storage import STORAGE
 from tests.e2e.test_signing_flow import Flow, flow, signature  # noqa: F401  (flow: a fixture)
 from tests.pdf_corpus import LETTER, make_pdf

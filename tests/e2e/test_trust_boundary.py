@@ -24,7 +24,7 @@ from aiohttp import web
 from yarl import URL
 
 from services.gateway import credentials
-from services.gateway.route_params import (
+from shared.contracts.path_params import (
     DOCUMENT_ID, SIGNER_ID, SIGNING_TOKEN, WPSIGNER_NUMBER, Shape, fill, placeholders,
 )
 from services.gateway.routes import ROUTES

@@ -12,7 +12,7 @@ import pytest
 
 from services.documents.db import repository as repo
 from services.documents.commands import service, signer_service
-from services.documents.api.schemas import DocumentCreate, DocumentListQuery, DocumentUpdate, SignerCreate
+from shared.contracts.document_requests import DocumentCreate, DocumentListQuery, DocumentUpdate, SignerCreate
 from services.documents.domain.statemachine import Action, allowed_from
 from shared.context import RequestContext
 from shared.db import create_pool

@@ -23,7 +23,7 @@ import pytest
 from services.notifier.webhooks import delivery_repository, repository, secret_store, service
 from services.notifier.webhooks.config import WebhookConfig
 from services.notifier.webhooks.fanout import enqueue_deliveries
-from services.notifier.webhooks.models import WebhookCreate, WebhookUpdate
+from shared.contracts.webhooks import WebhookCreate, WebhookUpdate
 from services.notifier.webhooks.payload import webhook_payload
 from services.notifier.webhooks.retry import after_success
 from services.notifier.webhooks.signing import new_secret

@@ -21,7 +21,7 @@ import pytest
 from services.notifier.webhooks import service
 from services.notifier.webhooks.config import WebhookConfig
 from services.notifier.webhooks.fanout import enqueue_deliveries
-from services.notifier.webhooks.models import WebhookCreate
+from shared.contracts.webhooks import WebhookCreate
 from services.notifier.webhooks.sender import open_client
 from services.notifier.webhooks.signing import new_secret
 from services.notifier.webhooks.worker import deliver_due, warn_about_stale_secrets

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from services.documents.api import schemas
+from shared.contracts import document_requests as schemas
 
 from services.documents.domain import validation
+from shared.contracts import rules
 from services.documents.api.views import form_field, list_item, dump
 
 
@@ -125,18 +126,18 @@ def test_single_choice_default_must_be_an_option():
 
 
 def test_field_problems_of_merged_state():
-    assert validation.field_problems("text", None, None) == {}
-    assert validation.field_problems("text", ["a"], None) == {"options": "Not allowed for text fields"}
-    assert validation.field_problems("radio_group", None, None) == {"options": "Required for radio_group fields"}
-    assert validation.field_problems("radio_group", ["a"], "z") == {"defaultValue": "Must be one of the options"}
-    assert validation.field_problems("checkbox_group", ["a"], "z") == {}
+    assert rules.field_problems("text", None, None) == {}
+    assert rules.field_problems("text", ["a"], None) == {"options": "Not allowed for text fields"}
+    assert rules.field_problems("radio_group", None, None) == {"options": "Required for radio_group fields"}
+    assert rules.field_problems("radio_group", ["a"], "z") == {"defaultValue": "Must be one of the options"}
+    assert rules.field_problems("checkbox_group", ["a"], "z") == {}
 
 
 def test_all_25_field_types():
-    assert len(validation.FIELD_TYPES) == 25 == len(set(validation.FIELD_TYPES))
-    for field_type in validation.FIELD_TYPES:
+    assert len(rules.FIELD_TYPES) == 25 == len(set(rules.FIELD_TYPES))
+    for field_type in rules.FIELD_TYPES:
         data = FIELD | {"type": field_type}
-        if field_type in validation.OPTION_TYPES:
+        if field_type in rules.OPTION_TYPES:
             data["options"] = ["one"]
         assert schemas.FieldCreate.model_validate(data).type == field_type
 
@@ -152,8 +153,8 @@ def test_changed_keeps_only_differences():
 
 
 def test_timestamps_without_offset_are_utc():
-    assert validation.parse_timestamp("2099-01-01T10:00:00") == datetime(2099, 1, 1, 10, tzinfo=timezone.utc)
-    assert validation.parse_timestamp("2099-01-01T10:00:00+02:00") == datetime(2099, 1, 1, 8, tzinfo=timezone.utc)
+    assert rules.parse_timestamp("2099-01-01T10:00:00") == datetime(2099, 1, 1, 10, tzinfo=timezone.utc)
+    assert rules.parse_timestamp("2099-01-01T10:00:00+02:00") == datetime(2099, 1, 1, 8, tzinfo=timezone.utc)
 
 
 def test_response_views_write_integral_points_as_integers():
@@ -176,13 +177,13 @@ def test_response_views_write_integral_points_as_integers():
 
 
 def test_model_tables_cover_the_gateway_routes():
-    from services.documents.api import file_schemas, page_schemas, seal_schemas, signing_schemas
     from services.gateway.routes import ROUTES
+    from shared.contracts.routes import OPERATIONS
 
-    modules = (schemas, file_schemas, signing_schemas, page_schemas, seal_schemas)
-    documents_routes = {(r.method, r.path) for r in ROUTES if r.upstream == "documents"}
-    responses = [key for m in modules for key in m.RESPONSE_MODELS]
-    requests = [key for m in modules for key in getattr(m, "REQUEST_MODELS", {})]
-    assert len(responses) == len(set(responses)), "a route is described by two schema modules"
-    assert set(responses) == documents_routes
-    assert {k for k in documents_routes if k[0] in ("POST", "PATCH")} == set(requests)
+    documents_routes = {(r.method, r.path) for r in ROUTES if r.service == "documents"}
+    described = [op.key for op in OPERATIONS if op.service == "documents"]
+    assert len(described) == len(set(described)), "a route is described twice"
+    assert set(described) == documents_routes
+    assert all(op.status == 204 or op.response is not None for op in OPERATIONS if op.key in documents_routes)
+    requests = {op.key for op in OPERATIONS if op.service == "documents" and op.request is not None}
+    assert {k for k in documents_routes if k[0] in ("POST", "PATCH")} == requests

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from services.documents.commands.file_download import content_disposition, download_filename
-from services.documents.api.file_schemas import UploadRequest
+from shared.contracts.files import UploadRequest
 from services.documents.adapters.storage import open_storage, original_key, safe_filename, signed_key, verified_key
 from tests import harness
 

@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 from services.gateway.docs_page import asset_files, content_security_policy
 from services.gateway.openapi import render_spec
 from services.gateway.openapi_build import build_spec, error_statuses
-from services.gateway.openapi_catalog import Operation, operations
-from services.gateway.schemas import ProblemDetails
+from shared.contracts.org import ProblemDetails
+from shared.contracts.routes import OPERATIONS, Operation
 from shared.problems import FieldError, Problem
 
 
@@ -183,7 +183,7 @@ def test_the_real_document_is_valid_and_consistent() -> None:
     ids = [op["operationId"] for item in spec["paths"].values() for op in item.values()]
     assert len(ids) == len(set(ids)), "operationIds must be unique"
     assert [r for r in _refs(spec) if not _resolves(spec, r)] == []
-    assert len(ids) == len(operations())
+    assert len(ids) == len(OPERATIONS)
 
 
 def test_error_examples_are_what_the_middleware_renders() -> None:

@@ -14,7 +14,7 @@ from services.documents.adapters import page_render
 from services.documents.adapters.page_render import (
     RenderFailed, effective_scale, page_etag, page_key, quantize_scale, render_page,
 )
-from services.documents.api.page_schemas import MAX_PIXELS, MAX_SIDE_PX
+from shared.contracts.pages import MAX_PIXELS, MAX_SIDE_PX
 from services.documents.adapters.page_render_worker import RenderReply
 from tests.pdf_corpus import A4, LETTER, make_pdf
 

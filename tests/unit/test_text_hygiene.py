@@ -8,8 +8,10 @@ from typing import Annotated, Any
 import pytest
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
-from services.documents.api import file_schemas, schemas, signing_schemas
-from services.notifier.webhooks import models as webhook_models
+from shared.contracts import document_requests as schemas
+from shared.contracts import files as file_schemas
+from shared.contracts import signing as signing_schemas
+from shared.contracts import webhooks as webhook_models
 from shared.text import (
     MULTI_LINE, MULTI_LINE_PATTERN, SINGLE_LINE, SINGLE_LINE_PATTERN, check_multi_line, check_single_line,
     forbidden_character,

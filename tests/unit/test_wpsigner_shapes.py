@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from services.gateway.wpsigner import shapes
-from services.gateway.wpsigner.core_models import AuditEvent, DocumentDetail, DocumentRow, FormField, Signer
+from shared.contracts.wpsigner import AuditEvent, DocumentDetail, DocumentRow, FormField, Signer
 
 UTC = timezone.utc
 T0 = datetime(2024, 1, 15, 10, 0, tzinfo=UTC)

@@ -36,9 +36,7 @@ from aiohttp import web
 from services.documents.domain.file_keys import safe_filename
 from services.documents.commands.files import fetch_pdf, verified_of
 from services.documents.adapters.page_render_worker import RenderReply, RenderRequest
-from services.documents.api.page_schemas import (
-    DEFAULT_SCALE, MAX_PIXELS, MAX_SCALE, MAX_SIDE_PX, MIN_SCALE, PNG, SCALE_STEP,
-)
+from shared.contracts.pages import DEFAULT_SCALE, MAX_PIXELS, MAX_SCALE, MAX_SIDE_PX, MIN_SCALE, PNG, SCALE_STEP
 from services.documents.pdf.sandbox import child_env, run_limited
 from services.documents.adapters.storage import ObjectMissing, Storage
 from shared.settings import Settings

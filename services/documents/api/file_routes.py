@@ -9,7 +9,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.documents.commands import file_download, files
-from services.documents.api.file_schemas import D, UploadRequest
+from shared.contracts.files import UploadRequest
+from shared.contracts.routes import DOCUMENTS as D
 from services.documents.commands.file_check import Checker
 from services.documents.adapters.storage import STORAGE, ObjectStream, storage_ctx
 from shared.context import org_id_of, request_context

@@ -18,7 +18,8 @@ from services.documents.commands import signing_service
 from services.documents.db.file_repository import page_sizes_of
 from services.documents.commands.files import UNAVAILABLE, FileChanged, storage_unavailable
 from services.documents.adapters.page_render import RENDERER, PageRenderer, RenderFailed, effective_scale, page_etag
-from services.documents.api.page_schemas import PAGE, PNG, PageQuery
+from shared.contracts.pages import PNG, PageQuery
+from shared.contracts.routes import SIGNING
 from services.documents.adapters.storage import STORAGE, ObjectChanged, ObjectMissing
 from shared.context import request_context
 from shared.db import POOL
@@ -81,4 +82,4 @@ async def page_image(request: web.Request) -> web.Response:
 
 def add_page_routes(app: web.Application) -> None:
     app[RENDERER] = PageRenderer()
-    app.router.add_get(PAGE[1], page_image, allow_head=False)
+    app.router.add_get(SIGNING + "/pages/{page}", page_image, allow_head=False)

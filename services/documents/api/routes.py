@@ -14,22 +14,23 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from services.documents.commands import field_service, files, service, signer_service
-from services.documents.api.schemas import (
-    DocumentCreate, DocumentCreatedResponse, DocumentDetailResponse, DocumentListQuery, DocumentUpdate,
-    FieldCreate, FieldResponse, FieldUpdate, InternalDocumentResponse, OrgStatsResponse, SignerCreate,
-    SignerCreatedResponse, SignerResponse, SignerUpdate,
+from shared.contracts.document_requests import (
+    DocumentCreate, DocumentListQuery, DocumentUpdate, FieldCreate, FieldUpdate, SignerCreate, SignerUpdate,
 )
+from shared.contracts.document_responses import (
+    DocumentCreatedResponse, DocumentDetailResponse, FieldResponse, SignerCreatedResponse, SignerResponse,
+)
+from shared.contracts.internal import InternalDocumentResponse, OrgStatsResponse
 from services.documents.api.views import dump
 from shared.callers import add_internal_route
 from shared.context import RequestContext, org_id_of, request_context
 from shared.db import POOL
-from shared.ids import is_plausible_id
 from shared.pagination import PageRequest
-from shared.problems import Problem, not_found, pydantic_errors
-from shared.web import json_response, read_model
+from shared.problems import Problem, pydantic_errors
+from shared.web import json_response, path_id, read_model
+from shared.contracts.routes import DOCUMENTS as D
 
 QueryT = TypeVar("QueryT", bound=BaseModel)
-D = "/api/v1/documents"
 
 
 def _pool(request: web.Request) -> asyncpg.Pool:
@@ -40,15 +41,8 @@ def _caller(request: web.Request) -> tuple[str, RequestContext]:
     return org_id_of(request), request_context(request)
 
 
-def _path_id(request: web.Request, name: str, what: str) -> str:
-    value = request.match_info[name]
-    if not is_plausible_id(value):
-        raise not_found(what)
-    return value
-
-
 def _document_id(request: web.Request) -> str:
-    return _path_id(request, "id", "Document")
+    return path_id(request, "id", "Document")
 
 
 def _query(request: web.Request, model: type[QueryT]) -> QueryT:
@@ -127,7 +121,7 @@ async def add_signer(request: web.Request) -> web.Response:
 
 async def update_signer(request: web.Request) -> web.Response:
     document_id = _document_id(request)
-    signer_id = _path_id(request, "signerId", "Signer")
+    signer_id = path_id(request, "signerId", "Signer")
     org_id, ctx = _caller(request)
     body = await read_model(request, SignerUpdate)
     signer = await signer_service.update_signer(_pool(request), org_id, ctx, document_id, signer_id, body, request.app)
@@ -136,7 +130,7 @@ async def update_signer(request: web.Request) -> web.Response:
 
 async def remove_signer(request: web.Request) -> web.Response:
     document_id = _document_id(request)
-    signer_id = _path_id(request, "signerId", "Signer")
+    signer_id = path_id(request, "signerId", "Signer")
     org_id, ctx = _caller(request)
     await signer_service.remove_signer(_pool(request), org_id, ctx, document_id, signer_id)
     return web.Response(status=204)
@@ -159,7 +153,7 @@ async def add_field(request: web.Request) -> web.Response:
 
 async def update_field(request: web.Request) -> web.Response:
     document_id = _document_id(request)
-    field_id = _path_id(request, "fieldId", "Field")
+    field_id = path_id(request, "fieldId", "Field")
     org_id, ctx = _caller(request)
     body = await read_model(request, FieldUpdate)
     field = await field_service.update_field(_pool(request), org_id, ctx, document_id, field_id, body)
@@ -168,7 +162,7 @@ async def update_field(request: web.Request) -> web.Response:
 
 async def remove_field(request: web.Request) -> web.Response:
     document_id = _document_id(request)
-    field_id = _path_id(request, "fieldId", "Field")
+    field_id = path_id(request, "fieldId", "Field")
     org_id, ctx = _caller(request)
     await field_service.remove_field(_pool(request), org_id, ctx, document_id, field_id)
     return web.Response(status=204)

@@ -24,7 +24,7 @@ from services.documents.db import lifecycle_repository as repo
 from services.documents.domain import tokens
 from services.documents.commands.file_download import DownloadTarget, download_filename, record_download, stream_pdf
 from services.documents.commands.lifecycle_events import as_signer
-from services.documents.api.schemas import ResponseModel, Timestamp
+from shared.contracts.common import ResponseModel, Timestamp
 from services.documents.commands.signing_session import GONE_STATUSES, gone, link_not_found
 from services.documents.adapters.storage import STORAGE, ObjectStream
 from services.documents.api.views import dump

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from services.documents.commands import otp_service, signing_service, signing_session
 from services.documents.commands.file_download import stream_pdf
-from services.documents.api.signing_schemas import (
+from shared.contracts.signing import (
     DeclineRequest, EmptyRequest, OtpSentResponse, OtpVerifiedResponse, OtpVerifyRequest, SignRequest,
     SigningOutcomeResponse, SigningSessionResponse,
 )
@@ -21,8 +21,8 @@ from shared.callers import add_internal_route
 from shared.context import request_context
 from shared.db import POOL
 from shared.web import json_response, read_json, read_model
+from shared.contracts.routes import SIGNING as S
 
-S = "/api/v1/signing/{token}"
 
 
 def _token(request: web.Request) -> str:

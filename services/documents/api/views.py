@@ -12,7 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from services.documents.api import schemas
+from shared.contracts import document_responses as responses
+from shared.contracts.internal import InternalDocument
 
 Row = Mapping[str, Any]
 
@@ -22,8 +23,8 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-def counts(row: Row) -> schemas.DocumentCounts:
-    return schemas.DocumentCounts(signers=row["signer_count"], fields=row["field_count"], attachments=row["attachment_count"])
+def counts(row: Row) -> responses.DocumentCounts:
+    return responses.DocumentCounts(signers=row["signer_count"], fields=row["field_count"], attachments=row["attachment_count"])
 
 
 def _document_common(row: Row) -> dict[str, Any]:
@@ -38,19 +39,19 @@ def _origin(row: Row) -> dict[str, Any]:
     return {"templateId": row["template_id"], "campaignId": row["campaign_id"], "bulkSendId": row["bulk_send_id"]}
 
 
-def list_item(row: Row) -> schemas.DocumentListItem:
-    return schemas.DocumentListItem(
+def list_item(row: Row) -> responses.DocumentListItem:
+    return responses.DocumentListItem(
         **_document_common(row), **_origin(row),
         fileSize=row["file_size"], completedAt=row["completed_at"], count=counts(row),
     )
 
 
-def created(row: Row) -> schemas.DocumentCreated:
-    return schemas.DocumentCreated(**_document_common(row), message=row["message"])
+def created(row: Row) -> responses.DocumentCreated:
+    return responses.DocumentCreated(**_document_common(row), message=row["message"])
 
 
-def detail(row: Row, signers: Sequence[Row], fields: Sequence[Row], attachments: Sequence[Row]) -> schemas.DocumentDetail:
-    return schemas.DocumentDetail(
+def detail(row: Row, signers: Sequence[Row], fields: Sequence[Row], attachments: Sequence[Row]) -> responses.DocumentDetail:
+    return responses.DocumentDetail(
         **_document_common(row), **_origin(row),
         fileSize=row["file_size"], documentHash=row["document_hash"], signedFileHash=row["signed_file_hash"],
         message=row["message"], emailSubject=row["email_subject"], emailMessage=row["email_message"],
@@ -59,15 +60,15 @@ def detail(row: Row, signers: Sequence[Row], fields: Sequence[Row], attachments:
         signers=[document_signer(s) for s in signers],
         fields=[document_field(f) for f in fields],
         attachments=[attachment(a) for a in attachments],
-        count=schemas.DocumentCounts(signers=len(signers), fields=len(fields), attachments=len(attachments)),
+        count=responses.DocumentCounts(signers=len(signers), fields=len(fields), attachments=len(attachments)),
         originalFileHash=row["original_file_hash"],
         activeContentRemoved=bool(row["active_content_removed"]),
         activeContentKinds=row["active_content_removed"] or [],
     )
 
 
-def internal(row: Row) -> schemas.InternalDocument:
-    return schemas.InternalDocument(id=row["id"], name=row["name"], status=row["status"])
+def internal(row: Row) -> InternalDocument:
+    return InternalDocument(id=row["id"], name=row["name"], status=row["status"])
 
 
 def _signer_common(row: Row) -> dict[str, Any]:
@@ -77,16 +78,16 @@ def _signer_common(row: Row) -> dict[str, Any]:
     }
 
 
-def signer(row: Row) -> schemas.Signer:
-    return schemas.Signer(**_signer_common(row), signedAt=row["signed_at"], updatedAt=row["updated_at"])
+def signer(row: Row) -> responses.Signer:
+    return responses.Signer(**_signer_common(row), signedAt=row["signed_at"], updatedAt=row["updated_at"])
 
 
-def signer_created(row: Row) -> schemas.SignerCreated:
-    return schemas.SignerCreated(**_signer_common(row))
+def signer_created(row: Row) -> responses.SignerCreated:
+    return responses.SignerCreated(**_signer_common(row))
 
 
-def document_signer(row: Row) -> schemas.DocumentSigner:
-    return schemas.DocumentSigner(**_signer_common(row), signedAt=row["signed_at"])
+def document_signer(row: Row) -> responses.DocumentSigner:
+    return responses.DocumentSigner(**_signer_common(row), signedAt=row["signed_at"])
 
 
 def _field_common(row: Row) -> dict[str, Any]:
@@ -99,19 +100,19 @@ def _field_common(row: Row) -> dict[str, Any]:
     }
 
 
-def document_field(row: Row) -> schemas.DocumentFormField:
-    return schemas.DocumentFormField(**_field_common(row))
+def document_field(row: Row) -> responses.DocumentFormField:
+    return responses.DocumentFormField(**_field_common(row))
 
 
-def form_field(row: Row) -> schemas.FormField:
-    return schemas.FormField(
+def form_field(row: Row) -> responses.FormField:
+    return responses.FormField(
         **_field_common(row),
         validation=row["validation"], group=row["field_group"], format=row["format"], documentId=row["document_id"],
     )
 
 
-def attachment(row: Row) -> schemas.Attachment:
-    return schemas.Attachment(
+def attachment(row: Row) -> responses.Attachment:
+    return responses.Attachment(
         id=row["id"], fileName=row["file_name"], fileSize=row["file_size"], mimeType=row["mime_type"],
         order=row["position"], createdAt=row["created_at"],
     )

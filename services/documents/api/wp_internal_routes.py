@@ -6,100 +6,29 @@
     DELETE /internal/wpsigner/documents/{id}            permanent delete (204)
     GET    /internal/wpsigner/documents/{id}/file-url?ttl=N   presigned download URL
 
-Bodies are shaped by the models below; the gateway translates them into WPsigner shapes.
-Timestamps are ISO 8601 UTC, as everywhere inside Countersign.
+Bodies are shaped by the models of the WPsigner internal contract (shared/contracts/wpsigner.py),
+which the gateway reads back and translates into WPsigner shapes.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from services.documents.commands import wp_internal
-from services.documents.api.schemas import DocumentStatus, Timestamp
 from shared.callers import add_internal_route
+from shared.contracts.wpsigner import (
+    WPSIGNER_DOCUMENTS, DocumentDetail, DocumentPage, DocumentRef, DocumentRow, FileLink, FormField, ListQuery, Signer,
+)
 from shared.context import org_id_of, request_context
 from shared.db import POOL
 from shared.ids import is_plausible_id
 from shared.problems import Problem, not_found, pydantic_errors
 from shared.web import json_response
 
-P = "/internal/wpsigner/documents"
-
-
-class ListQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    page: Annotated[int, Field(ge=1, le=1_000_000)] = 1
-    perPage: Annotated[int, Field(ge=1, le=100)] = 20
-    status: list[DocumentStatus] = []
-    viewed: bool | None = None
-    search: Annotated[str, Field(max_length=200)] | None = None
-    creator: list[Annotated[str, Field(max_length=64)]] | None = None
-
-
-class Row(BaseModel):
-    number: int
-    id: str
-    name: str
-    status: DocumentStatus
-    anyViewed: bool
-    fileName: str | None
-    pageCount: int | None
-    createdBy: str | None
-    expiresAt: Timestamp | None
-    completedAt: Timestamp | None
-    createdAt: Timestamp
-    updatedAt: Timestamp
-
-
-class Signer(BaseModel):
-    number: int
-    id: str
-    name: str
-    email: str
-    role: str
-    order: int
-    status: str
-    viewedAt: Timestamp | None
-    signedAt: Timestamp | None
-    declinedAt: Timestamp | None
-    declineReason: str | None
-    createdAt: Timestamp
-    updatedAt: Timestamp
-
-
-class FormField(BaseModel):
-    number: int
-    id: str
-    type: str
-    label: str | None
-    page: int
-    x: float
-    y: float
-    width: float
-    height: float
-    required: bool
-    readOnly: bool
-    assignedTo: int | None
-    placeholder: str | None
-    defaultValue: str | None
-    options: list[str] | None
-    value: Any = None
-    createdAt: Timestamp
-    updatedAt: Timestamp
-
-
-class DetailDocument(Row):
-    fileStatus: str
-    fileErrorCode: str | None
-    fileError: str | None
-    documentHash: str | None
-    signedFileHash: str | None
-    signers: list[Signer]
-    fields: list[FormField]
+P = WPSIGNER_DOCUMENTS
 
 
 def _row(record: Any) -> dict[str, Any]:
@@ -164,8 +93,7 @@ async def list_documents(request: web.Request) -> web.Response:
                                  tuple(query.creator) if query.creator is not None else None)
     rows, total = await wp_internal.list_page(request.app[POOL], org_id_of(request), flt, query.perPage,
                                               (query.page - 1) * query.perPage)
-    data = [_dump(Row(**_row(r))) for r in rows]
-    return json_response({"data": data, "total": total})
+    return json_response(_dump(DocumentPage(data=[DocumentRow(**_row(r)) for r in rows], total=total)))
 
 
 async def get_ref(request: web.Request) -> web.Response:
@@ -173,14 +101,15 @@ async def get_ref(request: web.Request) -> web.Response:
         found = await wp_internal.find_ref(conn, org_id_of(request), _ref(request))
     if found is None:
         raise not_found("Document")
-    return json_response({"data": {"id": found["id"], "number": found["number"], "name": found["name"],
-                                   "status": found["status"], "createdBy": found["created_by"]}})
+    ref = DocumentRef(id=found["id"], number=found["number"], name=found["name"], status=found["status"],
+                      createdBy=found["created_by"])
+    return json_response({"data": _dump(ref)})
 
 
 async def get_detail(request: web.Request) -> web.Response:
     detail = await wp_internal.load_detail(request.app, request.app[POOL], org_id_of(request), _ref(request))
     d = detail.document
-    document = DetailDocument(
+    document = DocumentDetail(
         **_row(d), fileStatus=d["file_status"], fileErrorCode=d["file_error_code"], fileError=d["file_error"],
         documentHash=d["document_hash"], signedFileHash=d["signed_file_hash"],
         signers=[_signer(s) for s in detail.signers], fields=[_field(f, detail.values) for f in detail.fields])
@@ -202,8 +131,9 @@ async def file_url(request: web.Request) -> web.Response:
         raise Problem(400, "ttl must be a number of seconds", slug="invalid-query") from None
     link = await wp_internal.file_link(request.app, request.app[POOL], org_id_of(request), request_context(request),
                                        document_id, ttl)
-    return json_response({"data": {"url": link.url, "filename": link.filename, "type": link.content_type,
-                                   "signed": link.signed, "expiresIn": link.expires_in}})
+    answer = FileLink(url=link.url, filename=link.filename, type=link.content_type, signed=link.signed,
+                      expiresIn=link.expires_in)
+    return json_response({"data": _dump(answer)})
 
 
 def add_wp_internal_routes(app: web.Application) -> None:

@@ -32,7 +32,7 @@ from services.documents.commands.events import SCHEMA
 from services.documents.commands.lifecycle_events import as_system, document_event, signer_event
 from services.documents.commands.progress import advance
 from services.documents.db.repository import to_properties
-from services.documents.api.schemas import Signer
+from shared.contracts.document_responses import Signer
 from services.documents.domain.statemachine import Action, Status, can, next_status
 from services.documents.domain.turns import PARTICIPANT_ROLES
 from services.documents.domain.validation import changed

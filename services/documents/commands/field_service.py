@@ -12,9 +12,11 @@ from services.documents.db import field_repository as fields_repo
 from services.documents.api import views
 from services.documents.commands.events import emit
 from services.documents.db.repository import to_columns, to_properties
-from services.documents.api.schemas import FieldCreate, FieldListResponse, FieldUpdate, FormField
+from shared.contracts.document_requests import FieldCreate, FieldUpdate
+from shared.contracts.document_responses import FieldListResponse, FormField
 from services.documents.commands.service import lock_for_edit, require_document, touch_for_edit
-from services.documents.domain.validation import MAX_FIELDS, changed, field_problems
+from services.documents.domain.validation import MAX_FIELDS, changed
+from shared.contracts.rules import field_problems
 from shared.context import RequestContext
 from shared.ids import prefixed_id
 from shared.problems import FieldError, conflict, not_found, validation

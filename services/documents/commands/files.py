@@ -44,7 +44,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from services.documents.db import file_repository as repo
 from services.documents.commands.events import emit
 from services.documents.commands.file_check import Accepted, Checker, Outcome, Refused, Upload, check_upload
-from services.documents.api.file_schemas import UploadHeaders, UploadInstructions, UploadRequest, UploadResponse
+from shared.contracts.files import UploadHeaders, UploadInstructions, UploadRequest, UploadResponse
 from services.documents.commands.service import document_not_found, refused
 from services.documents.domain.statemachine import Action, allowed_from
 from services.documents.adapters.storage import STORAGE, Storage, original_key, safe_filename

@@ -25,7 +25,7 @@ from services.documents.commands.lifecycle_events import document_event, people,
 from services.documents.commands.progress import advance
 from services.documents.domain.send_checks import send_problems
 from services.documents.commands.service import document_not_found, refused
-from services.documents.api.signing_schemas import CancelResult, RemindResult, SendResult, SigningUrl
+from shared.contracts.signing import CancelResult, RemindResult, SendResult, SigningUrl
 from services.documents.domain.statemachine import Action, Status, allowed_from, can
 from shared.context import RequestContext
 from shared.problems import FieldError, Problem, conflict, not_found

@@ -16,7 +16,7 @@ from aiohttp import web
 from services.documents.db import lifecycle_repository as repo
 from services.documents.domain import tokens
 from services.documents.commands.otp_service import live_code
-from services.documents.api.signing_schemas import OtpCode, SigningLink
+from shared.contracts.internal import OtpCode, SigningLink
 from services.documents.domain.turns import PARTICIPANT_ROLES
 from shared.problems import Problem, conflict, not_found
 from shared.service import SETTINGS

@@ -26,7 +26,7 @@ from services.documents.db import otp_repository
 from services.documents.domain import tokens
 from services.documents.domain.otp_limits import attempts_left, daily_wait, reaches_lock
 from services.documents.commands.lifecycle_events import signer_event, stamp
-from services.documents.api.signing_schemas import OtpSent, OtpVerified
+from shared.contracts.signing import OtpSent, OtpVerified
 from services.documents.commands.signing_session import Session, otp_locked, run
 from shared.context import RequestContext
 from shared.problems import FieldError, Problem, conflict

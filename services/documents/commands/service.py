@@ -13,10 +13,10 @@ from services.documents.db import repository as repo
 from services.documents.api import views
 from services.documents.commands.events import emit
 from services.documents.commands.mail_context import sender_columns
-from services.documents.api.schemas import (
-    DocumentCreate, DocumentCreated, DocumentDetail, DocumentListQuery, DocumentListResponse,
-    DocumentUpdate, InternalDocument, OrgStats, PageMeta,
-)
+from shared.contracts.common import PageMeta
+from shared.contracts.document_requests import DocumentCreate, DocumentListQuery, DocumentUpdate
+from shared.contracts.document_responses import DocumentCreated, DocumentDetail, DocumentListResponse
+from shared.contracts.internal import InternalDocument, OrgStats
 from services.documents.domain.statemachine import Action, allowed_from, can, refusal
 from services.documents.domain.validation import changed, contains_pattern
 from shared.context import RequestContext

@@ -12,7 +12,8 @@ from services.documents.db import signer_repository as signers_repo
 from services.documents.api import views
 from services.documents.commands.events import emit
 from services.documents.db.repository import to_columns, to_properties
-from services.documents.api.schemas import Signer, SignerCreate, SignerCreated, SignerListResponse, SignerUpdate
+from shared.contracts.document_requests import SignerCreate, SignerUpdate
+from shared.contracts.document_responses import Signer, SignerCreated, SignerListResponse
 from services.documents.commands.service import lock_for_edit, require_document, touch_for_edit
 from services.documents.domain.validation import MAX_SIGNERS, changed
 from shared.context import RequestContext

@@ -16,7 +16,7 @@ from services.documents.db import signer_repository as signers_repo
 from services.documents.domain import turns
 from services.documents.commands.lifecycle_events import as_system, document_event, signer_event, stamp
 from services.documents.commands.progress import advance
-from services.documents.api.signing_schemas import (
+from shared.contracts.signing import (
     DeclineRequest, PageSize, SignRequest, SigningField, SigningOutcome, SigningSession, SigningSigner,
 )
 from services.documents.commands.signing_session import Session, otp_pending, require_otp, run

@@ -1,95 +1,16 @@
-"""Pure validation and comparison rules of the documents API (no I/O).
+"""Pure limits and comparison rules of the documents use cases (no I/O).
 
-The request models in `schemas` call these; the services call `field_problems` again on the
-merged state of a PATCH, because whether `options` fit depends on the field's (possibly
-unchanged) type.
+The rules the public request models apply (field types, options, timestamps, bounds) are part of
+the API contract: shared/contracts/rules.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from typing import Any
 
 MAX_SIGNERS = 50
 MAX_FIELDS = 500
-MAX_OPTIONS = 100
-
-# PDF implementations cap a page at 14,400 points (200 inches) per side, so no position or size
-# on a page can be larger; the bound also keeps absurd numbers out of the database.
-MAX_POINTS = 14_400.0
-MAX_PAGE = 10_000
-MAX_ORDER = 10_000
-
-FIELD_TYPES: tuple[str, ...] = (
-    "signature", "initials", "stamp", "name", "email", "company", "title", "phone", "id_number",
-    "address", "date_signed", "date", "text", "textarea", "number", "checkbox", "checkbox_group",
-    "radio_group", "dropdown", "attachment", "image", "approval", "note", "formula", "payment",
-)
-# Field types that present a choice: they need options; no other type accepts them.
-OPTION_TYPES: frozenset[str] = frozenset({"dropdown", "radio_group", "checkbox_group"})
-# Single-choice types whose default must be one of their options.
-SINGLE_CHOICE_TYPES: frozenset[str] = frozenset({"dropdown", "radio_group"})
-
-
-def parse_timestamp(value: object) -> datetime:
-    """An ISO 8601 date-time string as an aware UTC datetime, truncated to milliseconds.
-
-    Only strings are accepted (a bare number is not an ISO 8601 date). A value without an
-    offset is read as UTC, as JavaScript's `toISOString()` clients always mean. Milliseconds
-    are the precision of the API's timestamps, so what is stored reads back unchanged.
-    """
-    if not isinstance(value, str):
-        raise ValueError("Must be an ISO 8601 date-time string")
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise ValueError("Must be an ISO 8601 date-time, e.g. 2026-12-31T23:59:59.000Z") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    try:
-        parsed = parsed.astimezone(timezone.utc)
-    except OverflowError:  # year 1 or 9999 shifted past the calendar's edge
-        raise ValueError("Must be a date-time between the years 1 and 9999") from None
-    return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000)
-
-
-def ensure_future(value: datetime, now: datetime | None = None) -> datetime:
-    if value <= (now or datetime.now(timezone.utc)):
-        raise ValueError("Must be in the future")
-    return value
-
-
-def reject_nul(value: Any) -> Any:
-    """PostgreSQL text cannot hold NUL; refuse it as bad input rather than fail at INSERT."""
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("Must not contain NUL characters")
-    if isinstance(value, list) and any(isinstance(item, str) and "\x00" in item for item in value):
-        raise ValueError("Must not contain NUL characters")
-    return value
-
-
-def check_options(options: list[str]) -> list[str]:
-    cleaned = [option.strip() for option in options]
-    if any(not option for option in cleaned):
-        raise ValueError("Options must be non-empty strings")
-    if len(set(cleaned)) != len(cleaned):
-        raise ValueError("Options must be unique")
-    return cleaned
-
-
-def field_problems(field_type: str, options: list[str] | None, default_value: str | None) -> dict[str, str]:
-    """Cross-property rules of a field: {property: message}, empty when consistent."""
-    problems: dict[str, str] = {}
-    if field_type in OPTION_TYPES:
-        if not options:
-            problems["options"] = f"Required for {field_type} fields"
-        elif field_type in SINGLE_CHOICE_TYPES and default_value is not None and default_value not in options:
-            problems["defaultValue"] = "Must be one of the options"
-    elif options is not None:
-        problems["options"] = f"Not allowed for {field_type} fields"
-    return problems
-
 
 
 def escape_like(text: str) -> str:

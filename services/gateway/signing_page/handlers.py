@@ -10,18 +10,15 @@ Request logs show these paths as /sign/[token] (shared.web.redact_path).
 
 from __future__ import annotations
 
-import asyncio
-
-import aiohttp
 from aiohttp import web
 
 from services.gateway.keys import HTTP, SETTINGS
-from services.gateway.route_params import SIGNING_TOKEN
+from shared.contracts.path_params import SIGNING_TOKEN
 from services.gateway.signing_page.assets import ASSETS_PREFIX, Assets, load_assets
 from services.gateway.signing_page.config import PageConfig, page_config
 from services.gateway.signing_page.headers import asset_headers, page_headers
-from shared.callers import caller_headers
 from shared.context import SYSTEM
+from shared.internal_client import InternalClient, Unavailable
 
 PAGE_PATH = "/sign/{token}"
 LINK_CHECK = "/internal/signing-links/check"  # services/documents/api/signing_routes.py
@@ -34,13 +31,12 @@ async def _link_is_known(request: web.Request, token: str) -> bool:
     if not SIGNING_TOKEN.fits(token):
         return False
     settings = request.app[SETTINGS]
-    headers = SYSTEM.identity_headers() | caller_headers(settings.require_internal_secret(), "gateway")
+    documents = InternalClient(request.app[HTTP], settings.documents_url, settings.require_internal_secret(), "gateway")
     try:
-        async with request.app[HTTP].post(settings.documents_url + LINK_CHECK, json={"token": token},
-                                          headers=headers, allow_redirects=False) as answer:
-            return answer.status != 404
-    except (aiohttp.ClientError, asyncio.TimeoutError):
+        answer = await documents.call("POST", LINK_CHECK, identity=SYSTEM.identity_headers(), json={"token": token})
+    except Unavailable:
         return True  # the page's own call reports the outage
+    return answer.status != 404
 
 
 async def signing_page(request: web.Request) -> web.Response:

@@ -8,61 +8,43 @@ core applies its organisation scoping and records the same actor in events and t
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, Literal
 
-import aiohttp
-import orjson
 from aiohttp import web
 
 from services.gateway.keys import HTTP, SETTINGS
-from services.gateway.route_params import WPSIGNER_NUMBER
+from shared.contracts.path_params import WPSIGNER_NUMBER
 from services.gateway.wpsigner import errors
 from services.gateway.wpsigner.auth import caller_of, context_of
-from services.gateway.wpsigner.core_models import DocumentDetail, DocumentRef
+from shared.contracts.wpsigner import WPSIGNER_DOCUMENTS, DocumentDetail, DocumentRef
 from services.gateway.wpsigner.errors import WpError
 from services.gateway.wpsigner.translate import core_error
-from shared.callers import caller_headers
+from shared.internal_client import Answer, InternalClient, Params, Unavailable
 
 log = logging.getLogger("countersign.gateway.wpsigner.core")
 
 Service = Literal["documents", "audit"]
-WP_DOCS = "/internal/wpsigner/documents"
+WP_DOCS = WPSIGNER_DOCUMENTS
 ErrorMap = Callable[[int, Any], WpError]
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    status: int
-    body: Any
-
-
 async def call(request: web.Request, service: Service, method: str, path: str, *, json: Any = None,
-               params: Mapping[str, Any] | list[tuple[str, str]] | None = None) -> Answer:
+               params: Params | None = None) -> Answer:
     settings = request.app[SETTINGS]
     base = settings.documents_url if service == "documents" else settings.audit_url
-    headers = context_of(request).identity_headers() | caller_headers(settings.require_internal_secret(), "gateway")
-    data = None
-    if json is not None:
-        data = orjson.dumps(json)
-        headers["Content-Type"] = "application/json"
+    client = InternalClient(request.app[HTTP], base, settings.require_internal_secret(), "gateway")
     try:
-        async with request.app[HTTP].request(method, base + path, data=data, params=params, headers=headers,
-                                             allow_redirects=False) as resp:
-            raw = await resp.read()
-            body = orjson.loads(raw) if raw and "json" in resp.headers.get("Content-Type", "") else None
-            return Answer(resp.status, body)
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-        log.warning("%s unavailable: %s %s (%s)", service, method, path, type(exc).__name__)
+        return await client.call(method, path, identity=context_of(request).identity_headers(), json=json,
+                                 params=params)
+    except Unavailable as exc:
+        log.warning("%s unavailable: %s %s (%s)", service, method, path, type(exc.__cause__).__name__)
         raise errors.upstream_unavailable() from None
 
 
 async def expect(request: web.Request, service: Service, method: str, path: str, *, ok: tuple[int, ...] = (200, 201),
-                 error: ErrorMap = core_error, json: Any = None,
-                 params: Mapping[str, Any] | list[tuple[str, str]] | None = None) -> Any:
+                 error: ErrorMap = core_error, json: Any = None, params: Params | None = None) -> Any:
     """The body of a successful answer; any other answer through `error` into a WpError."""
     answer = await call(request, service, method, path, json=json, params=params)
     if answer.status in ok:

@@ -22,7 +22,7 @@ from aiohttp import BodyPartReader, web
 from services.gateway.keys import HTTP
 from services.gateway.wpsigner import core, errors, shapes
 from services.gateway.wpsigner.confine import PathRefused
-from services.gateway.wpsigner.core_models import DocumentDetail
+from shared.contracts.wpsigner import DocumentDetail
 from services.gateway.wpsigner.errors import WpError
 from services.gateway.wpsigner.importfile import FileTooLarge, ImportedFile, open_confined
 from services.gateway.wpsigner.middleware import CONFIG

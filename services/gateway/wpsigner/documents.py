@@ -14,7 +14,7 @@ from aiohttp import web
 from services.gateway.keys import SETTINGS
 from services.gateway.wpsigner import core, errors, shapes
 from services.gateway.wpsigner.auth import caller_of
-from services.gateway.wpsigner.core_models import AuditEvent, DocumentDetail, DocumentPage, FileLink
+from shared.contracts.wpsigner import AuditEvent, DocumentDetail, DocumentPage, FileLink
 from services.gateway.wpsigner.middleware import CONFIG, PREFIX
 from services.gateway.wpsigner.params import ListParams, UpdateParams, read_params, validate
 from services.gateway.wpsigner.statuses import document_status, status_command, status_filter

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from services.gateway.wpsigner import core, errors, shapes
 from services.gateway.wpsigner.auth import caller_of
-from services.gateway.wpsigner.core_models import DocumentDetail, Signer
+from shared.contracts.wpsigner import DocumentDetail, Signer
 from services.gateway.wpsigner.params import FieldParams, SignerParams, option_list, read_params, validate
 from services.gateway.wpsigner.statuses import OUT_FOR_SIGNATURE
 from services.gateway.wpsigner.translate import FIELD_PARAMS, SIGNER_PARAMS, error_map

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from services.gateway.wpsigner.core_models import AuditEvent, DocumentDetail, DocumentRow, FormField, Signer
+from shared.contracts.wpsigner import AuditEvent, DocumentDetail, DocumentRow, FormField, Signer
 from services.gateway.wpsigner.statuses import document_status, signer_status
 
 # WPsigner field type <-> core field type, where the names differ. WPsigner's `date` is the

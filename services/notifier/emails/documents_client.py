@@ -17,18 +17,16 @@ answer lives only in memory for the one send: links and codes are never written 
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Any
 
 import aiohttp
 
 from services.notifier.emails.render import Fetched
-from shared.callers import caller_headers
 from shared.context import H_ORG
-from shared.web import REQUEST_ID_HEADER
+from shared.internal_client import InternalClient
+from shared.internal_client import Unavailable as InternalUnavailable
 
-TIMEOUT_SECONDS = 10.0
 _OBSOLETE = frozenset({404, 409, 410})
 
 
@@ -64,27 +62,22 @@ def refusal(status: int, body: Any) -> Exception:
 
 class DocumentsClient:
     def __init__(self, session: aiohttp.ClientSession, base_url: str, secret: str) -> None:
-        self._session = session
-        self._base_url = base_url.rstrip("/")
-        self._secret = secret
+        self._documents = InternalClient(session, base_url, secret, "notifier")
 
     @classmethod
     def open_session(cls) -> aiohttp.ClientSession:
-        return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS))
+        return aiohttp.ClientSession()  # each call's timeout: shared.internal_client.CALL_TIMEOUT
 
     async def _call(self, method: str, path: str, org_id: str, request_id: str | None) -> dict[str, Any]:
-        headers = caller_headers(self._secret, "notifier") | {H_ORG: org_id}
-        if request_id:
-            headers[REQUEST_ID_HEADER] = request_id
+        # The request id is the email's (the event's that queued it), not a context variable's:
+        # the send worker runs outside any request.
         try:
-            async with self._session.request(method, self._base_url + path, headers=headers, allow_redirects=False) as resp:
-                body = await resp.json(content_type=None) if resp.content_length != 0 else None
-                status = resp.status
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-            raise Unavailable(f"documents service unreachable: {type(exc).__name__}") from exc
-        if status == 200 and isinstance(body, dict) and isinstance(body.get("data"), dict):
-            return body["data"]
-        raise refusal(status, body)
+            answer = await self._documents.call(method, path, identity={H_ORG: org_id}, request_id=request_id)
+        except InternalUnavailable as exc:
+            raise Unavailable(f"documents service unreachable: {type(exc.__cause__).__name__}") from exc
+        if answer.status == 200 and isinstance(answer.body, dict) and isinstance(answer.body.get("data"), dict):
+            return answer.body["data"]
+        raise refusal(answer.status, answer.body)
 
     async def fetch(self, need: str | None, signer_id: str | None, org_id: str, request_id: str | None) -> Fetched:
         """What the email's kind needs (kinds/*.needs); nothing for kinds that need nothing."""

@@ -13,19 +13,17 @@ from pydantic import BaseModel
 
 from services.notifier.webhooks import service
 from services.notifier.webhooks.config import WebhookConfig, webhook_config
-from services.notifier.webhooks.models import (
+from shared.contracts.webhooks import (
     DeliveryResponse, EmptyRequest, WebhookCreate, WebhookCreatedResponse, WebhookResponse, WebhookUpdate,
 )
 from shared.context import org_id_of
+from shared.contracts.routes import WEBHOOKS as W
 from shared.db import POOL
-from shared.ids import is_plausible_id
 from shared.pagination import PageRequest
-from shared.problems import not_found
 from shared.secretbox import Keyring
 from shared.service import SETTINGS
-from shared.web import json_response, read_model
+from shared.web import json_response, path_id, read_model
 
-W = "/api/v1/webhooks"
 CONFIG: web.AppKey[WebhookConfig] = web.AppKey("webhook_config", WebhookConfig)
 # Seals webhook secrets at rest (shared/secretbox.py); the delivery worker opens them with it.
 KEYRING: web.AppKey[Keyring] = web.AppKey("secrets_keyring", Keyring)
@@ -33,13 +31,6 @@ KEYRING: web.AppKey[Keyring] = web.AppKey("secrets_keyring", Keyring)
 
 def _pool(request: web.Request) -> asyncpg.Pool:
     return request.app[POOL]
-
-
-def _path_id(request: web.Request, name: str, what: str) -> str:
-    value = request.match_info[name]
-    if not is_plausible_id(value):
-        raise not_found(what)
-    return value
 
 
 def _respond(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -60,12 +51,12 @@ async def create_webhook(request: web.Request) -> web.Response:
 
 
 async def get_webhook(request: web.Request) -> web.Response:
-    webhook_id = _path_id(request, "id", "Webhook")
+    webhook_id = path_id(request, "id", "Webhook")
     return _respond(WebhookResponse(data=await service.get_webhook(_pool(request), org_id_of(request), webhook_id)))
 
 
 async def update_webhook(request: web.Request) -> web.Response:
-    webhook_id = _path_id(request, "id", "Webhook")
+    webhook_id = path_id(request, "id", "Webhook")
     org_id = org_id_of(request)
     body = await read_model(request, WebhookUpdate)
     updated = await service.update_webhook(_pool(request), org_id, webhook_id, body, request.app[CONFIG])
@@ -73,20 +64,20 @@ async def update_webhook(request: web.Request) -> web.Response:
 
 
 async def delete_webhook(request: web.Request) -> web.Response:
-    webhook_id = _path_id(request, "id", "Webhook")
+    webhook_id = path_id(request, "id", "Webhook")
     await service.delete_webhook(_pool(request), org_id_of(request), webhook_id)
     return web.Response(status=204)
 
 
 async def list_deliveries(request: web.Request) -> web.Response:
-    webhook_id = _path_id(request, "id", "Webhook")
+    webhook_id = path_id(request, "id", "Webhook")
     page = PageRequest.from_query(request.query)
     return _respond(await service.list_deliveries(_pool(request), org_id_of(request), webhook_id, page))
 
 
 async def redeliver(request: web.Request) -> web.Response:
-    webhook_id = _path_id(request, "id", "Webhook")
-    delivery_id = _path_id(request, "deliveryId", "Delivery")
+    webhook_id = path_id(request, "id", "Webhook")
+    delivery_id = path_id(request, "deliveryId", "Delivery")
     org_id = org_id_of(request)
     await read_model(request, EmptyRequest)  # an unexpected body is refused, not ignored
     delivery = await service.redeliver(_pool(request), org_id, webhook_id, delivery_id)

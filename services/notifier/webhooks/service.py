@@ -13,7 +13,7 @@ from services.notifier.webhooks import delivery_repository as deliveries
 from services.notifier.webhooks import repository as repo
 from services.notifier.webhooks import secret_store, views
 from services.notifier.webhooks.config import WebhookConfig
-from services.notifier.webhooks.models import (
+from shared.contracts.webhooks import (
     Delivery, DeliveryListResponse, Webhook, WebhookCreate, WebhookCreated, WebhookListResponse, WebhookUpdate,
 )
 from services.notifier.webhooks.resolver import check_target

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 
 from yarl import URL
 
+from shared.contracts.webhooks import MAX_URL_LENGTH
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-MAX_URL_LENGTH = 2048
 
 # Cloud metadata services: AWS/GCP/Azure/OpenStack (169.254.169.254), AWS over IPv6
 # (fd00:ec2::254), Alibaba (100.100.100.200), Azure's wire server (168.63.129.16, a public

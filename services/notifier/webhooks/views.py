@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from services.notifier.webhooks.models import Delivery, DeliveryAttempt, Webhook, WebhookCreated
+from shared.contracts.webhooks import Delivery, DeliveryAttempt, Webhook, WebhookCreated
 
 Row = Mapping[str, Any]
 

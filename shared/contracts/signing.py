@@ -1,24 +1,21 @@
-"""Bodies of the lifecycle endpoints (send, cancel, remind, signing-url), the signer-facing
-signing API (/api/v1/signing/{token}/…) and the notifier's internal endpoints, as pydantic models.
+"""Bodies of the lifecycle endpoints (send, cancel, remind, signing-url) and the signer-facing
+signing API (/api/v1/signing/{token}/…), as pydantic models.
 
-Keyed exactly like services.gateway.routes.ROUTES, so the OpenAPI document describes them. Send and
-cancel answer as the inSigner reference does ("Send a document", "Cancel a document"); the rest
-is Countersign's design (docs/signing.md).
+Send and cancel answer as the inSigner reference does ("Send a document", "Cancel a document");
+the rest is Countersign's design (docs/signing.md). The PDF answers are described by raw JSON
+schemas (PDF_BODY, SIGNED_COPY_BODY) in the route table (shared/contracts/routes.py).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from services.documents.api.schemas import (
+from shared.contracts.common import (
     DocumentStatus, FieldType, Number, RequestModel, ResponseModel, SignerRole, SignerStatus, SigningType, Timestamp,
 )
 from shared.text import MULTI_LINE, SINGLE_LINE
-
-D = "/api/v1/documents"
-S = "/api/v1/signing/{token}"
 
 
 # --- requests ---------------------------------------------------------------------------------
@@ -226,90 +223,16 @@ class OtpVerifiedResponse(ResponseModel):
     data: OtpVerified
 
 
-# --- internal (the notifier) ------------------------------------------------------------------
-
-class SigningLink(ResponseModel):
-    """A signer's current link, recomputed from the signing secret."""
-
-    url: str
-    expiresAt: Timestamp | None
-
-
-class SigningLinkResponse(ResponseModel):
-    """GET /internal/signers/{signerId}/signing-link."""
-
-    data: SigningLink
-
-
-class OtpCode(ResponseModel):
-    """The signer's live one-time code, for the email that carries it."""
-
-    code: str
-    expiresAt: Timestamp
-
-
-class OtpCodeResponse(ResponseModel):
-    """GET /internal/signers/{signerId}/otp-code."""
-
-    data: OtpCode
-
-
 PDF_MEDIA = "application/pdf"
 PDF_BODY: dict[str, Any] = {
     "description": "The PDF the signer is asked to sign (the verified original).",
     "contentMediaType": PDF_MEDIA,
 }
 
-REQUEST_MODELS: dict[tuple[str, str], type[BaseModel]] = {
-    ("POST", D + "/{id}/send"): EmptyRequest,
-    ("POST", D + "/{id}/cancel"): EmptyRequest,
-    ("POST", D + "/{id}/remind"): EmptyRequest,
-    ("POST", D + "/{id}/signers/{signerId}/signing-url"): EmptyRequest,
-    ("POST", S + "/sign"): SignRequest,
-    ("POST", S + "/approve"): EmptyRequest,
-    ("POST", S + "/decline"): DeclineRequest,
-    ("POST", S + "/otp"): EmptyRequest,
-    ("POST", S + "/otp/verify"): OtpVerifyRequest,
-}
-RESPONSE_MODELS: dict[tuple[str, str], tuple[int, type[BaseModel] | dict[str, Any]]] = {
-    ("POST", D + "/{id}/send"): (200, SendResponse),
-    ("POST", D + "/{id}/cancel"): (200, CancelResponse),
-    ("POST", D + "/{id}/remind"): (200, RemindResponse),
-    ("POST", D + "/{id}/signers/{signerId}/signing-url"): (200, SigningUrlResponse),
-    ("GET", S): (200, SigningSessionResponse),
-    ("GET", S + "/file"): (200, PDF_BODY),
-    ("POST", S + "/sign"): (200, SigningOutcomeResponse),
-    ("POST", S + "/approve"): (200, SigningOutcomeResponse),
-    ("POST", S + "/decline"): (200, SigningOutcomeResponse),
-    ("POST", S + "/otp"): (202, OtpSentResponse),
-    ("POST", S + "/otp/verify"): (200, OtpVerifiedResponse),
-}
 # The signed copy a participant downloads after completion (services/documents/api/signed_copy.py).
 SIGNED_COPY_BODY: dict[str, Any] = {
     "description": ("The signed PDF, for a participant of a completed document (their emailed link works for "
                     "SIGNED_COPY_RETENTION_DAYS after completion). Sent with Content-Length and "
                     "`Content-Disposition: attachment; filename=\"<Name> - Signed.pdf\"`."),
     "contentMediaType": PDF_MEDIA,
-}
-RESPONSE_MODELS[("GET", S + "/download")] = (200, SIGNED_COPY_BODY)
-# Responses that are not JSON: their media type (as in file_schemas).
-RESPONSE_MEDIA: dict[tuple[str, str], str] = {("GET", S + "/file"): PDF_MEDIA, ("GET", S + "/download"): PDF_MEDIA}
-# Errors besides those derived from each operation's shape: a dead document is 410, a signer who
-# has not verified their one-time code 403 (`otp-required`, or `otp-locked` after too many wrong
-# codes), and acting out of turn or twice 409. Codes: 403 `otp-locked`, 429 `otp-too-soon` /
-# `otp-daily-limit`.
-_SIGNING_ERRORS = (403, 409, 410)
-EXTRA_ERROR_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
-    ("GET", S): (409, 410),
-    ("GET", S + "/file"): _SIGNING_ERRORS,
-    # 409 before completion or while on hold, 410 after another ending or once the retention ended.
-    ("GET", S + "/download"): (409, 410),
-    **{("POST", S + suffix): _SIGNING_ERRORS for suffix in ("/sign", "/approve", "/decline")},
-    ("POST", S + "/otp"): (403, 409, 410, 429),
-    ("POST", S + "/otp/verify"): (403, 409, 410),
-}
-# Routes the notifier calls directly (never public, not in the OpenAPI document).
-INTERNAL_RESPONSE_MODELS: dict[tuple[str, str], tuple[int, type[BaseModel]]] = {
-    ("GET", "/internal/signers/{signerId}/signing-link"): (200, SigningLinkResponse),
-    ("GET", "/internal/signers/{signerId}/otp-code"): (200, OtpCodeResponse),
 }

@@ -1,5 +1,5 @@
-"""Schemas of the seal's public operations (docs/signed-pdf.md). The certificate chain is PEM
-text, not JSON: a raw JSON schema in RESPONSE_MODELS and its media type in RESPONSE_MEDIA."""
+"""The seal's public operation (docs/signed-pdf.md): the organisation's certificate chain, as PEM
+text, not JSON (a raw JSON schema and its media type, like the PDF downloads)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,3 @@ PEM_CHAIN_BODY: dict[str, Any] = {
                     "validate the seals; the first one names the organisation (its O attribute is the "
                     "organisation id)."),
 }
-
-RESPONSE_MODELS: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {("GET", CERTIFICATE_PATH): (200, PEM_CHAIN_BODY)}
-RESPONSE_MEDIA: dict[tuple[str, str], str] = {("GET", CERTIFICATE_PATH): PEM_CHAIN_MEDIA}

@@ -1,7 +1,7 @@
 """Response models of the audit API (also the source of its OpenAPI description).
 
-`ListMeta` has the same shape as every list's `meta` (services/documents/schemas.PageMeta);
-services do not import each other's modules, so each declares it.
+`ListMeta` has the shape of every list's `meta` (common.PageMeta) with a description for each
+property; it keeps its own name so the OpenAPI document stays as published.
 """
 
 from __future__ import annotations
@@ -52,10 +52,3 @@ class AuditTrail(BaseModel):
 
     data: list[AuditEntry]
     meta: ListMeta
-
-
-# Read by the gateway's OpenAPI catalogue (services/gateway/openapi_catalog.py): the audit
-# service's public operation and its response. `cursor`/`limit` are the shared list parameters.
-RESPONSE_MODELS: dict[tuple[str, str], tuple[int, type[BaseModel]]] = {
-    ("GET", "/api/v1/documents/{id}/audit"): (200, AuditTrail),
-}

@@ -1,9 +1,9 @@
 """GET /api/v1/signing/{token}/pages/{page}: one page of the document to sign, as a PNG.
 
 The signing page shows these images with the signer's fields drawn over them (docs/signing-page.md).
-The answer is an image, not JSON: RESPONSE_MODELS holds a raw JSON schema and RESPONSE_MEDIA its
-media type, as file_schemas does for the PDF download (see services/gateway/openapi_catalog.py).
-The gateway imports this module, so it holds only models and constants (page_render uses them).
+The answer is an image, not JSON: the route table (shared/contracts/routes.py) describes it by the
+raw JSON schema PNG_BODY and its media type, as it does the PDF download. Every service may import
+this module, so it holds only models and constants (the documents service's page_render uses them).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-PAGE = ("GET", "/api/v1/signing/{token}/pages/{page}")
 PNG = "image/png"
 # Scales a client may ask for (pixels per point); a few steps keep the cache to a few entries
 # per page while covering a phone (about 1.5–2) to a high-density desktop screen (3).
@@ -39,11 +38,3 @@ PNG_BODY: dict[str, Any] = {
                     "Sent with a strong ETag (If-None-Match answers 304) and `Cache-Control: private`."),
     "contentMediaType": PNG,
 }
-
-REQUEST_MODELS: dict[tuple[str, str], type[BaseModel]] = {}  # a GET: no body
-QUERY_MODELS: dict[tuple[str, str], type[BaseModel]] = {PAGE: PageQuery}
-RESPONSE_MODELS: dict[tuple[str, str], tuple[int, type[BaseModel] | dict[str, Any]]] = {PAGE: (200, PNG_BODY)}
-RESPONSE_MEDIA: dict[tuple[str, str], str] = {PAGE: PNG}
-# As the PDF of the signing API: 403 before the one-time code, 409 on hold, 410 once the document
-# is over; 503 when the page cannot be rendered within the limits or storage is away.
-EXTRA_ERROR_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {PAGE: (403, 409, 410, 503)}

@@ -11,23 +11,22 @@ working; requests send it as a plain array.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator, BaseModel, ConfigDict, Field, GetJsonSchemaHandler, PlainSerializer, StringConstraints,
+    AfterValidator, BaseModel, ConfigDict, Field, GetJsonSchemaHandler, StringConstraints,
     WithJsonSchema, field_validator, model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from services.notifier.webhooks.ssrf import MAX_URL_LENGTH
+from shared.contracts.common import PageMeta, Timestamp
 from shared.events import EVENT_TYPES
 from shared.patch_schema import not_nullable
 from shared.text import SINGLE_LINE
-from shared.timefmt import iso
 
 MAX_EVENTS = 50
+MAX_URL_LENGTH = 2048  # the notifier's URL check (services/notifier/webhooks/ssrf.py) applies it too
 MAX_DESCRIPTION = 500
 PUBLIC_EVENT_TYPES: tuple[str, ...] = tuple(sorted(EVENT_TYPES))
 
@@ -127,9 +126,6 @@ class EmptyRequest(RequestModel):
     """No body is needed (an empty body or `{}`)."""
 
 
-Timestamp = Annotated[datetime, PlainSerializer(iso, return_type=str), WithJsonSchema({"type": "string", "format": "date-time"})]
-
-
 class Webhook(BaseModel):
     """A webhook endpoint (its secret is never shown after creation)."""
 
@@ -185,14 +181,6 @@ class Delivery(BaseModel):
     nextAttemptAt: Timestamp | None = Field(description="When the next attempt is due (pending deliveries only)")
     createdAt: Timestamp
     attemptLog: list[DeliveryAttempt]
-
-
-class PageMeta(BaseModel):
-    """Cursor pagination: pass `nextCursor` as `cursor` for the next page while `hasMore`."""
-
-    count: int
-    hasMore: bool
-    nextCursor: str | None
 
 
 class WebhookListResponse(BaseModel):

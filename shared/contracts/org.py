@@ -1,7 +1,7 @@
 """Wire models of what the gateway answers itself: organisation, members, problem details.
 
-The OpenAPI document is generated from these (and from each service's `schemas` module), so a
-handler that builds its body through them cannot drift from the description.
+The OpenAPI document is generated from these (and the other contract modules), so a handler that
+builds its body through them cannot drift from the description.
 """
 
 from __future__ import annotations
@@ -89,16 +89,3 @@ class MemberListResponse(_Wire):
     """Every member of the organisation, oldest first (not paginated)."""
 
     data: list[Member]
-
-
-# The gateway's own /api/v1 routes, in the shape of services/documents/api/schemas.py's exports.
-RESPONSE_MODELS: dict[tuple[str, str], tuple[int, type[BaseModel]]] = {
-    ("GET", "/api/v1/org"): (200, OrganizationResponse),
-    ("GET", "/api/v1/org/members"): (200, MemberListResponse),
-}
-
-# Scopes of the routes above; org.py checks the same names.
-SCOPES: dict[tuple[str, str], str] = {
-    ("GET", "/api/v1/org"): "org.read",
-    ("GET", "/api/v1/org/members"): "org.read",
-}

@@ -1,22 +1,18 @@
 """Request and response bodies of the file endpoints (upload URL, download), as pydantic models.
 
 Shapes follow documents-api.txt ("Upload document file", "Download a document"). The download
-answers raw PDF bytes, not JSON: its entry in RESPONSE_MODELS is a raw JSON schema and
-RESPONSE_MEDIA names its media type (see services/gateway/openapi_catalog.py).
+answers raw PDF bytes, not JSON: the route table (shared/contracts/routes.py) describes it by the
+raw JSON schema PDF_BODY and its media type.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, WithJsonSchema
+from pydantic import Field, StringConstraints, WithJsonSchema
 
-from services.documents.api.schemas import RequestModel, ResponseModel
+from shared.contracts.common import RequestModel, ResponseModel
 from shared.text import SINGLE_LINE
-
-D = "/api/v1/documents"
-UPLOAD = ("POST", D + "/{id}/upload")
-DOWNLOAD = ("GET", D + "/{id}/download")
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 UploadContentType = Literal["application/pdf", "image/png", "image/jpeg", "image/webp"]
@@ -77,24 +73,4 @@ PDF_BODY: dict[str, Any] = {
                     "(an uploaded image as the one-page PDF it was converted to). Sent with Content-Length and "
                     "`Content-Disposition: attachment; filename=\"<Name>.pdf\"` (`<Name> - Signed.pdf` when signed)."),
     "contentMediaType": PDF_MEDIA,
-}
-
-REQUEST_MODELS: dict[tuple[str, str], type[BaseModel]] = {
-    UPLOAD: UploadRequest,
-}
-
-RESPONSE_MODELS: dict[tuple[str, str], tuple[int, type[BaseModel] | dict[str, Any]]] = {
-    UPLOAD: (200, UploadResponse),
-    DOWNLOAD: (200, PDF_BODY),
-}
-
-# Responses that are not JSON: their media type.
-RESPONSE_MEDIA: dict[tuple[str, str], str] = {
-    DOWNLOAD: PDF_MEDIA,
-}
-
-# Error statuses an operation answers besides those derived from its shape (a GET is not
-# assumed to depend on state): the download is 409 while the document has no usable file.
-EXTRA_ERROR_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
-    DOWNLOAD: (409,),
 }

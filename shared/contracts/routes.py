@@ -1,0 +1,207 @@
+"""The public route table of /api/v1: every operation, declared once.
+
+Each row says who serves the operation (`service`), which scope an API key needs (None: no key;
+signer routes are authenticated by the signing token in the path), the shape of each path
+parameter, and what goes in and out: request body, query filters, success status, response body
+(a pydantic model, a raw JSON schema for a file, or None for 204), its media type, and the
+errors it answers besides those its shape implies. Three readers, no second copy:
+
+- the gateway registers exactly these routes: its own (`service="gateway"`) and, for the rest,
+  a proxy that checks the scope and the parameters' shapes, then forwards to the route's own
+  path filled with them (services/gateway/routes.py);
+- the OpenAPI document is built from these rows (services/gateway/openapi_build.py);
+- each service's router is checked against its rows (tests/unit/test_contract_routes.py).
+
+`cursor` and `limit` are not in query models: every paginated list shares them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from shared.contracts.audit import AuditTrail
+from shared.contracts.document_requests import (
+    DocumentCreate, DocumentListQuery, DocumentUpdate, FieldCreate, FieldUpdate, SignerCreate, SignerUpdate,
+)
+from shared.contracts.document_responses import (
+    DocumentCreatedResponse, DocumentDetailResponse, DocumentListResponse, FieldListResponse, FieldResponse,
+    SignerCreatedResponse, SignerListResponse, SignerResponse,
+)
+from shared.contracts.files import PDF_BODY, PDF_MEDIA, UploadRequest, UploadResponse
+from shared.contracts.org import MemberListResponse, OrganizationResponse
+from shared.contracts.pages import PNG, PNG_BODY, PageQuery
+from shared.contracts.path_params import (
+    DELIVERY_ID, DOCUMENT_ID, FIELD_ID, PAGE_NUMBER, SIGNER_ID, SIGNING_TOKEN, WEBHOOK_ID, Shape, placeholders,
+)
+from shared.contracts.seal import PEM_CHAIN_BODY, PEM_CHAIN_MEDIA
+from shared.contracts.signing import (
+    PDF_BODY as SIGNING_PDF_BODY, SIGNED_COPY_BODY, CancelResponse, DeclineRequest, EmptyRequest, OtpSentResponse,
+    OtpVerifiedResponse, OtpVerifyRequest, RemindResponse, SendResponse, SigningOutcomeResponse,
+    SigningSessionResponse, SigningUrlResponse, SignRequest,
+)
+from shared.contracts.webhooks import (
+    DeliveryListResponse, DeliveryResponse, EmptyRequest as WebhookEmptyRequest, WebhookCreate,
+    WebhookCreatedResponse, WebhookListResponse, WebhookResponse, WebhookUpdate,
+)
+
+Service = Literal["gateway", "documents", "audit", "notifier"]
+Key = tuple[str, str]  # (method, path template)
+# A raw JSON schema stands in where no pydantic model can (a PDF, a PNG, the OpenAPI document).
+ResponseBody = type[BaseModel] | dict[str, Any] | None
+
+DOCUMENTS = "/api/v1/documents"
+SIGNING = "/api/v1/signing/{token}"
+WEBHOOKS = "/api/v1/webhooks"
+ORG = "/api/v1/org"
+OPENAPI_PATH = "/api/v1/openapi.json"
+
+OPENAPI_DOCUMENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "This OpenAPI 3.1 document.",
+    "required": ["openapi", "info", "paths"],
+}
+
+# What each placeholder holds, by the family of routes it appears in.
+_SHAPES: tuple[tuple[str, Mapping[str, Shape]], ...] = (
+    (DOCUMENTS, {"id": DOCUMENT_ID, "signerId": SIGNER_ID, "fieldId": FIELD_ID}),
+    (WEBHOOKS, {"id": WEBHOOK_ID, "deliveryId": DELIVERY_ID}),
+    (SIGNING, {"token": SIGNING_TOKEN, "page": PAGE_NUMBER}),
+)
+
+
+def shapes_of(path: str) -> Mapping[str, Shape]:
+    """The shape of every placeholder of `path`. A placeholder without one fails here, at
+    import, instead of letting the gateway forward whatever a client puts there."""
+    names = placeholders(path)
+    if not names:
+        return MappingProxyType({})
+    family = next((shapes for prefix, shapes in _SHAPES if path.startswith(prefix)), {})
+    missing = [name for name in names if name not in family]
+    if missing:
+        raise ValueError(f"{path}: no shape for {missing}")
+    return MappingProxyType({name: family[name] for name in names})
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    scope: str | None  # None: no API key (signer routes: the signing token is the credential)
+    status: int  # the success status
+    response: ResponseBody  # None: no body (204)
+    request: type[BaseModel] | None = None  # JSON body
+    query: type[BaseModel] | None = None  # query filters besides cursor/limit
+    media_type: str = "application/json"  # of the success response
+    extra_errors: tuple[int, ...] = ()  # errors besides those derived from the operation's shape
+    service: Service = "gateway"  # who answers it
+    shapes: Mapping[str, Shape] = field(default_factory=dict, compare=False)
+
+    @property
+    def key(self) -> Key:
+        return (self.method, self.path)
+
+
+def _op(service: Service, method: str, path: str, scope: str | None, status: int, response: ResponseBody,
+        **more: Any) -> Operation:
+    return Operation(method, path, scope, status, response, service=service, shapes=shapes_of(path), **more)
+
+
+def _documents(method: str, path: str, scope: str | None, status: int, response: ResponseBody, **more: Any) -> Operation:
+    return _op("documents", method, path, scope, status, response, **more)
+
+
+def _notifier(method: str, path: str, scope: str, status: int, response: ResponseBody, **more: Any) -> Operation:
+    return _op("notifier", method, path, scope, status, response, **more)
+
+
+D, S, W = DOCUMENTS, SIGNING, WEBHOOKS
+# Signing API errors besides those derived from each operation's shape: a dead document is 410, a
+# signer who has not verified their one-time code 403 (`otp-required`, or `otp-locked` after too
+# many wrong codes), and acting out of turn or twice 409. Codes: 403 `otp-locked`, 429
+# `otp-too-soon` / `otp-daily-limit`.
+_SIGNING_ERRORS = (403, 409, 410)
+
+# The order is the OpenAPI document's order of paths.
+OPERATIONS: tuple[Operation, ...] = (
+    _documents("GET", D, "documents.read", 200, DocumentListResponse, query=DocumentListQuery),
+    _documents("POST", D, "documents.create", 201, DocumentCreatedResponse, request=DocumentCreate),
+    _documents("GET", D + "/{id}", "documents.read", 200, DocumentDetailResponse),
+    _documents("PATCH", D + "/{id}", "documents.write", 200, DocumentDetailResponse, request=DocumentUpdate),
+    _documents("DELETE", D + "/{id}", "documents.delete", 204, None),
+    _documents("GET", D + "/{id}/signers", "documents.read", 200, SignerListResponse),
+    _documents("POST", D + "/{id}/signers", "documents.write", 201, SignerCreatedResponse, request=SignerCreate),
+    _documents("PATCH", D + "/{id}/signers/{signerId}", "documents.write", 200, SignerResponse, request=SignerUpdate),
+    _documents("DELETE", D + "/{id}/signers/{signerId}", "documents.write", 204, None),
+    _documents("GET", D + "/{id}/fields", "documents.read", 200, FieldListResponse),
+    _documents("POST", D + "/{id}/fields", "documents.write", 201, FieldResponse, request=FieldCreate),
+    _documents("PATCH", D + "/{id}/fields/{fieldId}", "documents.write", 200, FieldResponse, request=FieldUpdate),
+    _documents("DELETE", D + "/{id}/fields/{fieldId}", "documents.write", 204, None),
+    _op("audit", "GET", D + "/{id}/audit", "documents.read", 200, AuditTrail),
+    _documents("POST", D + "/{id}/upload", "documents.write", 200, UploadResponse, request=UploadRequest),
+    # 409 while the document has no usable file (a GET is not otherwise assumed to depend on state).
+    _documents("GET", D + "/{id}/download", "documents.read", 200, PDF_BODY, media_type=PDF_MEDIA, extra_errors=(409,)),
+    _documents("POST", D + "/{id}/send", "documents.send", 200, SendResponse, request=EmptyRequest),
+    _documents("POST", D + "/{id}/cancel", "documents.write", 200, CancelResponse, request=EmptyRequest),
+    _documents("POST", D + "/{id}/remind", "documents.send", 200, RemindResponse, request=EmptyRequest),
+    _documents("POST", D + "/{id}/signers/{signerId}/signing-url", "documents.send", 200, SigningUrlResponse,
+               request=EmptyRequest),
+    _notifier("GET", W, "webhooks.read", 200, WebhookListResponse),
+    # 409: creating the 11th webhook of an organisation.
+    _notifier("POST", W, "webhooks.create", 201, WebhookCreatedResponse, request=WebhookCreate, extra_errors=(409,)),
+    _notifier("GET", W + "/{id}", "webhooks.read", 200, WebhookResponse),
+    _notifier("PATCH", W + "/{id}", "webhooks.update", 200, WebhookResponse, request=WebhookUpdate),
+    _notifier("DELETE", W + "/{id}", "webhooks.delete", 204, None),
+    _notifier("GET", W + "/{id}/deliveries", "webhooks.read", 200, DeliveryListResponse),
+    _notifier("POST", W + "/{id}/deliveries/{deliveryId}/redeliver", "webhooks.update", 202, DeliveryResponse,
+              request=WebhookEmptyRequest),
+    # The organisation's seal certificate chain (docs/signed-pdf.md), issued by the documents service.
+    _documents("GET", ORG + "/certificate", "org.read", 200, PEM_CHAIN_BODY, media_type=PEM_CHAIN_MEDIA),
+    # The signer-facing API: no API key; the signing token in the path is the credential.
+    _documents("GET", S, None, 200, SigningSessionResponse, extra_errors=(409, 410)),
+    _documents("GET", S + "/file", None, 200, SIGNING_PDF_BODY, media_type=PDF_MEDIA, extra_errors=_SIGNING_ERRORS),
+    _documents("POST", S + "/sign", None, 200, SigningOutcomeResponse, request=SignRequest,
+               extra_errors=_SIGNING_ERRORS),
+    _documents("POST", S + "/approve", None, 200, SigningOutcomeResponse, request=EmptyRequest,
+               extra_errors=_SIGNING_ERRORS),
+    _documents("POST", S + "/decline", None, 200, SigningOutcomeResponse, request=DeclineRequest,
+               extra_errors=_SIGNING_ERRORS),
+    _documents("POST", S + "/otp", None, 202, OtpSentResponse, request=EmptyRequest, extra_errors=(403, 409, 410, 429)),
+    _documents("POST", S + "/otp/verify", None, 200, OtpVerifiedResponse, request=OtpVerifyRequest,
+               extra_errors=(403, 409, 410)),
+    # 409 before completion or while on hold, 410 after another ending or once the retention ended.
+    _documents("GET", S + "/download", None, 200, SIGNED_COPY_BODY, media_type=PDF_MEDIA, extra_errors=(409, 410)),
+    # As the PDF of the signing API: 403 before the one-time code, 409 on hold, 410 once the
+    # document is over; 503 when the page cannot be rendered within the limits or storage is away.
+    _documents("GET", S + "/pages/{page}", None, 200, PNG_BODY, query=PageQuery, media_type=PNG,
+               extra_errors=(403, 409, 410, 503)),
+    # The gateway's own: organisations and members live in its database; and this description.
+    _op("gateway", "GET", ORG, "org.read", 200, OrganizationResponse),
+    _op("gateway", "GET", ORG + "/members", "org.read", 200, MemberListResponse),
+    _op("gateway", "GET", OPENAPI_PATH, None, 200, OPENAPI_DOCUMENT_SCHEMA),
+)
+
+
+def check_unique(operations: tuple[Operation, ...]) -> None:
+    seen: set[Key] = set()
+    for op in operations:
+        if op.key in seen:
+            raise ValueError(f"the route table lists {op.method} {op.path} twice")
+        seen.add(op.key)
+
+
+check_unique(OPERATIONS)
+BY_KEY: Mapping[Key, Operation] = MappingProxyType({op.key: op for op in OPERATIONS})
+
+
+def served_by(service: Service) -> tuple[Operation, ...]:
+    """The operations `service` answers, in table order."""
+    return tuple(op for op in OPERATIONS if op.service == service)
+
+
+def scope_of(method: str, path: str) -> str | None:
+    return BY_KEY[(method, path)].scope

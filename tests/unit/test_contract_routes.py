@@ -20,6 +20,7 @@ from services.gateway.routes import ROUTES
 from services.notifier.app import create_app as notifier_app
 from shared.contracts import routes as contract
 from shared.contracts.routes import OPENAPI_PATH, OPERATIONS, Operation, Service, served_by
+from services.devstack.dev_pki import ensure_dev_pki
 from shared.settings import Settings
 from tests import harness
 
@@ -39,8 +40,10 @@ def public_routes(app: web.Application) -> set[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def settings() -> Settings:
-    return harness.test_settings()
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    # The documents app refuses to start without a seal CA: a development one, made here.
+    pki = ensure_dev_pki(tmp_path_factory.mktemp("pki"))
+    return harness.test_settings(seal_ca_cert_file=pki.ca_cert, seal_ca_key_file=pki.ca_key)
 
 
 APPS: dict[Service, Callable[[Settings], web.Application]] = {

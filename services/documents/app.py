@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.documents.commands.delivery_failures import delivery_failures_ctx
-from services.documents.commands.events import SCHEMA
+from services.documents.api.errors import add_domain_errors
 from services.documents.api.file_routes import add_file_routes
 from services.documents.api.lifecycle_routes import add_lifecycle_routes, add_lifecycle_workers
 from services.documents.api.page_routes import add_page_routes
 from services.documents.api.routes import add_routes
 from services.documents.api.signed_copy import add_signed_copy_routes
 from services.documents.api.wp_internal_routes import add_wp_internal_routes
+from services.documents.commands.delivery_failures import delivery_failures_ctx
+from services.documents.commands.events import SCHEMA
 from shared.service import internal_app, relay_ctx
 from shared.settings import Settings
 
 
 def create_app(settings: Settings) -> web.Application:
     app = internal_app(settings)
+    add_domain_errors(app)  # use cases' refusals (domain errors) → problem+json, in one place
     # The relay publishes this service's outbox (events written with each change) to RabbitMQ.
     app.cleanup_ctx.append(relay_ctx(SCHEMA))
     add_routes(app)

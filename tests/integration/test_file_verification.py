@@ -18,7 +18,9 @@ from services.documents.db import file_repository
 
 from services.documents.commands import files
 from services.documents.commands.file_check import Accepted, Checker, Refused, Upload, check_upload
-from services.documents.commands.files import CHECKER, FileChanged, VerifiedFile, fetch_pdf, require_verified_file, verify_pending_upload
+from services.documents.adapters.verified_pdf import FileChanged, fetch_pdf
+from services.documents.commands.files import CHECKER, require_verified_file, verify_pending_upload
+from services.documents.domain.verified_file import VerifiedFile
 from services.documents.adapters.storage import STORAGE, open_storage
 from shared.problems import Problem
 from shared.service import SETTINGS

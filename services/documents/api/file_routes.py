@@ -8,31 +8,26 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.documents.commands import file_download, files
-from services.documents.api.file_schemas import D, UploadRequest
-from services.documents.commands.file_check import Checker
 from services.documents.adapters.storage import STORAGE, ObjectStream, storage_ctx
+from services.documents.api.file_schemas import UploadHeaders, UploadInstructions, UploadRequest, UploadResponse
+from services.documents.api.paths import D, document_id as _document_id
+from services.documents.commands import file_download, files
+from services.documents.commands.file_check import Checker
 from shared.context import org_id_of, request_context
 from shared.db import POOL
-from shared.ids import is_plausible_id
-from shared.problems import not_found
 from shared.service import SETTINGS
 from shared.web import json_response, read_model
-
-
-def _document_id(request: web.Request) -> str:
-    value = request.match_info["id"]
-    if not is_plausible_id(value):
-        raise not_found("Document")
-    return value
 
 
 async def request_upload(request: web.Request) -> web.Response:
     document_id = _document_id(request)
     org_id, ctx = org_id_of(request), request_context(request)
     body = await read_model(request, UploadRequest)
-    response = await files.request_upload(request.app, request.app[POOL], org_id, ctx, document_id, body)
-    return json_response(response.dump())
+    grant = await files.request_upload(request.app, request.app[POOL], org_id, ctx, document_id,
+                                       filename=body.filename, content_type=body.contentType, file_size=body.fileSize)
+    instructions = UploadInstructions(uploadUrl=grant.url, fileKey=grant.file_key, expiresIn=grant.expires_in,
+                                      headers=UploadHeaders.model_validate(grant.headers))
+    return json_response(UploadResponse(data=instructions).dump())
 
 
 async def download(request: web.Request) -> web.StreamResponse:

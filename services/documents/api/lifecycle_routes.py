@@ -12,74 +12,70 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.documents.commands import lifecycle_service, notifier_api
-from services.documents.workers.completion import completion_ctx
+from services.documents.api.paths import D, path_id
 from services.documents.api.signing_routes import add_signing_routes
 from services.documents.api.signing_schemas import (
-    CancelResponse, EmptyRequest, OtpCodeResponse, RemindResponse, SendResponse, SigningLinkResponse,
-    SigningUrlResponse,
+    CancelResponse, CancelResult, EmptyRequest, OtpCode, OtpCodeResponse, RemindResponse, RemindResult, SendResponse,
+    SendResult, SigningLink, SigningLinkResponse, SigningUrl, SigningUrlResponse,
 )
-from services.documents.workers.sweeps import sweeps_ctx
 from services.documents.api.views import dump
+from services.documents.commands import lifecycle_service, notifier_api
+from services.documents.workers.completion import completion_ctx
+from services.documents.workers.sweeps import sweeps_ctx
 from shared.callers import add_internal_route
 from shared.context import org_id_of, request_context
 from shared.db import POOL
-from shared.ids import is_plausible_id
-from shared.problems import not_found
 from shared.web import json_response, read_model
-
-D = "/api/v1/documents"
-
-
-def _path_id(request: web.Request, name: str, what: str) -> str:
-    value = request.match_info[name]
-    if not is_plausible_id(value):
-        raise not_found(what)
-    return value
 
 
 async def send(request: web.Request) -> web.Response:
-    document_id = _path_id(request, "id", "Document")
+    document_id = path_id(request, "id", "Document")
     await read_model(request, EmptyRequest)
     result = await lifecycle_service.send(request.app, request.app[POOL], org_id_of(request), request_context(request), document_id)
-    return json_response(dump(SendResponse(data=result)))
+    sent = SendResult(id=result.document_id, status=result.status, signerCount=result.signer_count,  # type: ignore[arg-type]
+                      sentAt=result.sent_at)
+    return json_response(dump(SendResponse(data=sent)))
 
 
 async def cancel(request: web.Request) -> web.Response:
-    document_id = _path_id(request, "id", "Document")
+    document_id = path_id(request, "id", "Document")
     await read_model(request, EmptyRequest)
     result = await lifecycle_service.cancel(request.app[POOL], org_id_of(request), request_context(request), document_id)
-    return json_response(dump(CancelResponse(data=result)))
+    cancelled = CancelResult(id=result.document_id, status=result.status,  # type: ignore[arg-type]
+                             cancelledSigners=result.cancelled_signers)
+    return json_response(dump(CancelResponse(data=cancelled)))
 
 
 async def remind(request: web.Request) -> web.Response:
-    document_id = _path_id(request, "id", "Document")
+    document_id = path_id(request, "id", "Document")
     await read_model(request, EmptyRequest)
     result = await lifecycle_service.remind(request.app[POOL], org_id_of(request), request_context(request), document_id)
-    return json_response(dump(RemindResponse(data=result)))
+    reminded = RemindResult(id=result.document_id, remindedSigners=result.reminded_signers)
+    return json_response(dump(RemindResponse(data=reminded)))
 
 
 async def signing_url(request: web.Request) -> web.Response:
-    document_id = _path_id(request, "id", "Document")
-    signer_id = _path_id(request, "signerId", "Signer")
+    document_id = path_id(request, "id", "Document")
+    signer_id = path_id(request, "signerId", "Signer")
     await read_model(request, EmptyRequest)
     result = await lifecycle_service.signing_url(request.app, request.app[POOL], org_id_of(request),
                                                  request_context(request), document_id, signer_id)
-    return json_response(dump(SigningUrlResponse(data=result)))
+    link = SigningUrl(signerId=result.signer_id, url=result.url, expiresAt=result.expires_at)
+    return json_response(dump(SigningUrlResponse(data=link)))
 
 
 # --- internal: the notifier -------------------------------------------------------------------
 
 async def internal_signing_link(request: web.Request) -> web.Response:
-    signer_id = _path_id(request, "signerId", "Signer")
-    link = await notifier_api.signing_link(request.app, request.app[POOL], org_id_of(request), signer_id)
-    return json_response(dump(SigningLinkResponse(data=link)))
+    signer_id = path_id(request, "signerId", "Signer")
+    live = await notifier_api.signing_link(request.app, request.app[POOL], org_id_of(request), signer_id)
+    return json_response(dump(SigningLinkResponse(data=SigningLink(url=live.url, expiresAt=live.expires_at))))
 
 
 async def internal_otp_code(request: web.Request) -> web.Response:
-    signer_id = _path_id(request, "signerId", "Signer")
-    code = await notifier_api.otp_code(request.app, request.app[POOL], org_id_of(request), signer_id)
-    return json_response(dump(OtpCodeResponse(data=code)))
+    signer_id = path_id(request, "signerId", "Signer")
+    live = await notifier_api.otp_code(request.app, request.app[POOL], org_id_of(request), signer_id)
+    return json_response(dump(OtpCodeResponse(data=OtpCode(code=live.code, expiresAt=live.expires_at))))
 
 
 def add_lifecycle_routes(app: web.Application) -> None:

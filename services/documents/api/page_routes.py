@@ -15,9 +15,11 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from services.documents.commands import signing_service
-from services.documents.db.file_repository import page_sizes_of
-from services.documents.commands.files import UNAVAILABLE, FileChanged, storage_unavailable
-from services.documents.adapters.page_render import RENDERER, PageRenderer, RenderFailed, effective_scale, page_etag
+from services.documents.commands.files import UNAVAILABLE, storage_unavailable
+from services.documents.adapters.page_render import RENDERER, PageRenderer, RenderFailed, page_etag
+from services.documents.adapters.verified_pdf import FileChanged
+from services.documents.api.page_scale import RENDER_MAX_PIXELS, effective_scale
+from services.documents.domain.verified_file import page_sizes_of
 from services.documents.api.page_schemas import PAGE, PNG, PageQuery
 from services.documents.adapters.storage import STORAGE, ObjectChanged, ObjectMissing
 from shared.context import request_context
@@ -80,5 +82,5 @@ async def page_image(request: web.Request) -> web.Response:
 
 
 def add_page_routes(app: web.Application) -> None:
-    app[RENDERER] = PageRenderer()
+    app[RENDERER] = PageRenderer(RENDER_MAX_PIXELS)
     app.router.add_get(PAGE[1], page_image, allow_head=False)

@@ -25,7 +25,8 @@ from services.documents.domain import tokens
 from services.documents.commands.file_download import DownloadTarget, download_filename, record_download, stream_pdf
 from services.documents.commands.lifecycle_events import as_signer
 from services.documents.api.schemas import ResponseModel, Timestamp
-from services.documents.commands.signing_session import GONE_STATUSES, gone, link_not_found
+from services.documents.commands.signing_session import gone, link_not_found
+from services.documents.domain.statemachine import TERMINAL, Status
 from services.documents.adapters.storage import STORAGE, ObjectStream
 from services.documents.api.views import dump
 from shared.callers import add_internal_route
@@ -48,17 +49,17 @@ def available_until(completed_at: datetime, days: int) -> datetime:
 
 def check_downloadable(document: asyncpg.Record, now: datetime, days: int) -> None:
     """Pure: whether the signed copy of this document may be handed out now."""
-    status = document["status"]
-    if status == "completed":
+    status = Status(document["status"])
+    if status is Status.COMPLETED:
         if not document["signed_file_key"] or document["completed_at"] is None:
             raise Problem(409, "The signed PDF of this document is not available yet", slug="file-missing")
         if now >= available_until(document["completed_at"], days):
             raise Problem(410, f"Signed copies can be downloaded for {days} days after completion; ask the sender for one",
                           slug="download-expired")
         return
-    if status in GONE_STATUSES:
+    if status in TERMINAL:
         raise gone(status)
-    if status == "action_required":
+    if status is Status.ACTION_REQUIRED:
         raise conflict("The sender must fix a problem with this document first", slug="document-on-hold")
     raise conflict("The signed PDF is available once everyone has signed", slug="document-not-completed")
 

@@ -23,7 +23,7 @@ from typing import Any
 import asyncpg
 
 from services.documents.domain.turns import PARTICIPANT_ROLES
-from services.documents.api.views import signer_payload
+from services.documents.domain.payloads import signer_payload
 from shared.context import RequestContext
 
 SENDER_EVENTS = frozenset({

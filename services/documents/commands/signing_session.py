@@ -19,16 +19,16 @@ from typing import Literal, TypeVar
 
 import asyncpg
 
+from services.documents.commands.expiry import expire_document
+from services.documents.commands.lifecycle_events import as_signer
 from services.documents.db import lifecycle_repository as repo
 from services.documents.domain import tokens
-from services.documents.commands.lifecycle_events import as_signer
-from services.documents.workers.sweeps import expire_document
+from services.documents.domain.statemachine import TERMINAL, Status
 from shared.context import SYSTEM, RequestContext
 from shared.problems import Problem
 from shared.timefmt import utcnow
 
 T = TypeVar("T")
-GONE_STATUSES = ("cancelled", "expired", "declined", "completed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +55,13 @@ def gone(status: str) -> Problem:
 
 
 def check_document(document: asyncpg.Record) -> None:
-    status = document["status"]
-    if status in GONE_STATUSES:
+    status = Status(document["status"])
+    if status in TERMINAL:
         raise gone(status)
-    if status == "action_required":
+    if status is Status.ACTION_REQUIRED:
         raise Problem(409, "The sender must fix a problem with this document before signing can continue",
                       slug="document-on-hold")
-    if status != "pending":
+    if status is not Status.PENDING:
         raise link_not_found()
     expires_at = document["expires_at"]
     if expires_at is not None and expires_at <= utcnow() and document["completion_requested_at"] is None:

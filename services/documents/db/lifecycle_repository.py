@@ -71,6 +71,15 @@ async def activate(conn: asyncpg.Connection, signer_ids: list[str]) -> list[asyn
     )
 
 
+async def move_signer(conn: asyncpg.Connection, signer_id: str, allowed: Iterable[str], status: str) -> asyncpg.Record | None:
+    """Move the signer to `status` if they are in an allowed one (signer_states decides both)."""
+    return await conn.fetchrow(
+        """UPDATE documents.signers SET status = $3, updated_at = now()
+           WHERE id = $1 AND status = ANY($2::text[]) RETURNING *""",
+        signer_id, sorted(allowed), status,
+    )
+
+
 async def mark_viewed(conn: asyncpg.Connection, signer_id: str) -> asyncpg.Record | None:
     """Only the first view counts: the conditional update makes it so under concurrency too."""
     return await conn.fetchrow(
@@ -78,29 +87,34 @@ async def mark_viewed(conn: asyncpg.Connection, signer_id: str) -> asyncpg.Recor
     )
 
 
-async def finish_signer(conn: asyncpg.Connection, signer_id: str, ip: str | None, user_agent: str | None) -> asyncpg.Record | None:
+async def finish_signer(conn: asyncpg.Connection, signer_id: str, allowed: Iterable[str], status: str,
+                        ip: str | None, user_agent: str | None) -> asyncpg.Record | None:
     return await conn.fetchrow(
         """UPDATE documents.signers
-           SET status = 'completed', signed_at = now(), viewed_at = coalesce(viewed_at, now()),
+           SET status = $5, signed_at = now(), viewed_at = coalesce(viewed_at, now()),
                ip = $2, user_agent = $3, updated_at = now()
-           WHERE id = $1 AND status = 'pending' RETURNING *""",
-        signer_id, ip, user_agent,
+           WHERE id = $1 AND status = ANY($4::text[]) RETURNING *""",
+        signer_id, ip, user_agent, sorted(allowed), status,
     )
 
 
-async def decline_signer(conn: asyncpg.Connection, signer_id: str, reason: str, ip: str | None,
-                         user_agent: str | None) -> asyncpg.Record | None:
+async def decline_signer(conn: asyncpg.Connection, signer_id: str, allowed: Iterable[str], status: str, reason: str,
+                         ip: str | None, user_agent: str | None) -> asyncpg.Record | None:
     return await conn.fetchrow(
         """UPDATE documents.signers
-           SET status = 'declined', declined_at = now(), decline_reason = $2, ip = $3, user_agent = $4,
+           SET status = $6, declined_at = now(), decline_reason = $2, ip = $3, user_agent = $4,
                updated_at = now()
-           WHERE id = $1 AND status = 'pending' RETURNING *""",
-        signer_id, reason, ip, user_agent,
+           WHERE id = $1 AND status = ANY($5::text[]) RETURNING *""",
+        signer_id, reason, ip, user_agent, sorted(allowed), status,
     )
 
 
 async def mark_reminded(conn: asyncpg.Connection, signer_ids: list[str]) -> None:
     await conn.execute("UPDATE documents.signers SET last_reminded_at = now() WHERE id = ANY($1::text[])", signer_ids)
+
+
+async def mark_document_reminded(conn: asyncpg.Connection, document_id: str) -> None:
+    await conn.execute("UPDATE documents.documents SET last_reminded_at = now() WHERE id = $1", document_id)
 
 
 # --- one-time codes ----------------------------------------------------------------------------
@@ -157,13 +171,14 @@ async def field_values(conn: asyncpg.Connection, document_id: str) -> dict[str, 
     return {r["field_id"]: r["value"] for r in rows}
 
 
-async def request_completion(conn: asyncpg.Connection, document_id: str) -> bool:
-    """Everyone is done: queue the signed-PDF build (status stays pending until it is stored).
-    The NOTIFY is delivered on commit, waking a worker at once."""
+async def request_completion(conn: asyncpg.Connection, document_id: str, allowed: Iterable[str]) -> bool:
+    """Everyone is done: queue the signed-PDF build (the status stays as it is until the file is
+    stored; `allowed`: where completion may then happen). The NOTIFY is delivered on commit,
+    waking a worker at once."""
     row = await conn.fetchval(
         """UPDATE documents.documents SET completion_requested_at = now(), updated_at = now()
-           WHERE id = $1 AND status = 'pending' AND completion_requested_at IS NULL RETURNING id""",
-        document_id,
+           WHERE id = $1 AND status = ANY($2::text[]) AND completion_requested_at IS NULL RETURNING id""",
+        document_id, sorted(allowed),
     )
     if row is not None:
         await conn.execute(f"NOTIFY {COMPLETION_CHANNEL}")

@@ -29,6 +29,11 @@ async def count_signers(conn: asyncpg.Connection, document_id: str) -> int:
     return await conn.fetchval("SELECT count(*) FROM documents.signers WHERE document_id = $1", document_id)
 
 
+async def count_with_status(conn: asyncpg.Connection, document_id: str, status: str) -> int:
+    return await conn.fetchval(
+        "SELECT count(*) FROM documents.signers WHERE document_id = $1 AND status = $2", document_id, status)
+
+
 async def email_taken(conn: asyncpg.Connection, document_id: str, email: str, except_id: str | None = None) -> bool:
     return bool(await conn.fetchval(
         """SELECT 1 FROM documents.signers

@@ -32,7 +32,8 @@ from services.documents.db import field_repository as fields_repo
 from services.documents.db import lifecycle_repository as repo
 from services.documents.db import signer_repository as signers_repo
 from services.documents.domain import signed_inputs
-from services.documents.commands.files import fetch_pdf, verified_of
+from services.documents.adapters.verified_pdf import fetch_pdf
+from services.documents.domain.verified_file import verified_of
 from services.documents.commands.lifecycle_events import as_system, document_event, people, stamp
 from services.documents.pdf import build_signed_pdf
 from services.documents.domain.statemachine import Action, Status, allowed_from

@@ -22,6 +22,7 @@ from aiohttp import web
 from services.documents.commands.events import emit
 from services.documents.commands.files import UNAVAILABLE, file_rejected, no_file, settle, storage_unavailable
 from services.documents.adapters.storage import ObjectChanged, ObjectMissing, ObjectStream, Storage
+from services.documents.domain.statemachine import Status
 from shared.context import RequestContext
 from shared.problems import Problem
 
@@ -79,7 +80,7 @@ async def resolve_download(app: web.Application, pool: asyncpg.Pool, org_id: str
     draft is verified first); 409 when there is none."""
     row = await settle(app, pool, org_id, document_id)
     name = row["name"]
-    if row["status"] == "completed":
+    if row["status"] == Status.COMPLETED:
         if not row["signed_file_key"]:
             raise Problem(409, "The signed PDF of this document is not available yet", slug="file-missing")
         return DownloadTarget(row["signed_file_key"], None, download_filename(name, True), True, name)

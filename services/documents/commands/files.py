@@ -41,7 +41,7 @@ from services.documents.db import file_repository as repo
 from services.documents.commands.events import emit
 from services.documents.commands.file_check import Accepted, Checker, Outcome, Refused, Upload, check_upload
 from services.documents.commands.service import document_not_found, refused
-from services.documents.domain.statemachine import Action, allowed_from
+from services.documents.domain.statemachine import Action, Status, allowed_from
 from services.documents.adapters.storage import STORAGE, Storage, original_key, safe_filename
 from services.documents.domain.verified_file import VerifiedFile, verified_of
 from shared.context import RequestContext
@@ -125,7 +125,7 @@ async def _discard(storage: Storage, outcome: Accepted) -> None:
 
 def awaits_check(row: Mapping[str, Any]) -> bool:
     """A draft whose upload may have arrived since it was requested, and is not checked yet."""
-    return row["file_status"] == "awaiting_upload" and row["status"] == "draft"
+    return row["file_status"] == "awaiting_upload" and row["status"] == Status.DRAFT
 
 
 async def settle(app: web.Application, db: Db, org_id: str, document_id: str) -> asyncpg.Record:

@@ -128,4 +128,4 @@ async def run(pool: asyncpg.Pool, token: str, ctx: RequestContext, action: Calla
             return await action(conn, session)
     except _Lapsed as lapsed:
         await expire_document(pool, lapsed.document_id)
-        raise gone("expired") from None
+        raise gone(Status.EXPIRED) from None

@@ -124,8 +124,8 @@ def refusal(action: Action) -> str:
 
 def target(action: Action) -> Status:
     """The one status `action` leads to from every status that allows it: what a conditional
-    UPDATE over `allowed_from(action)` writes. Actions whose result depends on where they start
-    (delivery_failed) have none: use next_status with the current status."""
+    UPDATE over `allowed_from(action)` writes. An action whose result depends on where it starts
+    (delete keeps the status) has none: use next_status with the current status."""
     results = {to for (_, act), to in TRANSITIONS.items() if act is action}
     if len(results) != 1:
         raise ValueError(f"{action.value} leads to {sorted(results)}: use next_status(current, action)")

@@ -110,3 +110,52 @@ def test_the_checker_sees_every_form_of_import(tmp_path: Path, source: str, expe
     module = tmp_path / "m.py"
     module.write_text(source)
     assert [layer_of(m) for m in imported_modules(module, f"{PACKAGE}.pdf")] == [layer_of(e) for e in expected]
+
+
+# --- SQL in db/, statuses from the state machines ------------------------------------------------
+
+# The request/response models are the public contract (moving to shared/contracts); their Literals
+# spell the statuses on purpose. Completion's claim moves to the shared leased-job primitive.
+CONTRACT_MODULES = frozenset({"api/schemas.py", "api/file_schemas.py", "api/signing_schemas.py", "api/page_schemas.py"})
+SQL_ELSEWHERE = frozenset({"workers/completion.py"})
+_SQL_CALLS = frozenset({"fetch", "fetchrow", "fetchval", "execute", "executemany"})
+
+
+def _relative(path: Path) -> str:
+    return path.relative_to(SERVICE).as_posix()
+
+
+def sql_calls_outside_db() -> list[str]:
+    found = []
+    for path in source_files():
+        name = _relative(path)
+        if name.startswith("db/") or name in SQL_ELSEWHERE:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _SQL_CALLS:
+                found.append(f"{name}:{node.lineno} .{node.func.attr}(…)")
+    return found
+
+
+def bare_statuses_outside_domain() -> list[str]:
+    from services.documents.domain.signer_states import SignerStatus
+    from services.documents.domain.statemachine import Status
+
+    statuses = {s.value for s in Status} | {s.value for s in SignerStatus}
+    found = []
+    for path in source_files():
+        name = _relative(path)
+        if name.startswith(("domain/", "pdf/")) or name in CONTRACT_MODULES or name in SQL_ELSEWHERE:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and node.value in statuses:
+                found.append(f"{name}:{node.lineno} {node.value!r}")
+    return found
+
+
+def test_every_sql_statement_sits_in_db() -> None:
+    assert sql_calls_outside_db() == []
+
+
+def test_statuses_are_named_by_the_state_machines_enums() -> None:
+    assert bare_statuses_outside_domain() == []

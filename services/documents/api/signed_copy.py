@@ -21,6 +21,7 @@ import asyncpg
 from aiohttp import web
 
 from services.documents.db import lifecycle_repository as repo
+from services.documents.db import repository as documents_repo
 from services.documents.domain import tokens
 from services.documents.commands.file_download import DownloadTarget, download_filename, record_download, stream_pdf
 from services.documents.commands.lifecycle_events import as_signer
@@ -68,7 +69,8 @@ async def _by_token(conn: asyncpg.Connection, token: str) -> tuple[asyncpg.Recor
     if not tokens.looks_like_token(token):
         raise link_not_found()
     signer = await repo.signer_by_token_hash(conn, tokens.token_hash(token))
-    document = await repo.find_document(conn, signer["document_id"]) if signer is not None else None
+    document = (await documents_repo.find_document(conn, signer["document_id"], org_id=None)  # reached by the token
+                if signer is not None else None)
     if signer is None or document is None:
         raise link_not_found()
     return signer, document
@@ -114,7 +116,9 @@ async def download_link(request: web.Request) -> web.Response:
     org_id = org_id_of(request)
     async with request.app[POOL].acquire() as conn, conn.transaction():
         signer = await repo.signer_by_id(conn, signer_id)
-        document = await repo.find_document(conn, signer["document_id"]) if signer is not None else None
+        # Scoped on the next line: the signer's document must be the caller's organisation's.
+        document = (await documents_repo.find_document(conn, signer["document_id"], org_id=None)
+                    if signer is not None else None)
         if signer is None or document is None or document["org_id"] != org_id:
             raise not_found("Signer")
         days = retention_days(settings)
@@ -124,9 +128,7 @@ async def download_link(request: web.Request) -> web.Response:
         # A viewer's first link: store its hash (derived, so asking again stores the same value).
         stored = signer["token_hash"]
         if stored is None:
-            await conn.execute("UPDATE documents.signers SET token_hash = $2 WHERE id = $1 AND token_hash IS NULL",
-                               signer_id, digest)
-            stored = await conn.fetchval("SELECT token_hash FROM documents.signers WHERE id = $1", signer_id)
+            stored = await repo.store_first_token_hash(conn, signer_id, digest)
     if not tokens.same_hash(stored, digest):
         raise Problem(409, "The signing secret changed; this participant's link cannot be recomputed", slug="stale-signing-link")
     link = DownloadLink(url=download_url(settings.public_url, token),

@@ -67,7 +67,7 @@ async def handle_delivery_failure(conn: asyncpg.Connection, event: Event) -> Non
     if event.type != "signer.delivery_failed" or event.documentId is None:
         return
     signer_id, email = _reported_signer(event)
-    document = await documents_repo.find_document(conn, event.orgId, event.documentId, lock=True)
+    document = await documents_repo.find_document(conn, event.documentId, org_id=event.orgId, lock="update")
     fields = log_fields(eventId=str(event.id), documentId=event.documentId, signerId=signer_id)
     if document is None or signer_id is None or not can(document["status"], Action.DELIVERY_FAILED):
         log.info("delivery failure ignored: the document is not out for signature", extra=fields)
@@ -95,7 +95,7 @@ delivery_failures_ctx = consumer_ctx("documents", SCHEMA, handle_delivery_failur
 
 async def held_document(conn: asyncpg.Connection, org_id: str, document_id: str) -> asyncpg.Record | None:
     """The document, locked, if it is on hold (action_required); None otherwise."""
-    row = await documents_repo.find_document(conn, org_id, document_id, lock=True)
+    row = await documents_repo.find_document(conn, document_id, org_id=org_id, lock="update")
     return row if row is not None and row["status"] == Status.ACTION_REQUIRED else None
 
 

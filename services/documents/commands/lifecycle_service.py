@@ -67,7 +67,7 @@ class SigningLink:
 
 
 async def _lock(conn: asyncpg.Connection, org_id: str, document_id: str) -> asyncpg.Record:
-    row = await documents_repo.find_document(conn, org_id, document_id, lock=True)
+    row = await documents_repo.find_document(conn, document_id, org_id=org_id, lock="update")
     if row is None:
         raise document_not_found()
     return row

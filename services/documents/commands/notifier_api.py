@@ -18,6 +18,7 @@ from aiohttp import web
 
 from services.documents.commands.otp_service import live_code
 from services.documents.db import lifecycle_repository as repo
+from services.documents.db import repository as documents_repo
 from services.documents.domain import signer_states, tokens
 from services.documents.domain.errors import NotFound
 from services.documents.domain.signer_states import SignerAction
@@ -42,7 +43,9 @@ class LiveCode:
 async def _signer_and_document(conn: asyncpg.Connection, org_id: str,
                                signer_id: str) -> tuple[asyncpg.Record, asyncpg.Record]:
     signer = await repo.signer_by_id(conn, signer_id)
-    document = await repo.find_document(conn, signer["document_id"]) if signer is not None else None
+    # Scoped below: the signer's document must be the caller's organisation's.
+    document = (await documents_repo.find_document(conn, signer["document_id"], org_id=None)
+                if signer is not None else None)
     if signer is None or document is None or document["org_id"] != org_id:
         raise NotFound("Signer")
     if document["status"] != Status.PENDING:

@@ -50,7 +50,7 @@ async def lock_for_edit(conn: asyncpg.Connection, org_id: str, document_id: str)
     Every command on a document's signers and fields starts here, so they are serialised per
     document: counts (50 signers, 500 fields) and the draft check cannot race.
     """
-    row = await repo.find_document(conn, org_id, document_id, lock=True)
+    row = await repo.find_document(conn, document_id, org_id=org_id, lock="update")
     if row is None:
         raise document_not_found()
     if not can(row["status"], Action.EDIT):
@@ -65,7 +65,7 @@ async def touch_for_edit(conn: asyncpg.Connection, org_id: str, document_id: str
 
 
 async def require_document(conn: asyncpg.Connection, org_id: str, document_id: str) -> asyncpg.Record:
-    row = await repo.find_document(conn, org_id, document_id)
+    row = await repo.find_document(conn, document_id, org_id=org_id)
     if row is None:
         raise document_not_found()
     return row

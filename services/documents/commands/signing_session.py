@@ -22,6 +22,7 @@ import asyncpg
 from services.documents.commands.expiry import expire_document
 from services.documents.commands.lifecycle_events import as_signer
 from services.documents.db import lifecycle_repository as repo
+from services.documents.db import repository as documents_repo
 from services.documents.domain import tokens
 from services.documents.domain.statemachine import TERMINAL, Status
 from shared.context import SYSTEM, RequestContext
@@ -76,9 +77,8 @@ async def open_session(conn: asyncpg.Connection, token: str, ctx: RequestContext
     found = await repo.signer_by_token_hash(conn, digest)
     if found is None:
         raise link_not_found()
-    document = await conn.fetchrow(
-        f"SELECT * FROM documents.documents WHERE id = $1 AND deleted_at IS NULL FOR {lock.upper()}", found["document_id"]
-    )
+    # Reached through the token: the signer's own document, whatever organisation it is in.
+    document = await documents_repo.find_document(conn, found["document_id"], org_id=None, lock=lock)
     if document is None:
         raise link_not_found()
     # Read again under the document's lock: a rotation or an action that committed meanwhile counts.

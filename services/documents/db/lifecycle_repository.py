@@ -1,9 +1,9 @@
 """SQL of the signing lifecycle (columns of migrations/0003_lifecycle.sql), explicit connections.
 
-Every lifecycle command first locks its document row (`lock_document`), so the commands on one
-document run one at a time: "is everyone done?" is answered from a stable state, and two
-concurrent sign/decline/cancel requests cannot both see `pending`. Each change is still a
-conditional UPDATE on the expected status, as a second line of defence.
+Every lifecycle command first locks its document row (repository.find_document with a lock), so
+the commands on one document run one at a time: "is everyone done?" is answered from a stable
+state, and two concurrent sign/decline/cancel requests cannot both see `pending`. Each change is
+still a conditional UPDATE on the statuses the state machines allow, as a second line of defence.
 """
 
 from __future__ import annotations
@@ -14,16 +14,6 @@ from typing import Any
 import asyncpg
 
 COMPLETION_CHANNEL = "documents_completion"
-
-
-async def lock_document(conn: asyncpg.Connection, document_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "SELECT * FROM documents.documents WHERE id = $1 AND deleted_at IS NULL FOR UPDATE", document_id
-    )
-
-
-async def find_document(conn: asyncpg.Connection, document_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM documents.documents WHERE id = $1 AND deleted_at IS NULL", document_id)
 
 
 async def transition(conn: asyncpg.Connection, document_id: str, allowed: Iterable[str], status: str,
@@ -46,6 +36,14 @@ async def signer_by_token_hash(conn: asyncpg.Connection, digest: str) -> asyncpg
 
 async def signer_by_id(conn: asyncpg.Connection, signer_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM documents.signers WHERE id = $1", signer_id)
+
+
+async def store_first_token_hash(conn: asyncpg.Connection, signer_id: str, digest: str) -> str | None:
+    """Store a token hash for a signer who has none yet (a viewer's first link); returns the hash
+    now stored, theirs or one stored before."""
+    await conn.execute("UPDATE documents.signers SET token_hash = $2 WHERE id = $1 AND token_hash IS NULL",
+                       signer_id, digest)
+    return await conn.fetchval("SELECT token_hash FROM documents.signers WHERE id = $1", signer_id)
 
 
 async def set_token(conn: asyncpg.Connection, signer_id: str, digest: str, version: int) -> None:

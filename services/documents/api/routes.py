@@ -23,9 +23,9 @@ from services.documents.api.schemas import (
 )
 from services.documents.api.views import dump
 from services.documents.commands import field_service, files, service, signer_service
+from services.documents.commands.deps import DEPS
 from shared.callers import add_internal_route
 from shared.context import RequestContext, org_id_of, request_context
-from shared.db import POOL
 from shared.pagination import PageRequest
 from shared.problems import Problem, pydantic_errors
 from shared.web import json_response, read_model
@@ -34,7 +34,7 @@ QueryT = TypeVar("QueryT", bound=BaseModel)
 
 
 def _pool(request: web.Request) -> asyncpg.Pool:
-    return request.app[POOL]
+    return request.app[DEPS].pool
 
 
 def _caller(request: web.Request) -> tuple[str, RequestContext]:
@@ -81,7 +81,7 @@ async def get_document(request: web.Request) -> web.Response:
     row = await service.detail_row(pool, org_id, document_id)
     if files.awaits_check(row):
         # A draft's upload that has arrived is verified here, so fileSize/documentHash show without a send.
-        await files.verify_pending_upload(request.app, pool, org_id, document_id)
+        await files.verify_pending_upload(request.app[DEPS], org_id, document_id)
         row = await service.detail_row(pool, org_id, document_id)
     return _respond(DocumentDetailResponse(data=views.detail_of(row)))
 
@@ -122,8 +122,8 @@ async def update_signer(request: web.Request) -> web.Response:
     signer_id = paths.path_id(request, "signerId", "Signer")
     org_id, ctx = _caller(request)
     body = await read_model(request, SignerUpdate)
-    row = await signer_service.update_signer(_pool(request), org_id, ctx, document_id, signer_id, body.given(),
-                                             request.app)
+    deps = request.app[DEPS]
+    row = await signer_service.update_signer(deps.pool, deps.settings, org_id, ctx, document_id, signer_id, body.given())
     return _respond(SignerResponse(data=views.signer(row)))
 
 

@@ -23,19 +23,19 @@ from aiohttp import web
 from services.documents.db import lifecycle_repository as repo
 from services.documents.db import repository as documents_repo
 from services.documents.domain import tokens
-from services.documents.commands.file_download import DownloadTarget, download_filename, record_download, stream_pdf
+from services.documents.api.pdf_stream import stream_pdf
+from services.documents.commands.deps import DEPS
+from services.documents.commands.file_download import DownloadTarget, download_filename, record_download
 from services.documents.commands.lifecycle_events import as_signer
 from services.documents.api.schemas import ResponseModel, Timestamp
 from services.documents.commands.signing_session import gone, link_not_found
 from services.documents.domain.statemachine import TERMINAL, Status
-from services.documents.adapters.storage import STORAGE, ObjectStream
+from services.documents.adapters.storage import ObjectStream
 from services.documents.api.views import dump
 from shared.callers import add_internal_route
 from shared.context import org_id_of, request_context
-from shared.db import POOL
 from shared.ids import is_plausible_id
 from shared.problems import Problem, conflict, not_found
-from shared.service import SETTINGS
 from shared.settings import Settings
 from shared.timefmt import utcnow
 from shared.web import json_response
@@ -77,10 +77,10 @@ async def _by_token(conn: asyncpg.Connection, token: str) -> tuple[asyncpg.Recor
 
 
 async def download(request: web.Request) -> web.StreamResponse:
-    pool = request.app[POOL]
+    pool = request.app[DEPS].pool
     async with pool.acquire() as conn:
         signer, document = await _by_token(conn, request.match_info["token"])
-    check_downloadable(document, utcnow(), retention_days(request.app[SETTINGS]))
+    check_downloadable(document, utcnow(), retention_days(request.app[DEPS].settings))
     name = document["name"]
     target = DownloadTarget(document["signed_file_key"], None, download_filename(name, True), True, name)
     ctx = as_signer(request_context(request), document, signer)
@@ -88,7 +88,7 @@ async def download(request: web.Request) -> web.StreamResponse:
     async def record(_: ObjectStream) -> None:
         await record_download(pool, ctx, document["org_id"], document["id"], target)
 
-    return await stream_pdf(request, request.app[STORAGE], target.key, target.filename, before_send=record)
+    return await stream_pdf(request, request.app[DEPS].storage, target.key, target.filename, before_send=record)
 
 
 # --- internal: the notifier asks for a participant's link ---------------------------------------
@@ -112,9 +112,9 @@ async def download_link(request: web.Request) -> web.Response:
     signer_id = request.match_info["signerId"]
     if not is_plausible_id(signer_id):
         raise not_found("Signer")
-    settings = request.app[SETTINGS]
+    settings = request.app[DEPS].settings
     org_id = org_id_of(request)
-    async with request.app[POOL].acquire() as conn, conn.transaction():
+    async with request.app[DEPS].pool.acquire() as conn, conn.transaction():
         signer = await repo.signer_by_id(conn, signer_id)
         # Scoped on the next line: the signer's document must be the caller's organisation's.
         document = (await documents_repo.find_document(conn, signer["document_id"], org_id=None)

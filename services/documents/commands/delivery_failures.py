@@ -21,7 +21,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
-from aiohttp import web
 
 from services.documents.commands.events import SCHEMA
 from services.documents.commands.lifecycle_events import as_system, document_event, signer_event
@@ -40,7 +39,8 @@ from shared.context import RequestContext
 from shared.events import Event
 from shared.logging import log_fields
 from shared.problems import FieldError, Problem, conflict
-from shared.service import SETTINGS, consumer_ctx
+from shared.service import consumer_ctx
+from shared.settings import Settings
 
 log = logging.getLogger("countersign.documents.delivery")
 
@@ -112,16 +112,13 @@ def _check_fix(current: Mapping[str, Any], requested: Mapping[str, Any]) -> dict
     return changed(current, requested)
 
 
-async def fix_signer(app: web.Application | None, conn: asyncpg.Connection, document: asyncpg.Record,
+async def fix_signer(settings: Settings, conn: asyncpg.Connection, document: asyncpg.Record,
                      ctx: RequestContext, signer_id: str, requested: Mapping[str, Any]) -> asyncpg.Record:
     """PATCH of a signer while the document is on hold; runs in the caller's transaction, with
     the document row locked (held_document)."""
     current = await signers_repo.find_signer(conn, document["id"], signer_id)
     if current is None:
         raise NotFound("Signer")
-    if app is None:
-        raise conflict("This document is on hold (action_required); fix the signer through the API",
-                       slug="document-on-hold")
     diff = _check_fix(current, requested)
     if "email" in diff and await signers_repo.email_taken(conn, document["id"], diff["email"], except_id=signer_id):
         raise conflict("A signer with this email address is already on the document")
@@ -131,7 +128,7 @@ async def fix_signer(app: web.Application | None, conn: asyncpg.Connection, docu
     if row is None:  # unreachable under the document's lock
         raise NotFound("Signer")
     version = await lifecycle_repo.next_token_version(conn, signer_id)
-    token = tokens.signing_token(app[SETTINGS].require_signing_secret(), signer_id, version)
+    token = tokens.signing_token(settings.require_signing_secret(), signer_id, version)
     await lifecycle_repo.set_token(conn, signer_id, tokens.token_hash(token), version)
     if diff:
         changes = to_properties(diff, signers_repo.SIGNER_COLUMNS)

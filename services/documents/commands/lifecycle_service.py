@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
-from aiohttp import web
 
+from services.documents.commands.deps import Deps
 from services.documents.commands.files import require_verified_file
 from services.documents.commands.lifecycle_events import document_event, signer_event, stamp
 from services.documents.commands.progress import advance
@@ -34,7 +34,6 @@ from services.documents.domain.signer_states import SignerAction, SignerStatus
 from services.documents.domain.statemachine import Action, Status, allowed_from, can, target
 from shared.context import RequestContext
 from shared.problems import FieldError, Problem, conflict
-from shared.service import SETTINGS
 from shared.timefmt import utcnow
 
 
@@ -73,11 +72,11 @@ async def _lock(conn: asyncpg.Connection, org_id: str, document_id: str) -> asyn
     return row
 
 
-async def _file_errors(app: web.Application, db: asyncpg.Pool | asyncpg.Connection, org_id: str,
+async def _file_errors(deps: Deps, db: asyncpg.Pool | asyncpg.Connection, org_id: str,
                        document_id: str) -> tuple[list[FieldError], tuple[tuple[float, float], ...] | None]:
     """The file's problems as field errors (to report with all others), or its page sizes."""
     try:
-        verified = await require_verified_file(app, db, org_id, document_id)
+        verified = await require_verified_file(deps, db, org_id, document_id)
     except Problem as problem:
         if problem.status != 422:
             raise
@@ -85,16 +84,16 @@ async def _file_errors(app: web.Application, db: asyncpg.Pool | asyncpg.Connecti
     return [], verified.page_sizes
 
 
-async def send(app: web.Application, pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_id: str) -> Sent:
-    secret = app[SETTINGS].require_signing_secret()
+async def send(deps: Deps, org_id: str, ctx: RequestContext, document_id: str) -> Sent:
+    secret, pool = deps.settings.require_signing_secret(), deps.pool
     # Verifying an upload may take seconds (download + parse): do it before taking the lock; the
     # check inside the transaction is then a single read, race-free against a new upload.
-    await _file_errors(app, pool, org_id, document_id)
+    await _file_errors(deps, pool, org_id, document_id)
     async with pool.acquire() as conn, conn.transaction():
         document = await _lock(conn, org_id, document_id)
         if not can(document["status"], Action.SEND):
             raise await refused(conn, org_id, document_id, Action.SEND)
-        file_errors, page_sizes = await _file_errors(app, conn, org_id, document_id)
+        file_errors, page_sizes = await _file_errors(deps, conn, org_id, document_id)
         signers = await signers_repo.list_signers(conn, document_id)
         fields = await fields_repo.list_fields(conn, document_id)
         problems = file_errors + send_problems(signers, fields, page_sizes, document["expires_at"], utcnow())
@@ -165,9 +164,8 @@ def awaiting(signers: list[asyncpg.Record]) -> list[asyncpg.Record]:
             if s["role"] in turns.PARTICIPANT_ROLES and s["status"] == SignerStatus.PENDING and s["activated_at"] is not None]
 
 
-async def signing_url(app: web.Application, pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_id: str,
-                      signer_id: str) -> SigningLink:
-    settings = app[SETTINGS]
+async def signing_url(deps: Deps, org_id: str, ctx: RequestContext, document_id: str, signer_id: str) -> SigningLink:
+    settings, pool = deps.settings, deps.pool
     secret = settings.require_signing_secret()
     async with pool.acquire() as conn, conn.transaction():
         document = await _lock(conn, org_id, document_id)

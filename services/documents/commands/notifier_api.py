@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
-from aiohttp import web
 
+from services.documents.commands.deps import Deps
 from services.documents.commands.otp_service import live_code
 from services.documents.db import lifecycle_repository as repo
 from services.documents.db import repository as documents_repo
@@ -25,7 +25,6 @@ from services.documents.domain.signer_states import SignerAction
 from services.documents.domain.statemachine import Status
 from services.documents.domain.turns import PARTICIPANT_ROLES
 from shared.problems import Problem, conflict
-from shared.service import SETTINGS
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +52,9 @@ async def _signer_and_document(conn: asyncpg.Connection, org_id: str,
     return signer, document
 
 
-async def signing_link(app: web.Application, pool: asyncpg.Pool, org_id: str, signer_id: str) -> LiveLink:
-    settings = app[SETTINGS]
-    async with pool.acquire() as conn:
+async def signing_link(deps: Deps, org_id: str, signer_id: str) -> LiveLink:
+    settings = deps.settings
+    async with deps.pool.acquire() as conn:
         signer, document = await _signer_and_document(conn, org_id, signer_id)
     if signer["role"] not in PARTICIPANT_ROLES or signer["token_hash"] is None:
         raise conflict("Viewers have no signing link", slug="no-signing-link")
@@ -70,9 +69,9 @@ async def signing_link(app: web.Application, pool: asyncpg.Pool, org_id: str, si
     return LiveLink(tokens.signing_url(settings.public_url, token), document["expires_at"])
 
 
-async def otp_code(app: web.Application, pool: asyncpg.Pool, org_id: str, signer_id: str) -> LiveCode:
-    settings = app[SETTINGS]
-    async with pool.acquire() as conn:
+async def otp_code(deps: Deps, org_id: str, signer_id: str) -> LiveCode:
+    settings = deps.settings
+    async with deps.pool.acquire() as conn:
         signer, _ = await _signer_and_document(conn, org_id, signer_id)
     live = live_code(settings.require_signing_secret(), signer, settings.otp_max_attempts)
     if live is None:

@@ -19,19 +19,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import asyncpg
-from aiohttp import web
 
 from services.documents.db import lifecycle_repository as repo
 from services.documents.db import otp_repository
 from services.documents.domain import tokens
 from services.documents.domain.otp_limits import attempts_left, daily_wait, reaches_lock
+from services.documents.commands.deps import Deps
 from services.documents.commands.lifecycle_events import signer_event, stamp
 from services.documents.commands.signing_session import Session, otp_locked, run
 from services.documents.domain import signer_states
 from services.documents.domain.signer_states import AlreadyActed, SignerAction
 from shared.context import RequestContext
 from shared.problems import FieldError, Problem, conflict
-from shared.service import SETTINGS
 from shared.timefmt import utcnow
 
 
@@ -63,8 +62,8 @@ class CodeSent:
     expires_at: datetime
 
 
-async def request_code(app: web.Application, pool: asyncpg.Pool, token: str, ctx: RequestContext) -> CodeSent:
-    settings = app[SETTINGS]
+async def request_code(deps: Deps, token: str, ctx: RequestContext) -> CodeSent:
+    settings = deps.settings
     secret = settings.require_signing_secret()
 
     async def action(conn: asyncpg.Connection, session: Session) -> CodeSent:
@@ -91,7 +90,7 @@ async def request_code(app: web.Application, pool: asyncpg.Pool, token: str, ctx
                            expiresAt=stamp(stored["otp_expires_at"]))
         return CodeSent(mask_email(session.signer["email"]), stored["otp_expires_at"])
 
-    return await run(pool, token, ctx, action)
+    return await run(deps.pool, token, ctx, action)
 
 
 def _hours(seconds: int) -> str:
@@ -119,9 +118,9 @@ def _refusal(signer: asyncpg.Record, max_attempts: int) -> Problem:
                    slug="otp-expired")
 
 
-async def verify_code(app: web.Application, pool: asyncpg.Pool, token: str, ctx: RequestContext, code: str) -> datetime:
+async def verify_code(deps: Deps, token: str, ctx: RequestContext, code: str) -> datetime:
     """When the signer's email address was verified (now, or earlier)."""
-    settings = app[SETTINGS]
+    settings = deps.settings
     secret = settings.require_signing_secret()
     max_attempts, lock_after = settings.otp_max_attempts, settings.otp_lock_after_failures
 
@@ -141,7 +140,7 @@ async def verify_code(app: web.Application, pool: asyncpg.Pool, token: str, ctx:
         return _Outcome(verified_at=done["otp_verified_at"])
 
     # A wrong guess must still count: the outcome is raised only after the attempt commits.
-    outcome = await run(pool, token, ctx, action)
+    outcome = await run(deps.pool, token, ctx, action)
     if outcome.problem is not None:
         raise outcome.problem
     assert outcome.verified_at is not None

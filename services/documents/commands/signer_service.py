@@ -5,7 +5,6 @@ a signer whose email bounced may be fixed while the document is on hold (deliver
 from __future__ import annotations
 
 import asyncpg
-from aiohttp import web
 
 from collections.abc import Mapping
 from typing import Any
@@ -21,6 +20,7 @@ from services.documents.domain.validation import MAX_SIGNERS, changed
 from shared.context import RequestContext
 from shared.ids import prefixed_id
 from shared.problems import Problem, conflict
+from shared.settings import Settings
 
 COLUMNS = signers_repo.SIGNER_COLUMNS
 
@@ -53,14 +53,14 @@ async def add_signer(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, docum
     return row
 
 
-async def update_signer(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_id: str, signer_id: str,
-                        requested_properties: Mapping[str, Any], app: web.Application | None = None) -> asyncpg.Record:
+async def update_signer(pool: asyncpg.Pool, settings: Settings, org_id: str, ctx: RequestContext, document_id: str,
+                        signer_id: str, requested_properties: Mapping[str, Any]) -> asyncpg.Record:
     """`requested_properties`: what the client sent, by API name (SignerUpdate.given())."""
     requested = to_columns(requested_properties, COLUMNS)
     async with pool.acquire() as conn, conn.transaction():
         # On hold after a bounce, the signer's address may be fixed (it re-invites them).
         if (held := await delivery_failures.held_document(conn, org_id, document_id)) is not None:
-            return await delivery_failures.fix_signer(app, conn, held, ctx, signer_id, requested)
+            return await delivery_failures.fix_signer(settings, conn, held, ctx, signer_id, requested)
         await lock_for_edit(conn, org_id, document_id)
         current = await signers_repo.find_signer(conn, document_id, signer_id)
         if current is None:

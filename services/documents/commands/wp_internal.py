@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from aiohttp import web
 
-from services.documents.adapters.storage import STORAGE, Storage
+from services.documents.adapters.storage import Storage
 from services.documents.commands import file_download, files
+from services.documents.commands.deps import Deps
 from services.documents.commands.events import emit
 from services.documents.commands.service import document_not_found
 from services.documents.db import lifecycle_repository as lifecycle_repo
@@ -70,14 +70,15 @@ class Detail:
     values: dict[str, Any]  # field id -> submitted value (JSON)
 
 
-async def load_detail(app: web.Application, pool: asyncpg.Pool, org_id: str, ref: str) -> Detail:
+async def load_detail(deps: Deps, org_id: str, ref: str) -> Detail:
+    pool = deps.pool
     async with pool.acquire() as conn:
         found = await find_ref(conn, org_id, ref)
     if found is None:
         raise document_not_found()
     # As the core's GET does: an upload that has arrived is verified now, so a document created
     # through the WPsigner API shows its page count and hash at once.
-    await files.verify_pending_upload(app, pool, org_id, found["id"])
+    await files.verify_pending_upload(deps, org_id, found["id"])
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         document = await wp_repo.detail(conn, org_id, found["id"])
         if document is None:
@@ -88,15 +89,14 @@ async def load_detail(app: web.Application, pool: asyncpg.Pool, org_id: str, ref
     return Detail(document, signers, fields, values)
 
 
-async def hard_delete(app: web.Application, pool: asyncpg.Pool, org_id: str, ctx: RequestContext,
-                      document_id: str) -> None:
+async def hard_delete(deps: Deps, org_id: str, ctx: RequestContext, document_id: str) -> None:
     """Delete the document, its signers, fields, values and files for good.
 
     Allowed in the statuses where the state machine allows a (soft) delete: never while signers
     may still act. The audit service keeps the trail, which ends with `document.deleted`
     ({"name", "permanent": true}), recorded in the same transaction as the delete.
     """
-    async with pool.acquire() as conn, conn.transaction():
+    async with deps.pool.acquire() as conn, conn.transaction():
         row = await documents_repo.find_document(conn, document_id, org_id=org_id, lock="update")
         if row is None:
             raise document_not_found()
@@ -105,7 +105,7 @@ async def hard_delete(app: web.Application, pool: asyncpg.Pool, org_id: str, ctx
         keys = await wp_repo.object_keys(conn, document_id)
         await wp_repo.delete_for_good(conn, document_id)
         await emit(conn, ctx, org_id, document_id, "document.deleted", {"name": row["name"], "permanent": True})
-    await _delete_objects(app[STORAGE], keys)
+    await _delete_objects(deps.storage, keys)
 
 
 async def _delete_objects(storage: Storage, keys: list[str]) -> None:
@@ -127,16 +127,15 @@ class FileLink:
     expires_in: int
 
 
-async def file_link(app: web.Application, pool: asyncpg.Pool, org_id: str, ctx: RequestContext,
-                    document_id: str, ttl: int) -> FileLink:
+async def file_link(deps: Deps, org_id: str, ctx: RequestContext, document_id: str, ttl: int) -> FileLink:
     """A presigned GET of the document's PDF (the signed one once completed), as the core's
     download chooses it; the hand-out is recorded as `document.downloaded`, since whoever holds
     the URL can read the file until it expires."""
-    target = await file_download.resolve_download(app, pool, org_id, document_id)
-    async with pool.acquire() as conn:
+    target = await file_download.resolve_download(deps, org_id, document_id)
+    async with deps.pool.acquire() as conn:
         original = await wp_repo.file_name(conn, document_id)
     filename = target.filename if target.signed else (original or target.filename)
-    url = await app[STORAGE].presign_get(target.key, ttl, content_type=file_download.PDF,
+    url = await deps.storage.presign_get(target.key, ttl, content_type=file_download.PDF,
                                          content_disposition=file_download.content_disposition(filename))
-    await file_download.record_download(pool, ctx, org_id, document_id, target)
+    await file_download.record_download(deps.pool, ctx, org_id, document_id, target)
     return FileLink(url, filename, file_download.PDF, target.signed, ttl)

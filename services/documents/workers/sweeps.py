@@ -15,14 +15,13 @@ import asyncpg
 from aiohttp import web
 
 from services.documents.commands import expiry
+from services.documents.commands.deps import DEPS
 from services.documents.commands.lifecycle_events import as_system, signer_event, stamp
 from services.documents.db import sweep_repository
 from services.documents.domain import turns
 from services.documents.domain.signer_states import SignerStatus
 from services.documents.domain.statemachine import Status
-from shared.db import POOL
 from shared.logging import log_fields
-from shared.service import SETTINGS
 
 log = logging.getLogger("countersign.documents.sweeps")
 
@@ -59,11 +58,10 @@ async def run_sweeps(pool: asyncpg.Pool) -> tuple[int, int]:
     return await run_expiry_pass(pool), await run_reminder_pass(pool)
 
 
-async def _loop(app: web.Application) -> None:
-    interval = app[SETTINGS].sweep_interval_seconds
+async def _loop(pool: asyncpg.Pool, interval: float) -> None:
     while True:
         try:
-            expired, reminded = await run_sweeps(app[POOL])
+            expired, reminded = await run_sweeps(pool)
             if expired or reminded:
                 log.info("sweep", extra=log_fields(expired=expired, reminded=reminded))
         except asyncio.CancelledError:
@@ -74,8 +72,9 @@ async def _loop(app: web.Application) -> None:
 
 
 async def sweeps_ctx(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx entry: the sweeps run as long as the app."""
-    task = asyncio.create_task(_loop(app))
+    """cleanup_ctx entry (after deps_ctx): the sweeps run as long as the app."""
+    deps = app[DEPS]
+    task = asyncio.create_task(_loop(deps.pool, deps.settings.sweep_interval_seconds))
     yield
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)

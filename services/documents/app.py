@@ -1,35 +1,53 @@
-"""The documents service: owns documents, signers, fields and their state transitions."""
+"""The documents service: owns documents, signers, fields and their state transitions.
+
+The wiring, in one place (docs/architecture.md, "The documents service"): cleanup contexts start
+in the order they are appended and stop in reverse, so each resource exists before what uses it.
+"""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from services.documents.commands.delivery_failures import delivery_failures_ctx
-from services.documents.commands.events import SCHEMA
+from services.documents.adapters.page_render import RENDERER
+from services.documents.adapters.storage import storage_ctx
+from services.documents.api.errors import add_domain_errors
 from services.documents.api.file_routes import add_file_routes
-from services.documents.api.lifecycle_routes import add_lifecycle_routes, add_lifecycle_workers
-from services.documents.api.page_routes import add_page_routes
+from services.documents.api.lifecycle_routes import add_lifecycle_routes
+from services.documents.api.page_routes import add_page_routes, page_renderer
 from services.documents.api.routes import add_routes
 from services.documents.api.seal_routes import add_seal_routes
 from services.documents.api.signed_copy import add_signed_copy_routes
 from services.documents.api.wp_internal_routes import add_wp_internal_routes
-from services.documents.sealing.sealer import add_sealing
+from services.documents.commands.delivery_failures import delivery_failures_ctx
+from services.documents.commands.deps import deps_ctx
+from services.documents.commands.events import SCHEMA
+from services.documents.commands.sealing import add_sealing
+from services.documents.workers.completion import completion_ctx
+from services.documents.workers.sweeps import sweeps_ctx
 from shared.service import internal_app, relay_ctx
 from shared.settings import Settings
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = internal_app(settings)
+    app = internal_app(settings)  # settings, the PostgreSQL pool and the RabbitMQ connection
+    add_domain_errors(app)  # use cases' refusals (domain errors) → problem+json, in one place
+    # Resources, in start order.
     # The relay publishes this service's outbox (events written with each change) to RabbitMQ.
     app.cleanup_ctx.append(relay_ctx(SCHEMA))
-    add_routes(app)
-    add_file_routes(app)  # S3 client (app[STORAGE]), upload URLs, downloads
+    app.cleanup_ctx.append(storage_ctx(settings))  # the S3 client (app[STORAGE])
+    app.cleanup_ctx.append(deps_ctx)  # app[DEPS]: pool, settings, storage, upload checker for the use cases
+    app[RENDERER] = page_renderer()  # page images: rendered in a limited process, cached in S3
+    add_sealing(app)  # the seal CA, keyring and TSA (loaded now: a missing CA stops start-up; before completion)
+    # Routes.
+    add_routes(app)  # documents, signers, fields; internal org stats and document lookup
+    add_file_routes(app)  # upload URLs, downloads
     add_lifecycle_routes(app)  # send, cancel, remind, signing links, the signing API, notifier endpoints
-    add_page_routes(app)  # page images for the signing page (rendered in a limited process, cached in S3)
+    add_page_routes(app)  # page images for the signing page
     add_wp_internal_routes(app)  # what the gateway's WPsigner surface needs beyond the core API
-    add_sealing(app)  # the seal CA, keyring and TSA (before the completion worker that uses them)
     add_seal_routes(app)  # GET /api/v1/org/certificate
-    add_lifecycle_workers(app)  # completion worker and expiry/reminder sweeps (need app[STORAGE])
     add_signed_copy_routes(app)  # the signed PDF for participants (GET /api/v1/signing/{token}/download)
+    # Background work (needs app[DEPS] / app[STORAGE]).
+    app.cleanup_ctx.append(completion_ctx)  # builds the signed PDF when everyone is done
+    app.cleanup_ctx.append(sweeps_ctx)  # expiry and reminders
     app.cleanup_ctx.append(delivery_failures_ctx)  # consumes signer.delivery_failed: bounces put documents on hold
     return app

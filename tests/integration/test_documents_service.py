@@ -10,14 +10,15 @@ from datetime import datetime, timezone
 import asyncpg
 import pytest
 
-from services.documents.db import repository as repo
-from services.documents.commands import service, signer_service
+from services.documents.api.errors import to_problem
 from shared.contracts.document_requests import DocumentCreate, DocumentListQuery, DocumentUpdate, SignerCreate
+from services.documents.commands import service, signer_service
+from services.documents.db import repository as repo
+from services.documents.domain.errors import DomainError
 from services.documents.domain.statemachine import Action, allowed_from
 from shared.context import RequestContext
 from shared.db import create_pool
 from shared.pagination import PageRequest, decode_cursor
-from shared.problems import Problem
 from shared.settings import Settings
 
 
@@ -53,7 +54,7 @@ async def wait_until_blocked(pool: asyncpg.Pool, timeout: float = 10.0) -> None:
 
 async def new_document(pool: asyncpg.Pool, ctx: RequestContext, name: str = "Doc") -> str:
     assert ctx.org_id
-    return (await service.create_document(pool, ctx.org_id, ctx, DocumentCreate(name=name))).id
+    return (await service.create_document(pool, ctx.org_id, ctx, DocumentCreate(name=name).model_dump()))["id"]
 
 
 async def test_keyset_pages_break_created_at_ties_by_id(pool: asyncpg.Pool, ctx: RequestContext):
@@ -68,11 +69,12 @@ async def test_keyset_pages_break_created_at_ties_by_id(pool: asyncpg.Pool, ctx:
     cursor = None
     while True:
         page = PageRequest(limit=2, cursor=decode_cursor(cursor) if cursor else None)
-        result = await service.list_documents(pool, ctx.org_id, DocumentListQuery(), page)
-        seen += [d.id for d in result.data]
-        if not result.meta.hasMore:
+        query = DocumentListQuery()
+        result = await service.list_documents(pool, ctx.org_id, status=query.status, search=query.search, page=page)
+        seen += [d["id"] for d in result.rows]
+        if not result.meta["hasMore"]:
             break
-        cursor = result.meta.nextCursor
+        cursor = result.meta["nextCursor"]
     assert seen == sorted(ids, reverse=True)
 
 
@@ -82,7 +84,7 @@ async def test_concurrent_deletes_have_one_winner(pool: asyncpg.Pool, ctx: Reque
     results = await asyncio.gather(*(service.delete_document(pool, ctx.org_id, ctx, doc_id) for _ in range(6)),
                                    return_exceptions=True)
     assert sum(r is None for r in results) == 1
-    assert sorted(r.status for r in results if isinstance(r, Problem)) == [404] * 5
+    assert sorted(to_problem(r).status for r in results if isinstance(r, DomainError)) == [404] * 5
     assert await events_of(pool, doc_id) == ["document.created", "document.deleted"]
 
 
@@ -95,15 +97,16 @@ async def test_an_edit_waiting_on_a_send_loses_with_409(pool: asyncpg.Pool, db: 
         # What `send` will do: a conditional UPDATE that takes the row lock.
         assert await sender.fetchval(
             "UPDATE documents.documents SET status = 'pending' WHERE id = $1 AND status = 'draft' RETURNING id", doc_id)
-        edit = asyncio.create_task(service.update_document(pool, ctx.org_id, ctx, doc_id, DocumentUpdate(name="Late")))
+        edit = asyncio.create_task(service.update_document(pool, ctx.org_id, ctx, doc_id, DocumentUpdate(name="Late").given()))
         add = asyncio.create_task(signer_service.add_signer(
-            pool, ctx.org_id, ctx, doc_id, SignerCreate(email="late@example.com", name="Late")))
+            pool, ctx.org_id, ctx, doc_id, SignerCreate(email="late@example.com", name="Late").model_dump()))
         await wait_until_blocked(pool)
         await tx.commit()
     for task in (edit, add):
-        with pytest.raises(Problem) as err:
+        with pytest.raises(DomainError) as err:
             await task
-        assert err.value.status == 409 and "pending" in err.value.detail
+        problem = to_problem(err.value)
+        assert problem.status == 409 and "pending" in problem.detail
     assert await pool.fetchval("SELECT name FROM documents.documents WHERE id = $1", doc_id) == "Racing"
     assert await pool.fetchval("SELECT count(*) FROM documents.signers WHERE document_id = $1", doc_id) == 0
     assert await events_of(pool, doc_id) == ["document.created"]
@@ -117,12 +120,12 @@ async def test_a_signer_add_waiting_on_a_delete_gets_404(pool: asyncpg.Pool, db:
         await tx.start()
         assert await repo.soft_delete(deleter, ctx.org_id, doc_id, allowed_from(Action.DELETE))
         add = asyncio.create_task(signer_service.add_signer(
-            pool, ctx.org_id, ctx, doc_id, SignerCreate(email="a@example.com", name="A")))
+            pool, ctx.org_id, ctx, doc_id, SignerCreate(email="a@example.com", name="A").model_dump()))
         await wait_until_blocked(pool)
         await tx.commit()
-    with pytest.raises(Problem) as err:
+    with pytest.raises(DomainError) as err:
         await add
-    assert err.value.status == 404
+    assert to_problem(err.value).status == 404
     assert await pool.fetchval("SELECT count(*) FROM documents.signers WHERE document_id = $1", doc_id) == 0
 
 
@@ -134,9 +137,9 @@ async def test_conditional_update_matches_no_row_outside_allowed_statuses(pool: 
         assert await repo.update_document(conn, ctx.org_id, doc_id, allowed_from(Action.EDIT), {"name": "X"}) is None
         assert await repo.update_document(conn, "org_other", doc_id, ["completed"], {"name": "X"}) is None
         assert (await repo.update_document(conn, ctx.org_id, doc_id, ["completed"], {"name": "Y"}))["name"] == "Y"
-        problem = await service.refused(conn, ctx.org_id, doc_id, Action.EDIT)
+        problem = to_problem(await service.refused(conn, ctx.org_id, doc_id, Action.EDIT))
         assert problem.status == 409
-        assert (await service.refused(conn, "org_other", doc_id, Action.EDIT)).status == 404
+        assert to_problem(await service.refused(conn, "org_other", doc_id, Action.EDIT)).status == 404
 
 
 async def test_org_stats_count_live_documents_of_one_organisation(pool: asyncpg.Pool, ctx: RequestContext):
@@ -145,10 +148,10 @@ async def test_org_stats_count_live_documents_of_one_organisation(pool: asyncpg.
     ids = [await new_document(pool, ctx, f"D{i}") for i in range(4)]
     await new_document(pool, other)
     await service.delete_document(pool, ctx.org_id, ctx, ids[0])
-    assert (await service.org_stats(pool, ctx.org_id)).documents == 3
+    assert await service.count_documents(pool, ctx.org_id) == 3
     found = await service.internal_document(pool, ctx.org_id, ids[1])
-    assert (found.id, found.name, found.status) == (ids[1], "D1", "draft")
+    assert (found["id"], found["name"], found["status"]) == (ids[1], "D1", "draft")
     for org_id, doc_id in ((ctx.org_id, ids[0]), (other.org_id, ids[1])):
-        with pytest.raises(Problem) as err:
+        with pytest.raises(DomainError) as err:
             await service.internal_document(pool, org_id or "", doc_id)
-        assert err.value.status == 404
+        assert to_problem(err.value).status == 404

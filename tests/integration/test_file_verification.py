@@ -18,7 +18,10 @@ from services.documents.db import file_repository
 
 from services.documents.commands import files
 from services.documents.commands.file_check import Accepted, Checker, Refused, Upload, check_upload
-from services.documents.commands.files import CHECKER, FileChanged, VerifiedFile, fetch_pdf, require_verified_file, verify_pending_upload
+from services.documents.adapters.verified_pdf import FileChanged, fetch_pdf
+from services.documents.commands.deps import DEPS, Deps
+from services.documents.commands.files import require_verified_file, verify_pending_upload
+from services.documents.domain.verified_file import VerifiedFile
 from services.documents.adapters.storage import STORAGE, open_storage
 from shared.problems import Problem
 from shared.service import SETTINGS
@@ -37,7 +40,7 @@ def app(system: System) -> web.Application:
 async def _problem(app: web.Application, db: asyncpg.Pool, api: Api, doc_id: str) -> Problem:
     assert api.org_id
     with pytest.raises(Problem) as caught:
-        await require_verified_file(app, db, api.org_id, doc_id)
+        await require_verified_file(app[DEPS], db, api.org_id, doc_id)
     return caught.value
 
 
@@ -48,7 +51,7 @@ async def test_a_valid_pdf_is_verified_and_its_facts_stored(app: web.Application
     sent = await upload(api, http, doc_id, data)
     assert api.org_id
 
-    verified = await require_verified_file(app, db, api.org_id, doc_id)
+    verified = await require_verified_file(app[DEPS], db, api.org_id, doc_id)
     assert verified.sha256 == hashlib.sha256(data).hexdigest() and verified.size == len(data)
     assert verified.page_count == 3 and verified.content_type == PDF
     assert [pytest.approx(s, abs=0.01) for s in verified.page_sizes] == [(612, 792), (841.89, 595.276), (400, 700)]
@@ -66,7 +69,7 @@ async def test_a_valid_pdf_is_verified_and_its_facts_stored(app: web.Application
     await fetch_pdf(app[STORAGE], verified, target)
     assert target.read_bytes() == data
     # Asking again is idempotent: same answer, nothing re-checked or re-copied.
-    assert await require_verified_file(app, db, api.org_id, doc_id) == verified
+    assert await require_verified_file(app[DEPS], db, api.org_id, doc_id) == verified
     assert len(s3_keys(app[SETTINGS], f"documents/{api.org_id}/{doc_id}/verified/")) == 1
 
 
@@ -77,7 +80,7 @@ async def test_an_image_becomes_a_one_page_pdf(app: web.Application, db: asyncpg
     sent = await upload(api, http, doc_id, image, content_type="image/png", filename="scan.png")
     assert api.org_id
 
-    verified = await require_verified_file(app, db, api.org_id, doc_id)
+    verified = await require_verified_file(app[DEPS], db, api.org_id, doc_id)
     assert verified.page_count == 1 and verified.content_type == "image/png"
     assert verified.page_sizes[0][0] > verified.page_sizes[0][1]  # a landscape image gets a landscape page
     target = tmp_path / "converted.pdf"
@@ -155,7 +158,7 @@ async def test_concurrent_checks_of_one_upload_agree_and_store_one_pdf(app: web.
     doc_id = await new_draft(api)
     await upload(api, http, doc_id, corpus.three_page_a4())
     assert api.org_id
-    results = await asyncio.gather(*(require_verified_file(app, db, api.org_id, doc_id) for _ in range(6)))
+    results = await asyncio.gather(*(require_verified_file(app[DEPS], db, api.org_id, doc_id) for _ in range(6)))
     assert len(set(results)) == 1
     assert s3_keys(app[SETTINGS], f"documents/{api.org_id}/{doc_id}/verified/") == [results[0].pdf_key]
 
@@ -179,7 +182,7 @@ async def test_a_check_that_finishes_after_a_new_upload_changes_nothing(app: web
     assert stale is False
     # Recording the late result is a no-op that also removes the copy it made.
     await files._record(db, app[STORAGE], late, outcome)
-    verified = await require_verified_file(app, db, api.org_id, doc_id)
+    verified = await require_verified_file(app[DEPS], db, api.org_id, doc_id)
     assert verified.page_count == 3 and verified.file_key == second["fileKey"]
     assert s3_keys(app[SETTINGS], f"documents/{api.org_id}/{doc_id}/verified/") == [verified.pdf_key]
 
@@ -189,7 +192,7 @@ async def test_a_new_upload_replaces_the_verified_file(app: web.Application, db:
     doc_id = await new_draft(api)
     await upload(api, http, doc_id, corpus.one_page_letter())
     assert api.org_id
-    old = await require_verified_file(app, db, api.org_id, doc_id)
+    old = await require_verified_file(app[DEPS], db, api.org_id, doc_id)
 
     instructions = await request_upload(api, doc_id, filename="v2.pdf")
     row = await db.fetchrow("SELECT * FROM documents.documents WHERE id = $1", doc_id)
@@ -206,7 +209,7 @@ async def test_a_reused_upload_url_cannot_swap_the_verified_pdf(app: web.Applica
     doc_id = await new_draft(api)
     sent = await upload(api, http, doc_id, original, declared_size=None)
     assert api.org_id
-    verified: VerifiedFile = await require_verified_file(app, db, api.org_id, doc_id)
+    verified: VerifiedFile = await require_verified_file(app[DEPS], db, api.org_id, doc_id)
 
     async with http.put(sent["uploadUrl"], data=corpus.three_page_a4(), headers=sent["headers"]) as resp:
         assert resp.status == 200  # moto does not refuse; our copy is what counts
@@ -226,8 +229,8 @@ async def test_storage_unavailable_is_a_503_and_get_still_answers(db: asyncpg.Po
     offline = system.settings.model_copy(update={"s3_endpoint_url": f"http://127.0.0.1:{free_port()}"})
     async with open_storage(offline, max_attempts=1) as storage:  # no retry backoff to wait for
         app = web.Application()
-        app[STORAGE], app[SETTINGS], app[CHECKER] = storage, offline, Checker()
+        app[DEPS] = deps = Deps(pool=db, settings=offline, storage=storage, checker=Checker())
         problem = await _problem(app, db, api, doc_id)
         assert problem.status == 503
-        await verify_pending_upload(app, db, api.org_id, doc_id)  # logged, not raised
+        await verify_pending_upload(deps, api.org_id, doc_id)  # logged, not raised
     assert await db.fetchval("SELECT file_status FROM documents.documents WHERE id = $1", doc_id) == "awaiting_upload"

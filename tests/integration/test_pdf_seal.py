@@ -13,8 +13,8 @@ from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
 
-from services.documents.sealing.authority import AuthorityError, CertificateAuthority, new_authority
-from services.documents.sealing.seal import SEAL_FIELD, SealIdentity, seal_pdf
+from services.documents.adapters.sealing.authority import AuthorityError, CertificateAuthority, new_authority
+from services.documents.adapters.sealing.seal import SEAL_FIELD, SealIdentity, seal_pdf
 from tests.peers import Peers, free_port
 from tests.pdf_corpus import LETTER, make_pdf
 from tests.seal_checks import pdfsig, trust_roots, validate_seal

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import asyncpg
 import pytest
 
-from services.documents.sealing.sealer import Sealer
+from services.documents.commands.sealing import Sealer
 from shared.secretbox import SecretUnreadable
 from shared.settings import Settings
 

@@ -11,9 +11,8 @@ import pytest
 from PIL import Image
 
 from services.documents.adapters import page_render
-from services.documents.adapters.page_render import (
-    RenderFailed, effective_scale, page_etag, page_key, quantize_scale, render_page,
-)
+from services.documents.adapters.page_render import RenderFailed, page_etag, page_key, render_page
+from services.documents.api.page_scale import RENDER_MAX_PIXELS, effective_scale, quantize_scale
 from shared.contracts.pages import MAX_PIXELS, MAX_SIDE_PX
 from services.documents.adapters.page_render_worker import RenderReply
 from tests.pdf_corpus import A4, LETTER, make_pdf
@@ -60,20 +59,20 @@ def _size(data: bytes) -> tuple[int, int]:
 async def test_a_page_renders_as_displayed(tmp_path: Path) -> None:
     pdf = tmp_path / "in.pdf"
     pdf.write_bytes(make_pdf([LETTER, LETTER, LETTER], rotate={1: 90}, cropbox={2: (50, 100, 450, 700)}))
-    assert _size(await render_page(pdf, tmp_path / "1.png", 1, 1.0, timeout_s=20, memory_mb=768)) == (612, 792)
-    assert _size(await render_page(pdf, tmp_path / "2.png", 2, 1.0, timeout_s=20, memory_mb=768)) == (792, 612)
-    assert _size(await render_page(pdf, tmp_path / "3.png", 3, 2.0, timeout_s=20, memory_mb=768)) == (800, 1200)
+    assert _size(await render_page(pdf, tmp_path / "1.png", 1, 1.0, timeout_s=20, memory_mb=768, max_pixels=RENDER_MAX_PIXELS)) == (612, 792)
+    assert _size(await render_page(pdf, tmp_path / "2.png", 2, 1.0, timeout_s=20, memory_mb=768, max_pixels=RENDER_MAX_PIXELS)) == (792, 612)
+    assert _size(await render_page(pdf, tmp_path / "3.png", 3, 2.0, timeout_s=20, memory_mb=768, max_pixels=RENDER_MAX_PIXELS)) == (800, 1200)
 
 
 async def test_bad_input_ends_in_render_failed(tmp_path: Path) -> None:
     garbage = tmp_path / "garbage.pdf"
     garbage.write_bytes(b"%PDF-1.7\nnot really a pdf")
     with pytest.raises(RenderFailed):
-        await render_page(garbage, tmp_path / "g.png", 1, 1.0, timeout_s=20, memory_mb=768)
+        await render_page(garbage, tmp_path / "g.png", 1, 1.0, timeout_s=20, memory_mb=768, max_pixels=RENDER_MAX_PIXELS)
     one = tmp_path / "one.pdf"
     one.write_bytes(make_pdf([LETTER]))
     with pytest.raises(RenderFailed, match="no page 2"):
-        await render_page(one, tmp_path / "o.png", 2, 1.0, timeout_s=20, memory_mb=768)
+        await render_page(one, tmp_path / "o.png", 2, 1.0, timeout_s=20, memory_mb=768, max_pixels=RENDER_MAX_PIXELS)
 
 
 async def test_the_renderer_is_held_to_its_memory_limit(tmp_path: Path) -> None:
@@ -81,7 +80,7 @@ async def test_the_renderer_is_held_to_its_memory_limit(tmp_path: Path) -> None:
     pdf.write_bytes(make_pdf([LETTER]))
     # 40 MB of address space cannot even hold pdfium: the child fails, the parent reports it.
     with pytest.raises(RenderFailed, match="ended with status"):
-        await render_page(pdf, tmp_path / "p.png", 1, 1.0, timeout_s=20, memory_mb=40)
+        await render_page(pdf, tmp_path / "p.png", 1, 1.0, timeout_s=20, memory_mb=40, max_pixels=RENDER_MAX_PIXELS)
 
 
 async def test_a_renderer_that_hangs_is_killed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -90,7 +89,7 @@ async def test_a_renderer_that_hangs_is_killed(tmp_path: Path, monkeypatch: pyte
     pdf = tmp_path / "in.pdf"
     pdf.write_bytes(make_pdf([LETTER]))
     with pytest.raises(RenderFailed, match="timed out"):
-        await render_page(pdf, tmp_path / "p.png", 1, 1.0, timeout_s=1, memory_mb=768)
+        await render_page(pdf, tmp_path / "p.png", 1, 1.0, timeout_s=1, memory_mb=768, max_pixels=RENDER_MAX_PIXELS)
 
 
 async def test_the_renderer_gets_none_of_the_services_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -103,6 +102,6 @@ async def test_the_renderer_gets_none_of_the_services_secrets(tmp_path: Path, mo
     pdf = tmp_path / "in.pdf"
     pdf.write_bytes(make_pdf([LETTER]))
     with pytest.raises(RenderFailed):
-        await render_page(pdf, tmp_path / "p.png", 1, 1.0, timeout_s=20, memory_mb=768)
+        await render_page(pdf, tmp_path / "p.png", 1, 1.0, timeout_s=20, memory_mb=768, max_pixels=RENDER_MAX_PIXELS)
     names = report.read_text().split()
     assert "PYTHONPATH" in names and "SIGNING_SECRET" not in names and "INTERNAL_SECRET" not in names

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.documents.domain.statemachine import (
-    TERMINAL, TRANSITIONS, Action, Status, TransitionNotAllowed, allowed_from, can, next_status, refusal,
+    TERMINAL, TRANSITIONS, Action, Status, TransitionNotAllowed, allowed_from, can, next_status, refusal, target,
 )
 
 S, A = Status, Action
@@ -84,3 +84,13 @@ def test_every_action_has_a_refusal_text():
 def test_unknown_status_is_an_error():
     with pytest.raises(ValueError):
         can("archived", A.EDIT)
+
+
+def test_conditional_updates_write_the_one_status_an_action_leads_to():
+    assert {a: target(a) for a in Action if a is not A.DELETE} == {
+        A.SEND: S.PENDING, A.COMPLETE: S.COMPLETED, A.DECLINE: S.DECLINED, A.CANCEL: S.CANCELLED,
+        A.EXPIRE: S.EXPIRED, A.DELIVERY_FAILED: S.ACTION_REQUIRED, A.SIGNER_FIXED: S.PENDING, A.EDIT: S.DRAFT,
+    }
+    # A delete keeps whatever status the document has: no single status to write.
+    with pytest.raises(ValueError):
+        target(A.DELETE)

@@ -1,8 +1,7 @@
 """Page images for the signing page: the verified PDF rendered on the server, cached in S3.
 
-    renderer = PageRenderer()                       app[RENDERER], one per process
+    renderer = PageRenderer(max_pixels)             app[RENDERER], one per process
     await renderer.png(storage, settings, document, page, scale) -> bytes
-    effective_scale(width_pt, height_pt, requested) -> float      pixels per point, after the caps
     page_key(org_id, document_id, sha256, page, scale) -> str     where the PNG is cached
     page_etag(sha256, page, scale) -> str                          its strong ETag
 
@@ -34,15 +33,16 @@ from typing import Any
 from aiohttp import web
 
 from services.documents.domain.file_keys import safe_filename
-from services.documents.commands.files import fetch_pdf, verified_of
 from services.documents.adapters.page_render_worker import RenderReply, RenderRequest
-from shared.contracts.pages import DEFAULT_SCALE, MAX_PIXELS, MAX_SCALE, MAX_SIDE_PX, MIN_SCALE, PNG, SCALE_STEP
+from services.documents.adapters.verified_pdf import fetch_pdf
+from services.documents.domain.verified_file import verified_of
 from services.documents.pdf.sandbox import child_env, run_limited
 from services.documents.adapters.storage import ObjectMissing, Storage
 from shared.settings import Settings
 
 log = logging.getLogger("countersign.documents.pages")
 
+PNG = "image/png"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # An RGB PNG of MAX_PIXELS cannot usefully exceed this; a larger file is not believed.
 MAX_PNG_BYTES = 48 * 1024 * 1024
@@ -52,26 +52,6 @@ WORKER_ARGV: list[str] = [sys.executable, "-m", "services.documents.adapters.pag
 
 class RenderFailed(Exception):
     """The page could not be rendered within the limits (the message says how it ended)."""
-
-
-def quantize_scale(requested: float) -> float:
-    """The requested scale snapped up to the next step within [MIN_SCALE, MAX_SCALE]."""
-    if not math.isfinite(requested):
-        return DEFAULT_SCALE
-    stepped = math.ceil(requested / SCALE_STEP - 1e-9) * SCALE_STEP
-    return min(MAX_SCALE, max(MIN_SCALE, stepped))
-
-
-def effective_scale(width_pt: float, height_pt: float, requested: float) -> float:
-    """Pixels per point for this page: the client's step, lowered until the image fits the caps
-    (to two decimals, rounded down, so the cap holds after pdfium rounds the pixel size up)."""
-    scale = quantize_scale(requested)
-    if width_pt <= 0 or height_pt <= 0:
-        return scale
-    cap = min(MAX_SIDE_PX / max(width_pt, height_pt), math.sqrt(MAX_PIXELS / (width_pt * height_pt)))
-    if scale <= cap:
-        return scale
-    return max(math.floor(cap * 100) / 100, 0.01)
 
 
 def _scale_label(scale: float) -> str:
@@ -93,10 +73,11 @@ def page_etag(sha256: str, page: int, scale: float) -> str:
 # --- one render, in a limited child process -----------------------------------------------------
 
 async def render_page(pdf_path: Path, out_path: Path, page: int, scale: float, *, timeout_s: float,
-                      memory_mb: int) -> bytes:
-    """The PNG of 1-based `page`, or RenderFailed. `out_path` is left for the caller to remove."""
+                      memory_mb: int, max_pixels: int) -> bytes:
+    """The PNG of 1-based `page`, or RenderFailed. `out_path` is left for the caller to remove.
+    `max_pixels` bounds the bitmap the child may allocate (the API's caps: api/page_scale.py)."""
     request = RenderRequest(pdf_path=str(pdf_path), out_path=str(out_path), page_index=page - 1, scale=scale,
-                            max_pixels=MAX_PIXELS + MAX_SIDE_PX * 2,  # room for pdfium's rounding up
+                            max_pixels=max_pixels,
                             memory_mb=memory_mb, cpu_seconds=max(1, math.ceil(timeout_s)))
     outcome = await run_limited([*WORKER_ARGV, request.to_json()], timeout_s=timeout_s, env=child_env(),
                                 stdout_cap=4096)
@@ -145,7 +126,8 @@ class PageRenderer:
     moment: each image is rendered once. Other replicas may render the same key too; both write
     the same bytes, so the race is harmless."""
 
-    def __init__(self, max_concurrent: int = 2) -> None:
+    def __init__(self, max_pixels: int, max_concurrent: int = 2) -> None:
+        self._max_pixels = max_pixels
         self._slots = asyncio.Semaphore(max_concurrent)
         self._running: dict[str, asyncio.Task[bytes]] = {}
 
@@ -160,7 +142,7 @@ class PageRenderer:
 
         async def produce() -> bytes:
             async with self._slots:
-                data = await _render_verified(storage, settings, document, page, scale)
+                data = await _render_verified(storage, settings, document, page, scale, self._max_pixels)
             try:
                 await storage.put_bytes(key, data, PNG)
             except Exception as exc:  # a cache write failing costs a later render, not this answer
@@ -187,14 +169,15 @@ class PageRenderer:
 
 
 async def _render_verified(storage: Storage, settings: Settings, document: Mapping[str, Any], page: int,
-                           scale: float) -> bytes:
+                           scale: float, max_pixels: int) -> bytes:
     workdir = Path(tempfile.mkdtemp(prefix="countersign-page-"))
     try:
         pdf_path = workdir / "document.pdf"
         # Hash-checked download: only the bytes that were verified are ever rendered.
         await fetch_pdf(storage, verified_of(document), pdf_path)
         return await render_page(pdf_path, workdir / "page.png", page, scale,
-                                 timeout_s=settings.pdf_parse_timeout_seconds, memory_mb=settings.pdf_parse_memory_mb)
+                                 timeout_s=settings.pdf_parse_timeout_seconds, memory_mb=settings.pdf_parse_memory_mb,
+                                 max_pixels=max_pixels)
     finally:
         await asyncio.to_thread(shutil.rmtree, workdir, True)
 

@@ -14,17 +14,18 @@ import logging
 from aiohttp import web
 from pydantic import ValidationError
 
+from services.documents.commands.deps import DEPS
 from services.documents.commands import signing_service
-from services.documents.db.file_repository import page_sizes_of
-from services.documents.commands.files import UNAVAILABLE, FileChanged, storage_unavailable
-from services.documents.adapters.page_render import RENDERER, PageRenderer, RenderFailed, effective_scale, page_etag
+from services.documents.adapters.page_render import RENDERER, PageRenderer, RenderFailed, page_etag
+from services.documents.adapters.storage import ObjectChanged, ObjectMissing
+from services.documents.adapters.verified_pdf import FileChanged
+from services.documents.api.page_scale import RENDER_MAX_PIXELS, effective_scale
+from services.documents.commands.files import UNAVAILABLE, storage_unavailable
+from services.documents.domain.verified_file import page_sizes_of
 from shared.contracts.pages import PNG, PageQuery
 from shared.contracts.routes import SIGNING
-from services.documents.adapters.storage import STORAGE, ObjectChanged, ObjectMissing
 from shared.context import request_context
-from shared.db import POOL
 from shared.problems import Problem, pydantic_errors
-from shared.service import SETTINGS
 
 log = logging.getLogger("countersign.documents.pages")
 
@@ -58,7 +59,7 @@ def _not_modified(request: web.Request, etag: str) -> bool:
 async def page_image(request: web.Request) -> web.Response:
     number = _page_number(request)
     query = _query(request)
-    document = await signing_service.file_of(request.app[POOL], request.match_info["token"], request_context(request))
+    document = await signing_service.file_of(request.app[DEPS].pool, request.match_info["token"], request_context(request))
     sizes = page_sizes_of(document)
     if number > len(sizes):
         raise Problem(404, f"No such page: the document has {len(sizes)}")
@@ -68,7 +69,8 @@ async def page_image(request: web.Request) -> web.Response:
     if _not_modified(request, headers["ETag"]):
         return web.Response(status=304, headers=headers)
     try:
-        png = await request.app[RENDERER].png(request.app[STORAGE], request.app[SETTINGS], document, number, scale)
+        deps = request.app[DEPS]
+        png = await request.app[RENDERER].png(deps.storage, deps.settings, document, number, scale)
     except (FileChanged, ObjectMissing, ObjectChanged):
         raise Problem(409, "The document's file is no longer available in storage", slug="file-missing") from None
     except RenderFailed as exc:
@@ -81,5 +83,9 @@ async def page_image(request: web.Request) -> web.Response:
 
 
 def add_page_routes(app: web.Application) -> None:
-    app[RENDERER] = PageRenderer()
     app.router.add_get(SIGNING + "/pages/{page}", page_image, allow_head=False)
+
+
+def page_renderer() -> PageRenderer:
+    """The renderer, bound to the API's caps on an image (api/page_scale.py); one per process."""
+    return PageRenderer(RENDER_MAX_PIXELS)

@@ -13,36 +13,30 @@ import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from services.documents.commands import field_service, files, service, signer_service
-from shared.contracts.document_requests import (
-    DocumentCreate, DocumentListQuery, DocumentUpdate, FieldCreate, FieldUpdate, SignerCreate, SignerUpdate,
-)
-from shared.contracts.document_responses import (
-    DocumentCreatedResponse, DocumentDetailResponse, FieldResponse, SignerCreatedResponse, SignerResponse,
-)
+from services.documents.api import views
+from services.documents.api import paths
+from services.documents.api.paths import D
+from shared.contracts.document_requests import DocumentCreate, DocumentListQuery, DocumentUpdate, FieldCreate, FieldUpdate, SignerCreate, SignerUpdate
+from shared.contracts.document_responses import DocumentCreatedResponse, DocumentDetailResponse, FieldListResponse, FieldResponse, SignerCreatedResponse, SignerListResponse, SignerResponse
 from shared.contracts.internal import InternalDocumentResponse, OrgStatsResponse
 from services.documents.api.views import dump
+from services.documents.commands import field_service, files, service, signer_service
+from services.documents.commands.deps import DEPS
 from shared.callers import add_internal_route
 from shared.context import RequestContext, org_id_of, request_context
-from shared.db import POOL
 from shared.pagination import PageRequest
 from shared.problems import Problem, pydantic_errors
-from shared.web import json_response, path_id, read_model
-from shared.contracts.routes import DOCUMENTS as D
+from shared.web import json_response, read_model
 
 QueryT = TypeVar("QueryT", bound=BaseModel)
 
 
 def _pool(request: web.Request) -> asyncpg.Pool:
-    return request.app[POOL]
+    return request.app[DEPS].pool
 
 
 def _caller(request: web.Request) -> tuple[str, RequestContext]:
     return org_id_of(request), request_context(request)
-
-
-def _document_id(request: web.Request) -> str:
-    return path_id(request, "id", "Document")
 
 
 def _query(request: web.Request, model: type[QueryT]) -> QueryT:
@@ -69,36 +63,37 @@ async def list_documents(request: web.Request) -> web.Response:
     org_id = org_id_of(request)
     page = _page(request)
     query = _query(request, DocumentListQuery)
-    return _respond(await service.list_documents(_pool(request), org_id, query, page))
+    found = await service.list_documents(_pool(request), org_id, status=query.status, search=query.search, page=page)
+    return _respond(views.document_page(found.rows, found.meta))
 
 
 async def create_document(request: web.Request) -> web.Response:
     org_id, ctx = _caller(request)
     body = await read_model(request, DocumentCreate)
-    created = await service.create_document(_pool(request), org_id, ctx, body)
-    return _respond(DocumentCreatedResponse(data=created), 201)
+    row = await service.create_document(_pool(request), org_id, ctx, body.model_dump())
+    return _respond(DocumentCreatedResponse(data=views.created(row)), 201)
 
 
 async def get_document(request: web.Request) -> web.Response:
-    document_id, pool, org_id = _document_id(request), _pool(request), org_id_of(request)
+    document_id, pool, org_id = paths.document_id(request), _pool(request), org_id_of(request)
     row = await service.detail_row(pool, org_id, document_id)
     if files.awaits_check(row):
         # A draft's upload that has arrived is verified here, so fileSize/documentHash show without a send.
-        await files.verify_pending_upload(request.app, pool, org_id, document_id)
+        await files.verify_pending_upload(request.app[DEPS], org_id, document_id)
         row = await service.detail_row(pool, org_id, document_id)
-    return _respond(DocumentDetailResponse(data=service.detail_of(row)))
+    return _respond(DocumentDetailResponse(data=views.detail_of(row)))
 
 
 async def update_document(request: web.Request) -> web.Response:
-    document_id = _document_id(request)
+    document_id = paths.document_id(request)
     org_id, ctx = _caller(request)
     body = await read_model(request, DocumentUpdate)
-    detail = await service.update_document(_pool(request), org_id, ctx, document_id, body)
-    return _respond(DocumentDetailResponse(data=detail))
+    row = await service.update_document(_pool(request), org_id, ctx, document_id, body.given())
+    return _respond(DocumentDetailResponse(data=views.detail_of(row)))
 
 
 async def delete_document(request: web.Request) -> web.Response:
-    document_id = _document_id(request)
+    document_id = paths.document_id(request)
     org_id, ctx = _caller(request)
     await service.delete_document(_pool(request), org_id, ctx, document_id)
     return web.Response(status=204)
@@ -107,30 +102,32 @@ async def delete_document(request: web.Request) -> web.Response:
 # --- signers ----------------------------------------------------------------------------------
 
 async def list_signers(request: web.Request) -> web.Response:
-    document_id = _document_id(request)
-    return _respond(await signer_service.list_signers(_pool(request), org_id_of(request), document_id))
+    document_id = paths.document_id(request)
+    rows = await signer_service.list_signers(_pool(request), org_id_of(request), document_id)
+    return _respond(SignerListResponse(data=[views.signer(r) for r in rows]))
 
 
 async def add_signer(request: web.Request) -> web.Response:
-    document_id = _document_id(request)
+    document_id = paths.document_id(request)
     org_id, ctx = _caller(request)
     body = await read_model(request, SignerCreate)
-    created = await signer_service.add_signer(_pool(request), org_id, ctx, document_id, body)
-    return _respond(SignerCreatedResponse(data=created), 201)
+    row = await signer_service.add_signer(_pool(request), org_id, ctx, document_id, body.model_dump())
+    return _respond(SignerCreatedResponse(data=views.signer_created(row)), 201)
 
 
 async def update_signer(request: web.Request) -> web.Response:
-    document_id = _document_id(request)
-    signer_id = path_id(request, "signerId", "Signer")
+    document_id = paths.document_id(request)
+    signer_id = paths.path_id(request, "signerId", "Signer")
     org_id, ctx = _caller(request)
     body = await read_model(request, SignerUpdate)
-    signer = await signer_service.update_signer(_pool(request), org_id, ctx, document_id, signer_id, body, request.app)
-    return _respond(SignerResponse(data=signer))
+    deps = request.app[DEPS]
+    row = await signer_service.update_signer(deps.pool, deps.settings, org_id, ctx, document_id, signer_id, body.given())
+    return _respond(SignerResponse(data=views.signer(row)))
 
 
 async def remove_signer(request: web.Request) -> web.Response:
-    document_id = _document_id(request)
-    signer_id = path_id(request, "signerId", "Signer")
+    document_id = paths.document_id(request)
+    signer_id = paths.path_id(request, "signerId", "Signer")
     org_id, ctx = _caller(request)
     await signer_service.remove_signer(_pool(request), org_id, ctx, document_id, signer_id)
     return web.Response(status=204)
@@ -139,30 +136,31 @@ async def remove_signer(request: web.Request) -> web.Response:
 # --- fields -----------------------------------------------------------------------------------
 
 async def list_fields(request: web.Request) -> web.Response:
-    document_id = _document_id(request)
-    return _respond(await field_service.list_fields(_pool(request), org_id_of(request), document_id))
+    document_id = paths.document_id(request)
+    rows = await field_service.list_fields(_pool(request), org_id_of(request), document_id)
+    return _respond(FieldListResponse(data=[views.form_field(r) for r in rows]))
 
 
 async def add_field(request: web.Request) -> web.Response:
-    document_id = _document_id(request)
+    document_id = paths.document_id(request)
     org_id, ctx = _caller(request)
     body = await read_model(request, FieldCreate)
-    field = await field_service.add_field(_pool(request), org_id, ctx, document_id, body)
-    return _respond(FieldResponse(data=field), 201)
+    row = await field_service.add_field(_pool(request), org_id, ctx, document_id, body.model_dump())
+    return _respond(FieldResponse(data=views.form_field(row)), 201)
 
 
 async def update_field(request: web.Request) -> web.Response:
-    document_id = _document_id(request)
-    field_id = path_id(request, "fieldId", "Field")
+    document_id = paths.document_id(request)
+    field_id = paths.path_id(request, "fieldId", "Field")
     org_id, ctx = _caller(request)
     body = await read_model(request, FieldUpdate)
-    field = await field_service.update_field(_pool(request), org_id, ctx, document_id, field_id, body)
-    return _respond(FieldResponse(data=field))
+    row = await field_service.update_field(_pool(request), org_id, ctx, document_id, field_id, body.given())
+    return _respond(FieldResponse(data=views.form_field(row)))
 
 
 async def remove_field(request: web.Request) -> web.Response:
-    document_id = _document_id(request)
-    field_id = path_id(request, "fieldId", "Field")
+    document_id = paths.document_id(request)
+    field_id = paths.path_id(request, "fieldId", "Field")
     org_id, ctx = _caller(request)
     await field_service.remove_field(_pool(request), org_id, ctx, document_id, field_id)
     return web.Response(status=204)
@@ -171,15 +169,15 @@ async def remove_field(request: web.Request) -> web.Response:
 # --- internal (other services, never public) --------------------------------------------------
 
 async def org_stats(request: web.Request) -> web.Response:
-    stats = await service.org_stats(_pool(request), org_id_of(request))
-    return _respond(OrgStatsResponse(data=stats))
+    documents = await service.count_documents(_pool(request), org_id_of(request))
+    return _respond(OrgStatsResponse(data=views.org_stats(documents)))
 
 
 async def internal_document(request: web.Request) -> web.Response:
     """Whether a document exists for the caller's organisation (the audit service's 404s)."""
-    document_id = _document_id(request)
-    document = await service.internal_document(_pool(request), org_id_of(request), document_id)
-    return _respond(InternalDocumentResponse(data=document))
+    document_id = paths.document_id(request)
+    row = await service.internal_document(_pool(request), org_id_of(request), document_id)
+    return _respond(InternalDocumentResponse(data=views.internal(row)))
 
 
 def add_routes(app: web.Application) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from shared.contracts.seal import CERTIFICATE_PATH, PEM_CHAIN_MEDIA
-from services.documents.sealing.sealer import SEALER
+from services.documents.commands.sealing import SEALER
 from shared.context import org_id_of
 from shared.db import POOL
 

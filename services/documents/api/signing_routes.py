@@ -9,20 +9,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.documents.commands import otp_service, signing_service, signing_session
-from services.documents.commands.file_download import stream_pdf
-from shared.contracts.signing import (
-    DeclineRequest, EmptyRequest, OtpSentResponse, OtpVerifiedResponse, OtpVerifyRequest, SignRequest,
-    SigningOutcomeResponse, SigningSessionResponse,
-)
-from services.documents.adapters.storage import STORAGE
+from services.documents.api import signing_views
+from services.documents.api.paths import SIGNING as S
+from services.documents.api.pdf_stream import stream_pdf
+from shared.contracts.signing import DeclineRequest, EmptyRequest, OtpSent, OtpSentResponse, OtpVerified, OtpVerifiedResponse, OtpVerifyRequest, SignRequest, SigningOutcomeResponse, SigningSessionResponse
 from services.documents.api.views import dump
+from services.documents.commands import otp_service, signing_service, signing_session
+from services.documents.commands.deps import DEPS
 from shared.callers import add_internal_route
 from shared.context import request_context
-from shared.db import POOL
 from shared.web import json_response, read_json, read_model
-from shared.contracts.routes import SIGNING as S
-
 
 
 def _token(request: web.Request) -> str:
@@ -30,44 +26,46 @@ def _token(request: web.Request) -> str:
 
 
 async def view(request: web.Request) -> web.Response:
-    session = await signing_service.view(request.app[POOL], _token(request), request_context(request))
-    return json_response(dump(SigningSessionResponse(data=session)))
+    view = await signing_service.view(request.app[DEPS].pool, _token(request), request_context(request))
+    return json_response(dump(SigningSessionResponse(data=signing_views.session(view))))
 
 
 async def file(request: web.Request) -> web.StreamResponse:
-    document = await signing_service.file_of(request.app[POOL], _token(request), request_context(request))
-    return await stream_pdf(request, request.app[STORAGE], document["pdf_key"], f"{document['name']}.pdf",
+    document = await signing_service.file_of(request.app[DEPS].pool, _token(request), request_context(request))
+    return await stream_pdf(request, request.app[DEPS].storage, document["pdf_key"], f"{document['name']}.pdf",
                             if_match=document["pdf_etag"] or None)
 
 
 async def sign(request: web.Request) -> web.Response:
     body = await read_model(request, SignRequest)
-    outcome = await signing_service.sign(request.app[POOL], _token(request), request_context(request), body)
-    return json_response(dump(SigningOutcomeResponse(data=outcome)))
+    outcome = await signing_service.sign(request.app[DEPS].pool, _token(request), request_context(request),
+                                         consent=body.consent, submitted=[item.model_dump() for item in body.fields])
+    return json_response(dump(SigningOutcomeResponse(data=signing_views.outcome(outcome))))
 
 
 async def approve(request: web.Request) -> web.Response:
     await read_model(request, EmptyRequest)
-    outcome = await signing_service.approve(request.app[POOL], _token(request), request_context(request))
-    return json_response(dump(SigningOutcomeResponse(data=outcome)))
+    outcome = await signing_service.approve(request.app[DEPS].pool, _token(request), request_context(request))
+    return json_response(dump(SigningOutcomeResponse(data=signing_views.outcome(outcome))))
 
 
 async def decline(request: web.Request) -> web.Response:
     body = await read_model(request, DeclineRequest)
-    outcome = await signing_service.decline(request.app[POOL], _token(request), request_context(request), body)
-    return json_response(dump(SigningOutcomeResponse(data=outcome)))
+    outcome = await signing_service.decline(request.app[DEPS].pool, _token(request), request_context(request),
+                                            reason=body.reason)
+    return json_response(dump(SigningOutcomeResponse(data=signing_views.outcome(outcome))))
 
 
 async def request_otp(request: web.Request) -> web.Response:
     await read_model(request, EmptyRequest)
-    sent = await otp_service.request_code(request.app, request.app[POOL], _token(request), request_context(request))
-    return json_response(dump(OtpSentResponse(data=sent)), status=202)
+    sent = await otp_service.request_code(request.app[DEPS], _token(request), request_context(request))
+    return json_response(dump(OtpSentResponse(data=OtpSent(sentTo=sent.sent_to, expiresAt=sent.expires_at))), status=202)
 
 
 async def verify_otp(request: web.Request) -> web.Response:
     body = await read_model(request, OtpVerifyRequest)
-    verified = await otp_service.verify_code(request.app, request.app[POOL], _token(request), request_context(request), body.code)
-    return json_response(dump(OtpVerifiedResponse(data=verified)))
+    verified_at = await otp_service.verify_code(request.app[DEPS], _token(request), request_context(request), body.code)
+    return json_response(dump(OtpVerifiedResponse(data=OtpVerified(verified=True, verifiedAt=verified_at))))
 
 
 async def internal_link_check(request: web.Request) -> web.Response:
@@ -76,7 +74,7 @@ async def internal_link_check(request: web.Request) -> web.Response:
     this; the token travels in the body, so it never appears in a path or a log line."""
     body = await read_json(request)
     token = body.get("token") if isinstance(body, dict) else None
-    if not isinstance(token, str) or not await signing_session.link_is_known(request.app[POOL], token):
+    if not isinstance(token, str) or not await signing_session.link_is_known(request.app[DEPS].pool, token):
         raise signing_session.link_not_found()
     return web.Response(status=204)
 

@@ -1,8 +1,8 @@
-"""Database rows → response models and event payloads (pure: no I/O).
+"""Database rows → response models (pure: no I/O).
 
 Column names are snake_case in SQL and camelCase on the wire; this is the one place that maps
-one to the other for reads. Event payloads are kept small and stable: they are part of the
-event contract (docs/events.md), not a copy of the API's response bodies.
+one to the other for reads. Event payloads, which are not response bodies, are built in
+domain/payloads.py.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.contracts import document_responses as responses
-from shared.contracts.internal import InternalDocument
+from shared.contracts.common import PageMeta
+from shared.contracts.internal import InternalDocument, OrgStats
 
 Row = Mapping[str, Any]
 
 
-def _number(value: float) -> int | float:
+def number(value: float) -> int | float:
     """Integral points are written as integers (100 rather than 100.0), as in the reference."""
     return int(value) if float(value).is_integer() else value
 
@@ -93,8 +94,8 @@ def document_signer(row: Row) -> responses.DocumentSigner:
 def _field_common(row: Row) -> dict[str, Any]:
     return {
         "id": row["id"], "type": row["type"], "label": row["label"], "page": row["page"],
-        "x": _number(row["x"]), "y": _number(row["y"]),
-        "width": _number(row["width"]), "height": _number(row["height"]),
+        "x": number(row["x"]), "y": number(row["y"]),
+        "width": number(row["width"]), "height": number(row["height"]),
         "required": row["required"], "readOnly": row["read_only"], "assignedTo": row["assigned_to"],
         "placeholder": row["placeholder"], "defaultValue": row["default_value"], "options": row["options"],
     }
@@ -118,14 +119,18 @@ def attachment(row: Row) -> responses.Attachment:
     )
 
 
-# --- event payloads ---------------------------------------------------------------------------
+def detail_of(row: Row) -> responses.DocumentDetail:
+    """A detail row (service.detail_row: the document with its child rows) → the detail body."""
+    return detail(row, row["signer_rows"], row["field_rows"], row["attachment_rows"])
 
-def signer_payload(row: Row) -> dict[str, Any]:
-    return {"id": row["id"], "name": row["name"], "email": row["email"], "role": row["role"], "order": row["signing_order"]}
+
+def document_page(rows: Sequence[Row], meta: Mapping[str, Any]) -> responses.DocumentListResponse:
+    return responses.DocumentListResponse(data=[list_item(r) for r in rows], meta=PageMeta(**meta))
 
 
-def field_payload(row: Row) -> dict[str, Any]:
-    return {"id": row["id"], "type": row["type"], "label": row["label"], "page": row["page"], "assignedTo": row["assigned_to"]}
+def org_stats(documents: int) -> OrgStats:
+    # Templates and campaigns arrive in later issues; until then an organisation has none.
+    return OrgStats(documents=documents, templates=0, campaigns=0)
 
 
 def dump(model: BaseModel) -> dict[str, Any]:

@@ -18,12 +18,12 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from services.documents.commands import wp_internal
+from services.documents.commands.deps import DEPS
 from shared.callers import add_internal_route
 from shared.contracts.wpsigner import (
     WPSIGNER_DOCUMENTS, DocumentDetail, DocumentPage, DocumentRef, DocumentRow, FileLink, FormField, ListQuery, Signer,
 )
 from shared.context import org_id_of, request_context
-from shared.db import POOL
 from shared.ids import is_plausible_id
 from shared.problems import Problem, not_found, pydantic_errors
 from shared.web import json_response
@@ -91,13 +91,13 @@ async def list_documents(request: web.Request) -> web.Response:
     query = _list_query(request)
     flt = wp_internal.ListFilter(tuple(query.status), query.viewed, query.search,
                                  tuple(query.creator) if query.creator is not None else None)
-    rows, total = await wp_internal.list_page(request.app[POOL], org_id_of(request), flt, query.perPage,
+    rows, total = await wp_internal.list_page(request.app[DEPS].pool, org_id_of(request), flt, query.perPage,
                                               (query.page - 1) * query.perPage)
     return json_response(_dump(DocumentPage(data=[DocumentRow(**_row(r)) for r in rows], total=total)))
 
 
 async def get_ref(request: web.Request) -> web.Response:
-    async with request.app[POOL].acquire() as conn:
+    async with request.app[DEPS].pool.acquire() as conn:
         found = await wp_internal.find_ref(conn, org_id_of(request), _ref(request))
     if found is None:
         raise not_found("Document")
@@ -107,7 +107,7 @@ async def get_ref(request: web.Request) -> web.Response:
 
 
 async def get_detail(request: web.Request) -> web.Response:
-    detail = await wp_internal.load_detail(request.app, request.app[POOL], org_id_of(request), _ref(request))
+    detail = await wp_internal.load_detail(request.app[DEPS], org_id_of(request), _ref(request))
     d = detail.document
     document = DocumentDetail(
         **_row(d), fileStatus=d["file_status"], fileErrorCode=d["file_error_code"], fileError=d["file_error"],
@@ -118,8 +118,7 @@ async def get_detail(request: web.Request) -> web.Response:
 
 async def delete_document(request: web.Request) -> web.Response:
     document_id = _core_id(request)
-    await wp_internal.hard_delete(request.app, request.app[POOL], org_id_of(request), request_context(request),
-                                  document_id)
+    await wp_internal.hard_delete(request.app[DEPS], org_id_of(request), request_context(request), document_id)
     return web.Response(status=204)
 
 
@@ -129,8 +128,7 @@ async def file_url(request: web.Request) -> web.Response:
         ttl = min(max(int(request.query.get("ttl", "300")), 30), 3600)
     except ValueError:
         raise Problem(400, "ttl must be a number of seconds", slug="invalid-query") from None
-    link = await wp_internal.file_link(request.app, request.app[POOL], org_id_of(request), request_context(request),
-                                       document_id, ttl)
+    link = await wp_internal.file_link(request.app[DEPS], org_id_of(request), request_context(request), document_id, ttl)
     answer = FileLink(url=link.url, filename=link.filename, type=link.content_type, signed=link.signed,
                       expiresIn=link.expires_in)
     return json_response({"data": _dump(answer)})

@@ -21,30 +21,29 @@ from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
-from aiohttp import web
 
-from services.documents.db import lifecycle_repository as lifecycle_repo
-from services.documents.db import repository as documents_repo
-from services.documents.db import signer_repository as signers_repo
-from services.documents.domain import tokens
-from services.documents.api import views
 from services.documents.commands.events import SCHEMA
 from services.documents.commands.lifecycle_events import as_system, document_event, signer_event
 from services.documents.commands.progress import advance
+from services.documents.db import lifecycle_repository as lifecycle_repo
+from services.documents.db import repository as documents_repo
+from services.documents.db import signer_repository as signers_repo
 from services.documents.db.repository import to_properties
-from shared.contracts.document_responses import Signer
+from services.documents.domain import signer_states, tokens
+from services.documents.domain.errors import NotFound
+from services.documents.domain.signer_states import SignerAction, SignerStatus
 from services.documents.domain.statemachine import Action, Status, can, next_status
 from services.documents.domain.turns import PARTICIPANT_ROLES
 from services.documents.domain.validation import changed
 from shared.context import RequestContext
 from shared.events import Event
 from shared.logging import log_fields
-from shared.problems import FieldError, Problem, conflict, not_found
-from shared.service import SETTINGS, consumer_ctx
+from shared.problems import FieldError, Problem, conflict
+from shared.service import consumer_ctx
+from shared.settings import Settings
 
 log = logging.getLogger("countersign.documents.delivery")
 
-FAILED = "delivery_failed"
 # What may change on a document on hold: who the invitation goes to, nothing about the flow.
 FIXABLE = frozenset({"email", "name"})
 
@@ -68,20 +67,20 @@ async def handle_delivery_failure(conn: asyncpg.Connection, event: Event) -> Non
     if event.type != "signer.delivery_failed" or event.documentId is None:
         return
     signer_id, email = _reported_signer(event)
-    document = await documents_repo.find_document(conn, event.orgId, event.documentId, lock=True)
+    document = await documents_repo.find_document(conn, event.documentId, org_id=event.orgId, lock="update")
     fields = log_fields(eventId=str(event.id), documentId=event.documentId, signerId=signer_id)
     if document is None or signer_id is None or not can(document["status"], Action.DELIVERY_FAILED):
         log.info("delivery failure ignored: the document is not out for signature", extra=fields)
         return
     signer = await signers_repo.find_signer(conn, document["id"], signer_id)
-    if (signer is None or signer["role"] not in PARTICIPANT_ROLES or signer["status"] != "pending"
+    if (signer is None or signer["role"] not in PARTICIPANT_ROLES
+            or not signer_states.can(signer["status"], SignerAction.DELIVERY_FAILED)
             or (email is not None and signer["email"].lower() != email.lower())):
         # Finished meanwhile, or the address was already corrected: the report is stale.
         log.info("delivery failure ignored: the signer is not waiting at that address", extra=fields)
         return
-    await conn.execute(
-        "UPDATE documents.signers SET status = $2, updated_at = now() WHERE id = $1 AND status = 'pending'", signer_id, FAILED
-    )
+    await lifecycle_repo.move_signer(conn, signer_id, signer_states.allowed_from(SignerAction.DELIVERY_FAILED),
+                                     signer_states.target(SignerAction.DELIVERY_FAILED))
     target = next_status(document["status"], Action.DELIVERY_FAILED)
     if target != document["status"]:
         await _status_changed(conn, as_system(document), document, target)
@@ -96,12 +95,12 @@ delivery_failures_ctx = consumer_ctx("documents", SCHEMA, handle_delivery_failur
 
 async def held_document(conn: asyncpg.Connection, org_id: str, document_id: str) -> asyncpg.Record | None:
     """The document, locked, if it is on hold (action_required); None otherwise."""
-    row = await documents_repo.find_document(conn, org_id, document_id, lock=True)
+    row = await documents_repo.find_document(conn, document_id, org_id=org_id, lock="update")
     return row if row is not None and row["status"] == Status.ACTION_REQUIRED else None
 
 
 def _check_fix(current: Mapping[str, Any], requested: Mapping[str, Any]) -> dict[str, Any]:
-    if current["status"] != FAILED:
+    if not signer_states.can(current["status"], SignerAction.FIXED):
         raise conflict("While the document is on hold (action_required), only a signer whose email could not be "
                        "delivered can be changed", slug="document-on-hold")
     if set(requested) - FIXABLE:
@@ -113,36 +112,30 @@ def _check_fix(current: Mapping[str, Any], requested: Mapping[str, Any]) -> dict
     return changed(current, requested)
 
 
-async def fix_signer(app: web.Application | None, conn: asyncpg.Connection, document: asyncpg.Record,
-                     ctx: RequestContext, signer_id: str, requested: Mapping[str, Any]) -> Signer:
+async def fix_signer(settings: Settings, conn: asyncpg.Connection, document: asyncpg.Record,
+                     ctx: RequestContext, signer_id: str, requested: Mapping[str, Any]) -> asyncpg.Record:
     """PATCH of a signer while the document is on hold; runs in the caller's transaction, with
     the document row locked (held_document)."""
     current = await signers_repo.find_signer(conn, document["id"], signer_id)
     if current is None:
-        raise not_found("Signer")
-    if app is None:
-        raise conflict("This document is on hold (action_required); fix the signer through the API",
-                       slug="document-on-hold")
+        raise NotFound("Signer")
     diff = _check_fix(current, requested)
     if "email" in diff and await signers_repo.email_taken(conn, document["id"], diff["email"], except_id=signer_id):
         raise conflict("A signer with this email address is already on the document")
     # Back to waiting, not yet invited: the invitation goes out when the document resumes.
-    columns = diff | {"status": "pending", "activated_at": None}
+    columns = diff | {"status": signer_states.next_status(current["status"], SignerAction.FIXED), "activated_at": None}
     row = await signers_repo.update_signer(conn, document["id"], signer_id, columns)
     if row is None:  # unreachable under the document's lock
-        raise not_found("Signer")
+        raise NotFound("Signer")
     version = await lifecycle_repo.next_token_version(conn, signer_id)
-    token = tokens.signing_token(app[SETTINGS].require_signing_secret(), signer_id, version)
+    token = tokens.signing_token(settings.require_signing_secret(), signer_id, version)
     await lifecycle_repo.set_token(conn, signer_id, tokens.token_hash(token), version)
     if diff:
         changes = to_properties(diff, signers_repo.SIGNER_COLUMNS)
         await signer_event(conn, ctx, document, row, "signer.updated", changes=changes)
-    still_failed = await conn.fetchval(
-        "SELECT count(*) FROM documents.signers WHERE document_id = $1 AND status = $2", document["id"], FAILED
-    )
-    if still_failed == 0:
+    if await signers_repo.count_with_status(conn, document["id"], SignerStatus.DELIVERY_FAILED) == 0:
         resumed = await _status_changed(conn, ctx, document, next_status(document["status"], Action.SIGNER_FIXED))
         if resumed is None:  # unreachable under the lock; the conditional update's guard
             raise conflict("The document changed meanwhile; try again")
         await advance(conn, resumed, ctx)
-    return views.signer(await signers_repo.find_signer(conn, document["id"], signer_id) or row)
+    return await signers_repo.find_signer(conn, document["id"], signer_id) or row

@@ -2,7 +2,7 @@
 
 Public API (the lifecycle/signing code calls these):
 
-    await require_verified_file(app, conn_or_pool, org_id, document_id) -> VerifiedFile
+    await require_verified_file(deps, conn_or_pool, org_id, document_id) -> VerifiedFile
         The verified PDF of a document, verifying a pending upload first if needed. Raises
         Problem 404 (no such document), or 422 with slug `file-missing` ("No file has been
         uploaded") or `file-invalid` (the reason and code, e.g. "... (encrypted)"), each with
@@ -11,14 +11,12 @@ Public API (the lifecycle/signing code calls these):
         transaction's connection (cheap once verified: one SELECT) to be race-free against a new
         upload. Given a connection, it reads and writes through it only.
 
-    await fetch_pdf(storage, verified, path) -> None
-        Download the PDF to sign to `path` and check its SHA-256 against `verified.sha256`
-        (raises FileChanged otherwise).
+    (Reading the verified PDF back, hash-checked: adapters/verified_pdf.fetch_pdf.)
 
-    await verify_pending_upload(app, pool, org_id, document_id) -> None
+    await verify_pending_upload(deps, org_id, document_id) -> None
         GET of a draft: if its upload has arrived, verify it now (errors are logged, never raised).
 
-    await request_upload(app, pool, org_id, ctx, document_id, body) -> UploadResponse
+    await request_upload(deps, org_id, ctx, document_id, filename=…, content_type=…, file_size=…) -> UploadGrant
 
 Verification results are stored on the document (file_status verified | rejected, with the
 reason and code) by a conditional update on the upload's key, so it is idempotent and safe when
@@ -28,54 +26,32 @@ several GETs, sends or replicas check the same upload at once.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import secrets
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeAlias
 
 import aiohttp
 import asyncpg
-from aiohttp import web
 from botocore.exceptions import BotoCoreError, ClientError
 
 from services.documents.db import file_repository as repo
 from services.documents.commands.events import emit
-from services.documents.commands.file_check import Accepted, Checker, Outcome, Refused, Upload, check_upload
-from shared.contracts.files import UploadHeaders, UploadInstructions, UploadRequest, UploadResponse
+from services.documents.commands.deps import Deps
+from services.documents.commands.file_check import Accepted, Outcome, Refused, Upload, check_upload
 from services.documents.commands.service import document_not_found, refused
-from services.documents.domain.statemachine import Action, allowed_from
-from services.documents.adapters.storage import STORAGE, Storage, original_key, safe_filename
+from services.documents.domain.statemachine import Action, Status, allowed_from
+from services.documents.adapters.storage import Storage, original_key, safe_filename
+from services.documents.domain.verified_file import VerifiedFile, verified_of
 from shared.context import RequestContext
 from shared.problems import FieldError, Problem
-from shared.service import SETTINGS
 
 log = logging.getLogger("countersign.documents.files")
 
-CHECKER: web.AppKey[Checker] = web.AppKey("file_checker", Checker)
 Db: TypeAlias = asyncpg.Pool | asyncpg.Connection
 # S3 unreachable or failing, or no room/process for a check: temporary, worth a retry.
 UNAVAILABLE = (BotoCoreError, ClientError, aiohttp.ClientError, TimeoutError, OSError)
-
-
-@dataclass(frozen=True, slots=True)
-class VerifiedFile:
-    document_id: str
-    file_key: str  # the upload as the client sent it (kept; never signed from directly)
-    file_name: str | None
-    content_type: str  # declared, and proven by the magic bytes
-    pdf_key: str  # the PDF to sign: a verified copy of the upload (without active content), or the converted image
-    pdf_etag: str  # pass as if_match when reading pdf_key
-    size: int  # of the PDF to sign (the document's fileSize)
-    sha256: str  # of the PDF to sign (the document's documentHash)
-    page_count: int
-    page_sizes: tuple[tuple[float, float], ...]  # points, as displayed, page 1 first
-
-
-class FileChanged(Exception):
-    """The stored PDF no longer has the verified hash."""
 
 
 def no_file(status: int = 422) -> Problem:
@@ -91,19 +67,6 @@ def file_rejected(code: str, message: str, status: int = 422) -> Problem:
 
 def storage_unavailable() -> Problem:
     return Problem(503, "File storage is unavailable; try again shortly")
-
-
-def verified_of(row: Any) -> VerifiedFile:
-    return VerifiedFile(
-        document_id=row["id"], file_key=row["file_key"], file_name=row["file_name"],
-        content_type=row["file_content_type"], pdf_key=row["pdf_key"], pdf_etag=row["pdf_etag"] or "",
-        size=row["file_size"], sha256=row["document_hash"], page_count=row["page_count"],
-        page_sizes=repo.page_sizes_of(row),
-    )
-
-
-def _checker(app: web.Application) -> Checker:
-    return app.get(CHECKER) or Checker()
 
 
 @contextlib.asynccontextmanager
@@ -156,18 +119,18 @@ async def _discard(storage: Storage, outcome: Accepted) -> None:
 
 def awaits_check(row: Mapping[str, Any]) -> bool:
     """A draft whose upload may have arrived since it was requested, and is not checked yet."""
-    return row["file_status"] == "awaiting_upload" and row["status"] == "draft"
+    return row["file_status"] == "awaiting_upload" and row["status"] == Status.DRAFT
 
 
-async def settle(app: web.Application, db: Db, org_id: str, document_id: str) -> asyncpg.Record:
+async def settle(deps: Deps, db: Db, org_id: str, document_id: str) -> asyncpg.Record:
     """The document's file state after checking an upload that has arrived (drafts only)."""
     row = await _read(db, org_id, document_id)
     if not awaits_check(row):
         return row
     upload = Upload(org_id, document_id, row["file_key"], row["file_content_type"], row["file_declared_size"])
-    storage, settings = app[STORAGE], app[SETTINGS]
+    storage, settings = deps.storage, deps.settings
     try:
-        outcome = await _checker(app).run(upload.file_key, lambda: check_upload(storage, settings, upload))
+        outcome = await deps.checker.run(upload.file_key, lambda: check_upload(storage, settings, upload))
     except UNAVAILABLE as exc:
         log.warning("could not check the upload of %s: %r", document_id, exc)
         raise storage_unavailable() from None
@@ -177,8 +140,8 @@ async def settle(app: web.Application, db: Db, org_id: str, document_id: str) ->
     return await _read(db, org_id, document_id)
 
 
-async def require_verified_file(app: web.Application, conn_or_pool: Db, org_id: str, document_id: str) -> VerifiedFile:
-    row = await settle(app, conn_or_pool, org_id, document_id)
+async def require_verified_file(deps: Deps, conn_or_pool: Db, org_id: str, document_id: str) -> VerifiedFile:
+    row = await settle(deps, conn_or_pool, org_id, document_id)
     status = row["file_status"]
     if status == "verified":
         return verified_of(row)
@@ -187,9 +150,9 @@ async def require_verified_file(app: web.Application, conn_or_pool: Db, org_id: 
     raise no_file()
 
 
-async def verify_pending_upload(app: web.Application, pool: asyncpg.Pool, org_id: str, document_id: str) -> None:
+async def verify_pending_upload(deps: Deps, org_id: str, document_id: str) -> None:
     try:
-        await settle(app, pool, org_id, document_id)
+        await settle(deps, deps.pool, org_id, document_id)
     except Problem as problem:
         if problem.status != 503:
             raise
@@ -197,27 +160,27 @@ async def verify_pending_upload(app: web.Application, pool: asyncpg.Pool, org_id
         # GET or the send checks again.
 
 
-async def fetch_pdf(storage: Storage, verified: VerifiedFile, path: Path) -> None:
-    await storage.download_to(verified.pdf_key, path, max(verified.size, 1), if_match=verified.pdf_etag or None)
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    if digest.hexdigest() != verified.sha256:
-        raise FileChanged(verified.pdf_key)
+@dataclass(frozen=True, slots=True)
+class UploadGrant:
+    """Where and how the client PUTs the file: the presigned URL and the headers it is bound to."""
+
+    url: str
+    file_key: str
+    expires_in: int
+    headers: dict[str, str]
 
 
-async def request_upload(app: web.Application, pool: asyncpg.Pool, org_id: str, ctx: RequestContext,
-                         document_id: str, body: UploadRequest) -> UploadResponse:
-    settings, storage = app[SETTINGS], app[STORAGE]
-    file_name = safe_filename(body.filename)
+async def request_upload(deps: Deps, org_id: str, ctx: RequestContext, document_id: str, *, filename: str,
+                         content_type: str, file_size: int | None) -> UploadGrant:
+    settings, storage = deps.settings, deps.storage
+    file_name = safe_filename(filename)
     key = original_key(org_id, document_id, secrets.token_hex(8), file_name)
     ttl = settings.upload_url_ttl_seconds
     # Signing is local (no S3 round trip), so the URL is made before the change is committed.
-    presigned = await storage.presign_put(key, body.contentType, body.fileSize, ttl)
-    async with pool.acquire() as conn, conn.transaction():
+    presigned = await storage.presign_put(key, content_type, file_size, ttl)
+    async with deps.pool.acquire() as conn, conn.transaction():
         row = await repo.start_upload(conn, org_id, document_id, allowed_from(Action.EDIT), file_key=key,
-                                      file_name=file_name, content_type=body.contentType, declared_size=body.fileSize)
+                                      file_name=file_name, content_type=content_type, declared_size=file_size)
         if row is None:
             raise await refused(conn, org_id, document_id, Action.EDIT)
         await emit(conn, ctx, org_id, document_id, "document.updated", {"name": row["name"], "changes": ["file"]})
@@ -226,5 +189,4 @@ async def request_upload(app: web.Application, pool: asyncpg.Pool, org_id: str, 
             await storage.delete(old)
         except Exception as exc:  # the replaced file is unreachable either way
             log.warning("could not delete replaced object %s: %r", old, exc)
-    headers = UploadHeaders.model_validate(presigned.headers)
-    return UploadResponse(data=UploadInstructions(uploadUrl=presigned.url, fileKey=key, expiresIn=ttl, headers=headers))
+    return UploadGrant(presigned.url, key, ttl, dict(presigned.headers))

@@ -1,6 +1,6 @@
 """Events of the signing lifecycle: who acted, and the payload of each type (docs/events.md).
 
-Payloads name people by `views.signer_payload` ({id, name, email, role, order}) and never carry
+Payloads name people by `payloads.signer_payload` ({id, name, email, role, order}) and never carry
 a signing token, a link or a one-time code: the notifier asks the internal API for those.
 
 - document.sent: {"name", "signers": [participants]}
@@ -18,7 +18,7 @@ Events the notifier writes emails from also carry `sender` and the texts an emai
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +26,7 @@ import asyncpg
 
 from services.documents.commands.events import emit
 from services.documents.commands.mail_context import mail_extras
-from services.documents.api.views import signer_payload
+from services.documents.domain.payloads import signer_payload
 from shared.context import RequestContext
 from shared.timefmt import iso
 
@@ -56,10 +56,6 @@ async def signer_event(conn: asyncpg.Connection, ctx: RequestContext, document: 
     payload = {"signer": signer_payload(signer), **data}
     payload |= await mail_extras(conn, document["id"], event_type, payload)  # sender etc., for the emails
     await emit(conn, ctx, document["org_id"], document["id"], event_type, payload)
-
-
-def people(rows: Iterable[Row]) -> list[dict[str, Any]]:
-    return [signer_payload(r) for r in rows]
 
 
 def stamp(value: datetime | None) -> str | None:

@@ -22,8 +22,10 @@ from typing import Any
 
 import asyncpg
 
+from services.documents.db import repository as documents_repo
+from services.documents.db import signer_repository as signers_repo
 from services.documents.domain.turns import PARTICIPANT_ROLES
-from services.documents.api.views import signer_payload
+from services.documents.domain.payloads import signer_payload
 from shared.context import RequestContext
 
 SENDER_EVENTS = frozenset({
@@ -51,11 +53,7 @@ async def mail_extras(conn: asyncpg.Connection, document_id: str, event_type: st
     """Keys to add to an event's `data` (never replacing one the caller set)."""
     if event_type not in SENDER_EVENTS:
         return {}
-    row = await conn.fetchrow(
-        """SELECT name, message, email_subject, email_message, sender_name, sender_email, sender_org_name
-           FROM documents.documents WHERE id = $1""",
-        document_id,
-    )
+    row = await documents_repo.mail_texts(conn, document_id)
     if row is None:
         return {}
     extras: dict[str, Any] = {"sender": sender_payload(row)}
@@ -66,11 +64,6 @@ async def mail_extras(conn: asyncpg.Connection, document_id: str, event_type: st
     if event_type in _INVITED_LIST_EVENTS:
         acted = data.get("signer")
         left_out = acted.get("id") if isinstance(acted, Mapping) else None
-        rows = await conn.fetch(
-            """SELECT * FROM documents.signers
-               WHERE document_id = $1 AND role = ANY($2::text[]) AND activated_at IS NOT NULL
-               ORDER BY signing_order, created_at, id""",
-            document_id, sorted(PARTICIPANT_ROLES),
-        )
+        rows = await signers_repo.invited(conn, document_id, PARTICIPANT_ROLES)
         extras["invited"] = [signer_payload(r) for r in rows if r["id"] != left_out]
     return {key: value for key, value in extras.items() if key not in data}

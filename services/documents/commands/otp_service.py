@@ -19,18 +19,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import asyncpg
-from aiohttp import web
 
 from services.documents.db import lifecycle_repository as repo
 from services.documents.db import otp_repository
 from services.documents.domain import tokens
 from services.documents.domain.otp_limits import attempts_left, daily_wait, reaches_lock
+from services.documents.commands.deps import Deps
 from services.documents.commands.lifecycle_events import signer_event, stamp
-from shared.contracts.signing import OtpSent, OtpVerified
 from services.documents.commands.signing_session import Session, otp_locked, run
+from services.documents.domain import signer_states
+from services.documents.domain.signer_states import AlreadyActed, SignerAction
 from shared.context import RequestContext
 from shared.problems import FieldError, Problem, conflict
-from shared.service import SETTINGS
 from shared.timefmt import utcnow
 
 
@@ -52,15 +52,21 @@ def resend_wait(expires_at: datetime | None, ttl_seconds: int, pause_seconds: in
 def _check_otp_applies(session: Session) -> None:
     if session.document["otp_method"] != "email":
         raise conflict("This document does not ask for a one-time code", slug="otp-not-required")
-    if session.signer["status"] != "pending":
-        raise conflict(f"You have already {session.signer['status']} this document", slug=f"signer-{session.signer['status']}")
+    if not signer_states.can(session.signer["status"], SignerAction.FINISH):  # a code is for finishing
+        raise AlreadyActed(session.signer["status"])
 
 
-async def request_code(app: web.Application, pool: asyncpg.Pool, token: str, ctx: RequestContext) -> OtpSent:
-    settings = app[SETTINGS]
+@dataclass(frozen=True, slots=True)
+class CodeSent:
+    sent_to: str  # the address, partly masked
+    expires_at: datetime
+
+
+async def request_code(deps: Deps, token: str, ctx: RequestContext) -> CodeSent:
+    settings = deps.settings
     secret = settings.require_signing_secret()
 
-    async def action(conn: asyncpg.Connection, session: Session) -> OtpSent:
+    async def action(conn: asyncpg.Connection, session: Session) -> CodeSent:
         _check_otp_applies(session)
         if session.signer["otp_verified_at"] is not None:
             raise conflict("Your email address is already verified", slug="otp-already-verified")
@@ -82,9 +88,9 @@ async def request_code(app: web.Application, pool: asyncpg.Pool, token: str, ctx
         stored = await repo.store_otp(conn, signer_id, tokens.otp_hash(secret, signer_id, nonce, code), settings.otp_ttl_seconds)
         await signer_event(conn, session.ctx, session.document, session.signer, "signer.otp_requested",
                            expiresAt=stamp(stored["otp_expires_at"]))
-        return OtpSent(sentTo=mask_email(session.signer["email"]), expiresAt=stored["otp_expires_at"])
+        return CodeSent(mask_email(session.signer["email"]), stored["otp_expires_at"])
 
-    return await run(pool, token, ctx, action)
+    return await run(deps.pool, token, ctx, action)
 
 
 def _hours(seconds: int) -> str:
@@ -96,7 +102,7 @@ def _hours(seconds: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Outcome:
-    verified: OtpVerified | None = None
+    verified_at: datetime | None = None
     problem: Problem | None = None
 
 
@@ -112,8 +118,9 @@ def _refusal(signer: asyncpg.Record, max_attempts: int) -> Problem:
                    slug="otp-expired")
 
 
-async def verify_code(app: web.Application, pool: asyncpg.Pool, token: str, ctx: RequestContext, code: str) -> OtpVerified:
-    settings = app[SETTINGS]
+async def verify_code(deps: Deps, token: str, ctx: RequestContext, code: str) -> datetime:
+    """When the signer's email address was verified (now, or earlier)."""
+    settings = deps.settings
     secret = settings.require_signing_secret()
     max_attempts, lock_after = settings.otp_max_attempts, settings.otp_lock_after_failures
 
@@ -121,7 +128,7 @@ async def verify_code(app: web.Application, pool: asyncpg.Pool, token: str, ctx:
         _check_otp_applies(session)
         signer = session.signer
         if signer["otp_verified_at"] is not None:
-            return _Outcome(verified=OtpVerified(verified=True, verifiedAt=signer["otp_verified_at"]))
+            return _Outcome(verified_at=signer["otp_verified_at"])
         if signer["otp_locked_at"] is not None:
             return _Outcome(problem=otp_locked())
         live = await repo.spend_otp_attempt(conn, signer["id"], max_attempts)
@@ -130,14 +137,14 @@ async def verify_code(app: web.Application, pool: asyncpg.Pool, token: str, ctx:
         if not tokens.same_hash(live["otp_hash"], tokens.otp_hash(secret, signer["id"], live["otp_nonce"], code)):
             return _Outcome(problem=await _wrong_code(conn, session, live["otp_attempts"], max_attempts, lock_after))
         done = await repo.otp_verified(conn, signer["id"])
-        return _Outcome(verified=OtpVerified(verified=True, verifiedAt=done["otp_verified_at"]))
+        return _Outcome(verified_at=done["otp_verified_at"])
 
     # A wrong guess must still count: the outcome is raised only after the attempt commits.
-    outcome = await run(pool, token, ctx, action)
+    outcome = await run(deps.pool, token, ctx, action)
     if outcome.problem is not None:
         raise outcome.problem
-    assert outcome.verified is not None
-    return outcome.verified
+    assert outcome.verified_at is not None
+    return outcome.verified_at
 
 
 async def _wrong_code(conn: asyncpg.Connection, session: Session, code_attempts: int, max_attempts: int,

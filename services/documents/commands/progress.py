@@ -16,6 +16,7 @@ import asyncpg
 from services.documents.db import lifecycle_repository as repo
 from services.documents.db import signer_repository as signers_repo
 from services.documents.domain import turns
+from services.documents.domain.statemachine import Action, allowed_from
 from services.documents.commands.lifecycle_events import signer_event, stamp
 from shared.context import RequestContext
 
@@ -25,7 +26,7 @@ async def advance(conn: asyncpg.Connection, document: Mapping[str, Any], ctx: Re
     has been requested."""
     people = turns.participants(await signers_repo.list_signers(conn, document["id"]))
     if turns.all_done(people):
-        return await repo.request_completion(conn, document["id"])
+        return await repo.request_completion(conn, document["id"], allowed_from(Action.COMPLETE))
     due = turns.to_activate(document["signing_type"], people)
     if due:
         for row in await repo.activate(conn, [p.id for p in due]):

@@ -1,41 +1,47 @@
 """Document use cases: each command is one transaction holding the change and its outbox event.
 
 The state machine decides what is allowed; the repository makes the change conditional on the
-allowed statuses, so a request that lost a race gets 409 (or 404 when the document is gone)
-instead of overwriting a newer state.
+allowed statuses, so a request that lost a race gets TransitionNotAllowed (409) or NotFound (404
+when the document is gone) instead of overwriting a newer state. Results are the stored rows;
+api/views.py shapes them into response bodies.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 import asyncpg
 
-from services.documents.db import repository as repo
-from services.documents.api import views
 from services.documents.commands.events import emit
 from services.documents.commands.mail_context import sender_columns
-from shared.contracts.common import PageMeta
-from shared.contracts.document_requests import DocumentCreate, DocumentListQuery, DocumentUpdate
-from shared.contracts.document_responses import DocumentCreated, DocumentDetail, DocumentListResponse
-from shared.contracts.internal import InternalDocument, OrgStats
-from services.documents.domain.statemachine import Action, allowed_from, can, refusal
+from services.documents.db import repository as repo
+from services.documents.domain.errors import DomainError, NotFound
+from services.documents.domain.statemachine import Action, Status, TransitionNotAllowed, allowed_from, can
 from services.documents.domain.validation import changed, contains_pattern
 from shared.context import RequestContext
 from shared.ids import document_id as new_document_id
 from shared.pagination import PageRequest, page_meta
-from shared.problems import Problem, conflict, not_found
 
 
-def document_not_found() -> Problem:
-    return not_found("Document")
+@dataclass(frozen=True, slots=True)
+class DocumentPage:
+    rows: list[asyncpg.Record]
+    meta: dict[str, Any]  # count, hasMore, nextCursor (shared.pagination.page_meta)
 
 
-async def refused(conn: asyncpg.Connection, org_id: str, document_id: str, action: Action) -> Problem:
+def document_not_found() -> NotFound:
+    return NotFound("Document")
+
+
+async def refused(conn: asyncpg.Connection, org_id: str, document_id: str, action: Action) -> DomainError:
     """Why a conditional change matched no row: the document is gone (404) or in a status that
     does not allow the action (409)."""
     status = await repo.live_status(conn, org_id, document_id)
     if status is None:
         return document_not_found()
-    return conflict(f"{refusal(action)} (the document is {status})")
+    return TransitionNotAllowed(Status(status), action)
 
 
 async def lock_for_edit(conn: asyncpg.Connection, org_id: str, document_id: str) -> asyncpg.Record:
@@ -44,11 +50,11 @@ async def lock_for_edit(conn: asyncpg.Connection, org_id: str, document_id: str)
     Every command on a document's signers and fields starts here, so they are serialised per
     document: counts (50 signers, 500 fields) and the draft check cannot race.
     """
-    row = await repo.find_document(conn, org_id, document_id, lock=True)
+    row = await repo.find_document(conn, document_id, org_id=org_id, lock="update")
     if row is None:
         raise document_not_found()
     if not can(row["status"], Action.EDIT):
-        raise conflict(f"{refusal(Action.EDIT)} (the document is {row['status']})")
+        raise TransitionNotAllowed(Status(row["status"]), Action.EDIT)
     return row
 
 
@@ -59,34 +65,36 @@ async def touch_for_edit(conn: asyncpg.Connection, org_id: str, document_id: str
 
 
 async def require_document(conn: asyncpg.Connection, org_id: str, document_id: str) -> asyncpg.Record:
-    row = await repo.find_document(conn, org_id, document_id)
+    row = await repo.find_document(conn, document_id, org_id=org_id)
     if row is None:
         raise document_not_found()
     return row
 
 
-async def create_document(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, body: DocumentCreate) -> DocumentCreated:
+async def create_document(pool: asyncpg.Pool, org_id: str, ctx: RequestContext,
+                          properties: Mapping[str, Any]) -> asyncpg.Record:
+    """`properties`: the request's by API name (DocumentCreate)."""
     # The sender (named by the gateway) is kept with the document for its emails.
-    columns = repo.to_columns(body.model_dump(), repo.DOCUMENT_COLUMNS) | sender_columns(ctx)
+    columns = repo.to_columns(properties, repo.DOCUMENT_COLUMNS) | sender_columns(ctx)
     async with pool.acquire() as conn, conn.transaction():
         row = await repo.insert_document(conn, new_document_id(), org_id, ctx.actor_id, columns)
         await emit(conn, ctx, org_id, row["id"], "document.created", {"name": row["name"]})
-    return views.created(row)
+    return row
 
 
-async def list_documents(pool: asyncpg.Pool, org_id: str, query: DocumentListQuery, page: PageRequest) -> DocumentListResponse:
+async def list_documents(pool: asyncpg.Pool, org_id: str, *, status: str | None, search: str | None,
+                         page: PageRequest) -> DocumentPage:
     async with pool.acquire() as conn:
         rows = await repo.list_documents(
             conn, org_id,
-            status=query.status,
-            name_pattern=contains_pattern(query.search) if query.search else None,
+            status=status,
+            name_pattern=contains_pattern(search) if search else None,
             after=page.cursor,
             limit=page.limit + 1,  # one more than asked tells whether another page exists
         )
     items = rows[: page.limit]
     last = (items[-1]["created_at"], items[-1]["id"]) if items else None
-    meta = page_meta(items, len(rows), page.limit, last)
-    return DocumentListResponse(data=[views.list_item(r) for r in items], meta=PageMeta(**meta))
+    return DocumentPage(items, page_meta(items, len(rows), page.limit, last))
 
 
 async def detail_row(db: asyncpg.Connection | asyncpg.Pool, org_id: str, document_id: str) -> asyncpg.Record:
@@ -97,21 +105,11 @@ async def detail_row(db: asyncpg.Connection | asyncpg.Pool, org_id: str, documen
     return row
 
 
-def detail_of(row: asyncpg.Record) -> DocumentDetail:
-    return views.detail(row, row["signer_rows"], row["field_rows"], row["attachment_rows"])
-
-
-async def load_detail(conn: asyncpg.Connection, org_id: str, document_id: str) -> DocumentDetail:
-    return detail_of(await detail_row(conn, org_id, document_id))
-
-
-async def get_document(pool: asyncpg.Pool, org_id: str, document_id: str) -> DocumentDetail:
-    return detail_of(await detail_row(pool, org_id, document_id))
-
-
 async def update_document(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_id: str,
-                          body: DocumentUpdate) -> DocumentDetail:
-    requested = repo.to_columns(body.given(), repo.DOCUMENT_COLUMNS)
+                          requested_properties: Mapping[str, Any]) -> asyncpg.Record:
+    """`requested_properties`: what the client sent, by API name (DocumentUpdate.given()).
+    Returns the detail row (detail_row) after the change."""
+    requested = repo.to_columns(requested_properties, repo.DOCUMENT_COLUMNS)
     async with pool.acquire() as conn, conn.transaction():
         current = await lock_for_edit(conn, org_id, document_id)
         diff = changed(current, requested)
@@ -122,7 +120,7 @@ async def update_document(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, 
                 raise await refused(conn, org_id, document_id, Action.EDIT)
             changes = repo.to_properties(diff, repo.DOCUMENT_COLUMNS)
             await emit(conn, ctx, org_id, document_id, "document.updated", {"name": row["name"], "changes": changes})
-        return await load_detail(conn, org_id, document_id)
+        return await detail_row(conn, org_id, document_id)
 
 
 async def delete_document(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_id: str) -> None:
@@ -133,13 +131,12 @@ async def delete_document(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, 
         await emit(conn, ctx, org_id, document_id, "document.deleted", {"name": row["name"]})
 
 
-async def org_stats(pool: asyncpg.Pool, org_id: str) -> OrgStats:
+async def count_documents(pool: asyncpg.Pool, org_id: str) -> int:
+    """The organisation's live documents."""
     async with pool.acquire() as conn:
-        documents = await repo.count_live_documents(conn, org_id)
-    # Templates and campaigns arrive in later issues; until then an organisation has none.
-    return OrgStats(documents=documents, templates=0, campaigns=0)
+        return await repo.count_live_documents(conn, org_id)
 
 
-async def internal_document(pool: asyncpg.Pool, org_id: str, document_id: str) -> InternalDocument:
+async def internal_document(pool: asyncpg.Pool, org_id: str, document_id: str) -> asyncpg.Record:
     async with pool.acquire() as conn:
-        return views.internal(await require_document(conn, org_id, document_id))
+        return await require_document(conn, org_id, document_id)

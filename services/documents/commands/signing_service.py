@@ -8,81 +8,87 @@ command, a cancel or the expiry sweep. Finishing a participant then moves the do
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
 import asyncpg
 
+from services.documents.commands.lifecycle_events import as_system, document_event, signer_event, stamp
+from services.documents.commands.progress import advance
+from services.documents.commands.signing_session import Session, otp_pending, require_otp, run
 from services.documents.db import field_repository as fields_repo
 from services.documents.db import lifecycle_repository as repo
 from services.documents.db import signer_repository as signers_repo
-from services.documents.domain import turns
-from services.documents.commands.lifecycle_events import as_system, document_event, signer_event, stamp
-from services.documents.commands.progress import advance
-from shared.contracts.signing import (
-    DeclineRequest, PageSize, SignRequest, SigningField, SigningOutcome, SigningSession, SigningSigner,
-)
-from services.documents.commands.signing_session import Session, otp_pending, require_otp, run
-from services.documents.domain.signing_validation import check_submission, server_filled, server_values
-from services.documents.domain.statemachine import Action, Status, allowed_from
-from services.documents.api.views import signer_payload
+from services.documents.domain import signer_states, turns
+from services.documents.domain.payloads import signer_payload
+from services.documents.domain.signer_states import AlreadyActed, NotYourTurn, SignerAction, WrongRole
+from services.documents.domain.signing_validation import check_submission, server_values
+from services.documents.domain.statemachine import Action, allowed_from, target
 from shared.context import RequestContext
 from shared.problems import Problem, conflict
 from shared.timefmt import utcnow
 
 
-def _number(value: float) -> int | float:
-    """Integral points as integers (100, not 100.0), as the documents API writes them."""
-    return int(value) if float(value).is_integer() else value
+@dataclass(frozen=True, slots=True)
+class SessionView:
+    """What the signer's page shows: their document, themselves, their own fields, and whether
+    they may act now (api/signing_views.py shapes it)."""
+
+    document: asyncpg.Record
+    signer: asyncpg.Record
+    fields: list[asyncpg.Record]
+    otp_required: bool
+    otp_verified: bool
+    otp_locked: bool
+    is_turn: bool
 
 
-def _own_fields(fields: list[asyncpg.Record], signer: asyncpg.Record) -> list[asyncpg.Record]:
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The signer's part is done: completed (signed or approved) or declined."""
+
+    signer_id: str
+    status: str
+    at: datetime
+    document_status: str
+    finalizing: bool  # everyone is done; the signed PDF is being built
+
+
+def _own_fields(fields: Sequence[asyncpg.Record], signer: Mapping[str, Any]) -> list[asyncpg.Record]:
     # Send guarantees one participant per order that has fields, so order identifies the owner.
     return [f for f in fields if f["assigned_to"] == signer["signing_order"]]
 
 
-async def _check_can_act(conn: asyncpg.Connection, session: Session, role: str | None) -> None:
-    """Pending, the right role (None: any), and their turn; else 409 with a slug a page can use."""
+async def _check_can_act(conn: asyncpg.Connection, session: Session, role: str | None, action: SignerAction) -> None:
+    """Still able to `action`, the right role (None: any), and their turn."""
     signer = session.signer
-    if signer["status"] != "pending":
-        raise conflict(f"You have already {signer['status']} this document", slug=f"signer-{signer['status']}")
+    if not signer_states.can(signer["status"], action):
+        raise AlreadyActed(signer["status"])
     if role is not None and signer["role"] != role:
-        verb = "approve" if signer["role"] == "approver" else "sign"
-        raise conflict(f"This link is for a {signer['role']}: use /{verb}", slug="wrong-role")
+        raise WrongRole(signer["role"])
     people = turns.participants(await signers_repo.list_signers(conn, session.document["id"]))
     if not turns.is_turn(session.document["signing_type"], people, signer["id"]):
-        raise conflict("It is not your turn yet: earlier signers must finish first", slug="not-your-turn")
+        raise NotYourTurn()
 
 
 # --- view -------------------------------------------------------------------------------------
 
-def _signing_field(field: asyncpg.Record) -> SigningField:
-    return SigningField(
-        id=field["id"], type=field["type"], label=field["label"], page=field["page"],
-        x=_number(field["x"]), y=_number(field["y"]), width=_number(field["width"]), height=_number(field["height"]),
-        required=field["required"], readOnly=field["read_only"], placeholder=field["placeholder"],
-        defaultValue=field["default_value"], options=field["options"], autoFilled=server_filled(field),
-    )
-
-
-async def view(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> SigningSession:
-    async def action(conn: asyncpg.Connection, session: Session) -> SigningSession:
+async def view(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> SessionView:
+    async def action(conn: asyncpg.Connection, session: Session) -> SessionView:
         document, signer = session.document, session.signer
         if (first := await repo.mark_viewed(conn, signer["id"])) is not None:
             signer = first
             await signer_event(conn, session.ctx, document, signer, "signer.viewed")
         people = turns.participants(await signers_repo.list_signers(conn, document["id"]))
         fields = _own_fields(await fields_repo.list_fields(conn, document["id"]), signer)
-        sizes = document["page_sizes"] or []
-        return SigningSession(
-            documentId=document["id"], name=document["name"], message=document["message"],
-            signingType=document["signing_type"], expiresAt=document["expires_at"],
-            pageCount=document["page_count"] or len(sizes),
-            pages=[PageSize(page=i, width=_number(w), height=_number(h)) for i, (w, h) in enumerate(sizes, start=1)],
-            signer=SigningSigner(id=signer["id"], name=signer["name"], email=signer["email"], role=signer["role"],
-                                 status=signer["status"], viewedAt=signer["viewed_at"], signedAt=signer["signed_at"]),
-            fields=[_signing_field(f) for f in fields],
-            otpRequired=document["otp_method"] == "email",
-            otpVerified=not otp_pending(session) and document["otp_method"] == "email",
-            otpLocked=otp_pending(session) and signer["otp_locked_at"] is not None,
-            isTurn=turns.is_turn(document["signing_type"], people, signer["id"]),
+        otp_by_email = document["otp_method"] == "email"
+        return SessionView(
+            document=document, signer=signer, fields=fields, otp_required=otp_by_email,
+            otp_verified=not otp_pending(session) and otp_by_email,
+            otp_locked=otp_pending(session) and signer["otp_locked_at"] is not None,
+            is_turn=turns.is_turn(document["signing_type"], people, signer["id"]),
         )
 
     # FOR SHARE: views do not queue behind each other, but do wait for a command in flight.
@@ -101,29 +107,30 @@ async def file_of(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> asyncp
 # --- sign, approve, decline -------------------------------------------------------------------
 
 async def _finish(conn: asyncpg.Connection, session: Session, values: dict[str, object], event_type: str,
-                  at_key: str) -> SigningOutcome:
+                  at_key: str) -> Outcome:
     document = session.document
     await repo.insert_values(conn, document["id"], session.signer["id"], values)
-    signer = await repo.finish_signer(conn, session.signer["id"], session.ctx.ip, session.ctx.user_agent)
+    signer = await repo.finish_signer(conn, session.signer["id"], signer_states.allowed_from(SignerAction.FINISH),
+                                      signer_states.target(SignerAction.FINISH), session.ctx.ip, session.ctx.user_agent)
     if signer is None:  # unreachable under the document lock; kept as the conditional's guard
         raise conflict("You have already finished with this document", slug="signer-completed")
     await signer_event(conn, session.ctx, document, signer, event_type, **{at_key: stamp(signer["signed_at"])})
     # Invitations that follow are the system's doing, not this signer's.
     finalizing = await advance(conn, document, as_system(document))
-    return SigningOutcome(signerId=signer["id"], status="completed", at=signer["signed_at"],
-                          documentStatus=document["status"], finalizing=finalizing)
+    return Outcome(signer["id"], signer["status"], signer["signed_at"], document["status"], finalizing)
 
 
-async def sign(pool: asyncpg.Pool, token: str, ctx: RequestContext, body: SignRequest) -> SigningOutcome:
-    async def action(conn: asyncpg.Connection, session: Session) -> SigningOutcome:
+async def sign(pool: asyncpg.Pool, token: str, ctx: RequestContext, *, consent: bool,
+               submitted: Sequence[Mapping[str, Any]]) -> Outcome:
+    """`submitted`: the request's fields as [{id, value}] (SignRequest)."""
+    async def action(conn: asyncpg.Connection, session: Session) -> Outcome:
         require_otp(session)
-        await _check_can_act(conn, session, "signer")
+        await _check_can_act(conn, session, "signer", SignerAction.FINISH)
         fields = await fields_repo.list_fields(conn, session.document["id"])
         own = _own_fields(fields, session.signer)
         own_ids = {f["id"] for f in own}
         others = {f["id"] for f in fields if f["id"] not in own_ids}
-        submitted = [item.model_dump() for item in body.fields]
-        values, errors = check_submission(body.consent, submitted, own, others)
+        values, errors = check_submission(consent, submitted, own, others)
         if errors:
             raise Problem(422, "Some fields are missing or invalid", errors=errors)
         signer = session.signer
@@ -133,10 +140,10 @@ async def sign(pool: asyncpg.Pool, token: str, ctx: RequestContext, body: SignRe
     return await run(pool, token, ctx, action)
 
 
-async def approve(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> SigningOutcome:
-    async def action(conn: asyncpg.Connection, session: Session) -> SigningOutcome:
+async def approve(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> Outcome:
+    async def action(conn: asyncpg.Connection, session: Session) -> Outcome:
         require_otp(session)
-        await _check_can_act(conn, session, "approver")
+        await _check_can_act(conn, session, "approver", SignerAction.FINISH)
         own = _own_fields(await fields_repo.list_fields(conn, session.document["id"]), session.signer)
         signer = session.signer
         values = server_values(own, role="approver", name=signer["name"], email=signer["email"], signed_on=utcnow().date())
@@ -145,19 +152,20 @@ async def approve(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> Signin
     return await run(pool, token, ctx, action)
 
 
-async def decline(pool: asyncpg.Pool, token: str, ctx: RequestContext, body: DeclineRequest) -> SigningOutcome:
-    async def action(conn: asyncpg.Connection, session: Session) -> SigningOutcome:
+async def decline(pool: asyncpg.Pool, token: str, ctx: RequestContext, *, reason: str) -> Outcome:
+    async def action(conn: asyncpg.Connection, session: Session) -> Outcome:
         require_otp(session)
-        await _check_can_act(conn, session, None)
+        await _check_can_act(conn, session, None, SignerAction.DECLINE)
         document = session.document
-        signer = await repo.decline_signer(conn, session.signer["id"], body.reason, session.ctx.ip, session.ctx.user_agent)
-        row = await repo.transition(conn, document["id"], allowed_from(Action.DECLINE), Status.DECLINED, "declined_at")
+        signer = await repo.decline_signer(conn, session.signer["id"], signer_states.allowed_from(SignerAction.DECLINE),
+                                           signer_states.target(SignerAction.DECLINE), reason, session.ctx.ip,
+                                           session.ctx.user_agent)
+        row = await repo.transition(conn, document["id"], allowed_from(Action.DECLINE), target(Action.DECLINE),
+                                    "declined_at")
         if signer is None or row is None:  # guards of the conditional updates; the lock makes them hold
             raise conflict("This document can no longer be declined")
-        await signer_event(conn, session.ctx, document, signer, "signer.declined", reason=body.reason)
-        await document_event(conn, session.ctx, row, "document.declined",
-                             signer=signer_payload(signer), reason=body.reason)
-        return SigningOutcome(signerId=signer["id"], status="declined", at=signer["declined_at"],
-                              documentStatus=row["status"], finalizing=False)
+        await signer_event(conn, session.ctx, document, signer, "signer.declined", reason=reason)
+        await document_event(conn, session.ctx, row, "document.declined", signer=signer_payload(signer), reason=reason)
+        return Outcome(signer["id"], signer["status"], signer["declined_at"], row["status"], False)
 
     return await run(pool, token, ctx, action)

@@ -19,16 +19,17 @@ from typing import Literal, TypeVar
 
 import asyncpg
 
-from services.documents.db import lifecycle_repository as repo
-from services.documents.domain import tokens
+from services.documents.commands.expiry import expire_document
 from services.documents.commands.lifecycle_events import as_signer
-from services.documents.workers.sweeps import expire_document
+from services.documents.db import lifecycle_repository as repo
+from services.documents.db import repository as documents_repo
+from services.documents.domain import tokens
+from services.documents.domain.statemachine import TERMINAL, Status
 from shared.context import SYSTEM, RequestContext
 from shared.problems import Problem
 from shared.timefmt import utcnow
 
 T = TypeVar("T")
-GONE_STATUSES = ("cancelled", "expired", "declined", "completed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +56,13 @@ def gone(status: str) -> Problem:
 
 
 def check_document(document: asyncpg.Record) -> None:
-    status = document["status"]
-    if status in GONE_STATUSES:
+    status = Status(document["status"])
+    if status in TERMINAL:
         raise gone(status)
-    if status == "action_required":
+    if status is Status.ACTION_REQUIRED:
         raise Problem(409, "The sender must fix a problem with this document before signing can continue",
                       slug="document-on-hold")
-    if status != "pending":
+    if status is not Status.PENDING:
         raise link_not_found()
     expires_at = document["expires_at"]
     if expires_at is not None and expires_at <= utcnow() and document["completion_requested_at"] is None:
@@ -76,9 +77,8 @@ async def open_session(conn: asyncpg.Connection, token: str, ctx: RequestContext
     found = await repo.signer_by_token_hash(conn, digest)
     if found is None:
         raise link_not_found()
-    document = await conn.fetchrow(
-        f"SELECT * FROM documents.documents WHERE id = $1 AND deleted_at IS NULL FOR {lock.upper()}", found["document_id"]
-    )
+    # Reached through the token: the signer's own document, whatever organisation it is in.
+    document = await documents_repo.find_document(conn, found["document_id"], org_id=None, lock=lock)
     if document is None:
         raise link_not_found()
     # Read again under the document's lock: a rotation or an action that committed meanwhile counts.
@@ -128,4 +128,4 @@ async def run(pool: asyncpg.Pool, token: str, ctx: RequestContext, action: Calla
             return await action(conn, session)
     except _Lapsed as lapsed:
         await expire_document(pool, lapsed.document_id)
-        raise gone("expired") from None
+        raise gone(Status.EXPIRED) from None

@@ -8,8 +8,6 @@ two replicas) or one that finished after a newer upload request changes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
-
 import asyncpg
 
 _LIVE = "org_id = $1 AND id = $2 AND deleted_at IS NULL"
@@ -76,7 +74,3 @@ async def mark_rejected(conn: asyncpg.Connection, org_id: str, document_id: str,
         org_id, document_id, file_key, code, message, original_size, original_sha256,
     )
     return row is not None
-
-
-def page_sizes_of(row: Any) -> tuple[tuple[float, float], ...]:
-    return tuple((float(w), float(h)) for w, h in (row["page_sizes"] or []))

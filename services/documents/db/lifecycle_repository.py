@@ -1,9 +1,9 @@
 """SQL of the signing lifecycle (columns of migrations/0003_lifecycle.sql), explicit connections.
 
-Every lifecycle command first locks its document row (`lock_document`), so the commands on one
-document run one at a time: "is everyone done?" is answered from a stable state, and two
-concurrent sign/decline/cancel requests cannot both see `pending`. Each change is still a
-conditional UPDATE on the expected status, as a second line of defence.
+Every lifecycle command first locks its document row (repository.find_document with a lock), so
+the commands on one document run one at a time: "is everyone done?" is answered from a stable
+state, and two concurrent sign/decline/cancel requests cannot both see `pending`. Each change is
+still a conditional UPDATE on the statuses the state machines allow, as a second line of defence.
 """
 
 from __future__ import annotations
@@ -14,16 +14,6 @@ from typing import Any
 import asyncpg
 
 COMPLETION_CHANNEL = "documents_completion"
-
-
-async def lock_document(conn: asyncpg.Connection, document_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "SELECT * FROM documents.documents WHERE id = $1 AND deleted_at IS NULL FOR UPDATE", document_id
-    )
-
-
-async def find_document(conn: asyncpg.Connection, document_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM documents.documents WHERE id = $1 AND deleted_at IS NULL", document_id)
 
 
 async def transition(conn: asyncpg.Connection, document_id: str, allowed: Iterable[str], status: str,
@@ -46,6 +36,14 @@ async def signer_by_token_hash(conn: asyncpg.Connection, digest: str) -> asyncpg
 
 async def signer_by_id(conn: asyncpg.Connection, signer_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM documents.signers WHERE id = $1", signer_id)
+
+
+async def store_first_token_hash(conn: asyncpg.Connection, signer_id: str, digest: str) -> str | None:
+    """Store a token hash for a signer who has none yet (a viewer's first link); returns the hash
+    now stored, theirs or one stored before."""
+    await conn.execute("UPDATE documents.signers SET token_hash = $2 WHERE id = $1 AND token_hash IS NULL",
+                       signer_id, digest)
+    return await conn.fetchval("SELECT token_hash FROM documents.signers WHERE id = $1", signer_id)
 
 
 async def set_token(conn: asyncpg.Connection, signer_id: str, digest: str, version: int) -> None:
@@ -71,6 +69,15 @@ async def activate(conn: asyncpg.Connection, signer_ids: list[str]) -> list[asyn
     )
 
 
+async def move_signer(conn: asyncpg.Connection, signer_id: str, allowed: Iterable[str], status: str) -> asyncpg.Record | None:
+    """Move the signer to `status` if they are in an allowed one (signer_states decides both)."""
+    return await conn.fetchrow(
+        """UPDATE documents.signers SET status = $3, updated_at = now()
+           WHERE id = $1 AND status = ANY($2::text[]) RETURNING *""",
+        signer_id, sorted(allowed), status,
+    )
+
+
 async def mark_viewed(conn: asyncpg.Connection, signer_id: str) -> asyncpg.Record | None:
     """Only the first view counts: the conditional update makes it so under concurrency too."""
     return await conn.fetchrow(
@@ -78,29 +85,34 @@ async def mark_viewed(conn: asyncpg.Connection, signer_id: str) -> asyncpg.Recor
     )
 
 
-async def finish_signer(conn: asyncpg.Connection, signer_id: str, ip: str | None, user_agent: str | None) -> asyncpg.Record | None:
+async def finish_signer(conn: asyncpg.Connection, signer_id: str, allowed: Iterable[str], status: str,
+                        ip: str | None, user_agent: str | None) -> asyncpg.Record | None:
     return await conn.fetchrow(
         """UPDATE documents.signers
-           SET status = 'completed', signed_at = now(), viewed_at = coalesce(viewed_at, now()),
+           SET status = $5, signed_at = now(), viewed_at = coalesce(viewed_at, now()),
                ip = $2, user_agent = $3, updated_at = now()
-           WHERE id = $1 AND status = 'pending' RETURNING *""",
-        signer_id, ip, user_agent,
+           WHERE id = $1 AND status = ANY($4::text[]) RETURNING *""",
+        signer_id, ip, user_agent, sorted(allowed), status,
     )
 
 
-async def decline_signer(conn: asyncpg.Connection, signer_id: str, reason: str, ip: str | None,
-                         user_agent: str | None) -> asyncpg.Record | None:
+async def decline_signer(conn: asyncpg.Connection, signer_id: str, allowed: Iterable[str], status: str, reason: str,
+                         ip: str | None, user_agent: str | None) -> asyncpg.Record | None:
     return await conn.fetchrow(
         """UPDATE documents.signers
-           SET status = 'declined', declined_at = now(), decline_reason = $2, ip = $3, user_agent = $4,
+           SET status = $6, declined_at = now(), decline_reason = $2, ip = $3, user_agent = $4,
                updated_at = now()
-           WHERE id = $1 AND status = 'pending' RETURNING *""",
-        signer_id, reason, ip, user_agent,
+           WHERE id = $1 AND status = ANY($5::text[]) RETURNING *""",
+        signer_id, reason, ip, user_agent, sorted(allowed), status,
     )
 
 
 async def mark_reminded(conn: asyncpg.Connection, signer_ids: list[str]) -> None:
     await conn.execute("UPDATE documents.signers SET last_reminded_at = now() WHERE id = ANY($1::text[])", signer_ids)
+
+
+async def mark_document_reminded(conn: asyncpg.Connection, document_id: str) -> None:
+    await conn.execute("UPDATE documents.documents SET last_reminded_at = now() WHERE id = $1", document_id)
 
 
 # --- one-time codes ----------------------------------------------------------------------------
@@ -157,13 +169,14 @@ async def field_values(conn: asyncpg.Connection, document_id: str) -> dict[str, 
     return {r["field_id"]: r["value"] for r in rows}
 
 
-async def request_completion(conn: asyncpg.Connection, document_id: str) -> bool:
-    """Everyone is done: queue the signed-PDF build (status stays pending until it is stored).
-    The NOTIFY is delivered on commit, waking a worker at once."""
+async def request_completion(conn: asyncpg.Connection, document_id: str, allowed: Iterable[str]) -> bool:
+    """Everyone is done: queue the signed-PDF build (the status stays as it is until the file is
+    stored; `allowed`: where completion may then happen). The NOTIFY is delivered on commit,
+    waking a worker at once."""
     row = await conn.fetchval(
         """UPDATE documents.documents SET completion_requested_at = now(), updated_at = now()
-           WHERE id = $1 AND status = 'pending' AND completion_requested_at IS NULL RETURNING id""",
-        document_id,
+           WHERE id = $1 AND status = ANY($2::text[]) AND completion_requested_at IS NULL RETURNING id""",
+        document_id, sorted(allowed),
     )
     if row is not None:
         await conn.execute(f"NOTIFY {COMPLETION_CHANNEL}")

@@ -9,7 +9,7 @@ second finds zero rows and the service answers 409 (or 404 when the document is 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 
@@ -64,8 +64,22 @@ async def insert_document(conn: asyncpg.Connection, document_id: str, org_id: st
     return await insert_row(conn, "documents", {"id": document_id, "org_id": org_id, "created_by": created_by, **columns})
 
 
-async def find_document(conn: asyncpg.Connection, org_id: str, document_id: str, *, lock: bool = False) -> asyncpg.Record | None:
-    suffix = " FOR UPDATE" if lock else ""
+Lock = Literal["update", "share"]
+
+
+async def find_document(conn: asyncpg.Connection, document_id: str, *, org_id: str | None,
+                        lock: Lock | None = None) -> asyncpg.Record | None:
+    """THE way to find, and to lock, a live document. Every command on a document locks its row
+    here first (`lock="update"`; reads that must wait for a command in flight: "share"), so the
+    commands on one document run one at a time and decide on a stable state.
+
+    `org_id` is required by name: the caller's organisation on every API path; None only where
+    the document was reached through something already scoped (a signer's token or id), never
+    as "any organisation" for a request that names one."""
+    suffix = f" FOR {lock.upper()}" if lock else ""
+    if org_id is None:
+        return await conn.fetchrow(
+            f"SELECT * FROM documents.documents WHERE id = $1 AND deleted_at IS NULL{suffix}", document_id)
     return await conn.fetchrow(f"SELECT * FROM documents.documents WHERE {_LIVE}{suffix}", org_id, document_id)
 
 
@@ -85,6 +99,15 @@ _DETAIL = """
 
 async def find_detail(conn: asyncpg.Connection | asyncpg.Pool, org_id: str, document_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow(_DETAIL, org_id, document_id)
+
+
+async def mail_texts(conn: asyncpg.Connection, document_id: str) -> asyncpg.Record | None:
+    """What the notifier's emails quote of a document: its texts and its sender."""
+    return await conn.fetchrow(
+        """SELECT name, message, email_subject, email_message, sender_name, sender_email, sender_org_name
+           FROM documents.documents WHERE id = $1""",
+        document_id,
+    )
 
 
 async def live_status(conn: asyncpg.Connection, org_id: str, document_id: str) -> str | None:

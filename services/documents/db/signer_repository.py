@@ -3,7 +3,7 @@ document, see repository.update_document), so counts and email checks here canno
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import asyncpg
@@ -25,8 +25,22 @@ async def list_signers(conn: asyncpg.Connection, document_id: str) -> list[async
     return await conn.fetch(f"SELECT * FROM documents.signers WHERE document_id = $1 {_ORDER}", document_id)
 
 
+async def invited(conn: asyncpg.Connection, document_id: str, roles: Iterable[str]) -> list[asyncpg.Record]:
+    """Signers with one of `roles` who have been invited (activated), in signing order."""
+    return await conn.fetch(
+        f"""SELECT * FROM documents.signers
+            WHERE document_id = $1 AND role = ANY($2::text[]) AND activated_at IS NOT NULL {_ORDER}""",
+        document_id, sorted(roles),
+    )
+
+
 async def count_signers(conn: asyncpg.Connection, document_id: str) -> int:
     return await conn.fetchval("SELECT count(*) FROM documents.signers WHERE document_id = $1", document_id)
+
+
+async def count_with_status(conn: asyncpg.Connection, document_id: str, status: str) -> int:
+    return await conn.fetchval(
+        "SELECT count(*) FROM documents.signers WHERE document_id = $1 AND status = $2", document_id, status)
 
 
 async def email_taken(conn: asyncpg.Connection, document_id: str, email: str, except_id: str | None = None) -> bool:

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from services.documents.domain.errors import DomainError
+
 
 class Status(StrEnum):
     DRAFT = "draft"
@@ -87,7 +89,7 @@ _REFUSALS: dict[Action, str] = {
 TERMINAL: frozenset[Status] = frozenset({S.COMPLETED, S.DECLINED, S.CANCELLED, S.EXPIRED})
 
 
-class TransitionNotAllowed(Exception):
+class TransitionNotAllowed(DomainError):
     def __init__(self, status: Status, action: Action) -> None:
         super().__init__(f"{action.value} is not allowed in status {status.value}")
         self.status = status
@@ -118,3 +120,13 @@ def allowed_from(action: Action) -> frozenset[Status]:
 
 def refusal(action: Action) -> str:
     return _REFUSALS[action]
+
+
+def target(action: Action) -> Status:
+    """The one status `action` leads to from every status that allows it: what a conditional
+    UPDATE over `allowed_from(action)` writes. An action whose result depends on where it starts
+    (delete keeps the status) has none: use next_status with the current status."""
+    results = {to for (_, act), to in TRANSITIONS.items() if act is action}
+    if len(results) != 1:
+        raise ValueError(f"{action.value} leads to {sorted(results)}: use next_status(current, action)")
+    return results.pop()

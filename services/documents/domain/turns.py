@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from services.documents.domain.signer_states import OUTSTANDING, SignerStatus
+
 PARTICIPANT_ROLES = frozenset({"signer", "approver"})
-# Statuses of a participant who still owes their action (a bounced invitation included).
-OUTSTANDING = frozenset({"pending", "delivery_failed"})
 
 
 def outstanding(rows: Iterable[Mapping[str, Any]], *, invited_only: bool = False) -> list[Mapping[str, Any]]:
@@ -28,12 +28,12 @@ class Participant:
     id: str
     role: str  # signer | approver
     order: int
-    status: str  # pending | completed | declined
+    status: str  # a SignerStatus
     activated: bool
 
     @property
     def done(self) -> bool:
-        return self.status == "completed"
+        return self.status == SignerStatus.COMPLETED
 
 
 def participants(rows: Iterable[Mapping[str, Any]]) -> list[Participant]:
@@ -55,7 +55,7 @@ def current_order(signing_type: str, people: Sequence[Participant]) -> int | Non
 
 def on_turn(signing_type: str, people: Sequence[Participant]) -> list[Participant]:
     """Everyone who may act now: not done, and in the current group when sequential."""
-    pending = [p for p in people if p.status == "pending"]
+    pending = [p for p in people if p.status == SignerStatus.PENDING]
     if signing_type == "parallel":
         return pending
     order = current_order(signing_type, people)

@@ -34,11 +34,13 @@ from services.documents.db import field_repository as fields_repo
 from services.documents.db import lifecycle_repository as repo
 from services.documents.db import signer_repository as signers_repo
 from services.documents.domain import signed_inputs
-from services.documents.commands.files import fetch_pdf, verified_of
-from services.documents.commands.lifecycle_events import as_system, document_event, people, stamp
+from services.documents.adapters.verified_pdf import fetch_pdf
+from services.documents.domain.verified_file import verified_of
+from services.documents.commands.lifecycle_events import as_system, document_event, stamp
+from services.documents.domain.payloads import people
 from services.documents.pdf import build_signed_pdf
-from services.documents.sealing.sealer import seal_completed
-from services.documents.domain.statemachine import Action, Status, allowed_from
+from services.documents.domain.statemachine import Action, allowed_from, target
+from services.documents.commands.sealing import seal_completed
 from services.documents.adapters.storage import STORAGE, Storage, signed_key
 from shared.wakeup import Wakeup
 from shared.db import POOL
@@ -88,7 +90,7 @@ async def build(pool: asyncpg.Pool, storage: Storage, document: asyncpg.Record) 
 
 async def finish(pool: asyncpg.Pool, document: asyncpg.Record, key: str, digest: str) -> asyncpg.Record | None:
     async with pool.acquire() as conn, conn.transaction():
-        row = await conn.fetchrow(_FINISH, document["id"], sorted(allowed_from(Action.COMPLETE)), Status.COMPLETED,
+        row = await conn.fetchrow(_FINISH, document["id"], sorted(allowed_from(Action.COMPLETE)), target(Action.COMPLETE),
                                   key, digest, document["completion_claimed_at"])
         if row is not None:
             signers = await signers_repo.list_signers(conn, row["id"])

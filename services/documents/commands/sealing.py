@@ -19,9 +19,9 @@ from aiohttp import web
 from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
 from pyhanko.sign.timestamps.api import TimeStamper
 
-from services.documents.sealing.authority import AuthorityError, CertificateAuthority
-from services.documents.sealing.org_keys import OrgSeal, org_seal
-from services.documents.sealing.seal import seal_pdf
+from services.documents.adapters.sealing.authority import AuthorityError, CertificateAuthority
+from services.documents.commands.seal_identity import OrgSeal, org_seal
+from services.documents.adapters.sealing.seal import seal_pdf
 from shared.secretbox import Keyring
 from shared.service import SETTINGS
 from shared.settings import Settings

@@ -18,22 +18,10 @@ import asyncpg
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from services.documents.sealing.authority import CertificateAuthority
-from services.documents.sealing.seal import SealIdentity
+from services.documents.adapters.sealing.authority import CertificateAuthority
+from services.documents.adapters.sealing.seal import SealIdentity
+from services.documents.db import seal_repository
 from shared.secretbox import Keyring
-
-_SELECT = """
-    SELECT * FROM documents.org_seal_identities
-    WHERE org_id = $1 AND not_after > now() + interval '1 day'"""
-
-_INSERT = """
-    INSERT INTO documents.org_seal_identities (org_id, chain_pem, private_key, cert_sha256, not_after)
-    VALUES ($1, $2, $3, $4, $5)
-    ON CONFLICT (org_id) DO UPDATE
-        SET chain_pem = EXCLUDED.chain_pem, private_key = EXCLUDED.private_key, cert_sha256 = EXCLUDED.cert_sha256,
-            not_after = EXCLUDED.not_after, source = 'platform', created_at = now()
-        WHERE org_seal_identities.not_after <= now() + interval '1 day'"""
-
 
 def key_context(org_id: str) -> str:
     return f"documents.seal_key:{org_id}"
@@ -68,15 +56,15 @@ def _opened(row: asyncpg.Record, keyring: Keyring) -> OrgSeal:
 async def org_seal(pool: asyncpg.Pool, org_id: str, authority: CertificateAuthority, keyring: Keyring,
                    valid_days: int) -> OrgSeal:
     """The organisation's seal identity, issued now if it has none (or only an expiring one)."""
-    row = await pool.fetchrow(_SELECT, org_id)
+    row = await seal_repository.live_identity(pool, org_id)
     if row is None:
         # Key generation and signing are CPU work: off the event loop.
         issued = await asyncio.to_thread(authority.issue_seal_certificate, org_id, datetime.now(timezone.utc), valid_days)
         cert = x509.load_pem_x509_certificate(issued.cert_pem)
         chain = issued.cert_pem.decode() + authority.cert_pem.decode()
-        await pool.execute(_INSERT, org_id, chain, keyring.seal(issued.key_pem.decode(), key_context(org_id)),
-                           cert_fingerprint(issued.cert_pem), cert.not_valid_after_utc)
-        row = await pool.fetchrow(_SELECT, org_id)
+        await seal_repository.store_identity(pool, org_id, chain, keyring.seal(issued.key_pem.decode(), key_context(org_id)),
+                                             cert_fingerprint(issued.cert_pem), cert.not_valid_after_utc)
+        row = await seal_repository.live_identity(pool, org_id)
         if row is None:  # pragma: no cover - the row we (or a concurrent worker) just wrote
             raise RuntimeError(f"no seal identity for organisation {org_id} after issuing one")
     return _opened(row, keyring)

@@ -1,0 +1,25 @@
+"""Reading the verified PDF back from S3, its hash checked: only the bytes that passed
+verification are ever signed or rendered."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from services.documents.adapters.storage import Storage
+from services.documents.domain.verified_file import VerifiedFile
+
+
+class FileChanged(Exception):
+    """The stored PDF no longer has the verified hash."""
+
+
+async def fetch_pdf(storage: Storage, verified: VerifiedFile, path: Path) -> None:
+    """Download the PDF to sign to `path`; FileChanged when its SHA-256 is not the verified one."""
+    await storage.download_to(verified.pdf_key, path, max(verified.size, 1), if_match=verified.pdf_etag or None)
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    if digest.hexdigest() != verified.sha256:
+        raise FileChanged(verified.pdf_key)

@@ -1,0 +1,100 @@
+"""The signed copy for the people on a document (api/signed_copy.py serves it): who may have it,
+until when, and a participant's link to it.
+
+The link works for SIGNED_COPY_RETENTION_DAYS after completion, then `download-expired` (410);
+before completion 409, after another ending 410 like the signing API. Viewers, who never had a
+signing token, get one derived the same way (tokens.py) when the notifier first asks, and only
+once the document is completed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import asyncpg
+
+from services.documents.commands.deps import Deps
+from services.documents.commands.file_download import DownloadTarget, download_filename
+from services.documents.commands.signing_session import gone, link_not_found
+from services.documents.db import lifecycle_repository as repo
+from services.documents.db import repository as documents_repo
+from services.documents.domain import tokens
+from services.documents.domain.errors import NotFound
+from services.documents.domain.statemachine import TERMINAL, Status
+from shared.problems import Problem, conflict
+from shared.timefmt import utcnow
+
+
+def available_until(completed_at: datetime, days: int) -> datetime:
+    return completed_at + timedelta(days=days)
+
+
+def check_downloadable(document: asyncpg.Record, now: datetime, days: int) -> None:
+    """Pure: whether the signed copy of this document may be handed out now."""
+    status = Status(document["status"])
+    if status is Status.COMPLETED:
+        if not document["signed_file_key"] or document["completed_at"] is None:
+            raise Problem(409, "The signed PDF of this document is not available yet", slug="file-missing")
+        if now >= available_until(document["completed_at"], days):
+            raise Problem(410, f"Signed copies can be downloaded for {days} days after completion; ask the sender for one",
+                          slug="download-expired")
+        return
+    if status in TERMINAL:
+        raise gone(status)
+    if status is Status.ACTION_REQUIRED:
+        raise conflict("The sender must fix a problem with this document first", slug="document-on-hold")
+    raise conflict("The signed PDF is available once everyone has signed", slug="document-not-completed")
+
+
+async def _by_token(conn: asyncpg.Connection, token: str) -> tuple[asyncpg.Record, asyncpg.Record]:
+    if not tokens.looks_like_token(token):
+        raise link_not_found()
+    signer = await repo.signer_by_token_hash(conn, tokens.token_hash(token))
+    document = (await documents_repo.find_document(conn, signer["document_id"], org_id=None)  # reached by the token
+                if signer is not None else None)
+    if signer is None or document is None:
+        raise link_not_found()
+    return signer, document
+
+
+async def copy_for(deps: Deps, token: str) -> tuple[asyncpg.Record, asyncpg.Record, DownloadTarget]:
+    """(signer, document, the signed PDF) a participant's token may download now."""
+    async with deps.pool.acquire() as conn:
+        signer, document = await _by_token(conn, token)
+    check_downloadable(document, utcnow(), deps.settings.signed_copy_retention_days)
+    name = document["name"]
+    return signer, document, DownloadTarget(document["signed_file_key"], None, download_filename(name, True), True, name)
+
+
+@dataclass(frozen=True, slots=True)
+class CopyLink:
+    url: str
+    available_until: datetime
+
+
+def download_url(public_url: str, token: str) -> str:
+    return f"{public_url.rstrip('/')}/api/v1/signing/{token}/download"
+
+
+async def copy_link(deps: Deps, org_id: str, signer_id: str) -> CopyLink:
+    """A participant's link to the signed copy (the notifier's completion emails)."""
+    settings = deps.settings
+    async with deps.pool.acquire() as conn, conn.transaction():
+        signer = await repo.signer_by_id(conn, signer_id)
+        # Scoped on the next line: the signer's document must be the caller's organisation's.
+        document = (await documents_repo.find_document(conn, signer["document_id"], org_id=None)
+                    if signer is not None else None)
+        if signer is None or document is None or document["org_id"] != org_id:
+            raise NotFound("Signer")
+        days = settings.signed_copy_retention_days
+        check_downloadable(document, utcnow(), days)
+        token = tokens.signing_token(settings.require_signing_secret(), signer_id, signer["token_version"])
+        digest = tokens.token_hash(token)
+        # A viewer's first link: store its hash (derived, so asking again stores the same value).
+        stored = signer["token_hash"]
+        if stored is None:
+            stored = await repo.store_first_token_hash(conn, signer_id, digest)
+    if not tokens.same_hash(stored, digest):
+        raise Problem(409, "The signing secret changed; this participant's link cannot be recomputed", slug="stale-signing-link")
+    return CopyLink(download_url(settings.public_url, token), available_until(document["completed_at"], days))

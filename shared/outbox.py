@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Literal
 
 import asyncpg
 
@@ -91,7 +92,7 @@ class OutboxRelay:
                 break
         return total
 
-    async def _pass(self) -> float | None:
+    async def _pass(self) -> float | None | Literal["at once"]:
         # A full batch leaves more to publish at once; otherwise wait for a NOTIFY or the poll.
         return AT_ONCE if await self.publish_pending() == BATCH_SIZE else None
 

@@ -1,8 +1,8 @@
 """The loop every background worker runs: a pass, then a wait that a NOTIFY cuts short.
 
 A pass does one round of work and says when the next is wanted: `AT_ONCE` (it took a full batch,
-more may be waiting), a number of seconds (the next job falls due then), or None (nothing is
-known: poll). The wait is `Wakeup.wait`, capped at `poll_seconds`, so a missed notification
+more may be waiting), a number of seconds (the next job falls due then; at least
+`min_wait_seconds`), or None (nothing is known: poll). The wait is `Wakeup.wait`, capped at `poll_seconds`, so a missed notification
 costs at most one poll. A pass that raises (database or broker away) is logged, then the worker
 pauses before the usual wait: a burst of NOTIFYs during an outage must not become a busy loop.
 
@@ -16,14 +16,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Final, Literal
 
 from shared.logging import log_fields
 from shared.wakeup import Wakeup
 
 log = logging.getLogger("countersign.jobs")
 
-AT_ONCE = 0.0
-Pass = Callable[[], Awaitable[float | None]]
+AT_ONCE: Final = "at once"
+Pass = Callable[[], Awaitable[float | None | Literal["at once"]]]
 
 
 class JobWorker:
@@ -73,6 +74,7 @@ class JobWorker:
                     break
                 if next_in == AT_ONCE:
                     continue
+                assert not isinstance(next_in, str)
                 timeout = self._poll_seconds if next_in is None else min(self._poll_seconds, max(next_in, self._min_wait_seconds))
                 await self._wait(timeout)
         finally:

@@ -11,8 +11,10 @@ import ipaddress
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from shared.jobs.schedule import parse_delays  # the one parser of schedules (env strings and lists)
 from typing import TYPE_CHECKING, Annotated
 
 if TYPE_CHECKING:
@@ -177,10 +179,8 @@ class Settings(BaseSettings):
 
     @field_validator("webhook_retry_schedule", "email_retry_schedule", mode="before")
     @classmethod
-    def _split_schedule(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [float(part) for part in value.split(",") if part.strip()]
-        return value
+    def _split_schedule(cls, value: object, info: ValidationInfo) -> object:
+        return list(parse_delays(value, info.field_name or "retry schedule"))
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -39,6 +39,7 @@ class JobTable:
     on_claim: str = ""  # more assignments when claimed, e.g. "status = 'sending'"
     on_write: str = ""  # assignments of every claim, outcome and release, e.g. "updated_at = now()"
     join: str = ""  # e.g. only jobs of an active parent row; never locked
+    carry: str = ""  # columns of `join` to return, e.g. "w.url": RETURNING names them `due.url`
     returning: str = "j.*"
     worker: str | None = None  # a column naming the worker that holds the lease
     # Columns of `fail` (a failed attempt: retried on the schedule, or dead-lettered).
@@ -67,7 +68,7 @@ async def claim(conn: asyncpg.Connection, jobs: JobTable, limit: int, lease_seco
     assigns += [part for part in (jobs.on_claim, jobs.on_write) if part]
     return await conn.fetch(
         f"""WITH due AS (
-                SELECT j.{jobs.key} FROM {jobs.table} j {jobs.join}
+                SELECT j.{jobs.key}{", " + jobs.carry if jobs.carry else ""} FROM {jobs.table} j {jobs.join}
                 WHERE ({jobs.due}) AND (j.{jobs.token} IS NULL OR j.{jobs.expires} <= now())
                 ORDER BY {jobs.order_by} LIMIT $1
                 FOR UPDATE OF j SKIP LOCKED)

@@ -104,7 +104,8 @@ class Settings(BaseSettings):
     # A signer may ask for a new code this long after the previous one at the earliest (each
     # request sends an email: without a pause the endpoint would be a way to spam an inbox).
     otp_resend_seconds: int = Field(default=30, ge=0)
-    # A signed-PDF build claimed longer ago than this is presumed dead and retried.
+    # The lease of a signed-PDF build: one not finished this long after its claim is presumed
+    # dead and retried.
     completion_lease_seconds: int = 120
     # How often the expiry/reminder sweeps and the completion worker look for work.
     sweep_interval_seconds: float = 60.0

@@ -2,9 +2,10 @@
 
 A pass does one round of work and says when the next is wanted: `AT_ONCE` (it took a full batch,
 more may be waiting), a number of seconds (the next job falls due then; at least
-`min_wait_seconds`), or None (nothing is known: poll). The wait is `Wakeup.wait`, capped at `poll_seconds`, so a missed notification
-costs at most one poll. A pass that raises (database or broker away) is logged, then the worker
-pauses before the usual wait: a burst of NOTIFYs during an outage must not become a busy loop.
+`min_wait_seconds`), or None (nothing is known: poll). The wait is `Wakeup.wait`, capped at
+`poll_seconds`, so a missed notification costs at most one poll. A pass that raises (database or
+broker away) is logged, then the worker pauses before the usual wait: a burst of NOTIFYs during
+an outage must not become a busy loop.
 
 `stop()` ends the loop after the pass in flight (a graceful shutdown); cancelling the task ends
 it at once. Either way the worker's LISTEN connection is closed.

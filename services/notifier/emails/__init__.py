@@ -45,8 +45,10 @@ async def send_worker_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     worker.stop()
     try:
-        await asyncio.wait_for(asyncio.shield(task), timeout=SHUTDOWN_GRACE_SECONDS)
-    except (asyncio.TimeoutError, Exception):
+        # asyncio.timeout, not wait_for: see shared/wakeup.py on lost cancellations.
+        async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
+            await asyncio.shield(task)
+    except Exception:  # the grace ran out (TimeoutError), or the worker failed
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
     await session.close()

@@ -40,9 +40,9 @@ from services.notifier.emails.repository import Claimed
 from services.notifier.emails.smtp_errors import classify
 from services.notifier.mailer import Mailer
 from shared.jobs.worker import AT_ONCE, JobWorker
-from shared.wakeup import Wakeup
 from shared.logging import log_fields, request_id_var
 from shared.timefmt import utcnow
+from shared.wakeup import Wakeup
 
 log = logging.getLogger("countersign.notifier.emails")
 

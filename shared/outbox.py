@@ -2,26 +2,31 @@
 and a relay publishes them to RabbitMQ afterwards.
 
 `record_event` inserts into `<schema>.outbox` and NOTIFYs (delivered only on commit).
-`OutboxRelay` wakes on that notification and also polls, so a row is never stranded by a missed
-notification. It claims rows with `FOR UPDATE SKIP LOCKED`, publishes with confirms, and marks
-them published in the same transaction: several relays never publish one row twice, and a relay
-that dies before its commit leaves the rows to be published again (consumers dedupe by id).
+`OutboxRelay` is a job worker (shared/jobs): it wakes on that notification and also polls, so a
+row is never stranded by a missed notification. It claims rows with `FOR UPDATE SKIP LOCKED` for
+the length of one transaction (`claim_locked`), publishes with confirms, and marks them published
+in that transaction: several relays never publish one row twice, and a relay that dies before its
+commit leaves the rows to be published again (consumers dedupe by id).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Literal
+
 import asyncpg
 
 from shared.broker import Broker
 from shared.events import Event
-from shared.logging import log_fields, request_id_var
+from shared.jobs import queue as jobs
+from shared.jobs.worker import AT_ONCE, JobWorker
+from shared.logging import request_id_var
+from shared.wakeup import Wakeup
 
 log = logging.getLogger("countersign.outbox")
 
 BATCH_SIZE = 100
-
 
 
 def channel_name(schema: str) -> str:
@@ -41,10 +46,12 @@ async def record_event(conn: asyncpg.Connection, schema: str, event: Event) -> N
     await conn.execute(f"NOTIFY {channel_name(schema)}")
 
 
+def outbox_jobs(schema: str) -> jobs.JobTable:
+    return jobs.JobTable(f"{schema}.outbox", due="j.published_at IS NULL", order_by="j.seq", key="seq",
+                         returning="j.seq, j.event_type, j.body")
+
+
 class OutboxRelay:
-    # How often an idle LISTEN connection is probed: a connection that died without a FIN (a
-    # network partition) raises no termination callback, and would otherwise hear nothing forever.
-    LISTEN_PROBE_SECONDS = 15.0
     # Pause after a failed publish before the next try, so a burst of NOTIFYs while the broker
     # is down does not turn into a busy loop.
     RETRY_SECONDS = 1.0
@@ -53,20 +60,21 @@ class OutboxRelay:
         self._pool = pool
         self._broker = broker
         self._schema = schema
-        self._database_url = database_url
-        self._poll_seconds = poll_seconds
-        self._wake = asyncio.Event()
-        # Set while a LISTEN connection is open; tests and readiness can wait on it.
-        self.listening = asyncio.Event()
+        self._jobs = outbox_jobs(schema)
+        self._worker = JobWorker(f"outbox:{schema}", self._pass, wakeup=Wakeup(database_url, channel_name(schema)),
+                                 poll_seconds=poll_seconds, error_pause_seconds=self.RETRY_SECONDS,
+                                 logger=log, failed_message="outbox publish failed; will retry")
+
+    @property
+    def listening(self) -> asyncio.Event:
+        """Set while the LISTEN connection is open; tests and readiness can wait on it."""
+        assert self._worker.listening is not None
+        return self._worker.listening
 
     async def publish_pending(self) -> int:
         """Publish one batch; returns how many rows it published."""
         async with self._pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(
-                f"""SELECT seq, event_type, body FROM {self._schema}.outbox
-                    WHERE published_at IS NULL ORDER BY seq LIMIT {BATCH_SIZE}
-                    FOR UPDATE SKIP LOCKED"""
-            )
+            rows = await jobs.claim_locked(conn, self._jobs, BATCH_SIZE)
             for row in rows:
                 await self._broker.publish(row["event_type"], row["body"])
             if rows:
@@ -84,60 +92,9 @@ class OutboxRelay:
                 break
         return total
 
+    async def _pass(self) -> float | None | Literal["at once"]:
+        # A full batch leaves more to publish at once; otherwise wait for a NOTIFY or the poll.
+        return AT_ONCE if await self.publish_pending() == BATCH_SIZE else None
+
     async def run(self) -> None:
-        listener = asyncio.create_task(self._listen_forever())
-        try:
-            while True:
-                # Cleared before reading the outbox, not after: a NOTIFY that arrives while a
-                # batch is being published must trigger another pass, not wait for the poll.
-                self._wake.clear()
-                try:
-                    await self.publish_all_pending()
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # broker or database away: keep the rows, try again
-                    log.warning("outbox publish failed; will retry", extra=log_fields(schema=self._schema, error=repr(exc)))
-                    await asyncio.sleep(min(self.RETRY_SECONDS, self._poll_seconds))
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
-                except asyncio.TimeoutError:
-                    pass
-        finally:
-            listener.cancel()
-            await asyncio.gather(listener, return_exceptions=True)
-
-    async def _listen_forever(self) -> None:
-        """A dedicated LISTEN connection, reopened as soon as it is lost."""
-        delay = 1.0
-        while True:
-            try:
-                await self._listen_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("outbox listener lost; reconnecting", extra=log_fields(schema=self._schema, error=repr(exc)))
-            # Retry at once-a-second after a working connection broke; back off while the
-            # database stays unreachable, so an outage is not a flood of log lines.
-            delay = 1.0 if self.listening.is_set() else min(delay * 2, 10.0)
-            self.listening.clear()
-            await asyncio.sleep(delay)
-
-    async def _listen_once(self) -> None:
-        lost = asyncio.Event()
-        conn = await asyncpg.connect(self._database_url, timeout=10)
-        try:
-            # Called by asyncpg when the socket closes, so a restart is noticed at once rather
-            # than at the next probe.
-            conn.add_termination_listener(lambda _conn: lost.set())
-            await conn.add_listener(channel_name(self._schema), lambda *_: self._wake.set())
-            self.listening.set()
-            self._wake.set()  # catch up on anything written while we were not listening
-            while not conn.is_closed():
-                try:
-                    await asyncio.wait_for(lost.wait(), timeout=self.LISTEN_PROBE_SECONDS)
-                except asyncio.TimeoutError:
-                    await conn.execute("SELECT 1", timeout=5)
-            raise ConnectionError("the LISTEN connection was closed")
-        finally:
-            # close() would wait for a server that may be gone; the listener holds no work.
-            conn.terminate()
+        await self._worker.run()

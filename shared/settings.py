@@ -11,8 +11,10 @@ import ipaddress
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from shared.jobs.schedule import parse_delays  # the one parser of schedules (env strings and lists)
 from typing import TYPE_CHECKING, Annotated
 
 if TYPE_CHECKING:
@@ -103,7 +105,8 @@ class Settings(BaseSettings):
     # A signer may ask for a new code this long after the previous one at the earliest (each
     # request sends an email: without a pause the endpoint would be a way to spam an inbox).
     otp_resend_seconds: int = Field(default=30, ge=0)
-    # A signed-PDF build claimed longer ago than this is presumed dead and retried.
+    # The lease of a signed-PDF build: one not finished this long after its claim is presumed
+    # dead and retried.
     completion_lease_seconds: int = 120
     # How often the expiry/reminder sweeps and the completion worker look for work.
     sweep_interval_seconds: float = 60.0
@@ -194,10 +197,8 @@ class Settings(BaseSettings):
 
     @field_validator("webhook_retry_schedule", "email_retry_schedule", mode="before")
     @classmethod
-    def _split_schedule(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [float(part) for part in value.split(",") if part.strip()]
-        return value
+    def _split_schedule(cls, value: object, info: ValidationInfo) -> object:
+        return list(parse_delays(value, info.field_name or "retry schedule"))
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -1,10 +1,16 @@
 """Waking a background worker on a PostgreSQL NOTIFY, with a poll as the safety net.
 
-Used by the documents service's completion worker and the notifier's email send worker.
+Used by every background worker (shared/jobs: the outbox relays, completion, emails, webhooks).
 
 A dedicated LISTEN connection sets an asyncio.Event on each notification and is reopened when
 lost; `wait(timeout)` returns on a notification, on `set()` (shutdown) or after the timeout, so
 a missed notification costs at most one poll interval.
+
+Every wait here is `asyncio.timeout`, never `asyncio.wait_for`: on Python 3.11, `wait_for`
+returns normally when it is cancelled in the same loop iteration as the awaited thing completes
+(a NOTIFY arriving as the worker is stopped), so the cancellation is lost, the loop goes on, and
+whoever awaits the cancelled task waits for ever. That was the teardown hang of the outbox relay
+tests (tests/integration/test_worker_shutdown.py reproduces it).
 """
 
 from __future__ import annotations
@@ -21,32 +27,46 @@ log = logging.getLogger("countersign.wakeup")
 
 
 class Wakeup:
-    # An idle LISTEN connection that died without a FIN would hear nothing; probe it.
+    # An idle LISTEN connection that died without a FIN (a network partition) raises no
+    # termination callback and would hear nothing for ever; probe it.
     PROBE_SECONDS = 15.0
+    CONNECT_TIMEOUT_SECONDS = 10.0
+    # Reconnect once a second after a working connection broke; back off up to this while the
+    # database stays unreachable, so an outage is not a flood of log lines.
+    MAX_RECONNECT_SECONDS = 10.0
 
     def __init__(self, database_url: str, channel: str) -> None:
         self._database_url = database_url
         self._channel = channel
         self._event = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # Set while the LISTEN connection is open; tests and readiness can wait on it.
+        self.listening = asyncio.Event()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._listen_forever())
+        if self._task is None:
+            self._task = asyncio.create_task(self._listen_forever())
 
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        self.listening.clear()
 
     def set(self) -> None:
         self._event.set()
 
     async def wait(self, timeout: float) -> None:
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._event.wait(), timeout=timeout)
+        """Until a notification (or `set()`) or the timeout; a notification that arrived since
+        the last wait returns at once, so none is lost while the worker was busy."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._event.wait()
         self._event.clear()
 
     async def _listen_forever(self) -> None:
+        delay = 1.0
         while True:
             try:
                 await self._listen_once()
@@ -54,19 +74,28 @@ class Wakeup:
                 raise
             except Exception as exc:
                 log.warning("listener lost; reconnecting", extra=log_fields(channel=self._channel, error=repr(exc)))
-            await asyncio.sleep(1)
+            delay = 1.0 if self.listening.is_set() else min(delay * 2, self.MAX_RECONNECT_SECONDS)
+            self.listening.clear()
+            await asyncio.sleep(delay)
 
     async def _listen_once(self) -> None:
         lost = asyncio.Event()
-        conn = await asyncpg.connect(self._database_url, timeout=10)
+        async with asyncio.timeout(self.CONNECT_TIMEOUT_SECONDS):
+            conn = await asyncpg.connect(self._database_url)
         try:
+            # Called by asyncpg when the socket closes, so a restart is noticed at once rather
+            # than at the next probe.
             conn.add_termination_listener(lambda _conn: lost.set())
             await conn.add_listener(self._channel, lambda *_: self._event.set())
+            self.listening.set()
             self._event.set()  # catch up on anything queued while we were not listening
-            while not conn.is_closed():
-                try:
-                    await asyncio.wait_for(lost.wait(), timeout=self.PROBE_SECONDS)
-                except asyncio.TimeoutError:
+            while not lost.is_set() and not conn.is_closed():
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.PROBE_SECONDS):
+                        await lost.wait()
+                if not lost.is_set():
                     await conn.execute("SELECT 1", timeout=5)
+            raise ConnectionError("the LISTEN connection was closed")
         finally:
+            # close() would wait for a server that may be gone; the listener holds no work.
             conn.terminate()

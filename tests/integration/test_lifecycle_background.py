@@ -49,7 +49,7 @@ async def test_a_failed_build_leaves_the_document_pending_and_is_retried(flow: F
     # ...then, with the input back and the lease over, the next pass completes it.
     await storage.put_bytes(pdf_key, original, "application/pdf")
     await flow.db.execute(
-        "UPDATE documents.documents SET completion_claimed_at = now() - interval '1 hour' WHERE id = $1", doc_id)
+        "UPDATE documents.documents SET completion_lease_expires_at = now() - interval '1 hour' WHERE id = $1", doc_id)
     completed = await flow.complete(doc_id)
     assert completed["signedFileHash"]
     row = await flow.db.fetchrow("SELECT * FROM documents.documents WHERE id = $1", doc_id)

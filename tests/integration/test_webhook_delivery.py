@@ -25,7 +25,7 @@ from services.notifier.webhooks.config import WebhookConfig
 from services.notifier.webhooks.fanout import enqueue_deliveries
 from shared.contracts.webhooks import WebhookCreate, WebhookUpdate
 from services.notifier.webhooks.payload import webhook_payload
-from services.notifier.webhooks.retry import after_success
+from services.notifier.webhooks.next_step import after_success
 from services.notifier.webhooks.signing import new_secret
 from services.notifier.webhooks.sender import open_client
 from services.notifier.webhooks.worker import deliver_due

@@ -1,19 +1,26 @@
-"""The retry schedule of transient SMTP failures (services/notifier/emails/retry.py) and the
+"""The retry schedule of transient SMTP failures (the emails' use of shared/jobs/schedule.py) and the
 classification of SMTP errors (smtp_errors.py)."""
 
 from __future__ import annotations
 
 import asyncio
+import random
+from collections.abc import Callable
 
 import aiosmtplib
 import pytest
 
 from services.notifier.emails.config import EmailConfig, email_config
-from services.notifier.emails.retry import retry_delay
+from shared.jobs.schedule import RetrySchedule
 from services.notifier.emails.smtp_errors import classify
 from shared.settings import Settings
 
 SCHEDULE = (60.0, 300.0, 1800.0)
+
+
+def retry_delay(attempts_made: int, schedule: tuple[float, ...], max_attempts: int, jitter: float,
+                rand: Callable[[], float] = random.random) -> float | None:
+    return RetrySchedule(schedule, max_attempts, jitter).next_attempt(attempts_made, rand)
 
 
 def test_delays_follow_the_schedule_and_the_last_one_repeats() -> None:
@@ -35,6 +42,7 @@ def test_settings_not_yet_in_shared_settings_are_read_with_defaults() -> None:
     assert email_config(Settings()) == EmailConfig()
     fast = email_config(Settings().model_copy(update={"email_retry_schedule": "0.1, 0.2", "email_max_attempts": 2}))
     assert fast.retry_schedule == (0.1, 0.2) and fast.max_attempts == 2
+    assert fast.schedule == RetrySchedule((0.1, 0.2), 2, EmailConfig().jitter)
 
 
 def test_a_5xx_refusal_of_the_recipient_is_permanent() -> None:

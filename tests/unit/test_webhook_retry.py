@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.notifier.webhooks.config import REFERENCE_RETRY_SCHEDULE, WebhookConfig, webhook_config
-from services.notifier.webhooks.retry import after_failure, after_success, deactivates
+from services.notifier.webhooks.next_step import after_failure, after_success, deactivates
 from shared.settings import Settings
 
 

@@ -3,9 +3,10 @@
 The last participant's transaction sets `completion_requested_at` (the document stays pending)
 and NOTIFYs. A worker in every documents replica wakes on that (and polls every sweep interval):
 
-1. claim: one document whose build is requested and not claimed, or claimed longer ago than
-   COMPLETION_LEASE_SECONDS (its worker is presumed dead), `FOR UPDATE SKIP LOCKED`; the claim
-   (time, attempt count) commits at once;
+1. claim: one document whose build is requested and not leased, or whose lease (taken for
+   COMPLETION_LEASE_SECONDS) ran out — its worker is presumed dead — with the leased-job primitive
+   (shared/jobs: `FOR UPDATE SKIP LOCKED`); the claim (completion_claimed_at, the lease's token;
+   its expiry; the attempt count) commits at once;
 2. build: download the verified original (its hash checked), stamp the values and append the
    certificate (services/documents/pdf, in a thread: CPU-bound), seal it with the organisation's
    certificate (services/documents/sealing; a TSA that fails fails the attempt), store it under a
@@ -42,22 +43,24 @@ from services.documents.pdf import build_signed_pdf
 from services.documents.domain.statemachine import Action, allowed_from, target
 from services.documents.commands.sealing import seal_completed
 from services.documents.adapters.storage import STORAGE, Storage, signed_key
-from shared.wakeup import Wakeup
 from shared.db import POOL
+from shared.jobs import queue as jobs
+from shared.jobs.worker import JobWorker
 from shared.logging import log_fields
 from shared.service import SETTINGS
+from shared.wakeup import Wakeup
 
 log = logging.getLogger("countersign.documents.completion")
 
-_CLAIM = """
-    UPDATE documents.documents d
-    SET completion_claimed_at = clock_timestamp(), completion_attempts = completion_attempts + 1
-    WHERE d.id = (
-        SELECT id FROM documents.documents
-        WHERE status = 'pending' AND completion_requested_at IS NOT NULL AND deleted_at IS NULL
-          AND (completion_claimed_at IS NULL OR completion_claimed_at < now() - make_interval(secs => $1))
-        ORDER BY completion_requested_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-    RETURNING d.*"""
+# A document is a job while its build is requested and it is still pending.
+COMPLETIONS = jobs.JobTable(
+    "documents.documents",
+    due=f"j.status = '{Status.PENDING.value}' AND j.completion_requested_at IS NOT NULL AND j.deleted_at IS NULL",
+    order_by="j.completion_requested_at",
+    token="completion_claimed_at", token_type="timestamptz", new_token="clock_timestamp()",
+    expires="completion_lease_expires_at",
+    on_claim="completion_attempts = completion_attempts + 1",
+)
 
 _FINISH = """
     UPDATE documents.documents
@@ -68,8 +71,13 @@ _FINISH = """
 
 
 async def claim(pool: asyncpg.Pool, lease_seconds: float) -> asyncpg.Record | None:
-    async with pool.acquire() as conn, conn.transaction():
-        return await conn.fetchrow(_CLAIM, float(lease_seconds))
+    async with pool.acquire() as conn:
+        claimed = await jobs.claim(conn, COMPLETIONS, 1, lease_seconds)
+    return claimed[0] if claimed else None
+
+
+def lease_of(document: asyncpg.Record) -> jobs.Lease:
+    return jobs.Lease(document["id"], document["completion_claimed_at"])
 
 
 async def build(pool: asyncpg.Pool, storage: Storage, document: asyncpg.Record) -> bytes:
@@ -117,8 +125,9 @@ async def complete_one(pool: asyncpg.Pool, storage: Storage, document: asyncpg.R
     except Exception as exc:
         log.exception("signed PDF build failed; will retry", extra=log_fields(documentId=document["id"]))
         async with pool.acquire() as conn:
-            await conn.execute("UPDATE documents.documents SET completion_error = $2 WHERE id = $1",
-                               document["id"], repr(exc)[:1000])
+            # Only while our lease holds; kept, so the document is retried when it runs out.
+            await jobs.settle(conn, COMPLETIONS, lease_of(document), "completion_error = $3", repr(exc)[:1000],
+                              keep_lease=True)
         return False
 
 
@@ -130,24 +139,21 @@ async def run_completion_pass(pool: asyncpg.Pool, storage: Storage, lease_second
     return completed
 
 
-async def _loop(app: web.Application, wakeup: Wakeup) -> None:
+def completion_worker(app: web.Application) -> JobWorker:
     settings = app[SETTINGS]
-    while True:
-        try:
-            await run_completion_pass(app[POOL], app[STORAGE], settings.completion_lease_seconds)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # database or S3 away: the claim expires and we try again
-            log.warning("completion pass failed; will retry", extra=log_fields(error=repr(exc)))
-        await wakeup.wait(settings.sweep_interval_seconds)
+
+    async def one_pass() -> None:
+        await run_completion_pass(app[POOL], app[STORAGE], settings.completion_lease_seconds)
+
+    # A failed pass (database or S3 away) leaves claims that expire; the next pass retries.
+    return JobWorker("completion", one_pass, wakeup=Wakeup(settings.database_url, repo.COMPLETION_CHANNEL),
+                     poll_seconds=settings.sweep_interval_seconds, logger=log,
+                     failed_message="completion pass failed; will retry")
 
 
 async def completion_ctx(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx entry (after the storage's): the worker lives as long as the app."""
-    wakeup = Wakeup(app[SETTINGS].database_url, repo.COMPLETION_CHANNEL)
-    wakeup.start()
-    task = asyncio.create_task(_loop(app, wakeup))
+    task = asyncio.create_task(completion_worker(app).run())
     yield
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
-    await wakeup.stop()

@@ -6,8 +6,9 @@ Wired into the notifier by two hooks:
 - `add_emails(app)`: the send worker, the notifier's outbox relay (signer.delivery_failed) and
   the internal dead-letter endpoints. Register after the mailer's context.
 
-Modules: pure — recipients, model, kinds/*, render (+ templates/), headers, message, retry,
-smtp_errors, config; I/O — enqueue, repository, documents_client, outcomes, worker, wakeup, routes.
+Modules: pure — recipients, model, kinds/*, render (+ templates/), headers, message,
+smtp_errors, config; I/O — enqueue, repository, documents_client, outcomes, worker, routes. The
+queue, its retry schedule and the worker loop are shared/jobs.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from services.notifier.emails.documents_client import DocumentsClient
 from services.notifier.emails.headers import MailFrom
 from services.notifier.emails.repository import CHANNEL
 from services.notifier.emails.routes import add_email_routes
-from shared.wakeup import Wakeup
 from services.notifier.emails.worker import SendWorker
 from services.notifier.keys import MAILER
 from shared.db import POOL
 from shared.service import SETTINGS, relay_ctx
+from shared.wakeup import Wakeup
 
 # A message in flight at shutdown is given this long to finish before the worker is cancelled
 # (the SMTP client's own timeout is 30 s per step).
@@ -40,16 +41,16 @@ async def send_worker_ctx(app: web.Application) -> AsyncIterator[None]:
     documents = DocumentsClient(session, settings.documents_url, settings.require_internal_secret())
     worker = SendWorker(app[POOL], app[MAILER], documents, email_config(settings),
                         mail_from=MailFrom.parse(settings.mail_from), public_url=settings.public_url, wakeup=wakeup)
-    wakeup.start()
-    task = asyncio.create_task(worker.run())
+    task = asyncio.create_task(worker.run())  # it listens (wakeup) while it runs
     yield
     worker.stop()
     try:
-        await asyncio.wait_for(asyncio.shield(task), timeout=SHUTDOWN_GRACE_SECONDS)
-    except (asyncio.TimeoutError, Exception):
+        # asyncio.timeout, not wait_for: see shared/wakeup.py on lost cancellations.
+        async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
+            await asyncio.shield(task)
+    except Exception:  # the grace ran out (TimeoutError), or the worker failed
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-    await wakeup.stop()
     await session.close()
 
 

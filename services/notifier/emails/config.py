@@ -16,9 +16,9 @@ them into one validated `EmailConfig` (tests set them with `settings.model_copy(
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
+from shared.jobs.schedule import RetrySchedule, parse_delays
 from shared.settings import Settings
 
 DEFAULT_RETRY_SCHEDULE: tuple[float, ...] = (60, 300, 1800, 7200, 21600)
@@ -40,14 +40,14 @@ class EmailConfig:
     signed_copy_retention_days: int = 30
     jitter: float = JITTER
 
+    @property
+    def schedule(self) -> RetrySchedule:
+        return RetrySchedule(self.retry_schedule, self.max_attempts, self.jitter)
+
 
 def _schedule(value: object) -> tuple[float, ...]:
-    if isinstance(value, str):  # an environment variable: "60,300,1800"
-        value = [part for part in value.split(",") if part.strip()]
-    if not isinstance(value, Iterable):
-        raise ValueError(f"email_retry_schedule must be a list of seconds, got {value!r}")
-    delays = tuple(float(part) for part in value)
-    if not delays or any(delay < 0 for delay in delays):
+    delays = parse_delays(value, "email_retry_schedule")
+    if not delays:
         raise ValueError("email_retry_schedule needs at least one delay, none negative")
     return delays
 

@@ -23,7 +23,6 @@ import asyncpg
 from services.notifier.emails import repository as repo
 from services.notifier.emails.config import EmailConfig
 from services.notifier.emails.repository import Claimed
-from services.notifier.emails.retry import retry_delay
 from services.notifier.emails.smtp_errors import SmtpFailure
 from shared.events import Actor, Event
 from shared.logging import log_fields
@@ -55,18 +54,14 @@ async def skipped(pool: asyncpg.Pool, claimed: Claimed, reason: str) -> None:
 
 
 async def transient(pool: asyncpg.Pool, claimed: Claimed, reason: str, config: EmailConfig) -> None:
-    attempts = claimed.attempts + 1
-    delay = retry_delay(attempts, config.retry_schedule, config.max_attempts, config.jitter)
     async with pool.acquire() as conn:
-        if delay is None:
-            ok = await repo.mark_final(conn, claimed, "failed", reason)
-        else:
-            ok = await repo.mark_retry(conn, claimed, delay, reason)
-    if not ok:
+        outcome = await repo.mark_failed_attempt(conn, claimed, config.schedule, reason)
+    if not outcome.recorded:
         _lost(claimed, "transient failure")
         return
-    fields = log_fields(emailId=claimed.id, kind=claimed.context.kind, attempts=attempts, reason=reason, retryIn=delay)
-    if delay is None:
+    fields = log_fields(emailId=claimed.id, kind=claimed.context.kind, attempts=claimed.attempts + 1, reason=reason,
+                        retryIn=outcome.retry_in)
+    if outcome.retry_in is None:
         log.error("email dead-lettered after its last attempt", extra=fields)
     else:
         log.warning("email attempt failed; will retry", extra=fields)

@@ -1,23 +1,37 @@
 """SQL of the email outbox (notifier.emails): plain queries on an explicit connection.
 
-Claiming works across replicas: due rows — queued ones whose time has come, and `sending` ones
-whose lease ran out (their worker died) — are picked with `FOR UPDATE SKIP LOCKED` and leased in
-one short transaction; SMTP runs outside any transaction; each outcome is written only while the
-lease token still matches, so a worker that lost its lease cannot overwrite a newer outcome.
+The table is a leased-job queue (shared/jobs): due rows — queued ones whose time has come, and
+`sending` ones whose lease ran out (their worker died) — are claimed with `FOR UPDATE SKIP LOCKED`
+and leased in one short transaction; SMTP runs outside any transaction; each outcome is written
+only while the lease token still matches, so a worker that lost its lease cannot overwrite a
+newer outcome.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
-
 import asyncpg
 
 from services.notifier.emails.model import MailContext
+from shared.jobs import queue as jobs
+from shared.jobs.queue import Lease
+from shared.jobs.schedule import RetrySchedule
 
 CHANNEL = "notifier_emails"
-MAX_ERROR = 1000
+MAX_ERROR = jobs.MAX_ERROR
+
+# queued → sending (leased) → sent | queued again (retry, later) | failed (dead letter) | bounced | skipped.
+# A `sending` row always holds a lease (a CHECK in the table), so the claim's lease test picks
+# up exactly the `sending` rows whose worker died.
+EMAILS = jobs.JobTable(
+    "notifier.emails",
+    due="(j.status = 'queued' AND j.next_attempt_at <= now()) OR j.status = 'sending'",
+    on_claim="status = 'sending'", on_write="updated_at = now()", worker="claimed_by",
+    returning="j.id, j.event_id, j.org_id, j.document_id, j.signer_id, j.recipient, j.context, j.attempts, "
+              "j.lease_token, j.request_id",
+    waiting_status="queued", dead_status="failed",
+)
 
 
 async def insert_email(conn: asyncpg.Connection, email_id: str, *, event_id: uuid.UUID, event_type: str, org_id: str,
@@ -52,6 +66,10 @@ class Claimed:
     lease_token: uuid.UUID
     request_id: str | None
 
+    @property
+    def lease(self) -> Lease:
+        return Lease(self.id, self.lease_token)
+
 
 def _claimed(row: asyncpg.Record) -> Claimed:
     return Claimed(id=row["id"], event_id=row["event_id"], org_id=row["org_id"], document_id=row["document_id"],
@@ -61,53 +79,26 @@ def _claimed(row: asyncpg.Record) -> Claimed:
 
 
 async def claim_due(conn: asyncpg.Connection, limit: int, lease_seconds: float, worker: str) -> list[Claimed]:
-    rows = await conn.fetch(
-        """WITH due AS (
-               SELECT id FROM notifier.emails
-               WHERE (status = 'queued' AND next_attempt_at <= now())
-                  OR (status = 'sending' AND lease_expires_at <= now())
-               ORDER BY next_attempt_at, id
-               LIMIT $1
-               FOR UPDATE SKIP LOCKED)
-           UPDATE notifier.emails e
-           SET status = 'sending', lease_token = gen_random_uuid(),
-               lease_expires_at = now() + make_interval(secs => $2), claimed_by = $3, updated_at = now()
-           FROM due WHERE e.id = due.id
-           RETURNING e.id, e.event_id, e.org_id, e.document_id, e.signer_id, e.recipient, e.context, e.attempts,
-                     e.lease_token, e.request_id""",
-        limit, lease_seconds, worker,
-    )
-    return [_claimed(r) for r in rows]
-
-
-async def _finish(conn: asyncpg.Connection, claimed: Claimed, sets: str, *args: Any) -> bool:
-    """Leave `sending` as `sets` says, if our lease still holds; False when it was lost."""
-    done = await conn.fetchval(
-        f"""UPDATE notifier.emails SET {sets}, lease_token = NULL, lease_expires_at = NULL, updated_at = now()
-            WHERE id = $1 AND lease_token = $2 AND status = 'sending' RETURNING true""",
-        claimed.id, claimed.lease_token, *args,
-    )
-    return bool(done)
+    return [_claimed(r) for r in await jobs.claim(conn, EMAILS, limit, lease_seconds, worker)]
 
 
 async def mark_sent(conn: asyncpg.Connection, claimed: Claimed) -> bool:
-    return await _finish(conn, claimed, "status = 'sent', attempts = attempts + 1, sent_at = now(), last_error = NULL")
+    """False when the lease was lost (another worker owns the email now), as for every outcome."""
+    return bool(await jobs.settle(conn, EMAILS, claimed.lease,
+                                  "status = 'sent', attempts = attempts + 1, sent_at = now(), last_error = NULL"))
 
 
-async def mark_retry(conn: asyncpg.Connection, claimed: Claimed, delay_seconds: float, error: str) -> bool:
-    return await _finish(
-        conn, claimed,
-        "status = 'queued', attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $3), last_error = $4",
-        delay_seconds, error[:MAX_ERROR],
-    )
+async def mark_failed_attempt(conn: asyncpg.Connection, claimed: Claimed, schedule: RetrySchedule, error: str) -> jobs.Failed:
+    """Queued again after the schedule's next delay, or dead-lettered (`failed`) after the last attempt."""
+    return await jobs.fail(conn, EMAILS, claimed.lease, schedule, claimed.attempts + 1, error)
 
 
 async def mark_held(conn: asyncpg.Connection, claimed: Claimed, delay_seconds: float, reason: str) -> bool:
     """Not attempted (the document is on hold): later, without counting an attempt."""
-    return await _finish(
-        conn, claimed, "status = 'queued', next_attempt_at = now() + make_interval(secs => $3), last_error = $4",
+    return bool(await jobs.settle(
+        conn, EMAILS, claimed.lease, "status = 'queued', next_attempt_at = now() + make_interval(secs => $3), last_error = $4",
         delay_seconds, reason[:MAX_ERROR],
-    )
+    ))
 
 
 async def bring_forward(conn: asyncpg.Connection, document_id: str) -> int:
@@ -123,20 +114,16 @@ async def bring_forward(conn: asyncpg.Connection, document_id: str) -> int:
 async def mark_final(conn: asyncpg.Connection, claimed: Claimed, status: str, error: str, *, attempted: bool = True) -> bool:
     """`failed` (attempts used up), `bounced` (permanent refusal) or `skipped` (obsolete)."""
     assert status in ("failed", "bounced", "skipped")
-    return await _finish(
-        conn, claimed, f"status = $3, attempts = attempts + {1 if attempted else 0}, last_error = $4", status, error[:MAX_ERROR],
-    )
+    return bool(await jobs.settle(
+        conn, EMAILS, claimed.lease, f"status = $3, attempts = attempts + {1 if attempted else 0}, last_error = $4",
+        status, error[:MAX_ERROR],
+    ))
 
 
 async def release(conn: asyncpg.Connection, claimed: list[Claimed]) -> None:
     """Give back claimed emails that were not attempted (shutdown, or the SMTP session broke
     before their turn): due again at once, no attempt counted."""
-    if claimed:
-        await conn.execute(
-            """UPDATE notifier.emails SET status = 'queued', lease_token = NULL, lease_expires_at = NULL, updated_at = now()
-               WHERE status = 'sending' AND (id, lease_token) IN (SELECT * FROM unnest($1::text[], $2::uuid[]))""",
-            [c.id for c in claimed], [c.lease_token for c in claimed],
-        )
+    await jobs.release(conn, EMAILS, [c.lease for c in claimed], "status = 'queued'")
 
 
 async def seconds_until_next(conn: asyncpg.Connection) -> float | None:

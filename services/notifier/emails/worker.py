@@ -25,6 +25,7 @@ import secrets
 import socket
 from collections.abc import Sequence
 from email.message import EmailMessage
+from typing import Literal
 
 import asyncpg
 
@@ -37,10 +38,11 @@ from services.notifier.emails.kinds import KIND_MODULES
 from services.notifier.emails.message import compose
 from services.notifier.emails.repository import Claimed
 from services.notifier.emails.smtp_errors import classify
-from shared.wakeup import Wakeup
 from services.notifier.mailer import Mailer
+from shared.jobs.worker import AT_ONCE, JobWorker
 from shared.logging import log_fields, request_id_var
 from shared.timefmt import utcnow
+from shared.wakeup import Wakeup
 
 log = logging.getLogger("countersign.notifier.emails")
 
@@ -63,15 +65,18 @@ class SendWorker:
         self._config = config
         self._mail_from = mail_from
         self._public_url = public_url
-        self._wakeup = wakeup
         self.name = name or worker_name()
-        self._stopping = False
+        self._worker = JobWorker(self.name, self._pass, wakeup=wakeup, poll_seconds=config.poll_seconds,
+                                 error_pause_seconds=ERROR_PAUSE_SECONDS, min_wait_seconds=MIN_WAIT_SECONDS,
+                                 logger=log, failed_message="email pass failed")
+
+    @property
+    def _stopping(self) -> bool:
+        return self._worker.stopping
 
     def stop(self) -> None:
         """Finish the message in flight, give back the rest, and leave the loop."""
-        self._stopping = True
-        if self._wakeup is not None:
-            self._wakeup.set()
+        self._worker.stop()
 
     async def run_once(self) -> int:
         """One pass; returns how many emails it claimed."""
@@ -147,24 +152,11 @@ class SendWorker:
             async with self._pool.acquire() as conn:
                 await repo.release(conn, list(claimed))
 
+    async def _pass(self) -> float | None | Literal["at once"]:
+        if await self.run_once() >= self._config.batch_size:
+            return AT_ONCE  # a full batch: more may be waiting
+        async with self._pool.acquire() as conn:
+            return await repo.seconds_until_next(conn)
+
     async def run(self) -> None:
-        while not self._stopping:
-            wait: float | None
-            try:
-                claimed = await self.run_once()
-                if claimed >= self._config.batch_size:
-                    continue  # a full batch: more may be waiting
-                async with self._pool.acquire() as conn:
-                    wait = await repo.seconds_until_next(conn)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the database is away: the rows keep, try again shortly
-                log.warning("email pass failed", extra=log_fields(error=repr(exc)))
-                wait = ERROR_PAUSE_SECONDS
-            timeout = self._config.poll_seconds if wait is None else min(self._config.poll_seconds, max(wait, MIN_WAIT_SECONDS))
-            if self._stopping:
-                break
-            if self._wakeup is not None:
-                await self._wakeup.wait(timeout)
-            else:
-                await asyncio.sleep(timeout)
+        await self._worker.run()

@@ -16,9 +16,9 @@ into one validated `WebhookConfig` (tests set them with `settings.model_copy(upd
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
+from shared.jobs.schedule import parse_delays
 from shared.settings import Settings
 
 # The reference's schedule (webhooks-retries.txt): 8 retries, ~2.5 days in all.
@@ -49,20 +49,9 @@ class WebhookConfig:
         return self.allow_loopback
 
 
-def _schedule(value: object) -> tuple[float, ...]:
-    if isinstance(value, str):  # an environment variable: "60,300,1800"
-        value = [part for part in value.split(",") if part.strip()]
-    if not isinstance(value, Iterable):
-        raise ValueError(f"webhook_retry_schedule must be a list of seconds, got {value!r}")
-    delays = tuple(float(part) for part in value)
-    if any(delay < 0 for delay in delays):
-        raise ValueError("webhook_retry_schedule may not contain negative delays")
-    return delays
-
-
 def webhook_config(settings: Settings) -> WebhookConfig:
     return WebhookConfig(
-        retry_schedule=_schedule(settings.webhook_retry_schedule),
+        retry_schedule=parse_delays(settings.webhook_retry_schedule, "webhook_retry_schedule"),
         timeout_seconds=settings.webhook_timeout_seconds,
         max_consecutive_failures=settings.webhook_max_consecutive_failures,
         allow_loopback=settings.webhook_allow_loopback,

@@ -1,9 +1,10 @@
 """SQL for deliveries and their attempts: plain queries taking an explicit connection.
 
-Claiming works across replicas: due rows are picked with `FOR UPDATE SKIP LOCKED` and leased
-(a token and an expiry) in one short transaction, the HTTP request runs outside any transaction,
-and the outcome is written only if the lease token still matches — a worker whose lease ran out
-(presumed dead, its delivery re-claimed) cannot overwrite the newer attempt's outcome.
+The deliveries are a leased-job queue (shared/jobs): due rows are claimed with `FOR UPDATE SKIP
+LOCKED` and leased (a token and an expiry) in one short transaction, the HTTP request runs outside
+any transaction, and the outcome is written only if the lease token still matches — a worker
+whose lease ran out (presumed dead, its delivery re-claimed) cannot overwrite the newer attempt's
+outcome. A delivery stays `pending` while leased.
 """
 
 from __future__ import annotations
@@ -13,8 +14,30 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from services.notifier.webhooks.retry import NextStep
+from services.notifier.webhooks.next_step import NextStep
+from shared.jobs import queue as jobs
+from shared.jobs.queue import Lease
 from shared.pagination import Cursor
+
+CHANNEL = "notifier_webhooks"
+
+# Only deliveries of active webhooks are due; the URL and secret are read in the claim, so a
+# retry goes to the endpoint as it is currently configured.
+DELIVERIES = jobs.JobTable(
+    "notifier.webhook_deliveries",
+    due="j.status = 'pending' AND j.next_attempt_at <= now()",
+    order_by="j.next_attempt_at",
+    join="JOIN notifier.webhooks w ON w.id = j.webhook_id AND w.status = 'active'",
+    carry="w.url, w.secret",
+    returning="j.id, j.webhook_id, due.url, due.secret, j.body, j.message_timestamp, j.attempts, j.retry_step, "
+              "j.final_attempt, j.lease_token",
+    waiting_status="pending", dead_status="failed",
+)
+
+
+async def notify_workers(conn: asyncpg.Connection) -> None:
+    """Wake the delivery workers; delivered on commit, so they never look before the rows exist."""
+    await conn.execute(f"NOTIFY {CHANNEL}")
 
 # Attempts shown per delivery in the API (newest first); the schedule has 9 automatic ones.
 ATTEMPTS_SHOWN = 20
@@ -32,6 +55,8 @@ async def insert_delivery(conn: asyncpg.Connection, delivery_id: str, webhook_id
            ON CONFLICT (webhook_id, event_id) DO NOTHING RETURNING true""",
         delivery_id, webhook_id, org_id, event_id, event_type, body, timestamp,
     )
+    if inserted:
+        await notify_workers(conn)
     return bool(inserted)
 
 
@@ -50,27 +75,15 @@ class Claimed:
     final_attempt: bool
     lease_token: uuid.UUID
 
+    @property
+    def lease(self) -> Lease:
+        return Lease(self.id, self.lease_token)
+
 
 async def claim_due(conn: asyncpg.Connection, limit: int, lease_seconds: float) -> list[Claimed]:
     """Lease up to `limit` due deliveries of active webhooks. The URL and secret are read now, so
     a retry goes to the endpoint as it is currently configured."""
-    rows = await conn.fetch(
-        """WITH due AS (
-               SELECT d.id FROM notifier.webhook_deliveries d
-               JOIN notifier.webhooks w ON w.id = d.webhook_id AND w.status = 'active'
-               WHERE d.status = 'pending' AND d.next_attempt_at <= now()
-                 AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now())
-               ORDER BY d.next_attempt_at
-               LIMIT $1
-               FOR UPDATE OF d SKIP LOCKED)
-           UPDATE notifier.webhook_deliveries d
-           SET lease_token = gen_random_uuid(), lease_expires_at = now() + make_interval(secs => $2)
-           FROM due, notifier.webhooks w
-           WHERE d.id = due.id AND w.id = d.webhook_id
-           RETURNING d.id, d.webhook_id, w.url, w.secret, d.body, d.message_timestamp, d.attempts, d.retry_step,
-                     d.final_attempt, d.lease_token""",
-        limit, lease_seconds,
-    )
+    rows = await jobs.claim(conn, DELIVERIES, limit, lease_seconds)
     return [
         Claimed(id=r["id"], webhook_id=r["webhook_id"], url=r["url"], stored_secret=r["secret"], body=r["body"].encode("utf-8"),
                 timestamp=r["message_timestamp"], attempts=r["attempts"], retry_step=r["retry_step"],
@@ -91,15 +104,13 @@ async def finish_attempt(conn: asyncpg.Connection, claimed: Claimed, attempt: At
     """Write the attempt and the delivery's next state; False if the lease was lost meanwhile
     (or the webhook deleted), in which case nothing is written. Call inside a transaction,
     together with `count_outcome`."""
-    updated = await conn.fetchval(
-        """UPDATE notifier.webhook_deliveries
-           SET status = $3, attempts = attempts + 1, retry_step = $4, final_attempt = false,
-               next_attempt_at = CASE WHEN $5::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $5::float8) END,
-               lease_token = NULL, lease_expires_at = NULL,
-               last_attempt_at = now(), last_response_code = $6, last_duration_ms = $7, last_error = $8, updated_at = now()
-           WHERE id = $1 AND lease_token = $2 RETURNING attempts""",
-        claimed.id, claimed.lease_token, step.status, step.retry_step, step.delay_seconds,
-        attempt.response_code, attempt.duration_ms, attempt.error,
+    updated = await jobs.settle(
+        conn, DELIVERIES, claimed.lease,
+        """status = $3, attempts = attempts + 1, retry_step = $4, final_attempt = false,
+           next_attempt_at = CASE WHEN $5::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $5::float8) END,
+           last_attempt_at = now(), last_response_code = $6, last_duration_ms = $7, last_error = $8, updated_at = now()""",
+        step.status, step.retry_step, step.delay_seconds, attempt.response_code, attempt.duration_ms, attempt.error,
+        returning="attempts",
     )
     if updated is None:
         return False
@@ -160,13 +171,16 @@ async def attempts_of(conn: asyncpg.Connection, delivery_ids: list[str]) -> dict
 async def requeue(conn: asyncpg.Connection, webhook_id: str, delivery_id: str) -> asyncpg.Record | None:
     """Due now. A finished delivery gets one more attempt (no schedule after it); a pending one is
     just brought forward, keeping its place in the schedule."""
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         f"""UPDATE notifier.webhook_deliveries
             SET final_attempt = (status <> 'pending') OR final_attempt, status = 'pending',
                 next_attempt_at = now(), updated_at = now()
             WHERE webhook_id = $1 AND id = $2 RETURNING {_DELIVERY}""",
         webhook_id, delivery_id,
     )
+    if row is not None:
+        await notify_workers(conn)
+    return row
 
 
 async def prune_finished(conn: asyncpg.Connection, older_than_days: int, batch: int = 1000) -> int:

@@ -7,8 +7,9 @@ transaction. Everything a retry needs is in the row (next_attempt_at, retry_step
 loses nothing. A worker that dies mid-attempt leaves a lease that expires; the delivery is then
 sent again: delivery is at least once, and receivers dedupe by `webhook-id`.
 
-When idle it polls every `poll_seconds`: one indexed query, cheap enough that no LISTEN
-connection is needed for a latency of about a second.
+The loop is a job worker (shared/jobs): a new or redelivered delivery NOTIFYs it on commit, and
+it also polls every `poll_seconds` (one indexed query), so a retry falling due or a missed
+notification waits at most that long.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
+from typing import Literal
 
 import aiohttp
 import asyncpg
@@ -26,13 +28,15 @@ from services.notifier.webhooks import delivery_repository as repo
 from services.notifier.webhooks import repository as webhooks_repo
 from services.notifier.webhooks import secret_store
 from services.notifier.webhooks.config import WebhookConfig, webhook_config
-from services.notifier.webhooks.retry import after_failure, after_success
+from services.notifier.webhooks.next_step import after_failure, after_success
 from services.notifier.webhooks.routes import KEYRING
 from services.notifier.webhooks.sender import Message, Outcome, attempt, open_client
 from shared.db import POOL
+from shared.jobs.worker import AT_ONCE, JobWorker
 from shared.logging import log_fields
 from shared.secretbox import Keyring, SecretUnreadable
 from shared.service import SETTINGS
+from shared.wakeup import Wakeup
 
 log = logging.getLogger("countersign.notifier.webhooks")
 
@@ -90,24 +94,22 @@ async def deliver_due(pool: asyncpg.Pool, client: aiohttp.ClientSession, config:
     return len(claimed)
 
 
-async def run(pool: asyncpg.Pool, client: aiohttp.ClientSession, config: WebhookConfig, keyring: Keyring) -> None:
+def delivery_worker(pool: asyncpg.Pool, client: aiohttp.ClientSession, config: WebhookConfig, keyring: Keyring,
+                    wakeup: Wakeup | None) -> JobWorker:
     last_prune = 0.0
-    while True:
-        try:
-            attempted = await deliver_due(pool, client, config, keyring)
-            if time.monotonic() - last_prune > PRUNE_EVERY_SECONDS:
-                async with pool.acquire() as conn:
-                    await repo.prune_finished(conn, config.retention_days)
-                last_prune = time.monotonic()
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # the database is away: keep the rows, try again shortly
-            log.warning("webhook delivery pass failed", extra=log_fields(error=repr(exc)))
-            await asyncio.sleep(ERROR_PAUSE_SECONDS)
-            continue
+
+    async def one_pass() -> float | None | Literal["at once"]:
+        nonlocal last_prune
+        attempted = await deliver_due(pool, client, config, keyring)
+        if time.monotonic() - last_prune > PRUNE_EVERY_SECONDS:
+            async with pool.acquire() as conn:
+                await repo.prune_finished(conn, config.retention_days)
+            last_prune = time.monotonic()
         # A full batch means more may be waiting: go again at once.
-        if attempted < config.concurrency:
-            await asyncio.sleep(config.poll_seconds)
+        return AT_ONCE if attempted >= config.concurrency else None
+
+    return JobWorker("webhook deliveries", one_pass, wakeup=wakeup, poll_seconds=config.poll_seconds,
+                     error_pause_seconds=ERROR_PAUSE_SECONDS, logger=log, failed_message="webhook delivery pass failed")
 
 
 async def warn_about_stale_secrets(pool: asyncpg.Pool, keyring: Keyring) -> None:
@@ -127,7 +129,8 @@ async def delivery_worker_ctx(app: web.Application) -> AsyncIterator[None]:
     config = webhook_config(app[SETTINGS])
     await warn_about_stale_secrets(app[POOL], app[KEYRING])
     client = open_client(config)
-    task = asyncio.create_task(run(app[POOL], client, config, app[KEYRING]))
+    wakeup = Wakeup(app[SETTINGS].database_url, repo.CHANNEL)
+    task = asyncio.create_task(delivery_worker(app[POOL], client, config, app[KEYRING], wakeup).run())
     yield
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)

@@ -116,7 +116,7 @@ async def start_system(settings: Settings, tap: Middleware | None = None) -> Sys
 
     factories = {"documents": documents_app, "audit": audit_app, "notifier": notifier_app, "gateway": gateway_app}
     sockets = {name: _listening_socket() for name in SERVICE_NAMES}
-    urls = {f"{name}_url": "http://127.0.0.1:%d" % sock.getsockname()[1] for name, sock in sockets.items()}
+    urls = {f"{name}_url": f"http://127.0.0.1:{sock.getsockname()[1]}" for name, sock in sockets.items()}
     urls["public_url"] = urls.pop("gateway_url")
     system = System(settings.model_copy(update=urls))
     for name in SERVICE_NAMES:

@@ -394,7 +394,7 @@ async def test_hostile_values_never_cause_a_server_error(api: Api, db):
         for name in model.model_fields:
             bodies = [bases.get((method, template), {}) | {name: value} for value in HOSTILE]
             results = await asyncio.gather(*(api.request(method, path, json=body) for body in bodies))
-            for body, (status, resp, _) in zip(bodies, results):
+            for body, (status, resp, _) in zip(bodies, results, strict=True):
                 assert status in (200, 201, 409, 422), (method, template, body, resp)
                 if status == 422:
                     assert resp["errors"], resp

@@ -7,7 +7,8 @@ Wired into the notifier by two hooks:
   the internal dead-letter endpoints. Register after the mailer's context.
 
 Modules: pure — recipients, model, kinds/*, render (+ templates/), headers, message, retry,
-smtp_errors, config; I/O — enqueue, repository, documents_client, outcomes, worker, wakeup, routes.
+smtp_errors, config; I/O — enqueue, repository, documents_client, outcomes, worker, routes. The
+worker is woken by `shared.wakeup.Wakeup` on the repository's channel.
 """
 
 from __future__ import annotations

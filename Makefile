@@ -5,7 +5,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test fuzz bench install migrate clean browser pdfsig
+.PHONY: run test lint fuzz bench install migrate clean browser pdfsig
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -21,6 +21,13 @@ run: install
 test: install browser pdfsig
 	@$(VENV)/bin/countersign infra --start
 	@$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The habits CI enforces before the tests (settings in pyproject.toml): lint and import order,
+# formatting, types.
+lint: install
+	@$(VENV)/bin/ruff check
+	@$(VENV)/bin/ruff format --check
+	@$(VENV)/bin/mypy
 
 # A long schemathesis run with a fresh seed (the suite runs a short one with a fixed seed).
 fuzz: install

@@ -8,6 +8,7 @@ Every error on `/api/v1` is raised as a `Problem` (or turned into one by the mid
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NotRequired, TypedDict
 
 ERROR_TYPE_BASE = "https://docs.insigner.com/errors/"
 
@@ -37,6 +38,21 @@ class FieldError:
     message: str
 
 
+class FieldErrorBody(TypedDict):
+    field: str
+    message: str
+
+
+class ProblemBody(TypedDict):
+    """The application/problem+json body, as `Problem.to_dict` renders it."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: NotRequired[list[FieldErrorBody]]
+
+
 @dataclass
 class Problem(Exception):
     status: int
@@ -47,9 +63,9 @@ class Problem(Exception):
     # Response headers that belong with the error (e.g. Retry-After on a 429).
     headers: dict[str, str] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> ProblemBody:
         default_slug, title = _KINDS.get(self.status, ("error", "Error"))
-        body: dict[str, object] = {
+        body: ProblemBody = {
             "type": ERROR_TYPE_BASE + (self.slug or default_slug),
             "title": title,
             "status": self.status,

@@ -137,7 +137,8 @@ class Settings(BaseSettings):
 
     # --- emails ---------------------------------------------------------------------------
     # Seconds before each retry after a transient SMTP failure (the last one repeats).
-    email_retry_schedule: Annotated[list[float], NoDecode] = Field(default_factory=lambda: [60, 300, 1800, 7200, 21600])
+    # (A plain list default: pydantic copies it for each instance, and it is typed as the field is.)
+    email_retry_schedule: Annotated[list[float], NoDecode] = [60, 300, 1800, 7200, 21600]
     # Attempts before an email is dead-lettered.
     email_max_attempts: int = Field(default=6, ge=1)
     # A claimed email not recorded as sent within this is presumed abandoned and sent again.
@@ -151,8 +152,7 @@ class Settings(BaseSettings):
 
     # --- customer webhooks ----------------------------------------------------------------
     # Seconds before each retry of a failed delivery (the reference's 1 min … 24 h schedule).
-    webhook_retry_schedule: Annotated[list[float], NoDecode] = Field(
-        default_factory=lambda: [60, 300, 1800, 7200, 18000, 36000, 64800, 86400])
+    webhook_retry_schedule: Annotated[list[float], NoDecode] = [60, 300, 1800, 7200, 18000, 36000, 64800, 86400]
     webhook_timeout_seconds: float = 10.0
     # Consecutive failed deliveries after which a webhook is set inactive.
     webhook_max_consecutive_failures: int = 20

@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import aio_pika
 from aiohttp import web
+from aiohttp.typedefs import Middleware  # the protocol app.middlewares holds
 from pydantic import SecretStr
 
 from shared.broker import CONSUMERS
@@ -23,7 +23,6 @@ from shared.migrate import _with_database, apply_migrations, ensure_database
 from shared.secretbox import new_key
 from shared.settings import Settings
 
-Middleware = Callable[[web.Request, Callable[[web.Request], Awaitable[web.StreamResponse]]], Awaitable[web.StreamResponse]]
 NAMESPACE = os.environ.get("COUNTERSIGN_TEST_NAMESPACE", "countersign_test")
 
 
@@ -117,7 +116,7 @@ async def start_system(settings: Settings, tap: Middleware | None = None) -> Sys
 
     factories = {"documents": documents_app, "audit": audit_app, "notifier": notifier_app, "gateway": gateway_app}
     sockets = {name: _listening_socket() for name in SERVICE_NAMES}
-    urls = {f"{name}_url": "http://127.0.0.1:%d" % sock.getsockname()[1] for name, sock in sockets.items()}
+    urls = {f"{name}_url": f"http://127.0.0.1:{sock.getsockname()[1]}" for name, sock in sockets.items()}
     urls["public_url"] = urls.pop("gateway_url")
     system = System(settings.model_copy(update=urls))
     for name in SERVICE_NAMES:

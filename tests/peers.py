@@ -7,16 +7,19 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 from typing import Callable
 
+from aiosmtpd.controller import Controller
+from moto.server import ThreadedMotoServer
+
 from services.devstack.dev_pki import DevPki, ensure_dev_pki
 from services.devstack.mail_sink import start_mail_sink
-from services.devstack.tsa_server import start_tsa
+from services.devstack.tsa_server import RunningTsa, start_tsa
 from services.devstack.s3_server import start_s3_server
 
 
@@ -58,6 +61,10 @@ class Peers:
     mail_dir: Path
     pki: DevPki
     tsa_url: str
+    # The running servers behind those addresses, for stop().
+    _s3: ThreadedMotoServer = field(repr=False)
+    _mail: Controller = field(repr=False)
+    _tsa: RunningTsa = field(repr=False)
 
     def stop(self) -> None:
         self._tsa.stop()
@@ -71,9 +78,7 @@ class Peers:
         mail = start_mail_sink("127.0.0.1", smtp_port, mail_dir)
         pki = ensure_dev_pki(mail_dir.parent / f"{mail_dir.name}-pki")
         tsa = start_tsa("127.0.0.1", 0, pki.tsa_cert, pki.tsa_key)
-        peers = cls(f"http://127.0.0.1:{s3_port}", smtp_port, mail_dir, pki, tsa.url)
-        peers._s3, peers._mail, peers._tsa = s3, mail, tsa  # type: ignore[attr-defined]
-        return peers
+        return cls(f"http://127.0.0.1:{s3_port}", smtp_port, mail_dir, pki, tsa.url, s3, mail, tsa)
 
     def seal_settings(self) -> dict[str, object]:
         """The settings that point the services at this seal CA and TSA."""

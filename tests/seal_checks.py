@@ -16,9 +16,17 @@ from pyhanko.sign.validation import async_validate_pdf_signature, validate_pdf_s
 from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
+from shared.settings import Settings
+
 
 def trust_roots(pem: bytes) -> list[asn1_x509.Certificate]:
     return list(load_certs_from_pemder_data(pem))
+
+
+def seal_ca_roots(settings: Settings) -> list[asn1_x509.Certificate]:
+    """The seal CA the services under test were configured with, as a relying party's trust roots."""
+    cert_file, _ = settings.require_seal_ca_files()
+    return trust_roots(cert_file.read_bytes())
 
 
 def _one_signature(pdf: bytes, roots: list[asn1_x509.Certificate]):  # type: ignore[no-untyped-def]

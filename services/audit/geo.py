@@ -11,7 +11,6 @@ import ipaddress
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import maxminddb
 
@@ -49,8 +48,9 @@ def routable_address(ip: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Ad
     return address
 
 
-def location_of(record: Mapping[str, Any] | None) -> Location:
-    """(English city name, ISO 3166-1 country code) from a GeoLite2-City-shaped record."""
+def location_of(record: object) -> Location:
+    """(English city name, ISO 3166-1 country code) from a GeoLite2-City-shaped record (anything
+    else a database may hold for an address, or None, is nowhere)."""
     if not isinstance(record, Mapping):
         return NOWHERE
     city = record.get("city")

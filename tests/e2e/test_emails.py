@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 
@@ -37,7 +38,7 @@ def html(message: EmailMessage) -> str:
     return message.get_body(("html",)).get_content()  # type: ignore[union-attr]
 
 
-def to(address: str, subject_part: str = "") -> object:
+def to(address: str, subject_part: str = "") -> Callable[[EmailMessage], bool]:
     return lambda m: address.lower() in str(m.get("To", "")).lower() and subject_part in str(m.get("Subject", ""))
 
 

@@ -344,7 +344,7 @@ async def test_forwarded_for_from_an_untrusted_peer_is_ignored(api: Api, db: asy
 
 async def test_upstream_down_is_502_without_internal_details(system: System, api: Api) -> None:
     dead = _socket()  # bound, never listening: connections are refused
-    dead_url = "http://127.0.0.1:%d" % dead.getsockname()[1]
+    dead_url = f"http://127.0.0.1:{dead.getsockname()[1]}"
     settings = system.settings.model_copy(update={"documents_url": dead_url})
     service = await serve("gateway-dead-upstream", gateway_app(settings), _socket())
     try:

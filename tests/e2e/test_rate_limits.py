@@ -74,16 +74,27 @@ def new_address() -> str:
     return f"198.51.100.{(int(time.time()) + next(_addresses)) % 250 + 1}"
 
 
+class KeyApi(Api):
+    """An Api that knows its key's id and, if given, the client address a trusted proxy reports
+    for it (a request's own headers win over that address)."""
+
+    def __init__(self, session: aiohttp.ClientSession, base_url: str, key: str, org_id: str, key_id: str,
+                 address: str | None = None) -> None:
+        super().__init__(session, base_url, key, org_id)
+        self.key_id = key_id
+        self.address = address
+
+    def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        forwarded = {"X-Forwarded-For": self.address} if self.address else {}
+        return super().headers(forwarded | (extra or {}))
+
+
 async def new_key(db: asyncpg.Pool, http: aiohttp.ClientSession, base_url: str, *, org: str | None = None,
-                  rate_limit: int | None = None, address: str | None = None) -> Api:
+                  rate_limit: int | None = None, address: str | None = None) -> KeyApi:
     async with db.acquire() as conn:
         created = await credentials.create_insigner_key(conn, org or f"Limits {secrets.token_hex(6)}", ["*"], "k",
                                                         rate_limit_per_minute=rate_limit)
-    api = Api(http, base_url, created.api_key, created.org_id)
-    api.key_id = created.key_id  # type: ignore[attr-defined]
-    if address:
-        api.headers = lambda extra=None, _h=api.headers: _h({"X-Forwarded-For": address} | (extra or {}))  # type: ignore[method-assign]
-    return api
+    return KeyApi(http, base_url, created.api_key, created.org_id, created.key_id, address)
 
 
 async def within_one_window(seconds: int, sequence: Callable[[], Awaitable[None]]) -> None:
@@ -99,7 +110,8 @@ async def within_one_window(seconds: int, sequence: Callable[[], Awaitable[None]
     raise AssertionError("the sequence straddled a window boundary twice")
 
 
-async def document_count(db: asyncpg.Pool, org_id: str) -> int:
+async def document_count(db: asyncpg.Pool, org_id: str | None) -> int:
+    assert org_id, "an anonymous client owns no documents"  # else the count would be 0 whatever happened
     return await db.fetchval("SELECT count(*) FROM documents.documents WHERE org_id = $1", org_id)
 
 
@@ -180,7 +192,7 @@ async def test_operators_set_or_lift_a_keys_limit(system: System, db: asyncpg.Po
         assert await document_count(db, tight.org_id) == 0
         # Lifted (`countersign keys limit KEY 0`): no budget, no headers, from the next request on.
         async with db.acquire() as conn:
-            assert await credentials.set_rate_limit(conn, tight.key_id, 0) == "insigner"  # type: ignore[attr-defined]
+            assert await credentials.set_rate_limit(conn, tight.key_id, 0) == "insigner"
         for _ in range(5):
             status, _, resp = await tight.request("POST", D, json={"name": "unlimited"})
             assert status == 201 and "RateLimit-Limit" not in resp.headers
@@ -198,7 +210,7 @@ async def test_failed_authentication_is_limited_per_address_before_the_lookup(
         honest = await new_key(db, http, first, address=address)
         revoked = await new_key(db, http, first, address=address)
         async with db.acquire() as conn:
-            await credentials.revoke_key(conn, revoked.key_id)  # type: ignore[attr-defined]
+            await credentials.revoke_key(conn, revoked.key_id)
         headers = {"X-Forwarded-For": address}
         for authorization in ("Bearer isk_" + secrets.token_urlsafe(33), f"Bearer {revoked.key}", "Bearer not-a-key"):
             async with http.get(first + D, headers=headers | {"Authorization": authorization}) as resp:
@@ -216,7 +228,7 @@ async def test_failed_authentication_is_limited_per_address_before_the_lookup(
                 assert "RateLimit-Limit" not in resp.headers
         assert await document_count(db, honest.org_id) == 0
         assert await db.fetchval("SELECT count(*) FROM gateway.rate_limits WHERE bucket = $1",
-                                 f"api-key:{honest.key_id}") == 0  # type: ignore[attr-defined]
+                                 f"api-key:{honest.key_id}") == 0
         # The signer routes share the address's budget.
         for path in (f"/api/v1/signing/{secrets.token_urlsafe(32)}", f"/sign/{secrets.token_urlsafe(32)}"):
             async with http.get(first + path, headers=headers) as resp:

@@ -20,7 +20,7 @@ from tests.harness import System, reset_infrastructure, start_system
 from tests.peers import Peers, free_port
 from tests.spec_check import Conformance, Driver
 from tests.pdf_corpus import LETTER, make_pdf
-from tests.seal_checks import async_validate_seal, trust_roots
+from tests.seal_checks import async_validate_seal, seal_ca_roots
 from services.gateway import credentials
 
 pytestmark = pytest.mark.e2e
@@ -87,7 +87,7 @@ async def test_completion_waits_for_the_tsa_and_never_ships_an_unsealed_file(own
     finally:
         tsa.stop()
     status, signed, _ = await flow.api.request("GET", f"/api/v1/documents/{doc_id}/download")
-    verdict = await async_validate_seal(signed, trust_roots(flow.system.settings.seal_ca_cert_file.read_bytes()))
+    verdict = await async_validate_seal(signed, seal_ca_roots(flow.system.settings))
     assert completed["signedFileHash"] and verdict.bottom_line
     assert verdict.timestamp_validity is not None and verdict.timestamp_validity.valid
     row = await flow.db.fetchrow("SELECT * FROM documents.documents WHERE id = $1", doc_id)

@@ -10,7 +10,7 @@ import pytest
 
 from tests.e2e.test_signing_flow import Flow, flow, signature  # noqa: F401  (flow is a fixture)
 from tests.pdf_corpus import LETTER, make_pdf
-from tests.seal_checks import async_validate_seal, pdfsig, trust_roots
+from tests.seal_checks import async_validate_seal, pdfsig, seal_ca_roots, trust_roots
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +38,7 @@ async def test_a_completed_document_is_sealed_by_its_organisation_and_timestampe
     doc_id, completed, _, signed = await complete_one_document(flow)
 
     assert hashlib.sha256(signed).hexdigest() == completed["signedFileHash"]  # the hash of the sealed file
-    root = trust_roots(flow.system.settings.seal_ca_cert_file.read_bytes())
+    root = seal_ca_roots(flow.system.settings)
     status = await async_validate_seal(signed, root)
     assert status.intact and status.valid and status.trusted and status.bottom_line
     assert status.signing_cert.subject.native["organization_name"] == flow.api.org_id
@@ -56,7 +56,7 @@ async def test_a_completed_document_is_sealed_by_its_organisation_and_timestampe
 async def test_an_organisation_seals_every_document_with_the_same_certificate(flow: Flow) -> None:
     _, _, _, first = await complete_one_document(flow, "first")
     _, _, _, second = await complete_one_document(flow, "second")
-    root = trust_roots(flow.system.settings.seal_ca_cert_file.read_bytes())
+    root = seal_ca_roots(flow.system.settings)
     assert (await async_validate_seal(first, root)).signing_cert.sha256 == (await async_validate_seal(second, root)).signing_cert.sha256
     assert await flow.db.fetchval(
         "SELECT count(*) FROM documents.org_seal_identities WHERE org_id = $1", flow.api.org_id) == 1
@@ -65,7 +65,7 @@ async def test_an_organisation_seals_every_document_with_the_same_certificate(fl
 async def test_the_organisation_certificate_chain_is_what_a_relying_party_needs(flow: Flow, make_api) -> None:  # type: ignore[no-untyped-def]
     chain = await flow.call(flow.api, "GET", "/api/v1/org/certificate", 200)
     certs = trust_roots(chain)
-    assert len(certs) == 2 and certs[1].dump() == trust_roots(flow.system.settings.seal_ca_cert_file.read_bytes())[0].dump()
+    assert len(certs) == 2 and certs[1].dump() == seal_ca_roots(flow.system.settings)[0].dump()
     assert certs[0].subject.native["organization_name"] == flow.api.org_id and certs[0].issuer == certs[1].subject
     issued = await flow.db.fetchval("SELECT cert_sha256 FROM documents.org_seal_identities WHERE org_id = $1",
                                     flow.api.org_id)

@@ -15,7 +15,7 @@ import base64
 import hashlib
 import io
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 import asyncpg
@@ -64,8 +64,9 @@ class Flow:
             assert resp.status == 200, await resp.text()
 
     async def draft(self, *, signers: Sequence[dict[str, Any]], fields: Sequence[dict[str, Any]],
-                    pdf: bytes | None = None, **document: Any) -> tuple[str, dict[str, str]]:
-        """A draft with its file, signers and fields; returns (id, {email: signer id})."""
+                    pdf: bytes | Literal[False] | None = None, **document: Any) -> tuple[str, dict[str, str]]:
+        """A draft with its file (a default PDF when None, none when False), signers and fields;
+        returns (id, {email: signer id})."""
         created = await self.call(self.api, "POST", D, 201, json={"name": "Sales Agreement Q3", **document})
         doc_id = created["data"]["id"]
         if pdf is not False:

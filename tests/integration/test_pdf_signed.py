@@ -16,7 +16,7 @@ from typing import Any
 import pypdfium2
 import pytest
 from PIL import Image
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 from pypdf.generic import DictionaryObject
 
 from services.documents.pdf import (
@@ -76,6 +76,26 @@ def render(pdf: bytes, index: int) -> Image.Image:
         return document[index].render(scale=1).to_pil().convert("L")
     finally:
         document.close()
+
+
+def grey(image: Image.Image, px: float, py: float) -> float:
+    """The grey level (0 black … 255 white) of one pixel of a rendered ("L") page."""
+    level = image.getpixel((int(px), int(py)))
+    assert isinstance(level, int | float), level  # one band: a number, not a tuple
+    return level
+
+
+def darkest(image: Image.Image) -> float:
+    """The lowest grey level in a rendered ("L") page or part of one."""
+    low, _ = image.getextrema()  # one band: (min, max)
+    assert isinstance(low, int | float), low
+    return low
+
+
+def content_of(page: PageObject) -> bytes:
+    contents = page.get_contents()
+    assert contents is not None, "the page has no content stream"
+    return contents.get_data()
 
 
 def half_black_png() -> bytes:
@@ -145,7 +165,7 @@ def test_original_content_and_untouched_pages_survive(tmp_path: Path) -> None:
     after = PdfReader(io.BytesIO(signed))
     assert text_of(after.pages[0]) == text_of(before.pages[0]) + " hello"
     for index in (1, 2):  # no visible value: content stream unchanged
-        assert after.pages[index].get_contents().get_data() == before.pages[index].get_contents().get_data()
+        assert content_of(after.pages[index]) == content_of(before.pages[index])
 
 
 def test_active_content_never_reaches_the_signed_pdf() -> None:
@@ -234,7 +254,7 @@ def test_fields_land_where_placed_and_upright(original: bytes) -> None:
     assert after.size == before.size  # same displayed page
 
     def dark(px: float, py: float) -> bool:
-        return after.getpixel((int(px), int(py))) < 80
+        return grey(after, px, py) < 80
 
     # The image's black half is on the left of the box, its transparent half on the right:
     # in place, at the right size, and not turned or mirrored.
@@ -244,5 +264,5 @@ def test_fields_land_where_placed_and_upright(original: bytes) -> None:
     assert not dark(x - 6, y + h * 0.5) and not dark(x + w * 0.25, y - 6) and not dark(x + w * 0.25, y + h + 6)
     # The check mark is inside its own box.
     box = after.crop((200, 150, 230, 180))
-    assert box.getextrema()[0] < 80
-    assert before.crop((200, 150, 230, 180)).getextrema()[0] > 200
+    assert darkest(box) < 80
+    assert darkest(before.crop((200, 150, 230, 180))) > 200

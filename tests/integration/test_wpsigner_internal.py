@@ -127,6 +127,7 @@ async def test_audit_events_carry_the_actor_and_stay_in_their_organisation(
         if await db.fetchval("SELECT count(*) FROM audit.entries WHERE document_id = $1", document_id):
             break
         await asyncio.sleep(0.05)
+    assert org_api.org_id is not None
     status, body = await Internal(system, http, org_api.org_id).get("audit", f"{P}/{document_id}/events")
     assert status == 200 and [e["action"] for e in body["data"]] == ["document.created"]
     assert body["data"][0]["actorType"] == "api_key" and body["data"][0]["actorId"].startswith("key_")

@@ -3,13 +3,14 @@
 import dataclasses
 import hashlib
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from services.audit.chain import GENESIS_HASH, EntryRecord, append, canonical_json, verify_chain
 
 START = datetime(2026, 5, 28, 12, 0, 0, 123456, tzinfo=timezone.utc)
 
 
-def record(position: int, **changes: object) -> EntryRecord:
+def record(position: int, **changes: Any) -> EntryRecord:
     base = EntryRecord(
         id=f"log_{position}", org_id="org_1", document_id="cdoc", event_id=f"00000000-0000-0000-0000-{position:012d}",
         position=position, action="document.updated", details="API: Updated document (name)", actor_type="api_key",

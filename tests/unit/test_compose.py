@@ -96,7 +96,7 @@ def test_services_start_after_migrations() -> None:
 
 
 def test_every_command_run_from_our_image_exists() -> None:
-    for name, service in _services().items():
+    for service in _services().values():
         if _from_our_image(service):
             _assert_runs_something_we_ship(_argv(service["command"]))
 

@@ -10,12 +10,25 @@ import io
 
 import pytest
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject
 
 from services.documents.pdf.active_content import action_kinds, kinds_in_order, remove_active_content
 from services.documents.pdf.codes import ActiveKind
 from tests import pdf_corpus as corpus
 
 K = ActiveKind
+
+
+def array(obj: object) -> ArrayObject:
+    """`obj`, which the test built as a PDF array (pypdf types what it reads as any PdfObject)."""
+    assert isinstance(obj, ArrayObject), obj
+    return obj
+
+
+def dictionary(obj: object) -> DictionaryObject:
+    """`obj`, which the test built as a PDF dictionary."""
+    assert isinstance(obj, DictionaryObject), obj
+    return obj
 
 
 def clean(data: bytes) -> tuple[set[ActiveKind], bytes]:
@@ -67,8 +80,8 @@ def test_harmless_interactivity_is_left_alone() -> None:
     data = corpus.harmless_interactive_pdf()
     reader = PdfReader(io.BytesIO(data))
     assert remove_active_content(reader.root_object) == frozenset()
-    assert reader.root_object["/OpenAction"][1] == "/Fit"  # a destination only sets the first view
-    actions = [annotation.get_object()["/A"]["/S"] for annotation in reader.pages[0]["/Annots"]]
+    assert array(reader.root_object["/OpenAction"])[1] == "/Fit"  # a destination only sets the first view
+    actions = [annotation.get_object()["/A"]["/S"] for annotation in array(reader.pages[0]["/Annots"])]
     assert actions == ["/GoTo", "/URI", "/Named", "/URI"]
 
 
@@ -145,7 +158,8 @@ def test_structure_attributes_named_a_are_not_actions() -> None:
         32: b"<< /Type /StructElem /S /Figure /P 30 0 R /A << /O /Layout /BBox [0 0 10 10] >> >>"})
     reader = PdfReader(io.BytesIO(tagged))
     assert remove_active_content(reader.root_object) == frozenset()
-    assert reader.get_object(31)["/A"][0]["/O"] == "/Layout" and "/A" in reader.get_object(32)
+    attributes = array(dictionary(reader.get_object(31))["/A"])
+    assert attributes[0]["/O"] == "/Layout" and "/A" in dictionary(reader.get_object(32))
 
 
 def test_a_link_whose_chain_reaches_a_script_loses_its_action() -> None:
@@ -162,7 +176,7 @@ def test_cycles_end_the_walk() -> None:
         31: b"<< /S /GoTo /D [3 0 R /Fit] /Next 30 0 R >>"})
     removed, cleaned = clean(looping)
     assert removed == set() and corpus.link_uris(cleaned) == ["https://a.example"]
-    assert action_kinds(PdfReader(io.BytesIO(looping)).get_object(30)) == set()
+    assert action_kinds(dictionary(PdfReader(io.BytesIO(looping)).get_object(30))) == set()
 
 
 def test_kinds_are_reported_sorted_by_value() -> None:

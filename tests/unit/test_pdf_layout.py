@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
+
 import pytest
 
 from services.documents.pdf.geometry import Rect
@@ -59,7 +61,7 @@ def test_inset_never_inverts_a_small_box() -> None:
 
 def test_single_line_uses_the_largest_size_that_fits() -> None:
     fit = fit_text("Hello", mono, 100, 30, max_size=12)
-    assert fit == TextFit(12, ["Hello"], pytest.approx(14.4))
+    assert astuple(fit) == (12, ["Hello"], pytest.approx(14.4))  # every field, the last approximately
     narrow = fit_text("Hello world", mono, 40, 30, max_size=12, wrap=False)
     assert narrow.lines == ["Hello world"] and mono("Hello world", narrow.size) <= 40
     assert mono("Hello world", narrow.size + 0.5) > 40  # and no larger size would have fitted

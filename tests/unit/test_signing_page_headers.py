@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -19,7 +20,7 @@ from services.gateway.signing_page.headers import content_security_policy, page_
 from shared.settings import Settings
 
 
-def _settings(**extra: object) -> Settings:
+def _settings(**extra: Any) -> Settings:
     return Settings(**extra)  # validated, as from the environment (a comma list is split)
 
 

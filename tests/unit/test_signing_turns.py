@@ -51,7 +51,7 @@ def test_done_participants_have_no_turn_and_everyone_done_is_completion():
 def test_outstanding_counts_bounced_participants_and_never_viewers() -> None:
     from services.documents.domain.turns import outstanding
 
-    rows = [
+    rows: list[dict[str, str | None]] = [
         {"id": "a", "role": "signer", "status": "pending", "activated_at": "t"},
         {"id": "b", "role": "signer", "status": "delivery_failed", "activated_at": "t"},
         {"id": "c", "role": "approver", "status": "pending", "activated_at": None},

@@ -10,7 +10,8 @@ from services.documents.domain.statemachine import (
 
 S, A = Status, Action
 
-# Written out independently of the module: what DESIGN.md's lifecycle allows, and where to.
+# Written out independently of services/documents/domain/statemachine.py: what the document
+# lifecycle allows (docs/signing.md describes each transition), and where to.
 EXPECTED: dict[tuple[Status, Action], Status] = {
     (S.DRAFT, A.SEND): S.PENDING,
     (S.DRAFT, A.EDIT): S.DRAFT,

@@ -6,7 +6,7 @@
     GET /signing-page/{version}/{name}     its scripts, stylesheet and script font (allow-listed)
 
 The page is vanilla JavaScript over the signer-facing API (/api/v1/signing/{token}/…, proxied by
-routes.py) and the page images (…/pages/{n}); it makes no request to any other origin.
+the gateway's /api/v1 proxy, services/gateway/routes.py) and the page images (…/pages/{n}); it makes no request to any other origin.
 docs/signing-page.md describes it.
 """
 

@@ -41,7 +41,7 @@ async def signing_url(request: web.Request, detail: DocumentDetail, signer: Sign
 async def list_signers(request: web.Request) -> web.Response:
     detail = await core.detail_by_number(request, _id(request))
     urls = await asyncio.gather(*(signing_url(request, detail, s) for s in detail.signers))
-    return json_response([shapes.signer_entry(s, url) for s, url in zip(detail.signers, urls)])
+    return json_response([shapes.signer_entry(s, url) for s, url in zip(detail.signers, urls, strict=True)])
 
 
 async def add_signer(request: web.Request) -> web.Response:

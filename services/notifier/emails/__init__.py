@@ -8,7 +8,7 @@ Wired into the notifier by two hooks:
 
 Modules: pure — recipients, model, kinds/*, render (+ templates/), headers, message,
 smtp_errors, config; I/O — enqueue, repository, documents_client, outcomes, worker, routes. The
-queue, its retry schedule and the worker loop are shared/jobs.
+queue, its retry schedule and the worker loop are shared/jobs, woken by `shared.wakeup.Wakeup` on the repository's channel.
 """
 
 from __future__ import annotations

@@ -37,8 +37,10 @@ async def enqueue_deliveries(conn: asyncpg.Connection, event: Event) -> int:
 def with_webhooks(handler: EventHandler) -> EventHandler:
     """`handler` (the notifier's emails) preceded by the webhook fan-out, in one transaction.
 
-    The fan-out goes first: it only writes rows, so if it fails nothing has been sent yet, while
-    the email handler talks to SMTP.
+    Neither talks to the outside here: the fan-out inserts delivery rows and the email handler
+    queues emails, both sent by their workers after the commit. So if either fails, the
+    transaction rolls back whole: nothing is queued, the event is not recorded as handled, and it
+    is redelivered.
     """
 
     async def handle(conn: asyncpg.Connection, event: Event) -> None:

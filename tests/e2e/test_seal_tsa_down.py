@@ -82,7 +82,7 @@ async def test_completion_waits_for_the_tsa_and_never_ships_an_unsealed_file(own
     tsa = start_tsa("127.0.0.1", tsa_port, peers.pki.tsa_cert, peers.pki.tsa_key)
     try:
         await flow.db.execute(
-            "UPDATE documents.documents SET completion_claimed_at = now() - interval '1 hour' WHERE id = $1", doc_id)
+            "UPDATE documents.documents SET completion_lease_expires_at = now() - interval '1 hour' WHERE id = $1", doc_id)
         completed = await flow.complete(doc_id)
     finally:
         tsa.stop()

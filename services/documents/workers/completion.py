@@ -32,6 +32,7 @@ import asyncpg
 from aiohttp import web
 
 from services.documents.db import field_repository as fields_repo
+from services.documents.db import completion_repository as completion_repo
 from services.documents.db import lifecycle_repository as repo
 from services.documents.db import signer_repository as signers_repo
 from services.documents.domain import signed_inputs
@@ -52,32 +53,9 @@ from shared.wakeup import Wakeup
 
 log = logging.getLogger("countersign.documents.completion")
 
-# A document is a job while its build is requested and it is still pending.
-COMPLETIONS = jobs.JobTable(
-    "documents.documents",
-    due=f"j.status = '{Status.PENDING.value}' AND j.completion_requested_at IS NOT NULL AND j.deleted_at IS NULL",
-    order_by="j.completion_requested_at",
-    token="completion_claimed_at", token_type="timestamptz", new_token="clock_timestamp()",
-    expires="completion_lease_expires_at",
-    on_claim="completion_attempts = completion_attempts + 1",
-)
-
-_FINISH = """
-    UPDATE documents.documents
-    SET status = $3, completed_at = completion_requested_at, signed_file_key = $4, signed_file_hash = $5,
-        completion_error = NULL, updated_at = now()
-    WHERE id = $1 AND status = ANY($2::text[]) AND completion_claimed_at = $6
-    RETURNING *"""
-
-
 async def claim(pool: asyncpg.Pool, lease_seconds: float) -> asyncpg.Record | None:
     async with pool.acquire() as conn:
-        claimed = await jobs.claim(conn, COMPLETIONS, 1, lease_seconds)
-    return claimed[0] if claimed else None
-
-
-def lease_of(document: asyncpg.Record) -> jobs.Lease:
-    return jobs.Lease(document["id"], document["completion_claimed_at"])
+        return await completion_repo.claim(conn, lease_seconds)
 
 
 async def build(pool: asyncpg.Pool, storage: Storage, document: asyncpg.Record) -> bytes:
@@ -98,8 +76,8 @@ async def build(pool: asyncpg.Pool, storage: Storage, document: asyncpg.Record) 
 
 async def finish(pool: asyncpg.Pool, document: asyncpg.Record, key: str, digest: str) -> asyncpg.Record | None:
     async with pool.acquire() as conn, conn.transaction():
-        row = await conn.fetchrow(_FINISH, document["id"], sorted(allowed_from(Action.COMPLETE)), target(Action.COMPLETE),
-                                  key, digest, document["completion_claimed_at"])
+        row = await completion_repo.finish(conn, document, sorted(allowed_from(Action.COMPLETE)),
+                                           target(Action.COMPLETE), key, digest)
         if row is not None:
             signers = await signers_repo.list_signers(conn, row["id"])
             await document_event(conn, as_system(row), row, "document.completed", signedFileHash=digest,
@@ -126,8 +104,7 @@ async def complete_one(pool: asyncpg.Pool, storage: Storage, document: asyncpg.R
         log.exception("signed PDF build failed; will retry", extra=log_fields(documentId=document["id"]))
         async with pool.acquire() as conn:
             # Only while our lease holds; kept, so the document is retried when it runs out.
-            await jobs.settle(conn, COMPLETIONS, lease_of(document), "completion_error = $3", repr(exc)[:1000],
-                              keep_lease=True)
+            await completion_repo.note_error(conn, document, repr(exc)[:1000])
         return False
 
 

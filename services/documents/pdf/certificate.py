@@ -135,7 +135,7 @@ def _participant(p: Participant, otp_method: str | None, styles: dict[str, Parag
 def _summary(cert: Certificate, original_pages: int, styles: dict[str, ParagraphStyle], width: float) -> Table:
     """Document and sender side by side: the top of the page answers what, and from whom."""
     value = styles["value"]
-    left, right = share(width, (1.15, 1))
+    left, right = share(width, (1, 1))
     document = _rows([
         ("Document", Paragraph(_text(cert.document_name), value)),
         ("Document ID", Paragraph(_text(cert.document_id), value)),

@@ -23,6 +23,7 @@ from services.documents.pdf import (
     Certificate,
     DrawnSignature,
     Participant,
+    ParticipantEvent,
     StampField,
     TypedSignature,
     build_signed_pdf,
@@ -266,3 +267,91 @@ def test_fields_land_where_placed_and_upright(original: bytes) -> None:
     box = after.crop((200, 150, 230, 180))
     assert darkest(box) < 80
     assert darkest(before.crop((200, 150, 230, 180))) > 200
+
+
+# --- the certificate of completion: what a court reads -----------------------------------------
+
+def _rich_certificate(original: bytes, events_each: int = 0) -> Certificate:
+    def events(ip: str) -> list[ParticipantEvent]:
+        base = [ParticipantEvent("invited", datetime(2026, 5, 28, 9, 0, tzinfo=UTC)),
+                ParticipantEvent("viewed", datetime(2026, 5, 28, 10, 0, tzinfo=UTC), ip, UA),
+                ParticipantEvent("otp_requested", datetime(2026, 5, 28, 10, 1, tzinfo=UTC), ip, UA),
+                ParticipantEvent("otp_verified", datetime(2026, 5, 28, 10, 2, 30, tzinfo=UTC)),
+                ParticipantEvent("signed", datetime(2026, 5, 29, 14, 3, tzinfo=UTC), ip, UA)]
+        extra = [ParticipantEvent("reminded", datetime(2026, 5, 28, 12, i % 60, tzinfo=UTC)) for i in range(events_each)]
+        return base + extra
+
+    jane = Participant("Jane Signer", "jane@example.com", "signer", "203.0.113.7", UA,
+                       datetime(2026, 5, 28, 10, 0, tzinfo=UTC), datetime(2026, 5, 29, 14, 3, tzinfo=UTC),
+                       DrawnSignature(corpus.signature_png()), otp_verified_at=datetime(2026, 5, 28, 10, 2, 30, tzinfo=UTC),
+                       consent_at=datetime(2026, 5, 29, 14, 3, tzinfo=UTC), events=events("203.0.113.7"))
+    ann = Participant("Ann Approver", "ann@example.com", "approver", "2001:db8::1", "curl/8.5",
+                      datetime(2026, 5, 29, 11, 0, tzinfo=UTC), datetime(2026, 5, 29, 12, 0, tzinfo=UTC),
+                      events=[ParticipantEvent("approved", datetime(2026, 5, 29, 12, 0, tzinfo=UTC), "2001:db8::1", "curl/8.5")])
+    return Certificate(
+        document_name="Master Services Agreement", document_id="doc_8f3a2c",
+        original_sha256=hashlib.sha256(original).hexdigest(),
+        completed_at=datetime(2026, 5, 29, 14, 3, 11, tzinfo=UTC), sent_at=datetime(2026, 5, 28, 9, 0, tzinfo=UTC),
+        participants=[jane, ann], sender_name="Sally Sender", sender_email="sally@acme.example",
+        sender_org_name="Acme Widgets Ltd", otp_method="email")
+
+
+def certificate_fonts(page: Any) -> list[DictionaryObject]:
+    return [ref.get_object() for ref in page["/Resources"]["/Font"].values()]
+
+
+def is_embedded(font: DictionaryObject) -> bool:
+    """A simple font's descriptor, or a Type0 font's descendant's, carries the font program."""
+    if font.get("/Subtype") == "/Type0":
+        font = font["/DescendantFonts"][0].get_object()
+    descriptor = font.get("/FontDescriptor")
+    return descriptor is not None and any(k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+
+def test_certificate_names_sender_authentication_consent_and_every_event() -> None:
+    original = corpus.three_page_a4()
+    reader = PdfReader(io.BytesIO(build_signed_pdf(original, [], _rich_certificate(original))))
+    text = " ".join(text_of(page) for page in reader.pages[3:])
+    for expected in ("Sally Sender", "sally@acme.example", "Acme Widgets Ltd",  # sender and organisation
+                     "one-time code by email verified May 28, 2026 10:02:30 UTC",  # Jane's authentication
+                     "Agreed to use electronic records and signatures, May 29, 2026 14:03:00 UTC",
+                     "Not asked",  # the approver was never asked to consent: said, not left blank
+                     "Invitation emailed", "Opened the document", "One-time code emailed", "One-time code verified",
+                     "Signed", "Approved", "203.0.113.7", "2001:db8::1",
+                     hashlib.sha256(original).hexdigest(), "3 + this certificate", "signedFileHash",
+                     "POST /api/v1/verify"):
+        assert expected in text, expected
+    assert image_xobjects(reader.pages[3]["/Resources"]) >= 1  # Jane's drawn signature
+
+
+def test_every_font_on_the_certificate_is_embedded_and_none_is_a_standard_font() -> None:
+    original = corpus.three_page_a4()
+    reader = PdfReader(io.BytesIO(build_signed_pdf(original, [], _rich_certificate(original))))
+    for page in reader.pages[3:]:
+        found = certificate_fonts(page)
+        assert found
+        for font in found:
+            assert is_embedded(font), font["/BaseFont"]
+            assert not any(std in str(font["/BaseFont"]) for std in ("Helvetica", "Courier", "Times"))
+
+
+def test_moddate_and_xmp_say_the_file_was_modified_at_completion() -> None:
+    original = corpus.three_page_a4()
+    before = PdfReader(io.BytesIO(original))
+    reader = PdfReader(io.BytesIO(build_signed_pdf(original, [], _rich_certificate(original))))
+    completed = datetime(2026, 5, 29, 14, 3, 11, tzinfo=UTC)
+    assert reader.metadata is not None and reader.metadata.modification_date == completed
+    assert before.metadata is None or before.metadata.modification_date != completed
+    assert reader.metadata["/Producer"] == "Countersign"
+    xmp = reader.xmp_metadata
+    assert xmp is not None
+    assert xmp.xmp_modify_date.replace(tzinfo=UTC) == completed and xmp.pdf_producer == "Countersign"
+
+
+def test_a_long_history_flows_onto_further_pages_and_loses_nothing() -> None:
+    original = corpus.one_page_letter()
+    reader = PdfReader(io.BytesIO(build_signed_pdf(original, [], _rich_certificate(original, events_each=90))))
+    assert len(reader.pages) >= 3
+    text = " ".join(text_of(page) for page in reader.pages[1:])
+    assert text.count("Reminder emailed") == 90
+    assert "Ann Approver" in text and "POST /api/v1/verify" in text

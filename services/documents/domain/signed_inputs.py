@@ -13,7 +13,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from services.documents.pdf.models import Certificate, DrawnSignature, FieldValue, Participant, StampField, TypedSignature
+from services.documents.pdf.models import (
+    Certificate, DrawnSignature, FieldValue, Participant, ParticipantEvent, StampField, TypedSignature,
+)
 from services.documents.domain.turns import PARTICIPANT_ROLES
 
 Row = Mapping[str, Any]
@@ -54,12 +56,18 @@ def _signature_of(signer: Row, fields: Sequence[Row], values: Mapping[str, Any])
 
 
 def certificate(document: Row, signers: Sequence[Row], fields: Sequence[Row], values: Mapping[str, Any],
-                completed_at: datetime) -> Certificate:
+                completed_at: datetime, events: Mapping[str, Sequence[ParticipantEvent]] | None = None) -> Certificate:
+    """`events`: signer id → what they did (domain/participant_events.by_participant)."""
+    events = events or {}
     participants = [
         Participant(
             name=s["name"], email=s["email"], role=s["role"], ip=s["ip"], user_agent=s["user_agent"],
             viewed_at=s["viewed_at"], signed_at=s["signed_at"],
             signature=_signature_of(s, fields, values) if s["role"] == "signer" else None,
+            otp_verified_at=s.get("otp_verified_at"),
+            # The signing API refuses a signature without consent: it is given in the signing request.
+            consent_at=s["signed_at"] if s["role"] == "signer" else None,
+            events=tuple(events.get(s["id"], ())),
         )
         for s in signers
         if s["role"] in PARTICIPANT_ROLES
@@ -67,5 +75,7 @@ def certificate(document: Row, signers: Sequence[Row], fields: Sequence[Row], va
     return Certificate(
         document_name=document["name"], document_id=document["id"], original_sha256=document["document_hash"],
         completed_at=completed_at, participants=participants, sent_at=document["sent_at"],
+        sender_name=document.get("sender_name"), sender_email=document.get("sender_email"),
+        sender_org_name=document.get("sender_org_name"), otp_method=document.get("otp_method"),
     )
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .codes import RejectCode, Rejection
     from .geometry import PageGeometry
     from .inspection import ConvertedPdf, Inspection
-    from .models import Certificate, DrawnSignature, Participant, StampField, TypedSignature
+    from .models import Certificate, DrawnSignature, Participant, ParticipantEvent, StampField, TypedSignature
     from .safe_image import check_signature_image
     from .signed import build_signed_pdf
     from .verify import inspect_file
@@ -30,7 +30,8 @@ _EXPORTS = {
     "RejectCode": "codes", "Rejection": "codes",
     "PageGeometry": "geometry",
     "ConvertedPdf": "inspection", "Inspection": "inspection",
-    "Certificate": "models", "DrawnSignature": "models", "Participant": "models", "StampField": "models",
+    "Certificate": "models", "DrawnSignature": "models", "Participant": "models", "ParticipantEvent": "models",
+    "StampField": "models",
     "TypedSignature": "models",
     "check_signature_image": "safe_image",
     "build_signed_pdf": "signed",
@@ -38,7 +39,8 @@ _EXPORTS = {
 }
 
 __all__ = [
-    "Certificate", "ConvertedPdf", "DrawnSignature", "Inspection", "PageGeometry", "Participant", "RejectCode",
+    "Certificate", "ConvertedPdf", "DrawnSignature", "Inspection", "PageGeometry", "Participant", "ParticipantEvent",
+    "RejectCode",
     "Rejection", "StampField", "TypedSignature", "build_signed_pdf", "check_signature_image", "inspect_file",
 ]
 

@@ -1,14 +1,15 @@
 """The certificate-of-completion page(s) appended to a signed PDF.
 
 Laid out with reportlab's platypus so long values (user agents, names) wrap and a document with
-many participants flows onto further pages instead of running off the first. Every value from a
-user is XML-escaped before it reaches a Paragraph (which parses markup).
+many participants or events flows onto further pages instead of running off the first. Only the
+bundled TrueType fonts are used (embedded as subsets): no PDF standard font, which a reader would
+substitute. Every value from a user is XML-escaped before it reaches a Paragraph (which parses
+markup). The wording is in certificate_text (pure), the column maths in layout.
 """
 
 from __future__ import annotations
 
 import io
-from datetime import datetime
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -17,49 +18,59 @@ from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate
 from reportlab.platypus.flowables import Flowable
 
 from . import fonts
+from .certificate_text import authentication, consent, event_rows, role_labels, when
 from .geometry import Rect
-from .layout import fit_contain
+from .layout import fit_contain, share
 from .models import Certificate, DrawnSignature, Participant, TypedSignature
 from .safe_image import SIGNATURE_MAX_PIXELS, open_untrusted
-from .values import format_datetime
 
-MARGIN = 54.0
-LABEL_WIDTH = 96.0
+MARGIN = 48.0
+LABEL_WIDTH = 92.0
 SIGNATURE_BOX = (170.0, 64.0)
+EVENT_COLUMNS = (2.6, 2.3, 1.9, 4.2)  # time, event, IP address, user agent
 GREY = colors.Color(0.35, 0.35, 0.35)
 RULE = colors.Color(0.78, 0.78, 0.78)
+SHADE = colors.Color(0.95, 0.95, 0.95)
 INK = colors.Color(0.05, 0.11, 0.40)  # signatures in the same pen blue as on the pages
-ROLE_LABELS = {"signer": ("Signer", "Signed"), "approver": ("Approver", "Approved"), "viewer": ("Viewer", "Completed")}
+VERIFY_ENDPOINT = "POST /api/v1/verify"
+ORIGINAL_HASH_NOTE = ("SHA-256 of the PDF exactly as it was sent for signature, before any value was stamped "
+                      "and before this certificate was added.")
+FINAL_HASH_NOTE = ("The SHA-256 of the final, sealed file cannot be printed inside that file (printing it "
+                   "would change it): it is recorded as the document's signedFileHash and returned by "
+                   "the verification endpoint below.")
 
 
 def _styles() -> dict[str, ParagraphStyle]:
     fonts.register()
     return {
-        "title": ParagraphStyle("title", fontName="Helvetica-Bold", fontSize=18, leading=22, spaceAfter=4),
-        "note": ParagraphStyle("note", fontName="Helvetica", fontSize=8.5, leading=11, textColor=GREY),
-        "heading": ParagraphStyle("heading", fontName="Helvetica-Bold", fontSize=11.5, leading=15,
-                                  spaceBefore=14, spaceAfter=6),
-        "label": ParagraphStyle("label", fontName="Helvetica-Bold", fontSize=8.5, leading=11, textColor=GREY),
-        "value": ParagraphStyle("value", fontName=fonts.SANS, fontSize=9, leading=11.5),
-        "mono": ParagraphStyle("mono", fontName="Courier", fontSize=8.5, leading=11),
+        "title": ParagraphStyle("title", fontName=fonts.SANS_BOLD, fontSize=18, leading=22, spaceAfter=4),
+        "note": ParagraphStyle("note", fontName=fonts.SANS, fontSize=7.5, leading=10, textColor=GREY),
+        "heading": ParagraphStyle("heading", fontName=fonts.SANS_BOLD, fontSize=11, leading=14,
+                                  spaceBefore=10, spaceAfter=5),
+        "label": ParagraphStyle("label", fontName=fonts.SANS_BOLD, fontSize=7.5, leading=10, textColor=GREY),
+        "value": ParagraphStyle("value", fontName=fonts.SANS, fontSize=8.5, leading=11),
+        "small": ParagraphStyle("small", fontName=fonts.SANS, fontSize=7, leading=9),
+        "mono": ParagraphStyle("mono", fontName=fonts.MONO, fontSize=8, leading=10.5),
         "script": ParagraphStyle("script", fontName=fonts.SCRIPT, fontSize=22, leading=28, textColor=INK),
         "sans_signature": ParagraphStyle("sans_signature", fontName=fonts.SANS, fontSize=15, leading=20, textColor=INK),
     }
+
+
+def _table_style(commands: list[tuple[object, ...]]) -> TableStyle:
+    # A table's own font (used when it opens each cell, even a cell holding only Paragraphs)
+    # defaults to Helvetica: name ours, so no standard font lands in the page's resources.
+    return TableStyle([("FONTNAME", (0, 0), (-1, -1), fonts.SANS), *commands])
 
 
 def _text(value: str | None) -> str:
     return escape(value) if value else "—"
 
 
-def _when(value: datetime | None) -> str:
-    return format_datetime(value) if value is not None else "—"
-
-
 def _rows(pairs: list[tuple[str, Flowable]], styles: dict[str, ParagraphStyle], width: float) -> Table:
     table = Table([[Paragraph(escape(label), styles["label"]), value] for label, value in pairs],
                   colWidths=[LABEL_WIDTH, width - LABEL_WIDTH])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                               ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)]))
+    table.setStyle(_table_style([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                               ("TOPPADDING", (0, 0), (-1, -1), 1.2), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2)]))
     return table
 
 
@@ -79,24 +90,88 @@ def _signature(signature: TypedSignature | DrawnSignature | None, styles: dict[s
     return Paragraph("—", styles["value"])
 
 
-def _participant(p: Participant, styles: dict[str, ParagraphStyle], width: float) -> Flowable:
-    role, action = ROLE_LABELS.get(p.role, (p.role.title(), "Completed"))
+def _events(p: Participant, styles: dict[str, ParagraphStyle], width: float) -> Table | None:
+    rows = event_rows(p.events)
+    if not rows:
+        return None
+    small, label = styles["small"], styles["label"]
+    header = [Paragraph(h, label) for h in ("Time (UTC)", "Event", "IP address", "User agent")]
+    body = [[Paragraph(escape(cell), small) for cell in row] for row in rows]
+    # Splittable with its header repeated: a long history continues on the next page.
+    table = Table([header, *body], colWidths=share(width, EVENT_COLUMNS), repeatRows=1)
+    table.setStyle(_table_style([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+                               ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE), ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                               ("RIGHTPADDING", (0, 0), (-1, -1), 3), ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)]))
+    return table
+
+
+def _participant(p: Participant, otp_method: str | None, styles: dict[str, ParagraphStyle],
+                 width: float) -> list[Flowable]:
+    role, action = role_labels(p.role)
     value = styles["value"]
+    details_width = width - SIGNATURE_BOX[0] - 12
     details = _rows([
-        ("Name", Paragraph(_text(p.name), value)),
-        ("Email", Paragraph(_text(p.email), value)),
-        ("Role", Paragraph(escape(role), value)),
+        ("Participant", Paragraph(f"<b>{_text(p.name)}</b>, {_text(p.email)} ({escape(role)})", value)),
+        ("Authentication", Paragraph(escape(authentication(p, otp_method)), value)),
+        ("Consent", Paragraph(escape(consent(p)), value)),
+        ("Viewed", Paragraph(when(p.viewed_at), value)),
+        (action, Paragraph(when(p.signed_at), value)),
         ("IP address", Paragraph(_text(p.ip), value)),
         ("User agent", Paragraph(_text(p.user_agent), value)),
-        ("Viewed", Paragraph(_when(p.viewed_at), value)),
-        (action, Paragraph(_when(p.signed_at), value)),
-    ], styles, width - SIGNATURE_BOX[0] - 12)
+    ], styles, details_width - 16)
     signature_cell = [Paragraph("Signature", styles["label"]), Spacer(1, 4), _signature(p.signature, styles)]
-    block = Table([[details, signature_cell]], colWidths=[width - SIGNATURE_BOX[0] - 12, SIGNATURE_BOX[0] + 12])
-    block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOX", (0, 0), (-1, -1), 0.6, RULE),
-                               ("LEFTPADDING", (0, 0), (-1, -1), 8), ("TOPPADDING", (0, 0), (-1, -1), 7),
-                               ("BOTTOMPADDING", (0, 0), (-1, -1), 7)]))
-    return KeepTogether([block, Spacer(1, 8)])
+    block = Table([[details, signature_cell]], colWidths=[details_width, SIGNATURE_BOX[0] + 12])
+    block.setStyle(_table_style([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOX", (0, 0), (-1, -1), 0.6, RULE),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 8), ("TOPPADDING", (0, 0), (-1, -1), 6),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+    events = _events(p, styles, width)
+    if events is None:
+        return [KeepTogether([block, Spacer(1, 8)])]
+    # The block and the start of its history stay together; the history itself may split.
+    return [KeepTogether([block, Spacer(1, 3)]), events, Spacer(1, 10)]
+
+
+def _summary(cert: Certificate, original_pages: int, styles: dict[str, ParagraphStyle], width: float) -> Table:
+    """Document and sender side by side: the top of the page answers what, and from whom."""
+    value = styles["value"]
+    left, right = share(width, (1, 1))
+    document = _rows([
+        ("Document", Paragraph(_text(cert.document_name), value)),
+        ("Document ID", Paragraph(_text(cert.document_id), value)),
+        ("Pages", Paragraph(f"{original_pages} + this certificate", value)),
+        ("Sent", Paragraph(when(cert.sent_at), value)),
+        ("Completed", Paragraph(when(cert.completed_at), value)),
+    ], styles, left - 10)
+    sender = _rows([
+        ("Sender", Paragraph(_text(cert.sender_name), value)),
+        ("Sender email", Paragraph(_text(cert.sender_email), value)),
+        ("Organisation", Paragraph(_text(cert.sender_org_name), value)),
+        ("Participants", Paragraph(str(len(cert.participants)), value)),
+    ], styles, right - 10)
+    table = Table([[document, sender]], colWidths=[left, right])
+    table.setStyle(_table_style([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                               ("LINEBEFORE", (1, 0), (1, 0), 0.6, RULE), ("LEFTPADDING", (1, 0), (1, 0), 10)]))
+    return table
+
+
+def _integrity(cert: Certificate, styles: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
+    note = styles["note"]
+    return [
+        Paragraph("Integrity and verification", styles["heading"]),
+        _rows([
+            ("Original SHA-256", Paragraph(_text(cert.original_sha256), styles["mono"])),
+            ("", Paragraph(ORIGINAL_HASH_NOTE, note)),
+            ("Signed file", Paragraph(FINAL_HASH_NOTE, note)),
+            ("Seal", Paragraph("The file carries a PAdES digital seal of the sending organisation's certificate: "
+                               "any change after completion shows in any PDF reader's signature panel.", note)),
+            ("How to verify", Paragraph(
+                f"Upload the file to {VERIFY_ENDPOINT} (form field <i>file</i>, no API key needed) or the /verify "
+                "page: it names the document, says whether the bytes match the record and whether the seal "
+                "is valid. The full audit trail (with geo-location) is available to the sender from the "
+                "audit API.", note)),
+        ], styles, width),
+    ]
 
 
 def render_certificate(cert: Certificate, *, page_size: tuple[float, float], original_pages: int) -> bytes:
@@ -105,28 +180,25 @@ def render_certificate(cert: Certificate, *, page_size: tuple[float, float], ori
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=page_size, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
                             bottomMargin=MARGIN, invariant=1, title=f"Certificate of Completion — {cert.document_name}",
-                            author="Countersign", creator="Countersign")
+                            author="Countersign", creator="Countersign",
+                            # reportlab opens every page in Helvetica unless told otherwise, which
+                            # puts a non-embedded standard font in the page's resources.
+                            initialFontName=fonts.SANS)
     width = page_size[0] - 2 * MARGIN
-    value = styles["value"]
     story: list[Flowable] = [
         Paragraph("Certificate of Completion", styles["title"]),
         Paragraph("Issued by Countersign when every required participant had signed or approved. "
                   "This page is part of the signed document.", styles["note"]),
-        Spacer(1, 12),
-        _rows([
-            ("Document", Paragraph(_text(cert.document_name), value)),
-            ("Document ID", Paragraph(_text(cert.document_id), value)),
-            ("Original SHA-256", Paragraph(_text(cert.original_sha256), styles["mono"])),
-            ("Pages", Paragraph(f"{original_pages} + this certificate", value)),
-            ("Sent", Paragraph(_when(cert.sent_at), value)),
-            ("Completed", Paragraph(_when(cert.completed_at), value)),
-        ], styles, width),
-        Paragraph("Participants", styles["heading"]),
+        Spacer(1, 10),
+        _summary(cert, original_pages, styles, width),
     ]
-    story += [_participant(p, styles, width) for p in cert.participants]
+    story += _integrity(cert, styles, width)
+    story.append(Paragraph("Participants", styles["heading"]))
+    for participant in cert.participants:
+        story += _participant(participant, cert.otp_method, styles, width)
+    story.append(Spacer(1, 6))
     story.append(Paragraph(
-        "Times are in UTC. The SHA-256 fingerprint identifies the document exactly as it was sent for "
-        "signature; IP addresses and user agents are as seen by Countersign when each participant acted.",
-        styles["note"]))
+        "Times are in UTC. IP addresses and user agents are as seen by Countersign when each participant "
+        "acted; emails are sent by the platform, so they have none.", styles["note"]))
     doc.build(story)
     return buf.getvalue()

@@ -4,7 +4,9 @@
   ships Google Fonts' TrueType file): typed signatures and initials.
 * DejaVu Sans (Bitstream Vera licence + public domain, from Debian's fonts-dejavu-core): every
   other value and the certificate, because names and addresses come in any script and the PDF
-  standard fonts only cover Latin-1.
+  standard fonts only cover Latin-1. Its Bold and Mono faces (same package, same licence) give the
+  certificate its headings and hashes: the PDF standard fonts (Helvetica, Courier) are never
+  embedded, so a reader would substitute its own and an archival (PDF/A) check fails.
 
 Both are TrueType (reportlab cannot embed CFF/OpenType outlines) and are embedded as subsets with a
 ToUnicode map, so text extraction and search in the signed PDF find what was typed.
@@ -23,7 +25,10 @@ from reportlab.pdfbase.ttfonts import TTFont
 FONT_DIR = Path(__file__).with_name("fonts")
 SCRIPT = "CountersignScript"
 SANS = "CountersignSans"
-_FILES = {SCRIPT: "DancingScript-Regular.ttf", SANS: "DejaVuSans.ttf"}
+SANS_BOLD = "CountersignSansBold"
+MONO = "CountersignMono"
+_FILES = {SCRIPT: "DancingScript-Regular.ttf", SANS: "DejaVuSans.ttf", SANS_BOLD: "DejaVuSans-Bold.ttf",
+          MONO: "DejaVuSansMono.ttf"}
 
 _lock = threading.Lock()
 _registered: dict[str, TTFont] = {}
@@ -39,6 +44,9 @@ def register() -> None:
                 font = TTFont(name, str(FONT_DIR / filename))
                 pdfmetrics.registerFont(font)
                 _registered[name] = font
+            # <b>/<i> in a Paragraph resolve through the family; unmapped, reportlab would
+            # fall back to a standard (non-embedded) font. No italic face is shipped.
+            pdfmetrics.registerFontFamily(SANS, normal=SANS, bold=SANS_BOLD, italic=SANS, boldItalic=SANS_BOLD)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ no font library and every rule here is unit-tested with a fake measure.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .geometry import Rect
@@ -139,3 +139,13 @@ def closest_paper(width: float, height: float) -> tuple[float, float]:
     so it matches the paper the document itself was laid out on."""
     short, long_ = sorted((width, height))
     return min((A4, LETTER), key=lambda p: abs(p[0] - short) + abs(p[1] - long_))
+
+
+def share(width: float, weights: Sequence[float]) -> list[float]:
+    """Split `width` into columns in proportion to `weights` (a table's column widths): the
+    certificate's tables fill the text width whatever the paper, instead of fixed point sizes
+    that leave a Letter page's margin blank or overflow a narrower one."""
+    total = sum(weights)
+    if total <= 0:
+        raise ValueError("weights must add up to more than zero")
+    return [width * w / total for w in weights]

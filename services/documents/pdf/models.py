@@ -53,6 +53,17 @@ class StampField:
 
 
 @dataclass(frozen=True, slots=True)
+class ParticipantEvent:
+    """One thing a participant did (or the platform did for them), as recorded when it happened."""
+
+    kind: str  # invited | reminded | viewed | otp_requested | otp_verified | otp_locked | otp_unlocked
+    #            | signed | approved | declined  (labels: certificate_text.EVENT_LABELS)
+    at: datetime
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Participant:
     name: str
     email: str
@@ -62,6 +73,9 @@ class Participant:
     viewed_at: datetime | None = None
     signed_at: datetime | None = None  # signed, or approved for an approver
     signature: TypedSignature | DrawnSignature | None = None
+    otp_verified_at: datetime | None = None  # when the one-time code was accepted (otpMethod email)
+    consent_at: datetime | None = None  # consent to electronic records and signatures, when asked
+    events: Sequence[ParticipantEvent] = ()  # oldest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +86,7 @@ class Certificate:
     completed_at: datetime
     participants: Sequence[Participant]
     sent_at: datetime | None = None
+    sender_name: str | None = None
+    sender_email: str | None = None
+    sender_org_name: str | None = None
+    otp_method: str | None = None  # "email" when every participant had to enter a one-time code

@@ -30,6 +30,7 @@ from .certificate import render_certificate
 from .codes import Rejected
 from .geometry import PageGeometry
 from .layout import closest_paper
+from .metadata import mark_modified
 from .models import Certificate, StampField
 from .overlay import render_overlay
 
@@ -89,7 +90,7 @@ def _build(source: bytes, fields: Sequence[StampField], certificate: Certificate
     for cert_page in PdfReader(io.BytesIO(cert_pdf)).pages:
         writer.add_page(cert_page)
 
-    writer.add_metadata({"/Producer": "Countersign"})
+    mark_modified(writer, certificate.completed_at)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

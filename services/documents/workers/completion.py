@@ -34,18 +34,19 @@ from aiohttp import web
 from services.documents.db import field_repository as fields_repo
 from services.documents.db import completion_repository as completion_repo
 from services.documents.db import lifecycle_repository as repo
+from services.documents.db import participant_event_repository as participant_event_repo
 from services.documents.db import signer_repository as signers_repo
 from services.documents.domain import signed_inputs
 from services.documents.adapters.verified_pdf import fetch_pdf
 from services.documents.domain.verified_file import verified_of
 from services.documents.commands.lifecycle_events import as_system, document_event, stamp
 from services.documents.domain.payloads import people
+from services.documents.domain.participant_events import by_participant
 from services.documents.pdf import build_signed_pdf
 from services.documents.domain.statemachine import Action, allowed_from, target
 from services.documents.commands.sealing import seal_completed
 from services.documents.adapters.storage import STORAGE, Storage, signed_key
 from shared.db import POOL
-from shared.jobs import queue as jobs
 from shared.jobs.worker import JobWorker
 from shared.logging import log_fields
 from shared.service import SETTINGS
@@ -64,8 +65,10 @@ async def build(pool: asyncpg.Pool, storage: Storage, document: asyncpg.Record) 
         signers = await signers_repo.list_signers(conn, document["id"])
         fields = await fields_repo.list_fields(conn, document["id"])
         values = await repo.field_values(conn, document["id"])
+        events = by_participant(await participant_event_repo.participant_events(conn, document["id"]), signers)
     stamps = signed_inputs.stamp_fields(fields, values)
-    certificate = signed_inputs.certificate(document, signers, fields, values, document["completion_requested_at"])
+    certificate = signed_inputs.certificate(document, signers, fields, values, document["completion_requested_at"],
+                                            events)
     with tempfile.TemporaryDirectory(prefix="countersign-sign-") as tmp:
         original = Path(tmp) / "original.pdf"
         await fetch_pdf(storage, verified_of(document), original)

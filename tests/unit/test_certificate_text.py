@@ -1,0 +1,43 @@
+"""The wording of the certificate of completion (pure)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from services.documents.pdf.certificate_text import authentication, consent, event_rows
+from services.documents.pdf.layout import share
+from services.documents.pdf.models import Participant, ParticipantEvent
+
+AT = datetime(2026, 5, 29, 14, 3, 11, tzinfo=UTC)
+
+
+def test_authentication_names_the_one_time_code_only_when_it_was_required() -> None:
+    plain = Participant("Jane", "jane@example.com", "signer")
+    assert authentication(plain, None) == "Signing link sent by email"
+    assert authentication(plain, "email").endswith("one-time code by email required, not verified")
+    verified = Participant("Jane", "jane@example.com", "signer", otp_verified_at=AT)
+    assert authentication(verified, "email").endswith("verified May 29, 2026 14:03:11 UTC")
+
+
+def test_consent_says_when_or_why_not() -> None:
+    assert consent(Participant("J", "j@x.example", "signer", consent_at=AT)).endswith("May 29, 2026 14:03:11 UTC")
+    assert consent(Participant("J", "j@x.example", "signer")).startswith("Not given")
+    assert consent(Participant("A", "a@x.example", "approver")).startswith("Not asked")
+
+
+def test_events_are_listed_oldest_first_with_a_dash_where_no_connection_was_seen() -> None:
+    later = ParticipantEvent("signed", AT, "192.0.2.1", "curl/8")
+    earlier = ParticipantEvent("invited", AT.replace(hour=9))
+    assert event_rows([later, earlier]) == [
+        ("May 29, 2026 09:03:11 UTC", "Invitation emailed", "—", "—"),
+        ("May 29, 2026 14:03:11 UTC", "Signed", "192.0.2.1", "curl/8"),
+    ]
+    assert event_rows([ParticipantEvent("something_new", AT)])[0][1] == "Something new"
+
+
+def test_share_splits_a_width_in_proportion() -> None:
+    assert share(500, (1, 3, 1)) == [100, 300, 100]
+    with pytest.raises(ValueError):
+        share(500, (0, 0))

@@ -17,10 +17,8 @@ from typing import Any
 
 import asyncpg
 
-from services.documents.domain.participant_events import EVENT_KINDS
 
-
-async def participant_events(conn: asyncpg.Connection, document_id: str) -> list[dict[str, Any]]:
+async def participant_events(conn: asyncpg.Connection, document_id: str, kinds: Sequence[str]) -> list[dict[str, Any]]:
     """Each signer event of the document, oldest first: {signer_id, type, at, ip, user_agent}."""
     rows: Sequence[asyncpg.Record] = await conn.fetch(
         """SELECT event_type, body->'data'->'signer'->>'id' AS signer_id, body->>'occurredAt' AS occurred_at,
@@ -28,6 +26,6 @@ async def participant_events(conn: asyncpg.Connection, document_id: str) -> list
            FROM documents.outbox
            WHERE body->>'documentId' = $1 AND event_type = ANY($2::text[])
            ORDER BY seq""",
-        document_id, sorted(EVENT_KINDS))
+        document_id, sorted(kinds))
     return [{"signer_id": r["signer_id"], "type": r["event_type"], "at": datetime.fromisoformat(r["occurred_at"]),
              "ip": r["ip"], "user_agent": r["user_agent"]} for r in rows]

@@ -41,7 +41,7 @@ from services.documents.adapters.verified_pdf import fetch_pdf
 from services.documents.domain.verified_file import verified_of
 from services.documents.commands.lifecycle_events import as_system, document_event, stamp
 from services.documents.domain.payloads import people
-from services.documents.domain.participant_events import by_participant
+from services.documents.domain.participant_events import EVENT_KINDS, by_participant
 from services.documents.pdf import build_signed_pdf
 from services.documents.domain.statemachine import Action, allowed_from, target
 from services.documents.commands.sealing import seal_completed
@@ -65,7 +65,7 @@ async def build(pool: asyncpg.Pool, storage: Storage, document: asyncpg.Record) 
         signers = await signers_repo.list_signers(conn, document["id"])
         fields = await fields_repo.list_fields(conn, document["id"])
         values = await repo.field_values(conn, document["id"])
-        events = by_participant(await participant_event_repo.participant_events(conn, document["id"]), signers)
+        events = by_participant(await participant_event_repo.participant_events(conn, document["id"], EVENT_KINDS), signers)
     stamps = signed_inputs.stamp_fields(fields, values)
     certificate = signed_inputs.certificate(document, signers, fields, values, document["completion_requested_at"],
                                             events)

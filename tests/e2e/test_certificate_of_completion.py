@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from pypdf import PdfReader, PdfWriter
+from pypdf import PageObject, PdfReader, PdfWriter
 
 from tests.e2e.test_sealed_pdf import complete_one_document
 from tests.e2e.test_signing_flow import BROWSER, Flow, flow, signature  # noqa: F401  (flow is a fixture)
 from tests.integration.test_pdf_signed import certificate_fonts, is_embedded
 from tests.pdf_corpus import LETTER, make_pdf
-from tests.seal_checks import async_validate_seal, trust_roots
+from tests.seal_checks import async_validate_seal, seal_ca_roots
 
 pytestmark = pytest.mark.e2e
 
@@ -32,7 +33,7 @@ def dated_yesterday(pdf: bytes) -> bytes:
     return out.getvalue()
 
 
-def text_of(pages: list) -> str:  # type: ignore[type-arg]
+def text_of(pages: Sequence[PageObject]) -> str:
     return " ".join(" ".join((page.extract_text() or "").split()) for page in pages)
 
 
@@ -98,7 +99,7 @@ async def test_the_certificate_carries_everything_a_court_asks_for(flow: Flow) -
     assert reader.xmp_metadata is not None and reader.xmp_metadata.xmp_modify_date is not None
 
     # The metadata and certificate changes happen before the seal: the seal still covers everything.
-    root = trust_roots(flow.system.settings.seal_ca_cert_file.read_bytes())
+    root = seal_ca_roots(flow.system.settings)
     assert (await async_validate_seal(signed, root)).bottom_line
 
 

@@ -136,7 +136,8 @@ async def test_conditional_update_matches_no_row_outside_allowed_statuses(pool: 
     async with pool.acquire() as conn:
         assert await repo.update_document(conn, ctx.org_id, doc_id, allowed_from(Action.EDIT), {"name": "X"}) is None
         assert await repo.update_document(conn, "org_other", doc_id, ["completed"], {"name": "X"}) is None
-        assert (await repo.update_document(conn, ctx.org_id, doc_id, ["completed"], {"name": "Y"}))["name"] == "Y"
+        updated = await repo.update_document(conn, ctx.org_id, doc_id, ["completed"], {"name": "Y"})
+        assert updated is not None and updated["name"] == "Y"
         problem = to_problem(await service.refused(conn, ctx.org_id, doc_id, Action.EDIT))
         assert problem.status == 409
         assert to_problem(await service.refused(conn, "org_other", doc_id, Action.EDIT)).status == 404

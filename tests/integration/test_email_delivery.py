@@ -162,6 +162,7 @@ async def test_a_refused_signer_is_bounced_once_and_reported_as_a_delivery_failu
     assert reported["event_type"] == "signer.delivery_failed" and body["documentId"] == event.documentId
     assert body["orgId"] == "org_it" and body["actor"]["type"] == "system"
     assert body["data"]["email"] == bad and body["data"]["reason"] == REFUSED
+    assert event.documentId is not None
     assert body["data"]["signer"] == {k: v for k, v in person(event.documentId[1:], 1).items()}
 
 

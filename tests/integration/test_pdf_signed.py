@@ -17,7 +17,7 @@ import pypdfium2
 import pytest
 from PIL import Image
 from pypdf import PageObject, PdfReader
-from pypdf.generic import DictionaryObject
+from pypdf.generic import ArrayObject, DictionaryObject
 
 from services.documents.pdf import (
     Certificate,
@@ -303,7 +303,9 @@ def certificate_fonts(page: Any) -> list[DictionaryObject]:
 def is_embedded(font: DictionaryObject) -> bool:
     """A simple font's descriptor, or a Type0 font's descendant's, carries the font program."""
     if font.get("/Subtype") == "/Type0":
-        font = font["/DescendantFonts"][0].get_object()
+        descendants = font["/DescendantFonts"]
+        assert isinstance(descendants, ArrayObject)
+        font = descendants[0].get_object()
     descriptor = font.get("/FontDescriptor")
     return descriptor is not None and any(k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3"))
 
@@ -345,7 +347,8 @@ def test_moddate_and_xmp_say_the_file_was_modified_at_completion() -> None:
     assert reader.metadata["/Producer"] == "Countersign"
     xmp = reader.xmp_metadata
     assert xmp is not None
-    assert xmp.xmp_modify_date.replace(tzinfo=UTC) == completed and xmp.pdf_producer == "Countersign"
+    assert xmp.xmp_modify_date is not None and xmp.xmp_modify_date.replace(tzinfo=UTC) == completed
+    assert xmp.pdf_producer == "Countersign"
 
 
 def test_a_long_history_flows_onto_further_pages_and_loses_nothing() -> None:

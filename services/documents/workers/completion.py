@@ -65,7 +65,7 @@ async def build(pool: asyncpg.Pool, storage: Storage, document: asyncpg.Record) 
         signers = await signers_repo.list_signers(conn, document["id"])
         fields = await fields_repo.list_fields(conn, document["id"])
         values = await repo.field_values(conn, document["id"])
-        events = by_participant(await participant_event_repo.participant_events(conn, document["id"], EVENT_KINDS), signers)
+        events = by_participant(await participant_event_repo.participant_events(conn, document["id"], list(EVENT_KINDS)), signers)
     stamps = signed_inputs.stamp_fields(fields, values)
     certificate = signed_inputs.certificate(document, signers, fields, values, document["completion_requested_at"],
                                             events)

@@ -12,6 +12,7 @@ from services.documents.api.page_routes import add_page_routes
 from services.documents.api.routes import add_routes
 from services.documents.api.seal_routes import add_seal_routes
 from services.documents.api.signed_copy import add_signed_copy_routes
+from services.documents.api.verify_routes import add_verify_routes
 from services.documents.api.wp_internal_routes import add_wp_internal_routes
 from services.documents.sealing.sealer import add_sealing
 from shared.service import internal_app, relay_ctx
@@ -29,6 +30,7 @@ def create_app(settings: Settings) -> web.Application:
     add_wp_internal_routes(app)  # what the gateway's WPsigner surface needs beyond the core API
     add_sealing(app)  # the seal CA, keyring and TSA (before the completion worker that uses them)
     add_seal_routes(app)  # GET /api/v1/org/certificate
+    add_verify_routes(app)  # POST /api/v1/verify: anyone's PDF, judged in a limited process
     add_lifecycle_workers(app)  # completion worker and expiry/reminder sweeps (need app[STORAGE])
     add_signed_copy_routes(app)  # the signed PDF for participants (GET /api/v1/signing/{token}/download)
     app.cleanup_ctx.append(delivery_failures_ctx)  # consumes signer.delivery_failed: bounces put documents on hold

@@ -76,7 +76,7 @@ _PARAM_DESCRIPTIONS = {
 _ID_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}
 
 _TAGS = {"documents": "Documents", "signers": "Signers", "fields": "Fields", "audit": "Audit",
-         "org": "Organization", "members": "Organization", "openapi.json": "Meta"}
+         "org": "Organization", "members": "Organization", "openapi.json": "Meta", "verify": "Verification"}
 _TAG_DESCRIPTIONS = {
     "Documents": "Documents: a PDF to be signed, its settings and its lifecycle.",
     "Signers": "Who signs, approves or receives a copy of a document, and in which order.",
@@ -84,12 +84,14 @@ _TAG_DESCRIPTIONS = {
     "Audit": "The hash-chained audit trail of a document.",
     "Organization": "The organisation that owns the API key.",
     "Meta": "This description.",
+    "Verification": "Anyone holding a PDF may ask whether it is a sealed document of this platform, unchanged.",
 }
 # Where the derived names read badly, or the reference uses another verb.
 _NAMES: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/api/v1/org"): ("getOrganization", "Get the organization"),
     ("GET", "/api/v1/org/members"): ("listMembers", "List the organization's members"),
     ("GET", "/api/v1/org/certificate"): ("getOrganizationCertificate", "The organization's seal certificate chain (PEM)"),
+    ("POST", "/api/v1/verify"): ("verifyDocument", "Verify a PDF: which document it is, and whether its seal holds"),
     ("GET", "/api/v1/documents/{id}/audit"): ("listAuditEntries", "List a document's audit entries"),
     ("POST", "/api/v1/documents/{id}/signers"): ("addSigner", "Add a signer"),
     ("POST", "/api/v1/documents/{id}/fields"): ("addField", "Add a field"),
@@ -355,7 +357,7 @@ def _operation(op: Operation, refs: dict[Any, dict[str, Any]], defs: dict[str, A
         entry["requestBody"] = {
             "required": True,
             "description": _docstring(op.request) or "JSON body.",
-            "content": {JSON_MEDIA: {"schema": refs[(op.request, "validation")]}},
+            "content": {op.request_media: {"schema": refs[(op.request, "validation")]}},
         }
     responses: dict[str, Any] = {str(op.status): _success(op, response_schema)}
     for status in error_statuses(op, has_query=bool(query)):

@@ -9,6 +9,7 @@ the route table:
                        ("DELETE", "/api/v1/documents/{id}"): (204, None), ...}
     QUERY_MODELS    = {("GET", "/api/v1/documents"): DocumentListQuery}   # filters of a list
     RESPONSE_MEDIA  = {("GET", "/api/v1/documents/{id}/download"): "application/pdf"}  # not JSON
+    REQUEST_MEDIA   = {("POST", "/api/v1/verify"): "multipart/form-data"}  # a body that is not JSON
     EXTRA_ERROR_STATUSES = {("GET", "/api/v1/documents/{id}/download"): (409,)}
 
 A response that is not JSON (a PDF download) is described by a raw JSON schema in RESPONSE_MODELS,
@@ -43,6 +44,7 @@ SCHEMA_MODULES = (
     "services.documents.api.signing_schemas",
     "services.documents.api.page_schemas",
     "services.documents.api.seal_schemas",
+    "services.documents.api.verify_schemas",
     "services.audit.schemas",
     "services.notifier.schemas",
     "services.gateway.schemas",
@@ -71,6 +73,7 @@ class Operation:
     described: bool = True  # False when no schemas module described it yet
     media_type: str = "application/json"  # of the success response
     extra_errors: tuple[int, ...] = ()
+    request_media: str = "application/json"  # of the request body (a form upload: multipart/form-data)
 
 
 def _import_optional(name: str) -> ModuleType | None:
@@ -118,6 +121,7 @@ class ModelTables:
     queries: dict[Key, type[BaseModel] | None]
     media: dict[Key, str] = field(default_factory=dict)
     extra_errors: dict[Key, tuple[int, ...]] = field(default_factory=dict)
+    request_media: dict[Key, str] = field(default_factory=dict)
 
 
 def load_tables(module_names: Iterable[str] = SCHEMA_MODULES) -> ModelTables:
@@ -128,6 +132,7 @@ def load_tables(module_names: Iterable[str] = SCHEMA_MODULES) -> ModelTables:
     queries: dict[Key, type[BaseModel] | None] = {}
     media: dict[Key, str] = {}
     extra_errors: dict[Key, tuple[int, ...]] = {}
+    request_media: dict[Key, str] = {}
     for name in module_names:
         module = _import_optional(name)
         if module is None:
@@ -142,8 +147,9 @@ def load_tables(module_names: Iterable[str] = SCHEMA_MODULES) -> ModelTables:
                 raise ValueError(f"{name}.RESPONSE_MODELS repeats {key!r}")
             responses[key] = response_entry(key[0], key, value)
         media.update(dict(getattr(module, "RESPONSE_MEDIA", {}) or {}))
+        request_media.update(dict(getattr(module, "REQUEST_MEDIA", {}) or {}))
         extra_errors.update({k: tuple(v) for k, v in dict(getattr(module, "EXTRA_ERROR_STATUSES", {}) or {}).items()})
-    return ModelTables(requests, responses, queries, media, extra_errors)
+    return ModelTables(requests, responses, queries, media, extra_errors, request_media)
 
 
 def route_scopes() -> dict[Key, str | None]:
@@ -173,6 +179,7 @@ def operations(tables: ModelTables | None = None) -> list[Operation]:
             described=described,
             media_type=tables.media.get(key, "application/json"),
             extra_errors=tables.extra_errors.get(key, ()),
+            request_media=tables.request_media.get(key, "application/json"),
         ))
     return out
 
@@ -181,4 +188,4 @@ def unknown_keys(tables: ModelTables) -> set[Key]:
     """Keys in the schema tables that name no route: a typo, or a route not yet in ROUTES."""
     known = set(route_scopes())
     return (set(tables.requests) | set(tables.responses) | set(tables.queries) | set(tables.media)
-            | set(tables.extra_errors)) - known
+            | set(tables.extra_errors) | set(tables.request_media)) - known

@@ -38,6 +38,7 @@ _SHAPES: tuple[tuple[str, Mapping[str, Shape]], ...] = (
     (W, {"id": WEBHOOK_ID, "deliveryId": DELIVERY_ID}),
     (S, {"token": SIGNING_TOKEN, "page": PAGE_NUMBER}),
     ("/api/v1/org/certificate", {}),
+    ("/api/v1/verify", {}),
 )
 
 
@@ -85,6 +86,9 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", W + "/{id}/deliveries/{deliveryId}/redeliver", "webhooks.update", "notifier"),
     # The organisation's seal certificate chain (docs/signed-pdf.md), issued by the documents service.
     Route("GET", "/api/v1/org/certificate", "org.read", "documents"),
+    # Verification of a PDF by anyone (docs/signed-pdf.md): no API key; services/gateway/verify_limits.py
+    # budgets it per client IP and lets its body be a whole PDF.
+    Route("POST", "/api/v1/verify", None, "documents"),
     # The signer-facing API: no API key; the signing token in the path is the credential.
     Route("GET", S, None, "documents"),
     Route("GET", S + "/file", None, "documents"),

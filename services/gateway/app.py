@@ -19,6 +19,7 @@ from services.gateway.routes import add_proxy_routes
 from services.gateway.signing_guard import signing_guard_middleware
 from services.gateway.signing_page import mount as mount_signing_page
 from services.gateway.verify_limits import verify_limit_middleware
+from services.gateway.verify_page import mount as mount_verify_page
 from services.gateway.wpsigner import mount as mount_wpsigner
 from shared.db import POOL, check_database, pool_ctx
 from shared.settings import Settings
@@ -43,6 +44,7 @@ def create_app(settings: Settings) -> web.Application:
     add_proxy_routes(app)
     add_openapi_routes(app)
     mount_signing_page(app)  # GET /sign/{token}: the page a signer opens from the emailed link
+    mount_verify_page(app)  # GET /verify: anyone drops a PDF and sees the verdict
     mount_wpsigner(app)  # /wp-json/wpsigner/v1: its own middleware, acting only under that prefix
 
     add_readiness_check(app, "postgres", lambda: check_database(app[POOL]))

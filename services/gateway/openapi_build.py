@@ -76,7 +76,7 @@ _PARAM_DESCRIPTIONS = {
 _ID_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}
 
 _TAGS = {"documents": "Documents", "signers": "Signers", "fields": "Fields", "audit": "Audit",
-         "org": "Organization", "members": "Organization", "openapi.json": "Meta", "verify": "Verification"}
+         "org": "Organization", "members": "Organization", "openapi.json": "Meta"}
 _TAG_DESCRIPTIONS = {
     "Documents": "Documents: a PDF to be signed, its settings and its lifecycle.",
     "Signers": "Who signs, approves or receives a copy of a document, and in which order.",
@@ -84,7 +84,7 @@ _TAG_DESCRIPTIONS = {
     "Audit": "The hash-chained audit trail of a document.",
     "Organization": "The organisation that owns the API key.",
     "Meta": "This description.",
-    "Verification": "Anyone holding a PDF may ask whether it is a sealed document of this platform, unchanged.",
+    "Verify": "Anyone holding a PDF may ask whether it is a sealed document of this platform, unchanged.",
 }
 # Where the derived names read badly, or the reference uses another verb.
 _NAMES: dict[tuple[str, str], tuple[str, str]] = {
@@ -93,6 +93,7 @@ _NAMES: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/api/v1/org/certificate"): ("getOrganizationCertificate", "The organization's seal certificate chain (PEM)"),
     ("POST", "/api/v1/verify"): ("verifyDocument", "Verify a PDF: which document it is, and whether its seal holds"),
     ("GET", "/api/v1/documents/{id}/audit"): ("listAuditEntries", "List a document's audit entries"),
+    ("GET", "/api/v1/documents/{id}/audit/verify"): ("verifyAuditChain", "Recompute a document's audit chain"),
     ("POST", "/api/v1/documents/{id}/signers"): ("addSigner", "Add a signer"),
     ("POST", "/api/v1/documents/{id}/fields"): ("addField", "Add a field"),
     ("DELETE", "/api/v1/documents/{id}/signers/{signerId}"): ("removeSigner", "Remove a signer"),

@@ -71,6 +71,7 @@ ROUTES: tuple[Route, ...] = (
     Route("PATCH", D + "/{id}/fields/{fieldId}", "documents.write", "documents"),
     Route("DELETE", D + "/{id}/fields/{fieldId}", "documents.write", "documents"),
     Route("GET", D + "/{id}/audit", "documents.read", "audit"),
+    Route("GET", D + "/{id}/audit/verify", "documents.read", "audit"),
     Route("POST", D + "/{id}/upload", "documents.write", "documents"),
     Route("GET", D + "/{id}/download", "documents.read", "documents"),
     Route("POST", D + "/{id}/send", "documents.send", "documents"),

@@ -284,6 +284,8 @@ def _error_ref(status: int, op: Operation) -> dict[str, Any]:
     ref: dict[str, Any] = {"$ref": f"#/components/responses/{_ERRORS[status][0]}"}
     if status == 403 and op.scope:
         ref["description"] = f"The API key lacks the `{op.scope}` scope."
+    elif status == 415 and op.request_media != "application/json":  # the shared entry speaks of JSON
+        ref["description"] = f"The body was not sent as `{op.request_media}`."
     elif status == 403:  # no key: the signing API, whose 403s are about the one-time code
         ref["description"] = ("The signer has not verified their one-time code (`otp-required`), or too many "
                               "wrong codes locked them out until the sender re-sends the link (`otp-locked`).")

@@ -127,6 +127,8 @@ def test_a_request_body_is_described_in_its_own_media_type() -> None:
                        request_media="multipart/form-data")
     body = build_spec([upload], "https://api.example.com")["paths"]["/api/v1/uploads"]["post"]["requestBody"]
     assert body["content"] == {"multipart/form-data": {"schema": {"$ref": "#/components/schemas/Upload"}}}
+    refusal = build_spec([upload], "https://api.example.com")["paths"]["/api/v1/uploads"]["post"]["responses"]["415"]
+    assert refusal["description"] == "The body was not sent as `multipart/form-data`."
 
 
 def test_only_the_verify_upload_is_not_json_in_the_real_document() -> None:

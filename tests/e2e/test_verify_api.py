@@ -93,6 +93,22 @@ async def test_a_request_without_a_pdf_form_field_is_refused_clearly(flow: Flow)
     assert as_json["type"].endswith("/multipart-required")
 
 
+async def test_a_malformed_multipart_body_is_refused_as_such(flow: Flow) -> None:
+    # Part headers aiohttp cannot parse (a control byte in the field name, as schemathesis sent one):
+    # 400 `malformed-multipart`, not a 500. (A file part whose closing boundary is missing is read
+    # to the end of the body, and judged like any file: a cut PDF is `truncated`.)
+    boundary = "b0undary"
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    control_byte = (f'--{boundary}\r\nContent-Disposition: form-data; name="\x1aE"\r\n\r\nnull\r\n'
+                    f"--{boundary}--\r\n").encode()
+    refused = await flow.call(anonymous(flow), "POST", VERIFY, 400, data=control_byte, headers=headers)
+    assert refused["type"].endswith("/malformed-multipart") and "verdict" not in refused
+    cut_short = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+                 f"Content-Type: application/pdf\r\n\r\n").encode() + make_pdf([LETTER], text="x")[:200]
+    judged = await flow.call(anonymous(flow), "POST", VERIFY, 200, data=cut_short, headers=headers)
+    assert judged["verdict"] == "truncated" and judged["fileSize"] == 200
+
+
 async def test_verification_is_budgeted_per_client_address_and_capped_in_size(flow: Flow) -> None:
     replica = await start_gateway(flow.system, verify_rate_limit_per_minute=2, verify_max_bytes=4096,
                                   trusted_proxies=["127.0.0.1/32"], db_pool_max=2)

@@ -8,6 +8,7 @@ import json
 import socket
 import sys
 
+from services.audit_cli import add_audit_commands
 from services.emails_cli import add_email_commands
 from services.gateway import credentials
 from services.gateway.scopes import parse_scopes
@@ -221,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     dev_pki.set_defaults(func=cmd_seal_dev_pki)
     add_secrets_commands(sub)
     add_email_commands(sub)
+    add_audit_commands(sub)
     return parser
 
 

@@ -134,6 +134,11 @@ class Settings(BaseSettings):
     tsa_timeout_seconds: float = Field(default=10.0, gt=0)
     # Where `countersign run` serves its development TSA (only when TSA_URL is unset).
     dev_tsa_port: int = 8084
+    # POST /api/v1/verify (docs/signed-pdf.md): the largest file it checks (gateway and documents
+    # service both stream it with this cap: a sealed PDF is far larger than MAX_BODY_BYTES), and
+    # the wall-clock limit of the child process that parses it (an untrusted file).
+    verify_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    verify_timeout_seconds: float = Field(default=20.0, gt=0)
 
     # --- emails ---------------------------------------------------------------------------
     # Seconds before each retry after a transient SMTP failure (the last one repeats).
@@ -182,6 +187,9 @@ class Settings(BaseSettings):
     # malformed keys) and its signer routes (unknown signing tokens, /sign/{token}); past it the
     # address gets 429 before any lookup, so keys and links cannot be guessed at speed.
     auth_failure_limit_per_minute: int = Field(default=30, gt=0)
+    # POST /api/v1/verify requests per client IP per minute (no API key there, and each request
+    # parses a PDF in a child process): past it, 429 until the minute ends.
+    verify_rate_limit_per_minute: int = Field(default=10, gt=0)
 
     # --- background work ------------------------------------------------------------------
     outbox_poll_seconds: float = 2.0

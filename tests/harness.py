@@ -46,6 +46,7 @@ def test_settings(**overrides: object) -> Settings:
         "webhook_create_limit_per_hour": 1_000_000,
         "auth_failure_limit_per_minute": 1_000_000,
         "wpsigner_ip_rate_limit_per_minute": 1_000_000,
+        "verify_rate_limit_per_minute": 1_000_000,
     }
     values.update(overrides)
     return base.model_copy(update=values)

@@ -65,7 +65,7 @@ async def advance_chain_head(conn: asyncpg.Connection, document_id: str, positio
 async def list_entries(conn: asyncpg.Connection, org_id: str, document_id: str, limit: int,
                        after: tuple[datetime, str] | None) -> list[asyncpg.Record]:
     """One page of a document's trail, oldest first; keyset on (created_at, id), no OFFSET."""
-    columns = "id, action, details, ip_address, user_agent, geo_city, geo_country, created_at"
+    columns = "id, action, details, ip_address, user_agent, geo_city, geo_country, created_at, position, prev_hash, hash"
     if after is None:
         return await conn.fetch(
             f"""SELECT {columns} FROM audit.entries WHERE org_id = $1 AND document_id = $2
@@ -97,3 +97,9 @@ async def load_chain(conn: asyncpg.Connection, document_id: str) -> list[Chained
         )
         for row in rows
     ]
+
+
+async def chain_head(conn: asyncpg.Connection, document_id: str) -> ChainHead | None:
+    """The document's recorded last link (without a lock: for verification, not appending)."""
+    row = await conn.fetchrow("SELECT position, hash FROM audit.chain_heads WHERE document_id = $1", document_id)
+    return ChainHead(row["position"], row["hash"]) if row else None

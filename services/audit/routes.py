@@ -5,9 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.audit import repository
+from services.audit.chain_check import ChainReport, chain_report
 from services.audit.documents_client import ensure_document_visible
 from services.audit.keys import HTTP
-from shared.contracts.audit import AuditEntry
+from shared.contracts.audit import AuditChainVerification, AuditEntry, ChainBreak
 from shared.contracts.routes import DOCUMENTS
 from shared.context import org_id_of, request_context
 from shared.db import POOL
@@ -43,6 +44,9 @@ async def get_audit_trail(request: web.Request) -> web.Response:
             geoCity=row["geo_city"],
             geoCountry=row["geo_country"],
             createdAt=iso(row["created_at"]) or "",
+            position=row["position"],
+            prevHash=row["prev_hash"],
+            hash=row["hash"],
         ).model_dump()
         for row in shown
     ]
@@ -51,5 +55,25 @@ async def get_audit_trail(request: web.Request) -> web.Response:
     return json_response({"data": data, "meta": page_meta(data, len(rows), page.limit, last_key)})
 
 
+async def verify_audit_chain(request: web.Request) -> web.Response:
+    document_id = request.match_info["id"]
+    if not is_plausible_id(document_id):
+        raise not_found("Document")
+    settings = request.app[SETTINGS]
+    await ensure_document_visible(request.app[HTTP], settings.documents_url, settings.require_internal_secret(),
+                                  request_context(request), document_id)
+    async with request.app[POOL].acquire() as conn:
+        report = await chain_report(conn, document_id)
+    return json_response(verification_body(document_id, report).model_dump())
+
+
+def verification_body(document_id: str, report: ChainReport) -> AuditChainVerification:
+    broken = (ChainBreak(position=report.broken_at, entryId=report.entry_id, reason=report.reason or "")
+              if report.broken_at is not None else None)
+    return AuditChainVerification(documentId=document_id, valid=report.ok, entries=report.entries,
+                                  headPosition=report.head.position, headHash=report.head.hash, firstBroken=broken)
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get(DOCUMENTS + "/{id}/audit", get_audit_trail)
+    app.router.add_get(DOCUMENTS + "/{id}/audit/verify", verify_audit_chain)

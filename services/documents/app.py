@@ -17,6 +17,7 @@ from services.documents.api.page_routes import add_page_routes, page_renderer
 from services.documents.api.routes import add_routes
 from services.documents.api.seal_routes import add_seal_routes
 from services.documents.api.signed_copy import add_signed_copy_routes
+from services.documents.api.verify_routes import add_verify_routes
 from services.documents.api.wp_internal_routes import add_wp_internal_routes
 from services.documents.commands.delivery_failures import delivery_failures_ctx
 from services.documents.commands.deps import deps_ctx
@@ -45,6 +46,7 @@ def create_app(settings: Settings) -> web.Application:
     add_page_routes(app)  # page images for the signing page
     add_wp_internal_routes(app)  # what the gateway's WPsigner surface needs beyond the core API
     add_seal_routes(app)  # GET /api/v1/org/certificate
+    add_verify_routes(app)  # POST /api/v1/verify: anyone's PDF, judged in a limited process
     add_signed_copy_routes(app)  # the signed PDF for participants (GET /api/v1/signing/{token}/download)
     # Background work (needs app[DEPS] / app[STORAGE]).
     app.cleanup_ctx.append(completion_ctx)  # builds the signed PDF when everyone is done

@@ -18,6 +18,8 @@ from services.gateway.proxy import client_session
 from services.gateway.routes import add_proxy_routes
 from services.gateway.signing_guard import signing_guard_middleware
 from services.gateway.signing_page import mount as mount_signing_page
+from services.gateway.verify_limits import verify_limit_middleware
+from services.gateway.verify_page import mount as mount_verify_page
 from services.gateway.wpsigner import mount as mount_wpsigner
 from shared.db import POOL, check_database, pool_ctx
 from shared.settings import Settings
@@ -27,8 +29,10 @@ from shared.web import add_readiness_check, base_app
 def create_app(settings: Settings) -> web.Application:
     settings.require_internal_secret()
     # Rate limits (docs/security.md): the key middleware counts keys and failed keys, the action
-    # budgets come after it (they need the key), the signer routes count unknown tokens.
-    app = base_app(settings.max_body_bytes, [api_key_middleware, action_limit_middleware, signing_guard_middleware],
+    # budgets come after it (they need the key), the signer routes count unknown tokens, and
+    # verification has its own per-IP budget.
+    app = base_app(settings.max_body_bytes, [api_key_middleware, action_limit_middleware, signing_guard_middleware,
+                                             verify_limit_middleware],
                    max_line_bytes=settings.max_request_line_bytes, max_header_bytes=settings.max_header_bytes)
     app[SETTINGS] = settings
     app[TRUSTED] = parse_networks(settings.trusted_proxies)
@@ -40,6 +44,7 @@ def create_app(settings: Settings) -> web.Application:
     add_proxy_routes(app)
     add_openapi_routes(app)
     mount_signing_page(app)  # GET /sign/{token}: the page a signer opens from the emailed link
+    mount_verify_page(app)  # GET /verify: anyone drops a PDF and sees the verdict
     mount_wpsigner(app)  # /wp-json/wpsigner/v1: its own middleware, acting only under that prefix
 
     add_readiness_check(app, "postgres", lambda: check_database(app[POOL]))

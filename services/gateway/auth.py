@@ -29,7 +29,7 @@ from shared.web import Handler
 _CONTEXT: web.RequestKey[RequestContext] = web.RequestKey("countersign.request_context", RequestContext)
 
 # Paths under /api/v1 that need no API key.
-OPEN_API_PATHS = ("/api/v1/openapi.json", "/api/v1/signing/")
+OPEN_API_PATHS = ("/api/v1/openapi.json", "/api/v1/signing/", "/api/v1/verify")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from shared.problems import FieldError, Problem
 REF = "#/components/schemas/{model}"
 SECURITY_SCHEME = "bearerAuth"
 PROBLEM_MEDIA = "application/problem+json"
-JSON_MEDIA = "application/json"
 
 # What a client needs to tell each error apart; examples are rendered by shared.problems itself.
 _ERRORS: dict[int, tuple[str, str, Problem]] = {
@@ -84,13 +83,16 @@ _TAG_DESCRIPTIONS = {
     "Audit": "The hash-chained audit trail of a document.",
     "Organization": "The organisation that owns the API key.",
     "Meta": "This description.",
+    "Verify": "Anyone holding a PDF may ask whether it is a sealed document of this platform, unchanged.",
 }
 # Where the derived names read badly, or the reference uses another verb.
 _NAMES: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/api/v1/org"): ("getOrganization", "Get the organization"),
     ("GET", "/api/v1/org/members"): ("listMembers", "List the organization's members"),
     ("GET", "/api/v1/org/certificate"): ("getOrganizationCertificate", "The organization's seal certificate chain (PEM)"),
+    ("POST", "/api/v1/verify"): ("verifyDocument", "Verify a PDF: which document it is, and whether its seal holds"),
     ("GET", "/api/v1/documents/{id}/audit"): ("listAuditEntries", "List a document's audit entries"),
+    ("GET", "/api/v1/documents/{id}/audit/verify"): ("verifyAuditChain", "Recompute a document's audit chain"),
     ("POST", "/api/v1/documents/{id}/signers"): ("addSigner", "Add a signer"),
     ("POST", "/api/v1/documents/{id}/fields"): ("addField", "Add a field"),
     ("DELETE", "/api/v1/documents/{id}/signers/{signerId}"): ("removeSigner", "Remove a signer"),
@@ -282,6 +284,8 @@ def _error_ref(status: int, op: Operation) -> dict[str, Any]:
     ref: dict[str, Any] = {"$ref": f"#/components/responses/{_ERRORS[status][0]}"}
     if status == 403 and op.scope:
         ref["description"] = f"The API key lacks the `{op.scope}` scope."
+    elif status == 415 and op.request_media != "application/json":  # the shared entry speaks of JSON
+        ref["description"] = f"The body was not sent as `{op.request_media}`."
     elif status == 403:  # no key: the signing API, whose 403s are about the one-time code
         ref["description"] = ("The signer has not verified their one-time code (`otp-required`), or too many "
                               "wrong codes locked them out until the sender re-sends the link (`otp-locked`).")
@@ -353,7 +357,7 @@ def _operation(op: Operation, refs: dict[Any, dict[str, Any]], defs: dict[str, A
         entry["requestBody"] = {
             "required": True,
             "description": _docstring(op.request) or "JSON body.",
-            "content": {JSON_MEDIA: {"schema": refs[(op.request, "validation")]}},
+            "content": {op.request_media: {"schema": refs[(op.request, "validation")]}},
         }
     responses: dict[str, Any] = {str(op.status): _success(op, response_schema)}
     for status in error_statuses(op, has_query=bool(query)):

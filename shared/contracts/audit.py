@@ -33,6 +33,12 @@ class AuditEntry(BaseModel):
         json_schema_extra={"format": "date-time"},
         examples=["2026-05-28T12:00:00.000Z"],
     )
+    # The chain (services/audit/chain.py): anyone can recompute `hash` from an export.
+    position: int = Field(description="The entry's place in the document's chain, from 1.", examples=[1])
+    prevHash: str = Field(description="`hash` of the entry before (64 zeros for the first): SHA-256, hex.",
+                          examples=["0" * 64])
+    hash: str = Field(description="SHA-256 (hex) of `prevHash`, a newline and the entry's canonical JSON "
+                                  "(services/audit/chain.py): changing, removing or reordering an entry breaks it.")
 
 
 class ListMeta(BaseModel):
@@ -52,3 +58,27 @@ class AuditTrail(BaseModel):
 
     data: list[AuditEntry]
     meta: ListMeta
+
+
+class ChainBreak(BaseModel):
+    """The first entry that does not match the chain."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    position: int = Field(description="Its position in the chain.")
+    entryId: str | None = Field(description="Its id; null when the entry at that position is missing.")
+    reason: str
+
+
+class AuditChainVerification(BaseModel):
+    """GET /api/v1/documents/{id}/audit/verify: the document's chain recomputed from its stored entries."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    documentId: str
+    valid: bool = Field(description="Every entry links to the one before and the last is the recorded head.")
+    entries: int = Field(description="Entries stored for the document.")
+    headPosition: int = Field(description="Position of the chain's recorded last entry.")
+    headHash: str = Field(description="Hash of the chain's recorded last entry (printed on the certificate of completion).")
+    firstBroken: ChainBreak | None = Field(description="Null when the chain is intact.")
+

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from shared.contracts.audit import AuditTrail
+from shared.contracts.audit import AuditChainVerification, AuditTrail
 from shared.contracts.document_requests import (
     DocumentCreate, DocumentListQuery, DocumentUpdate, FieldCreate, FieldUpdate, SignerCreate, SignerUpdate,
 )
@@ -44,6 +44,7 @@ from shared.contracts.signing import (
     OtpVerifiedResponse, OtpVerifyRequest, RemindResponse, SendResponse, SigningOutcomeResponse,
     SigningSessionResponse, SigningUrlResponse, SignRequest,
 )
+from shared.contracts.verify import MULTIPART, VERIFY_PATH, VerifyResult, VerifyUpload
 from shared.contracts.webhooks import (
     DeliveryListResponse, DeliveryResponse, EmptyRequest as WebhookEmptyRequest, WebhookCreate,
     WebhookCreatedResponse, WebhookListResponse, WebhookResponse, WebhookUpdate,
@@ -94,11 +95,12 @@ class Operation:
     scope: str | None  # None: no API key (signer routes: the signing token is the credential)
     status: int  # the success status
     response: ResponseBody  # None: no body (204)
-    request: type[BaseModel] | None = None  # JSON body
+    request: type[BaseModel] | None = None  # the request body (JSON unless `request_media` says otherwise)
     query: type[BaseModel] | None = None  # query filters besides cursor/limit
     media_type: str = "application/json"  # of the success response
     extra_errors: tuple[int, ...] = ()  # errors besides those derived from the operation's shape
     service: Service = "gateway"  # who answers it
+    request_media: str = "application/json"  # of the request body (a file upload: multipart/form-data)
     shapes: Mapping[str, Shape] = field(default_factory=dict, compare=False)
 
     @property
@@ -142,6 +144,8 @@ OPERATIONS: tuple[Operation, ...] = (
     _documents("PATCH", D + "/{id}/fields/{fieldId}", "documents.write", 200, FieldResponse, request=FieldUpdate),
     _documents("DELETE", D + "/{id}/fields/{fieldId}", "documents.write", 204, None),
     _op("audit", "GET", D + "/{id}/audit", "documents.read", 200, AuditTrail),
+    # The stored chain recomputed against its recorded head; names the first entry that does not match.
+    _op("audit", "GET", D + "/{id}/audit/verify", "documents.read", 200, AuditChainVerification),
     _documents("POST", D + "/{id}/upload", "documents.write", 200, UploadResponse, request=UploadRequest),
     # 409 while the document has no usable file (a GET is not otherwise assumed to depend on state).
     _documents("GET", D + "/{id}/download", "documents.read", 200, PDF_BODY, media_type=PDF_MEDIA, extra_errors=(409,)),
@@ -161,6 +165,10 @@ OPERATIONS: tuple[Operation, ...] = (
               request=WebhookEmptyRequest),
     # The organisation's seal certificate chain (docs/signed-pdf.md), issued by the documents service.
     _documents("GET", ORG + "/certificate", "org.read", 200, PEM_CHAIN_BODY, media_type=PEM_CHAIN_MEDIA),
+    # Verification of a PDF by anyone (docs/signed-pdf.md): no API key, a multipart upload; 429 is the
+    # client address's budget (VERIFY_RATE_LIMIT_PER_MINUTE, services/gateway/verify_limits.py).
+    _documents("POST", VERIFY_PATH, None, 200, VerifyResult, request=VerifyUpload, request_media=MULTIPART,
+               extra_errors=(429,)),
     # The signer-facing API: no API key; the signing token in the path is the credential.
     _documents("GET", S, None, 200, SigningSessionResponse, extra_errors=(409, 410)),
     _documents("GET", S + "/file", None, 200, SIGNING_PDF_BODY, media_type=PDF_MEDIA, extra_errors=_SIGNING_ERRORS),

@@ -23,7 +23,8 @@ from tests.harness import _listening_socket, serve
 pytestmark = pytest.mark.e2e
 
 WAIT_SECONDS = 20
-ENTRY_KEYS = {"id", "action", "details", "ipAddress", "userAgent", "geoCity", "geoCountry", "createdAt"}
+ENTRY_KEYS = {"id", "action", "details", "ipAddress", "userAgent", "geoCity", "geoCountry", "createdAt",
+              "position", "prevHash", "hash"}
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 

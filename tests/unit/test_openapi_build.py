@@ -117,6 +117,28 @@ def test_success_statuses_and_bodies(spec: dict[str, Any]) -> None:
     assert paths[W]["post"]["requestBody"]["required"] is True
 
 
+def test_a_request_body_is_described_in_its_own_media_type() -> None:
+    class Upload(BaseModel):
+        """A file, as the form field `file`."""
+
+        file: bytes
+
+    upload = Operation("POST", "/api/v1/uploads", None, 200, Widget, request=Upload,
+                       request_media="multipart/form-data")
+    body = build_spec([upload], "https://api.example.com")["paths"]["/api/v1/uploads"]["post"]["requestBody"]
+    assert body["content"] == {"multipart/form-data": {"schema": {"$ref": "#/components/schemas/Upload"}}}
+    refusal = build_spec([upload], "https://api.example.com")["paths"]["/api/v1/uploads"]["post"]["responses"]["415"]
+    assert refusal["description"] == "The body was not sent as `multipart/form-data`."
+
+
+def test_only_the_verify_upload_is_not_json_in_the_real_document() -> None:
+    spec = build_spec(OPERATIONS, "https://api.example.com")
+    media = {(method, path): set(op["requestBody"]["content"])
+             for path, item in spec["paths"].items() for method, op in item.items() if "requestBody" in op}
+    assert media.pop(("post", "/api/v1/verify")) == {"multipart/form-data"}
+    assert media and all(kinds == {"application/json"} for kinds in media.values())
+
+
 def test_error_responses_follow_what_an_operation_takes(spec: dict[str, Any]) -> None:
     def statuses(method: str, path: str) -> set[str]:
         return {s for s in spec["paths"][path][method]["responses"] if not s.startswith("2")}

@@ -26,6 +26,8 @@ def test_every_keyed_operation_documents_429_and_the_headers(spec: dict[str, Any
                 assert set(success["headers"]) == {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}, (method, path)
             elif path.startswith("/api/v1/signing/"):
                 assert "429" in op["responses"], (method, path)  # unknown tokens per client address
+            elif path == "/api/v1/verify":
+                assert "429" in op["responses"], (method, path)  # verifications per client address
             else:
                 assert "429" not in op["responses"], (method, path)
 

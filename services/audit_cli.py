@@ -1,0 +1,37 @@
+"""`countersign audit verify DOC_ID`: recompute a document's audit chain from the database.
+
+Exit status 0 when the chain is intact, 1 when it is broken (the first entry that does not match
+is named), 2 when the document has no audit entries at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from services.audit.chain_check import chain_report
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from services.cli import _with_conn
+
+    report = asyncio.run(_with_conn(lambda conn: chain_report(conn, args.document_id)))
+    if report.ok and report.entries == 0:
+        print(f"{args.document_id}: no audit entries")
+        return 2
+    if report.ok:
+        print(f"{args.document_id}: chain intact, {report.entries} entries, head {report.head.hash} "
+              f"(position {report.head.position})")
+        return 0
+    entry = f"entry {report.entry_id}" if report.entry_id else "a missing entry"
+    print(f"{args.document_id}: chain BROKEN at position {report.broken_at} ({entry}): {report.reason}")
+    return 1
+
+
+def add_audit_commands(sub: Any) -> None:
+    audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
+    verify = audit.add_parser("verify", help="recompute a document's audit chain and name the first entry "
+                                             "that does not match")
+    verify.add_argument("document_id", metavar="DOC_ID")
+    verify.set_defaults(func=cmd_audit_verify)

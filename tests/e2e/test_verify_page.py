@@ -41,6 +41,7 @@ async def test_a_person_drops_the_sealed_file_and_then_a_tampered_copy(flow: Flo
         result = page.locator("#result")
         await expect(result).to_have_attribute("data-verdict", "authentic", timeout=30_000)
         await expect(page.locator("#details")).to_contain_text(doc_id)
+        assert flow.api.org_id is not None
         await expect(page.locator("#details")).to_contain_text(flow.api.org_id)
 
         await page.set_input_files("#file", str(tmp_path / "tampered.pdf"))

@@ -52,8 +52,11 @@ def check(pdf: bytes, ca_pem: bytes) -> SealReport:
         status = validate_pdf_signature(signature, context, ts_validation_context=context)
     except Exception as exc:  # noqa: BLE001 - a malformed signature dictionary or CMS blob
         return SealReport("readable", ends_with_eof, sealed=True, error=type(exc).__name__)
-    coverage: Coverage = {SignatureCoverageLevel.ENTIRE_FILE: "file",
-                          SignatureCoverageLevel.ENTIRE_REVISION: "revision"}.get(status.coverage, "partial")  # type: ignore[assignment]
+    coverage: Coverage = "partial"
+    if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
+        coverage = "file"
+    elif status.coverage == SignatureCoverageLevel.ENTIRE_REVISION:
+        coverage = "revision"
     subject = status.signing_cert.subject
     stamp = status.timestamp_validity
     return SealReport(

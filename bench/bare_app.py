@@ -35,7 +35,9 @@ async def healthz(_: web.Request) -> web.Response:
 
 def create_app(settings: Settings) -> web.Application:
     async def pool_ctx(app: web.Application) -> AsyncIterator[None]:
-        app[POOL] = await asyncpg.create_pool(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+        app[POOL] = await asyncpg.create_pool(
+            settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max
+        )
         yield
         await app[POOL].close()
 

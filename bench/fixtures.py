@@ -13,8 +13,9 @@ from aiohttp import ClientSession
 from services.gateway import credentials
 
 BENCH_ORG = "Countersign Benchmark"
-DOCUMENT_BODY = orjson.dumps({"name": "Benchmark NDA", "signingType": "parallel",
-                              "message": "Created by make bench."}).decode()
+DOCUMENT_BODY = orjson.dumps(
+    {"name": "Benchmark NDA", "signingType": "parallel", "message": "Created by make bench."}
+).decode()
 
 
 async def create_key(database_url: str) -> str:

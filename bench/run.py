@@ -36,12 +36,18 @@ class Scenario:
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     settings = Settings()
-    parser = argparse.ArgumentParser(prog="make bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="make bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--gateway-url", default=os.environ.get("BENCH_GATEWAY_URL", settings.public_url))
     parser.add_argument("--threads", "-t", type=int, default=int(os.environ.get("BENCH_THREADS", 2)))
     parser.add_argument("--connections", "-c", type=int, default=int(os.environ.get("BENCH_CONNECTIONS", 64)))
-    parser.add_argument("--duration", "-d", type=int, default=int(os.environ.get("BENCH_DURATION", 10)), help="seconds per scenario")
-    parser.add_argument("--warmup", type=int, default=int(os.environ.get("BENCH_WARMUP", 2)), help="seconds of unmeasured load first")
+    parser.add_argument(
+        "--duration", "-d", type=int, default=int(os.environ.get("BENCH_DURATION", 10)), help="seconds per scenario"
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=int(os.environ.get("BENCH_WARMUP", 2)), help="seconds of unmeasured load first"
+    )
     parser.add_argument("--json", action="store_true", help="also print the results as one JSON object")
     return parser.parse_args(argv)
 
@@ -90,16 +96,20 @@ def main(argv: list[str] | None = None) -> int:
         _say(wrk.INSTALL_HINT)
         return 2
     if not _reachable(gateway):
-        _say(f"the gateway is not reachable at {gateway}; start the system first with `make run` in another terminal "
-             "(or point --gateway-url / BENCH_GATEWAY_URL at it)")
+        _say(
+            f"the gateway is not reachable at {gateway}; start the system first with `make run` in another terminal "
+            "(or point --gateway-url / BENCH_GATEWAY_URL at it)"
+        )
         return 2
 
     settings = Settings()
     try:
         api_key = asyncio.run(fixtures.create_key(settings.database_url))
     except (OSError, asyncpg.PostgresError) as exc:
-        _say(f"cannot create the benchmark key in {settings.database_url.split('@')[-1]}: {exc} "
-             "(bench needs the same DATABASE_URL as the running system)")
+        _say(
+            f"cannot create the benchmark key in {settings.database_url.split('@')[-1]}: {exc} "
+            "(bench needs the same DATABASE_URL as the running system)"
+        )
         return 2
     try:
         document_id = asyncio.run(fixtures.create_document(gateway, api_key))
@@ -117,7 +127,9 @@ def main(argv: list[str] | None = None) -> int:
         Scenario("POST /api/v1/documents", "POST", "/api/v1/documents", fixtures.DOCUMENT_BODY),
     )
     _say(f"machine: {machine.describe()}")
-    _say(f"wrk -t{load.threads} -c{load.connections} -d{load.duration_s}s (+{args.warmup}s warm-up each); gateway {gateway}")
+    _say(
+        f"wrk -t{load.threads} -c{load.connections} -d{load.duration_s}s (+{args.warmup}s warm-up each); gateway {gateway}"
+    )
 
     bare_proc, bare_url = _start_bare_app()
     results: dict[str, wrk.Result] = {}
@@ -128,11 +140,22 @@ def main(argv: list[str] | None = None) -> int:
             base = gateway if scenario.via_gateway else bare_url
             key = api_key if scenario.via_gateway else ""
             if args.warmup:
-                wrk.run(base + scenario.path, load, method=scenario.method, body=scenario.body, api_key=key, duration_s=args.warmup)
-            results[scenario.name] = wrk.run(base + scenario.path, load, method=scenario.method, body=scenario.body, api_key=key)
+                wrk.run(
+                    base + scenario.path,
+                    load,
+                    method=scenario.method,
+                    body=scenario.body,
+                    api_key=key,
+                    duration_s=args.warmup,
+                )
+            results[scenario.name] = wrk.run(
+                base + scenario.path, load, method=scenario.method, body=scenario.body, api_key=key
+            )
             r = results[scenario.name]
-            _say(f"{scenario.name}: {r.rps:,.0f} req/s, p50 {_ms(r.p50_us)}, p99 {_ms(r.p99_us)}"
-                 + (f", {r.errors} errors" if r.errors else ""))
+            _say(
+                f"{scenario.name}: {r.rps:,.0f} req/s, p50 {_ms(r.p50_us)}, p99 {_ms(r.p99_us)}"
+                + (f", {r.errors} errors" if r.errors else "")
+            )
     finally:
         bare_proc.terminate()
         bare_proc.wait(timeout=10)
@@ -146,8 +169,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{scenario.name:<34} {r.rps:>9,.0f} {_ms(r.p50_us):>10} {_ms(r.p99_us):>10} {r.errors:>7} {ratio:>15}")
     print("\n(gateway ÷ bare = gateway requests/s divided by the bare app's requests/s for the same settings)")
     if args.json:
-        print(orjson.dumps({"machine": machine.describe(), "load": asdict(load),
-                            "results": {name: asdict(r) | {"rps": round(r.rps, 1)} for name, r in results.items()}}).decode())
+        print(
+            orjson.dumps(
+                {
+                    "machine": machine.describe(),
+                    "load": asdict(load),
+                    "results": {name: asdict(r) | {"rps": round(r.rps, 1)} for name, r in results.items()},
+                }
+            ).decode()
+        )
     failed = [name for name, r in results.items() if r.errors > r.requests * 0.01]
     if failed:
         _say(f"more than 1% of requests failed in: {', '.join(failed)} — these figures are not valid")

@@ -21,8 +21,17 @@ class Load:
     timeout_s: int = 10
 
     def argv(self, duration_s: int | None = None) -> list[str]:
-        return ["-t", str(self.threads), "-c", str(self.connections), "-d", f"{duration_s or self.duration_s}s",
-                "--timeout", f"{self.timeout_s}s", "--latency"]
+        return [
+            "-t",
+            str(self.threads),
+            "-c",
+            str(self.connections),
+            "-d",
+            f"{duration_s or self.duration_s}s",
+            "--timeout",
+            f"{self.timeout_s}s",
+            "--latency",
+        ]
 
 
 @dataclass(frozen=True)
@@ -51,10 +60,17 @@ def available() -> bool:
     return shutil.which("wrk") is not None
 
 
-def run(url: str, load: Load, *, method: str = "GET", body: str = "", api_key: str = "", duration_s: int | None = None) -> Result:
+def run(
+    url: str, load: Load, *, method: str = "GET", body: str = "", api_key: str = "", duration_s: int | None = None
+) -> Result:
     env = dict(os.environ, BENCH_METHOD=method, BENCH_BODY=body, BENCH_API_KEY=api_key)
-    proc = subprocess.run(["wrk", *load.argv(duration_s), "-s", str(SCRIPT), url], env=env,
-                          capture_output=True, text=True, timeout=(duration_s or load.duration_s) + load.timeout_s + 30)
+    proc = subprocess.run(
+        ["wrk", *load.argv(duration_s), "-s", str(SCRIPT), url],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=(duration_s or load.duration_s) + load.timeout_s + 30,
+    )
     for line in proc.stdout.splitlines():
         if line.startswith("BENCH_RESULT "):
             return Result(**json.loads(line.removeprefix("BENCH_RESULT ")))

@@ -21,8 +21,10 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         print(f"{args.document_id}: no audit entries")
         return 2
     if report.ok:
-        print(f"{args.document_id}: chain intact, {report.entries} entries, head {report.head.hash} "
-              f"(position {report.head.position})")
+        print(
+            f"{args.document_id}: chain intact, {report.entries} entries, head {report.head.hash} "
+            f"(position {report.head.position})"
+        )
         return 0
     entry = f"entry {report.entry_id}" if report.entry_id else "a missing entry"
     print(f"{args.document_id}: chain BROKEN at position {report.broken_at} ({entry}): {report.reason}")
@@ -31,7 +33,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 def add_audit_commands(sub: Any) -> None:
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
-    verify = audit.add_parser("verify", help="recompute a document's audit chain and name the first entry "
-                                             "that does not match")
+    verify = audit.add_parser(
+        "verify", help="recompute a document's audit chain and name the first entry that does not match"
+    )
     verify.add_argument("document_id", metavar="DOC_ID")
     verify.set_defaults(func=cmd_audit_verify)

@@ -54,31 +54,45 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
         return 2
     if args.wpsigner:
         if args.rate_limit is not None:
-            print("countersign: --rate-limit applies to inSigner keys; WPsigner credentials have "
-                  "WPSIGNER_RATE_LIMIT_PER_HOUR", file=sys.stderr)
+            print(
+                "countersign: --rate-limit applies to inSigner keys; WPsigner credentials have "
+                "WPSIGNER_RATE_LIMIT_PER_HOUR",
+                file=sys.stderr,
+            )
             return 2
         if args.scopes != "*":
-            print("countersign: --scopes applies to inSigner keys; WPsigner credentials use --read-only", file=sys.stderr)
+            print(
+                "countersign: --scopes applies to inSigner keys; WPsigner credentials use --read-only", file=sys.stderr
+            )
             return 2
         if args.member_email is not None and not _plausible_email(args.member_email):
             print("countersign: --member-email must be an email address", file=sys.stderr)
             return 2
-        created = asyncio.run(_with_conn(lambda c: credentials.create_wpsigner_key(
-            c, args.org, args.name, args.read_only, args.member_email, args.member_name)))
+        created = asyncio.run(
+            _with_conn(
+                lambda c: credentials.create_wpsigner_key(
+                    c, args.org, args.name, args.read_only, args.member_email, args.member_name
+                )
+            )
+        )
     else:
         if args.member_email is not None or args.member_name is not None:
             print("countersign: --member-email/--member-name apply to --wpsigner credentials", file=sys.stderr)
             return 2
         if args.read_only:
-            print("countersign: --read-only applies to --wpsigner credentials; use --scopes for inSigner keys", file=sys.stderr)
+            print(
+                "countersign: --read-only applies to --wpsigner credentials; use --scopes for inSigner keys",
+                file=sys.stderr,
+            )
             return 2
         try:
             scopes = parse_scopes(args.scopes)
         except ValueError as exc:
             print(f"countersign: {exc}", file=sys.stderr)
             return 2
-        created = asyncio.run(_with_conn(lambda c: credentials.create_insigner_key(
-            c, args.org, scopes, args.name, args.rate_limit)))
+        created = asyncio.run(
+            _with_conn(lambda c: credentials.create_insigner_key(c, args.org, scopes, args.name, args.rate_limit))
+        )
     if args.json:
         out = {"orgId": created.org_id, "keyId": created.key_id, "apiKey": created.api_key}
         if created.api_secret:
@@ -111,7 +125,9 @@ def _rate_limit(value: str) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of requests per minute (0 = no limit), got {value!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of requests per minute (0 = no limit), got {value!r}"
+        ) from None
     if not 0 <= number <= 1_000_000:
         raise argparse.ArgumentTypeError(f"must be between 0 (no limit) and 1000000, got {number}")
     return number
@@ -148,8 +164,10 @@ def cmd_keys_limit(args: argparse.Namespace) -> int:
         print(f"countersign: no key {args.key_id}", file=sys.stderr)
         return 1
     if kind != "insigner":
-        print(f"countersign: {args.key_id} is a WPsigner credential; its limit is WPSIGNER_RATE_LIMIT_PER_HOUR",
-              file=sys.stderr)
+        print(
+            f"countersign: {args.key_id} is a WPsigner credential; its limit is WPSIGNER_RATE_LIMIT_PER_HOUR",
+            file=sys.stderr,
+        )
         return 2
     print(f"{args.key_id}: rate limit {_limit_text(args.per_minute)}")
     return 0
@@ -174,8 +192,10 @@ def cmd_seal_dev_pki(args: argparse.Namespace) -> int:
     from services.devstack.dev_pki import ensure_dev_pki
 
     pki = ensure_dev_pki(Path(args.directory))
-    print(f"seal CA certificate: {pki.ca_cert}\nseal CA key:         {pki.ca_key}\n"
-          f"TSA certificate:     {pki.tsa_cert}\nTSA key:             {pki.tsa_key}")
+    print(
+        f"seal CA certificate: {pki.ca_cert}\nseal CA key:         {pki.ca_key}\n"
+        f"TSA certificate:     {pki.tsa_cert}\nTSA key:             {pki.tsa_key}"
+    )
     print("Development only: relying parties trust the CA certificate (docs/signed-pdf.md).")
     return 0
 
@@ -196,12 +216,18 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", default="CLI key")
     create.add_argument("--wpsigner", action="store_true", help="a WPsigner key + secret pair")
     create.add_argument("--read-only", action="store_true", help="WPsigner: GET requests only")
-    create.add_argument("--member-email", help="WPsigner: the key's member (created with role member if missing); "
-                        "such a key sees only the documents its member created. Default: the organisation's admin")
+    create.add_argument(
+        "--member-email",
+        help="WPsigner: the key's member (created with role member if missing); "
+        "such a key sees only the documents its member created. Default: the organisation's admin",
+    )
     create.add_argument("--member-name", help="WPsigner: the name of a member --member-email creates")
-    create.add_argument("--rate-limit", type=_rate_limit, metavar="N",
-                        help="inSigner keys: requests per minute for this key (0 = no limit). "
-                             "Default: API_RATE_LIMIT_PER_MINUTE")
+    create.add_argument(
+        "--rate-limit",
+        type=_rate_limit,
+        metavar="N",
+        help="inSigner keys: requests per minute for this key (0 = no limit). Default: API_RATE_LIMIT_PER_MINUTE",
+    )
     create.add_argument("--json", action="store_true")
     create.set_defaults(func=cmd_keys_create)
     listing = keys.add_parser("list", help="list an organisation's keys")
@@ -212,12 +238,17 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.set_defaults(func=cmd_keys_revoke)
     limit = keys.add_parser("limit", help="set an inSigner key's rate limit (takes effect on its next request)")
     limit.add_argument("key_id")
-    limit.add_argument("per_minute", type=_rate_limit_or_default, metavar="N",
-                       help="requests per minute; 0 = no limit; `default` = API_RATE_LIMIT_PER_MINUTE")
+    limit.add_argument(
+        "per_minute",
+        type=_rate_limit_or_default,
+        metavar="N",
+        help="requests per minute; 0 = no limit; `default` = API_RATE_LIMIT_PER_MINUTE",
+    )
     limit.set_defaults(func=cmd_keys_limit)
     seal = sub.add_parser("seal", help="the document seal's PKI").add_subparsers(dest="seal_command", required=True)
-    dev_pki = seal.add_parser("dev-pki", help="make a development seal CA and TSA certificate in DIRECTORY "
-                                             "(kept if they exist)")
+    dev_pki = seal.add_parser(
+        "dev-pki", help="make a development seal CA and TSA certificate in DIRECTORY (kept if they exist)"
+    )
     dev_pki.add_argument("directory")
     dev_pki.set_defaults(func=cmd_seal_dev_pki)
     add_secrets_commands(sub)

@@ -46,7 +46,9 @@ def cmd_dead_letters(args: argparse.Namespace) -> int:
         print(json.dumps(rows))
         return 0
     for r in rows:
-        print(f"{r['id']}  {r['status']:<8}  {r['orgId']}  {r['eventType']:<24}  {r['recipient']}  {r['lastError'] or ''}")
+        print(
+            f"{r['id']}  {r['status']:<8}  {r['orgId']}  {r['eventType']:<24}  {r['recipient']}  {r['lastError'] or ''}"
+        )
     if not rows:
         print("no dead letters")
     return 0
@@ -63,7 +65,8 @@ def cmd_requeue(args: argparse.Namespace) -> int:
 
 def add_email_commands(sub: Any) -> None:
     emails = sub.add_parser("emails", help="emails that will not be sent (operator)").add_subparsers(
-        dest="emails_command", required=True)
+        dest="emails_command", required=True
+    )
     listing = emails.add_parser("dead-letters", help="failed and bounced emails, of every organisation")
     listing.add_argument("--limit", type=int, default=50)
     listing.add_argument("--json", action="store_true")

@@ -53,13 +53,19 @@ def cmd_rotate(_: argparse.Namespace) -> int:
     report = asyncio.run(rotate_webhook_secrets(settings.database_url, keyring))
     print(describe(report, keyring))
     if report.unreadable:
-        print("countersign: put the key that sealed them back into SECRETS_ENCRYPTION_KEYS (after the first) "
-              "and run this again", file=sys.stderr)
+        print(
+            "countersign: put the key that sealed them back into SECRETS_ENCRYPTION_KEYS (after the first) "
+            "and run this again",
+            file=sys.stderr,
+        )
         return 1
     if report.remaining:
         # Written meanwhile by a replica whose SECRETS_ENCRYPTION_KEYS does not start with the new key yet.
-        print("countersign: some secrets are still under an older key; give every replica the same "
-              "SECRETS_ENCRYPTION_KEYS and run this again", file=sys.stderr)
+        print(
+            "countersign: some secrets are still under an older key; give every replica the same "
+            "SECRETS_ENCRYPTION_KEYS and run this again",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -72,6 +78,9 @@ def cmd_new_key(_: argparse.Namespace) -> int:
 def add_secrets_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     secrets = sub.add_parser("secrets", help="keys that seal secrets at rest (webhook signing secrets)")
     commands = secrets.add_subparsers(dest="secrets_command", required=True)
-    commands.add_parser("rotate", help="re-seal every stored secret under the first key of SECRETS_ENCRYPTION_KEYS "
-                        "(also seals secrets stored before sealing existed); idempotent").set_defaults(func=cmd_rotate)
+    commands.add_parser(
+        "rotate",
+        help="re-seal every stored secret under the first key of SECRETS_ENCRYPTION_KEYS "
+        "(also seals secrets stored before sealing existed); idempotent",
+    ).set_defaults(func=cmd_rotate)
     commands.add_parser("new-key", help="print a fresh key for SECRETS_ENCRYPTION_KEYS").set_defaults(func=cmd_new_key)

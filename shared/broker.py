@@ -83,7 +83,9 @@ class Broker:
         self._exchange: aio_pika.abc.AbstractExchange | None = None
 
     async def connect(self) -> None:
-        self.connection = await aio_pika.connect_robust(self.settings.amqp_url, client_properties={"connection_name": "countersign"})
+        self.connection = await aio_pika.connect_robust(
+            self.settings.amqp_url, client_properties={"connection_name": "countersign"}
+        )
         self._channel = await self.connection.channel(publisher_confirms=True, on_return_raises=True)  # type: ignore[assignment]
         self._exchange = await declare_topology(self._channel, self.settings)
 
@@ -140,7 +142,9 @@ class Consumer:
     event is skipped and a crash before commit means the event is handled again.
     """
 
-    def __init__(self, broker: Broker, pool: asyncpg.Pool, consumer: str, schema: str, handler: EventHandler, prefetch: int = 20) -> None:
+    def __init__(
+        self, broker: Broker, pool: asyncpg.Pool, consumer: str, schema: str, handler: EventHandler, prefetch: int = 20
+    ) -> None:
         self._broker = broker
         self._pool = pool
         self._consumer = consumer
@@ -176,10 +180,16 @@ class Consumer:
             try:
                 await self._handle_until_database_answers(event, message)
             except _StopHolding:
-                log.info("stopped holding event; the broker will redeliver it", extra=log_fields(eventId=str(event.id), type=event.type))
+                log.info(
+                    "stopped holding event; the broker will redeliver it",
+                    extra=log_fields(eventId=str(event.id), type=event.type),
+                )
                 return
             except Exception:
-                log.exception("event handler failed; will be redelivered", extra=log_fields(eventId=str(event.id), type=event.type))
+                log.exception(
+                    "event handler failed; will be redelivered",
+                    extra=log_fields(eventId=str(event.id), type=event.type),
+                )
                 await self._settle(message.reject(requeue=True), str(event.id))
                 return
             await self._settle(message.ack(), str(event.id))
@@ -192,8 +202,15 @@ class Consumer:
         on its own (and a handled event is then skipped as a duplicate)."""
         try:
             await outcome
-        except (aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as exc:  # RuntimeError: ChannelInvalidStateError
-            log.warning("could not settle message; the broker will redeliver it", extra=log_fields(eventId=event_id, error=repr(exc)))
+        except (
+            aio_pika.exceptions.AMQPError,
+            ConnectionError,
+            RuntimeError,
+        ) as exc:  # RuntimeError: ChannelInvalidStateError
+            log.warning(
+                "could not settle message; the broker will redeliver it",
+                extra=log_fields(eventId=event_id, error=repr(exc)),
+            )
 
     async def _handle_until_database_answers(self, event: Event, message: AbstractIncomingMessage) -> None:
         delay = 0.5
@@ -206,7 +223,9 @@ class Consumer:
                 # consumer is still running; otherwise the broker hands it out again anyway.
                 if self._pool.is_closing() or _channel_closed(message):
                     raise _StopHolding from exc
-                log.warning("database unavailable; holding event", extra=log_fields(eventId=str(event.id), error=repr(exc)))
+                log.warning(
+                    "database unavailable; holding event", extra=log_fields(eventId=str(event.id), error=repr(exc))
+                )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10)
 
@@ -224,5 +243,3 @@ class Consumer:
                 return False
             await self._handler(conn, event)
             return True
-
-

@@ -59,8 +59,9 @@ def authenticated_caller(master_secret: str, claimed: str, presented: str) -> st
     return claimed if hmac.compare_digest(presented.encode(), expected.encode()) else None
 
 
-def add_internal_route(app: web.Application, method: str, path: str, handler: Handler,
-                       callers: Iterable[Caller]) -> None:
+def add_internal_route(
+    app: web.Application, method: str, path: str, handler: Handler, callers: Iterable[Caller]
+) -> None:
     """Register an /internal/... route that only `callers` may use."""
     if not path.startswith(INTERNAL_PREFIX):
         raise ValueError(f"internal routes live under {INTERNAL_PREFIX}: {path}")

@@ -55,7 +55,12 @@ class RequestContext:
 
     def identity_headers(self) -> dict[str, str]:
         headers: dict[str, str] = {H_ACTOR_TYPE: self.actor_type}
-        for name, value in ((H_ORG, self.org_id), (H_ACTOR_ID, self.actor_id), (H_CLIENT_IP, self.ip), (H_USER_AGENT, self.user_agent)):
+        for name, value in (
+            (H_ORG, self.org_id),
+            (H_ACTOR_ID, self.actor_id),
+            (H_CLIENT_IP, self.ip),
+            (H_USER_AGENT, self.user_agent),
+        ):
             if value:
                 headers[name] = value
         for attribute, header in _SENDER_HEADERS:
@@ -81,8 +86,10 @@ def internal_auth_middleware(secret: str) -> object:
         # encoded, what runs is that route's handler, so that is what the caller must be allowed.
         resource = request.match_info.route.resource
         if not may_call(request.app, caller, request.method, resource.canonical if resource else None):
-            log.warning("caller refused", extra=log_fields(caller=caller, method=request.method,
-                                                           route=resource.canonical if resource else None))
+            log.warning(
+                "caller refused",
+                extra=log_fields(caller=caller, method=request.method, route=resource.canonical if resource else None),
+            )
             raise Problem(404, "No route matches this path")
         actor_type = request.headers.get(H_ACTOR_TYPE, "system")
         if actor_type not in ("api_key", "signer", "system"):

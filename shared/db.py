@@ -22,8 +22,11 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     # json columns inside composite values (arrays of table rows), which text codecs cannot.
     # jsonb's binary form is a version byte (1) followed by the JSON text.
     await conn.set_type_codec(
-        "jsonb", schema="pg_catalog", format="binary",
-        encoder=lambda value: b"\x01" + orjson.dumps(value), decoder=lambda data: orjson.loads(data[1:]),
+        "jsonb",
+        schema="pg_catalog",
+        format="binary",
+        encoder=lambda value: b"\x01" + orjson.dumps(value),
+        decoder=lambda data: orjson.loads(data[1:]),
     )
     await conn.set_type_codec("json", schema="pg_catalog", format="binary", encoder=orjson.dumps, decoder=orjson.loads)
 

@@ -8,7 +8,7 @@ the event type (see docs/events.md for each type's fields). Adding a type means 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -56,7 +56,7 @@ class Actor(BaseModel):
     userAgent: str | None = None
 
     @classmethod
-    def from_context(cls, ctx: RequestContext) -> "Actor":
+    def from_context(cls, ctx: RequestContext) -> Actor:
         return cls(type=ctx.actor_type, id=ctx.actor_id, ip=ctx.ip, userAgent=ctx.user_agent)
 
 
@@ -66,7 +66,7 @@ class Event(BaseModel):
     id: uuid.UUID = Field(default_factory=uuid.uuid4)
     type: str
     version: int = 1
-    occurredAt: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    occurredAt: datetime = Field(default_factory=lambda: datetime.now(UTC))
     orgId: str
     documentId: str | None = None
     actor: Actor

@@ -16,7 +16,6 @@ own forwarding, but builds its headers with `internal_headers` too.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -45,8 +44,9 @@ class Answer:
     body: Any  # the parsed JSON body; None when there is none or it is not JSON
 
 
-def internal_headers(secret: str, caller: Caller, identity: Mapping[str, str] | None = None,
-                     request_id: str | None = None) -> dict[str, str]:
+def internal_headers(
+    secret: str, caller: Caller, identity: Mapping[str, str] | None = None, request_id: str | None = None
+) -> dict[str, str]:
     """The headers of a call from `caller`: identity, credential, and the request id (given, or
     the one of the request being handled, shared.logging.request_id_var)."""
     headers = dict(identity or {})
@@ -60,26 +60,47 @@ def internal_headers(secret: str, caller: Caller, identity: Mapping[str, str] | 
 class InternalClient:
     """Calls to one internal service as one caller, over a session the owner opens and closes."""
 
-    def __init__(self, session: aiohttp.ClientSession, base_url: str, secret: str, caller: Caller,
-                 timeout: aiohttp.ClientTimeout = CALL_TIMEOUT) -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        secret: str,
+        caller: Caller,
+        timeout: aiohttp.ClientTimeout = CALL_TIMEOUT,
+    ) -> None:
         self._session = session
         self._base_url = base_url.rstrip("/")
         self._secret = secret
         self._caller: Caller = caller
         self._timeout = timeout  # CALL_TIMEOUT everywhere; tests make it short
 
-    async def call(self, method: str, path: str, *, identity: Mapping[str, str] | None = None, json: Any = None,
-                   params: Params | None = None, request_id: str | None = None) -> Answer:
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        identity: Mapping[str, str] | None = None,
+        json: Any = None,
+        params: Params | None = None,
+        request_id: str | None = None,
+    ) -> Answer:
         headers = internal_headers(self._secret, self._caller, identity, request_id)
         data = None
         if json is not None:
             data = orjson.dumps(json)
             headers["Content-Type"] = "application/json"
         try:
-            async with self._session.request(method, self._base_url + path, data=data, params=params, headers=headers,
-                                             allow_redirects=False, timeout=self._timeout) as resp:
+            async with self._session.request(
+                method,
+                self._base_url + path,
+                data=data,
+                params=params,
+                headers=headers,
+                allow_redirects=False,
+                timeout=self._timeout,
+            ) as resp:
                 raw = await resp.read()
                 is_json = "json" in resp.headers.get("Content-Type", "")
                 return Answer(resp.status, orjson.loads(raw) if raw and is_json else None)
-        except (aiohttp.ClientError, asyncio.TimeoutError, orjson.JSONDecodeError) as exc:
+        except (TimeoutError, aiohttp.ClientError, orjson.JSONDecodeError) as exc:
             raise Unavailable(f"{self._base_url} did not answer {method} {path}: {type(exc).__name__}") from exc

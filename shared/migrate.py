@@ -37,13 +37,18 @@ async def apply_migrations(database_url: str) -> list[str]:
                        applied_at timestamptz NOT NULL DEFAULT now(),
                        PRIMARY KEY (service, name))"""
             )
-            done = {(r["service"], r["name"]) for r in await conn.fetch("SELECT service, name FROM public.schema_migrations")}
+            done = {
+                (r["service"], r["name"])
+                for r in await conn.fetch("SELECT service, name FROM public.schema_migrations")
+            }
             for service in SERVICES:
                 for path in migration_files(service):
                     if (service, path.name) in done:
                         continue
                     await conn.execute(path.read_text())
-                    await conn.execute("INSERT INTO public.schema_migrations (service, name) VALUES ($1, $2)", service, path.name)
+                    await conn.execute(
+                        "INSERT INTO public.schema_migrations (service, name) VALUES ($1, $2)", service, path.name
+                    )
                     applied_now.append(f"{service}/{path.name}")
     finally:
         await conn.close()

@@ -47,8 +47,13 @@ async def record_event(conn: asyncpg.Connection, schema: str, event: Event) -> N
 
 
 def outbox_jobs(schema: str) -> jobs.JobTable:
-    return jobs.JobTable(f"{schema}.outbox", due="j.published_at IS NULL", order_by="j.seq", key="seq",
-                         returning="j.seq, j.event_type, j.body")
+    return jobs.JobTable(
+        f"{schema}.outbox",
+        due="j.published_at IS NULL",
+        order_by="j.seq",
+        key="seq",
+        returning="j.seq, j.event_type, j.body",
+    )
 
 
 class OutboxRelay:
@@ -61,9 +66,15 @@ class OutboxRelay:
         self._broker = broker
         self._schema = schema
         self._jobs = outbox_jobs(schema)
-        self._worker = JobWorker(f"outbox:{schema}", self._pass, wakeup=Wakeup(database_url, channel_name(schema)),
-                                 poll_seconds=poll_seconds, error_pause_seconds=self.RETRY_SECONDS,
-                                 logger=log, failed_message="outbox publish failed; will retry")
+        self._worker = JobWorker(
+            f"outbox:{schema}",
+            self._pass,
+            wakeup=Wakeup(database_url, channel_name(schema)),
+            poll_seconds=poll_seconds,
+            error_pause_seconds=self.RETRY_SECONDS,
+            logger=log,
+            failed_message="outbox publish failed; will retry",
+        )
 
     @property
     def listening(self) -> asyncio.Event:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import orjson
 
@@ -45,10 +45,12 @@ def decode_cursor(value: str) -> Cursor:
         # it reaches SQL (naive or overflowing timestamps, NULs, oversized ids).
         if cursor.created_at.tzinfo is None or "\x00" in cursor.id or len(cursor.id) > 64:
             raise ValueError("not a cursor we issued")
-        cursor.created_at.astimezone(timezone.utc)  # OverflowError near datetime.min/max
+        cursor.created_at.astimezone(UTC)  # OverflowError near datetime.min/max
         return cursor
     except Exception:
-        raise Problem(400, "The cursor is not valid", errors=[FieldError("cursor", "Invalid cursor")], slug="invalid-cursor") from None
+        raise Problem(
+            400, "The cursor is not valid", errors=[FieldError("cursor", "Invalid cursor")], slug="invalid-cursor"
+        ) from None
 
 
 def parse_limit(value: str | None) -> int:
@@ -57,7 +59,12 @@ def parse_limit(value: str | None) -> int:
         return DEFAULT_LIMIT
     limit = int(value) if _DIGITS.fullmatch(value) else 0
     if not 1 <= limit <= MAX_LIMIT:
-        raise Problem(400, f"limit must be an integer from 1 to {MAX_LIMIT}", errors=[FieldError("limit", f"Must be 1–{MAX_LIMIT}")], slug="invalid-query")
+        raise Problem(
+            400,
+            f"limit must be an integer from 1 to {MAX_LIMIT}",
+            errors=[FieldError("limit", f"Must be 1–{MAX_LIMIT}")],
+            slug="invalid-query",
+        )
     return limit
 
 
@@ -67,7 +74,7 @@ class PageRequest:
     cursor: Cursor | None
 
     @classmethod
-    def from_query(cls, query: "object") -> "PageRequest":
+    def from_query(cls, query: object) -> PageRequest:
         get = query.get  # type: ignore[attr-defined]
         raw_cursor = get("cursor")
         # An empty `cursor=` is not a cursor we issued: 400, as for `limit=`.

@@ -88,7 +88,7 @@ def validation(errors: list[FieldError], detail: str = "The request body contain
     return Problem(422, detail, errors=errors)
 
 
-def pydantic_errors(exc: "object") -> list[FieldError]:
+def pydantic_errors(exc: object) -> list[FieldError]:
     """Turn a pydantic ValidationError into field errors with dotted field paths."""
     out: list[FieldError] = []
     for err in exc.errors(include_url=False):  # type: ignore[attr-defined]

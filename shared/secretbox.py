@@ -72,7 +72,7 @@ def _unb64(text: str) -> bytes:
 
 
 def _associated_data(kid: str, context: str) -> bytes:
-    return f"{VERSION}:{kid}\x00{context}".encode("utf-8")
+    return f"{VERSION}:{kid}\x00{context}".encode()
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class Keyring:
         self.key_ids = tuple(ids)
 
     @classmethod
-    def parse(cls, text: str) -> "Keyring":
+    def parse(cls, text: str) -> Keyring:
         """From the setting: base64 keys, comma separated, the current one first."""
         parts = [part for part in text.split(",") if part.strip()]
         return cls([_decode_key(part, n) for n, part in enumerate(parts, start=1)])
@@ -144,7 +144,9 @@ class Keyring:
         if len(data) <= NONCE_BYTES:
             raise SecretUnreadable("the sealed value is damaged")
         try:
-            plaintext = key.cipher.decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], _associated_data(sealed.key_id, context))
+            plaintext = key.cipher.decrypt(
+                data[:NONCE_BYTES], data[NONCE_BYTES:], _associated_data(sealed.key_id, context)
+            )
         except InvalidTag:
             raise SecretUnreadable(f"the value does not open with key {sealed.key_id} in this context") from None
         return plaintext.decode("utf-8")

@@ -10,12 +10,12 @@ from __future__ import annotations
 import ipaddress
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared.jobs.schedule import parse_delays  # the one parser of schedules (env strings and lists)
-from typing import TYPE_CHECKING, Annotated
 
 if TYPE_CHECKING:
     from shared.secretbox import Keyring

@@ -158,8 +158,9 @@ def is_json_media_type(content_type: str | None) -> bool:
 
 
 def unsupported_media_type() -> Problem:
-    return Problem(415, "A request body must be JSON, sent with Content-Type: application/json",
-                   slug="unsupported-media-type")
+    return Problem(
+        415, "A request body must be JSON, sent with Content-Type: application/json", slug="unsupported-media-type"
+    )
 
 
 async def read_json(request: web.Request) -> Any:
@@ -223,8 +224,13 @@ DEFAULT_MAX_LINE_BYTES = 8190
 DEFAULT_MAX_HEADER_BYTES = 8190
 
 
-def base_app(max_body_bytes: int, extra_middlewares: list[Any] | None = None, *,
-             max_line_bytes: int = DEFAULT_MAX_LINE_BYTES, max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES) -> web.Application:
+def base_app(
+    max_body_bytes: int,
+    extra_middlewares: list[Any] | None = None,
+    *,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
+) -> web.Application:
     app = web.Application(
         client_max_size=max_body_bytes,
         middlewares=[request_id_middleware, problem_middleware, *(extra_middlewares or [])],

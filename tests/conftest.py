@@ -13,8 +13,8 @@ from services.devstack.infra import ensure_infrastructure
 from services.gateway import credentials
 from shared.db import create_pool
 from shared.settings import Settings
-from tests.peers import Mailbox, Peers
 from tests.harness import System, reset_infrastructure, start_system, test_settings
+from tests.peers import Mailbox, Peers
 
 
 @pytest.fixture(scope="session")
@@ -31,8 +31,12 @@ def mailbox(peers: Peers) -> Mailbox:
 
 @pytest.fixture(scope="session")
 def settings(peers: Peers) -> Settings:
-    settings = test_settings(s3_endpoint_url=peers.s3_endpoint_url, smtp_port=peers.smtp_port, mail_sink_dir=peers.mail_dir,
-                             **peers.seal_settings())
+    settings = test_settings(
+        s3_endpoint_url=peers.s3_endpoint_url,
+        smtp_port=peers.smtp_port,
+        mail_sink_dir=peers.mail_dir,
+        **peers.seal_settings(),
+    )
     # Never skip silently: if PostgreSQL or RabbitMQ is missing, start it or stop with a reason.
     try:
         ensure_infrastructure(settings, start=True)
@@ -64,7 +68,9 @@ async def system(prepared: Settings) -> AsyncIterator[System]:
 class Api:
     """An HTTP client bound to the gateway with one API key."""
 
-    def __init__(self, session: aiohttp.ClientSession, base_url: str, key: str | None, org_id: str | None = None) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, base_url: str, key: str | None, org_id: str | None = None
+    ) -> None:
         self.session = session
         self.base_url = base_url
         self.key = key
@@ -74,10 +80,19 @@ class Api:
         headers = {"Authorization": f"Bearer {self.key}"} if self.key else {}
         return headers | (extra or {})
 
-    async def request(self, method: str, path: str, *, json: Any = None, data: Any = None,
-                      headers: dict[str, str] | None = None, params: dict[str, Any] | None = None) -> tuple[int, Any, aiohttp.ClientResponse]:
-        async with self.session.request(method, self.base_url + path, json=json, data=data,
-                                        headers=self.headers(headers), params=params) as resp:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        data: Any = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> tuple[int, Any, aiohttp.ClientResponse]:
+        async with self.session.request(
+            method, self.base_url + path, json=json, data=data, headers=self.headers(headers), params=params
+        ) as resp:
             raw = await resp.read()
             body: Any = raw
             if "json" in resp.headers.get("Content-Type", ""):

@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from typing import Any, Callable
+from typing import Any
 
 from aiosmtpd.controller import Controller
 
@@ -61,7 +62,7 @@ class ScriptedSmtp:
         self.handler = ScriptedHandler()
         self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 
-    def start(self) -> "ScriptedSmtp":
+    def start(self) -> ScriptedSmtp:
         logging.getLogger("mail.log").setLevel(logging.INFO)  # aiosmtpd would log message bodies (links)
         self._controller.start()
         return self

@@ -30,8 +30,9 @@ async def request_upload(api: Api, document_id: str, **body: Any) -> dict[str, A
     return answer["data"]
 
 
-async def put(http: aiohttp.ClientSession, instructions: dict[str, Any], data: bytes, *,
-              honest_length: bool = False) -> None:
+async def put(
+    http: aiohttp.ClientSession, instructions: dict[str, Any], data: bytes, *, honest_length: bool = False
+) -> None:
     """PUT to the presigned URL with the headers it came with. `honest_length` sends the real
     length instead of a bound Content-Length (moto accepts either; S3 would refuse the mismatch)."""
     headers = dict(instructions["headers"])
@@ -41,8 +42,16 @@ async def put(http: aiohttp.ClientSession, instructions: dict[str, Any], data: b
         assert resp.status == 200, await resp.text()
 
 
-async def upload(api: Api, http: aiohttp.ClientSession, document_id: str, data: bytes, *,
-                 content_type: str = PDF, declared_size: int | None = -1, filename: str = "contract.pdf") -> dict[str, Any]:
+async def upload(
+    api: Api,
+    http: aiohttp.ClientSession,
+    document_id: str,
+    data: bytes,
+    *,
+    content_type: str = PDF,
+    declared_size: int | None = -1,
+    filename: str = "contract.pdf",
+) -> dict[str, Any]:
     """Request an upload URL (declaring len(data) unless told otherwise) and PUT the bytes."""
     body: dict[str, Any] = {"filename": filename, "contentType": content_type}
     size = len(data) if declared_size == -1 else declared_size
@@ -68,16 +77,26 @@ def padded_pdf(total_bytes: int) -> bytes:
 
 def s3_keys(settings: Settings, prefix: str) -> list[str]:
     """Object keys under a prefix, read with a separate (sync) client: what is really stored."""
-    client = boto3.client("s3", endpoint_url=settings.s3_endpoint_url, region_name=settings.s3_region,
-                          aws_access_key_id="x", aws_secret_access_key="x")
+    client = boto3.client(
+        "s3",
+        endpoint_url=settings.s3_endpoint_url,
+        region_name=settings.s3_region,
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
     listing = client.list_objects_v2(Bucket=settings.s3_bucket, Prefix=prefix)
     return sorted(item["Key"] for item in listing.get("Contents", []))
 
 
 def s3_object(settings: Settings, key: str) -> bytes:
     """The bytes stored under a key, read with a separate (sync) client."""
-    client = boto3.client("s3", endpoint_url=settings.s3_endpoint_url, region_name=settings.s3_region,
-                          aws_access_key_id="x", aws_secret_access_key="x")
+    client = boto3.client(
+        "s3",
+        endpoint_url=settings.s3_endpoint_url,
+        region_name=settings.s3_region,
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
     return client.get_object(Bucket=settings.s3_bucket, Key=key)["Body"].read()
 
 

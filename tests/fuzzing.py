@@ -40,8 +40,10 @@ from tests.pdf_corpus import LETTER, make_pdf
 
 ST = str(Path(sys.executable).parent / "st")
 D = "/api/v1/documents"
-CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
-          "response_schema_conformance,response_headers_conformance")
+CHECKS = (
+    "not_a_server_error,status_code_conformance,content_type_conformance,"
+    "response_schema_conformance,response_headers_conformance"
+)
 
 
 @dataclass
@@ -65,8 +67,9 @@ class Seeder:
         self.system, self.http, self.db = system, http, db
 
     async def call(self, org: Org, method: str, path: str, expected: int, json_body: Any = None) -> Any:
-        async with self.http.request(method, self.system.gateway_url + path, json=json_body,
-                                     headers={"Authorization": f"Bearer {org.key}"}) as resp:
+        async with self.http.request(
+            method, self.system.gateway_url + path, json=json_body, headers={"Authorization": f"Bearer {org.key}"}
+        ) as resp:
             body = await resp.json(content_type=None) if resp.content_length != 0 else None
             assert resp.status == expected, (method, path, resp.status, body)
             return body
@@ -77,8 +80,13 @@ class Seeder:
         org = Org(name, created.api_key, created.org_id, marker=marker)
         await self.sent_document(org)
         await self.draft(org)
-        hook = await self.call(org, "POST", "/api/v1/webhooks", 201, {
-            "url": f"http://127.0.0.1:9/{marker}", "events": ["document.completed"], "description": marker})
+        hook = await self.call(
+            org,
+            "POST",
+            "/api/v1/webhooks",
+            201,
+            {"url": f"http://127.0.0.1:9/{marker}", "events": ["document.completed"], "description": marker},
+        )
         org.webhooks.append(hook["data"]["id"])
         return org
 
@@ -86,24 +94,52 @@ class Seeder:
         created = await self.call(org, "POST", D, 201, {"name": f"Draft {org.marker}", "message": org.marker})
         doc_id = created["data"]["id"]
         org.documents.append(doc_id)
-        signer = await self.call(org, "POST", f"{D}/{doc_id}/signers", 201,
-                                 {"email": f"draft.{org.marker}@example.com", "name": f"Draft {org.marker}", "order": 0})
+        signer = await self.call(
+            org,
+            "POST",
+            f"{D}/{doc_id}/signers",
+            201,
+            {"email": f"draft.{org.marker}@example.com", "name": f"Draft {org.marker}", "order": 0},
+        )
         org.signers.append(signer["data"]["id"])
-        added = await self.call(org, "POST", f"{D}/{doc_id}/fields", 201, {
-            "type": "text", "page": 1, "x": 100, "y": 100, "width": 150, "height": 30, "assignedTo": 0,
-            "label": org.marker})
+        added = await self.call(
+            org,
+            "POST",
+            f"{D}/{doc_id}/fields",
+            201,
+            {
+                "type": "text",
+                "page": 1,
+                "x": 100,
+                "y": 100,
+                "width": 150,
+                "height": 30,
+                "assignedTo": 0,
+                "label": org.marker,
+            },
+        )
         org.fields.append(added["data"]["id"])
         return doc_id
 
     async def sent_document(self, org: Org) -> str:
         doc_id = await self.draft(org)
         pdf = make_pdf([LETTER])
-        upload = await self.call(org, "POST", f"{D}/{doc_id}/upload", 200,
-                                 {"filename": "fuzz.pdf", "contentType": "application/pdf", "fileSize": len(pdf)})
+        upload = await self.call(
+            org,
+            "POST",
+            f"{D}/{doc_id}/upload",
+            200,
+            {"filename": "fuzz.pdf", "contentType": "application/pdf", "fileSize": len(pdf)},
+        )
         async with self.http.put(upload["data"]["uploadUrl"], data=pdf, headers=upload["data"]["headers"]) as resp:
             assert resp.status == 200
-        await self.call(org, "POST", f"{D}/{doc_id}/fields", 201, {
-            "type": "signature", "page": 1, "x": 100, "y": 600, "width": 200, "height": 50, "assignedTo": 0})
+        await self.call(
+            org,
+            "POST",
+            f"{D}/{doc_id}/fields",
+            201,
+            {"type": "signature", "page": 1, "x": 100, "y": 600, "width": 200, "height": 50, "assignedTo": 0},
+        )
         await self.call(org, "POST", f"{D}/{doc_id}/send", 200)
         org.tokens.append(await self.token(org, org.signers[-1]))
         return doc_id
@@ -119,21 +155,42 @@ class Seeder:
 async def snapshot(db: asyncpg.Pool, org: Org) -> list[Any]:
     """Everything of B's that A could have changed."""
     return [
-        [tuple(r) for r in await db.fetch(
-            "SELECT id, name, message, status, deleted_at FROM documents.documents WHERE org_id = $1 ORDER BY id", org.org_id)],
-        [tuple(r) for r in await db.fetch(
-            """SELECT s.id, s.name, s.email, s.status, s.token_version FROM documents.signers s
-               JOIN documents.documents d ON d.id = s.document_id WHERE d.org_id = $1 ORDER BY s.id""", org.org_id)],
-        [tuple(r) for r in await db.fetch(
-            """SELECT f.id, f.label, f.x, f.y FROM documents.fields f
-               JOIN documents.documents d ON d.id = f.document_id WHERE d.org_id = $1 ORDER BY f.id""", org.org_id)],
-        [tuple(r) for r in await db.fetch(
-            "SELECT id, url, events, description, status, secret FROM notifier.webhooks WHERE org_id = $1 ORDER BY id", org.org_id)],
+        [
+            tuple(r)
+            for r in await db.fetch(
+                "SELECT id, name, message, status, deleted_at FROM documents.documents WHERE org_id = $1 ORDER BY id",
+                org.org_id,
+            )
+        ],
+        [
+            tuple(r)
+            for r in await db.fetch(
+                """SELECT s.id, s.name, s.email, s.status, s.token_version FROM documents.signers s
+               JOIN documents.documents d ON d.id = s.document_id WHERE d.org_id = $1 ORDER BY s.id""",
+                org.org_id,
+            )
+        ],
+        [
+            tuple(r)
+            for r in await db.fetch(
+                """SELECT f.id, f.label, f.x, f.y FROM documents.fields f
+               JOIN documents.documents d ON d.id = f.document_id WHERE d.org_id = $1 ORDER BY f.id""",
+                org.org_id,
+            )
+        ],
+        [
+            tuple(r)
+            for r in await db.fetch(
+                "SELECT id, url, events, description, status, secret FROM notifier.webhooks WHERE org_id = $1 ORDER BY id",
+                org.org_id,
+            )
+        ],
     ]
 
 
 def config(attacker: Org, victim: Org) -> str:
     """schemathesis.toml: A's key on every request; B's ids (and A's own token) as path values."""
+
     def values(items: list[str]) -> str:
         return json.dumps(items)
 
@@ -177,18 +234,37 @@ class FuzzRun:
         return found
 
 
-async def run_schemathesis(workdir: Path, gateway_url: str, attacker: Org, victim: Org, *,
-                           max_examples: int, seed: int | None, timeout: float) -> FuzzRun:
+async def run_schemathesis(
+    workdir: Path, gateway_url: str, attacker: Org, victim: Org, *, max_examples: int, seed: int | None, timeout: float
+) -> FuzzRun:
     (workdir / "schemathesis.toml").write_text(config(attacker, victim))
     har = workdir / "fuzz.har"
-    args = [ST, "run", f"{gateway_url}/api/v1/openapi.json", "--checks", CHECKS, "--max-examples", str(max_examples),
-            "--phases", "examples,fuzzing", "--workers", "2", "--report", "har", "--report-har-path", str(har),
-            "--output-truncate", "true", "--no-color"]
+    args = [
+        ST,
+        "run",
+        f"{gateway_url}/api/v1/openapi.json",
+        "--checks",
+        CHECKS,
+        "--max-examples",
+        str(max_examples),
+        "--phases",
+        "examples,fuzzing",
+        "--workers",
+        "2",
+        "--report",
+        "har",
+        "--report-har-path",
+        str(har),
+        "--output-truncate",
+        "true",
+        "--no-color",
+    ]
     if seed is not None:
         args += ["--seed", str(seed)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEMATHESIS_")}
-    proc = await asyncio.create_subprocess_exec(*args, cwd=workdir, env=env, stdout=asyncio.subprocess.PIPE,
-                                                stderr=asyncio.subprocess.STDOUT)
+    proc = await asyncio.create_subprocess_exec(
+        *args, cwd=workdir, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
     out, _ = await asyncio.wait_for(proc.communicate(), timeout)
     entries = json.loads(har.read_text())["log"]["entries"] if har.exists() else []
     return FuzzRun(proc.returncode or 0, out.decode(errors="replace"), entries)

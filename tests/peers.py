@@ -7,20 +7,20 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
-from typing import Callable
 
 from aiosmtpd.controller import Controller
 from moto.server import ThreadedMotoServer
 
 from services.devstack.dev_pki import DevPki, ensure_dev_pki
 from services.devstack.mail_sink import start_mail_sink
-from services.devstack.tsa_server import RunningTsa, start_tsa
 from services.devstack.s3_server import start_s3_server
+from services.devstack.tsa_server import RunningTsa, start_tsa
 
 
 def free_port() -> int:
@@ -72,7 +72,7 @@ class Peers:
         self._s3.stop()
 
     @classmethod
-    def start(cls, mail_dir: Path) -> "Peers":
+    def start(cls, mail_dir: Path) -> Peers:
         s3_port, smtp_port = free_port(), free_port()
         s3 = start_s3_server("127.0.0.1", s3_port)
         mail = start_mail_sink("127.0.0.1", smtp_port, mail_dir)

@@ -73,7 +73,7 @@ class Tap:
         self.messages: list[aio_pika.abc.AbstractIncomingMessage] = []
 
     @classmethod
-    async def open(cls, settings: Settings) -> "Tap":
+    async def open(cls, settings: Settings) -> Tap:
         connection = await aio_pika.connect(settings.amqp_url.split("?")[0])
         channel = await connection.channel()
         exchange = await channel.declare_exchange(settings.events_exchange, aio_pika.ExchangeType.TOPIC, durable=True)

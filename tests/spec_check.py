@@ -66,7 +66,9 @@ class Conformance:
         op = self.spec["paths"][template][method.lower()]
         response = op["responses"].get(str(status))
         pointer = f"/paths/{_escape(template)}/{method.lower()}/responses/{status}"
-        assert response is not None, f"{method} {template} answered {status}, which the spec does not list ({sorted(op['responses'])})"
+        assert response is not None, (
+            f"{method} {template} answered {status}, which the spec does not list ({sorted(op['responses'])})"
+        )
         if "$ref" in response:
             pointer = response["$ref"].removeprefix("#")
             response = self.spec["components"]["responses"][pointer.rsplit("/", 1)[-1]]
@@ -81,7 +83,9 @@ class Conformance:
         media = resp.headers.get("Content-Type", "").split(";")[0].strip()
         assert media in response["content"], f"{method} {template} {status}: {media} not in {list(response['content'])}"
         schema = {"$ref": f"{SPEC_URI}#{pointer}/content/{_escape(media)}/schema"}
-        validator = Draft202012Validator(schema, registry=self.registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        validator = Draft202012Validator(
+            schema, registry=self.registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
         errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
         assert not errors, f"{method} {template} {status} does not match the spec:\n" + "\n".join(
             f"  at {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors[:10]
@@ -103,9 +107,19 @@ class Driver:
     def __init__(self, conformance: Conformance) -> None:
         self.conformance = conformance
 
-    async def __call__(self, api: Api, method: str, template: str, expected: int | tuple[int, ...], *,
-                       json: Any = None, data: Any = None, params: dict[str, Any] | None = None,
-                       headers: dict[str, str] | None = None, **path_params: str) -> Any:
+    async def __call__(
+        self,
+        api: Api,
+        method: str,
+        template: str,
+        expected: int | tuple[int, ...],
+        *,
+        json: Any = None,
+        data: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        **path_params: str,
+    ) -> Any:
         path = template.format(**{k: quote(v, safe="") for k, v in path_params.items()})
         status, body, resp = await api.request(method, path, json=json, data=data, params=params, headers=headers)
         wanted = (expected,) if isinstance(expected, int) else expected

@@ -39,7 +39,7 @@ class Receiver:
         self._runner: web.AppRunner | None = None
         self.url = ""
 
-    async def start(self, tls: ssl.SSLContext | None = None) -> "Receiver":
+    async def start(self, tls: ssl.SSLContext | None = None) -> Receiver:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
@@ -96,13 +96,24 @@ class StubDns(AbstractResolver):
         self.answers = list(answers)
         self.asked: list[str] = []
 
-    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         self.asked.append(host)
         addresses = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
         if not addresses:
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return [ResolveResult(hostname=host, host=a, port=port, family=socket.AF_INET6 if ":" in a else socket.AF_INET,
-                              proto=0, flags=0) for a in addresses]
+        return [
+            ResolveResult(
+                hostname=host,
+                host=a,
+                port=port,
+                family=socket.AF_INET6 if ":" in a else socket.AF_INET,
+                proto=0,
+                flags=0,
+            )
+            for a in addresses
+        ]
 
     async def close(self) -> None:
         pass

@@ -22,7 +22,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from mmdb_writer import MMDBWriter, MmdbF64, MmdbU16, MmdbU32
+from mmdb_writer import MmdbF64, MmdbU16, MmdbU32, MMDBWriter
 from netaddr import IPSet
 
 OUTPUT = Path(__file__).resolve().parent / "test-city.mmdb"
@@ -34,8 +34,15 @@ def _names(english: str) -> dict[str, str]:
     return {"en": english}
 
 
-def city_record(*, city: tuple[int, str], subdivision: tuple[int, str, str], country: tuple[int, str, str],
-                continent: tuple[int, str, str], location: tuple[float, float, str], postal: str | None = None) -> dict[str, Any]:
+def city_record(
+    *,
+    city: tuple[int, str],
+    subdivision: tuple[int, str, str],
+    country: tuple[int, str, str],
+    continent: tuple[int, str, str],
+    location: tuple[float, float, str],
+    postal: str | None = None,
+) -> dict[str, Any]:
     """One network's record, with the keys (and integer/float widths) of GeoLite2-City."""
     country_record = {"geoname_id": MmdbU32(country[0]), "iso_code": country[1], "names": _names(country[2])}
     record: dict[str, Any] = {
@@ -49,7 +56,9 @@ def city_record(*, city: tuple[int, str], subdivision: tuple[int, str, str], cou
             "longitude": MmdbF64(location[1]),
             "time_zone": location[2],
         },
-        "subdivisions": [{"geoname_id": MmdbU32(subdivision[0]), "iso_code": subdivision[1], "names": _names(subdivision[2])}],
+        "subdivisions": [
+            {"geoname_id": MmdbU32(subdivision[0]), "iso_code": subdivision[1], "names": _names(subdivision[2])}
+        ],
     }
     if postal:
         record["postal"] = {"code": postal}
@@ -58,20 +67,36 @@ def city_record(*, city: tuple[int, str], subdivision: tuple[int, str, str], cou
 
 NETWORKS: dict[str, dict[str, Any]] = {
     "203.0.113.0/24": city_record(
-        city=(3688689, "Bogotá"), subdivision=(3688685, "DC", "Bogota D.C."), country=(3686110, "CO", "Colombia"),
-        continent=(6255150, "SA", "South America"), location=(4.6097, -74.0817, "America/Bogota"), postal="110111",
+        city=(3688689, "Bogotá"),
+        subdivision=(3688685, "DC", "Bogota D.C."),
+        country=(3686110, "CO", "Colombia"),
+        continent=(6255150, "SA", "South America"),
+        location=(4.6097, -74.0817, "America/Bogota"),
+        postal="110111",
     ),
     "198.51.100.0/24": city_record(
-        city=(2267057, "Lisbon"), subdivision=(2267056, "11", "Lisbon"), country=(2264397, "PT", "Portugal"),
-        continent=(6255148, "EU", "Europe"), location=(38.7167, -9.1333, "Europe/Lisbon"), postal="1000-001",
+        city=(2267057, "Lisbon"),
+        subdivision=(2267056, "11", "Lisbon"),
+        country=(2264397, "PT", "Portugal"),
+        continent=(6255148, "EU", "Europe"),
+        location=(38.7167, -9.1333, "Europe/Lisbon"),
+        postal="1000-001",
     ),
     "192.0.2.0/24": city_record(
-        city=(2950159, "Berlin"), subdivision=(2950157, "BE", "Land Berlin"), country=(2921044, "DE", "Germany"),
-        continent=(6255148, "EU", "Europe"), location=(52.5244, 13.4105, "Europe/Berlin"), postal="10115",
+        city=(2950159, "Berlin"),
+        subdivision=(2950157, "BE", "Land Berlin"),
+        country=(2921044, "DE", "Germany"),
+        continent=(6255148, "EU", "Europe"),
+        location=(52.5244, 13.4105, "Europe/Berlin"),
+        postal="10115",
     ),
     "2001:db8::/32": city_record(
-        city=(1850147, "Tokyo"), subdivision=(1850144, "13", "Tokyo"), country=(1861060, "JP", "Japan"),
-        continent=(6255147, "AS", "Asia"), location=(35.6895, 139.6917, "Asia/Tokyo"), postal="100-0001",
+        city=(1850147, "Tokyo"),
+        subdivision=(1850144, "13", "Tokyo"),
+        country=(1861060, "JP", "Japan"),
+        continent=(6255147, "AS", "Asia"),
+        location=(35.6895, 139.6917, "Asia/Tokyo"),
+        postal="100-0001",
     ),
 }
 

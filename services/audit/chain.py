@@ -21,7 +21,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 GENESIS_HASH = "0" * 64
 
@@ -82,7 +82,7 @@ class ChainVerification:
 def canonical_timestamp(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("audit timestamps must be timezone-aware")
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def canonical_json(record: EntryRecord) -> bytes:
@@ -112,7 +112,9 @@ def verify_chain(entries: Sequence[ChainedEntry]) -> ChainVerification:
     for expected_position, entry in enumerate(entries, start=1):
         position = entry.record.position
         if position != expected_position:
-            return ChainVerification(False, expected_position, f"expected position {expected_position}, found {position}")
+            return ChainVerification(
+                False, expected_position, f"expected position {expected_position}, found {position}"
+            )
         if entry.record.document_id != document_id:
             return ChainVerification(False, position, "entry belongs to another document")
         if entry.prev_hash != expected_prev:

@@ -43,11 +43,19 @@ def check(entries: Sequence[ChainedEntry], head: Head | None) -> ChainReport:
     last_position = entries[-1].record.position if entries else 0
     last_hash = entries[-1].hash if entries else GENESIS_HASH
     if last_position < head.position:
-        return ChainReport(False, len(entries), head, last_position + 1, None,
-                           f"entries {last_position + 1} to {head.position} are missing (the head is at {head.position})")
+        return ChainReport(
+            False,
+            len(entries),
+            head,
+            last_position + 1,
+            None,
+            f"entries {last_position + 1} to {head.position} are missing (the head is at {head.position})",
+        )
     if last_position != head.position or last_hash != head.hash:
         last_id = entries[-1].record.id if entries else None
-        return ChainReport(False, len(entries), head, last_position, last_id, "the last entry is not the chain's recorded head")
+        return ChainReport(
+            False, len(entries), head, last_position, last_id, "the last entry is not the chain's recorded head"
+        )
     return ChainReport(True, len(entries), head)
 
 

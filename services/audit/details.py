@@ -188,8 +188,9 @@ def _generic(event_type: str) -> str:
 _DESCRIBERS: dict[str, Describer] = {
     "document.created": lambda d: f"Created document{_quoted(_document_name(d))}",
     "document.updated": lambda d: f"Updated document{_listed(_changes(d))}",
-    "document.deleted": lambda d: (f"{'Permanently deleted' if d.get('permanent') is True else 'Deleted'} "
-                                   f"document{_quoted(_document_name(d))}"),
+    "document.deleted": lambda d: (
+        f"{'Permanently deleted' if d.get('permanent') is True else 'Deleted'} document{_quoted(_document_name(d))}"
+    ),
     "document.sent": _sent,
     "document.viewed": lambda d: f"Viewed document{_quoted(_document_name(d))}",
     "document.downloaded": lambda d: f"Downloaded document{_quoted(_document_name(d))}",

@@ -18,8 +18,9 @@ from shared.problems import Problem, not_found
 log = logging.getLogger("countersign.audit.documents")
 
 
-async def ensure_document_visible(session: aiohttp.ClientSession, documents_url: str, secret: str,
-                                  ctx: RequestContext, document_id: str) -> None:
+async def ensure_document_visible(
+    session: aiohttp.ClientSession, documents_url: str, secret: str, ctx: RequestContext, document_id: str
+) -> None:
     """Returns if the caller's organisation can see the document; raises a Problem otherwise."""
     documents = InternalClient(session, documents_url, secret, "audit")
     try:

@@ -23,8 +23,17 @@ log = logging.getLogger("countersign.audit.geo")
 # that the shipped test database maps; a real GeoLite2 database has no data for them anyway.
 _NO_LOCATION = tuple(
     ipaddress.ip_network(n)
-    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8",
-              "0.0.0.0/8", "fc00::/7", "fe80::/10")
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "169.254.0.0/16",
+        "127.0.0.0/8",
+        "0.0.0.0/8",
+        "fc00::/7",
+        "fe80::/10",
+    )
 )
 
 Location = tuple[str | None, str | None]
@@ -65,7 +74,7 @@ class GeoLocator:
         self._reader = reader
 
     @classmethod
-    def open(cls, path: Path) -> "GeoLocator":
+    def open(cls, path: Path) -> GeoLocator:
         try:
             reader = maxminddb.open_database(str(path))
         except (OSError, maxminddb.InvalidDatabaseError, ValueError) as exc:

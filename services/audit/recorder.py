@@ -8,7 +8,7 @@ not at all, and a redelivered event is skipped before it reaches this code.
 from __future__ import annotations
 
 import logging
-from datetime import timezone
+from datetime import UTC
 
 import asyncpg
 
@@ -35,7 +35,7 @@ async def record(conn: asyncpg.Connection, event: Event, geo: GeoLocator) -> Cha
     """Append the event to its document's chain; None for events about no document."""
     if event.documentId is None:
         return None  # organisation-level events have no document trail to join
-    occurred_at = event.occurredAt if event.occurredAt.tzinfo else event.occurredAt.replace(tzinfo=timezone.utc)
+    occurred_at = event.occurredAt if event.occurredAt.tzinfo else event.occurredAt.replace(tzinfo=UTC)
     city, country = geo.lookup(event.actor.ip)
     # Taking the head's lock first serialises appends to this document across all consumers.
     head = await repository.lock_chain_head(conn, event.orgId, event.documentId)
@@ -55,7 +55,7 @@ async def record(conn: asyncpg.Connection, event: Event, geo: GeoLocator) -> Cha
             user_agent=_bounded(event.actor.userAgent, MAX_USER_AGENT),
             geo_city=city,
             geo_country=country,
-            created_at=occurred_at.astimezone(timezone.utc),
+            created_at=occurred_at.astimezone(UTC),
         ),
     )
     if not await repository.insert_entry(conn, entry):

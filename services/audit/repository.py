@@ -46,9 +46,22 @@ async def insert_entry(conn: asyncpg.Connection, entry: ChainedEntry) -> bool:
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
            ON CONFLICT (event_id) DO NOTHING
            RETURNING true""",
-        r.id, r.org_id, r.document_id, uuid.UUID(r.event_id), r.position, r.action, r.details,
-        r.actor_type, r.actor_id, r.ip_address, r.user_agent, r.geo_city, r.geo_country,
-        r.created_at, entry.prev_hash, entry.hash,
+        r.id,
+        r.org_id,
+        r.document_id,
+        uuid.UUID(r.event_id),
+        r.position,
+        r.action,
+        r.details,
+        r.actor_type,
+        r.actor_id,
+        r.ip_address,
+        r.user_agent,
+        r.geo_city,
+        r.geo_country,
+        r.created_at,
+        entry.prev_hash,
+        entry.hash,
     )
     return bool(inserted)
 
@@ -62,21 +75,30 @@ async def advance_chain_head(conn: asyncpg.Connection, document_id: str, positio
     )
 
 
-async def list_entries(conn: asyncpg.Connection, org_id: str, document_id: str, limit: int,
-                       after: tuple[datetime, str] | None) -> list[asyncpg.Record]:
+async def list_entries(
+    conn: asyncpg.Connection, org_id: str, document_id: str, limit: int, after: tuple[datetime, str] | None
+) -> list[asyncpg.Record]:
     """One page of a document's trail, oldest first; keyset on (created_at, id), no OFFSET."""
-    columns = "id, action, details, ip_address, user_agent, geo_city, geo_country, created_at, position, prev_hash, hash"
+    columns = (
+        "id, action, details, ip_address, user_agent, geo_city, geo_country, created_at, position, prev_hash, hash"
+    )
     if after is None:
         return await conn.fetch(
             f"""SELECT {columns} FROM audit.entries WHERE org_id = $1 AND document_id = $2
                 ORDER BY created_at, id LIMIT $3""",
-            org_id, document_id, limit,
+            org_id,
+            document_id,
+            limit,
         )
     return await conn.fetch(
         f"""SELECT {columns} FROM audit.entries
             WHERE org_id = $1 AND document_id = $2 AND (created_at, id) > ($4, $5)
             ORDER BY created_at, id LIMIT $3""",
-        org_id, document_id, limit, after[0], after[1],
+        org_id,
+        document_id,
+        limit,
+        after[0],
+        after[1],
     )
 
 
@@ -86,10 +108,19 @@ async def load_chain(conn: asyncpg.Connection, document_id: str) -> list[Chained
     return [
         ChainedEntry(
             record=EntryRecord(
-                id=row["id"], org_id=row["org_id"], document_id=row["document_id"], event_id=str(row["event_id"]),
-                position=row["position"], action=row["action"], details=row["details"],
-                actor_type=row["actor_type"], actor_id=row["actor_id"], ip_address=row["ip_address"],
-                user_agent=row["user_agent"], geo_city=row["geo_city"], geo_country=row["geo_country"],
+                id=row["id"],
+                org_id=row["org_id"],
+                document_id=row["document_id"],
+                event_id=str(row["event_id"]),
+                position=row["position"],
+                action=row["action"],
+                details=row["details"],
+                actor_type=row["actor_type"],
+                actor_id=row["actor_id"],
+                ip_address=row["ip_address"],
+                user_agent=row["user_agent"],
+                geo_city=row["geo_city"],
+                geo_country=row["geo_country"],
                 created_at=row["created_at"],
             ),
             prev_hash=row["prev_hash"],

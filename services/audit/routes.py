@@ -8,9 +8,9 @@ from services.audit import repository
 from services.audit.chain_check import ChainReport, chain_report
 from services.audit.documents_client import ensure_document_visible
 from services.audit.keys import HTTP
+from shared.context import org_id_of, request_context
 from shared.contracts.audit import AuditChainVerification, AuditEntry, ChainBreak
 from shared.contracts.routes import DOCUMENTS
-from shared.context import org_id_of, request_context
 from shared.db import POOL
 from shared.ids import is_plausible_id
 from shared.pagination import PageRequest, page_meta
@@ -27,8 +27,13 @@ async def get_audit_trail(request: web.Request) -> web.Response:
         raise not_found("Document")
     page = PageRequest.from_query(request.query)
     settings = request.app[SETTINGS]
-    await ensure_document_visible(request.app[HTTP], settings.documents_url, settings.require_internal_secret(),
-                                  request_context(request), document_id)
+    await ensure_document_visible(
+        request.app[HTTP],
+        settings.documents_url,
+        settings.require_internal_secret(),
+        request_context(request),
+        document_id,
+    )
     after = (page.cursor.created_at, page.cursor.id) if page.cursor else None
     async with request.app[POOL].acquire() as conn:
         # One row beyond the page tells whether another page follows.
@@ -60,18 +65,32 @@ async def verify_audit_chain(request: web.Request) -> web.Response:
     if not is_plausible_id(document_id):
         raise not_found("Document")
     settings = request.app[SETTINGS]
-    await ensure_document_visible(request.app[HTTP], settings.documents_url, settings.require_internal_secret(),
-                                  request_context(request), document_id)
+    await ensure_document_visible(
+        request.app[HTTP],
+        settings.documents_url,
+        settings.require_internal_secret(),
+        request_context(request),
+        document_id,
+    )
     async with request.app[POOL].acquire() as conn:
         report = await chain_report(conn, document_id)
     return json_response(verification_body(document_id, report).model_dump())
 
 
 def verification_body(document_id: str, report: ChainReport) -> AuditChainVerification:
-    broken = (ChainBreak(position=report.broken_at, entryId=report.entry_id, reason=report.reason or "")
-              if report.broken_at is not None else None)
-    return AuditChainVerification(documentId=document_id, valid=report.ok, entries=report.entries,
-                                  headPosition=report.head.position, headHash=report.head.hash, firstBroken=broken)
+    broken = (
+        ChainBreak(position=report.broken_at, entryId=report.entry_id, reason=report.reason or "")
+        if report.broken_at is not None
+        else None
+    )
+    return AuditChainVerification(
+        documentId=document_id,
+        valid=report.ok,
+        entries=report.entries,
+        headPosition=report.head.position,
+        headHash=report.head.hash,
+        firstBroken=broken,
+    )
 
 
 def add_routes(app: web.Application) -> None:

@@ -32,9 +32,21 @@ async def document_events(request: web.Request) -> web.Response:
         rows = await conn.fetch(
             """SELECT action, created_at, actor_type, actor_id, ip_address, user_agent FROM audit.entries
                WHERE org_id = $1 AND document_id = $2 ORDER BY created_at, position LIMIT $3""",
-            org_id_of(request), document_id, MAX_EVENTS)
-    events = [AuditEvent(action=r["action"], createdAt=r["created_at"], actorType=r["actor_type"], actorId=r["actor_id"],
-                         ipAddress=r["ip_address"], userAgent=r["user_agent"]) for r in rows]
+            org_id_of(request),
+            document_id,
+            MAX_EVENTS,
+        )
+    events = [
+        AuditEvent(
+            action=r["action"],
+            createdAt=r["created_at"],
+            actorType=r["actor_type"],
+            actorId=r["actor_id"],
+            ipAddress=r["ip_address"],
+            userAgent=r["user_agent"],
+        )
+        for r in rows
+    ]
     return json_response({"data": [event.model_dump(mode="json") for event in events]})
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.documents.adapters.sealing.authority import CertificateAuthority, new_authority, issue_tsa_certificate
+from services.documents.adapters.sealing.authority import CertificateAuthority, issue_tsa_certificate, new_authority
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,9 @@ def ensure_infrastructure(settings: Settings, start: bool = True) -> None:
                     break
                 time.sleep(1)
             else:
-                raise SystemExit(f"{name} is not reachable at {location} and could not be started; "
-                                 f"start it with: {command} (or set {variable})")
+                raise SystemExit(
+                    f"{name} is not reachable at {location} and could not be started; "
+                    f"start it with: {command} (or set {variable})"
+                )
             continue
         raise SystemExit(f"{name} is not reachable at {location}; start it with: {command} (or set {variable})")

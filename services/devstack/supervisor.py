@@ -13,10 +13,10 @@ import secrets
 import signal
 import socket
 import subprocess
-from collections.abc import Callable
-from pathlib import Path
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
@@ -76,7 +76,9 @@ def check_ports_free(settings: Settings) -> None:
         wanted.append(("the development TSA", settings.bind_host, settings.dev_tsa_port, "DEV_TSA_PORT or TSA_URL"))
     for what, host, port, variable in wanted:
         if _port_in_use(host, port):
-            raise SystemExit(f"port {port} on {host} (for {what}) is already in use; stop what uses it or set {variable}")
+            raise SystemExit(
+                f"port {port} on {host} (for {what}) is already in use; stop what uses it or set {variable}"
+            )
 
 
 def _persistent_dev_secret(path: Path, make: Callable[[], str] = lambda: secrets.token_urlsafe(48)) -> str:
@@ -102,7 +104,9 @@ def run(settings: Settings) -> int:
         env["SIGNING_SECRET"] = _persistent_dev_secret(REPO_ROOT / "var" / "dev-signing-secret")
     if settings.secrets_encryption_keys is None:
         # Webhook secrets are sealed with it: a new key each run would leave them unreadable.
-        env["SECRETS_ENCRYPTION_KEYS"] = _persistent_dev_secret(REPO_ROOT / "var" / "dev-secrets-encryption-key", new_key)
+        env["SECRETS_ENCRYPTION_KEYS"] = _persistent_dev_secret(
+            REPO_ROOT / "var" / "dev-secrets-encryption-key", new_key
+        )
     pki = None
     if settings.seal_ca_cert_file is None and settings.seal_ca_key_file is None:
         # Seals must keep verifying across restarts: the development CA is made once and kept.
@@ -111,13 +115,17 @@ def run(settings: Settings) -> int:
         _say(f"seal CA (development) {pki.ca_cert}: trust it to verify this stack's sealed PDFs")
     # No service runs yet, so this is the moment to seal what an older version stored in clear
     # (or under a key no longer first): what `countersign secrets rotate` does.
-    keyring = settings.model_copy(update={"secrets_encryption_keys": SecretStr(env["SECRETS_ENCRYPTION_KEYS"])}).require_secrets_keyring()
+    keyring = settings.model_copy(
+        update={"secrets_encryption_keys": SecretStr(env["SECRETS_ENCRYPTION_KEYS"])}
+    ).require_secrets_keyring()
     resealed = asyncio.run(rotate_webhook_secrets(settings.database_url, keyring))
     if resealed.resealed:
         _say(f"sealed {resealed.resealed} webhook secret(s) under key {keyring.current_id}")
     if resealed.unreadable:
-        _say(f"warning: {len(resealed.unreadable)} webhook secret(s) do not open with SECRETS_ENCRYPTION_KEYS: "
-             + ", ".join(resealed.unreadable))
+        _say(
+            f"warning: {len(resealed.unreadable)} webhook secret(s) do not open with SECRETS_ENCRYPTION_KEYS: "
+            + ", ".join(resealed.unreadable)
+        )
 
     s3 = None
     local_s3 = _local_s3(settings)
@@ -144,8 +152,10 @@ def run(settings: Settings) -> int:
             mail.stop()
             if s3 is not None:
                 s3.stop()
-            raise SystemExit(f"cannot start the development TSA on {settings.bind_host}:{settings.dev_tsa_port}: "
-                             f"{exc}; set DEV_TSA_PORT or TSA_URL") from None
+            raise SystemExit(
+                f"cannot start the development TSA on {settings.bind_host}:{settings.dev_tsa_port}: "
+                f"{exc}; set DEV_TSA_PORT or TSA_URL"
+            ) from None
         env["TSA_URL"] = tsa.url
         _say(f"timestamp authority (development) on {tsa.url}")
 

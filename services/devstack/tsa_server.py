@@ -61,8 +61,10 @@ class RunningTsa:
 
 def start_tsa(host: str, port: int, cert_file: Path, key_file: Path) -> RunningTsa:
     """Serve the TSA on host:port (0: any free port) until `stop()`; raises OSError if it cannot bind."""
-    stamper = DummyTimeStamper(tsa_cert=load_cert_from_pemder(str(cert_file)),
-                               tsa_key=load_private_key_from_pemder(str(key_file), passphrase=None))
+    stamper = DummyTimeStamper(
+        tsa_cert=load_cert_from_pemder(str(cert_file)),
+        tsa_key=load_private_key_from_pemder(str(key_file), passphrase=None),
+    )
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(tsa_app(stamper), access_log=None)
 

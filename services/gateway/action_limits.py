@@ -36,8 +36,12 @@ class ActionBudget:
 
 ACTION_BUDGETS: dict[tuple[str, str], ActionBudget] = {
     ("POST", "/api/v1/webhooks"): ActionBudget(
-        "webhook-create", lambda key: key.member_id, lambda s: s.webhook_create_limit_per_hour, ratelimit.HOUR,
-        "Webhook creation limit exceeded (10 per hour per user by default). Please retry after the reset period."),
+        "webhook-create",
+        lambda key: key.member_id,
+        lambda s: s.webhook_create_limit_per_hour,
+        ratelimit.HOUR,
+        "Webhook creation limit exceeded (10 per hour per user by default). Please retry after the reset period.",
+    ),
     # Bulk sends ("1 per 5 minutes per organization") join here once their route exists, e.g.
     # ("POST", "/api/v1/bulk-sends"): ActionBudget("bulk-send", lambda key: key.org_id,
     #     lambda s: s.bulk_send_limit_per_5_minutes, 300, "Bulk send limit exceeded …"),

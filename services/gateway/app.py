@@ -31,9 +31,12 @@ def create_app(settings: Settings) -> web.Application:
     # Rate limits (docs/security.md): the key middleware counts keys and failed keys, the action
     # budgets come after it (they need the key), the signer routes count unknown tokens, and
     # verification has its own per-IP budget.
-    app = base_app(settings.max_body_bytes, [api_key_middleware, action_limit_middleware, signing_guard_middleware,
-                                             verify_limit_middleware],
-                   max_line_bytes=settings.max_request_line_bytes, max_header_bytes=settings.max_header_bytes)
+    app = base_app(
+        settings.max_body_bytes,
+        [api_key_middleware, action_limit_middleware, signing_guard_middleware, verify_limit_middleware],
+        max_line_bytes=settings.max_request_line_bytes,
+        max_header_bytes=settings.max_header_bytes,
+    )
     app[SETTINGS] = settings
     app[TRUSTED] = parse_networks(settings.trusted_proxies)
     app[AUTH_FAILURES] = FailureBudget("auth-failures", settings.auth_failure_limit_per_minute)
@@ -48,7 +51,11 @@ def create_app(settings: Settings) -> web.Application:
     mount_wpsigner(app)  # /wp-json/wpsigner/v1: its own middleware, acting only under that prefix
 
     add_readiness_check(app, "postgres", lambda: check_database(app[POOL]))
-    for name, url in (("documents", settings.documents_url), ("audit", settings.audit_url), ("notifier", settings.notifier_url)):
+    for name, url in (
+        ("documents", settings.documents_url),
+        ("audit", settings.audit_url),
+        ("notifier", settings.notifier_url),
+    ):
         add_readiness_check(app, name, _upstream_ready(app, url))
     return app
 

@@ -63,7 +63,8 @@ async def sender_of(conn: asyncpg.Connection, key: credentials.ApiKey) -> Sender
     row = await conn.fetchrow(
         """SELECT m.name, m.email, o.name AS org_name FROM gateway.members m
            JOIN gateway.organizations o ON o.id = m.org_id WHERE m.id = $1 AND m.org_id = $2""",
-        key.member_id, key.org_id,
+        key.member_id,
+        key.org_id,
     )
     sender = Sender(row["name"], row["email"], row["org_name"]) if row else Sender(None, None, None)
     if len(_senders) >= _SENDER_CACHE_MAX:

@@ -50,8 +50,11 @@ async def record_failure(conn: asyncpg.Connection, budget: FailureBudget, ip: st
 
 
 def too_many_failures(window: ratelimit.Window) -> Problem:
-    return Problem(429, "Too many failed authentication attempts from this address. Please retry after the reset period.",
-                   headers={"Retry-After": str(window.retry_after)})
+    return Problem(
+        429,
+        "Too many failed authentication attempts from this address. Please retry after the reset period.",
+        headers={"Retry-After": str(window.retry_after)},
+    )
 
 
 async def refuse_if_spent(conn: asyncpg.Connection, budget: FailureBudget, ip: str | None) -> None:

@@ -84,7 +84,9 @@ async def ensure_organization(conn: asyncpg.Connection, name: str) -> tuple[str,
         for slug in (base, f"{base}-{org_id[-6:]}"):
             await conn.execute(
                 "INSERT INTO gateway.organizations (id, name, slug) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                org_id, name, slug,
+                org_id,
+                name,
+                slug,
             )
             row = await conn.fetchrow("SELECT id FROM gateway.organizations WHERE name = $1", name)
             if row is not None:
@@ -92,20 +94,26 @@ async def ensure_organization(conn: asyncpg.Connection, name: str) -> tuple[str,
         else:
             raise RuntimeError(f"could not create organisation {name!r}")
     org_id = row["id"]
-    owner = "SELECT id FROM gateway.members WHERE org_id = $1 AND role IN ('owner', 'admin') ORDER BY joined_at, id LIMIT 1"
+    owner = (
+        "SELECT id FROM gateway.members WHERE org_id = $1 AND role IN ('owner', 'admin') ORDER BY joined_at, id LIMIT 1"
+    )
     member_id = await conn.fetchval(owner, org_id)
     if member_id is None:
         await conn.execute(
             """INSERT INTO gateway.members (id, org_id, name, email, role) VALUES ($1, $2, $3, $4, 'owner')
                ON CONFLICT (org_id, email) DO NOTHING""",
-            prefixed_id("usr"), org_id, f"{name} Admin", f"admin@{slugify(name)}.invalid",
+            prefixed_id("usr"),
+            org_id,
+            f"{name} Admin",
+            f"admin@{slugify(name)}.invalid",
         )
         member_id = await conn.fetchval(owner, org_id)
     return org_id, member_id
 
 
-async def create_insigner_key(conn: asyncpg.Connection, org_name: str, scopes: list[str], key_name: str,
-                              rate_limit_per_minute: int | None = None) -> CreatedKey:
+async def create_insigner_key(
+    conn: asyncpg.Connection, org_name: str, scopes: list[str], key_name: str, rate_limit_per_minute: int | None = None
+) -> CreatedKey:
     """A key for the organisation's admin; `rate_limit_per_minute` overrides the default budget
     (None: API_RATE_LIMIT_PER_MINUTE, 0: no limit)."""
     async with conn.transaction():
@@ -115,7 +123,14 @@ async def create_insigner_key(conn: asyncpg.Connection, org_name: str, scopes: l
         await conn.execute(
             """INSERT INTO gateway.api_keys (id, org_id, member_id, name, kind, prefix, key_hash, scopes, rate_limit_per_minute)
                VALUES ($1, $2, $3, $4, 'insigner', $5, $6, $7, $8)""",
-            key_id, org_id, member_id, key_name, raw[:8], hash_secret(raw), scopes, rate_limit_per_minute,
+            key_id,
+            org_id,
+            member_id,
+            key_name,
+            raw[:8],
+            hash_secret(raw),
+            scopes,
+            rate_limit_per_minute,
         )
     return CreatedKey(org_id, key_id, raw)
 
@@ -127,13 +142,22 @@ async def ensure_member(conn: asyncpg.Connection, org_id: str, email: str, name:
     await conn.execute(
         """INSERT INTO gateway.members (id, org_id, name, email, role) VALUES ($1, $2, $3, $4, 'member')
            ON CONFLICT (org_id, email) DO NOTHING""",
-        prefixed_id("usr"), org_id, (name or "").strip() or email.split("@")[0], email,
+        prefixed_id("usr"),
+        org_id,
+        (name or "").strip() or email.split("@")[0],
+        email,
     )
     return await conn.fetchval("SELECT id FROM gateway.members WHERE org_id = $1 AND email = $2", org_id, email)
 
 
-async def create_wpsigner_key(conn: asyncpg.Connection, org_name: str, key_name: str, read_only: bool,
-                              member_email: str | None = None, member_name: str | None = None) -> CreatedKey:
+async def create_wpsigner_key(
+    conn: asyncpg.Connection,
+    org_name: str,
+    key_name: str,
+    read_only: bool,
+    member_email: str | None = None,
+    member_name: str | None = None,
+) -> CreatedKey:
     """A WPsigner key + secret for the organisation's admin, or for the member with
     `member_email` (created as a non-admin `member` if missing): non-admin credentials see only
     the documents their member created (services/gateway/wpsigner/auth.py)."""
@@ -146,7 +170,14 @@ async def create_wpsigner_key(conn: asyncpg.Connection, org_name: str, key_name:
         await conn.execute(
             """INSERT INTO gateway.api_keys (id, org_id, member_id, name, kind, prefix, key_hash, secret_hash, read_only)
                VALUES ($1, $2, $3, $4, 'wpsigner', $5, $6, $7, $8)""",
-            key_id, org_id, member_id, key_name, key[:8], hash_secret(key), hash_secret(secret), read_only,
+            key_id,
+            org_id,
+            member_id,
+            key_name,
+            key[:8],
+            hash_secret(key),
+            hash_secret(secret),
+            read_only,
         )
     return CreatedKey(org_id, key_id, key, secret, member_id if member_email is not None else None)
 
@@ -161,8 +192,16 @@ async def find_active_key(conn: asyncpg.Connection, raw_key: str) -> ApiKey | No
     # The index lookup finds the row; the constant-time compare keeps the final check honest.
     if row is None or not hmac.compare_digest(bytes(row["key_hash"]), digest):
         return None
-    return ApiKey(row["id"], row["org_id"], row["member_id"], row["kind"], tuple(row["scopes"]), row["read_only"],
-                  bytes(row["secret_hash"]) if row["secret_hash"] is not None else None, row["rate_limit_per_minute"])
+    return ApiKey(
+        row["id"],
+        row["org_id"],
+        row["member_id"],
+        row["kind"],
+        tuple(row["scopes"]),
+        row["read_only"],
+        bytes(row["secret_hash"]) if row["secret_hash"] is not None else None,
+        row["rate_limit_per_minute"],
+    )
 
 
 async def list_keys(conn: asyncpg.Connection, org_name: str) -> list[asyncpg.Record]:
@@ -191,5 +230,6 @@ async def set_rate_limit(conn: asyncpg.Connection, key_id: str, per_minute: int 
                 changed AS (UPDATE gateway.api_keys SET rate_limit_per_minute = $2
                             WHERE id = $1 AND kind = 'insigner' RETURNING id)
            SELECT kind FROM found""",
-        key_id, per_minute,
+        key_id,
+        per_minute,
     )

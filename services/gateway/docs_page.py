@@ -51,18 +51,20 @@ def content_security_policy(public_url: str) -> str:
     # added in case the page is reached under another name than the one in `servers`.
     public = urlsplit(public_url)
     connect = "'self'" + (f" {public.scheme}://{public.netloc}" if public.scheme and public.netloc else "")
-    return "; ".join([
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        # Swagger UI's stylesheet draws its icons as data: SVGs.
-        "img-src 'self' data:",
-        "font-src 'self'",
-        f"connect-src {connect}",
-        "base-uri 'none'",
-        "form-action 'none'",
-        "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            # Swagger UI's stylesheet draws its icons as data: SVGs.
+            "img-src 'self' data:",
+            "font-src 'self'",
+            f"connect-src {connect}",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 _SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
@@ -76,7 +78,9 @@ async def docs_page(request: web.Request) -> web.Response:
         "Content-Security-Policy": content_security_policy(request.app[SETTINGS].public_url),
         "Cache-Control": "no-cache",
     }
-    return web.Response(body=(_OWN_STATIC / "docs.html").read_bytes(), content_type="text/html", charset="utf-8", headers=headers)
+    return web.Response(
+        body=(_OWN_STATIC / "docs.html").read_bytes(), content_type="text/html", charset="utf-8", headers=headers
+    )
 
 
 async def docs_asset(request: web.Request) -> web.StreamResponse:

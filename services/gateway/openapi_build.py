@@ -25,40 +25,75 @@ PROBLEM_MEDIA = "application/problem+json"
 
 # What a client needs to tell each error apart; examples are rendered by shared.problems itself.
 _ERRORS: dict[int, tuple[str, str, Problem]] = {
-    400: ("BadRequest", "Malformed JSON, a body that is not an object, or an invalid query parameter (cursor, limit, filter).",
-          Problem(400, "The request body is not valid JSON", slug="invalid-json")),
-    401: ("Unauthorized", "Missing, malformed, unknown or revoked API key.",
-          Problem(401, "Invalid or revoked API key")),
-    403: ("Forbidden", "The API key lacks the scope this operation requires.",
-          Problem(403, "This API key lacks the required scope: documents.read")),
-    404: ("NotFound", "No such resource in the caller's organisation (another organisation's resource is 404 too).",
-          Problem(404, "Document not found")),
-    409: ("Conflict", "Not allowed in the resource's current state (e.g. editing a document that is no longer a draft).",
-          Problem(409, "The document is not a draft")),
-    413: ("PayloadTooLarge", "The request body exceeds the size limit.",
-          Problem(413, "The request body is too large")),
-    415: ("UnsupportedMediaType", "A non-empty body was sent without a JSON Content-Type "
-                                  "(application/json or application/*+json, UTF-8).",
-          Problem(415, "A request body must be JSON, sent with Content-Type: application/json",
-                  slug="unsupported-media-type")),
-    422: ("ValidationError", "The request body failed validation; `errors` lists each invalid field.",
-          Problem(422, "The request body contains invalid fields",
-                  errors=[FieldError("email", "Invalid email"), FieldError("name", "Required")])),
-    429: ("TooManyRequests", "A rate limit is spent: the API key's requests per minute, an action's budget (webhook "
-          "creations per user per hour), the client address's failed authentications (bad keys, unknown signing "
-          "links), or, on the signing API, a one-time code asked for too soon (`otp-too-soon`). `Retry-After` "
-          "says when to try again.",
-          Problem(429, "Rate limit exceeded. Please retry after the reset period.")),
-    500: ("InternalError", "Unexpected server error; no internals are disclosed.",
-          Problem(500, "An unexpected error occurred")),
-    502: ("BadGateway", "An internal service did not answer; retry later.",
-          Problem(502, "An internal service is unavailable; try again shortly")),
+    400: (
+        "BadRequest",
+        "Malformed JSON, a body that is not an object, or an invalid query parameter (cursor, limit, filter).",
+        Problem(400, "The request body is not valid JSON", slug="invalid-json"),
+    ),
+    401: (
+        "Unauthorized",
+        "Missing, malformed, unknown or revoked API key.",
+        Problem(401, "Invalid or revoked API key"),
+    ),
+    403: (
+        "Forbidden",
+        "The API key lacks the scope this operation requires.",
+        Problem(403, "This API key lacks the required scope: documents.read"),
+    ),
+    404: (
+        "NotFound",
+        "No such resource in the caller's organisation (another organisation's resource is 404 too).",
+        Problem(404, "Document not found"),
+    ),
+    409: (
+        "Conflict",
+        "Not allowed in the resource's current state (e.g. editing a document that is no longer a draft).",
+        Problem(409, "The document is not a draft"),
+    ),
+    413: ("PayloadTooLarge", "The request body exceeds the size limit.", Problem(413, "The request body is too large")),
+    415: (
+        "UnsupportedMediaType",
+        "A non-empty body was sent without a JSON Content-Type (application/json or application/*+json, UTF-8).",
+        Problem(
+            415, "A request body must be JSON, sent with Content-Type: application/json", slug="unsupported-media-type"
+        ),
+    ),
+    422: (
+        "ValidationError",
+        "The request body failed validation; `errors` lists each invalid field.",
+        Problem(
+            422,
+            "The request body contains invalid fields",
+            errors=[FieldError("email", "Invalid email"), FieldError("name", "Required")],
+        ),
+    ),
+    429: (
+        "TooManyRequests",
+        "A rate limit is spent: the API key's requests per minute, an action's budget (webhook "
+        "creations per user per hour), the client address's failed authentications (bad keys, unknown signing "
+        "links), or, on the signing API, a one-time code asked for too soon (`otp-too-soon`). `Retry-After` "
+        "says when to try again.",
+        Problem(429, "Rate limit exceeded. Please retry after the reset period."),
+    ),
+    500: (
+        "InternalError",
+        "Unexpected server error; no internals are disclosed.",
+        Problem(500, "An unexpected error occurred"),
+    ),
+    502: (
+        "BadGateway",
+        "An internal service did not answer; retry later.",
+        Problem(502, "An internal service is unavailable; try again shortly"),
+    ),
 }
 
 # The reference's rate-limit headers (services/gateway/api_limits.py): on every answer to a request
 # authenticated by an API key that has a limit.
 _LIMIT_HEADERS: dict[str, tuple[str, str]] = {
-    "RateLimit-Limit": ("Maximum requests allowed in the current window (the API key's requests per minute).", "integer"),
+    "RateLimit-Limit": (
+        "Maximum requests allowed in the current window (the API key's requests per minute).",
+        "integer",
+    ),
     "RateLimit-Remaining": ("Requests remaining in the current window.", "integer"),
     "RateLimit-Reset": ("Seconds until the rate limit window resets.", "integer"),
 }
@@ -74,8 +109,15 @@ _PARAM_DESCRIPTIONS = {
 # Same shape check the services apply before an id reaches SQL (shared.ids.is_plausible_id).
 _ID_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}
 
-_TAGS = {"documents": "Documents", "signers": "Signers", "fields": "Fields", "audit": "Audit",
-         "org": "Organization", "members": "Organization", "openapi.json": "Meta"}
+_TAGS = {
+    "documents": "Documents",
+    "signers": "Signers",
+    "fields": "Fields",
+    "audit": "Audit",
+    "org": "Organization",
+    "members": "Organization",
+    "openapi.json": "Meta",
+}
 _TAG_DESCRIPTIONS = {
     "Documents": "Documents: a PDF to be signed, its settings and its lifecycle.",
     "Signers": "Who signs, approves or receives a copy of a document, and in which order.",
@@ -89,7 +131,10 @@ _TAG_DESCRIPTIONS = {
 _NAMES: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/api/v1/org"): ("getOrganization", "Get the organization"),
     ("GET", "/api/v1/org/members"): ("listMembers", "List the organization's members"),
-    ("GET", "/api/v1/org/certificate"): ("getOrganizationCertificate", "The organization's seal certificate chain (PEM)"),
+    ("GET", "/api/v1/org/certificate"): (
+        "getOrganizationCertificate",
+        "The organization's seal certificate chain (PEM)",
+    ),
     ("POST", "/api/v1/verify"): ("verifyDocument", "Verify a PDF: which document it is, and whether its seal holds"),
     ("GET", "/api/v1/documents/{id}/audit"): ("listAuditEntries", "List a document's audit entries"),
     ("GET", "/api/v1/documents/{id}/audit/verify"): ("verifyAuditChain", "Recompute a document's audit chain"),
@@ -102,8 +147,10 @@ _NAMES: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/api/v1/signing/{token}/download"): ("downloadSignedCopy", "Download the signed PDF (participants)"),
     ("GET", "/api/v1/signing/{token}/pages/{page}"): ("getSigningPageImage", "A page of the document as a PNG"),
     ("GET", "/api/v1/webhooks/{id}/deliveries"): ("listWebhookDeliveries", "List a webhook's deliveries"),
-    ("POST", "/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver"):
-        ("redeliverWebhookDelivery", "Send a delivery again"),
+    ("POST", "/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver"): (
+        "redeliverWebhookDelivery",
+        "Send a delivery again",
+    ),
 }
 
 _INFO_DESCRIPTION = """\
@@ -199,11 +246,20 @@ def _is_paginated(response: dict[str, Any] | None, defs: dict[str, Any]) -> bool
 
 # Every paginated list takes these two (shared.pagination); query models hold only the filters.
 _PAGE_PARAMETERS: list[dict[str, Any]] = [
-    {"name": "cursor", "in": "query", "required": False,
-     "description": "Opaque cursor from the previous page's `meta.nextCursor`.",
-     "schema": {"type": "string", "minLength": 1}},
-    {"name": "limit", "in": "query", "required": False, "description": "Items per page.",
-     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}},
+    {
+        "name": "cursor",
+        "in": "query",
+        "required": False,
+        "description": "Opaque cursor from the previous page's `meta.nextCursor`.",
+        "schema": {"type": "string", "minLength": 1},
+    },
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "description": "Items per page.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+    },
 ]
 
 
@@ -229,16 +285,28 @@ def _query_model_parameters(model_ref: dict[str, Any], defs: dict[str, Any]) -> 
         prop = _without_null(dict(prop))
         description = prop.pop("description", None)
         prop.pop("title", None)
-        params.append({"name": name, "in": "query", "required": name in required,
-                       "description": description or f"Filter by `{name}`.", "schema": prop})
+        params.append(
+            {
+                "name": name,
+                "in": "query",
+                "required": name in required,
+                "description": description or f"Filter by `{name}`.",
+                "schema": prop,
+            }
+        )
     return params
 
 
 def _path_parameters(path: str) -> list[dict[str, Any]]:
     descriptions = _PARAM_DESCRIPTIONS | ({"id": "Webhook id."} if path.startswith("/api/v1/webhooks") else {})
     return [
-        {"name": name, "in": "path", "required": True,
-         "description": descriptions.get(name, f"Identifier ({name})."), "schema": dict(_ID_SCHEMA)}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "description": descriptions.get(name, f"Identifier ({name})."),
+            "schema": dict(_ID_SCHEMA),
+        }
         for name in _PATH_PARAM.findall(path)
     ]
 
@@ -279,16 +347,20 @@ def _success(op: Operation, schema: dict[str, Any] | None) -> dict[str, Any]:
 
 def _error_ref(status: int, op: Operation) -> dict[str, Any]:
     if status not in _ERRORS:  # an operation's extra status (EXTRA_ERROR_STATUSES) without a shared entry
-        return {"description": f"Problem details (HTTP {status}).",
-                "content": {PROBLEM_MEDIA: {"schema": {"$ref": REF.format(model="ProblemDetails")}}}}
+        return {
+            "description": f"Problem details (HTTP {status}).",
+            "content": {PROBLEM_MEDIA: {"schema": {"$ref": REF.format(model="ProblemDetails")}}},
+        }
     ref: dict[str, Any] = {"$ref": f"#/components/responses/{_ERRORS[status][0]}"}
     if status == 403 and op.scope:
         ref["description"] = f"The API key lacks the `{op.scope}` scope."
     elif status == 415 and op.request_media != "application/json":  # the shared entry speaks of JSON
         ref["description"] = f"The body was not sent as `{op.request_media}`."
     elif status == 403:  # no key: the signing API, whose 403s are about the one-time code
-        ref["description"] = ("The signer has not verified their one-time code (`otp-required`), or too many "
-                              "wrong codes locked them out until the sender re-sends the link (`otp-locked`).")
+        ref["description"] = (
+            "The signer has not verified their one-time code (`otp-required`), or too many "
+            "wrong codes locked them out until the sender re-sends the link (`otp-locked`)."
+        )
     return ref
 
 
@@ -308,8 +380,9 @@ def _components_responses() -> dict[str, Any]:
     for status, (name, description, example) in _ERRORS.items():
         response: dict[str, Any] = {
             "description": description,
-            "content": {PROBLEM_MEDIA: {"schema": {"$ref": REF.format(model="ProblemDetails")},
-                                        "example": example.to_dict()}},
+            "content": {
+                PROBLEM_MEDIA: {"schema": {"$ref": REF.format(model="ProblemDetails")}, "example": example.to_dict()}
+            },
         }
         # Errors answered to a request with an API key carry its window too (absent on signer
         # routes, which have no key, and when the key has no limit).
@@ -318,7 +391,9 @@ def _components_responses() -> dict[str, Any]:
     return responses
 
 
-def _model_schemas(operations: Sequence[Operation]) -> tuple[dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]], dict[str, Any]]:
+def _model_schemas(
+    operations: Sequence[Operation],
+) -> tuple[dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]], dict[str, Any]]:
     wanted: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {(ProblemDetails, "serialization"): None}
     for op in operations:
         if op.request is not None:
@@ -332,7 +407,9 @@ def _model_schemas(operations: Sequence[Operation]) -> tuple[dict[tuple[type[Bas
     return refs, top.get("$defs", {})  # type: ignore[return-value]
 
 
-def _operation(op: Operation, refs: dict[Any, dict[str, Any]], defs: dict[str, Any], collection_paths: set[str]) -> dict[str, Any]:
+def _operation(
+    op: Operation, refs: dict[Any, dict[str, Any]], defs: dict[str, Any], collection_paths: set[str]
+) -> dict[str, Any]:
     response_schema = refs[(op.response, "serialization")] if isinstance(op.response, type) else op.response
     query: list[dict[str, Any]] = []
     if op.method == "GET" and _is_paginated(response_schema, defs):
@@ -396,8 +473,8 @@ def build_spec(operations: Sequence[Operation], public_url: str, version: str = 
                     "scheme": "bearer",
                     "bearerFormat": "isk_ followed by 44 URL-safe characters",
                     "description": "An inSigner-style API key: `Authorization: Bearer isk_…`. "
-                                   "Each operation lists the one scope it requires; `*` and "
-                                   "`<resource>.*` wildcards grant every matching scope.",
+                    "Each operation lists the one scope it requires; `*` and "
+                    "`<resource>.*` wildcards grant every matching scope.",
                 },
             },
         },

@@ -34,27 +34,33 @@ async def get_org(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         org = await conn.fetchrow("SELECT * FROM gateway.organizations WHERE id = $1", org_id)
         members = await conn.fetchval("SELECT count(*) FROM gateway.members WHERE org_id = $1", org_id)
-        keys = await conn.fetchval("SELECT count(*) FROM gateway.api_keys WHERE org_id = $1 AND revoked_at IS NULL", org_id)
+        keys = await conn.fetchval(
+            "SELECT count(*) FROM gateway.api_keys WHERE org_id = $1 AND revoked_at IS NULL", org_id
+        )
     counts = await _document_counts(request, org_id)
-    return json_response({"data": {
-        "id": org["id"],
-        "name": org["name"],
-        "slug": org["slug"],
-        "type": org["type"],
-        "image": org["image"],
-        "signatureLevel": org["signature_level"],
-        "timestampProvider": org["timestamp_provider"],
-        "defaultOtpMethod": org["default_otp_method"],
-        "createdAt": iso(org["created_at"]),
-        "updatedAt": iso(org["updated_at"]),
-        "_count": {
-            "members": members,
-            "documents": counts.get("documents", 0),
-            "templates": counts.get("templates", 0),
-            "campaigns": counts.get("campaigns", 0),
-            "apiKeys": keys,
-        },
-    }})
+    return json_response(
+        {
+            "data": {
+                "id": org["id"],
+                "name": org["name"],
+                "slug": org["slug"],
+                "type": org["type"],
+                "image": org["image"],
+                "signatureLevel": org["signature_level"],
+                "timestampProvider": org["timestamp_provider"],
+                "defaultOtpMethod": org["default_otp_method"],
+                "createdAt": iso(org["created_at"]),
+                "updatedAt": iso(org["updated_at"]),
+                "_count": {
+                    "members": members,
+                    "documents": counts.get("documents", 0),
+                    "templates": counts.get("templates", 0),
+                    "campaigns": counts.get("campaigns", 0),
+                    "apiKeys": keys,
+                },
+            }
+        }
+    )
 
 
 async def list_members(request: web.Request) -> web.Response:
@@ -64,10 +70,21 @@ async def list_members(request: web.Request) -> web.Response:
             "SELECT id, name, email, image, role, joined_at FROM gateway.members WHERE org_id = $1 ORDER BY joined_at, id",
             caller.key.org_id,
         )
-    return json_response({"data": [
-        {"id": r["id"], "name": r["name"], "email": r["email"], "image": r["image"], "role": r["role"], "joinedAt": iso(r["joined_at"])}
-        for r in rows
-    ]})
+    return json_response(
+        {
+            "data": [
+                {
+                    "id": r["id"],
+                    "name": r["name"],
+                    "email": r["email"],
+                    "image": r["image"],
+                    "role": r["role"],
+                    "joinedAt": iso(r["joined_at"]),
+                }
+                for r in rows
+            ]
+        }
+    )
 
 
 def add_org_routes(app: web.Application) -> None:

@@ -11,7 +11,6 @@ stays flat whatever the file size.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import aiohttp
@@ -25,7 +24,15 @@ from shared.web import REQUEST_ID_HEADER
 log = logging.getLogger("countersign.gateway.proxy")
 
 _FORWARD_REQUEST_HEADERS = ("Content-Type", "Accept", "If-None-Match", "Range")
-_PASS_RESPONSE_HEADERS = ("Content-Type", "Content-Disposition", "Content-Length", "Location", "ETag", "Cache-Control", "Retry-After")
+_PASS_RESPONSE_HEADERS = (
+    "Content-Type",
+    "Content-Disposition",
+    "Content-Length",
+    "Location",
+    "ETag",
+    "Cache-Control",
+    "Retry-After",
+)
 
 
 async def forward(request: web.Request, url: str, internal: dict[str, str]) -> web.StreamResponse:
@@ -36,8 +43,10 @@ async def forward(request: web.Request, url: str, internal: dict[str, str]) -> w
     query = list(request.query.items())
     session = request.app[HTTP]
     try:
-        upstream = await session.request(request.method, url, params=query, data=body, headers=headers, allow_redirects=False)
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        upstream = await session.request(
+            request.method, url, params=query, data=body, headers=headers, allow_redirects=False
+        )
+    except (TimeoutError, aiohttp.ClientError) as exc:
         log.warning("upstream unavailable: %s %s (%s)", request.method, url.split("/", 3)[2], type(exc).__name__)
         raise Problem(502, "An internal service is unavailable; try again shortly") from None
     async with upstream:

@@ -77,13 +77,16 @@ async def hit(conn: asyncpg.Connection, bucket: str, window_seconds: int, limit:
            ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1
            RETURNING r.hits, extract(epoch FROM r.window_start)::bigint AS start,
                      extract(epoch FROM clock_timestamp())::float8 AS now""",
-        bucket, window_seconds)
+        bucket,
+        window_seconds,
+    )
     if row["hits"] == 1:
         # The first request of a bucket's new window clears every window that ended over an
         # hour ago (any bucket's: addresses that never come back must not stay forever).
         await conn.execute(
             "DELETE FROM gateway.rate_limits WHERE window_start < to_timestamp($1::float8) - interval '2 hours'",
-            row["start"])
+            row["start"],
+        )
     return Window(limit, row["hits"], row["start"] + window_seconds, row["now"])
 
 
@@ -95,7 +98,9 @@ async def peek(conn: asyncpg.Connection, bucket: str, window_seconds: int, limit
            SELECT coalesce(r.hits, 0) AS hits, extract(epoch FROM w.start)::bigint AS start,
                   extract(epoch FROM w.now)::float8 AS now
            FROM w LEFT JOIN gateway.rate_limits r ON r.bucket = $1 AND r.window_start = w.start""",
-        bucket, window_seconds)
+        bucket,
+        window_seconds,
+    )
     return Window(limit, row["hits"], row["start"] + window_seconds, row["now"])
 
 
@@ -105,4 +110,6 @@ async def refund(conn: asyncpg.Connection, bucket: str, window_seconds: int, win
     await conn.execute(
         """UPDATE gateway.rate_limits SET hits = hits - 1
            WHERE bucket = $1 AND window_start = to_timestamp($2::float8) AND hits > 0""",
-        bucket, window.reset_at - window_seconds)
+        bucket,
+        window.reset_at - window_seconds,
+    )

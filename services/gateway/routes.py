@@ -25,7 +25,9 @@ ROUTES: tuple[Operation, ...] = tuple(op for op in OPERATIONS if op.service != "
 
 def _upstream_url(request: web.Request, service: Service) -> str:
     settings = request.app[SETTINGS]
-    return {"documents": settings.documents_url, "audit": settings.audit_url, "notifier": settings.notifier_url}[service]
+    return {"documents": settings.documents_url, "audit": settings.audit_url, "notifier": settings.notifier_url}[
+        service
+    ]
 
 
 def proxy_handler(route: Operation):  # type: ignore[no-untyped-def]
@@ -37,8 +39,9 @@ def proxy_handler(route: Operation):  # type: ignore[no-untyped-def]
             raise Problem(404, unfit.refusal)
         path = fill(route.path, request.match_info)
         # The `public` caller, which no /internal/ route accepts, with the identity auth resolved.
-        internal = internal_headers(request.app[SETTINGS].require_internal_secret(), "public",
-                                    caller_context(request).identity_headers())
+        internal = internal_headers(
+            request.app[SETTINGS].require_internal_secret(), "public", caller_context(request).identity_headers()
+        )
         return await forward(request, _upstream_url(request, route.service) + path, internal)
 
     handler.__name__ = f"proxy_{route.method.lower()}_{route.path}"

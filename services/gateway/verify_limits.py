@@ -30,9 +30,13 @@ async def verify_limit_middleware(request: web.Request, handler: Handler) -> web
         return await handler(request)
     settings = request.app[SETTINGS]
     async with request.app[POOL].acquire() as conn:
-        window = await ratelimit.hit(conn, bucket(request_ip(request)), ratelimit.MINUTE,
-                                     settings.verify_rate_limit_per_minute)
+        window = await ratelimit.hit(
+            conn, bucket(request_ip(request)), ratelimit.MINUTE, settings.verify_rate_limit_per_minute
+        )
     if window.exceeded:
-        raise Problem(429, "Too many verifications from this address. Please retry after the reset period.",
-                      headers={"Retry-After": str(window.retry_after)})
+        raise Problem(
+            429,
+            "Too many verifications from this address. Please retry after the reset period.",
+            headers={"Retry-After": str(window.retry_after)},
+        )
     return await handler(request.clone(client_max_size=settings.verify_max_bytes))

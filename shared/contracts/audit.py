@@ -19,15 +19,24 @@ class AuditEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(description="Audit entry id (`log_…`).", examples=["log_abc123"])
-    action: str = Field(description="The event type, e.g. `document.created`, `signer.completed`.", examples=["document.created"])
+    action: str = Field(
+        description="The event type, e.g. `document.created`, `signer.completed`.", examples=["document.created"]
+    )
     details: str = Field(
         description='Human-readable description, prefixed by who acted: "API: ", "Signer: " or "System: ".',
         examples=['API: Created document "Sales Agreement Q3"'],
     )
-    ipAddress: str | None = Field(description="IP address of the client that caused the action; null for system actions.", examples=["203.0.113.42"])
+    ipAddress: str | None = Field(
+        description="IP address of the client that caused the action; null for system actions.",
+        examples=["203.0.113.42"],
+    )
     userAgent: str | None = Field(description="User agent of that client.", examples=["curl/8.4.0"])
-    geoCity: str | None = Field(description="City of the IP address (English name); null when unknown, private or local.", examples=["Bogotá"])
-    geoCountry: str | None = Field(description="ISO 3166-1 alpha-2 country code of the IP address; null when unknown.", examples=["CO"])
+    geoCity: str | None = Field(
+        description="City of the IP address (English name); null when unknown, private or local.", examples=["Bogotá"]
+    )
+    geoCountry: str | None = Field(
+        description="ISO 3166-1 alpha-2 country code of the IP address; null when unknown.", examples=["CO"]
+    )
     createdAt: str = Field(
         description="When the action happened (ISO 8601, UTC, milliseconds).",
         json_schema_extra={"format": "date-time"},
@@ -35,10 +44,13 @@ class AuditEntry(BaseModel):
     )
     # The chain (services/audit/chain.py): anyone can recompute `hash` from an export.
     position: int = Field(description="The entry's place in the document's chain, from 1.", examples=[1])
-    prevHash: str = Field(description="`hash` of the entry before (64 zeros for the first): SHA-256, hex.",
-                          examples=["0" * 64])
-    hash: str = Field(description="SHA-256 (hex) of `prevHash`, a newline and the entry's canonical JSON "
-                                  "(services/audit/chain.py): changing, removing or reordering an entry breaks it.")
+    prevHash: str = Field(
+        description="`hash` of the entry before (64 zeros for the first): SHA-256, hex.", examples=["0" * 64]
+    )
+    hash: str = Field(
+        description="SHA-256 (hex) of `prevHash`, a newline and the entry's canonical JSON "
+        "(services/audit/chain.py): changing, removing or reordering an entry breaks it."
+    )
 
 
 class ListMeta(BaseModel):
@@ -79,6 +91,7 @@ class AuditChainVerification(BaseModel):
     valid: bool = Field(description="Every entry links to the one before and the last is the recorded head.")
     entries: int = Field(description="Entries stored for the document.")
     headPosition: int = Field(description="Position of the chain's recorded last entry.")
-    headHash: str = Field(description="Hash of the chain's recorded last entry (printed on the certificate of completion).")
+    headHash: str = Field(
+        description="Hash of the chain's recorded last entry (printed on the certificate of completion)."
+    )
     firstBroken: ChainBreak | None = Field(description="Null when the chain is intact.")
-

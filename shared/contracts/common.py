@@ -12,7 +12,13 @@ from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
-    BaseModel, ConfigDict, GetJsonSchemaHandler, PlainSerializer, ValidationInfo, WithJsonSchema, field_validator,
+    BaseModel,
+    ConfigDict,
+    GetJsonSchemaHandler,
+    PlainSerializer,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
@@ -27,9 +33,31 @@ SigningType = Literal["sequential", "parallel"]
 SignerRole = Literal["signer", "viewer", "approver"]
 SignerStatus = Literal["pending", "sent", "viewed", "completed", "declined", "delivery_failed"]
 FieldType = Literal[
-    "signature", "initials", "stamp", "name", "email", "company", "title", "phone", "id_number",
-    "address", "date_signed", "date", "text", "textarea", "number", "checkbox", "checkbox_group",
-    "radio_group", "dropdown", "attachment", "image", "approval", "note", "formula", "payment",
+    "signature",
+    "initials",
+    "stamp",
+    "name",
+    "email",
+    "company",
+    "title",
+    "phone",
+    "id_number",
+    "address",
+    "date_signed",
+    "date",
+    "text",
+    "textarea",
+    "number",
+    "checkbox",
+    "checkbox_group",
+    "radio_group",
+    "dropdown",
+    "attachment",
+    "image",
+    "approval",
+    "note",
+    "formula",
+    "payment",
 ]
 
 
@@ -51,7 +79,7 @@ class PatchModel(RequestModel):
     NOT_NULL: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="after")
-    def _check_patch(self) -> "PatchModel":
+    def _check_patch(self) -> PatchModel:
         if not self.model_fields_set:
             raise ValueError("At least one property must be given")
         return self

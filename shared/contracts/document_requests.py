@@ -12,8 +12,16 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import (
-    AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints, ValidationInfo,
-    WithJsonSchema, field_validator,
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
 )
 
 from shared.contracts import rules
@@ -38,7 +46,9 @@ Email = Annotated[EmailStr, Field(max_length=254), SINGLE_LINE]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), SINGLE_LINE]
 Order = Annotated[int, Field(ge=0, le=rules.MAX_ORDER)]
 Page = Annotated[int, Field(ge=1, le=rules.MAX_PAGE)]
-Coordinate = Annotated[float, Field(ge=0, le=rules.MAX_POINTS, description="PDF points from the page's top-left corner")]
+Coordinate = Annotated[
+    float, Field(ge=0, le=rules.MAX_POINTS, description="PDF points from the page's top-left corner")
+]
 Size = Annotated[float, Field(gt=0, le=rules.MAX_POINTS, description="PDF points")]
 Label = Annotated[str, StringConstraints(max_length=200), SINGLE_LINE]
 Short = Annotated[str, StringConstraints(max_length=500), SINGLE_LINE]
@@ -48,7 +58,6 @@ Options = Annotated[
     AfterValidator(rules.check_options),
 ]
 Tag = Annotated[str, StringConstraints(max_length=100), SINGLE_LINE]
-
 
 
 class DocumentCreate(RequestModel):
@@ -89,7 +98,8 @@ class DocumentListQuery(BaseModel):
 
     status: DocumentStatus | None = None
     search: Annotated[str, StringConstraints(max_length=200), SINGLE_LINE] | None = Field(
-        default=None, description="Case-insensitive substring of the document name")
+        default=None, description="Case-insensitive substring of the document name"
+    )
 
 
 class SignerCreate(RequestModel):

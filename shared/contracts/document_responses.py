@@ -12,8 +12,17 @@ from pydantic import Field
 
 from shared.contracts.active_content import ActiveKind
 from shared.contracts.common import (
-    DocumentStatus, FieldType, Number, PageMeta, ResponseModel, SignerRole, SignerStatus, SigningType, Timestamp,
+    DocumentStatus,
+    FieldType,
+    Number,
+    PageMeta,
+    ResponseModel,
+    SignerRole,
+    SignerStatus,
+    SigningType,
+    Timestamp,
 )
+
 
 class DocumentCounts(ResponseModel):
     """Counts of a document's related resources."""
@@ -21,7 +30,6 @@ class DocumentCounts(ResponseModel):
     signers: int
     fields: int
     attachments: int
-
 
 
 class DocumentListItem(ResponseModel):
@@ -129,13 +137,19 @@ class DocumentDetail(ResponseModel):
     attachments: list[Attachment]
     count: DocumentCounts = Field(serialization_alias="_count")
     # Added to the seed's shape (after it, so its keys keep their order): docs/files.md.
-    originalFileHash: str | None = Field(description=(
-        "SHA-256 (hex) of the file as uploaded, kept unchanged in storage. `documentHash` is that of the PDF "
-        "signers see and sign: equal to this one unless the upload was an image (converted to a PDF) or "
-        "active content was removed from it"))
-    activeContentRemoved: bool = Field(description=(
-        "True when the uploaded PDF contained active content (JavaScript, automatic actions, launch actions, "
-        "embedded files, XFA…) that was removed from the copy signers see and sign; links stay"))
+    originalFileHash: str | None = Field(
+        description=(
+            "SHA-256 (hex) of the file as uploaded, kept unchanged in storage. `documentHash` is that of the PDF "
+            "signers see and sign: equal to this one unless the upload was an image (converted to a PDF) or "
+            "active content was removed from it"
+        )
+    )
+    activeContentRemoved: bool = Field(
+        description=(
+            "True when the uploaded PDF contained active content (JavaScript, automatic actions, launch actions, "
+            "embedded files, XFA…) that was removed from the copy signers see and sign; links stay"
+        )
+    )
     activeContentKinds: list[ActiveKind] = Field(description="What was removed, when activeContentRemoved is true")
 
 

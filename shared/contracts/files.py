@@ -24,11 +24,13 @@ class UploadRequest(RequestModel):
     Images (PNG, JPEG, WebP) become a one-page PDF once verified. With `fileSize`, the presigned
     request is bound to that length, and the uploaded object must have exactly that size."""
 
-    filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), SINGLE_LINE] = Field(
-        default="document.pdf", description="Original filename; sanitised for storage (default: document.pdf)")
+    filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), SINGLE_LINE] = (
+        Field(default="document.pdf", description="Original filename; sanitised for storage (default: document.pdf)")
+    )
     contentType: UploadContentType = Field(default="application/pdf", description="MIME type of the file")
     fileSize: Annotated[int, Field(ge=1, le=MAX_UPLOAD_BYTES)] | None = Field(
-        default=None, description="File size in bytes (max 50 MB); when given, the upload must be exactly this size")
+        default=None, description="File size in bytes (max 50 MB); when given, the upload must be exactly this size"
+    )
 
 
 def _no_default(schema: dict[str, Any]) -> None:
@@ -42,9 +44,14 @@ class UploadHeaders(ResponseModel):
 
     contentType: str = Field(serialization_alias="Content-Type", validation_alias="Content-Type")
     # Omitted (never null) when the request was not bound to a size.
-    contentLength: Annotated[str | None, WithJsonSchema({"type": "string", "description": "Present when fileSize was given"})] = Field(
-        default=None, serialization_alias="Content-Length", validation_alias="Content-Length",
-        json_schema_extra=_no_default)
+    contentLength: Annotated[
+        str | None, WithJsonSchema({"type": "string", "description": "Present when fileSize was given"})
+    ] = Field(
+        default=None,
+        serialization_alias="Content-Length",
+        validation_alias="Content-Length",
+        json_schema_extra=_no_default,
+    )
 
 
 class UploadInstructions(ResponseModel):
@@ -69,8 +76,10 @@ class UploadResponse(ResponseModel):
 
 PDF_MEDIA = "application/pdf"
 PDF_BODY: dict[str, Any] = {
-    "description": ("The document PDF: the signed PDF once the document is completed, otherwise the original "
-                    "(an uploaded image as the one-page PDF it was converted to). Sent with Content-Length and "
-                    "`Content-Disposition: attachment; filename=\"<Name>.pdf\"` (`<Name> - Signed.pdf` when signed)."),
+    "description": (
+        "The document PDF: the signed PDF once the document is completed, otherwise the original "
+        "(an uploaded image as the one-page PDF it was converted to). Sent with Content-Length and "
+        '`Content-Disposition: attachment; filename="<Name>.pdf"` (`<Name> - Signed.pdf` when signed).'
+    ),
     "contentMediaType": PDF_MEDIA,
 }

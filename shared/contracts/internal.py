@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from shared.contracts.common import DocumentStatus, ResponseModel, Timestamp
 
+
 class OrgStats(ResponseModel):
     """Resource counts of an organisation (internal: the gateway's GET /api/v1/org uses it)."""
 

@@ -28,13 +28,21 @@ class PageQuery(BaseModel):
     # Not strict: query values arrive as strings ("1.5").
     model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
 
-    scale: float = Field(default=DEFAULT_SCALE, ge=MIN_SCALE, le=MAX_SCALE, description=(
-        f"Pixels per PDF point, {MIN_SCALE}–{MAX_SCALE}, rounded up to a multiple of 0.5; lowered for large pages so "
-        f"that an image stays within {MAX_SIDE_PX} px a side and {MAX_PIXELS // 1_000_000} megapixels"))
+    scale: float = Field(
+        default=DEFAULT_SCALE,
+        ge=MIN_SCALE,
+        le=MAX_SCALE,
+        description=(
+            f"Pixels per PDF point, {MIN_SCALE}–{MAX_SCALE}, rounded up to a multiple of 0.5; lowered for large pages so "
+            f"that an image stays within {MAX_SIDE_PX} px a side and {MAX_PIXELS // 1_000_000} megapixels"
+        ),
+    )
 
 
 PNG_BODY: dict[str, Any] = {
-    "description": ("The page as the signer sees it (CropBox, rotation applied), rendered from the verified PDF. "
-                    "Sent with a strong ETag (If-None-Match answers 304) and `Cache-Control: private`."),
+    "description": (
+        "The page as the signer sees it (CropBox, rotation applied), rendered from the verified PDF. "
+        "Sent with a strong ETag (If-None-Match answers 304) and `Cache-Control: private`."
+    ),
     "contentMediaType": PNG,
 }

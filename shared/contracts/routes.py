@@ -26,28 +26,69 @@ from pydantic import BaseModel
 
 from shared.contracts.audit import AuditChainVerification, AuditTrail
 from shared.contracts.document_requests import (
-    DocumentCreate, DocumentListQuery, DocumentUpdate, FieldCreate, FieldUpdate, SignerCreate, SignerUpdate,
+    DocumentCreate,
+    DocumentListQuery,
+    DocumentUpdate,
+    FieldCreate,
+    FieldUpdate,
+    SignerCreate,
+    SignerUpdate,
 )
 from shared.contracts.document_responses import (
-    DocumentCreatedResponse, DocumentDetailResponse, DocumentListResponse, FieldListResponse, FieldResponse,
-    SignerCreatedResponse, SignerListResponse, SignerResponse,
+    DocumentCreatedResponse,
+    DocumentDetailResponse,
+    DocumentListResponse,
+    FieldListResponse,
+    FieldResponse,
+    SignerCreatedResponse,
+    SignerListResponse,
+    SignerResponse,
 )
 from shared.contracts.files import PDF_BODY, PDF_MEDIA, UploadRequest, UploadResponse
 from shared.contracts.org import MemberListResponse, OrganizationResponse
 from shared.contracts.pages import PNG, PNG_BODY, PageQuery
 from shared.contracts.path_params import (
-    DELIVERY_ID, DOCUMENT_ID, FIELD_ID, PAGE_NUMBER, SIGNER_ID, SIGNING_TOKEN, WEBHOOK_ID, Shape, placeholders,
+    DELIVERY_ID,
+    DOCUMENT_ID,
+    FIELD_ID,
+    PAGE_NUMBER,
+    SIGNER_ID,
+    SIGNING_TOKEN,
+    WEBHOOK_ID,
+    Shape,
+    placeholders,
 )
 from shared.contracts.seal import PEM_CHAIN_BODY, PEM_CHAIN_MEDIA
 from shared.contracts.signing import (
-    PDF_BODY as SIGNING_PDF_BODY, SIGNED_COPY_BODY, CancelResponse, DeclineRequest, EmptyRequest, OtpSentResponse,
-    OtpVerifiedResponse, OtpVerifyRequest, RemindResponse, SendResponse, SigningOutcomeResponse,
-    SigningSessionResponse, SigningUrlResponse, SignRequest,
+    PDF_BODY as SIGNING_PDF_BODY,
+)
+from shared.contracts.signing import (
+    SIGNED_COPY_BODY,
+    CancelResponse,
+    DeclineRequest,
+    EmptyRequest,
+    OtpSentResponse,
+    OtpVerifiedResponse,
+    OtpVerifyRequest,
+    RemindResponse,
+    SendResponse,
+    SigningOutcomeResponse,
+    SigningSessionResponse,
+    SigningUrlResponse,
+    SignRequest,
 )
 from shared.contracts.verify import MULTIPART, VERIFY_PATH, VerifyResult, VerifyUpload
 from shared.contracts.webhooks import (
-    DeliveryListResponse, DeliveryResponse, EmptyRequest as WebhookEmptyRequest, WebhookCreate,
-    WebhookCreatedResponse, WebhookListResponse, WebhookResponse, WebhookUpdate,
+    DeliveryListResponse,
+    DeliveryResponse,
+    WebhookCreate,
+    WebhookCreatedResponse,
+    WebhookListResponse,
+    WebhookResponse,
+    WebhookUpdate,
+)
+from shared.contracts.webhooks import (
+    EmptyRequest as WebhookEmptyRequest,
 )
 
 Service = Literal["gateway", "documents", "audit", "notifier"]
@@ -108,12 +149,15 @@ class Operation:
         return (self.method, self.path)
 
 
-def _op(service: Service, method: str, path: str, scope: str | None, status: int, response: ResponseBody,
-        **more: Any) -> Operation:
+def _op(
+    service: Service, method: str, path: str, scope: str | None, status: int, response: ResponseBody, **more: Any
+) -> Operation:
     return Operation(method, path, scope, status, response, service=service, shapes=shapes_of(path), **more)
 
 
-def _documents(method: str, path: str, scope: str | None, status: int, response: ResponseBody, **more: Any) -> Operation:
+def _documents(
+    method: str, path: str, scope: str | None, status: int, response: ResponseBody, **more: Any
+) -> Operation:
     return _op("documents", method, path, scope, status, response, **more)
 
 
@@ -152,8 +196,14 @@ OPERATIONS: tuple[Operation, ...] = (
     _documents("POST", D + "/{id}/send", "documents.send", 200, SendResponse, request=EmptyRequest),
     _documents("POST", D + "/{id}/cancel", "documents.write", 200, CancelResponse, request=EmptyRequest),
     _documents("POST", D + "/{id}/remind", "documents.send", 200, RemindResponse, request=EmptyRequest),
-    _documents("POST", D + "/{id}/signers/{signerId}/signing-url", "documents.send", 200, SigningUrlResponse,
-               request=EmptyRequest),
+    _documents(
+        "POST",
+        D + "/{id}/signers/{signerId}/signing-url",
+        "documents.send",
+        200,
+        SigningUrlResponse,
+        request=EmptyRequest,
+    ),
     _notifier("GET", W, "webhooks.read", 200, WebhookListResponse),
     # 409: creating the 11th webhook of an organisation.
     _notifier("POST", W, "webhooks.create", 201, WebhookCreatedResponse, request=WebhookCreate, extra_errors=(409,)),
@@ -161,32 +211,57 @@ OPERATIONS: tuple[Operation, ...] = (
     _notifier("PATCH", W + "/{id}", "webhooks.update", 200, WebhookResponse, request=WebhookUpdate),
     _notifier("DELETE", W + "/{id}", "webhooks.delete", 204, None),
     _notifier("GET", W + "/{id}/deliveries", "webhooks.read", 200, DeliveryListResponse),
-    _notifier("POST", W + "/{id}/deliveries/{deliveryId}/redeliver", "webhooks.update", 202, DeliveryResponse,
-              request=WebhookEmptyRequest),
+    _notifier(
+        "POST",
+        W + "/{id}/deliveries/{deliveryId}/redeliver",
+        "webhooks.update",
+        202,
+        DeliveryResponse,
+        request=WebhookEmptyRequest,
+    ),
     # The organisation's seal certificate chain (docs/signed-pdf.md), issued by the documents service.
     _documents("GET", ORG + "/certificate", "org.read", 200, PEM_CHAIN_BODY, media_type=PEM_CHAIN_MEDIA),
     # Verification of a PDF by anyone (docs/signed-pdf.md): no API key, a multipart upload; 429 is the
     # client address's budget (VERIFY_RATE_LIMIT_PER_MINUTE, services/gateway/verify_limits.py).
-    _documents("POST", VERIFY_PATH, None, 200, VerifyResult, request=VerifyUpload, request_media=MULTIPART,
-               extra_errors=(429,)),
+    _documents(
+        "POST", VERIFY_PATH, None, 200, VerifyResult, request=VerifyUpload, request_media=MULTIPART, extra_errors=(429,)
+    ),
     # The signer-facing API: no API key; the signing token in the path is the credential.
     _documents("GET", S, None, 200, SigningSessionResponse, extra_errors=(409, 410)),
     _documents("GET", S + "/file", None, 200, SIGNING_PDF_BODY, media_type=PDF_MEDIA, extra_errors=_SIGNING_ERRORS),
-    _documents("POST", S + "/sign", None, 200, SigningOutcomeResponse, request=SignRequest,
-               extra_errors=_SIGNING_ERRORS),
-    _documents("POST", S + "/approve", None, 200, SigningOutcomeResponse, request=EmptyRequest,
-               extra_errors=_SIGNING_ERRORS),
-    _documents("POST", S + "/decline", None, 200, SigningOutcomeResponse, request=DeclineRequest,
-               extra_errors=_SIGNING_ERRORS),
+    _documents(
+        "POST", S + "/sign", None, 200, SigningOutcomeResponse, request=SignRequest, extra_errors=_SIGNING_ERRORS
+    ),
+    _documents(
+        "POST", S + "/approve", None, 200, SigningOutcomeResponse, request=EmptyRequest, extra_errors=_SIGNING_ERRORS
+    ),
+    _documents(
+        "POST", S + "/decline", None, 200, SigningOutcomeResponse, request=DeclineRequest, extra_errors=_SIGNING_ERRORS
+    ),
     _documents("POST", S + "/otp", None, 202, OtpSentResponse, request=EmptyRequest, extra_errors=(403, 409, 410, 429)),
-    _documents("POST", S + "/otp/verify", None, 200, OtpVerifiedResponse, request=OtpVerifyRequest,
-               extra_errors=(403, 409, 410)),
+    _documents(
+        "POST",
+        S + "/otp/verify",
+        None,
+        200,
+        OtpVerifiedResponse,
+        request=OtpVerifyRequest,
+        extra_errors=(403, 409, 410),
+    ),
     # 409 before completion or while on hold, 410 after another ending or once the retention ended.
     _documents("GET", S + "/download", None, 200, SIGNED_COPY_BODY, media_type=PDF_MEDIA, extra_errors=(409, 410)),
     # As the PDF of the signing API: 403 before the one-time code, 409 on hold, 410 once the
     # document is over; 503 when the page cannot be rendered within the limits or storage is away.
-    _documents("GET", S + "/pages/{page}", None, 200, PNG_BODY, query=PageQuery, media_type=PNG,
-               extra_errors=(403, 409, 410, 503)),
+    _documents(
+        "GET",
+        S + "/pages/{page}",
+        None,
+        200,
+        PNG_BODY,
+        query=PageQuery,
+        media_type=PNG,
+        extra_errors=(403, 409, 410, 503),
+    ),
     # The gateway's own: organisations and members live in its database; and this description.
     _op("gateway", "GET", ORG, "org.read", 200, OrganizationResponse),
     _op("gateway", "GET", ORG + "/members", "org.read", 200, MemberListResponse),

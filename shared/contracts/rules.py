@@ -8,7 +8,7 @@ the field's (possibly unchanged) type.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 MAX_OPTIONS = 100
@@ -20,9 +20,31 @@ MAX_PAGE = 10_000
 MAX_ORDER = 10_000
 
 FIELD_TYPES: tuple[str, ...] = (
-    "signature", "initials", "stamp", "name", "email", "company", "title", "phone", "id_number",
-    "address", "date_signed", "date", "text", "textarea", "number", "checkbox", "checkbox_group",
-    "radio_group", "dropdown", "attachment", "image", "approval", "note", "formula", "payment",
+    "signature",
+    "initials",
+    "stamp",
+    "name",
+    "email",
+    "company",
+    "title",
+    "phone",
+    "id_number",
+    "address",
+    "date_signed",
+    "date",
+    "text",
+    "textarea",
+    "number",
+    "checkbox",
+    "checkbox_group",
+    "radio_group",
+    "dropdown",
+    "attachment",
+    "image",
+    "approval",
+    "note",
+    "formula",
+    "payment",
 )
 # Field types that present a choice: they need options; no other type accepts them.
 OPTION_TYPES: frozenset[str] = frozenset({"dropdown", "radio_group", "checkbox_group"})
@@ -44,16 +66,16 @@ def parse_timestamp(value: object) -> datetime:
     except ValueError:
         raise ValueError("Must be an ISO 8601 date-time, e.g. 2026-12-31T23:59:59.000Z") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     try:
-        parsed = parsed.astimezone(timezone.utc)
+        parsed = parsed.astimezone(UTC)
     except OverflowError:  # year 1 or 9999 shifted past the calendar's edge
         raise ValueError("Must be a date-time between the years 1 and 9999") from None
     return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000)
 
 
 def ensure_future(value: datetime, now: datetime | None = None) -> datetime:
-    if value <= (now or datetime.now(timezone.utc)):
+    if value <= (now or datetime.now(UTC)):
         raise ValueError("Must be in the future")
     return value
 

@@ -10,9 +10,11 @@ CERTIFICATE_PATH = "/api/v1/org/certificate"
 PEM_CHAIN_MEDIA = "application/pem-certificate-chain"
 PEM_CHAIN_BODY: dict[str, Any] = {
     "contentMediaType": PEM_CHAIN_MEDIA,
-    "description": ("The certificate chain that seals this organisation's completed documents, PEM: the "
-                    "organisation's certificate first, then the platform CA that issued it. Issued at first use "
-                    "(this request or the first completed document). Trust the last certificate (the CA) to "
-                    "validate the seals; the first one names the organisation (its O attribute is the "
-                    "organisation id)."),
+    "description": (
+        "The certificate chain that seals this organisation's completed documents, PEM: the "
+        "organisation's certificate first, then the platform CA that issued it. Issued at first use "
+        "(this request or the first completed document). Trust the last certificate (the CA) to "
+        "validate the seals; the first one names the organisation (its O attribute is the "
+        "organisation id)."
+    ),
 }

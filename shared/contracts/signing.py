@@ -13,12 +13,20 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 
 from shared.contracts.common import (
-    DocumentStatus, FieldType, Number, RequestModel, ResponseModel, SignerRole, SignerStatus, SigningType, Timestamp,
+    DocumentStatus,
+    FieldType,
+    Number,
+    RequestModel,
+    ResponseModel,
+    SignerRole,
+    SignerStatus,
+    SigningType,
+    Timestamp,
 )
 from shared.text import MULTI_LINE, SINGLE_LINE
 
-
 # --- requests ---------------------------------------------------------------------------------
+
 
 class EmptyRequest(RequestModel):
     """No body is needed (an empty body or `{}`)."""
@@ -28,10 +36,14 @@ class SubmittedValue(RequestModel):
     """One field's value; its JSON type depends on the field's type (docs/signing.md)."""
 
     id: Annotated[str, StringConstraints(min_length=1, max_length=64), SINGLE_LINE]
-    value: Any = Field(default=None, description=(
-        'signature/initials: {"type": "typed", "text"} or {"type": "drawn", "image": "data:image/png;base64,…"}; '
-        "checkbox: boolean; dropdown/radio_group: one option; checkbox_group: list of options; date: YYYY-MM-DD; "
-        "number: number; text-like types: string"))
+    value: Any = Field(
+        default=None,
+        description=(
+            'signature/initials: {"type": "typed", "text"} or {"type": "drawn", "image": "data:image/png;base64,…"}; '
+            "checkbox: boolean; dropdown/radio_group: one option; checkbox_group: list of options; date: YYYY-MM-DD; "
+            "number: number; text-like types: string"
+        ),
+    )
 
 
 class SignRequest(RequestModel):
@@ -47,7 +59,8 @@ class DeclineRequest(RequestModel):
     """Body of POST /api/v1/signing/{token}/decline."""
 
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), MULTI_LINE] = Field(
-        description="Why the signer declines; shown to the sender")
+        description="Why the signer declines; shown to the sender"
+    )
 
 
 class OtpVerifyRequest(RequestModel):
@@ -57,6 +70,7 @@ class OtpVerifyRequest(RequestModel):
 
 
 # --- lifecycle responses ----------------------------------------------------------------------
+
 
 class SendResult(ResponseModel):
     """The document, now out for signature."""
@@ -116,6 +130,7 @@ class SigningUrlResponse(ResponseModel):
 
 # --- signing API responses --------------------------------------------------------------------
 
+
 class PageSize(ResponseModel):
     """A page's size in PDF points, as displayed."""
 
@@ -169,9 +184,12 @@ class SigningSession(ResponseModel):
     fields: list[SigningField]
     otpRequired: bool
     otpVerified: bool
-    otpLocked: bool = Field(description=(
-        "Too many wrong codes (OTP_LOCK_AFTER_FAILURES): no code is sent or accepted until the sender re-sends "
-        "the link (POST …/remind or …/signing-url)"))
+    otpLocked: bool = Field(
+        description=(
+            "Too many wrong codes (OTP_LOCK_AFTER_FAILURES): no code is sent or accepted until the sender re-sends "
+            "the link (POST …/remind or …/signing-url)"
+        )
+    )
     isTurn: bool = Field(description="Whether the signer may act now (sequential documents go group by group)")
 
 
@@ -231,8 +249,10 @@ PDF_BODY: dict[str, Any] = {
 
 # The signed copy a participant downloads after completion (services/documents/api/signed_copy.py).
 SIGNED_COPY_BODY: dict[str, Any] = {
-    "description": ("The signed PDF, for a participant of a completed document (their emailed link works for "
-                    "SIGNED_COPY_RETENTION_DAYS after completion). Sent with Content-Length and "
-                    "`Content-Disposition: attachment; filename=\"<Name> - Signed.pdf\"`."),
+    "description": (
+        "The signed PDF, for a participant of a completed document (their emailed link works for "
+        "SIGNED_COPY_RETENTION_DAYS after completion). Sent with Content-Length and "
+        '`Content-Disposition: attachment; filename="<Name> - Signed.pdf"`.'
+    ),
     "contentMediaType": PDF_MEDIA,
 }

@@ -19,8 +19,18 @@ MULTIPART = "multipart/form-data"
 FORM_FIELD = "file"
 
 # From the best news to the worst; each one is described in docs/signed-pdf.md.
-VerdictCode = Literal["authentic", "sealed-unrecorded", "original", "appended", "untrusted-seal", "tampered",
-                      "rewritten", "truncated", "unknown", "unreadable"]
+VerdictCode = Literal[
+    "authentic",
+    "sealed-unrecorded",
+    "original",
+    "appended",
+    "untrusted-seal",
+    "tampered",
+    "rewritten",
+    "truncated",
+    "unknown",
+    "unreadable",
+]
 # What of ours the file's SHA-256 matched: a completed document's sealed file, an original, nothing.
 RecordMatch = Literal["sealed", "original", "none"]
 
@@ -28,8 +38,12 @@ RecordMatch = Literal["sealed", "original", "none"]
 class VerifyUpload(BaseModel):
     """A PDF to verify, as the form field `file` of a multipart/form-data body. No API key needed."""
 
-    file: Annotated[bytes, WithJsonSchema({"type": "string", "contentMediaType": "application/pdf",
-                                           "description": "The PDF file (any name)."})]
+    file: Annotated[
+        bytes,
+        WithJsonSchema(
+            {"type": "string", "contentMediaType": "application/pdf", "description": "The PDF file (any name)."}
+        ),
+    ]
 
 
 class VerifiedDocument(ResponseModel):
@@ -70,4 +84,3 @@ class VerifyResult(ResponseModel):
     record: RecordMatch = Field(description="What of ours the file's hash matched: a sealed file, an original, nothing")
     document: VerifiedDocument | None = Field(description="Only for a sealed file we produced (record = sealed)")
     seal: SealFindings
-

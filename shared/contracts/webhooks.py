@@ -14,8 +14,15 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator, BaseModel, ConfigDict, Field, GetJsonSchemaHandler, StringConstraints,
-    WithJsonSchema, field_validator, model_validator,
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
@@ -56,17 +63,30 @@ def _no_nul(value: Any) -> Any:
 
 
 EventType = Annotated[
-    str, AfterValidator(_known_event), WithJsonSchema({"type": "string", "enum": list(PUBLIC_EVENT_TYPES)}),
+    str,
+    AfterValidator(_known_event),
+    WithJsonSchema({"type": "string", "enum": list(PUBLIC_EVENT_TYPES)}),
 ]
 EventList = Annotated[
-    list[EventType], Field(min_length=1, max_length=MAX_EVENTS, description="Event types to subscribe to (1–50)"),
+    list[EventType],
+    Field(min_length=1, max_length=MAX_EVENTS, description="Event types to subscribe to (1–50)"),
     AfterValidator(_distinct),
 ]
-Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_URL_LENGTH), SINGLE_LINE, Field(
-    description="Endpoint URL: https, at most 2048 characters; must not resolve to a private, loopback, "
-                "link-local or metadata address")]
-Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION), SINGLE_LINE, Field(
-    description="Human-readable description (at most 500 characters)")]
+Url = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_URL_LENGTH),
+    SINGLE_LINE,
+    Field(
+        description="Endpoint URL: https, at most 2048 characters; must not resolve to a private, loopback, "
+        "link-local or metadata address"
+    ),
+]
+Description = Annotated[
+    str,
+    StringConstraints(max_length=MAX_DESCRIPTION),
+    SINGLE_LINE,
+    Field(description="Human-readable description (at most 500 characters)"),
+]
 
 
 class RequestModel(BaseModel):
@@ -99,7 +119,7 @@ class WebhookUpdate(RequestModel):
     description: Description | None = None
 
     @model_validator(mode="after")
-    def _something_given(self) -> "WebhookUpdate":
+    def _something_given(self) -> WebhookUpdate:
         if not self.model_fields_set:
             raise ValueError("At least one property must be given")
         return self
@@ -131,11 +151,15 @@ class Webhook(BaseModel):
 
     id: str
     url: str
-    events: str = Field(description='JSON-encoded array of the subscribed event types, e.g. "[\\"document.completed\\"]", '
-                                    "as the inSigner API returns it")
+    events: str = Field(
+        description='JSON-encoded array of the subscribed event types, e.g. "[\\"document.completed\\"]", '
+        "as the inSigner API returns it"
+    )
     status: WebhookStatus
     description: str | None
-    failureCount: int = Field(description="Consecutive failed delivery attempts; 20 deactivate the webhook, a success resets it")
+    failureCount: int = Field(
+        description="Consecutive failed delivery attempts; 20 deactivate the webhook, a success resets it"
+    )
     createdAt: Timestamp
     updatedAt: Timestamp
 

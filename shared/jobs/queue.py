@@ -57,8 +57,9 @@ class Lease:
     token: Any
 
 
-async def claim(conn: asyncpg.Connection, jobs: JobTable, limit: int, lease_seconds: float,
-                worker: str | None = None) -> list[asyncpg.Record]:
+async def claim(
+    conn: asyncpg.Connection, jobs: JobTable, limit: int, lease_seconds: float, worker: str | None = None
+) -> list[asyncpg.Record]:
     """Lease up to `limit` due jobs (waiting, or leased and expired) for `lease_seconds`."""
     assigns = [f"{jobs.token} = {jobs.new_token}", f"{jobs.expires} = now() + make_interval(secs => $2)"]
     args: list[Any] = [limit, float(lease_seconds)]
@@ -90,8 +91,15 @@ async def claim_locked(conn: asyncpg.Connection, jobs: JobTable, limit: int) -> 
     )
 
 
-async def settle(conn: asyncpg.Connection, jobs: JobTable, lease: Lease, sets: str, *args: Any,
-                 keep_lease: bool = False, returning: str = "true") -> Any:
+async def settle(
+    conn: asyncpg.Connection,
+    jobs: JobTable,
+    lease: Lease,
+    sets: str,
+    *args: Any,
+    keep_lease: bool = False,
+    returning: str = "true",
+) -> Any:
     """Write an outcome (`sets`, its arguments from $3) if the lease still holds, and end the
     lease unless `keep_lease`. Returns `returning` of the row, or None when the lease was lost."""
     assigns = [part for part in (sets, jobs.on_write) if part]
@@ -100,7 +108,9 @@ async def settle(conn: asyncpg.Connection, jobs: JobTable, lease: Lease, sets: s
     return await conn.fetchval(
         f"""UPDATE {jobs.table} j SET {", ".join(assigns)}
             WHERE j.{jobs.key} = $1 AND j.{jobs.token} = $2 RETURNING {returning}""",
-        lease.key, lease.token, *args,
+        lease.key,
+        lease.token,
+        *args,
     )
 
 
@@ -113,7 +123,8 @@ async def release(conn: asyncpg.Connection, jobs: JobTable, leases: list[Lease],
     result = await conn.execute(
         f"""UPDATE {jobs.table} j SET {", ".join(assigns)}
             WHERE (j.{jobs.key}, j.{jobs.token}) IN (SELECT * FROM unnest($1::{jobs.key_type}[], $2::{jobs.token_type}[]))""",
-        [lease.key for lease in leases], [lease.token for lease in leases],
+        [lease.key for lease in leases],
+        [lease.token for lease in leases],
     )
     return int(result.split()[-1])
 
@@ -124,18 +135,30 @@ class Failed:
     retry_in: float | None  # seconds until the next attempt; None: dead-lettered
 
 
-async def fail(conn: asyncpg.Connection, jobs: JobTable, lease: Lease, schedule: RetrySchedule, failed_attempts: int,
-               error: str) -> Failed:
+async def fail(
+    conn: asyncpg.Connection, jobs: JobTable, lease: Lease, schedule: RetrySchedule, failed_attempts: int, error: str
+) -> Failed:
     """Record a failed attempt (the `failed_attempts`th): waiting again after the schedule's next
     delay, or dead-lettered with the reason after the last attempt."""
     delay = schedule.next_attempt(failed_attempts)
     if delay is None:
-        done = await settle(conn, jobs, lease,
-                            f"{jobs.status} = $3, {jobs.attempts} = {jobs.attempts} + 1, {jobs.last_error} = $4",
-                            jobs.dead_status, error[:MAX_ERROR])
+        done = await settle(
+            conn,
+            jobs,
+            lease,
+            f"{jobs.status} = $3, {jobs.attempts} = {jobs.attempts} + 1, {jobs.last_error} = $4",
+            jobs.dead_status,
+            error[:MAX_ERROR],
+        )
     else:
-        done = await settle(conn, jobs, lease,
-                            f"""{jobs.status} = $3, {jobs.attempts} = {jobs.attempts} + 1,
+        done = await settle(
+            conn,
+            jobs,
+            lease,
+            f"""{jobs.status} = $3, {jobs.attempts} = {jobs.attempts} + 1,
                                 {jobs.next_attempt} = now() + make_interval(secs => $4), {jobs.last_error} = $5""",
-                            jobs.waiting_status, delay, error[:MAX_ERROR])
+            jobs.waiting_status,
+            delay,
+            error[:MAX_ERROR],
+        )
     return Failed(bool(done), delay)

@@ -29,9 +29,18 @@ Pass = Callable[[], Awaitable[float | None | Literal["at once"]]]
 
 
 class JobWorker:
-    def __init__(self, name: str, run_pass: Pass, *, wakeup: Wakeup | None, poll_seconds: float,
-                 error_pause_seconds: float = 1.0, min_wait_seconds: float = 0.0,
-                 logger: logging.Logger = log, failed_message: str = "background pass failed; will retry") -> None:
+    def __init__(
+        self,
+        name: str,
+        run_pass: Pass,
+        *,
+        wakeup: Wakeup | None,
+        poll_seconds: float,
+        error_pause_seconds: float = 1.0,
+        min_wait_seconds: float = 0.0,
+        logger: logging.Logger = log,
+        failed_message: str = "background pass failed; will retry",
+    ) -> None:
         self.name = name
         # Each worker logs under its own logger, with its own words, as before the primitive.
         self._log = logger
@@ -76,7 +85,11 @@ class JobWorker:
                 if next_in == AT_ONCE:
                     continue
                 assert not isinstance(next_in, str)
-                timeout = self._poll_seconds if next_in is None else min(self._poll_seconds, max(next_in, self._min_wait_seconds))
+                timeout = (
+                    self._poll_seconds
+                    if next_in is None
+                    else min(self._poll_seconds, max(next_in, self._min_wait_seconds))
+                )
                 await self._wait(timeout)
         finally:
             if self._wakeup is not None:

@@ -16,15 +16,25 @@ from tests.file_uploads import s3_object
 
 pytestmark = pytest.mark.e2e
 
-REMOVED = ["additional_actions", "embedded_file", "javascript", "launch", "open_action", "remote_goto",
-           "submit_form", "unsafe_link", "xfa"]
+REMOVED = [
+    "additional_actions",
+    "embedded_file",
+    "javascript",
+    "launch",
+    "open_action",
+    "remote_goto",
+    "submit_form",
+    "unsafe_link",
+    "xfa",
+]
 
 
 async def test_signers_and_the_signed_pdf_never_get_active_content(flow: Flow) -> None:
     upload = corpus.active_content_pdf()
     assert {"/JavaScript", "/OpenAction", "/AA", "/Launch", "/EmbeddedFiles", "/XFA"} <= corpus.active_markers(upload)
-    doc_id, ids = await flow.draft(pdf=upload, signers=[{"email": "ann@example.com", "name": "Ann Signer"}],
-                                   fields=[signature(0)])
+    doc_id, ids = await flow.draft(
+        pdf=upload, signers=[{"email": "ann@example.com", "name": "Ann Signer"}], fields=[signature(0)]
+    )
 
     # (d) The API reports the removal, and which hash is which.
     detail = await flow.document(doc_id)
@@ -44,8 +54,13 @@ async def test_signers_and_the_signed_pdf_never_get_active_content(flow: Flow) -
     assert corpus.link_uris(served) == [corpus.LINK_URL]
 
     [field] = await flow.field_ids(doc_id)
-    await flow.as_signer("POST", "/sign", 200, ann, json={"consent": True, "fields": [
-        {"id": field["id"], "value": {"type": "typed", "text": "Ann Signer"}}]})
+    await flow.as_signer(
+        "POST",
+        "/sign",
+        200,
+        ann,
+        json={"consent": True, "fields": [{"id": field["id"], "value": {"type": "typed", "text": "Ann Signer"}}]},
+    )
     completed = await flow.complete(doc_id)
 
     # (b) The signed PDF: none of it either, the link and the signature there.
@@ -63,8 +78,9 @@ async def test_signers_and_the_signed_pdf_never_get_active_content(flow: Flow) -
 
 async def test_a_pdf_without_active_content_is_signed_as_uploaded(flow: Flow) -> None:
     upload = corpus.harmless_interactive_pdf()
-    doc_id, ids = await flow.draft(pdf=upload, signers=[{"email": "bo@example.com", "name": "Bo"}],
-                                   fields=[signature(0)])
+    doc_id, ids = await flow.draft(
+        pdf=upload, signers=[{"email": "bo@example.com", "name": "Bo"}], fields=[signature(0)]
+    )
     detail = await flow.document(doc_id)
     assert (detail["activeContentRemoved"], detail["activeContentKinds"]) == (False, [])
     assert detail["documentHash"] == detail["originalFileHash"] == hashlib.sha256(upload).hexdigest()

@@ -15,16 +15,27 @@ from typing import Any
 
 import pytest
 
-from shared.contracts.audit import AuditTrail
 from services.gateway.app import create_app as gateway_app
+from shared.contracts.audit import AuditTrail
 from tests.conftest import Api
 from tests.harness import _listening_socket, serve
 
 pytestmark = pytest.mark.e2e
 
 WAIT_SECONDS = 20
-ENTRY_KEYS = {"id", "action", "details", "ipAddress", "userAgent", "geoCity", "geoCountry", "createdAt",
-              "position", "prevHash", "hash"}
+ENTRY_KEYS = {
+    "id",
+    "action",
+    "details",
+    "ipAddress",
+    "userAgent",
+    "geoCity",
+    "geoCountry",
+    "createdAt",
+    "position",
+    "prevHash",
+    "hash",
+}
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
@@ -100,7 +111,9 @@ async def test_other_organisations_and_missing_documents_get_the_same_404(api: A
     assert resp.headers["Content-Type"].startswith("application/problem+json")
     status, missing, _ = await stranger.request("GET", "/api/v1/documents/cdoesnotexist0000000000000/audit")
     assert status == 404
-    assert {k: foreign[k] for k in ("type", "title", "status", "detail")} == {k: missing[k] for k in ("type", "title", "status", "detail")}
+    assert {k: foreign[k] for k in ("type", "title", "status", "detail")} == {
+        k: missing[k] for k in ("type", "title", "status", "detail")
+    }
 
 
 async def test_deleted_document_has_no_visible_trail(api: Api):
@@ -123,9 +136,18 @@ async def test_pagination_walks_every_entry_oldest_first(api: Api):
     everything = await audit_entries(api, doc, 5)
     assert len(everything) == 5
     assert everything[0]["action"] == "document.created"
-    assert sorted(e["action"] for e in everything[1:]) == ["document.updated", "document.updated", "signer.added", "signer.added"]
+    assert sorted(e["action"] for e in everything[1:]) == [
+        "document.updated",
+        "document.updated",
+        "signer.added",
+        "signer.added",
+    ]
     details = {e["details"] for e in everything}
-    assert {"API: Updated document (message)", "API: Updated document (name)", "API: Added signer Jane Smith (jane@acme.com)"} <= details
+    assert {
+        "API: Updated document (message)",
+        "API: Updated document (name)",
+        "API: Added signer Jane Smith (jane@acme.com)",
+    } <= details
     assert [e["createdAt"] for e in everything] == sorted(e["createdAt"] for e in everything)
 
     walked: list[dict[str, Any]] = []

@@ -10,9 +10,9 @@ import pytest
 from services.audit.chain import GENESIS_HASH, entry_hash
 from services.audit.chain_check import chain_report
 from services.audit.repository import load_chain
-from tests.integration.test_cli import cli_env, countersign
 from tests.e2e.test_audit_api import audit_entries, create_document
 from tests.e2e.test_signing_flow import Flow, flow  # noqa: F401  (flow is a fixture)
+from tests.integration.test_cli import cli_env, countersign
 
 pytestmark = pytest.mark.e2e
 
@@ -35,14 +35,20 @@ async def _document_with_entries(flow: Flow, count: int) -> tuple[str, list[dict
 async def test_entries_expose_a_chain_anyone_can_recompute(flow: Flow) -> None:
     doc_id, entries = await _document_with_entries(flow, 3)
     assert [e["position"] for e in entries] == [1, 2, 3] and entries[0]["prevHash"] == GENESIS_HASH
-    assert all(later["prevHash"] == earlier["hash"] for earlier, later in zip(entries, entries[1:]))
+    assert all(later["prevHash"] == earlier["hash"] for earlier, later in zip(entries, entries[1:], strict=False))
     async with flow.db.acquire() as conn:
         stored = await load_chain(conn, doc_id)
     assert [entry_hash(e.prev_hash, e.record) for e in stored] == [e["hash"] for e in entries]
 
     verified = await flow.call(flow.api, "GET", "/api/v1/documents/{id}/audit/verify", 200, id=doc_id)
-    assert verified == {"documentId": doc_id, "valid": True, "entries": 3, "headPosition": 3,
-                        "headHash": entries[-1]["hash"], "firstBroken": None}
+    assert verified == {
+        "documentId": doc_id,
+        "valid": True,
+        "entries": 3,
+        "headPosition": 3,
+        "headHash": entries[-1]["hash"],
+        "firstBroken": None,
+    }
     result = await countersign("audit", "verify", doc_id, env=cli_env(flow.system.settings))
     assert result.code == 0 and f"chain intact, 3 entries, head {entries[-1]['hash']}" in result.out
 

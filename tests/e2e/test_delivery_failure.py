@@ -36,8 +36,15 @@ def smtp() -> Iterator[ScriptedSmtp]:
 @pytest.fixture(scope="module")
 async def own_system(settings: Settings, smtp: ScriptedSmtp) -> AsyncIterator[System]:
     # Fast retries; a hold recheck far longer than any wait here, so only a resume brings it forward.
-    own = own_settings(settings, "mail_fail", smtp_port=smtp.port, email_retry_schedule=[0.2],
-                       email_max_attempts=50, email_poll_seconds=0.2, email_hold_seconds=600)
+    own = own_settings(
+        settings,
+        "mail_fail",
+        smtp_port=smtp.port,
+        email_retry_schedule=[0.2],
+        email_max_attempts=50,
+        email_poll_seconds=0.2,
+        email_hold_seconds=600,
+    )
     await reset_infrastructure(own)
     system = await start_system(own)
     yield system
@@ -52,8 +59,7 @@ async def own_db(own_system: System) -> AsyncIterator[asyncpg.Pool]:
 
 
 @pytest.fixture
-async def flow(conformance: Conformance, own_system: System, own_db: asyncpg.Pool,
-               http: aiohttp.ClientSession) -> Flow:
+async def flow(conformance: Conformance, own_system: System, own_db: asyncpg.Pool, http: aiohttp.ClientSession) -> Flow:
     async with own_db.acquire() as conn:
         created = await credentials.create_insigner_key(conn, f"Bounce Org {uuid.uuid4().hex[:8]}", ["*"], "test key")
     api = Api(http, own_system.gateway_url, created.api_key, created.org_id)
@@ -80,7 +86,8 @@ async def document_in(flow: Flow, doc_id: str, status: str) -> dict[str, Any]:
 async def sender_email(flow: Flow) -> str:
     return await flow.db.fetchval(
         "SELECT m.email FROM gateway.api_keys k JOIN gateway.members m ON m.id = k.member_id WHERE k.org_id = $1",
-        flow.api.org_id)
+        flow.api.org_id,
+    )
 
 
 async def test_a_deferred_invitation_is_retried_and_delivered_once(flow: Flow, smtp: ScriptedSmtp) -> None:
@@ -99,9 +106,12 @@ async def test_a_deferred_invitation_is_retried_and_delivered_once(flow: Flow, s
 async def test_a_refused_address_holds_the_document_until_the_sender_fixes_it(flow: Flow, smtp: ScriptedSmtp) -> None:
     good, bad, fixed = address("good"), address("typo"), address("fixed")
     smtp.refuse(bad)
-    doc_id, ids = await flow.draft(name="Partnership", signingType="parallel",
-                                   signers=[{"email": good, "name": "Good", "order": 0}, {"email": bad, "name": "Typo", "order": 1}],
-                                   fields=[signature(0), signature(1, y=500)])
+    doc_id, ids = await flow.draft(
+        name="Partnership",
+        signingType="parallel",
+        signers=[{"email": good, "name": "Good", "order": 0}, {"email": bad, "name": "Typo", "order": 1}],
+        fields=[signature(0), signature(1, y=500)],
+    )
     await flow.send(doc_id)
     good_token = await invited_token(smtp, good)
 
@@ -109,10 +119,16 @@ async def test_a_refused_address_holds_the_document_until_the_sender_fixes_it(fl
     assert {s["email"]: s["status"] for s in held["signers"]} == {good: "pending", bad: "delivery_failed"}
     on_hold = await flow.as_signer("GET", "", 409, good_token)
     assert on_hold["type"].endswith("/document-on-hold")
-    [reported] = await flow.db.fetch("SELECT body FROM notifier.outbox WHERE event_type = 'signer.delivery_failed'"
-                                     " AND body->>'documentId' = $1", doc_id)
+    [reported] = await flow.db.fetch(
+        "SELECT body FROM notifier.outbox WHERE event_type = 'signer.delivery_failed' AND body->>'documentId' = $1",
+        doc_id,
+    )
     assert reported["body"]["data"]["email"] == bad and reported["body"]["data"]["reason"].startswith("550")
-    updated = [e["data"] for e in await flow.events(doc_id) if e["type"] == "document.updated" and "status" in e["data"]["changes"]]
+    updated = [
+        e["data"]
+        for e in await flow.events(doc_id)
+        if e["type"] == "document.updated" and "status" in e["data"]["changes"]
+    ]
     assert updated == [{"name": "Partnership", "changes": ["status"], "status": "action_required"}]
     to_sender = await smtp.wait_for(lambda m: "Action required" in str(m["Subject"]) and bad in str(m["Subject"]))
     assert str(to_sender["To"]).endswith(f"<{await sender_email(flow)}>")
@@ -133,22 +149,27 @@ async def test_a_refused_address_holds_the_document_until_the_sender_fixes_it(fl
     assert (await flow.as_signer("GET", "", 200, good_token))["data"]["signer"]["email"] == good
     events = await flow.events(doc_id)
     assert [e["data"]["signer"]["email"] for e in events if e["type"] == "signer.invited"] == [good, bad, fixed]
-    assert [e["data"]["status"] for e in events
-            if e["type"] == "document.updated" and "status" in e["data"]["changes"]] == ["action_required", "pending"]
+    assert [
+        e["data"]["status"] for e in events if e["type"] == "document.updated" and "status" in e["data"]["changes"]
+    ] == ["action_required", "pending"]
 
 
 async def test_with_two_bounces_the_document_resumes_when_both_are_fixed(flow: Flow, smtp: ScriptedSmtp) -> None:
     one, two = address("one"), address("two")
     smtp.refuse(one)
     smtp.refuse(two)
-    doc_id, ids = await flow.draft(signingType="parallel",
-                                   signers=[{"email": one, "name": "One", "order": 0}, {"email": two, "name": "Two", "order": 1}],
-                                   fields=[signature(0), signature(1, y=500)])
+    doc_id, ids = await flow.draft(
+        signingType="parallel",
+        signers=[{"email": one, "name": "One", "order": 0}, {"email": two, "name": "Two", "order": 1}],
+        fields=[signature(0), signature(1, y=500)],
+    )
     await flow.send(doc_id)
 
     async def both_failed() -> bool:
         document = await flow.document(doc_id)
-        return document["status"] == "action_required" and {s["status"] for s in document["signers"]} == {"delivery_failed"}
+        return document["status"] == "action_required" and {s["status"] for s in document["signers"]} == {
+            "delivery_failed"
+        }
 
     await eventually(both_failed, "both signers to be marked")
     new_one, new_two = address("one-fixed"), address("two-fixed")
@@ -162,24 +183,32 @@ async def test_with_two_bounces_the_document_resumes_when_both_are_fixed(flow: F
         assert (await flow.as_signer("GET", "", 200, token))["data"]["signer"]["email"] == new
 
 
-async def test_an_invitation_that_found_the_document_on_hold_goes_out_when_it_resumes(flow: Flow, smtp: ScriptedSmtp) -> None:
+async def test_an_invitation_that_found_the_document_on_hold_goes_out_when_it_resumes(
+    flow: Flow, smtp: ScriptedSmtp
+) -> None:
     good, bad, fixed = address("patient"), address("typo"), address("fixed")
     smtp.defer(good, 10_000)  # keep the good signer's invitation waiting until the document is on hold
     smtp.refuse(bad)
-    doc_id, ids = await flow.draft(signingType="parallel",
-                                   signers=[{"email": good, "name": "Patient", "order": 0}, {"email": bad, "name": "Typo", "order": 1}],
-                                   fields=[signature(0), signature(1, y=500)])
+    doc_id, ids = await flow.draft(
+        signingType="parallel",
+        signers=[{"email": good, "name": "Patient", "order": 0}, {"email": bad, "name": "Typo", "order": 1}],
+        fields=[signature(0), signature(1, y=500)],
+    )
     await flow.send(doc_id)
     await document_in(flow, doc_id, "action_required")
 
     async def held() -> asyncpg.Record | None:
-        row = await flow.db.fetchrow("SELECT status, attempts, last_error FROM notifier.emails WHERE recipient = $1", good)
+        row = await flow.db.fetchrow(
+            "SELECT status, attempts, last_error FROM notifier.emails WHERE recipient = $1", good
+        )
         return row if row["last_error"] == "409 document-action_required" else None
 
     row = await eventually(held, "the invitation to be held")
     assert row["status"] == "queued"  # waiting, neither sent nor dead-lettered
     smtp.defer(good, 0)
-    await flow.call(flow.api, "PATCH", D + "/{id}/signers/{signerId}", 200, id=doc_id, signerId=ids[bad], json={"email": fixed})
+    await flow.call(
+        flow.api, "PATCH", D + "/{id}/signers/{signerId}", 200, id=doc_id, signerId=ids[bad], json={"email": fixed}
+    )
     # The hold's recheck is 10 minutes away: the resume itself brought the invitation forward.
     token = await invited_token(smtp, good)
     assert (await flow.as_signer("GET", "", 200, token))["data"]["isTurn"] is True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -17,20 +17,57 @@ from tests.conftest import Api
 D = "/api/v1/documents"
 PROBLEM = "application/problem+json"
 # Key order of the seed's example responses (documents-api.txt).
-SEED_LIST_KEYS = ["id", "name", "status", "signingType", "fileSize", "expiresAt", "completedAt", "createdAt",
-                  "updatedAt", "templateId", "campaignId", "bulkSendId", "folderId", "_count"]
+SEED_LIST_KEYS = [
+    "id",
+    "name",
+    "status",
+    "signingType",
+    "fileSize",
+    "expiresAt",
+    "completedAt",
+    "createdAt",
+    "updatedAt",
+    "templateId",
+    "campaignId",
+    "bulkSendId",
+    "folderId",
+    "_count",
+]
 SEED_CREATE_KEYS = ["id", "name", "status", "signingType", "message", "expiresAt", "folderId", "createdAt", "updatedAt"]
-SEED_DETAIL_KEYS = ["id", "name", "status", "signingType", "fileSize", "documentHash", "signedFileHash", "message",
-                    "emailSubject", "emailMessage", "expiresAt", "completedAt", "reminderFrequency", "otpMethod",
-                    "requireKyc", "createdAt", "updatedAt", "templateId", "campaignId", "bulkSendId", "folderId",
-                    "signers", "fields", "attachments", "_count"]
+SEED_DETAIL_KEYS = [
+    "id",
+    "name",
+    "status",
+    "signingType",
+    "fileSize",
+    "documentHash",
+    "signedFileHash",
+    "message",
+    "emailSubject",
+    "emailMessage",
+    "expiresAt",
+    "completedAt",
+    "reminderFrequency",
+    "otpMethod",
+    "requireKyc",
+    "createdAt",
+    "updatedAt",
+    "templateId",
+    "campaignId",
+    "bulkSendId",
+    "folderId",
+    "signers",
+    "fields",
+    "attachments",
+    "_count",
+]
 # Ours, after the seed's keys (docs/files.md, "Active content").
 ADDED_DETAIL_KEYS = ["originalFileHash", "activeContentRemoved", "activeContentKinds"]
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
 def future(days: int = 30) -> str:
-    return (datetime.now(timezone.utc) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return (datetime.now(UTC) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 async def create_document(api: Api, name: str = "NDA - Acme Corp", **extra: Any) -> dict[str, Any]:
@@ -82,18 +119,31 @@ async def walk(api: Api, limit: int, **params: Any) -> list[dict[str, Any]]:
 
 async def test_create_returns_the_seed_shape_and_records_one_event(api: Api, db):
     expires = future()
-    status, body, resp = await api.request("POST", D, json={
-        "name": "NDA - Acme Corp", "signingType": "parallel",
-        "message": "Please review and sign this NDA.", "expiresAt": expires,
-    }, headers={"User-Agent": "curl/8.4.0"})
+    status, body, resp = await api.request(
+        "POST",
+        D,
+        json={
+            "name": "NDA - Acme Corp",
+            "signingType": "parallel",
+            "message": "Please review and sign this NDA.",
+            "expiresAt": expires,
+        },
+        headers={"User-Agent": "curl/8.4.0"},
+    )
     assert status == 201, body
     data = body["data"]
     assert list(data) == SEED_CREATE_KEYS
     assert re.fullmatch(r"c[0-9a-z]{24}", data["id"])
     assert data | {"id": None, "createdAt": None, "updatedAt": None} == {
-        "id": None, "name": "NDA - Acme Corp", "status": "draft", "signingType": "parallel",
-        "message": "Please review and sign this NDA.", "expiresAt": expires, "folderId": None,
-        "createdAt": None, "updatedAt": None,
+        "id": None,
+        "name": "NDA - Acme Corp",
+        "status": "draft",
+        "signingType": "parallel",
+        "message": "Please review and sign this NDA.",
+        "expiresAt": expires,
+        "folderId": None,
+        "createdAt": None,
+        "updatedAt": None,
     }
     assert ISO_MS.match(data["createdAt"]) and data["createdAt"] == data["updatedAt"]
 
@@ -109,7 +159,12 @@ async def test_create_returns_the_seed_shape_and_records_one_event(api: Api, db)
 
 async def test_create_defaults_to_sequential(api: Api):
     data = await create_document(api, "Minimal")
-    assert (data["signingType"], data["message"], data["expiresAt"], data["folderId"]) == ("sequential", None, None, None)
+    assert (data["signingType"], data["message"], data["expiresAt"], data["folderId"]) == (
+        "sequential",
+        None,
+        None,
+        None,
+    )
 
 
 async def test_detail_has_the_seed_shape_with_nulls(api: Api):
@@ -119,8 +174,20 @@ async def test_detail_has_the_seed_shape_with_nulls(api: Api):
     data = body["data"]
     assert list(data) == SEED_DETAIL_KEYS + ADDED_DETAIL_KEYS
     assert data["folderId"] == "fold_1"
-    for key in ("fileSize", "documentHash", "signedFileHash", "emailSubject", "emailMessage", "completedAt",
-                "reminderFrequency", "otpMethod", "templateId", "campaignId", "bulkSendId", "originalFileHash"):
+    for key in (
+        "fileSize",
+        "documentHash",
+        "signedFileHash",
+        "emailSubject",
+        "emailMessage",
+        "completedAt",
+        "reminderFrequency",
+        "otpMethod",
+        "templateId",
+        "campaignId",
+        "bulkSendId",
+        "originalFileHash",
+    ):
         assert data[key] is None, key
     assert (data["activeContentRemoved"], data["activeContentKinds"]) == (False, [])
     assert data["requireKyc"] is False
@@ -131,10 +198,15 @@ async def test_detail_has_the_seed_shape_with_nulls(api: Api):
 async def test_list_items_have_the_seed_shape_and_counts(api: Api):
     doc = await create_document(api, "Sales Agreement Q3")
     for i in range(2):
-        status, body, _ = await api.request("POST", f"{D}/{doc['id']}/signers", json={"email": f"s{i}@acme.com", "name": f"S {i}"})
+        status, body, _ = await api.request(
+            "POST", f"{D}/{doc['id']}/signers", json={"email": f"s{i}@acme.com", "name": f"S {i}"}
+        )
         assert status == 201, body
-    status, body, _ = await api.request("POST", f"{D}/{doc['id']}/fields", json={
-        "type": "signature", "page": 1, "x": 100, "y": 650, "width": 200, "height": 60})
+    status, body, _ = await api.request(
+        "POST",
+        f"{D}/{doc['id']}/fields",
+        json={"type": "signature", "page": 1, "x": 100, "y": 650, "width": 200, "height": 60},
+    )
     assert status == 201, body
     status, body, _ = await api.request("GET", D)
     assert status == 200, body
@@ -200,10 +272,18 @@ async def test_status_filter_and_case_insensitive_literal_search(api: Api, db):
 
 
 async def test_bad_list_queries_are_400_problems(api: Api):
-    for params in ({"limit": 0}, {"limit": 101}, {"limit": "ten"}, {"cursor": "not-a-cursor"},
-                   {"cursor": "eyJ4IjoxfQ"}, {"cursor": encode_cursor(datetime.now(timezone.utc), "nul\x00id")},
-                   {"cursor": encode_cursor(datetime.fromisoformat("0001-01-01T00:00:00+14:00"), "c1")},
-                   {"status": "archived"}, {"search": "s" * 201}, {"search": "nul\x00"}):
+    for params in (
+        {"limit": 0},
+        {"limit": 101},
+        {"limit": "ten"},
+        {"cursor": "not-a-cursor"},
+        {"cursor": "eyJ4IjoxfQ"},
+        {"cursor": encode_cursor(datetime.now(UTC), "nul\x00id")},
+        {"cursor": encode_cursor(datetime.fromisoformat("0001-01-01T00:00:00+14:00"), "c1")},
+        {"status": "archived"},
+        {"search": "s" * 201},
+        {"search": "nul\x00"},
+    ):
         status, body, resp = await api.request("GET", D, params=params)
         assert status == 400, (params, body)
         assert resp.headers["Content-Type"].startswith(PROBLEM)
@@ -214,20 +294,38 @@ async def test_bad_list_queries_are_400_problems(api: Api):
 async def test_patch_while_draft_returns_detail_and_one_event(api: Api, db):
     doc = await create_document(api, "Before", message="old")
     expires = future(10)
-    status, body, _ = await api.request("PATCH", f"{D}/{doc['id']}", json={
-        "name": "After", "message": "new", "expiresAt": expires, "signingType": "sequential",
-        "emailSubject": "Please sign", "reminderFrequency": 3, "otpMethod": "email"})
+    status, body, _ = await api.request(
+        "PATCH",
+        f"{D}/{doc['id']}",
+        json={
+            "name": "After",
+            "message": "new",
+            "expiresAt": expires,
+            "signingType": "sequential",
+            "emailSubject": "Please sign",
+            "reminderFrequency": 3,
+            "otpMethod": "email",
+        },
+    )
     assert status == 200, body
     data = body["data"]
     assert list(data) == SEED_DETAIL_KEYS + ADDED_DETAIL_KEYS
-    assert (data["name"], data["message"], data["expiresAt"], data["emailSubject"], data["reminderFrequency"],
-            data["otpMethod"]) == ("After", "new", expires, "Please sign", 3, "email")
+    assert (
+        data["name"],
+        data["message"],
+        data["expiresAt"],
+        data["emailSubject"],
+        data["reminderFrequency"],
+        data["otpMethod"],
+    ) == ("After", "new", expires, "Please sign", 3, "email")
     assert data["updatedAt"] > doc["updatedAt"]
     events = await outbox_events(db, doc["id"])
     assert [e["type"] for e in events] == ["document.created", "document.updated"]
     # signingType was already sequential: not a change.
-    assert events[1]["data"] == {"name": "After", "changes": ["name", "message", "expiresAt", "emailSubject",
-                                                              "reminderFrequency", "otpMethod"]}
+    assert events[1]["data"] == {
+        "name": "After",
+        "changes": ["name", "message", "expiresAt", "emailSubject", "reminderFrequency", "otpMethod"],
+    }
 
     # Setting what is already there writes nothing.
     status, body, _ = await api.request("PATCH", f"{D}/{doc['id']}", json={"name": "After"})
@@ -242,9 +340,15 @@ async def test_patch_while_draft_returns_detail_and_one_event(api: Api, db):
 async def test_patch_rejections(api: Api, db):
     doc = await create_document(api, "Stable")
     writes = await org_writes(db, api.org_id)
-    for payload, field in (({}, "body"), ({"name": None}, "name"), ({"name": ""}, "name"),
-                           ({"status": "completed"}, "status"), ({"expiresAt": "2001-01-01T00:00:00Z"}, "expiresAt"),
-                           ({"reminderFrequency": 45}, "reminderFrequency"), ({"signingType": "random"}, "signingType")):
+    for payload, field in (
+        ({}, "body"),
+        ({"name": None}, "name"),
+        ({"name": ""}, "name"),
+        ({"status": "completed"}, "status"),
+        ({"expiresAt": "2001-01-01T00:00:00Z"}, "expiresAt"),
+        ({"reminderFrequency": 45}, "reminderFrequency"),
+        ({"signingType": "random"}, "signingType"),
+    ):
         status, body, _ = await api.request("PATCH", f"{D}/{doc['id']}", json=payload)
         assert status == 422, (payload, body)
         assert [e["field"] for e in body["errors"]] == [field], body
@@ -267,9 +371,12 @@ async def test_delete_is_soft_and_then_404_everywhere(api: Api, db):
     assert [e["type"] for e in events] == ["document.created", "document.deleted"]
     assert events[1]["data"] == {"name": "To delete"}
     for method, path, payload in (
-        ("GET", f"{D}/{doc['id']}", None), ("PATCH", f"{D}/{doc['id']}", {"name": "x"}),
-        ("DELETE", f"{D}/{doc['id']}", None), ("GET", f"{D}/{doc['id']}/signers", None),
-        ("POST", f"{D}/{doc['id']}/signers", {"email": "a@b.co", "name": "A"}), ("GET", f"{D}/{doc['id']}/fields", None),
+        ("GET", f"{D}/{doc['id']}", None),
+        ("PATCH", f"{D}/{doc['id']}", {"name": "x"}),
+        ("DELETE", f"{D}/{doc['id']}", None),
+        ("GET", f"{D}/{doc['id']}/signers", None),
+        ("POST", f"{D}/{doc['id']}/signers", {"email": "a@b.co", "name": "A"}),
+        ("GET", f"{D}/{doc['id']}/fields", None),
     ):
         status, body, _ = await api.request(method, path, json=payload)
         assert status == 404, (method, path, body)
@@ -277,8 +384,14 @@ async def test_delete_is_soft_and_then_404_everywhere(api: Api, db):
 
 
 async def test_delete_refused_while_signers_may_act(api: Api, db):
-    for status_name, expected in (("pending", 409), ("action_required", 409), ("completed", 204),
-                                  ("declined", 204), ("cancelled", 204), ("expired", 204)):
+    for status_name, expected in (
+        ("pending", 409),
+        ("action_required", 409),
+        ("completed", 204),
+        ("declined", 204),
+        ("cancelled", 204),
+        ("expired", 204),
+    ):
         doc = await create_document(api, f"In {status_name}")
         await set_status(db, doc["id"], status_name)
         status, body, _ = await api.request("DELETE", f"{D}/{doc['id']}")
@@ -295,8 +408,18 @@ async def test_bad_bodies_are_problems_and_write_nothing(api: Api, db):
         status, body, resp = await api.request("POST", D, data=raw, headers=json_header)
         assert status == 400, (raw, body)
         assert resp.headers["Content-Type"].startswith(PROBLEM) and body["status"] == 400
-    status, body, _ = await api.request("POST", D, json={"name": 42, "signingType": "random", "message": "m" * 5001,
-                                                          "expiresAt": "yesterday", "folderId": ["x"], "extra": True})
+    status, body, _ = await api.request(
+        "POST",
+        D,
+        json={
+            "name": 42,
+            "signingType": "random",
+            "message": "m" * 5001,
+            "expiresAt": "yesterday",
+            "folderId": ["x"],
+            "extra": True,
+        },
+    )
     assert status == 422, body
     assert body["title"] == "Validation Error" and body["detail"]
     assert {e["field"] for e in body["errors"]} == {"name", "signingType", "message", "expiresAt", "folderId", "extra"}
@@ -312,7 +435,9 @@ async def test_bad_bodies_are_problems_and_write_nothing(api: Api, db):
 async def test_invalid_and_unknown_ids_are_404(api: Api):
     for bad in ("not%20an%20id", "x" * 65, "c" + "0" * 24, "..%2F..%2Fetc"):
         for method in ("GET", "PATCH", "DELETE"):
-            status, body, resp = await api.request(method, f"{D}/{bad}", json={"name": "x"} if method == "PATCH" else None)
+            status, body, resp = await api.request(
+                method, f"{D}/{bad}", json={"name": "x"} if method == "PATCH" else None
+            )
             assert status == 404, (bad, method, body)
             assert resp.headers["Content-Type"].startswith(PROBLEM)
 
@@ -322,9 +447,14 @@ async def test_other_organisations_documents_are_indistinguishable_from_missing(
     doc = await create_document(owner, "Private")
     writes = await org_writes(db, owner.org_id)
     _, missing, _ = await stranger.request("GET", f"{D}/c{'1' * 24}")
-    for method, suffix, payload in (("GET", "", None), ("PATCH", "", {"name": "Mine"}), ("DELETE", "", None),
-                                    ("GET", "/signers", None), ("POST", "/signers", {"email": "a@b.co", "name": "A"}),
-                                    ("GET", "/fields", None)):
+    for method, suffix, payload in (
+        ("GET", "", None),
+        ("PATCH", "", {"name": "Mine"}),
+        ("DELETE", "", None),
+        ("GET", "/signers", None),
+        ("POST", "/signers", {"email": "a@b.co", "name": "A"}),
+        ("GET", "/fields", None),
+    ):
         status, body, _ = await stranger.request(method, f"{D}/{doc['id']}{suffix}", json=payload)
         assert status == 404, (method, suffix, body)
         assert body == missing
@@ -342,8 +472,11 @@ async def test_scopes_are_enforced(make_api):
     status, _, _ = await creator.request("POST", D, json={"name": "x"})
     assert status == 201
     mine = (await creator.request("GET", D))[1]["data"][0]["id"]
-    for method, path, payload in (("PATCH", f"{D}/{mine}", {"name": "y"}), ("DELETE", f"{D}/{mine}", None),
-                                  ("POST", f"{D}/{mine}/signers", {"email": "a@b.co", "name": "A"})):
+    for method, path, payload in (
+        ("PATCH", f"{D}/{mine}", {"name": "y"}),
+        ("DELETE", f"{D}/{mine}", None),
+        ("POST", f"{D}/{mine}/signers", {"email": "a@b.co", "name": "A"}),
+    ):
         status, body, _ = await creator.request(method, path, json=payload)
         assert status == 403, (method, path, body)
     assert (await admin.request("GET", f"{D}/{doc['id']}"))[0] == 200
@@ -369,8 +502,27 @@ async def test_org_count_and_internal_lookup(api: Api, system, http):
         assert resp.status == 401  # without the gateway's credential
 
 
-HOSTILE: tuple[Any, ...] = (None, "", " ", "x" * 6000, "nul\u0000", "😀" * 300, -1, 0, 2**62, -(2**62), 1.5, 1e308,
-                            True, [], ["a"] * 101, {}, {"$gt": ""}, "2001-01-01T00:00:00Z", "9999-12-31T23:59:59-14:00")
+HOSTILE: tuple[Any, ...] = (
+    None,
+    "",
+    " ",
+    "x" * 6000,
+    "nul\u0000",
+    "😀" * 300,
+    -1,
+    0,
+    2**62,
+    -(2**62),
+    1.5,
+    1e308,
+    True,
+    [],
+    ["a"] * 101,
+    {},
+    {"$gt": ""},
+    "2001-01-01T00:00:00Z",
+    "9999-12-31T23:59:59-14:00",
+)
 
 
 async def test_hostile_values_never_cause_a_server_error(api: Api, db):
@@ -379,13 +531,21 @@ async def test_hostile_values_never_cause_a_server_error(api: Api, db):
     from shared.contracts.routes import OPERATIONS
 
     # The bodies of documents, signers and fields (the models of shared/contracts/document_requests.py).
-    REQUEST_MODELS = {op.key: op.request for op in OPERATIONS
-                      if op.request is not None and op.request.__module__ == document_requests.__name__}
+    REQUEST_MODELS = {
+        op.key: op.request
+        for op in OPERATIONS
+        if op.request is not None and op.request.__module__ == document_requests.__name__
+    }
 
     doc = await create_document(api, "Target")
-    status, signer, _ = await api.request("POST", f"{D}/{doc['id']}/signers", json={"email": "t@example.com", "name": "T"})
-    status, field, _ = await api.request("POST", f"{D}/{doc['id']}/fields", json={
-        "type": "dropdown", "options": ["a", "b"], "page": 1, "x": 1, "y": 1, "width": 1, "height": 1})
+    status, signer, _ = await api.request(
+        "POST", f"{D}/{doc['id']}/signers", json={"email": "t@example.com", "name": "T"}
+    )
+    status, field, _ = await api.request(
+        "POST",
+        f"{D}/{doc['id']}/fields",
+        json={"type": "dropdown", "options": ["a", "b"], "page": 1, "x": 1, "y": 1, "width": 1, "height": 1},
+    )
     concrete = {"{id}": doc["id"], "{signerId}": signer["data"]["id"], "{fieldId}": field["data"]["id"]}
     bases: dict[tuple[str, str], dict[str, Any]] = {
         ("POST", D): {"name": "N"},

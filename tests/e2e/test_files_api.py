@@ -14,9 +14,9 @@ import pytest
 from services.documents.adapters.storage import STORAGE
 from tests import pdf_corpus as corpus
 from tests.conftest import Api
-from tests.spec_check import Conformance, Driver
 from tests.file_uploads import PDF, new_draft, padded_pdf, pdf_bytes_pages, png, put, request_upload, s3_keys, upload
 from tests.harness import System
+from tests.spec_check import Conformance, Driver
 
 pytestmark = pytest.mark.e2e
 
@@ -32,17 +32,27 @@ def call(conformance: Conformance) -> Driver:
 
 
 async def _events(db: asyncpg.Pool, doc_id: str, event_type: str) -> list[dict[str, Any]]:
-    rows = await db.fetch("SELECT body FROM documents.outbox WHERE body->>'documentId' = $1 AND event_type = $2 "
-                          "ORDER BY seq", doc_id, event_type)
+    rows = await db.fetch(
+        "SELECT body FROM documents.outbox WHERE body->>'documentId' = $1 AND event_type = $2 ORDER BY seq",
+        doc_id,
+        event_type,
+    )
     return [r["body"] for r in rows]
 
 
-async def test_upload_put_and_the_detail_shows_the_verified_file(call: Driver, api: Api, db: asyncpg.Pool,
-                                                                 http: aiohttp.ClientSession) -> None:
+async def test_upload_put_and_the_detail_shows_the_verified_file(
+    call: Driver, api: Api, db: asyncpg.Pool, http: aiohttp.ClientSession
+) -> None:
     data = corpus.three_page_a4()
     doc_id = await new_draft(api, "NDA - Acme Corp")
-    answer = await call(api, "POST", UPLOAD, 200, id=doc_id,
-                        json={"filename": "contract.pdf", "contentType": PDF, "fileSize": len(data)})
+    answer = await call(
+        api,
+        "POST",
+        UPLOAD,
+        200,
+        id=doc_id,
+        json={"filename": "contract.pdf", "contentType": PDF, "fileSize": len(data)},
+    )
     sent = answer["data"]
     assert list(answer) == ["data"]
     assert list(sent) == ["uploadUrl", "fileKey", "expiresIn", "method", "headers"]
@@ -93,15 +103,25 @@ BAD = [
 
 @pytest.mark.parametrize(("label", "make", "content_type", "declared", "code"), BAD, ids=[b[0] for b in BAD])
 async def test_a_bad_file_is_rejected_on_get_and_cannot_be_downloaded(
-        call: Driver, api: Api, db: asyncpg.Pool, http: aiohttp.ClientSession, label: str, make: Any,
-        content_type: str, declared: int | None, code: str) -> None:
+    call: Driver,
+    api: Api,
+    db: asyncpg.Pool,
+    http: aiohttp.ClientSession,
+    label: str,
+    make: Any,
+    content_type: str,
+    declared: int | None,
+    code: str,
+) -> None:
     data = make()
     doc_id = await new_draft(api)
     await upload(api, http, doc_id, data, content_type=content_type, declared_size=declared or len(data))
 
     detail = (await call(api, "GET", DETAIL, 200, id=doc_id))["data"]
     assert (detail["fileSize"], detail["documentHash"]) == (None, None)
-    row = await db.fetchrow("SELECT file_status, file_error_code, file_error FROM documents.documents WHERE id = $1", doc_id)
+    row = await db.fetchrow(
+        "SELECT file_status, file_error_code, file_error FROM documents.documents WHERE id = $1", doc_id
+    )
     assert (row["file_status"], row["file_error_code"]) == ("rejected", code), label
 
     problem = await call(api, "GET", DOWNLOAD, 409, id=doc_id)
@@ -111,7 +131,8 @@ async def test_a_bad_file_is_rejected_on_get_and_cannot_be_downloaded(
 
 
 async def test_download_streams_the_original_with_the_reference_headers(
-        call: Driver, api: Api, db: asyncpg.Pool, http: aiohttp.ClientSession) -> None:
+    call: Driver, api: Api, db: asyncpg.Pool, http: aiohttp.ClientSession
+) -> None:
     data = corpus.mixed_with_rotated()
     doc_id = await new_draft(api, "Sales Agreement Q3")
     await upload(api, http, doc_id, data)
@@ -127,8 +148,9 @@ async def test_download_streams_the_original_with_the_reference_headers(
     assert event["actor"]["type"] == "api_key"
 
 
-async def test_a_completed_document_downloads_its_signed_pdf(api: Api, db: asyncpg.Pool, system: System,
-                                                             http: aiohttp.ClientSession) -> None:
+async def test_a_completed_document_downloads_its_signed_pdf(
+    api: Api, db: asyncpg.Pool, system: System, http: aiohttp.ClientSession
+) -> None:
     doc_id = await new_draft(api, "Contrato García")
     await upload(api, http, doc_id, corpus.one_page_letter())
     status, _, _ = await api.request("GET", f"{D}/{doc_id}")
@@ -137,13 +159,19 @@ async def test_a_completed_document_downloads_its_signed_pdf(api: Api, db: async
     signed = corpus.three_page_a4()
     key = f"documents/{api.org_id}/{doc_id}/signed/Contrato_Garcia.pdf"
     await system.services["documents"].app[STORAGE].put_bytes(key, signed, PDF)
-    await db.execute("UPDATE documents.documents SET status = 'completed', completed_at = now(), signed_file_key = $2, "
-                     "signed_file_hash = $3 WHERE id = $1", doc_id, key, hashlib.sha256(signed).hexdigest())
+    await db.execute(
+        "UPDATE documents.documents SET status = 'completed', completed_at = now(), signed_file_key = $2, "
+        "signed_file_hash = $3 WHERE id = $1",
+        doc_id,
+        key,
+        hashlib.sha256(signed).hexdigest(),
+    )
 
     status, body, resp = await api.request("GET", f"{D}/{doc_id}/download")
     assert status == 200 and body == signed
     assert resp.headers["Content-Disposition"] == (
-        "attachment; filename=\"Contrato Garcia - Signed.pdf\"; filename*=UTF-8''Contrato%20Garc%C3%ADa%20-%20Signed.pdf")
+        "attachment; filename=\"Contrato Garcia - Signed.pdf\"; filename*=UTF-8''Contrato%20Garc%C3%ADa%20-%20Signed.pdf"
+    )
     [event] = await _events(db, doc_id, "document.downloaded")
     assert event["data"] == {"name": "Contrato García", "signed": True}
 
@@ -155,19 +183,32 @@ async def test_no_file_no_draft_and_bad_input(call: Driver, api: Api, db: asyncp
     await request_upload(api, doc_id)
     await call(api, "GET", DOWNLOAD, 409, id=doc_id)  # an upload URL alone is not a file
 
-    invalid = await call(api, "POST", UPLOAD, 422, id=doc_id,
-                         json={"contentType": "text/html", "fileSize": 50 * 1024 * 1024 + 1, "filename": ""})
+    invalid = await call(
+        api,
+        "POST",
+        UPLOAD,
+        422,
+        id=doc_id,
+        json={"contentType": "text/html", "fileSize": 50 * 1024 * 1024 + 1, "filename": ""},
+    )
     assert {e["field"] for e in invalid["errors"]} == {"contentType", "fileSize", "filename"}
     await call(api, "POST", UPLOAD, 400, id=doc_id, data=b"{", headers={"Content-Type": "application/json"})
 
     await db.execute("UPDATE documents.documents SET status = 'pending' WHERE id = $1", doc_id)
     conflict = await call(api, "POST", UPLOAD, 409, id=doc_id, json={})
     assert "draft" in conflict["detail"]
-    assert await db.fetchval("SELECT count(*) FROM documents.outbox WHERE body->>'documentId' = $1 "
-                             "AND event_type = 'document.updated'", doc_id) == 1  # only the first upload
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM documents.outbox WHERE body->>'documentId' = $1 AND event_type = 'document.updated'",
+            doc_id,
+        )
+        == 1
+    )  # only the first upload
 
 
-async def test_another_organisation_sees_404(call: Driver, api: Api, make_api: Any, http: aiohttp.ClientSession) -> None:
+async def test_another_organisation_sees_404(
+    call: Driver, api: Api, make_api: Any, http: aiohttp.ClientSession
+) -> None:
     doc_id = await new_draft(api)
     await upload(api, http, doc_id, corpus.one_page_letter())
     other = await make_api()
@@ -178,8 +219,9 @@ async def test_another_organisation_sees_404(call: Driver, api: Api, make_api: A
     await call(reader, "POST", UPLOAD, 403, id=doc_id, json={})
 
 
-async def test_a_reused_upload_url_does_not_change_what_is_downloaded(api: Api, system: System,
-                                                                       http: aiohttp.ClientSession) -> None:
+async def test_a_reused_upload_url_does_not_change_what_is_downloaded(
+    api: Api, system: System, http: aiohttp.ClientSession
+) -> None:
     data = corpus.one_page_letter()
     doc_id = await new_draft(api)
     sent = await upload(api, http, doc_id, data, declared_size=None)

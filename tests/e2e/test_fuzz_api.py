@@ -18,8 +18,8 @@ from shared.db import create_pool
 from shared.settings import Settings
 from tests.email_peers import own_settings
 from tests.fuzzing import Seeder, run_schemathesis, snapshot
-from tests.scratch import delete_amqp_namespace
 from tests.harness import System, reset_infrastructure, start_system
+from tests.scratch import delete_amqp_namespace
 
 pytestmark = pytest.mark.e2e
 
@@ -40,16 +40,23 @@ async def fuzz_system(settings: Settings) -> AsyncIterator[System]:
 
 
 async def test_schemathesis_finds_nothing_and_no_answer_crosses_organisations(
-        fuzz_system: System, http: aiohttp.ClientSession, tmp_path: Path) -> None:
+    fuzz_system: System, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
     db = await create_pool(fuzz_system.settings, min_size=1, max_size=3)
     try:
         seeder = Seeder(fuzz_system, http, db)
         attacker = await seeder.organisation("Fuzz Attacker", "attackerdata7f3")
         victim = await seeder.organisation("Fuzz Victim", "victimdata9q2")
         before = await snapshot(db, victim)
-        run = await run_schemathesis(tmp_path, fuzz_system.gateway_url, attacker, victim, max_examples=MAX_EXAMPLES,
-                                     seed=None if SEED == "random" else int(SEED),
-                                     timeout=120 + MAX_EXAMPLES * 10)
+        run = await run_schemathesis(
+            tmp_path,
+            fuzz_system.gateway_url,
+            attacker,
+            victim,
+            max_examples=MAX_EXAMPLES,
+            seed=None if SEED == "random" else int(SEED),
+            timeout=120 + MAX_EXAMPLES * 10,
+        )
         after = await snapshot(db, victim)
     finally:
         await db.close()

@@ -37,7 +37,9 @@ def _socket() -> socket.socket:
     return sock
 
 
-def assert_problem(status: int, body: object, resp: aiohttp.ClientResponse, expected: int, slug: str | None = None) -> dict:
+def assert_problem(
+    status: int, body: object, resp: aiohttp.ClientResponse, expected: int, slug: str | None = None
+) -> dict:
     assert status == expected, body
     assert resp.headers["Content-Type"].startswith("application/problem+json")
     assert isinstance(body, dict)
@@ -52,6 +54,7 @@ def assert_problem(status: int, body: object, resp: aiohttp.ClientResponse, expe
 
 
 # --- authentication ------------------------------------------------------------------------------
+
 
 async def test_missing_key_is_401(system: System, http: aiohttp.ClientSession) -> None:
     status, body, resp = await Api(http, system.gateway_url, None).request("GET", "/api/v1/documents")
@@ -106,6 +109,7 @@ async def test_key_is_not_logged(make_api, capture_logs: list[dict]) -> None:  #
 
 # --- scopes -------------------------------------------------------------------------------------
 
+
 async def test_key_without_the_route_scope_is_403(make_api) -> None:  # type: ignore[no-untyped-def]
     org_only = await make_api(scopes=["org.read"])
     status, body, resp = await org_only.request("GET", "/api/v1/documents")
@@ -134,6 +138,7 @@ async def test_resource_wildcard_and_other_resource_wildcards(make_api) -> None:
 
 # --- request ids --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("sent", ["abc-123", "req_01HXYZ.retry:2", "A" * 128, uuid.uuid4().hex])
 async def test_valid_request_id_is_echoed(api: Api, sent: str) -> None:
     _, _, resp = await api.request("GET", "/api/v1/documents", headers={"X-Request-Id": sent})
@@ -151,8 +156,12 @@ async def test_invalid_or_missing_request_id_is_replaced(api: Api, sent: str | N
 
 async def test_request_id_on_error_responses(system: System, http: aiohttp.ClientSession, api: Api) -> None:
     anonymous = Api(http, system.gateway_url, None)
-    for client, method, path in ((anonymous, "GET", "/api/v1/documents"), (api, "GET", "/api/v1/nope"),
-                                 (api, "PUT", "/api/v1/documents"), (api, "GET", "/api/v1/documents/doesnotexist")):
+    for client, method, path in (
+        (anonymous, "GET", "/api/v1/documents"),
+        (api, "GET", "/api/v1/nope"),
+        (api, "PUT", "/api/v1/documents"),
+        (api, "GET", "/api/v1/documents/doesnotexist"),
+    ):
         _, _, resp = await client.request(method, path, headers={"X-Request-Id": "err-trace-1"})
         assert resp.status >= 400
         assert resp.headers["X-Request-Id"] == "err-trace-1"
@@ -197,7 +206,9 @@ async def test_request_id_in_log_lines_of_every_service(api: Api, capture_logs: 
 
     # A proxied request: the same path is logged once by each of the two services.
     request_id = "trace-" + uuid.uuid4().hex
-    status, _, _ = await api.request("POST", "/api/v1/documents", json={"name": "Traced"}, headers={"X-Request-Id": request_id})
+    status, _, _ = await api.request(
+        "POST", "/api/v1/documents", json={"name": "Traced"}, headers={"X-Request-Id": request_id}
+    )
     assert status == 201
     lines = [line for line in capture_logs if line.get("requestId") == request_id and line["msg"] == "request"]
     assert [(line["path"], line["status"]) for line in lines] == [("/api/v1/documents", 201)] * 2
@@ -207,9 +218,11 @@ async def test_request_id_in_log_lines_of_every_service(api: Api, capture_logs: 
 
 # --- problem errors -----------------------------------------------------------------------------
 
+
 async def test_malformed_json_is_400(api: Api) -> None:
-    status, body, resp = await api.request("POST", "/api/v1/documents", data="{not json",
-                                           headers={"Content-Type": "application/json"})
+    status, body, resp = await api.request(
+        "POST", "/api/v1/documents", data="{not json", headers={"Content-Type": "application/json"}
+    )
     assert_problem(status, body, resp, 400)
     assert (await api.request("GET", "/api/v1/documents"))[1]["data"] == []
 
@@ -234,8 +247,9 @@ async def test_oversized_body_is_413(api: Api, system: System) -> None:
     limit = system.settings.max_body_bytes
     huge = json.dumps({"name": "Big", "message": "x" * limit})
     assert len(huge) > limit
-    status, body, resp = await api.request("POST", "/api/v1/documents", data=huge,
-                                           headers={"Content-Type": "application/json"})
+    status, body, resp = await api.request(
+        "POST", "/api/v1/documents", data=huge, headers={"Content-Type": "application/json"}
+    )
     assert_problem(status, body, resp, 413, "payload-too-large")
     assert (await api.request("GET", "/api/v1/documents"))[1]["data"] == []
 
@@ -252,16 +266,21 @@ async def crashing_app() -> AsyncIterator[RunningService]:
     await service.runner.cleanup()
 
 
-async def test_500_leaks_nothing(crashing_app: RunningService, http: aiohttp.ClientSession,
-                                 capture_logs: list[dict]) -> None:
+async def test_500_leaks_nothing(
+    crashing_app: RunningService, http: aiohttp.ClientSession, capture_logs: list[dict]
+) -> None:
     async with http.get(crashing_app.url + "/boom", headers={"X-Request-Id": "crash-1"}) as resp:
         raw = await resp.text()
         assert resp.status == 500
         assert resp.headers["Content-Type"].startswith("application/problem+json")
         assert resp.headers["X-Request-Id"] == "crash-1"
     body = json.loads(raw)
-    assert body == {"type": PROBLEM_BASE + "internal-error", "title": "Internal Server Error", "status": 500,
-                    "detail": "An unexpected error occurred"}
+    assert body == {
+        "type": PROBLEM_BASE + "internal-error",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "An unexpected error occurred",
+    }
     for leak in ("hunter2", "RuntimeError", "Traceback", "postgresql", "boom", ".py"):
         assert leak not in raw
     # The details go to the log instead, under the request's id.
@@ -271,18 +290,25 @@ async def test_500_leaks_nothing(crashing_app: RunningService, http: aiohttp.Cli
 
 # --- internal services --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("service", ["documents", "audit", "notifier"])
-async def test_internal_ports_require_the_gateway_credential(system: System, http: aiohttp.ClientSession, api: Api,
-                                                             service: str) -> None:
+async def test_internal_ports_require_the_gateway_credential(
+    system: System, http: aiohttp.ClientSession, api: Api, service: str
+) -> None:
     base = system.services[service].url
     forged = {H_ORG: api.org_id or "", H_ACTOR_ID: "key_forged"}
     secret = system.settings.require_internal_secret()
     public = credential(secret, "public")
-    for headers in (forged, forged | {H_SECRET: "wrong"}, forged | {H_SECRET: ""}, {H_SECRET: "x" * 64},
-                    forged | {H_SECRET: secret},  # the master secret itself is nobody's credential
-                    forged | {H_CALLER: "gateway", H_SECRET: public},  # one caller's credential as another
-                    forged | {H_CALLER: "root", H_SECRET: public},
-                    forged | {H_CALLER: "public", H_SECRET: public.lower()}):
+    for headers in (
+        forged,
+        forged | {H_SECRET: "wrong"},
+        forged | {H_SECRET: ""},
+        {H_SECRET: "x" * 64},
+        forged | {H_SECRET: secret},  # the master secret itself is nobody's credential
+        forged | {H_CALLER: "gateway", H_SECRET: public},  # one caller's credential as another
+        forged | {H_CALLER: "root", H_SECRET: public},
+        forged | {H_CALLER: "public", H_SECRET: public.lower()},
+    ):
         for path in ("/api/v1/documents", "/internal/org-stats", "/no-such-path"):
             async with http.get(base + path, headers=headers) as resp:
                 body = await resp.json(content_type=None)
@@ -296,14 +322,18 @@ async def test_internal_ports_require_the_gateway_credential(system: System, htt
 async def test_client_cannot_smuggle_identity_headers(make_api) -> None:  # type: ignore[no-untyped-def]
     alice, mallory = await make_api(), await make_api()
     status, body, _ = await mallory.request(
-        "POST", "/api/v1/documents", json={"name": "Planted"},
-        headers={H_ORG: alice.org_id, H_ACTOR_ID: "key_forged", "X-Countersign-Actor-Type": "system"})
+        "POST",
+        "/api/v1/documents",
+        json={"name": "Planted"},
+        headers={H_ORG: alice.org_id, H_ACTOR_ID: "key_forged", "X-Countersign-Actor-Type": "system"},
+    )
     assert status == 201, body
     assert (await alice.request("GET", f"/api/v1/documents/{body['data']['id']}"))[0] == 404
     assert (await mallory.request("GET", f"/api/v1/documents/{body['data']['id']}"))[0] == 200
 
 
 # --- client IP and user agent -------------------------------------------------------------------
+
 
 @pytest.fixture
 async def proxied_gateway(system: System) -> AsyncIterator[str]:
@@ -316,15 +346,21 @@ async def proxied_gateway(system: System) -> AsyncIterator[str]:
 
 async def created_event_actor(db: asyncpg.Pool, document_id: str) -> dict:
     body = await db.fetchval(
-        "SELECT body FROM documents.outbox WHERE event_type = 'document.created' AND body->>'documentId' = $1", document_id)
+        "SELECT body FROM documents.outbox WHERE event_type = 'document.created' AND body->>'documentId' = $1",
+        document_id,
+    )
     assert body is not None
     return body["actor"]
 
 
-async def test_forwarded_for_from_a_trusted_proxy_reaches_the_event(api: Api, db: asyncpg.Pool, proxied_gateway: str) -> None:
+async def test_forwarded_for_from_a_trusted_proxy_reaches_the_event(
+    api: Api, db: asyncpg.Pool, proxied_gateway: str
+) -> None:
     behind_proxy = Api(api.session, proxied_gateway, api.key, api.org_id)
     headers = {"X-Forwarded-For": "198.51.100.1, 203.0.113.42", "User-Agent": "CountersignTest/1.0 (+e2e)"}
-    status, body, _ = await behind_proxy.request("POST", "/api/v1/documents", json={"name": "Via proxy"}, headers=headers)
+    status, body, _ = await behind_proxy.request(
+        "POST", "/api/v1/documents", json={"name": "Via proxy"}, headers=headers
+    )
     assert status == 201, body
     actor = await created_event_actor(db, body["data"]["id"])
     # The rightmost address our (trusted) proxy did not add itself.
@@ -371,7 +407,9 @@ async def test_database_away_is_503_not_500(system: System, api: Api) -> None:
     proxy = await TcpProxy("127.0.0.1", 5432).start()
     url = system.settings.database_url.replace(":5432/", f":{proxy.port}/")
     assert str(proxy.port) in url
-    service = await serve("gateway-db-proxy", gateway_app(system.settings.model_copy(update={"database_url": url})), _socket())
+    service = await serve(
+        "gateway-db-proxy", gateway_app(system.settings.model_copy(update={"database_url": url})), _socket()
+    )
     try:
         through = Api(api.session, service.url, api.key, api.org_id)
         assert (await through.request("GET", "/api/v1/documents"))[0] == 200
@@ -393,11 +431,16 @@ async def test_database_away_is_503_not_500(system: System, api: Api) -> None:
 
 
 async def test_a_client_hanging_up_mid_body_is_not_a_backing_service_failure(
-        api: Api, system: System, capture_logs: list[dict]) -> None:
+    api: Api, system: System, capture_logs: list[dict]
+) -> None:
     host, port = system.gateway_url.removeprefix("http://").split(":")
     reader, writer = await asyncio.open_connection(host, int(port))
-    writer.write((f"POST /api/v1/documents HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {api.key}\r\n"
-                  "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"name\": ").encode())
+    writer.write(
+        (
+            f"POST /api/v1/documents HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {api.key}\r\n"
+            'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name": '
+        ).encode()
+    )
     await writer.drain()
     await asyncio.sleep(0.2)  # let the gateway start reading the body it will never get in full
     writer.close()

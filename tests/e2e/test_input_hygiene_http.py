@@ -23,19 +23,36 @@ pytestmark = pytest.mark.e2e
 
 # --- 415 --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded",
-                                          "multipart/form-data; boundary=x", "application/json; charset=latin-1",
-                                          "application/jsonx"])
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        None,
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/json; charset=latin-1",
+        "application/jsonx",
+    ],
+)
 async def test_a_body_without_a_json_content_type_is_415_and_creates_nothing(
-        api: Api, db: asyncpg.Pool, content_type: str | None) -> None:
+    api: Api, db: asyncpg.Pool, content_type: str | None
+) -> None:
     headers = {"Content-Type": content_type} if content_type else {"Content-Type": ""}
     status, body, resp = await api.request("POST", D, data=b'{"name": "NDA"}', headers=headers)
     assert_problem(status, body, resp, 415, "unsupported-media-type")
     assert await org_writes(db, api.org_id) == (0, 0, 0, 0)
 
 
-@pytest.mark.parametrize("content_type", ["application/json", "Application/JSON; charset=UTF-8",
-                                          "application/merge-patch+json", "application/json;charset=utf8"])
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json",
+        "Application/JSON; charset=UTF-8",
+        "application/merge-patch+json",
+        "application/json;charset=utf8",
+    ],
+)
 async def test_json_content_types_with_or_without_charset_are_read(api: Api, content_type: str) -> None:
     status, body, _ = await api.request("POST", D, data=b'{"name": "NDA"}', headers={"Content-Type": content_type})
     assert status == 201, body
@@ -57,6 +74,7 @@ async def test_an_empty_body_needs_no_content_type(api: Api) -> None:
 
 # --- 414 / 431 --------------------------------------------------------------------------------
 
+
 async def _raw(url: str, request: bytes) -> tuple[int, dict[str, str], bytes]:
     """Send bytes as they are (a client library would refuse to build such requests)."""
     parts = urlsplit(url)
@@ -72,16 +90,26 @@ async def _raw(url: str, request: bytes) -> tuple[int, dict[str, str], bytes]:
     return int(lines[0].split()[1]), headers, rest
 
 
-@pytest.mark.parametrize(("request_bytes", "status", "slug"), [
-    (b"GET /api/v1/documents/" + b"a" * 20_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri-too-long"),
-    (b"GET /api/v1/documents?search=" + b"a" * 20_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri-too-long"),
-    (b"GET /api/v1/documents HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 20_000 + b"\r\n\r\n", 431,
-     "request-header-fields-too-large"),
-    (b"GET /sign/abc HTTP/1.1\r\nHost: x\r\nCookie: " + b"c" * 20_000 + b"\r\n\r\n", 431,
-     "request-header-fields-too-large"),
-])
-async def test_over_long_request_lines_and_headers_are_problems(system: System, request_bytes: bytes, status: int,
-                                                                slug: str) -> None:
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "slug"),
+    [
+        (b"GET /api/v1/documents/" + b"a" * 20_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri-too-long"),
+        (b"GET /api/v1/documents?search=" + b"a" * 20_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri-too-long"),
+        (
+            b"GET /api/v1/documents HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 20_000 + b"\r\n\r\n",
+            431,
+            "request-header-fields-too-large",
+        ),
+        (
+            b"GET /sign/abc HTTP/1.1\r\nHost: x\r\nCookie: " + b"c" * 20_000 + b"\r\n\r\n",
+            431,
+            "request-header-fields-too-large",
+        ),
+    ],
+)
+async def test_over_long_request_lines_and_headers_are_problems(
+    system: System, request_bytes: bytes, status: int, slug: str
+) -> None:
     got, headers, body = await _raw(system.gateway_url, request_bytes)
     assert got == status
     assert headers["Content-Type"].startswith("application/problem+json")
@@ -96,14 +124,18 @@ async def test_a_request_within_the_limits_still_works(api: Api) -> None:
 
 
 async def test_the_limits_are_settings(system: System, http: aiohttp.ClientSession) -> None:
+    import socket
+
     from services.gateway.app import create_app
     from tests.harness import serve
-    import socket
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    small = await serve("gateway-small", create_app(system.settings.model_copy(
-        update={"max_request_line_bytes": 512, "max_header_bytes": 512})), sock)
+    small = await serve(
+        "gateway-small",
+        create_app(system.settings.model_copy(update={"max_request_line_bytes": 512, "max_header_bytes": 512})),
+        sock,
+    )
     try:
         got, _, _ = await _raw(small.url, b"GET /api/v1/" + b"a" * 1_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
         assert got == 414
@@ -117,8 +149,20 @@ async def test_the_limits_are_settings(system: System, http: aiohttp.ClientSessi
 
 # --- query and body validation agree with the spec --------------------------------------------
 
-@pytest.mark.parametrize("params", [{"limit": ""}, {"limit": " 5"}, {"limit": "+5"}, {"limit": "1_0"},
-                                    {"limit": "\u0665"}, {"cursor": ""}, {"status": ""}, {"status": "Draft"}])
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": ""},
+        {"limit": " 5"},
+        {"limit": "+5"},
+        {"limit": "1_0"},
+        {"limit": "\u0665"},
+        {"cursor": ""},
+        {"status": ""},
+        {"status": "Draft"},
+    ],
+)
 async def test_query_values_the_spec_does_not_allow_are_400(api: Api, params: dict[str, str]) -> None:
     status, body, resp = await api.request("GET", D, params=params)
     assert_problem(status, body, resp, 400)

@@ -9,9 +9,15 @@ import asyncpg
 import pytest
 
 from tests.conftest import Api
-from tests.e2e.test_documents_api import D, PROBLEM, create_document, org_writes
+from tests.e2e.test_documents_api import PROBLEM, D, create_document, org_writes
 from tests.e2e.test_wpsigner_api import (  # noqa: F401  (make_wp, wp, wp_gateway: fixtures)
-    WpClient, WpGateway, assert_wp_error, make_wp, put_in_import, wp, wp_gateway,
+    WpClient,
+    WpGateway,
+    assert_wp_error,
+    make_wp,
+    put_in_import,
+    wp,
+    wp_gateway,
 )
 from tests.pdf_corpus import LETTER, make_pdf
 
@@ -31,10 +37,12 @@ def assert_refused(status: int, body: Any, resp: Any, field: str) -> None:
 
 async def test_a_document_named_across_lines_is_not_created(api: Api, db: asyncpg.Pool) -> None:
     before = await org_writes(db, api.org_id)
-    for field, body in (("name", {"name": HEADER_INJECTION}),
-                        ("emailSubject", {"name": "NDA", "emailSubject": "Sign\nnow"}),
-                        ("folderId", {"name": "NDA", "folderId": "f\x00"}),
-                        ("message", {"name": "NDA", "message": "Hello\x1b[2J"})):
+    for field, body in (
+        ("name", {"name": HEADER_INJECTION}),
+        ("emailSubject", {"name": "NDA", "emailSubject": "Sign\nnow"}),
+        ("folderId", {"name": "NDA", "folderId": "f\x00"}),
+        ("message", {"name": "NDA", "message": "Hello\x1b[2J"}),
+    ):
         assert_refused(*await api.request("POST", D, json=body), field)
     assert await org_writes(db, api.org_id) == before == (0, 0, 0, 0)
 
@@ -48,7 +56,9 @@ async def test_a_refused_edit_changes_nothing_and_a_message_keeps_its_lines(api:
     assert status == 200 and detail["data"]["name"] == "NDA" and detail["data"]["emailSubject"] is None
     assert await org_writes(db, api.org_id) == before  # no document.updated event either
 
-    status, body, _ = await api.request("PATCH", f"{D}/{document['id']}", json={"message": "Dear Bob,\r\nplease sign.\n"})
+    status, body, _ = await api.request(
+        "PATCH", f"{D}/{document['id']}", json={"message": "Dear Bob,\r\nplease sign.\n"}
+    )
     assert status == 200, body
     assert body["data"]["message"] == "Dear Bob,\nplease sign.\n"
 
@@ -57,9 +67,15 @@ async def test_signers_fields_and_filenames_refuse_control_characters(api: Api, 
     document = await create_document(api, "NDA")
     doc = f"{D}/{document['id']}"
     before = await org_writes(db, api.org_id)
-    assert_refused(*await api.request("POST", doc + "/signers", json={"email": "bob@example.com", "name": "Bob\nSmith"}), "name")
-    assert_refused(*await api.request("POST", doc + "/signers", json={"email": "bob@example.com\r\nBcc: x@example.com",
-                                                                      "name": "Bob"}), "email")
+    assert_refused(
+        *await api.request("POST", doc + "/signers", json={"email": "bob@example.com", "name": "Bob\nSmith"}), "name"
+    )
+    assert_refused(
+        *await api.request(
+            "POST", doc + "/signers", json={"email": "bob@example.com\r\nBcc: x@example.com", "name": "Bob"}
+        ),
+        "email",
+    )
     assert_refused(*await api.request("POST", doc + "/fields", json={**FIELD, "label": "Company\tname"}), "label")
     assert_refused(*await api.request("POST", doc + "/upload", json={"filename": "nda\r\n.pdf"}), "filename")
     assert await org_writes(db, api.org_id) == before
@@ -80,8 +96,9 @@ async def test_a_webhook_description_on_two_lines_is_not_created(api: Api) -> No
     assert status == 200 and listed["data"] == []
 
 
-async def test_wpsigner_titles_are_refused_in_its_own_error_shape(wp: WpClient, wp_gateway: WpGateway,
-                                                                   db: asyncpg.Pool) -> None:
+async def test_wpsigner_titles_are_refused_in_its_own_error_shape(
+    wp: WpClient, wp_gateway: WpGateway, db: asyncpg.Pool
+) -> None:
     path = put_in_import(wp_gateway, f"{wp.org_id}/nda.pdf", make_pdf([LETTER]))
     reply = await wp.request("POST", "/documents", json={"title": HEADER_INJECTION, "file_path": str(path)})
     assert_wp_error(reply, 400, "rest_invalid_param")

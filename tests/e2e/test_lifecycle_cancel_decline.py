@@ -21,8 +21,13 @@ async def test_cancel_answers_like_the_reference_and_kills_every_link(flow: Flow
     await flow.send(doc_id)
     ann = await flow.link(ids["ann@example.com"])
     fields = {f["assignedTo"]: f["id"] for f in await flow.field_ids(doc_id)}
-    await flow.as_signer("POST", "/sign", 200, ann, json={"consent": True, "fields": [
-        {"id": fields[0], "value": {"type": "typed", "text": "Ann"}}]})
+    await flow.as_signer(
+        "POST",
+        "/sign",
+        200,
+        ann,
+        json={"consent": True, "fields": [{"id": fields[0], "value": {"type": "typed", "text": "Ann"}}]},
+    )
     bob = await flow.link(ids["bob@example.com"])
     status, body = await flow.internal(f"/internal/signers/{ids['vic@example.com']}/signing-link")
     assert status == 409 and body["type"].endswith("/no-signing-link")  # viewers only get a copy
@@ -40,8 +45,9 @@ async def test_cancel_answers_like_the_reference_and_kills_every_link(flow: Flow
     status, body = await flow.internal(f"/internal/signers/{ids['bob@example.com']}/signing-link")
     assert status == 409
     await flow.call(flow.api, "POST", D + "/{id}/remind", 409, id=doc_id)
-    await flow.call(flow.api, "POST", D + "/{id}/signers/{signerId}/signing-url", 409, id=doc_id,
-                    signerId=ids["bob@example.com"])
+    await flow.call(
+        flow.api, "POST", D + "/{id}/signers/{signerId}/signing-url", 409, id=doc_id, signerId=ids["bob@example.com"]
+    )
 
     events = await flow.events(doc_id)
     cancel_events = [e for e in events if e["type"] == "document.cancelled"]
@@ -74,8 +80,12 @@ async def test_a_decline_declines_the_document(flow: Flow) -> None:
     document_declined = [e for e in events if e["type"] == "document.declined"]
     assert len(signer_declined) == 1 and len(document_declined) == 1
     assert signer_declined[0]["data"]["reason"] == "The amount is wrong"
-    assert signer_declined[0]["actor"] == {"type": "signer", "id": ids["bob@example.com"], "ip": "127.0.0.1",
-                                           "userAgent": signer_declined[0]["actor"]["userAgent"]}
+    assert signer_declined[0]["actor"] == {
+        "type": "signer",
+        "id": ids["bob@example.com"],
+        "ip": "127.0.0.1",
+        "userAgent": signer_declined[0]["actor"]["userAgent"],
+    }
     assert document_declined[0]["data"]["signer"]["email"] == "bob@example.com"
     await flow.assert_no_token_in_events()
 
@@ -84,8 +94,9 @@ async def test_rotating_a_link_kills_the_old_one(flow: Flow) -> None:
     doc_id, ids = await flow.draft(signers=PEOPLE[:1], fields=[signature(0)])
     await flow.send(doc_id)
     old = await flow.link(ids["ann@example.com"])
-    rotated = await flow.call(flow.api, "POST", D + "/{id}/signers/{signerId}/signing-url", 200, id=doc_id,
-                              signerId=ids["ann@example.com"])
+    rotated = await flow.call(
+        flow.api, "POST", D + "/{id}/signers/{signerId}/signing-url", 200, id=doc_id, signerId=ids["ann@example.com"]
+    )
     assert set(rotated["data"]) == {"signerId", "url", "expiresAt"}
     new = rotated["data"]["url"].rsplit("/", 1)[1]
     flow.tokens.add(new)

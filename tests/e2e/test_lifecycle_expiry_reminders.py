@@ -19,11 +19,15 @@ FIELDS = [signature(0), signature(1, y=500), signature(2, y=300)]
 
 
 async def _past_deadline(flow: Flow, doc_id: str) -> None:
-    await flow.db.execute("UPDATE documents.documents SET expires_at = now() - interval '1 minute' WHERE id = $1", doc_id)
+    await flow.db.execute(
+        "UPDATE documents.documents SET expires_at = now() - interval '1 minute' WHERE id = $1", doc_id
+    )
 
 
 async def test_the_sweep_expires_documents_past_their_deadline(flow: Flow) -> None:
-    doc_id, ids = await flow.draft(signingType="sequential", signers=PEOPLE, fields=FIELDS, expiresAt="2099-01-01T00:00:00Z")
+    doc_id, ids = await flow.draft(
+        signingType="sequential", signers=PEOPLE, fields=FIELDS, expiresAt="2099-01-01T00:00:00Z"
+    )
     await flow.send(doc_id)
     ann = await flow.link(ids["ann@example.com"])
     await _past_deadline(flow, doc_id)
@@ -69,9 +73,12 @@ async def test_the_reminder_sweep_follows_reminder_frequency(flow: Flow) -> None
     assert "signer.reminded" not in await flow.event_types(doc_id)  # invited just now: not due
 
     # Ann was invited three days ago; Bob was reminded yesterday.
-    await flow.db.execute("UPDATE documents.signers SET activated_at = now() - interval '3 days' WHERE document_id = $1", doc_id)
-    await flow.db.execute("UPDATE documents.signers SET last_reminded_at = now() - interval '1 day' WHERE id = $1",
-                          ids["bob@example.com"])
+    await flow.db.execute(
+        "UPDATE documents.signers SET activated_at = now() - interval '3 days' WHERE document_id = $1", doc_id
+    )
+    await flow.db.execute(
+        "UPDATE documents.signers SET last_reminded_at = now() - interval '1 day' WHERE id = $1", ids["bob@example.com"]
+    )
     await run_reminder_pass(flow.db)
     await run_reminder_pass(flow.db)  # a second pass (another replica) finds nothing due
     events = [e for e in await flow.events(doc_id) if e["type"] == "signer.reminded"]
@@ -81,9 +88,16 @@ async def test_the_reminder_sweep_follows_reminder_frequency(flow: Flow) -> None
     # Once Ann signs she is never reminded again.
     ann = await flow.link(ids["ann@example.com"])
     field = next(f for f in await flow.field_ids(doc_id) if f["assignedTo"] == 0)
-    await flow.as_signer("POST", "/sign", 200, ann, json={"consent": True, "fields": [
-        {"id": field["id"], "value": {"type": "typed", "text": "Ann"}}]})
-    await flow.db.execute("UPDATE documents.signers SET last_reminded_at = now() - interval '5 days' WHERE document_id = $1", doc_id)
+    await flow.as_signer(
+        "POST",
+        "/sign",
+        200,
+        ann,
+        json={"consent": True, "fields": [{"id": field["id"], "value": {"type": "typed", "text": "Ann"}}]},
+    )
+    await flow.db.execute(
+        "UPDATE documents.signers SET last_reminded_at = now() - interval '5 days' WHERE document_id = $1", doc_id
+    )
     await run_reminder_pass(flow.db)
     events = [e for e in await flow.events(doc_id) if e["type"] == "signer.reminded"]
     assert [e["data"]["signer"]["email"] for e in events] == ["ann@example.com", "bob@example.com"]

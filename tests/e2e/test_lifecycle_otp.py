@@ -13,8 +13,9 @@ pytestmark = pytest.mark.e2e
 
 
 async def _otp_document(flow: Flow) -> tuple[str, str, str, str]:
-    doc_id, ids = await flow.draft(otpMethod="email", signers=[{"email": "jane.smith@example.com", "name": "Jane"}],
-                                   fields=[signature(0)])
+    doc_id, ids = await flow.draft(
+        otpMethod="email", signers=[{"email": "jane.smith@example.com", "name": "Jane"}], fields=[signature(0)]
+    )
     await flow.send(doc_id)
     signer_id = ids["jane.smith@example.com"]
     field_id = (await flow.field_ids(doc_id))[0]["id"]
@@ -34,7 +35,11 @@ async def test_the_code_gates_every_call_until_verified(flow: Flow) -> None:
     session = (await flow.as_signer("GET", "", 200, token))["data"]
     assert session["otpRequired"] is True and session["otpVerified"] is False
     sign_body = {"consent": True, "fields": [{"id": field_id, "value": {"type": "typed", "text": "Jane"}}]}
-    for method, path, json in (("GET", "/file", None), ("POST", "/sign", sign_body), ("POST", "/decline", {"reason": "no"})):
+    for method, path, json in (
+        ("GET", "/file", None),
+        ("POST", "/sign", sign_body),
+        ("POST", "/decline", {"reason": "no"}),
+    ):
         body = await flow.as_signer(method, path, 403, token, json=json)
         assert body["type"].endswith("/otp-required")
     not_yet = await flow.as_signer("POST", "/otp/verify", 422, token, json={"code": "123456"})
@@ -86,7 +91,8 @@ async def test_wrong_codes_are_limited_and_a_new_code_starts_over(flow: Flow) ->
 async def _as_if_sent_a_minute_ago(flow: Flow, signer_id: str) -> None:
     """Move the last code's issue time back past OTP_RESEND_SECONDS (time passing, in SQL)."""
     await flow.db.execute(
-        "UPDATE documents.signers SET otp_expires_at = otp_expires_at - interval '60 seconds' WHERE id = $1", signer_id)
+        "UPDATE documents.signers SET otp_expires_at = otp_expires_at - interval '60 seconds' WHERE id = $1", signer_id
+    )
 
 
 async def test_a_new_code_waits_for_the_resend_pause(flow: Flow) -> None:
@@ -111,7 +117,9 @@ async def test_codes_expire(flow: Flow) -> None:
     _, signer_id, _, token = await _otp_document(flow)
     await flow.as_signer("POST", "/otp", 202, token)
     code = (await _code(flow, signer_id))[1]["data"]["code"]
-    await flow.db.execute("UPDATE documents.signers SET otp_expires_at = now() - interval '1 second' WHERE id = $1", signer_id)
+    await flow.db.execute(
+        "UPDATE documents.signers SET otp_expires_at = now() - interval '1 second' WHERE id = $1", signer_id
+    )
     assert (await _code(flow, signer_id))[0] == 404
     body = await flow.as_signer("POST", "/otp/verify", 422, token, json={"code": code})
     assert body["type"].endswith("/otp-expired")

@@ -39,9 +39,13 @@ async def test_send_and_cancel_race(flow: Flow) -> None:
 
 async def test_two_sends_and_two_cancels_each_win_once(flow: Flow) -> None:
     doc_id, _ = await flow.draft(signers=TWO, fields=TWO_FIELDS, signingType="parallel")
-    results = await asyncio.gather(*[flow.call(flow.api, "POST", D + "/{id}/send", (200, 409), id=doc_id) for _ in range(3)])
+    results = await asyncio.gather(
+        *[flow.call(flow.api, "POST", D + "/{id}/send", (200, 409), id=doc_id) for _ in range(3)]
+    )
     assert sum("data" in r for r in results) == 1
-    results = await asyncio.gather(*[flow.call(flow.api, "POST", D + "/{id}/cancel", (200, 409), id=doc_id) for _ in range(3)])
+    results = await asyncio.gather(
+        *[flow.call(flow.api, "POST", D + "/{id}/cancel", (200, 409), id=doc_id) for _ in range(3)]
+    )
     assert sum("data" in r for r in results) == 1
     types = Counter(await flow.event_types(doc_id))
     assert types["document.sent"] == 1 and types["document.cancelled"] == 1 and types["signer.invited"] == 2
@@ -63,7 +67,9 @@ async def test_sign_and_decline_by_one_signer_race(flow: Flow) -> None:
         if "data" in signed:
             assert document["status"] == "pending" and types["signer.completed"] == 1 and types["signer.declined"] == 0
         else:
-            assert document["status"] == "declined" and types["signer.declined"] == 1 and types["document.declined"] == 1
+            assert (
+                document["status"] == "declined" and types["signer.declined"] == 1 and types["document.declined"] == 1
+            )
             assert types["signer.completed"] == 0
 
 
@@ -90,8 +96,10 @@ async def test_the_last_two_signers_racing_complete_the_document_once(flow: Flow
     await flow.send(doc_id)
     fields = {f["assignedTo"]: f["id"] for f in await flow.field_ids(doc_id)}
     ann, bob = await flow.link(ids["ann@example.com"]), await flow.link(ids["bob@example.com"])
-    results = await asyncio.gather(flow.as_signer("POST", "/sign", 200, ann, json=typed(fields[0], "Ann")),
-                                   flow.as_signer("POST", "/sign", 200, bob, json=typed(fields[1], "Bob")))
+    results = await asyncio.gather(
+        flow.as_signer("POST", "/sign", 200, ann, json=typed(fields[0], "Ann")),
+        flow.as_signer("POST", "/sign", 200, bob, json=typed(fields[1], "Bob")),
+    )
     assert sorted(r["data"]["finalizing"] for r in results) == [False, True]
     completed = await flow.complete(doc_id)
     assert completed["status"] == "completed"

@@ -25,19 +25,25 @@ async def test_every_problem_is_named_in_one_answer(flow: Flow) -> None:
             {"email": "val@example.com", "name": "Val", "role": "approver", "order": 2},
         ],
         fields=[
-            signature(0, page=3),                      # page 3 of a 2-page PDF
-            box("text", 0, 780),                       # runs off the bottom of page 1
-            signature(1),                              # order 1 is shared by Amy and Abe
-            signature(5),                              # nobody has order 5
-            box("payment", 0, 100),                    # not signable yet
-            signature(2),                              # approvers only approve
-        ])
+            signature(0, page=3),  # page 3 of a 2-page PDF
+            box("text", 0, 780),  # runs off the bottom of page 1
+            signature(1),  # order 1 is shared by Amy and Abe
+            signature(5),  # nobody has order 5
+            box("payment", 0, 100),  # not signable yet
+            signature(2),  # approvers only approve
+        ],
+    )
     fields = {(f["assignedTo"], f["type"], f["page"], f["y"]): f["id"] for f in await flow.field_ids(doc_id)}
     body = await flow.send(doc_id, 422)
     found = errors_of(body)
-    assert found[f"fields.{fields[(0, 'signature', 3, 650)]}.page"] == "Page 3 does not exist; the document has 2 page(s)"
+    assert (
+        found[f"fields.{fields[(0, 'signature', 3, 650)]}.page"] == "Page 3 does not exist; the document has 2 page(s)"
+    )
     assert "does not fit inside page 1" in found[f"fields.{fields[(0, 'text', 1, 780)]}"]
-    assert "is shared by Amy <amy@example.com>, Abe <abe@example.com>" in found[f"fields.{fields[(1, 'signature', 1, 650)]}.assignedTo"]
+    assert (
+        "is shared by Amy <amy@example.com>, Abe <abe@example.com>"
+        in found[f"fields.{fields[(1, 'signature', 1, 650)]}.assignedTo"]
+    )
     assert found[f"fields.{fields[(5, 'signature', 1, 650)]}.assignedTo"] == "No signer has order 5"
     assert found[f"fields.{fields[(0, 'payment', 1, 100)]}.type"].startswith("payment fields cannot be signed")
     assert "only approves" in found[f"fields.{fields[(2, 'signature', 1, 650)]}.assignedTo"]
@@ -56,16 +62,23 @@ async def test_a_document_without_file_signers_or_fields_cannot_be_sent(flow: Fl
 
 
 async def test_a_bad_file_is_named(flow: Flow) -> None:
-    doc_id, _ = await flow.draft(signers=[{"email": "ann@example.com", "name": "Ann"}], fields=[signature(0)],
-                                 pdf=b"%PDF-1.7\n this is not really a PDF")
+    doc_id, _ = await flow.draft(
+        signers=[{"email": "ann@example.com", "name": "Ann"}],
+        fields=[signature(0)],
+        pdf=b"%PDF-1.7\n this is not really a PDF",
+    )
     found = errors_of(await flow.send(doc_id, 422))
     assert set(found) == {"file"}
 
 
 async def test_send_is_for_drafts_only_and_answers_like_the_reference(flow: Flow) -> None:
-    doc_id, _ = await flow.draft(signers=[{"email": "ann@example.com", "name": "Ann"},
-                                          {"email": "vic@example.com", "name": "Vic", "role": "viewer"}],
-                                 fields=[signature(0)])
+    doc_id, _ = await flow.draft(
+        signers=[
+            {"email": "ann@example.com", "name": "Ann"},
+            {"email": "vic@example.com", "name": "Vic", "role": "viewer"},
+        ],
+        fields=[signature(0)],
+    )
     sent = await flow.send(doc_id)
     assert list(sent["data"]) == ["id", "status", "signerCount", "sentAt"]
     assert sent["data"]["signerCount"] == 2 and sent["data"]["sentAt"].endswith("Z")

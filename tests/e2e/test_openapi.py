@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,8 +23,8 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 from services.gateway.routes import ROUTES
 from shared.contracts.routes import OPERATIONS
 from tests.conftest import Api
-from tests.spec_check import SPEC_PATH, Driver
 from tests.harness import System
+from tests.spec_check import SPEC_PATH, Driver
 
 pytestmark = pytest.mark.e2e
 
@@ -109,7 +109,7 @@ D = "/api/v1/documents"
 
 
 def _future(days: int = 30) -> str:
-    return (datetime.now(timezone.utc) + timedelta(days=days)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return (datetime.now(UTC) + timedelta(days=days)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 async def _wait_for_audit(call: Driver, api: Api, doc_id: str, at_least: int) -> dict[str, Any]:
@@ -124,26 +124,73 @@ async def _wait_for_audit(call: Driver, api: Api, doc_id: str, at_least: int) ->
 
 
 async def _happy_path(call: Driver, api: Api) -> str:
-    created = await call(api, "POST", D, 201, json={
-        "name": "NDA - Acme Corp", "signingType": "parallel", "message": "Please review and sign this NDA.",
-        "expiresAt": _future(),
-    })
+    created = await call(
+        api,
+        "POST",
+        D,
+        201,
+        json={
+            "name": "NDA - Acme Corp",
+            "signingType": "parallel",
+            "message": "Please review and sign this NDA.",
+            "expiresAt": _future(),
+        },
+    )
     doc_id = created["data"]["id"]
     await call(api, "POST", D, 201, json={"name": "Second document"})
 
-    signer = await call(api, "POST", D + "/{id}/signers", 201, id=doc_id,
-                        json={"email": "maria@example.com", "name": "María García", "role": "signer", "order": 0})
+    signer = await call(
+        api,
+        "POST",
+        D + "/{id}/signers",
+        201,
+        id=doc_id,
+        json={"email": "maria@example.com", "name": "María García", "role": "signer", "order": 0},
+    )
     signer_id = signer["data"]["id"]
-    await call(api, "POST", D + "/{id}/signers", 201, id=doc_id, json={"email": "viewer@example.com", "name": "Viewer", "role": "viewer"})
-    field = await call(api, "POST", D + "/{id}/fields", 201, id=doc_id, json={
-        "type": "signature", "label": "Client Signature", "page": 1, "x": 100, "y": 650, "width": 200, "height": 60,
-        "assignedTo": 0,
-    })
+    await call(
+        api,
+        "POST",
+        D + "/{id}/signers",
+        201,
+        id=doc_id,
+        json={"email": "viewer@example.com", "name": "Viewer", "role": "viewer"},
+    )
+    field = await call(
+        api,
+        "POST",
+        D + "/{id}/fields",
+        201,
+        id=doc_id,
+        json={
+            "type": "signature",
+            "label": "Client Signature",
+            "page": 1,
+            "x": 100,
+            "y": 650,
+            "width": 200,
+            "height": 60,
+            "assignedTo": 0,
+        },
+    )
     field_id = field["data"]["id"]
-    await call(api, "POST", D + "/{id}/fields", 201, id=doc_id, json={
-        "type": "dropdown", "page": 1, "x": 72.5, "y": 100, "width": 150, "height": 20, "options": ["Yes", "No"],
-        "defaultValue": "Yes",
-    })
+    await call(
+        api,
+        "POST",
+        D + "/{id}/fields",
+        201,
+        id=doc_id,
+        json={
+            "type": "dropdown",
+            "page": 1,
+            "x": 72.5,
+            "y": 100,
+            "width": 150,
+            "height": 20,
+            "options": ["Yes", "No"],
+            "defaultValue": "Yes",
+        },
+    )
 
     page = await call(api, "GET", D, 200, params={"limit": 1})
     assert page["meta"]["hasMore"] is True
@@ -154,9 +201,19 @@ async def _happy_path(call: Driver, api: Api) -> str:
     await call(api, "GET", D + "/{id}", 200, id=doc_id)
     await call(api, "PATCH", D + "/{id}", 200, id=doc_id, json={"name": "NDA - Acme Corp (v2)", "reminderFrequency": 3})
     await call(api, "GET", D + "/{id}/signers", 200, id=doc_id)
-    await call(api, "PATCH", D + "/{id}/signers/{signerId}", 200, id=doc_id, signerId=signer_id, json={"name": "María G."})
+    await call(
+        api, "PATCH", D + "/{id}/signers/{signerId}", 200, id=doc_id, signerId=signer_id, json={"name": "María G."}
+    )
     await call(api, "GET", D + "/{id}/fields", 200, id=doc_id)
-    await call(api, "PATCH", D + "/{id}/fields/{fieldId}", 200, id=doc_id, fieldId=field_id, json={"x": 120.5, "required": False})
+    await call(
+        api,
+        "PATCH",
+        D + "/{id}/fields/{fieldId}",
+        200,
+        id=doc_id,
+        fieldId=field_id,
+        json={"x": 120.5, "required": False},
+    )
     await _wait_for_audit(call, api, doc_id, at_least=7)
     await call(api, "GET", D + "/{id}/audit", 200, id=doc_id, params={"limit": 2})
 
@@ -183,7 +240,9 @@ async def _error_cases(call: Driver, api: Api, make_api: Any, db: asyncpg.Pool) 
     await call(api, "POST", D, 400, data=b'{"name": ', headers={"Content-Type": "application/json"})
     await call(api, "POST", D, 400, json=["not", "an", "object"])
     await call(api, "POST", D, 422, json={"name": "", "signingType": "diagonal"})
-    await call(api, "POST", D, 413, data=b'{"name": "' + b"x" * 2_000_000 + b'"}', headers={"Content-Type": "application/json"})
+    await call(
+        api, "POST", D, 413, data=b'{"name": "' + b"x" * 2_000_000 + b'"}', headers={"Content-Type": "application/json"}
+    )
     await call(api, "GET", D, 400, params={"limit": 0})
     await call(api, "GET", D, 400, params={"cursor": "definitely-not-a-cursor"})
     await call(api, "GET", D, (400, 422), params={"status": "bogus"})
@@ -196,7 +255,14 @@ async def _error_cases(call: Driver, api: Api, make_api: Any, db: asyncpg.Pool) 
     doc_id = doc["data"]["id"]
     await call(api, "GET", D + "/{id}/audit", 400, id=doc_id, params={"limit": 1000})
     await call(api, "POST", D + "/{id}/signers", 422, id=doc_id, json={"email": "not-an-email", "name": "X"})
-    await call(api, "POST", D + "/{id}/fields", 422, id=doc_id, json={"type": "dropdown", "page": 0, "x": -1, "y": 0, "width": 10, "height": 10})
+    await call(
+        api,
+        "POST",
+        D + "/{id}/fields",
+        422,
+        id=doc_id,
+        json={"type": "dropdown", "page": 0, "x": -1, "y": 0, "width": 10, "height": 10},
+    )
     await call(api, "PATCH", D + "/{id}/signers/{signerId}", 404, id=doc_id, signerId="sr_missing", json={"name": "X"})
     await call(api, "DELETE", D + "/{id}/fields/{fieldId}", 404, id=doc_id, fieldId="fld_missing")
 
@@ -216,7 +282,6 @@ async def test_responses_match_the_spec(conformance: Any, api: Api, make_api: An
     await call(api, "DELETE", D + "/{id}", 204, id=doc_id)
     await call(api, "GET", D + "/{id}", 404, id=doc_id)
     await call(api, "GET", D + "/{id}/signers", 404, id=doc_id)
-
 
 
 # --- (c) the docs page is self-contained -----------------------------------------------------

@@ -38,12 +38,20 @@ CODE_IN_EMAIL = re.compile(r"is: (\d{6})")
 async def strict_gateway(system: System) -> AsyncIterator[str]:
     """A documents replica with small code limits (and no pause between codes), and a gateway
     that forwards to it."""
-    settings = system.settings.model_copy(update={
-        "otp_daily_limit": DAILY_LIMIT, "otp_max_attempts": MAX_ATTEMPTS, "otp_lock_after_failures": LOCK_AFTER,
-        "otp_resend_seconds": 0})
+    settings = system.settings.model_copy(
+        update={
+            "otp_daily_limit": DAILY_LIMIT,
+            "otp_max_attempts": MAX_ATTEMPTS,
+            "otp_lock_after_failures": LOCK_AFTER,
+            "otp_resend_seconds": 0,
+        }
+    )
     documents = await serve("documents-strict-otp", documents_app(settings), _listening_socket())
-    gateway = await serve("gateway-strict-otp", gateway_app(settings.model_copy(update={"documents_url": documents.url})),
-                          _listening_socket())
+    gateway = await serve(
+        "gateway-strict-otp",
+        gateway_app(settings.model_copy(update={"documents_url": documents.url})),
+        _listening_socket(),
+    )
     yield gateway.url
     await gateway.runner.cleanup()
     await documents.runner.cleanup()
@@ -61,8 +69,11 @@ def wrong(code: str) -> str:
 
 
 def code_emails(mailbox: Mailbox, email: str) -> list[str]:
-    return [CODE_IN_EMAIL.search(m.get_body(("plain",)).get_content()).group(1)  # type: ignore[union-attr]
-            for m in mailbox.to(email) if "one-time code" in str(m["Subject"])]
+    return [
+        CODE_IN_EMAIL.search(m.get_body(("plain",)).get_content()).group(1)  # type: ignore[union-attr]
+        for m in mailbox.to(email)
+        if "one-time code" in str(m["Subject"])
+    ]
 
 
 async def nth_code(mailbox: Mailbox, email: str, n: int) -> str:
@@ -86,7 +97,8 @@ async def sent_otp_document(flow: Flow) -> tuple[str, str, str, str]:
 async def code_state(flow: Flow, signer_id: str) -> tuple:
     row = await flow.db.fetchrow(
         "SELECT otp_nonce, otp_hash, otp_expires_at, otp_attempts, otp_failures, otp_locked_at FROM documents.signers WHERE id = $1",
-        signer_id)
+        signer_id,
+    )
     return tuple(row.values())
 
 
@@ -116,14 +128,16 @@ async def test_the_code_past_the_daily_limit_is_not_issued_until_one_frees_up(st
     await strict.db.execute(
         """UPDATE documents.otp_issues SET issued_at = issued_at - interval '1 day'
            WHERE signer_id = $1 AND issued_at = (SELECT min(issued_at) FROM documents.otp_issues WHERE signer_id = $1)""",
-        signer_id)
+        signer_id,
+    )
     await strict.as_signer("POST", "/otp", 202, token)
     fresh = await nth_code(mailbox, email, DAILY_LIMIT + 1)
     # Exactly one email per issued code: the two refused requests sent none.
     assert len(code_emails(mailbox, email)) == DAILY_LIMIT + 1
     if fresh != last_code:  # one in a million they coincide
         assert (await strict.as_signer("POST", "/otp/verify", 422, token, json={"code": last_code}))["type"].endswith(
-            "/otp-invalid")
+            "/otp-invalid"
+        )
     assert (await strict.as_signer("POST", "/otp/verify", 200, token, json={"code": fresh}))["data"]["verified"] is True
 
 
@@ -134,7 +148,8 @@ async def lock_out(flow: Flow, mailbox: Mailbox, email: str, token: str) -> str:
     first = await nth_code(mailbox, email, 1)
     for _ in range(MAX_ATTEMPTS):
         assert (await flow.as_signer("POST", "/otp/verify", 422, token, json={"code": wrong(first)}))["type"].endswith(
-            "/otp-invalid")
+            "/otp-invalid"
+        )
     await flow.as_signer("POST", "/otp", 202, token)
     second = await nth_code(mailbox, email, 2)
     for failures in range(MAX_ATTEMPTS + 1, LOCK_AFTER):
@@ -146,7 +161,9 @@ async def lock_out(flow: Flow, mailbox: Mailbox, email: str, token: str) -> str:
     return second
 
 
-async def test_wrong_codes_across_codes_lock_the_signer_even_with_the_right_code(strict: Flow, mailbox: Mailbox) -> None:
+async def test_wrong_codes_across_codes_lock_the_signer_even_with_the_right_code(
+    strict: Flow, mailbox: Mailbox
+) -> None:
     doc_id, signer_id, email, token = await sent_otp_document(strict)
     right = await lock_out(strict, mailbox, email, token)
 
@@ -187,16 +204,22 @@ async def test_a_reminder_from_the_sender_unlocks_and_the_signer_can_sign(strict
     code = await nth_code(mailbox, email, 3)
     await strict.as_signer("POST", "/otp/verify", 200, token, json={"code": code})
     field_id = (await strict.field_ids(doc_id))[0]["id"]
-    await strict.as_signer("POST", "/sign", 200, token, json={
-        "consent": True, "fields": [{"id": field_id, "value": {"type": "typed", "text": "Otto"}}]})
+    await strict.as_signer(
+        "POST",
+        "/sign",
+        200,
+        token,
+        json={"consent": True, "fields": [{"id": field_id, "value": {"type": "typed", "text": "Otto"}}]},
+    )
 
 
 async def test_a_fresh_signing_link_unlocks_and_the_old_link_dies(strict: Flow, mailbox: Mailbox) -> None:
     doc_id, signer_id, email, token = await sent_otp_document(strict)
     await lock_out(strict, mailbox, email, token)
 
-    fresh = await strict.call(strict.api, "POST", D + "/{id}/signers/{signerId}/signing-url", 200, id=doc_id,
-                              signerId=signer_id)
+    fresh = await strict.call(
+        strict.api, "POST", D + "/{id}/signers/{signerId}/signing-url", 200, id=doc_id, signerId=signer_id
+    )
     new_token = fresh["data"]["url"].rsplit("/", 1)[1]
     strict.tokens.add(new_token)
     await strict.as_signer("GET", "", 404, token)
@@ -210,7 +233,8 @@ async def test_a_fresh_signing_link_unlocks_and_the_old_link_dies(strict: Flow, 
 
 
 async def test_the_signing_page_says_the_link_is_locked_and_whom_to_ask(
-        strict: Flow, mailbox: Mailbox, context: BrowserContext) -> None:
+    strict: Flow, mailbox: Mailbox, context: BrowserContext
+) -> None:
     doc_id, signer_id, email, token = await sent_otp_document(strict)
     # One guess short of the lock through the API; the last one in the page.
     await strict.as_signer("POST", "/otp", 202, token)

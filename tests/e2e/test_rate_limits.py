@@ -37,8 +37,12 @@ W = "/api/v1/webhooks"
 DEFAULT_LIMIT = Settings.model_fields["api_rate_limit_per_minute"].default
 FAILURE_LIMIT = 3
 WEBHOOK_LIMIT = 2
-REFERENCE_429 = {"type": "https://docs.insigner.com/errors/rate-limited", "title": "Too Many Requests", "status": 429,
-                 "detail": "Rate limit exceeded. Please retry after the reset period."}
+REFERENCE_429 = {
+    "type": "https://docs.insigner.com/errors/rate-limited",
+    "title": "Too Many Requests",
+    "status": 429,
+    "detail": "Rate limit exceeded. Please retry after the reset period.",
+}
 _addresses = itertools.count(1)
 
 
@@ -61,9 +65,13 @@ async def start_gateway(system: System, **settings: Any) -> RunningService:
 async def replicas(system: System) -> AsyncIterator[tuple[str, str]]:
     # The real per-key default; small failure and webhook budgets; X-Forwarded-For trusted from
     # the test process, so each test has client addresses of its own.
-    settings = {"api_rate_limit_per_minute": DEFAULT_LIMIT, "auth_failure_limit_per_minute": FAILURE_LIMIT,
-                "webhook_create_limit_per_hour": WEBHOOK_LIMIT, "trusted_proxies": ["127.0.0.1/32"],
-                "db_pool_max": 2}  # PostgreSQL's connections are shared with the rest of the suite
+    settings = {
+        "api_rate_limit_per_minute": DEFAULT_LIMIT,
+        "auth_failure_limit_per_minute": FAILURE_LIMIT,
+        "webhook_create_limit_per_hour": WEBHOOK_LIMIT,
+        "trusted_proxies": ["127.0.0.1/32"],
+        "db_pool_max": 2,
+    }  # PostgreSQL's connections are shared with the rest of the suite
     first, second = await start_gateway(system, **settings), await start_gateway(system, **settings)
     yield first.url, second.url
     await first.runner.cleanup()
@@ -78,8 +86,15 @@ class KeyApi(Api):
     """An Api that knows its key's id and, if given, the client address a trusted proxy reports
     for it (a request's own headers win over that address)."""
 
-    def __init__(self, session: aiohttp.ClientSession, base_url: str, key: str, org_id: str, key_id: str,
-                 address: str | None = None) -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        key: str,
+        org_id: str,
+        key_id: str,
+        address: str | None = None,
+    ) -> None:
         super().__init__(session, base_url, key, org_id)
         self.key_id = key_id
         self.address = address
@@ -89,11 +104,19 @@ class KeyApi(Api):
         return super().headers(forwarded | (extra or {}))
 
 
-async def new_key(db: asyncpg.Pool, http: aiohttp.ClientSession, base_url: str, *, org: str | None = None,
-                  rate_limit: int | None = None, address: str | None = None) -> KeyApi:
+async def new_key(
+    db: asyncpg.Pool,
+    http: aiohttp.ClientSession,
+    base_url: str,
+    *,
+    org: str | None = None,
+    rate_limit: int | None = None,
+    address: str | None = None,
+) -> KeyApi:
     async with db.acquire() as conn:
-        created = await credentials.create_insigner_key(conn, org or f"Limits {secrets.token_hex(6)}", ["*"], "k",
-                                                        rate_limit_per_minute=rate_limit)
+        created = await credentials.create_insigner_key(
+            conn, org or f"Limits {secrets.token_hex(6)}", ["*"], "k", rate_limit_per_minute=rate_limit
+        )
     return KeyApi(http, base_url, created.api_key, created.org_id, created.key_id, address)
 
 
@@ -116,11 +139,16 @@ async def document_count(db: asyncpg.Pool, org_id: str | None) -> int:
 
 
 def limit_headers(resp: aiohttp.ClientResponse) -> tuple[int, int, int]:
-    return int(resp.headers["RateLimit-Limit"]), int(resp.headers["RateLimit-Remaining"]), int(resp.headers["RateLimit-Reset"])
+    return (
+        int(resp.headers["RateLimit-Limit"]),
+        int(resp.headers["RateLimit-Remaining"]),
+        int(resp.headers["RateLimit-Reset"]),
+    )
 
 
-async def test_a_key_has_120_requests_a_minute_shared_by_replicas(replicas: tuple[str, str], db: asyncpg.Pool,
-                                                                  http: aiohttp.ClientSession) -> None:
+async def test_a_key_has_120_requests_a_minute_shared_by_replicas(
+    replicas: tuple[str, str], db: asyncpg.Pool, http: aiohttp.ClientSession
+) -> None:
     first, second = replicas
     assert DEFAULT_LIMIT == 120
 
@@ -150,8 +178,9 @@ async def test_a_key_has_120_requests_a_minute_shared_by_replicas(replicas: tupl
     await within_one_window(60, sequence)
 
 
-async def test_every_answer_to_a_key_carries_the_headers(system: System, db: asyncpg.Pool,
-                                                         http: aiohttp.ClientSession) -> None:
+async def test_every_answer_to_a_key_carries_the_headers(
+    system: System, db: asyncpg.Pool, http: aiohttp.ClientSession
+) -> None:
     from tests import pdf_corpus as corpus
     from tests.file_uploads import new_draft, upload
 
@@ -179,8 +208,9 @@ async def test_every_answer_to_a_key_carries_the_headers(system: System, db: asy
     await within_one_window(60, sequence)
 
 
-async def test_operators_set_or_lift_a_keys_limit(system: System, db: asyncpg.Pool, http: aiohttp.ClientSession,
-                                                 conformance: Conformance) -> None:
+async def test_operators_set_or_lift_a_keys_limit(
+    system: System, db: asyncpg.Pool, http: aiohttp.ClientSession, conformance: Conformance
+) -> None:
     async def sequence() -> None:
         tight = await new_key(db, http, system.gateway_url, rate_limit=2)
         for remaining in (1, 0):
@@ -202,7 +232,8 @@ async def test_operators_set_or_lift_a_keys_limit(system: System, db: asyncpg.Po
 
 
 async def test_failed_authentication_is_limited_per_address_before_the_lookup(
-        replicas: tuple[str, str], db: asyncpg.Pool, http: aiohttp.ClientSession) -> None:
+    replicas: tuple[str, str], db: asyncpg.Pool, http: aiohttp.ClientSession
+) -> None:
     first, second = replicas
 
     async def sequence() -> None:
@@ -218,8 +249,9 @@ async def test_failed_authentication_is_limited_per_address_before_the_lookup(
         # Spent: the right key from that address is refused too, on either replica, before the
         # lookup — nothing is forwarded and nothing is counted against the key.
         for base in (first, second):
-            async with http.post(base + D, json={"name": "x"},
-                                 headers=headers | {"Authorization": f"Bearer {honest.key}"}) as resp:
+            async with http.post(
+                base + D, json={"name": "x"}, headers=headers | {"Authorization": f"Bearer {honest.key}"}
+            ) as resp:
                 body = await resp.json(content_type=None)
                 assert resp.status == 429, body
                 assert resp.headers["Content-Type"].startswith("application/problem+json")
@@ -227,15 +259,18 @@ async def test_failed_authentication_is_limited_per_address_before_the_lookup(
                 assert 1 <= int(resp.headers["Retry-After"]) <= 60
                 assert "RateLimit-Limit" not in resp.headers
         assert await document_count(db, honest.org_id) == 0
-        assert await db.fetchval("SELECT count(*) FROM gateway.rate_limits WHERE bucket = $1",
-                                 f"api-key:{honest.key_id}") == 0
+        assert (
+            await db.fetchval("SELECT count(*) FROM gateway.rate_limits WHERE bucket = $1", f"api-key:{honest.key_id}")
+            == 0
+        )
         # The signer routes share the address's budget.
         for path in (f"/api/v1/signing/{secrets.token_urlsafe(32)}", f"/sign/{secrets.token_urlsafe(32)}"):
             async with http.get(first + path, headers=headers) as resp:
                 assert resp.status == 429
         # Another address is not held back.
         status, _, _ = await Api(http, second, honest.key, honest.org_id).request(
-            "POST", D, json={"name": "x"}, headers={"X-Forwarded-For": new_address()})
+            "POST", D, json={"name": "x"}, headers={"X-Forwarded-For": new_address()}
+        )
         assert status == 201
 
     await within_one_window(60, sequence)
@@ -250,25 +285,38 @@ async def test_a_missing_key_is_not_counted_as_a_guess(replicas: tuple[str, str]
             assert (await resp.json(content_type=None))["detail"].startswith("Missing API key")
 
 
-async def test_unknown_signing_tokens_are_limited_per_address(replicas: tuple[str, str], db: asyncpg.Pool,
-                                                              http: aiohttp.ClientSession) -> None:
+async def test_unknown_signing_tokens_are_limited_per_address(
+    replicas: tuple[str, str], db: asyncpg.Pool, http: aiohttp.ClientSession
+) -> None:
     first, second = replicas
 
     async def sequence() -> None:
         address = new_address()
         headers = {"X-Forwarded-For": address}
         for n in range(FAILURE_LIMIT):
-            async with http.get((first, second)[n % 2] + f"/api/v1/signing/{secrets.token_urlsafe(32)}", headers=headers) as resp:
+            async with http.get(
+                (first, second)[n % 2] + f"/api/v1/signing/{secrets.token_urlsafe(32)}", headers=headers
+            ) as resp:
                 assert resp.status == 404
-        assert await db.fetchval("SELECT hits FROM gateway.rate_limits WHERE bucket = $1 ORDER BY window_start DESC LIMIT 1",
-                                 f"auth-failures:{address}") == FAILURE_LIMIT
+        assert (
+            await db.fetchval(
+                "SELECT hits FROM gateway.rate_limits WHERE bucket = $1 ORDER BY window_start DESC LIMIT 1",
+                f"auth-failures:{address}",
+            )
+            == FAILURE_LIMIT
+        )
         for path in (f"/api/v1/signing/{secrets.token_urlsafe(32)}/otp", f"/sign/{secrets.token_urlsafe(32)}"):
             async with http.request("POST" if path.endswith("/otp") else "GET", second + path, headers=headers) as resp:
                 assert resp.status == 429
                 assert resp.headers["Content-Type"].startswith("application/problem+json")
         # The refusals are answered before the lookup and count nothing more.
-        assert await db.fetchval("SELECT hits FROM gateway.rate_limits WHERE bucket = $1 ORDER BY window_start DESC LIMIT 1",
-                                 f"auth-failures:{address}") == FAILURE_LIMIT
+        assert (
+            await db.fetchval(
+                "SELECT hits FROM gateway.rate_limits WHERE bucket = $1 ORDER BY window_start DESC LIMIT 1",
+                f"auth-failures:{address}",
+            )
+            == FAILURE_LIMIT
+        )
         # An API key from that address is refused too: one budget for every credential.
         key = await new_key(db, http, first, address=address)
         assert (await key.request("GET", D))[0] == 429
@@ -276,8 +324,9 @@ async def test_unknown_signing_tokens_are_limited_per_address(replicas: tuple[st
     await within_one_window(60, sequence)
 
 
-async def test_webhook_creations_are_limited_per_user_per_hour(replicas: tuple[str, str], db: asyncpg.Pool,
-                                                               http: aiohttp.ClientSession) -> None:
+async def test_webhook_creations_are_limited_per_user_per_hour(
+    replicas: tuple[str, str], db: asyncpg.Pool, http: aiohttp.ClientSession
+) -> None:
     first, second = replicas
     hook = {"url": "https://93.184.215.14/countersign", "events": ["document.completed"]}
 
@@ -289,7 +338,9 @@ async def test_webhook_creations_are_limited_per_user_per_hour(replicas: tuple[s
     async def sequence() -> None:
         api = await new_key(db, http, first)
         # A refused creation (validation) is not a creation: it does not count.
-        status, body, _ = await api.request("POST", W, json={"url": "ftp://example.com/x", "events": ["document.completed"]})
+        status, body, _ = await api.request(
+            "POST", W, json={"url": "ftp://example.com/x", "events": ["document.completed"]}
+        )
         assert status == 422, body
         for _ in range(WEBHOOK_LIMIT):
             status, body, _ = await api.request("POST", W, json=hook)
@@ -300,8 +351,9 @@ async def test_webhook_creations_are_limited_per_user_per_hour(replicas: tuple[s
         assert await webhooks(api) == WEBHOOK_LIMIT
         # Per user: another key of the same member (the organisation's admin) shares the budget,
         # on the other replica too; another organisation's user has their own.
-        same_user = await new_key(db, http, second, org=await db.fetchval(
-            "SELECT name FROM gateway.organizations WHERE id = $1", api.org_id))
+        same_user = await new_key(
+            db, http, second, org=await db.fetchval("SELECT name FROM gateway.organizations WHERE id = $1", api.org_id)
+        )
         assert (await same_user.request("POST", W, json=hook))[0] == 429
         assert await webhooks(api) == WEBHOOK_LIMIT
         assert (await (await new_key(db, http, second)).request("POST", W, json=hook))[0] == 201

@@ -11,17 +11,17 @@ import asyncpg
 import pytest
 
 from services.devstack.tsa_server import start_tsa
+from services.gateway import credentials
 from shared.db import create_pool
 from shared.settings import Settings
 from tests.conftest import Api
 from tests.e2e.test_signing_flow import Flow, signature
 from tests.email_peers import own_settings
 from tests.harness import System, reset_infrastructure, start_system
-from tests.peers import Peers, free_port
-from tests.spec_check import Conformance, Driver
 from tests.pdf_corpus import LETTER, make_pdf
+from tests.peers import Peers, free_port
 from tests.seal_checks import async_validate_seal, seal_ca_roots
-from services.gateway import credentials
+from tests.spec_check import Conformance, Driver
 
 pytestmark = pytest.mark.e2e
 
@@ -41,12 +41,19 @@ async def tsa_down_system(settings: Settings, tsa_port: int) -> AsyncIterator[Sy
 
 
 @pytest.fixture
-async def own_flow(tsa_down_system: System, conformance: Conformance, http: aiohttp.ClientSession) -> AsyncIterator[Flow]:
+async def own_flow(
+    tsa_down_system: System, conformance: Conformance, http: aiohttp.ClientSession
+) -> AsyncIterator[Flow]:
     pool = await create_pool(tsa_down_system.settings, min_size=1, max_size=2)
     async with pool.acquire() as conn:
         created = await credentials.create_insigner_key(conn, "TSA down org", ["*"], "test key")
-    yield Flow(Driver(conformance), Api(http, tsa_down_system.gateway_url, created.api_key, created.org_id),
-               tsa_down_system, http, pool)
+    yield Flow(
+        Driver(conformance),
+        Api(http, tsa_down_system.gateway_url, created.api_key, created.org_id),
+        tsa_down_system,
+        http,
+        pool,
+    )
     await pool.close()
 
 
@@ -58,16 +65,25 @@ async def _wait_for(db: asyncpg.Pool, sql: str, *args: object) -> None:
     raise AssertionError(f"never true: {sql}")
 
 
-async def test_completion_waits_for_the_tsa_and_never_ships_an_unsealed_file(own_flow: Flow, peers: Peers,
-                                                                              tsa_port: int) -> None:
+async def test_completion_waits_for_the_tsa_and_never_ships_an_unsealed_file(
+    own_flow: Flow, peers: Peers, tsa_port: int
+) -> None:
     flow = own_flow
-    doc_id, ids = await flow.draft(signers=[{"email": "tess@example.com", "name": "Tess"}], fields=[signature(0)],
-                                   pdf=make_pdf([LETTER], text="Timestamp me"))
+    doc_id, ids = await flow.draft(
+        signers=[{"email": "tess@example.com", "name": "Tess"}],
+        fields=[signature(0)],
+        pdf=make_pdf([LETTER], text="Timestamp me"),
+    )
     await flow.send(doc_id)
     token = await flow.link(ids["tess@example.com"])
     field = (await flow.field_ids(doc_id))[0]["id"]
-    await flow.as_signer("POST", "/sign", 200, token, json={"consent": True, "fields": [
-        {"id": field, "value": {"type": "typed", "text": "Tess"}}]})
+    await flow.as_signer(
+        "POST",
+        "/sign",
+        200,
+        token,
+        json={"consent": True, "fields": [{"id": field, "value": {"type": "typed", "text": "Tess"}}]},
+    )
 
     # The worker woke on the last signature and tried: the TSA is not there.
     await _wait_for(flow.db, "SELECT completion_error IS NOT NULL FROM documents.documents WHERE id = $1", doc_id)
@@ -82,7 +98,9 @@ async def test_completion_waits_for_the_tsa_and_never_ships_an_unsealed_file(own
     tsa = start_tsa("127.0.0.1", tsa_port, peers.pki.tsa_cert, peers.pki.tsa_key)
     try:
         await flow.db.execute(
-            "UPDATE documents.documents SET completion_lease_expires_at = now() - interval '1 hour' WHERE id = $1", doc_id)
+            "UPDATE documents.documents SET completion_lease_expires_at = now() - interval '1 hour' WHERE id = $1",
+            doc_id,
+        )
         completed = await flow.complete(doc_id)
     finally:
         tsa.stop()

@@ -4,7 +4,7 @@ TSA, validated by pyHanko with the platform CA as the only trust root, and liste
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -25,8 +25,13 @@ async def complete_one_document(flow: Flow, text: str = "Sealed with a timestamp
     await flow.send(doc_id)
     token = await flow.link(ids["sam@example.com"])
     field = (await flow.field_ids(doc_id))[0]["id"]
-    await flow.as_signer("POST", "/sign", 200, token, json={"consent": True, "fields": [
-        {"id": field, "value": {"type": "typed", "text": "Sam Sealed"}}]})
+    await flow.as_signer(
+        "POST",
+        "/sign",
+        200,
+        token,
+        json={"consent": True, "fields": [{"id": field, "value": {"type": "typed", "text": "Sam Sealed"}}]},
+    )
     completed = await flow.complete(doc_id)
     status, signed, _ = await flow.api.request("GET", f"{D}/{doc_id}/download")
     assert status == 200
@@ -34,7 +39,7 @@ async def complete_one_document(flow: Flow, text: str = "Sealed with a timestamp
 
 
 async def test_a_completed_document_is_sealed_by_its_organisation_and_timestamped(flow: Flow) -> None:
-    before = datetime.now(timezone.utc).replace(microsecond=0)
+    before = datetime.now(UTC).replace(microsecond=0)
     doc_id, completed, _, signed = await complete_one_document(flow)
 
     assert hashlib.sha256(signed).hexdigest() == completed["signedFileHash"]  # the hash of the sealed file
@@ -57,9 +62,13 @@ async def test_an_organisation_seals_every_document_with_the_same_certificate(fl
     _, _, _, first = await complete_one_document(flow, "first")
     _, _, _, second = await complete_one_document(flow, "second")
     root = seal_ca_roots(flow.system.settings)
-    assert (await async_validate_seal(first, root)).signing_cert.sha256 == (await async_validate_seal(second, root)).signing_cert.sha256
-    assert await flow.db.fetchval(
-        "SELECT count(*) FROM documents.org_seal_identities WHERE org_id = $1", flow.api.org_id) == 1
+    assert (await async_validate_seal(first, root)).signing_cert.sha256 == (
+        await async_validate_seal(second, root)
+    ).signing_cert.sha256
+    assert (
+        await flow.db.fetchval("SELECT count(*) FROM documents.org_seal_identities WHERE org_id = $1", flow.api.org_id)
+        == 1
+    )
 
 
 async def test_the_organisation_certificate_chain_is_what_a_relying_party_needs(flow: Flow, make_api) -> None:  # type: ignore[no-untyped-def]
@@ -67,8 +76,9 @@ async def test_the_organisation_certificate_chain_is_what_a_relying_party_needs(
     certs = trust_roots(chain)
     assert len(certs) == 2 and certs[1].dump() == seal_ca_roots(flow.system.settings)[0].dump()
     assert certs[0].subject.native["organization_name"] == flow.api.org_id and certs[0].issuer == certs[1].subject
-    issued = await flow.db.fetchval("SELECT cert_sha256 FROM documents.org_seal_identities WHERE org_id = $1",
-                                    flow.api.org_id)
+    issued = await flow.db.fetchval(
+        "SELECT cert_sha256 FROM documents.org_seal_identities WHERE org_id = $1", flow.api.org_id
+    )
     assert issued == certs[0].sha256.hex()  # issued at first use: this request
 
     # Its documents' seals chain to it: the chain's last certificate is the only trust root needed.
@@ -84,5 +94,7 @@ async def test_the_organisation_certificate_chain_is_what_a_relying_party_needs(
     reader = await make_api(scopes=["documents.read"])
     refused = await flow.call(reader, "GET", "/api/v1/org/certificate", 403)
     assert refused["type"].endswith("/insufficient-scope") or refused["status"] == 403
-    assert await flow.db.fetchval(
-        "SELECT count(*) FROM documents.org_seal_identities WHERE org_id = $1", reader.org_id) == 0
+    assert (
+        await flow.db.fetchval("SELECT count(*) FROM documents.org_seal_identities WHERE org_id = $1", reader.org_id)
+        == 0
+    )

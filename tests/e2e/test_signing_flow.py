@@ -23,14 +23,14 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from services.documents.workers.completion import run_completion_pass
 from services.documents.adapters.storage import STORAGE
+from services.documents.workers.completion import run_completion_pass
 from shared.callers import caller_headers
 from shared.context import H_ORG
 from tests.conftest import Api
-from tests.spec_check import Conformance, Driver
 from tests.harness import System
 from tests.pdf_corpus import LETTER, make_pdf
+from tests.spec_check import Conformance, Driver
 
 pytestmark = pytest.mark.e2e
 
@@ -58,13 +58,25 @@ class Flow:
 
     # --- the sender ---------------------------------------------------------------------------
     async def upload(self, doc_id: str, pdf: bytes) -> None:
-        body = await self.call(self.api, "POST", D + "/{id}/upload", 200, id=doc_id,
-                               json={"filename": "contract.pdf", "contentType": "application/pdf", "fileSize": len(pdf)})
+        body = await self.call(
+            self.api,
+            "POST",
+            D + "/{id}/upload",
+            200,
+            id=doc_id,
+            json={"filename": "contract.pdf", "contentType": "application/pdf", "fileSize": len(pdf)},
+        )
         async with self.http.put(body["data"]["uploadUrl"], data=pdf, headers=body["data"]["headers"]) as resp:
             assert resp.status == 200, await resp.text()
 
-    async def draft(self, *, signers: Sequence[dict[str, Any]], fields: Sequence[dict[str, Any]],
-                    pdf: bytes | Literal[False] | None = None, **document: Any) -> tuple[str, dict[str, str]]:
+    async def draft(
+        self,
+        *,
+        signers: Sequence[dict[str, Any]],
+        fields: Sequence[dict[str, Any]],
+        pdf: bytes | Literal[False] | None = None,
+        **document: Any,
+    ) -> tuple[str, dict[str, str]]:
         """A draft with its file (a default PDF when None, none when False), signers and fields;
         returns (id, {email: signer id})."""
         created = await self.call(self.api, "POST", D, 201, json={"name": "Sales Agreement Q3", **document})
@@ -92,7 +104,9 @@ class Flow:
     async def internal(self, path: str) -> tuple[int, Any]:
         url = self.system.services["documents"].url + path
         # As the notifier asks: its own caller credential, for the event's organisation.
-        headers = caller_headers(self.system.settings.require_internal_secret(), "notifier") | {H_ORG: self.api.org_id or ""}
+        headers = caller_headers(self.system.settings.require_internal_secret(), "notifier") | {
+            H_ORG: self.api.org_id or ""
+        }
         async with self.http.get(url, headers=headers) as resp:
             return resp.status, await resp.json()
 
@@ -107,7 +121,9 @@ class Flow:
         return token
 
     # --- the signer ---------------------------------------------------------------------------
-    async def as_signer(self, method: str, path: str, expected: int | tuple[int, ...], token: str, **kwargs: Any) -> Any:
+    async def as_signer(
+        self, method: str, path: str, expected: int | tuple[int, ...], token: str, **kwargs: Any
+    ) -> Any:
         headers = {"User-Agent": BROWSER} | kwargs.pop("headers", {})
         return await self.call(self.signing, method, S + path, expected, token=token, headers=headers, **kwargs)
 
@@ -126,7 +142,8 @@ class Flow:
 
     async def events(self, doc_id: str) -> list[dict[str, Any]]:
         rows = await self.db.fetch(
-            "SELECT body FROM documents.outbox WHERE body->>'documentId' = $1 ORDER BY seq", doc_id)
+            "SELECT body FROM documents.outbox WHERE body->>'documentId' = $1 ORDER BY seq", doc_id
+        )
         return [r["body"] for r in rows]
 
     async def event_types(self, doc_id: str) -> list[str]:
@@ -139,12 +156,23 @@ class Flow:
 
 
 @pytest.fixture
-async def flow(conformance: Conformance, api: Api, system: System, http: aiohttp.ClientSession, db: asyncpg.Pool) -> Flow:
+async def flow(
+    conformance: Conformance, api: Api, system: System, http: aiohttp.ClientSession, db: asyncpg.Pool
+) -> Flow:
     return Flow(Driver(conformance), api, system, http, db)
 
 
 def signature(order: int, page: int = 1, y: float = 650, **extra: Any) -> dict[str, Any]:
-    return {"type": "signature", "page": page, "x": 100, "y": y, "width": 200, "height": 60, "assignedTo": order, **extra}
+    return {
+        "type": "signature",
+        "page": page,
+        "x": 100,
+        "y": y,
+        "width": 200,
+        "height": 60,
+        "assignedTo": order,
+        **extra,
+    }
 
 
 def box(type: str, order: int, y: float, page: int = 1, **extra: Any) -> dict[str, Any]:
@@ -158,10 +186,13 @@ def pdf_text(data: bytes) -> tuple[PdfReader, str]:
 
 # --- the parallel flow ------------------------------------------------------------------------
 
+
 async def test_parallel_flow_signs_approves_and_completes_with_a_signed_pdf(flow: Flow) -> None:
     original = make_pdf([LETTER, LETTER], text="Master services agreement page")
     doc_id, ids = await flow.draft(
-        signingType="parallel", message="Please review and sign.", pdf=original,
+        signingType="parallel",
+        message="Please review and sign.",
+        pdf=original,
         signers=[
             {"email": "alice@example.com", "name": "Alice Example", "order": 0},
             {"email": "bob@example.com", "name": "Bob Builder", "order": 1},
@@ -169,11 +200,16 @@ async def test_parallel_flow_signs_approves_and_completes_with_a_signed_pdf(flow
             {"email": "vic@example.com", "name": "Vic Viewer", "role": "viewer", "order": 3},
         ],
         fields=[
-            signature(0), box("company", 0, 100), box("date_signed", 0, 140),
-            signature(1, page=2, y=500), box("checkbox", 1, 200, page=2, width=20, height=20),
-            box("dropdown", 1, 260, page=2, options=["Monthly", "Yearly"]), box("name", 1, 300, page=2),
+            signature(0),
+            box("company", 0, 100),
+            box("date_signed", 0, 140),
+            signature(1, page=2, y=500),
+            box("checkbox", 1, 200, page=2, width=20, height=20),
+            box("dropdown", 1, 260, page=2, options=["Monthly", "Yearly"]),
+            box("name", 1, 300, page=2),
             box("approval", 2, 400, width=20, height=20),
-        ])
+        ],
+    )
     fields = {(f["assignedTo"], f["type"]): f["id"] for f in await flow.field_ids(doc_id)}
 
     sent = await flow.send(doc_id)
@@ -189,24 +225,46 @@ async def test_parallel_flow_signs_approves_and_completes_with_a_signed_pdf(flow
     assert session["pageCount"] == 2 and session["pages"][0] == {"page": 1, "width": 612, "height": 792}
     assert session["signer"]["email"] == "alice@example.com" and session["isTurn"] is True
     assert session["otpRequired"] is False
-    assert {f["type"]: f["autoFilled"] for f in session["fields"]} == {"signature": False, "company": False, "date_signed": True}
+    assert {f["type"]: f["autoFilled"] for f in session["fields"]} == {
+        "signature": False,
+        "company": False,
+        "date_signed": True,
+    }
     assert await flow.as_signer("GET", "/file", 200, alice) == original
     assert (await flow.as_signer("GET", "", 200, alice))["data"]["signer"]["viewedAt"]
     viewed = [e for e in await flow.events(doc_id) if e["type"] == "signer.viewed"]
     assert len(viewed) == 1 and viewed[0]["actor"]["id"] == ids["alice@example.com"]  # the first view only
 
-    signed = await flow.as_signer("POST", "/sign", 200, alice, json={"consent": True, "fields": [
-        {"id": fields[(0, "signature")], "value": {"type": "typed", "text": "Alice Example"}},
-        {"id": fields[(0, "company")], "value": "Acme Corporation"},
-    ]})
+    signed = await flow.as_signer(
+        "POST",
+        "/sign",
+        200,
+        alice,
+        json={
+            "consent": True,
+            "fields": [
+                {"id": fields[(0, "signature")], "value": {"type": "typed", "text": "Alice Example"}},
+                {"id": fields[(0, "company")], "value": "Acme Corporation"},
+            ],
+        },
+    )
     assert signed["data"]["status"] == "completed" and signed["data"]["finalizing"] is False
 
     bob = await flow.link(ids["bob@example.com"])
-    await flow.as_signer("POST", "/sign", 200, bob, json={"consent": True, "fields": [
-        {"id": fields[(1, "signature")], "value": {"type": "drawn", "image": png_data_url()}},
-        {"id": fields[(1, "checkbox")], "value": True},
-        {"id": fields[(1, "dropdown")], "value": "Yearly"},
-    ]})
+    await flow.as_signer(
+        "POST",
+        "/sign",
+        200,
+        bob,
+        json={
+            "consent": True,
+            "fields": [
+                {"id": fields[(1, "signature")], "value": {"type": "drawn", "image": png_data_url()}},
+                {"id": fields[(1, "checkbox")], "value": True},
+                {"id": fields[(1, "dropdown")], "value": "Yearly"},
+            ],
+        },
+    )
     val = await flow.link(ids["val@example.com"])
     approved = await flow.as_signer("POST", "/approve", 200, val)
     assert approved["data"]["finalizing"] is True and approved["data"]["documentStatus"] == "pending"
@@ -214,8 +272,11 @@ async def test_parallel_flow_signs_approves_and_completes_with_a_signed_pdf(flow
     completed = await flow.complete(doc_id)
     assert completed["completedAt"] and completed["documentHash"] == document_hash
     assert {s["email"]: s["status"] for s in completed["signers"]} == {
-        "alice@example.com": "completed", "bob@example.com": "completed", "val@example.com": "completed",
-        "vic@example.com": "pending"}
+        "alice@example.com": "completed",
+        "bob@example.com": "completed",
+        "val@example.com": "completed",
+        "vic@example.com": "pending",
+    }
 
     status, signed_pdf, resp = await flow.api.request("GET", f"{D}/{doc_id}/download")
     assert status == 200 and resp.headers["Content-Type"] == "application/pdf"
@@ -253,6 +314,7 @@ async def test_parallel_flow_signs_approves_and_completes_with_a_signed_pdf(flow
 
 # --- the sequential flow ----------------------------------------------------------------------
 
+
 async def test_sequential_flow_goes_group_by_group(flow: Flow) -> None:
     doc_id, ids = await flow.draft(
         signingType="sequential",
@@ -263,7 +325,8 @@ async def test_sequential_flow_goes_group_by_group(flow: Flow) -> None:
             {"email": "bob@example.com", "name": "Bob Last", "order": 2},
             {"email": "vic@example.com", "name": "Vic Viewer", "role": "viewer", "order": 0},
         ],
-        fields=[signature(0), box("text", 0, 100, label="Title"), signature(2, y=500)])
+        fields=[signature(0), box("text", 0, 100, label="Title"), signature(2, y=500)],
+    )
     fields = {(f["assignedTo"], f["type"]): f["id"] for f in await flow.field_ids(doc_id)}
     await flow.send(doc_id)
 
@@ -272,19 +335,38 @@ async def test_sequential_flow_goes_group_by_group(flow: Flow) -> None:
     # Bob's turn has not come: the notifier gets no link, and an embedded link cannot sign yet.
     status, body = await flow.internal(f"/internal/signers/{ids['bob@example.com']}/signing-link")
     assert status == 409 and body["type"].endswith("/not-your-turn")
-    embedded = await flow.call(flow.api, "POST", D + "/{id}/signers/{signerId}/signing-url", 200,
-                               id=doc_id, signerId=ids["bob@example.com"])
+    embedded = await flow.call(
+        flow.api, "POST", D + "/{id}/signers/{signerId}/signing-url", 200, id=doc_id, signerId=ids["bob@example.com"]
+    )
     bob = embedded["data"]["url"].rsplit("/", 1)[1]
     flow.tokens.add(bob)
     assert (await flow.as_signer("GET", "", 200, bob))["data"]["isTurn"] is False
-    early = await flow.as_signer("POST", "/sign", 409, bob, json={"consent": True, "fields": [
-        {"id": fields[(2, "signature")], "value": {"type": "typed", "text": "Bob Last"}}]})
+    early = await flow.as_signer(
+        "POST",
+        "/sign",
+        409,
+        bob,
+        json={
+            "consent": True,
+            "fields": [{"id": fields[(2, "signature")], "value": {"type": "typed", "text": "Bob Last"}}],
+        },
+    )
     assert early["type"].endswith("/not-your-turn")
 
     ann = await flow.link(ids["ann@example.com"])
-    await flow.as_signer("POST", "/sign", 200, ann, json={"consent": True, "fields": [
-        {"id": fields[(0, "signature")], "value": {"type": "typed", "text": "Ann First"}},
-        {"id": fields[(0, "text")], "value": "Chief Executive"}]})
+    await flow.as_signer(
+        "POST",
+        "/sign",
+        200,
+        ann,
+        json={
+            "consent": True,
+            "fields": [
+                {"id": fields[(0, "signature")], "value": {"type": "typed", "text": "Ann First"}},
+                {"id": fields[(0, "text")], "value": "Chief Executive"},
+            ],
+        },
+    )
     invited = [e["data"]["signer"]["email"] for e in await flow.events(doc_id) if e["type"] == "signer.invited"]
     assert invited == ["ann@example.com", "val@example.com", "vera@example.com"]  # the approvers' group, together
     again = await flow.as_signer("POST", "/sign", 409, ann, json={"consent": True, "fields": []})
@@ -299,8 +381,16 @@ async def test_sequential_flow_goes_group_by_group(flow: Flow) -> None:
     assert (await flow.as_signer("GET", "", 200, bob))["data"]["isTurn"] is True
     assert await flow.link(ids["bob@example.com"]) == bob  # the notifier's link is the current one
 
-    done = await flow.as_signer("POST", "/sign", 200, bob, json={"consent": True, "fields": [
-        {"id": fields[(2, "signature")], "value": {"type": "typed", "text": "Bob Last"}}]})
+    done = await flow.as_signer(
+        "POST",
+        "/sign",
+        200,
+        bob,
+        json={
+            "consent": True,
+            "fields": [{"id": fields[(2, "signature")], "value": {"type": "typed", "text": "Bob Last"}}],
+        },
+    )
     assert done["data"]["finalizing"] is True
     completed = await flow.complete(doc_id)
     status, signed_pdf, _ = await flow.api.request("GET", f"{D}/{doc_id}/download")

@@ -18,9 +18,9 @@ import logging
 import re
 import shutil
 import uuid
-from email.message import EmailMessage
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -36,19 +36,28 @@ from tests.peers import Mailbox
 pytestmark = pytest.mark.e2e
 
 CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = REPO_ROOT / "var" / "test-artifacts" / "signing-page"
 D = "/api/v1/documents"
 
 
 # --- browser plumbing -----------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Browser]:
     if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); "
-                    "`make test` does this on a fresh machine")
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); "
+            "`make test` does this on a fresh machine"
+        )
     async with async_playwright() as p:
         launched = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
         yield launched
@@ -72,8 +81,11 @@ class Opened:
 
     def foreign_requests(self, origin: str) -> list[str]:
         """Requests to anything but the gateway (data: and blob: URLs are local to the page)."""
-        return [url for url in self.requests
-                if urlsplit(url).scheme not in ("data", "blob") and not url.startswith(origin + "/")]
+        return [
+            url
+            for url in self.requests
+            if urlsplit(url).scheme not in ("data", "blob") and not url.startswith(origin + "/")
+        ]
 
     def script_errors(self) -> list[str]:
         # The browser logs every 4xx/5xx fetch as "Failed to load resource"; the page's dead-link
@@ -106,11 +118,13 @@ WIDE = """() => [...document.querySelectorAll('*')]
     .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
     .map(e => `${e.tagName}.${e.className} ends at ${e.getBoundingClientRect().right}`)"""
 
+
 def unique_email(name: str) -> str:
     return f"{name}.{uuid.uuid4().hex[:10]}@example.com"
 
 
 # --- the link and the code, as the signer receives them -------------------------------------------
+
 
 def _emails_ready(kind: str) -> bool:
     """Whether the notifier sends this kind of email yet (services/notifier/emails is being written)."""
@@ -131,8 +145,9 @@ async def invitation_token(flow: Flow, mailbox: Mailbox, email: str, signer_id: 
     if not _emails_ready("invitation"):
         return await flow.link(signer_id)
     pattern = re.compile(re.escape(flow.system.settings.public_url) + r"/sign/([A-Za-z0-9_-]{20,})")
-    message = await mailbox.wait_for(lambda m: email in str(m.get("To", "")) and bool(pattern.search(_texts(m))),
-                                     timeout=30)
+    message = await mailbox.wait_for(
+        lambda m: email in str(m.get("To", "")) and bool(pattern.search(_texts(m))), timeout=30
+    )
     match = pattern.search(_texts(message))
     assert match is not None
     flow.tokens.add(match.group(1))
@@ -144,11 +159,15 @@ async def one_time_code(flow: Flow, mailbox: Mailbox, email: str, signer_id: str
         status, body = await flow.internal(f"/internal/signers/{signer_id}/otp-code")
         assert status == 200, body
         return str(body["data"]["code"])
+
     # The code email, not the invitation (whose link may hold six digits between dashes).
     def is_code(m: EmailMessage) -> bool:
         text = _texts(m)
-        return (email in str(m.get("To", "")) and re.search(r"one-time code|verification code", text, re.I) is not None
-                and re.search(r"\b\d{6}\b", text) is not None)
+        return (
+            email in str(m.get("To", ""))
+            and re.search(r"one-time code|verification code", text, re.I) is not None
+            and re.search(r"\b\d{6}\b", text) is not None
+        )
 
     message = await mailbox.wait_for(is_code, timeout=30)
     found = re.search(r"\b(\d{6})\b", _texts(message))
@@ -161,9 +180,13 @@ async def draw_with_finger(page: Page) -> None:
     area = await page.locator("canvas.pad__canvas").bounding_box()
     assert area is not None
     cdp = await page.context.new_cdp_session(page)
-    points = [(area["x"] + area["width"] * (0.15 + 0.7 * i / 12), area["y"] + area["height"] * (0.3 + 0.4 * (i % 2)))
-              for i in range(13)]
-    await cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": points[0][0], "y": points[0][1]}]})
+    points = [
+        (area["x"] + area["width"] * (0.15 + 0.7 * i / 12), area["y"] + area["height"] * (0.3 + 0.4 * (i % 2)))
+        for i in range(13)
+    ]
+    await cdp.send(
+        "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": points[0][0], "y": points[0][1]}]}
+    )
     for x, y in points[1:]:
         await cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
     await cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
@@ -185,19 +208,25 @@ async def draw_signature(page: Page) -> None:
 
 # --- signing -----------------------------------------------------------------------------------------
 
+
 async def test_a_signer_draws_fills_consents_and_the_document_completes(
-        flow: Flow, context: BrowserContext, mailbox: Mailbox, caplog: pytest.LogCaptureFixture) -> None:
+    flow: Flow, context: BrowserContext, mailbox: Mailbox, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO)
     email = unique_email("alice")
     original = make_pdf([LETTER, LETTER], text="Services agreement page")
-    doc_id, ids = await flow.draft(pdf=original, signers=[{"email": email, "name": "Alice Example", "order": 0}], fields=[
-        box("text", 0, 150, label="Job title"),
-        box("checkbox", 0, 200, width=20, height=20, label="I accept the terms"),
-        box("date", 0, 250, label="Start date"),
-        box("dropdown", 0, 300, options=["Monthly", "Yearly"], label="Billing"),
-        box("name", 0, 560),
-        signature(0, page=1, y=600),
-    ])
+    doc_id, ids = await flow.draft(
+        pdf=original,
+        signers=[{"email": email, "name": "Alice Example", "order": 0}],
+        fields=[
+            box("text", 0, 150, label="Job title"),
+            box("checkbox", 0, 200, width=20, height=20, label="I accept the terms"),
+            box("date", 0, 250, label="Start date"),
+            box("dropdown", 0, 300, options=["Monthly", "Yearly"], label="Billing"),
+            box("name", 0, 560),
+            signature(0, page=1, y=600),
+        ],
+    )
     await flow.send(doc_id)
     token = await invitation_token(flow, mailbox, email, ids[email])
     gateway = flow.system.gateway_url
@@ -280,8 +309,10 @@ async def test_a_signer_draws_fills_consents_and_the_document_completes(
 
 async def test_a_signer_declines_with_a_reason(flow: Flow, context: BrowserContext, mailbox: Mailbox) -> None:
     email = unique_email("dora")
-    doc_id, ids = await flow.draft(signers=[{"email": email, "name": "Dora Decliner", "order": 0}],
-                                   fields=[signature(0), box("text", 0, 120, label="Company")])
+    doc_id, ids = await flow.draft(
+        signers=[{"email": email, "name": "Dora Decliner", "order": 0}],
+        fields=[signature(0), box("text", 0, 120, label="Company")],
+    )
     await flow.send(doc_id)
     token = await invitation_token(flow, mailbox, email, ids[email])
     opened = await open_page(context, flow.system.gateway_url, token)
@@ -304,16 +335,23 @@ async def test_a_signer_declines_with_a_reason(flow: Flow, context: BrowserConte
 
 
 async def test_on_a_360_px_phone_nothing_scrolls_sideways_and_both_ways_of_signing_work(
-        flow: Flow, browser: Browser, mailbox: Mailbox) -> None:
+    flow: Flow, browser: Browser, mailbox: Mailbox
+) -> None:
     email = unique_email("sam")
-    doc_id, ids = await flow.draft(signers=[{"email": email, "name": "Sam Small", "order": 0}], fields=[
-        signature(0, y=600), box("initials", 0, 680, width=60, height=30),
-        box("textarea", 0, 150, height=60, label="Comments", required=False),
-        box("radio_group", 0, 300, options=["Email", "Post"], label="Contact by")])
+    doc_id, ids = await flow.draft(
+        signers=[{"email": email, "name": "Sam Small", "order": 0}],
+        fields=[
+            signature(0, y=600),
+            box("initials", 0, 680, width=60, height=30),
+            box("textarea", 0, 150, height=60, label="Comments", required=False),
+            box("radio_group", 0, 300, options=["Email", "Post"], label="Contact by"),
+        ],
+    )
     await flow.send(doc_id)
     token = await invitation_token(flow, mailbox, email, ids[email])
-    phone = await browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
-                                      has_touch=True, is_mobile=True)
+    phone = await browser.new_context(
+        viewport={"width": 360, "height": 740}, device_scale_factor=2, has_touch=True, is_mobile=True
+    )
     phone.set_default_timeout(15_000)
     try:
         opened = await open_page(phone, flow.system.gateway_url, token)
@@ -349,10 +387,14 @@ async def test_on_a_360_px_phone_nothing_scrolls_sideways_and_both_ways_of_signi
         await phone.close()
 
 
-async def test_keyboard_alone_reaches_and_fills_every_field(flow: Flow, context: BrowserContext, mailbox: Mailbox) -> None:
+async def test_keyboard_alone_reaches_and_fills_every_field(
+    flow: Flow, context: BrowserContext, mailbox: Mailbox
+) -> None:
     email = unique_email("kim")
-    doc_id, ids = await flow.draft(signers=[{"email": email, "name": "Kim Keys", "order": 0}],
-                                   fields=[box("text", 0, 100, label="Reference"), signature(0, y=600)])
+    doc_id, ids = await flow.draft(
+        signers=[{"email": email, "name": "Kim Keys", "order": 0}],
+        fields=[box("text", 0, 100, label="Reference"), signature(0, y=600)],
+    )
     await flow.send(doc_id)
     token = await invitation_token(flow, mailbox, email, ids[email])
     opened = await open_page(context, flow.system.gateway_url, token)

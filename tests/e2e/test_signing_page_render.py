@@ -14,8 +14,8 @@ import pytest
 from PIL import Image
 
 from services.documents.adapters.page_render import page_key
-from shared.contracts.pages import MAX_PIXELS, MAX_SIDE_PX
 from services.documents.adapters.storage import STORAGE
+from shared.contracts.pages import MAX_PIXELS, MAX_SIDE_PX
 from tests.e2e.test_signing_flow import Flow, flow, signature  # noqa: F401  (flow: a fixture)
 from tests.pdf_corpus import LETTER, make_pdf
 
@@ -26,8 +26,9 @@ PAGE = "/pages/{page}"
 
 
 async def _sent(flow: Flow, pdf: bytes) -> tuple[str, str]:
-    doc_id, ids = await flow.draft(pdf=pdf, signers=[{"email": "pia@example.com", "name": "Pia Pages", "order": 0}],
-                                   fields=[signature(0)])
+    doc_id, ids = await flow.draft(
+        pdf=pdf, signers=[{"email": "pia@example.com", "name": "Pia Pages", "order": 0}], fields=[signature(0)]
+    )
     await flow.send(doc_id)
     return doc_id, await flow.link(ids["pia@example.com"])
 
@@ -62,13 +63,15 @@ async def test_pages_are_rendered_once_cached_in_s3_and_revalidated_by_etag(flow
     assert status == 200 and again == first and resp.headers["Content-Type"] == "image/png"
     assert resp.headers["Cache-Control"] == "private, max-age=3600"
     etag = resp.headers["ETag"]
-    status, body, resp = await flow.signing.request("GET", f"/api/v1/signing/{token}/pages/1", params={"scale": "1"},
-                                                    headers={"If-None-Match": etag})
+    status, body, resp = await flow.signing.request(
+        "GET", f"/api/v1/signing/{token}/pages/1", params={"scale": "1"}, headers={"If-None-Match": etag}
+    )
     assert status == 304 and body == b"" and resp.headers["ETag"] == etag
 
     # Concurrent requests for one page all get the same image.
-    many = await asyncio.gather(*(flow.signing.request("GET", f"/api/v1/signing/{token}/pages/2", params={"scale": "2"})
-                                  for _ in range(4)))
+    many = await asyncio.gather(
+        *(flow.signing.request("GET", f"/api/v1/signing/{token}/pages/2", params={"scale": "2"}) for _ in range(4))
+    )
     assert {status for status, _, _ in many} == {200} and len({body for _, body, _ in many}) == 1
     assert _png_size(many[0][1]) == (1584, 1224)
 
@@ -88,8 +91,9 @@ async def test_page_images_answer_like_the_rest_of_the_signing_api(flow: Flow) -
     assert invalid["errors"][0]["field"] == "scale"
     await flow.as_signer("GET", PAGE, 404, "x" * 43, page="1")
 
-    otp_id, otp_ids = await flow.draft(otpMethod="email", signers=[{"email": "olly@example.com", "name": "Olly"}],
-                                       fields=[signature(0)])
+    otp_id, otp_ids = await flow.draft(
+        otpMethod="email", signers=[{"email": "olly@example.com", "name": "Olly"}], fields=[signature(0)]
+    )
     await flow.send(otp_id)
     locked = await flow.as_signer("GET", PAGE, 403, await flow.link(otp_ids["olly@example.com"]), page="1")
     assert locked["type"].endswith("/otp-required")

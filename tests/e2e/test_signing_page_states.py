@@ -13,7 +13,13 @@ from playwright.async_api import BrowserContext, expect
 
 from tests.e2e.test_signing_flow import Flow, box, flow, signature  # noqa: F401  (flow: a fixture)
 from tests.e2e.test_signing_page import (  # noqa: F401  (browser, context: fixtures)
-    browser, context, invitation_token, one_time_code, open_page, shoot, unique_email,
+    browser,
+    context,
+    invitation_token,
+    one_time_code,
+    open_page,
+    shoot,
+    unique_email,
 )
 from tests.peers import Mailbox
 
@@ -25,8 +31,10 @@ D = "/api/v1/documents"
 async def _sent(flow: Flow, mailbox: Mailbox, name: str) -> tuple[str, str, str]:
     """A sent one-signer document: (document id, signer id, the signer's token)."""
     email = unique_email(name)
-    doc_id, ids = await flow.draft(signers=[{"email": email, "name": name.title(), "order": 0}],
-                                   fields=[signature(0), box("text", 0, 120, label="Company")])
+    doc_id, ids = await flow.draft(
+        signers=[{"email": email, "name": name.title(), "order": 0}],
+        fields=[signature(0), box("text", 0, 120, label="Company")],
+    )
     await flow.send(doc_id)
     return doc_id, ids[email], await invitation_token(flow, mailbox, email, ids[email])
 
@@ -56,21 +64,36 @@ async def test_an_unknown_link_says_so(flow: Flow, context: BrowserContext) -> N
 
 
 async def test_expired_declined_and_completed_links_each_say_what_happened(
-        flow: Flow, context: BrowserContext, mailbox: Mailbox) -> None:
+    flow: Flow, context: BrowserContext, mailbox: Mailbox
+) -> None:
     expired_id, _, expired = await _sent(flow, mailbox, "eve")
-    await flow.db.execute("UPDATE documents.documents SET expires_at = now() - interval '1 minute' WHERE id = $1", expired_id)
+    await flow.db.execute(
+        "UPDATE documents.documents SET expires_at = now() - interval '1 minute' WHERE id = $1", expired_id
+    )
     _, _, declined = await _sent(flow, mailbox, "dan")
     await flow.as_signer("POST", "/decline", 200, declined, json={"reason": "Not for me"})
     completed_id, _, completed = await _sent(flow, mailbox, "cleo")
     field_ids = {f["type"]: f["id"] for f in await flow.field_ids(completed_id)}
-    await flow.as_signer("POST", "/sign", 200, completed, json={"consent": True, "fields": [
-        {"id": field_ids["signature"], "value": {"type": "typed", "text": "Cleo"}},
-        {"id": field_ids["text"], "value": "Cleo Ltd"}]})
+    await flow.as_signer(
+        "POST",
+        "/sign",
+        200,
+        completed,
+        json={
+            "consent": True,
+            "fields": [
+                {"id": field_ids["signature"], "value": {"type": "typed", "text": "Cleo"}},
+                {"id": field_ids["text"], "value": "Cleo Ltd"},
+            ],
+        },
+    )
     await flow.complete(completed_id)
 
-    for token, heading, name in ((expired, "This document has expired", "expired"),
-                                 (declined, "This document was declined", "declined-by-someone"),
-                                 (completed, "This document is complete", "complete")):
+    for token, heading, name in (
+        (expired, "This document has expired", "expired"),
+        (declined, "This document was declined", "declined-by-someone"),
+        (completed, "This document is complete", "complete"),
+    ):
         opened = await open_page(context, flow.system.gateway_url, token)
         await expect(opened.page.get_by_role("heading", name=heading)).to_be_visible()
         await shoot(opened.page, f"link-{name}", full_page=False)
@@ -86,8 +109,9 @@ async def test_expired_declined_and_completed_links_each_say_what_happened(
 
 async def test_the_one_time_code_comes_first(flow: Flow, context: BrowserContext, mailbox: Mailbox) -> None:
     email = unique_email("olga")
-    doc_id, ids = await flow.draft(otpMethod="email", signers=[{"email": email, "name": "Olga Otp", "order": 0}],
-                                   fields=[signature(0)])
+    doc_id, ids = await flow.draft(
+        otpMethod="email", signers=[{"email": email, "name": "Olga Otp", "order": 0}], fields=[signature(0)]
+    )
     await flow.send(doc_id)
     token = await invitation_token(flow, mailbox, email, ids[email])
     opened = await open_page(context, flow.system.gateway_url, token)
@@ -116,16 +140,22 @@ async def test_the_one_time_code_comes_first(flow: Flow, context: BrowserContext
 
 
 async def test_an_approver_waits_for_their_turn_then_approves(
-        flow: Flow, context: BrowserContext, mailbox: Mailbox) -> None:
+    flow: Flow, context: BrowserContext, mailbox: Mailbox
+) -> None:
     signer_email, approver_email = unique_email("sid"), unique_email("ava")
-    doc_id, ids = await flow.draft(signingType="sequential", signers=[
-        {"email": signer_email, "name": "Sid Signer", "order": 0},
-        {"email": approver_email, "name": "Ava Approver", "role": "approver", "order": 1},
-    ], fields=[signature(0), box("name", 1, 120), box("date_signed", 1, 160)])
+    doc_id, ids = await flow.draft(
+        signingType="sequential",
+        signers=[
+            {"email": signer_email, "name": "Sid Signer", "order": 0},
+            {"email": approver_email, "name": "Ava Approver", "role": "approver", "order": 1},
+        ],
+        fields=[signature(0), box("name", 1, 120), box("date_signed", 1, 160)],
+    )
     await flow.send(doc_id)
     # An embedded link, issued before the approver's turn.
-    issued = await flow.call(flow.api, "POST", D + "/{id}/signers/{signerId}/signing-url", 200,
-                             id=doc_id, signerId=ids[approver_email])
+    issued = await flow.call(
+        flow.api, "POST", D + "/{id}/signers/{signerId}/signing-url", 200, id=doc_id, signerId=ids[approver_email]
+    )
     approver = issued["data"]["url"].rsplit("/", 1)[1]
     flow.tokens.add(approver)
     opened = await open_page(context, flow.system.gateway_url, approver)
@@ -135,8 +165,13 @@ async def test_an_approver_waits_for_their_turn_then_approves(
 
     signer = await invitation_token(flow, mailbox, signer_email, ids[signer_email])
     field_id = next(f["id"] for f in await flow.field_ids(doc_id) if f["type"] == "signature")
-    await flow.as_signer("POST", "/sign", 200, signer, json={"consent": True, "fields": [
-        {"id": field_id, "value": {"type": "typed", "text": "Sid Signer"}}]})
+    await flow.as_signer(
+        "POST",
+        "/sign",
+        200,
+        signer,
+        json={"consent": True, "fields": [{"id": field_id, "value": {"type": "typed", "text": "Sid Signer"}}]},
+    )
 
     await page.get_by_role("button", name="Check again").click()
     await expect(page.get_by_role("heading", name="Review and approve")).to_be_visible()
@@ -149,6 +184,8 @@ async def test_an_approver_waits_for_their_turn_then_approves(
     await expect(page.get_by_role("heading", name="Approved")).to_be_visible()
     completed = await flow.complete(doc_id)
     assert {s["email"]: s["status"] for s in completed["signers"]} == {
-        signer_email: "completed", approver_email: "completed"}
+        signer_email: "completed",
+        approver_email: "completed",
+    }
     await expect(page.locator("#download-link")).to_be_visible(timeout=40_000)
     assert opened.script_errors() == []

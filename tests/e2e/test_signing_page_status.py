@@ -24,8 +24,9 @@ async def _page(http: aiohttp.ClientSession, flow: Flow, token: str) -> tuple[in
 
 
 async def _sent(flow: Flow) -> tuple[str, str, str]:
-    doc_id, ids = await flow.draft(signers=[{"email": "pia@example.com", "name": "Pia", "order": 0}],
-                                   fields=[signature(0)])
+    doc_id, ids = await flow.draft(
+        signers=[{"email": "pia@example.com", "name": "Pia", "order": 0}], fields=[signature(0)]
+    )
     await flow.send(doc_id)
     signer_id = ids["pia@example.com"]
     return doc_id, signer_id, await flow.link(signer_id)
@@ -33,7 +34,8 @@ async def _sent(flow: Flow) -> tuple[str, str, str]:
 
 @pytest.mark.parametrize("token", ["nope", "a" * 42, "a" * 200, "bad!token", secrets.token_urlsafe(32)])
 async def test_a_malformed_or_unknown_link_is_404_with_the_friendly_page(
-        flow: Flow, http: aiohttp.ClientSession, token: str) -> None:
+    flow: Flow, http: aiohttp.ClientSession, token: str
+) -> None:
     status, html = await _page(http, flow, token)
     good_status, good_html = await _page(http, flow, (await _sent(flow))[2])
     assert (status, good_status) == (404, 200)
@@ -50,10 +52,12 @@ async def test_a_live_link_is_200_and_opening_the_page_marks_nothing(flow: Flow,
 
 
 async def test_a_replaced_link_is_404_and_an_ended_document_still_has_its_page(
-        flow: Flow, http: aiohttp.ClientSession) -> None:
+    flow: Flow, http: aiohttp.ClientSession
+) -> None:
     doc_id, signer_id, old = await _sent(flow)
-    rotated = await flow.call(flow.api, "POST", D + "/{id}/signers/{signerId}/signing-url", 200,
-                              id=doc_id, signerId=signer_id)  # a fresh link replaces the old one
+    rotated = await flow.call(
+        flow.api, "POST", D + "/{id}/signers/{signerId}/signing-url", 200, id=doc_id, signerId=signer_id
+    )  # a fresh link replaces the old one
     new = rotated["data"]["url"].rsplit("/", 1)[1]
     flow.tokens.add(new)
     assert new != old

@@ -24,19 +24,25 @@ from aiohttp import web
 from yarl import URL
 
 from services.gateway import credentials
-from shared.contracts.path_params import (
-    DOCUMENT_ID, SIGNER_ID, SIGNING_TOKEN, WPSIGNER_NUMBER, Shape, fill, placeholders,
-)
 from services.gateway.routes import ROUTES
 from services.gateway.wpsigner import ROUTES as WP_ROUTES
 from shared.callers import CALLERS, H_CALLER, INTERNAL_ROUTES, caller_headers
 from shared.context import H_ORG
+from shared.contracts.path_params import (
+    DOCUMENT_ID,
+    SIGNER_ID,
+    SIGNING_TOKEN,
+    WPSIGNER_NUMBER,
+    Shape,
+    fill,
+    placeholders,
+)
 from shared.db import create_pool
 from shared.settings import Settings
 from shared.web import REQUEST_ID_HEADER
 from tests.email_peers import own_settings
-from tests.scratch import delete_amqp_namespace
 from tests.harness import System, reset_infrastructure, start_system
+from tests.scratch import delete_amqp_namespace
 
 pytestmark = pytest.mark.e2e
 
@@ -44,9 +50,34 @@ SIGNER = "sr_" + "s" * 20  # a well-formed signer id for the payloads that aim a
 # Encodings of `/`, `\`, `.`, `?`, `#`, NUL, CR/LF: single, double, lower-case, overlong UTF-8,
 # full-width, matrix-parameter and trailing-dot variants.
 PIECES = (
-    "%2F", "%2f", "%252F", "%5C", "%5c", "%2E%2E", "%2e%2e%2f", "..;", "..;/", "%3F", "%3f", "%23", "%00",
-    "%0A", "%0D%0A", "%C0%AE", "%C0%AF", "%E0%80%AE", "%C0%AE%C0%AE%C0%AF", "%EF%BC%8E", "%EF%BC%8F",
-    "%EF%BC%8E%EF%BC%8E%EF%BC%8F", "/.", "/..", "%2F.", "%2F..", "%20", "+",
+    "%2F",
+    "%2f",
+    "%252F",
+    "%5C",
+    "%5c",
+    "%2E%2E",
+    "%2e%2e%2f",
+    "..;",
+    "..;/",
+    "%3F",
+    "%3f",
+    "%23",
+    "%00",
+    "%0A",
+    "%0D%0A",
+    "%C0%AE",
+    "%C0%AF",
+    "%E0%80%AE",
+    "%C0%AE%C0%AE%C0%AF",
+    "%EF%BC%8E",
+    "%EF%BC%8F",
+    "%EF%BC%8E%EF%BC%8E%EF%BC%8F",
+    "/.",
+    "/..",
+    "%2F.",
+    "%2F..",
+    "%20",
+    "+",
 )
 # Whole payloads aimed at what the gateway once reached this way.
 PAYLOADS = (
@@ -127,15 +158,23 @@ class Seen:
 @dataclass
 class Tap:
     """What each service received, by the request id the gateway propagates."""
+
     by_request: dict[str, list[Seen]] = field(default_factory=lambda: defaultdict(list))
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         resource = request.match_info.route.resource
-        self.by_request[request.headers.get(REQUEST_ID_HEADER, "")].append(Seen(
-            request.url.port or 0, request.method, request.rel_url.raw_path,
-            resource.canonical if resource is not None else None, dict(request.match_info),
-            request.headers.get(H_CALLER), list(request.query.items())))
+        self.by_request[request.headers.get(REQUEST_ID_HEADER, "")].append(
+            Seen(
+                request.url.port or 0,
+                request.method,
+                request.rel_url.raw_path,
+                resource.canonical if resource is not None else None,
+                dict(request.match_info),
+                request.headers.get(H_CALLER),
+                list(request.query.items()),
+            )
+        )
         return await handler(request)
 
 
@@ -153,8 +192,13 @@ class Boundary:
 async def boundary(settings: Settings) -> AsyncIterator[Boundary]:
     # A system of its own, with a tap in front of every service; limits that a few thousand
     # requests from one key and one IP do not reach (the limits have tests of their own).
-    own = own_settings(settings, "boundary", wpsigner_rate_limit_per_hour=1_000_000,
-                       wpsigner_ip_rate_limit_per_minute=1_000_000, db_pool_max=3)
+    own = own_settings(
+        settings,
+        "boundary",
+        wpsigner_rate_limit_per_hour=1_000_000,
+        wpsigner_ip_rate_limit_per_minute=1_000_000,
+        db_pool_max=3,
+    )
     await reset_infrastructure(own)
     tap = Tap()
     system = await start_system(own, tap=tap.middleware)
@@ -163,9 +207,11 @@ async def boundary(settings: Settings) -> AsyncIterator[Boundary]:
         insigner = await credentials.create_insigner_key(conn, "Boundary Org", ["*"], "all scopes")
         wpsigner = await credentials.create_wpsigner_key(conn, "Boundary Org", "full", read_only=False)
     await pool.close()
-    headers = {"insigner": {"Authorization": f"Bearer {insigner.api_key}"},
-               "wpsigner": {"X-WPS-API-Key": wpsigner.api_key, "X-WPS-API-Secret": wpsigner.api_secret or ""},
-               "page": {}}
+    headers = {
+        "insigner": {"Authorization": f"Bearer {insigner.api_key}"},
+        "wpsigner": {"X-WPS-API-Key": wpsigner.api_key, "X-WPS-API-Secret": wpsigner.api_secret or ""},
+        "page": {},
+    }
     yield Boundary(system, tap, headers)
     await system.stop()
     await delete_amqp_namespace(own)
@@ -174,7 +220,9 @@ async def boundary(settings: Settings) -> AsyncIterator[Boundary]:
 _ids = itertools.count()
 
 
-async def send(http: aiohttp.ClientSession, boundary: Boundary, template: Template, values: dict[str, str]) -> tuple[str, int]:
+async def send(
+    http: aiohttp.ClientSession, boundary: Boundary, template: Template, values: dict[str, str]
+) -> tuple[str, int]:
     request_id = f"atk-{next(_ids)}"
     url = URL(boundary.system.gateway_url + raw_path(template, values), encoded=True)
     body = b"{}" if template.method in ("POST", "PUT", "PATCH") else None
@@ -206,9 +254,13 @@ def check_forwarded(boundary: Boundary, request_id: str) -> list[Seen]:
             # gateway), or the audit service asking whether a document is visible.
             assert hop.caller in ("gateway", "audit"), context
             if hop.caller == "gateway":  # the WPsigner translation, or the signing page's link check
-                assert entry.template and (entry.template.startswith("/wp-json/") or (
-                    entry.template == "/sign/{token}" and hop.raw_path == "/internal/signing-links/check")), context
-            assert all(any(s.fits(v) for s in (WPSIGNER_NUMBER, DOCUMENT_ID, SIGNER_ID)) for v in hop.values.values()), context
+                assert entry.template and (
+                    entry.template.startswith("/wp-json/")
+                    or (entry.template == "/sign/{token}" and hop.raw_path == "/internal/signing-links/check")
+                ), context
+            assert all(
+                any(s.fits(v) for s in (WPSIGNER_NUMBER, DOCUMENT_ID, SIGNER_ID)) for v in hop.values.values()
+            ), context
     return forwarded
 
 
@@ -221,16 +273,21 @@ async def test_well_formed_requests_reach_their_own_route(boundary: Boundary, ht
         assert status < 500, (template, status)
         forwarded = check_forwarded(boundary, request_id)
         assert [(h.method, h.raw_path) for h in forwarded if h.caller == "public"] == [
-            (template.method, fill(template.path, template.valid()))], template
+            (template.method, fill(template.path, template.valid()))
+        ], template
 
 
 @pytest.mark.parametrize("api", ["insigner", "wpsigner", "page"])
-async def test_no_encoding_of_any_parameter_reaches_anything_but_its_route(boundary: Boundary, http: aiohttp.ClientSession,
-                                                                           api: str) -> None:
-    attacks = [(template, template.valid() | {name: hostile})
-               for template in templates() if template.api == api
-               for name in template.shapes
-               for hostile in hostile_values(sample(template.shapes[name]))]
+async def test_no_encoding_of_any_parameter_reaches_anything_but_its_route(
+    boundary: Boundary, http: aiohttp.ClientSession, api: str
+) -> None:
+    attacks = [
+        (template, template.valid() | {name: hostile})
+        for template in templates()
+        if template.api == api
+        for name in template.shapes
+        for hostile in hostile_values(sample(template.shapes[name]))
+    ]
     assert len(attacks) >= len(PIECES) * 2 + len(PAYLOADS)
     gate = asyncio.Semaphore(16)
 
@@ -243,7 +300,9 @@ async def test_no_encoding_of_any_parameter_reaches_anything_but_its_route(bound
     for template, values, request_id, status in results:
         assert status < 500, (template.method, raw_path(template, values), status)
         forwarded = check_forwarded(boundary, request_id)
-        reached_internal += [h for h in forwarded if h.template and h.template.startswith("/internal/") and h.caller != "gateway"]
+        reached_internal += [
+            h for h in forwarded if h.template and h.template.startswith("/internal/") and h.caller != "gateway"
+        ]
     assert reached_internal == []
 
 
@@ -251,8 +310,9 @@ async def test_the_otp_bypass_of_the_report_is_closed(boundary: Boundary, http: 
     # The report's first finding, exactly: no API key, a signing "token" that walks to the
     # notifier's code endpoint. Nothing but the gateway sees it.
     path = f"/api/v1/signing/..%2F..%2F..%2Finternal%2Fsigners%2F{SIGNER}%2Fotp-code"
-    async with http.get(URL(boundary.system.gateway_url + path, encoded=True),
-                        headers={REQUEST_ID_HEADER: "atk-otp"}) as resp:
+    async with http.get(
+        URL(boundary.system.gateway_url + path, encoded=True), headers={REQUEST_ID_HEADER: "atk-otp"}
+    ) as resp:
         body = await resp.json(content_type=None)
         assert resp.status == 404 and resp.headers["Content-Type"].startswith("application/problem+json")
         assert "code" not in body
@@ -269,11 +329,17 @@ async def test_queries_are_forwarded_as_parsed(boundary: Boundary, http: aiohttp
     assert hop.raw_path == "/api/v1/documents"
     # What the documents service parsed is what the gateway parsed, pair for pair: a `#`, `?`,
     # `&` or `/` inside a value stays inside that value.
-    assert gateway.query == [("limit", "5"), ("status", "draft"), ("search", "a&b=c#d/../internal"), ("search", "?second")]
+    assert gateway.query == [
+        ("limit", "5"),
+        ("status", "draft"),
+        ("search", "a&b=c#d/../internal"),
+        ("search", "?second"),
+    ]
     assert hop.query == gateway.query
 
 
 # --- the second wall: internal services refuse a caller on a route it may not use ---------------
+
 
 def internal_routes(app: web.Application) -> Iterator[tuple[str, str]]:
     for route in app.router.routes():
@@ -284,14 +350,17 @@ def internal_routes(app: web.Application) -> Iterator[tuple[str, str]]:
 
 @pytest.mark.parametrize("service", ["documents", "audit", "notifier"])
 async def test_every_internal_route_refuses_the_public_caller_and_the_callers_it_did_not_name(
-        boundary: Boundary, http: aiohttp.ClientSession, service: str) -> None:
+    boundary: Boundary, http: aiohttp.ClientSession, service: str
+) -> None:
     app = boundary.system.services[service].app
     declared = app[INTERNAL_ROUTES]
     routes = list(internal_routes(app))
     assert routes and set(routes) == set(declared)  # none registered around add_internal_route
     secret = boundary.system.settings.require_internal_secret()
     for method, template in routes:
-        url = boundary.system.services[service].url + fill(template, {n: "c" + "0" * 24 for n in placeholders(template)})
+        url = boundary.system.services[service].url + fill(
+            template, {n: "c" + "0" * 24 for n in placeholders(template)}
+        )
         for caller in sorted(CALLERS - declared[(method, template)]):
             headers = caller_headers(secret, caller) | {H_ORG: "org_x", REQUEST_ID_HEADER: "wall"}  # type: ignore[arg-type]
             async with http.request(method, url, headers=headers) as resp:
@@ -300,9 +369,12 @@ async def test_every_internal_route_refuses_the_public_caller_and_the_callers_it
 
 
 async def test_a_public_caller_cannot_erase_a_document_through_the_wpsigner_internal_delete(
-        boundary: Boundary, http: aiohttp.ClientSession) -> None:
+    boundary: Boundary, http: aiohttp.ClientSession
+) -> None:
     gateway = boundary.system.gateway_url
-    async with http.post(gateway + "/api/v1/documents", json={"name": "Keep me"}, headers=boundary.headers["insigner"]) as resp:
+    async with http.post(
+        gateway + "/api/v1/documents", json={"name": "Keep me"}, headers=boundary.headers["insigner"]
+    ) as resp:
         assert resp.status == 201
         document_id = (await resp.json())["data"]["id"]
     org_id = await _org_of(boundary, document_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import aiohttp
 import pypdf
@@ -39,7 +39,7 @@ def resaved(pdf: bytes) -> bytes:
 
 
 async def test_the_sealed_file_is_authentic_and_names_its_document(flow: Flow) -> None:
-    before = datetime.now(timezone.utc).replace(microsecond=0)
+    before = datetime.now(UTC).replace(microsecond=0)
     doc_id, completed, _, signed = await complete_one_document(flow, "Verify this one")
 
     result = await flow.call(anonymous(flow), "POST", VERIFY, 200, data=form(signed))
@@ -51,8 +51,9 @@ async def test_the_sealed_file_is_authentic_and_names_its_document(flow: Flow) -
     seal = result["seal"]
     assert seal["present"] and seal["intact"] and seal["valid"] and seal["trusted"] and seal["coversWholeFile"]
     assert seal["modifiedAfterSeal"] is False and seal["organizationId"] == flow.api.org_id
-    issued = await flow.db.fetchval("SELECT cert_sha256 FROM documents.org_seal_identities WHERE org_id = $1",
-                                    flow.api.org_id)
+    issued = await flow.db.fetchval(
+        "SELECT cert_sha256 FROM documents.org_seal_identities WHERE org_id = $1", flow.api.org_id
+    )
     assert seal["certificateSha256"] == issued
     assert seal["timestampValid"] is True
     assert datetime.fromisoformat(seal["timestampAt"].replace("Z", "+00:00")) >= before
@@ -99,40 +100,56 @@ async def test_a_malformed_multipart_body_is_refused_as_such(flow: Flow) -> None
     # to the end of the body, and judged like any file: a cut PDF is `truncated`.)
     boundary = "b0undary"
     headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-    control_byte = (f'--{boundary}\r\nContent-Disposition: form-data; name="\x1aE"\r\n\r\nnull\r\n'
-                    f"--{boundary}--\r\n").encode()
+    control_byte = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="\x1aE"\r\n\r\nnull\r\n--{boundary}--\r\n'
+    ).encode()
     refused = await flow.call(anonymous(flow), "POST", VERIFY, 400, data=control_byte, headers=headers)
     assert refused["type"].endswith("/malformed-multipart") and "verdict" not in refused
-    cut_short = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
-                 f"Content-Type: application/pdf\r\n\r\n").encode() + make_pdf([LETTER], text="x")[:200]
+    cut_short = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+        f"Content-Type: application/pdf\r\n\r\n"
+    ).encode() + make_pdf([LETTER], text="x")[:200]
     judged = await flow.call(anonymous(flow), "POST", VERIFY, 200, data=cut_short, headers=headers)
     assert judged["verdict"] == "truncated" and judged["fileSize"] == 200
 
 
 async def test_verification_is_budgeted_per_client_address_and_capped_in_size(flow: Flow) -> None:
-    replica = await start_gateway(flow.system, verify_rate_limit_per_minute=2, verify_max_bytes=4096,
-                                  trusted_proxies=["127.0.0.1/32"], db_pool_max=2)
+    replica = await start_gateway(
+        flow.system,
+        verify_rate_limit_per_minute=2,
+        verify_max_bytes=4096,
+        trusted_proxies=["127.0.0.1/32"],
+        db_pool_max=2,
+    )
     try:
         address = f"203.0.113.{datetime.now().microsecond % 250 + 1}"
         other = f"198.51.100.{(datetime.now().microsecond + 7) % 250 + 1}"
-        await flow.db.execute("DELETE FROM gateway.rate_limits WHERE bucket IN ($1, $2)",
-                              f"verify:{address}", f"verify:{other}")
+        await flow.db.execute(
+            "DELETE FROM gateway.rate_limits WHERE bucket IN ($1, $2)", f"verify:{address}", f"verify:{other}"
+        )
         client = anonymous(flow, replica.url)
         small = make_pdf([LETTER], text="x")
         assert len(small) < 4096
         seen = []
         for _ in range(2):
-            status, body, _ = await client.request("POST", VERIFY, data=form(small), headers={"X-Forwarded-For": address})
+            status, body, _ = await client.request(
+                "POST", VERIFY, data=form(small), headers={"X-Forwarded-For": address}
+            )
             seen.append(status)
             assert body["verdict"] == "unknown"
-        status, body, resp = await client.request("POST", VERIFY, data=form(small), headers={"X-Forwarded-For": address})
+        status, body, resp = await client.request(
+            "POST", VERIFY, data=form(small), headers={"X-Forwarded-For": address}
+        )
         assert seen == [200, 200] and status == 429 and "verdict" not in body
         assert body["type"].endswith("/rate-limited") and int(resp.headers["Retry-After"]) >= 1
         # The refused request counted, nothing else: another address is still answered.
-        assert await flow.db.fetchval("SELECT sum(hits) FROM gateway.rate_limits WHERE bucket = $1",
-                                      f"verify:{address}") == 3
-        status, body, _ = await client.request("POST", VERIFY, data=form(b"%PDF-1.7\n" + b"0" * 8192),
-                                               headers={"X-Forwarded-For": other})
+        assert (
+            await flow.db.fetchval("SELECT sum(hits) FROM gateway.rate_limits WHERE bucket = $1", f"verify:{address}")
+            == 3
+        )
+        status, body, _ = await client.request(
+            "POST", VERIFY, data=form(b"%PDF-1.7\n" + b"0" * 8192), headers={"X-Forwarded-For": other}
+        )
         assert status == 413 and body["type"].endswith("/payload-too-large") and "verdict" not in body
     finally:
         await replica.runner.cleanup()

@@ -16,8 +16,11 @@ from tests.e2e.test_signing_page import browser  # noqa: F401  (a fixture: one C
 pytestmark = pytest.mark.e2e
 
 
-async def test_a_person_drops_the_sealed_file_and_then_a_tampered_copy(flow: Flow, browser: Browser,  # noqa: F811
-                                                                       tmp_path: Path) -> None:
+async def test_a_person_drops_the_sealed_file_and_then_a_tampered_copy(
+    flow: Flow,
+    browser: Browser,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     doc_id, _, _, signed = await complete_one_document(flow, "Checked in a browser")
     tampered = bytearray(signed)
     tampered[200] ^= 0x01

@@ -42,14 +42,16 @@ CREATED_KEYS = ["id", "url", "events", "status", "description", "secret", "failu
 @pytest.fixture(scope="module")
 async def hooks_settings(prepared: Settings) -> Settings:
     namespace = prepared.amqp_namespace + "_hooks"
-    return prepared.model_copy(update={
-        "database_url": _with_database(prepared.database_url, namespace),
-        "amqp_namespace": namespace,
-        "db_pool_max": 3,
-        "webhook_allow_loopback": True,
-        "webhook_retry_schedule": [0.2, 0.2, 0.2],
-        "webhook_poll_seconds": 0.05,
-    })
+    return prepared.model_copy(
+        update={
+            "database_url": _with_database(prepared.database_url, namespace),
+            "amqp_namespace": namespace,
+            "db_pool_max": 3,
+            "webhook_allow_loopback": True,
+            "webhook_retry_schedule": [0.2, 0.2, 0.2],
+            "webhook_poll_seconds": 0.05,
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +83,9 @@ async def hooks_api(hooks_system: System, hooks_db: asyncpg.Pool, http: aiohttp.
 
     async def factory(scopes: list[str] | None = None, org_name: str | None = None) -> Api:
         async with hooks_db.acquire() as conn:
-            created = await credentials.create_insigner_key(conn, org_name or f"Hooks {uuid.uuid4().hex}", scopes or ["*"], "k")
+            created = await credentials.create_insigner_key(
+                conn, org_name or f"Hooks {uuid.uuid4().hex}", scopes or ["*"], "k"
+            )
         return Api(http, hooks_system.gateway_url, created.api_key, created.org_id)
 
     return factory
@@ -103,7 +107,9 @@ async def deliveries(call: Driver, api: Api, webhook_id: str, **params: Any) -> 
     return await call(api, "GET", W + "/{id}/deliveries", 200, id=webhook_id, params=params or None)
 
 
-async def wait_for_delivery(call: Driver, api: Api, webhook_id: str, status: str, count: int = 1) -> list[dict[str, Any]]:
+async def wait_for_delivery(
+    call: Driver, api: Api, webhook_id: str, status: str, count: int = 1
+) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
 
     async def done() -> bool:
@@ -115,10 +121,13 @@ async def wait_for_delivery(call: Driver, api: Api, webhook_id: str, status: str
     return found
 
 
-async def test_api_actions_reach_the_receiver_signed_both_ways(call: Driver, hooks_api: Any, receiver: Receiver) -> None:
+async def test_api_actions_reach_the_receiver_signed_both_ways(
+    call: Driver, hooks_api: Any, receiver: Receiver
+) -> None:
     api = await hooks_api()
-    status, body, resp = await api.request("POST", W, json={"url": receiver.url, "description": "Prod",
-                                                           "events": ["document.created", "signer.added"]})
+    status, body, resp = await api.request(
+        "POST", W, json={"url": receiver.url, "description": "Prod", "events": ["document.created", "signer.added"]}
+    )
     assert status == 201 and resp.headers["Cache-Control"] == "no-store"
     call.conformance.check("POST", W, status, body, resp)
     created = body["data"]
@@ -134,8 +143,16 @@ async def test_api_actions_reach_the_receiver_signed_both_ways(call: Driver, hoo
     assert [w["id"] for w in listed] == [created["id"]] and "secret" not in listed[0]
 
     document = (await call(api, "POST", D, 201, json={"name": "NDA - Acme Corp"}))["data"]
-    signer = (await call(api, "POST", D + "/{id}/signers", 201, id=document["id"],
-                         json={"email": "jane@example.com", "name": "Jane Smith"}))["data"]
+    signer = (
+        await call(
+            api,
+            "POST",
+            D + "/{id}/signers",
+            201,
+            id=document["id"],
+            json={"email": "jane@example.com", "name": "Jane Smith"},
+        )
+    )["data"]
     requests = await receiver.wait_for(2)
     bodies = {orjson.loads(r.body)["event"]: (r, orjson.loads(r.body)) for r in requests}
     assert set(bodies) == {"document.created", "signer.added"}
@@ -160,24 +177,36 @@ async def test_api_actions_reach_the_receiver_signed_both_ways(call: Driver, hoo
 
 
 async def test_a_failed_delivery_is_retried_with_the_same_request_and_can_be_redelivered(
-        call: Driver, hooks_api: Any, receiver: Receiver) -> None:
+    call: Driver, hooks_api: Any, receiver: Receiver
+) -> None:
     receiver.script = [500]
     api = await hooks_api()
     webhook = await create_webhook(call, api, receiver.url, ["document.created"])
     await call(api, "POST", D, 201, json={"name": "Retry me"})
 
     first, second = await receiver.wait_for(2)
-    for name in ("webhook-id", "webhook-timestamp", "webhook-signature", "X-InSigner-Timestamp", "X-InSigner-Signature"):
+    for name in (
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+        "X-InSigner-Timestamp",
+        "X-InSigner-Signature",
+    ):
         assert first.headers[name] == second.headers[name], name
     assert first.body == second.body
     [delivery] = await wait_for_delivery(call, api, webhook["id"], "succeeded")
     assert delivery["attempts"] == 2
     assert [(a["attempt"], a["status"], a["responseCode"]) for a in delivery["attemptLog"]] == [
-        (2, "succeeded", 200), (1, "failed", 500)]
+        (2, "succeeded", 200),
+        (1, "failed", 500),
+    ]
     assert (await call(api, "GET", W + "/{id}", 200, id=webhook["id"]))["data"]["failureCount"] == 0
 
-    queued = (await call(api, "POST", W + "/{id}/deliveries/{deliveryId}/redeliver", 202,
-                         id=webhook["id"], deliveryId=delivery["id"]))["data"]
+    queued = (
+        await call(
+            api, "POST", W + "/{id}/deliveries/{deliveryId}/redeliver", 202, id=webhook["id"], deliveryId=delivery["id"]
+        )
+    )["data"]
     assert (queued["id"], queued["status"]) == (delivery["id"], "pending")
     third = (await receiver.wait_for(3))[2]
     assert third.body == first.body and third.headers["webhook-id"] == delivery["id"]
@@ -197,13 +226,27 @@ async def test_webhook_crud_shapes_limits_and_pagination(call: Driver, hooks_api
     assert created["events"] == '["document.completed","signer.completed"]'
     assert created["description"] is None
 
-    updated = (await call(api, "PATCH", W + "/{id}", 200, id=created["id"], json={
-        "events": ["document.declined"], "description": "Declines", "status": "inactive"}))["data"]
-    assert (updated["events"], updated["description"], updated["status"]) == ('["document.declined"]', "Declines", "inactive")
+    updated = (
+        await call(
+            api,
+            "PATCH",
+            W + "/{id}",
+            200,
+            id=created["id"],
+            json={"events": ["document.declined"], "description": "Declines", "status": "inactive"},
+        )
+    )["data"]
+    assert (updated["events"], updated["description"], updated["status"]) == (
+        '["document.declined"]',
+        "Declines",
+        "inactive",
+    )
     assert "secret" not in updated and updated["updatedAt"] >= created["updatedAt"]
 
     await hooks_db.execute("UPDATE notifier.webhooks SET failure_count = 20 WHERE id = $1", created["id"])
-    reactivated = (await call(api, "PATCH", W + "/{id}", 200, id=created["id"], json={"status": "active", "description": None}))["data"]
+    reactivated = (
+        await call(api, "PATCH", W + "/{id}", 200, id=created["id"], json={"status": "active", "description": None})
+    )["data"]
     assert (reactivated["status"], reactivated["failureCount"], reactivated["description"]) == ("active", 0, None)
 
     for n in range(9):
@@ -243,31 +286,51 @@ async def test_invalid_bodies_are_422_naming_the_field(call: Driver, hooks_api: 
         assert field in [e["field"] for e in problem["errors"]], (body, problem)
     webhook = await create_webhook(call, api, "http://127.0.0.1:9/", ["document.created"])
     patches: list[tuple[dict[str, Any], str]] = [
-        ({}, "body"), ({"status": "paused"}, "status"), ({"url": None}, "url"), ({"events": None}, "events")]
+        ({}, "body"),
+        ({"status": "paused"}, "status"),
+        ({"url": None}, "url"),
+        ({"events": None}, "events"),
+    ]
     for body, field in patches:
         problem = await call(api, "PATCH", W + "/{id}", 422, id=webhook["id"], json=body)
         assert field in [e["field"] for e in problem["errors"]], (body, problem)
 
 
-@pytest.mark.parametrize("url", [
-    "https://10.0.0.1/hook", "http://10.0.0.1/hook", "https://169.254.169.254/latest/meta-data/",
-    "http://169.254.169.254/", "https://192.168.1.10/", "https://100.64.0.1/", "https://[fd00:ec2::254]/",
-    "https://[::ffff:10.0.0.1]/", "https://[fe80::1]/", "https://0.0.0.0/", "https://2130706433/",
-])
-async def test_private_and_metadata_targets_are_refused_even_in_development(call: Driver, hooks_api: Any, url: str) -> None:
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://10.0.0.1/hook",
+        "http://10.0.0.1/hook",
+        "https://169.254.169.254/latest/meta-data/",
+        "http://169.254.169.254/",
+        "https://192.168.1.10/",
+        "https://100.64.0.1/",
+        "https://[fd00:ec2::254]/",
+        "https://[::ffff:10.0.0.1]/",
+        "https://[fe80::1]/",
+        "https://0.0.0.0/",
+        "https://2130706433/",
+    ],
+)
+async def test_private_and_metadata_targets_are_refused_even_in_development(
+    call: Driver, hooks_api: Any, url: str
+) -> None:
     api = await hooks_api()
     problem = await call(api, "POST", W, 422, json={"url": url, "events": ["document.created"]})
     assert [e["field"] for e in problem["errors"]] == ["url"]
 
 
-@pytest.mark.parametrize(("url", "reason"), [
-    ("http://127.0.0.1:8080/hook", "https"),
-    ("https://127.0.0.1/hook", "loopback"),
-    ("https://[::1]/hook", "loopback"),
-    ("https://localhost/hook", "loopback"),
-    ("https://169.254.169.254/", "metadata"),
-    ("https://10.0.0.1/", "private"),
-])
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://127.0.0.1:8080/hook", "https"),
+        ("https://127.0.0.1/hook", "loopback"),
+        ("https://[::1]/hook", "loopback"),
+        ("https://localhost/hook", "loopback"),
+        ("https://169.254.169.254/", "metadata"),
+        ("https://10.0.0.1/", "private"),
+    ],
+)
 async def test_production_rules_refuse_loopback_and_plain_http(make_api: Any, url: str, reason: str) -> None:
     api = await make_api(scopes=["webhooks.*"])
     status, problem, resp = await api.request("POST", W, json={"url": url, "events": ["document.created"]})
@@ -288,8 +351,9 @@ async def test_a_changed_url_is_checked_like_a_new_one(call: Driver, hooks_api: 
     assert moved["data"]["url"] == "http://127.0.0.1:10/new"
 
 
-async def test_another_organisations_webhook_is_404(call: Driver, hooks_api: Any, hooks_db: asyncpg.Pool,
-                                                    receiver: Receiver) -> None:
+async def test_another_organisations_webhook_is_404(
+    call: Driver, hooks_api: Any, hooks_db: asyncpg.Pool, receiver: Receiver
+) -> None:
     owner, stranger = await hooks_api(), await hooks_api()
     webhook = await create_webhook(call, owner, receiver.url, ["document.created"])
     await call(owner, "POST", D, 201, json={"name": "Mine"})
@@ -299,9 +363,18 @@ async def test_another_organisations_webhook_is_404(call: Driver, hooks_api: Any
     await call(stranger, "PATCH", W + "/{id}", 404, id=webhook["id"], json={"status": "inactive"})
     await call(stranger, "DELETE", W + "/{id}", 404, id=webhook["id"])
     await call(stranger, "GET", W + "/{id}/deliveries", 404, id=webhook["id"])
-    await call(stranger, "POST", W + "/{id}/deliveries/{deliveryId}/redeliver", 404, id=webhook["id"], deliveryId=delivery["id"])
+    await call(
+        stranger,
+        "POST",
+        W + "/{id}/deliveries/{deliveryId}/redeliver",
+        404,
+        id=webhook["id"],
+        deliveryId=delivery["id"],
+    )
     assert (await call(stranger, "GET", W, 200))["data"] == []
-    await call(owner, "POST", W + "/{id}/deliveries/{deliveryId}/redeliver", 404, id=webhook["id"], deliveryId="whd_missing")
+    await call(
+        owner, "POST", W + "/{id}/deliveries/{deliveryId}/redeliver", 404, id=webhook["id"], deliveryId="whd_missing"
+    )
     await call(owner, "GET", W + "/{id}", 404, id="wh_missing")
     assert (await call(owner, "GET", W + "/{id}", 200, id=webhook["id"]))["data"]["status"] == "active"
 
@@ -309,9 +382,13 @@ async def test_another_organisations_webhook_is_404(call: Driver, hooks_api: Any
     theirs = (await call(stranger, "POST", D, 201, json={"name": "Theirs"}))["data"]
 
     async def handled() -> bool:
-        return bool(await hooks_db.fetchval(
-            """SELECT count(*) FROM notifier.processed_events p JOIN documents.outbox o ON o.event_id = p.event_id
-               WHERE o.body->>'documentId' = $1""", theirs["id"]))
+        return bool(
+            await hooks_db.fetchval(
+                """SELECT count(*) FROM notifier.processed_events p JOIN documents.outbox o ON o.event_id = p.event_id
+               WHERE o.body->>'documentId' = $1""",
+                theirs["id"],
+            )
+        )
 
     await eventually(handled, 20, "the notifier to handle the other organisation's event")
     assert len((await deliveries(call, owner, webhook["id"]))["data"]) == 1
@@ -324,9 +401,19 @@ async def test_redelivery_of_an_inactive_webhook_is_409(call: Driver, hooks_api:
     await call(api, "POST", D, 201, json={"name": "Once"})
     [delivery] = await wait_for_delivery(call, api, webhook["id"], "succeeded")
     await call(api, "PATCH", W + "/{id}", 200, id=webhook["id"], json={"status": "inactive"})
-    await call(api, "POST", W + "/{id}/deliveries/{deliveryId}/redeliver", 409, id=webhook["id"], deliveryId=delivery["id"])
-    await call(api, "POST", W + "/{id}/deliveries/{deliveryId}/redeliver", 400, id=webhook["id"], deliveryId=delivery["id"],
-               data=b"{", headers={"Content-Type": "application/json"})
+    await call(
+        api, "POST", W + "/{id}/deliveries/{deliveryId}/redeliver", 409, id=webhook["id"], deliveryId=delivery["id"]
+    )
+    await call(
+        api,
+        "POST",
+        W + "/{id}/deliveries/{deliveryId}/redeliver",
+        400,
+        id=webhook["id"],
+        deliveryId=delivery["id"],
+        data=b"{",
+        headers={"Content-Type": "application/json"},
+    )
     page = await deliveries(call, api, webhook["id"], limit=1)
     assert page["meta"] == {"count": 1, "hasMore": False, "nextCursor": None}
 
@@ -354,12 +441,17 @@ async def test_scopes(call: Driver, hooks_api: Any) -> None:
     await call(Api(owner.session, owner.base_url, None), "GET", W, 401)
 
 
-async def test_every_webhook_operation_was_checked_against_the_spec(conformance: Conformance,
-                                                                     request: pytest.FixtureRequest) -> None:
+async def test_every_webhook_operation_was_checked_against_the_spec(
+    conformance: Conformance, request: pytest.FixtureRequest
+) -> None:
     """Runs last in this module: the tests above validated each answer; each operation's success
     response must have been among them (tests/e2e/test_spec_coverage.py checks the whole API)."""
     module = request.node.module
-    ran = {item.originalname for item in request.session.items if isinstance(item, pytest.Function) and item.module is module}
+    ran = {
+        item.originalname
+        for item in request.session.items
+        if isinstance(item, pytest.Function) and item.module is module
+    }
     if ran != {name for name in vars(module) if name.startswith("test_")}:
         pytest.skip("needs every test of this module")
     missing = [op for op in conformance.unexercised() if " /api/v1/webhooks" in op]
@@ -367,15 +459,17 @@ async def test_every_webhook_operation_was_checked_against_the_spec(conformance:
 
 
 async def test_the_secret_is_stored_sealed_and_deliveries_are_signed_with_it(
-        call: Driver, hooks_api: Any, hooks_system: System, hooks_db: asyncpg.Pool, receiver: Receiver) -> None:
+    call: Driver, hooks_api: Any, hooks_system: System, hooks_db: asyncpg.Pool, receiver: Receiver
+) -> None:
     """Secrets at rest (docs/webhooks.md): the notifier's column never holds the secret issued
     through the gateway, only its sealed form, which opens with the configured key for this
     webhook alone; deliveries are still signed with the issued secret."""
     api = await hooks_api()
     webhook = await create_webhook(call, api, receiver.url, ["document.created"])
     secret = webhook["secret"]
-    row = await hooks_db.fetchrow("SELECT row_to_json(w)::text AS everything, secret FROM notifier.webhooks w WHERE id = $1",
-                                  webhook["id"])
+    row = await hooks_db.fetchrow(
+        "SELECT row_to_json(w)::text AS everything, secret FROM notifier.webhooks w WHERE id = $1", webhook["id"]
+    )
     assert secret not in row["everything"] and secret.upper() not in row["everything"].upper()
     keyring = hooks_system.settings.require_secrets_keyring()
     assert row["secret"].startswith(keyring.current_prefix())

@@ -16,7 +16,14 @@ import pytest
 
 from services.gateway import credentials
 from tests.e2e.test_wpsigner_api import (  # noqa: F401  (fixtures)
-    WpClient, WpGateway, assert_wp_error, create_document, make_wp, prepared_document, wp, wp_gateway,
+    WpClient,
+    WpGateway,
+    assert_wp_error,
+    create_document,
+    make_wp,
+    prepared_document,
+    wp,
+    wp_gateway,
 )
 
 pytestmark = pytest.mark.e2e
@@ -66,15 +73,20 @@ async def test_read_only_credentials_may_only_read(make_wp, wp_gateway: WpGatewa
     assert detail["status"] == "draft" and detail["title"] == "Employment Contract" and len(detail["signers"]) == 1
 
 
-async def test_non_admin_credentials_see_only_their_members_documents(make_wp, wp_gateway: WpGateway,  # type: ignore[no-untyped-def]
-                                                                     db: asyncpg.Pool) -> None:
+async def test_non_admin_credentials_see_only_their_members_documents(
+    make_wp,
+    wp_gateway: WpGateway,  # type: ignore[no-untyped-def]
+    db: asyncpg.Pool,
+) -> None:
     admin = await make_wp()
     alice = await make_wp(org=admin.org_name, member_email="alice@example.com")
     alice_again = await make_wp(org=admin.org_name, member_email="Alice@Example.com")  # same member, second key
     bob = await make_wp(org=admin.org_name, member_email="bob@example.com")
     roles = await db.fetch("SELECT email, role FROM gateway.members WHERE org_id = $1 ORDER BY email", admin.org_id)
-    assert sorted((r["email"], r["role"]) for r in roles)[1:] == [("alice@example.com", "member"),
-                                                                  ("bob@example.com", "member")]
+    assert sorted((r["email"], r["role"]) for r in roles)[1:] == [
+        ("alice@example.com", "member"),
+        ("bob@example.com", "member"),
+    ]
     assert roles[0]["role"] == "owner"
 
     admins = await create_document(admin, wp_gateway, "Admin's")
@@ -93,11 +105,22 @@ async def test_non_admin_credentials_see_only_their_members_documents(make_wp, w
     assert (await alice_again.request("GET", f"/documents/{alices['id']}")).status == 200
     assert (await admin.request("GET", f"/documents/{bobs['id']}")).status == 200
     for document in (admins, bobs):
-        for method, path in (("GET", ""), ("PUT", ""), ("DELETE", ""), ("POST", "/send"), ("GET", "/file"),
-                             ("GET", "/audit"), ("GET", "/signers"), ("POST", "/signers"), ("GET", "/fields")):
-            reply = await alice.request(method, f"/documents/{document['id']}{path}",
-                                        json={"title": "Mine now", "name": "X", "email": "x@example.com"}
-                                        if method != "GET" else None)
+        for method, path in (
+            ("GET", ""),
+            ("PUT", ""),
+            ("DELETE", ""),
+            ("POST", "/send"),
+            ("GET", "/file"),
+            ("GET", "/audit"),
+            ("GET", "/signers"),
+            ("POST", "/signers"),
+            ("GET", "/fields"),
+        ):
+            reply = await alice.request(
+                method,
+                f"/documents/{document['id']}{path}",
+                json={"title": "Mine now", "name": "X", "email": "x@example.com"} if method != "GET" else None,
+            )
             assert_wp_error(reply, 403, "forbidden")
             assert reply.body["message"] == "Permission denied."
     assert (await admin.request("GET", f"/documents/{admins['id']}")).body["title"] == "Admin's"
@@ -123,16 +146,24 @@ async def test_no_route_and_wrong_method_are_wordpress_errors(wp: WpClient) -> N
 
 async def test_bad_bodies_are_wordpress_errors(wp: WpClient, wp_gateway: WpGateway) -> None:
     document_id, _ = await prepared_document(wp, wp_gateway)
-    broken = await wp.request("PUT", f"/documents/{document_id}", data=b'{"title": ',
-                              headers={"Content-Type": "application/json"})
+    broken = await wp.request(
+        "PUT", f"/documents/{document_id}", data=b'{"title": ', headers={"Content-Type": "application/json"}
+    )
     assert_wp_error(broken, 400, "rest_invalid_json")
-    not_object = await wp.request("POST", f"/documents/{document_id}/signers", data=b"[1, 2]",
-                                  headers={"Content-Type": "application/json"})
+    not_object = await wp.request(
+        "POST", f"/documents/{document_id}/signers", data=b"[1, 2]", headers={"Content-Type": "application/json"}
+    )
     assert_wp_error(not_object, 400, "rest_invalid_json")
-    huge = await wp.request("POST", f"/documents/{document_id}/signers", data=b'{"name": "' + b"x" * 2_000_000 + b'"}',
-                            headers={"Content-Type": "application/json"})
+    huge = await wp.request(
+        "POST",
+        f"/documents/{document_id}/signers",
+        data=b'{"name": "' + b"x" * 2_000_000 + b'"}',
+        headers={"Content-Type": "application/json"},
+    )
     assert_wp_error(huge, 413, "rest_payload_too_large")
-    nul = await wp.request("POST", f"/documents/{document_id}/signers", json={"name": "A\u0000B", "email": "a@example.com"})
+    nul = await wp.request(
+        "POST", f"/documents/{document_id}/signers", json={"name": "A\u0000B", "email": "a@example.com"}
+    )
     assert_wp_error(nul, 400, "rest_invalid_param")
     assert list(nul.body["data"]["params"]) == ["name"]
 

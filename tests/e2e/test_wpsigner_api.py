@@ -34,20 +34,70 @@ W = "/wp-json/wpsigner/v1"
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 NUMERIC = re.compile(r"^[1-9][0-9]*$")
 # The reference's examples, key for key.
-DOCUMENT_KEYS = ["id", "title", "status", "original_filename", "total_pages", "expires_at", "completed_at",
-                 "created_at", "updated_at"]
+DOCUMENT_KEYS = [
+    "id",
+    "title",
+    "status",
+    "original_filename",
+    "total_pages",
+    "expires_at",
+    "completed_at",
+    "created_at",
+    "updated_at",
+]
 DETAIL_KEYS = DOCUMENT_KEYS + ["file_url", "file_hash", "signers", "fields"]
-DETAIL_SIGNER_KEYS = ["id", "document_id", "name", "email", "role", "signing_order", "status", "viewed_at",
-                      "signed_at", "declined_at", "decline_reason", "created_at", "updated_at"]
-DETAIL_FIELD_KEYS = ["id", "document_id", "signer_id", "field_type", "page_number", "position_x", "position_y",
-                     "width", "height", "is_required"]
+DETAIL_SIGNER_KEYS = [
+    "id",
+    "document_id",
+    "name",
+    "email",
+    "role",
+    "signing_order",
+    "status",
+    "viewed_at",
+    "signed_at",
+    "declined_at",
+    "decline_reason",
+    "created_at",
+    "updated_at",
+]
+DETAIL_FIELD_KEYS = [
+    "id",
+    "document_id",
+    "signer_id",
+    "field_type",
+    "page_number",
+    "position_x",
+    "position_y",
+    "width",
+    "height",
+    "is_required",
+]
 SIGNER_KEYS = ["id", "name", "email", "role", "signing_order", "status", "viewed_at", "signed_at", "signing_url"]
-FIELD_KEYS = ["id", "document_id", "signer_id", "field_type", "field_name", "page_number", "position_x", "position_y",
-              "width", "height", "value", "placeholder", "is_required", "font_size", "font_family", "options",
-              "created_at", "updated_at"]
+FIELD_KEYS = [
+    "id",
+    "document_id",
+    "signer_id",
+    "field_type",
+    "field_name",
+    "page_number",
+    "position_x",
+    "position_y",
+    "width",
+    "height",
+    "value",
+    "placeholder",
+    "is_required",
+    "font_size",
+    "font_family",
+    "options",
+    "created_at",
+    "updated_at",
+]
 
 
 # --- support, shared by the test_wpsigner_* modules ---------------------------------------------
+
 
 @dataclass
 class WpGateway:
@@ -97,16 +147,25 @@ class WpClient:
     def headers(self) -> dict[str, str]:
         return {"X-WPS-API-Key": self.key, "X-WPS-API-Secret": self.secret, "User-Agent": self.user_agent} | self.extra
 
-    async def request(self, method: str, path: str, *, json: Any = None, data: Any = None,
-                      params: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> WpReply:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        data: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> WpReply:
         all_headers = self.headers() | (headers or {})
-        async with self.http.request(method, self.base_url + W + path, json=json, data=data, params=params,
-                                     headers=all_headers) as resp:
+        async with self.http.request(
+            method, self.base_url + W + path, json=json, data=data, params=params, headers=all_headers
+        ) as resp:
             raw = await resp.read()
             body = orjson.loads(raw) if raw and "json" in resp.headers.get("Content-Type", "") else raw
             return WpReply(resp.status, body, resp.headers)
 
-    def as_key(self, key: str, secret: str) -> "WpClient":
+    def as_key(self, key: str, secret: str) -> WpClient:
         return WpClient(self.http, self.base_url, key, secret, self.org_id, self.org_name, self.key_id, self.user_agent)
 
 
@@ -123,14 +182,16 @@ async def new_org_name() -> str:
 async def make_wp(wp_gateway: WpGateway, db: asyncpg.Pool, http: aiohttp.ClientSession):  # type: ignore[no-untyped-def]
     """`await make_wp(org=None, read_only=False, member_email=None)` -> a WpClient."""
 
-    async def factory(org: str | None = None, read_only: bool = False, member_email: str | None = None,
-                      base_url: str | None = None) -> WpClient:
+    async def factory(
+        org: str | None = None, read_only: bool = False, member_email: str | None = None, base_url: str | None = None
+    ) -> WpClient:
         name = org or await new_org_name()
         async with db.acquire() as conn:
             created = await credentials.create_wpsigner_key(conn, name, "test", read_only, member_email)
         assert created.api_secret is not None
-        return WpClient(http, base_url or wp_gateway.url, created.api_key, created.api_secret, created.org_id, name,
-                        created.key_id)
+        return WpClient(
+            http, base_url or wp_gateway.url, created.api_key, created.api_secret, created.org_id, name, created.key_id
+        )
 
     return factory
 
@@ -147,27 +208,40 @@ def put_in_import(gateway: WpGateway, relative: str, data: bytes) -> Path:
     return path
 
 
-async def create_document(wp: WpClient, gateway: WpGateway, title: str = "New Contract", pages: int = 2,
-                          filename: str = "contract.pdf") -> dict[str, Any]:
+async def create_document(
+    wp: WpClient, gateway: WpGateway, title: str = "New Contract", pages: int = 2, filename: str = "contract.pdf"
+) -> dict[str, Any]:
     path = put_in_import(gateway, f"{wp.org_id}/{filename}", make_pdf([LETTER] * pages, text=title))
-    reply = await wp.request("POST", "/documents", json={"title": title, "file_path": str(path),
-                                                          "original_filename": filename})
+    reply = await wp.request(
+        "POST", "/documents", json={"title": title, "file_path": str(path), "original_filename": filename}
+    )
     assert reply.status == 201, reply.body
     return reply.body
 
 
 def signature_field(signer_id: str, y: float = 600.0, **extra: Any) -> dict[str, Any]:
-    return {"signer_id": signer_id, "field_type": "signature", "page_number": 1, "position_x": 90.0,
-            "position_y": y, "width": 200, "height": 60, **extra}
+    return {
+        "signer_id": signer_id,
+        "field_type": "signature",
+        "page_number": 1,
+        "position_x": 90.0,
+        "position_y": y,
+        "width": 200,
+        "height": 60,
+        **extra,
+    }
 
 
 async def prepared_document(wp: WpClient, gateway: WpGateway, title: str = "Employment Contract") -> tuple[str, str]:
     """A draft with a file, one signer and a signature field for them: (document id, signer id)."""
     document = await create_document(wp, gateway, title)
-    signer = await wp.request("POST", f"/documents/{document['id']}/signers",
-                              json={"name": "John Doe", "email": "john@example.com"})
+    signer = await wp.request(
+        "POST", f"/documents/{document['id']}/signers", json={"name": "John Doe", "email": "john@example.com"}
+    )
     assert signer.status == 201, signer.body
-    field_reply = await wp.request("POST", f"/documents/{document['id']}/fields", json=signature_field(signer.body["id"]))
+    field_reply = await wp.request(
+        "POST", f"/documents/{document['id']}/fields", json=signature_field(signer.body["id"])
+    )
     assert field_reply.status == 201, field_reply.body
     return document["id"], signer.body["id"]
 
@@ -192,6 +266,7 @@ def assert_document_shape(document: dict[str, Any]) -> None:
 
 # --- the Documents API page (the seed) ----------------------------------------------------------
 
+
 async def test_create_document_from_file_path_gives_the_seed_shape(wp: WpClient, wp_gateway: WpGateway) -> None:
     created = await create_document(wp, wp_gateway, "New Contract", pages=3)
     assert_document_shape(created)
@@ -202,12 +277,16 @@ async def test_create_document_from_file_path_gives_the_seed_shape(wp: WpClient,
     assert created["expires_at"] is None and created["completed_at"] is None
 
 
-async def test_documents_created_through_wpsigner_name_their_sender(make_wp, wp_gateway: WpGateway,  # type: ignore[no-untyped-def]
-                                                                    db: asyncpg.Pool) -> None:
+async def test_documents_created_through_wpsigner_name_their_sender(
+    make_wp,
+    wp_gateway: WpGateway,  # type: ignore[no-untyped-def]
+    db: asyncpg.Pool,
+) -> None:
     wp = await make_wp(member_email="bob@wp-sender.example")
     created = await create_document(wp, wp_gateway, "Sender Check")
-    row = await db.fetchrow("SELECT sender_email, sender_org_name FROM documents.documents WHERE number = $1",
-                            int(created["id"]))
+    row = await db.fetchrow(
+        "SELECT sender_email, sender_org_name FROM documents.documents WHERE number = $1", int(created["id"])
+    )
     # Emails to the sender (completion, declines) and Reply-To depend on these.
     assert row["sender_email"] == "bob@wp-sender.example" and row["sender_org_name"] == wp.org_name
 
@@ -328,8 +407,9 @@ async def test_send_names_the_missing_field(wp: WpClient, wp_gateway: WpGateway)
     assert_wp_error(refused, 400, "no_fields")
 
 
-async def test_file_gives_a_working_short_lived_download_url(wp: WpClient, wp_gateway: WpGateway,
-                                                             http: aiohttp.ClientSession) -> None:
+async def test_file_gives_a_working_short_lived_download_url(
+    wp: WpClient, wp_gateway: WpGateway, http: aiohttp.ClientSession
+) -> None:
     created = await create_document(wp, wp_gateway, "Downloadable", filename="nda.pdf")
     reply = await wp.request("GET", f"/documents/{created['id']}/file")
     assert reply.status == 200 and list(reply.body) == ["url", "filename", "type"]
@@ -362,16 +442,18 @@ async def test_audit_trail_uses_wpsigner_action_names(wp: WpClient, wp_gateway: 
 
 async def wait_for_audit(db: asyncpg.Pool, document_id: str, action: str, count: int = 1) -> None:
     for _ in range(200):
-        found = await db.fetchval("SELECT count(*) FROM audit.entries WHERE document_id = $1 AND action = $2",
-                                  document_id, action)
+        found = await db.fetchval(
+            "SELECT count(*) FROM audit.entries WHERE document_id = $1 AND action = $2", document_id, action
+        )
         if found >= count:
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"no {action} in the audit trail of {document_id}")
 
 
-async def test_delete_is_permanent_and_the_audit_trail_keeps_a_record(wp: WpClient, wp_gateway: WpGateway,
-                                                                      db: asyncpg.Pool, system: System) -> None:
+async def test_delete_is_permanent_and_the_audit_trail_keeps_a_record(
+    wp: WpClient, wp_gateway: WpGateway, db: asyncpg.Pool, system: System
+) -> None:
     from tests.file_uploads import s3_keys
 
     document_id, _ = await prepared_document(wp, wp_gateway, "To delete")
@@ -387,8 +469,9 @@ async def test_delete_is_permanent_and_the_audit_trail_keeps_a_record(wp: WpClie
     assert_wp_error(await wp.request("GET", f"/documents/{document_id}"), 404, "not_found")
     assert_wp_error(await wp.request("DELETE", f"/documents/{document_id}"), 404, "not_found")
     await wait_for_audit(db, core["id"], "document.deleted")
-    entry = await db.fetchrow("SELECT details, actor_id FROM audit.entries WHERE document_id = $1 "
-                              "AND action = 'document.deleted'", core["id"])
+    entry = await db.fetchrow(
+        "SELECT details, actor_id FROM audit.entries WHERE document_id = $1 AND action = 'document.deleted'", core["id"]
+    )
     assert "To delete" in entry["details"] and entry["actor_id"] == wp.key_id
 
 
@@ -407,8 +490,11 @@ async def test_signers_and_fields_apis(wp: WpClient, wp_gateway: WpGateway) -> N
     assert first.status == 201 and list(first.body) == SIGNER_KEYS
     assert first.body["signing_order"] == "1" and first.body["role"] == "signer" and first.body["signing_url"] == ""
     # WordPress clients often send form-encoded bodies with string values.
-    second = await wp.request("POST", path + "/signers", data={"name": "Jane Smith", "email": "jane@example.com",
-                                                               "role": "signer", "signing_order": "2"})
+    second = await wp.request(
+        "POST",
+        path + "/signers",
+        data={"name": "Jane Smith", "email": "jane@example.com", "role": "signer", "signing_order": "2"},
+    )
     assert second.status == 201 and second.body["signing_order"] == "2"
     duplicate = await wp.request("POST", path + "/signers", json={"name": "Again", "email": "JOHN@example.com"})
     assert_wp_error(duplicate, 409, "signer_exists")
@@ -425,13 +511,36 @@ async def test_signers_and_fields_apis(wp: WpClient, wp_gateway: WpGateway) -> N
     added = await wp.request("POST", path + "/fields", json=signature_field(second.body["id"], y=276.9))
     assert added.status == 201 and list(added.body) == FIELD_KEYS
     assert added.body["signer_id"] == second.body["id"] and added.body["position_y"] == "276.9"
-    date = await wp.request("POST", path + "/fields", json={
-        "signer_id": second.body["id"], "field_type": "date", "page_number": "1", "position_x": "300.0",
-        "position_y": "337.4", "width": "100", "height": "30", "is_required": "1"})
+    date = await wp.request(
+        "POST",
+        path + "/fields",
+        json={
+            "signer_id": second.body["id"],
+            "field_type": "date",
+            "page_number": "1",
+            "position_x": "300.0",
+            "position_y": "337.4",
+            "width": "100",
+            "height": "30",
+            "is_required": "1",
+        },
+    )
     assert date.status == 201 and date.body["field_type"] == "date"
-    dropdown = await wp.request("POST", path + "/fields", json={
-        "signer_id": first.body["id"], "field_type": "dropdown", "page_number": 1, "position_x": 72,
-        "position_y": 100, "width": 150, "height": 30, "options": "Monthly\nYearly", "field_name": "Plan"})
+    dropdown = await wp.request(
+        "POST",
+        path + "/fields",
+        json={
+            "signer_id": first.body["id"],
+            "field_type": "dropdown",
+            "page_number": 1,
+            "position_x": 72,
+            "position_y": 100,
+            "width": 150,
+            "height": 30,
+            "options": "Monthly\nYearly",
+            "field_name": "Plan",
+        },
+    )
     assert dropdown.status == 201 and dropdown.body["options"] == '["Monthly","Yearly"]'
     assert dropdown.body["field_name"] == "Plan"
     off_page = await wp.request("POST", path + "/fields", json=signature_field(first.body["id"]) | {"page_number": 0})
@@ -445,8 +554,9 @@ async def test_signers_and_fields_apis(wp: WpClient, wp_gateway: WpGateway) -> N
     assert all(list(f) == FIELD_KEYS for f in fields.body)
 
 
-async def test_the_same_document_in_both_apis(wp: WpClient, wp_gateway: WpGateway, db: asyncpg.Pool,
-                                              http: aiohttp.ClientSession, system: System) -> None:
+async def test_the_same_document_in_both_apis(
+    wp: WpClient, wp_gateway: WpGateway, db: asyncpg.Pool, http: aiohttp.ClientSession, system: System
+) -> None:
     created = await create_document(wp, wp_gateway, "Shared")
     async with db.acquire() as conn:
         key = await credentials.create_insigner_key(conn, wp.org_name, ["*"], "inSigner key")
@@ -460,11 +570,20 @@ async def test_the_same_document_in_both_apis(wp: WpClient, wp_gateway: WpGatewa
 async def test_ids_of_another_organisation_are_not_found(make_wp, wp_gateway: WpGateway) -> None:  # type: ignore[no-untyped-def]
     mine, theirs = await make_wp(), await make_wp()
     document = await create_document(theirs, wp_gateway)
-    for method, path in (("GET", ""), ("PUT", ""), ("DELETE", ""), ("POST", "/send"), ("GET", "/file"),
-                         ("GET", "/audit"), ("GET", "/signers"), ("GET", "/fields")):
-        reply = await mine.request(method, f"/documents/{document['id']}{path}", json={"title": "x"} if method == "PUT" else None)
+    for method, path in (
+        ("GET", ""),
+        ("PUT", ""),
+        ("DELETE", ""),
+        ("POST", "/send"),
+        ("GET", "/file"),
+        ("GET", "/audit"),
+        ("GET", "/signers"),
+        ("GET", "/fields"),
+    ):
+        reply = await mine.request(
+            method, f"/documents/{document['id']}{path}", json={"title": "x"} if method == "PUT" else None
+        )
         assert_wp_error(reply, 404, "not_found")
         assert reply.body["message"] == "Document not found."
     for bad in ("abc", "0", "01x", "99999999999999999999"):
         assert_wp_error(await mine.request("GET", f"/documents/{bad}"), 404, "not_found")
-

@@ -18,7 +18,14 @@ import asyncpg
 import pytest
 
 from tests.e2e.test_wpsigner_api import (  # noqa: F401  (fixtures)
-    WpClient, WpGateway, assert_document_shape, assert_wp_error, make_wp, put_in_import, wp, wp_gateway,
+    WpClient,
+    WpGateway,
+    assert_document_shape,
+    assert_wp_error,
+    make_wp,
+    put_in_import,
+    wp,
+    wp_gateway,
 )
 from tests.file_uploads import padded_pdf
 from tests.pdf_corpus import LETTER, make_pdf
@@ -70,7 +77,8 @@ async def document_count(db: asyncpg.Pool, org_id: str) -> int:
 
 
 async def test_traversal_attempts_are_refused_without_reading_the_file(
-        wp: WpClient, wp_gateway: WpGateway, outside: tuple[Path, OpenWatch], db: asyncpg.Pool) -> None:
+    wp: WpClient, wp_gateway: WpGateway, outside: tuple[Path, OpenWatch], db: asyncpg.Pool
+) -> None:
     secret, watch = outside
     root = wp_gateway.import_root
     inside = root / wp.org_id
@@ -97,8 +105,9 @@ async def test_traversal_attempts_are_refused_without_reading_the_file(
         "..%2f..%2f" + relative_up,
     ]
     for attempt in attempts:
-        reply = await wp.request("POST", "/documents", json={"title": "Stolen", "file_path": attempt,
-                                                             "original_filename": "secret.pdf"})
+        reply = await wp.request(
+            "POST", "/documents", json={"title": "Stolen", "file_path": attempt, "original_filename": "secret.pdf"}
+        )
         if attempt == "":
             assert_wp_error(reply, 400, "rest_missing_callback_param")  # blank is absent
             continue
@@ -116,8 +125,11 @@ async def test_traversal_attempts_are_refused_without_reading_the_file(
     watch.events()  # drain the test's own read
     second = OpenWatch([allowed])
     try:
-        ok = await wp.request("POST", "/documents", json={"title": "Fine", "file_path": f"{wp.org_id}/ok.pdf",
-                                                          "original_filename": "ok.pdf"})
+        ok = await wp.request(
+            "POST",
+            "/documents",
+            json={"title": "Fine", "file_path": f"{wp.org_id}/ok.pdf", "original_filename": "ok.pdf"},
+        )
         assert ok.status == 201, ok.body
         assert second.events(), "the import was not observed"
     finally:
@@ -125,18 +137,22 @@ async def test_traversal_attempts_are_refused_without_reading_the_file(
 
 
 async def test_absolute_and_relative_paths_inside_the_root_and_symlinks_within_it(
-        wp: WpClient, wp_gateway: WpGateway) -> None:
+    wp: WpClient, wp_gateway: WpGateway
+) -> None:
     path = put_in_import(wp_gateway, f"{wp.org_id}/2024/01/contract.pdf", make_pdf([LETTER] * 5))
-    absolute = await wp.request("POST", "/documents", json={"title": "Absolute", "file_path": str(path),
-                                                            "original_filename": "contract.pdf"})
+    absolute = await wp.request(
+        "POST", "/documents", json={"title": "Absolute", "file_path": str(path), "original_filename": "contract.pdf"}
+    )
     assert absolute.status == 201 and absolute.body["total_pages"] == "5"
-    relative = await wp.request("POST", "/documents", json={"title": "Relative",
-                                                            "file_path": f"{wp.org_id}/2024/./01/contract.pdf"})
+    relative = await wp.request(
+        "POST", "/documents", json={"title": "Relative", "file_path": f"{wp.org_id}/2024/./01/contract.pdf"}
+    )
     assert relative.status == 201 and relative.body["original_filename"] == "contract.pdf"
     link = path.parent / "latest.pdf"
     link.symlink_to(path)
-    linked = await wp.request("POST", "/documents", json={"title": "Linked", "file_path": str(link),
-                                                          "original_filename": "latest.pdf"})
+    linked = await wp.request(
+        "POST", "/documents", json={"title": "Linked", "file_path": str(link), "original_filename": "latest.pdf"}
+    )
     assert linked.status == 201, linked.body
 
 
@@ -155,18 +171,29 @@ async def test_missing_files_directories_and_devices_are_refused(wp: WpClient, w
     assert_wp_error(no_title, 400, "rest_missing_callback_param")
 
 
-async def test_a_file_the_core_rejects_leaves_no_document(wp: WpClient, wp_gateway: WpGateway, db: asyncpg.Pool) -> None:
+async def test_a_file_the_core_rejects_leaves_no_document(
+    wp: WpClient, wp_gateway: WpGateway, db: asyncpg.Pool
+) -> None:
     put_in_import(wp_gateway, f"{wp.org_id}/fake.pdf", b"%PDF-1.7 this is not really a PDF" + b"\x00" * 200)
-    reply = await wp.request("POST", "/documents", json={"title": "Fake", "file_path": f"{wp.org_id}/fake.pdf",
-                                                         "original_filename": "fake.pdf"})
+    reply = await wp.request(
+        "POST",
+        "/documents",
+        json={"title": "Fake", "file_path": f"{wp.org_id}/fake.pdf", "original_filename": "fake.pdf"},
+    )
     assert_wp_error(reply, 400, "invalid_file")
     assert reply.body["data"]["reason"]
     put_in_import(wp_gateway, f"{wp.org_id}/text.pdf", b"just text, no magic bytes" * 10)
-    assert_wp_error(await wp.request("POST", "/documents", json={"title": "Text", "file_path": f"{wp.org_id}/text.pdf"}),
-                    400, "invalid_file")
+    assert_wp_error(
+        await wp.request("POST", "/documents", json={"title": "Text", "file_path": f"{wp.org_id}/text.pdf"}),
+        400,
+        "invalid_file",
+    )
     put_in_import(wp_gateway, f"{wp.org_id}/empty.pdf", b"")
-    assert_wp_error(await wp.request("POST", "/documents", json={"title": "Empty", "file_path": f"{wp.org_id}/empty.pdf"}),
-                    400, "invalid_file")
+    assert_wp_error(
+        await wp.request("POST", "/documents", json={"title": "Empty", "file_path": f"{wp.org_id}/empty.pdf"}),
+        400,
+        "invalid_file",
+    )
     assert await db.fetchval("SELECT count(*) FROM documents.documents WHERE org_id = $1", wp.org_id) == 0
     assert (await wp.request("GET", "/documents")).headers["X-WP-Total"] == "0"
 
@@ -219,7 +246,10 @@ async def test_an_image_becomes_a_one_page_document(wp: WpClient, wp_gateway: Wp
     from tests.file_uploads import png
 
     put_in_import(wp_gateway, f"{wp.org_id}/scan.png", png())
-    reply = await wp.request("POST", "/documents", json={"title": "Scanned", "file_path": f"{wp.org_id}/scan.png",
-                                                         "original_filename": "scan"})
+    reply = await wp.request(
+        "POST",
+        "/documents",
+        json={"title": "Scanned", "file_path": f"{wp.org_id}/scan.png", "original_filename": "scan"},
+    )
     assert reply.status == 201, reply.body
     assert reply.body["total_pages"] == "1" and reply.body["original_filename"] == "scan"

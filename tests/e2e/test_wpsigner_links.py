@@ -10,10 +10,16 @@ import asyncpg
 import orjson
 import pytest
 
-from tests.harness import System
 from tests.e2e.test_wpsigner_api import (  # noqa: F401  (fixtures)
-    WpClient, WpGateway, WpReply, assert_wp_error, make_wp, prepared_document, wp_gateway,
+    WpClient,
+    WpGateway,
+    WpReply,
+    assert_wp_error,
+    make_wp,
+    prepared_document,
+    wp_gateway,
 )
+from tests.harness import System
 
 pytestmark = pytest.mark.e2e
 
@@ -28,18 +34,29 @@ def everything_in(reply: WpReply) -> str:
 async def downloads(db: asyncpg.Pool, core_id: str) -> int:
     return await db.fetchval(
         "SELECT count(*) FROM documents.outbox WHERE event_type = 'document.downloaded' AND body->>'documentId' = $1",
-        core_id)
+        core_id,
+    )
 
 
 async def read_everything(client: WpClient, document_id: str) -> dict[str, WpReply]:
-    paths = ("/documents", f"/documents/{document_id}", f"/documents/{document_id}/signers",
-             f"/documents/{document_id}/fields", f"/documents/{document_id}/audit", f"/documents/{document_id}/file")
+    paths = (
+        "/documents",
+        f"/documents/{document_id}",
+        f"/documents/{document_id}/signers",
+        f"/documents/{document_id}/fields",
+        f"/documents/{document_id}/audit",
+        f"/documents/{document_id}/file",
+    )
     return {path: await client.request("GET", path) for path in paths}
 
 
 async def test_full_access_sees_the_live_links_and_read_only_none(
-        make_wp, wp_gateway: WpGateway, system: System, db: asyncpg.Pool,  # type: ignore[no-untyped-def]
-        http: aiohttp.ClientSession) -> None:
+    make_wp,
+    wp_gateway: WpGateway,
+    system: System,
+    db: asyncpg.Pool,  # type: ignore[no-untyped-def]
+    http: aiohttp.ClientSession,
+) -> None:
     full: WpClient = await make_wp()
     reader: WpClient = await make_wp(org=full.org_name, read_only=True)
     document_id, _ = await prepared_document(full, wp_gateway, "Lease")
@@ -70,7 +87,9 @@ async def test_full_access_sees_the_live_links_and_read_only_none(
     assert listed.status == 200
     assert [s["signing_url"] for s in listed.body] == [""]  # present, as the string the seed types it
     assert list(listed.body[0]) == list(signer)  # the same shape as a full key's
-    assert {k: listed.body[0][k] for k in ("id", "name", "email", "role")} == {k: signer[k] for k in ("id", "name", "email", "role")}
+    assert {k: listed.body[0][k] for k in ("id", "name", "email", "role")} == {
+        k: signer[k] for k in ("id", "name", "email", "role")
+    }
     assert answers[f"/documents/{document_id}"].status == 200
     refused = answers[f"/documents/{document_id}/file"]
     assert_wp_error(refused, 403, "rest_forbidden")

@@ -15,8 +15,14 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from tests.e2e.test_wpsigner_api import WpClient, WpGateway, assert_wp_error, make_wp, start_wp_gateway  # noqa: F401
-from tests.e2e.test_wpsigner_api import wp_gateway  # noqa: F401  (fixture)
+from tests.e2e.test_wpsigner_api import (  # noqa: F401
+    WpClient,
+    WpGateway,
+    assert_wp_error,
+    make_wp,
+    start_wp_gateway,
+    wp_gateway,  # noqa: F401  (fixture)
+)
 from tests.harness import System
 
 pytestmark = pytest.mark.e2e
@@ -34,8 +40,11 @@ async def loopback_failures_forgotten(db: asyncpg.Pool) -> None:
 
 @pytest.fixture
 async def replicas(system: System, tmp_path: Path) -> AsyncIterator[tuple[WpGateway, WpGateway]]:
-    settings = {"wpsigner_rate_limit_per_hour": LIMIT, "wpsigner_ip_rate_limit_per_minute": IP_LIMIT,
-                "trusted_proxies": ["127.0.0.1/32"]}
+    settings = {
+        "wpsigner_rate_limit_per_hour": LIMIT,
+        "wpsigner_ip_rate_limit_per_minute": IP_LIMIT,
+        "trusted_proxies": ["127.0.0.1/32"],
+    }
     first = await start_wp_gateway(system, tmp_path, **settings)
     second = await start_wp_gateway(system, tmp_path, **settings)
     yield first, second
@@ -52,8 +61,11 @@ async def within_one_window(sequence: Callable[[], Awaitable[set[str]]]) -> None
     raise AssertionError("the sequence straddled a window boundary twice")
 
 
-async def test_the_hourly_limit_is_shared_by_replicas(make_wp, replicas: tuple[WpGateway, WpGateway],  # type: ignore[no-untyped-def]
-                                                      db: asyncpg.Pool) -> None:
+async def test_the_hourly_limit_is_shared_by_replicas(
+    make_wp,
+    replicas: tuple[WpGateway, WpGateway],  # type: ignore[no-untyped-def]
+    db: asyncpg.Pool,
+) -> None:
     first, second = replicas
 
     async def sequence() -> set[str]:
@@ -109,13 +121,15 @@ async def test_guessing_credentials_is_limited_per_ip(make_wp, replicas: tuple[W
         # A client address of its own (through a trusted proxy), so no other test shares the count.
         ip = f"198.51.100.{int(time.time()) % 200 + attempt}"
         wp = await make_wp(base_url=first.url)
-        guesser = WpClient(wp.http, first.url, wp.key, "wrong-secret", wp.org_id, wp.org_name, wp.key_id,
-                           extra={"X-Forwarded-For": ip})
+        guesser = WpClient(
+            wp.http, first.url, wp.key, "wrong-secret", wp.org_id, wp.org_name, wp.key_id, extra={"X-Forwarded-For": ip}
+        )
         minute = int(time.time()) // 60
         for _ in range(IP_LIMIT):
             assert_wp_error(await guesser.request("GET", "/documents"), 401, "rest_forbidden")
-        elsewhere = WpClient(wp.http, second.url, wp.key, "wrong-again", wp.org_id, wp.org_name, wp.key_id,
-                             extra={"X-Forwarded-For": ip})
+        elsewhere = WpClient(
+            wp.http, second.url, wp.key, "wrong-again", wp.org_id, wp.org_name, wp.key_id, extra={"X-Forwarded-For": ip}
+        )
         refused = await elsewhere.request("GET", "/documents")
         straddled = int(time.time()) // 60 != minute
         if not straddled:
@@ -124,14 +138,23 @@ async def test_guessing_credentials_is_limited_per_ip(make_wp, replicas: tuple[W
             # The address is refused before any lookup: the right credentials get the same 429
             # (otherwise a 200 among the 429s would tell a guesser it had found them), and
             # nothing is counted against the credential.
-            honest = WpClient(wp.http, first.url, wp.key, wp.secret, wp.org_id, wp.org_name, wp.key_id,
-                              extra={"X-Forwarded-For": ip})
+            honest = WpClient(
+                wp.http, first.url, wp.key, wp.secret, wp.org_id, wp.org_name, wp.key_id, extra={"X-Forwarded-For": ip}
+            )
             held = await honest.request("GET", "/documents")
             assert_wp_error(held, 429, "rest_rate_limit_exceeded")
             assert "X-RateLimit-Limit" not in held.headers
             # Another address is not held back by the guesses from this one.
-            elsewhere_ok = WpClient(wp.http, first.url, wp.key, wp.secret, wp.org_id, wp.org_name, wp.key_id,
-                                    extra={"X-Forwarded-For": f"203.0.113.{int(time.time()) % 200 + attempt}"})
+            elsewhere_ok = WpClient(
+                wp.http,
+                first.url,
+                wp.key,
+                wp.secret,
+                wp.org_id,
+                wp.org_name,
+                wp.key_id,
+                extra={"X-Forwarded-For": f"203.0.113.{int(time.time()) % 200 + attempt}"},
+            )
             assert (await elsewhere_ok.request("GET", "/documents")).status == 200
         return {"a", "b"} if straddled else {"a"}
 

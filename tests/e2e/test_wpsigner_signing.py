@@ -14,14 +14,22 @@ import aiohttp
 import asyncpg
 import pytest
 
-from services.documents.workers.completion import run_completion_pass
 from services.documents.adapters.storage import STORAGE
+from services.documents.workers.completion import run_completion_pass
 from services.gateway import credentials
 from shared.callers import caller_headers
 from shared.context import H_ORG
 from tests.conftest import Api
 from tests.e2e.test_wpsigner_api import (  # noqa: F401  (fixtures)
-    TIMESTAMP, WpClient, WpGateway, assert_wp_error, make_wp, prepared_document, wait_for_audit, wp, wp_gateway,
+    TIMESTAMP,
+    WpClient,
+    WpGateway,
+    assert_wp_error,
+    make_wp,
+    prepared_document,
+    wait_for_audit,
+    wp,
+    wp_gateway,
 )
 from tests.harness import System
 
@@ -31,8 +39,11 @@ BROWSER = "Mozilla/5.0 (X11; Linux x86_64) WpSignerTest/1.0"
 
 
 async def token_of(system: System, http: aiohttp.ClientSession, db: asyncpg.Pool, signer_number: str) -> str:
-    signer = await db.fetchrow("""SELECT s.id, d.org_id FROM documents.signers s
-                                  JOIN documents.documents d ON d.id = s.document_id WHERE s.number = $1""", int(signer_number))
+    signer = await db.fetchrow(
+        """SELECT s.id, d.org_id FROM documents.signers s
+                                  JOIN documents.documents d ON d.id = s.document_id WHERE s.number = $1""",
+        int(signer_number),
+    )
     url = system.services["documents"].url + f"/internal/signers/{signer['id']}/signing-link"
     headers = caller_headers(system.settings.require_internal_secret(), "notifier") | {H_ORG: signer["org_id"]}
     async with http.get(url, headers=headers) as resp:
@@ -41,15 +52,17 @@ async def token_of(system: System, http: aiohttp.ClientSession, db: asyncpg.Pool
 
 
 async def as_signer(http: aiohttp.ClientSession, gateway_url: str, method: str, path: str, json: Any = None) -> Any:
-    async with http.request(method, f"{gateway_url}/api/v1/signing/{path}", json=json,
-                            headers={"User-Agent": BROWSER}) as resp:
+    async with http.request(
+        method, f"{gateway_url}/api/v1/signing/{path}", json=json, headers={"User-Agent": BROWSER}
+    ) as resp:
         body = await resp.json()
         assert resp.status == 200, body
         return body["data"]
 
 
 async def test_prepared_and_sent_by_wpsigner_signed_by_the_signer_completed_in_both_apis(
-        wp: WpClient, wp_gateway: WpGateway, system: System, http: aiohttp.ClientSession, db: asyncpg.Pool) -> None:
+    wp: WpClient, wp_gateway: WpGateway, system: System, http: aiohttp.ClientSession, db: asyncpg.Pool
+) -> None:
     document_id, signer_id = await prepared_document(wp, wp_gateway, "Employment Contract")
     sent = await wp.request("POST", f"/documents/{document_id}/send")
     assert sent.body == {"sent": True, "message": "Document sent successfully."}
@@ -67,8 +80,13 @@ async def test_prepared_and_sent_by_wpsigner_signed_by_the_signer_completed_in_b
     assert (await wp.request("GET", "/documents", params={"status": "sent"})).body == []
 
     [field] = session["fields"]
-    signed = await as_signer(http, wp_gateway.url, "POST", f"{token}/sign", json={
-        "consent": True, "fields": [{"id": field["id"], "value": {"type": "typed", "text": "John Doe"}}]})
+    signed = await as_signer(
+        http,
+        wp_gateway.url,
+        "POST",
+        f"{token}/sign",
+        json={"consent": True, "fields": [{"id": field["id"], "value": {"type": "typed", "text": "John Doe"}}]},
+    )
     assert signed["finalizing"] is True
 
     await run_completion_pass(db, system.services["documents"].app[STORAGE], system.settings.completion_lease_seconds)
@@ -113,8 +131,9 @@ async def test_prepared_and_sent_by_wpsigner_signed_by_the_signer_completed_in_b
     assert_wp_error(back, 409, "invalid_status_transition")
 
 
-async def test_a_decline_reads_declined_with_the_reason(wp: WpClient, wp_gateway: WpGateway, system: System,
-                                                        http: aiohttp.ClientSession, db: asyncpg.Pool) -> None:
+async def test_a_decline_reads_declined_with_the_reason(
+    wp: WpClient, wp_gateway: WpGateway, system: System, http: aiohttp.ClientSession, db: asyncpg.Pool
+) -> None:
     document_id, signer_id = await prepared_document(wp, wp_gateway, "NDA Agreement")
     await wp.request("POST", f"/documents/{document_id}/send")
     token = await token_of(system, http, db, signer_id)

@@ -68,8 +68,13 @@ async def eventually(probe: Callable[[], Awaitable[T]], what: str) -> T:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def event(doc: str, event_type: str = "document.created", data: dict[str, Any] | None = None,
-          actor: Actor = API_ACTOR, org: str = "org_audit_it") -> Event:
+def event(
+    doc: str,
+    event_type: str = "document.created",
+    data: dict[str, Any] | None = None,
+    actor: Actor = API_ACTOR,
+    org: str = "org_audit_it",
+) -> Event:
     return Event(type=event_type, orgId=org, documentId=doc, actor=actor, data=data or {"name": "NDA - Acme Corp"})
 
 
@@ -105,12 +110,24 @@ async def test_each_ip_gets_its_own_location_and_private_ips_get_none(audit_repl
     doc = document_id()
     ips = ["198.51.100.7", "10.0.0.1", "2001:db8::5", None]
     for n, ip in enumerate(ips):
-        await publish(broker, event(doc, "field.added", {"field": {"type": "signature", "page": n + 1}},
-                                    actor=Actor(type="api_key", id="key_test", ip=ip)))
+        await publish(
+            broker,
+            event(
+                doc,
+                "field.added",
+                {"field": {"type": "signature", "page": n + 1}},
+                actor=Actor(type="api_key", id="key_test", ip=ip),
+            ),
+        )
 
     rows = await eventually(lambda: _at_least(entries_of(pool, doc), len(ips)), "four entries")
     by_ip = {row["ip_address"]: (row["geo_city"], row["geo_country"]) for row in rows}
-    assert by_ip == {"198.51.100.7": ("Lisbon", "PT"), "10.0.0.1": (None, None), "2001:db8::5": ("Tokyo", "JP"), None: (None, None)}
+    assert by_ip == {
+        "198.51.100.7": ("Lisbon", "PT"),
+        "10.0.0.1": (None, None),
+        "2001:db8::5": ("Tokyo", "JP"),
+        None: (None, None),
+    }
 
 
 async def test_event_without_a_document_is_consumed_without_an_entry(audit_replicas, broker, pool):
@@ -134,8 +151,10 @@ async def test_the_same_event_published_twice_makes_one_entry(audit_replicas, br
     await publish(broker, once)  # a redelivery: same id, same body
 
     def skipped() -> bool:
-        return any(r.getMessage() == "duplicate event skipped" and getattr(r, "fields", {}).get("eventId") == str(once.id)
-                   for r in caplog.records)
+        return any(
+            r.getMessage() == "duplicate event skipped" and getattr(r, "fields", {}).get("eventId") == str(once.id)
+            for r in caplog.records
+        )
 
     async def both_handled() -> bool:
         return bool(await entries_of(pool, doc)) and skipped()
@@ -171,7 +190,15 @@ async def test_poison_message_is_dead_lettered(prepared, audit_replicas, broker)
     queue_name = prepared.queue_name("audit")
     bodies = {
         f"not json {marker}".encode(),
-        orjson.dumps({"id": str(uuid.uuid4()), "type": "no.such_type", "orgId": "o", "actor": {"type": "system"}, "marker": marker}),
+        orjson.dumps(
+            {
+                "id": str(uuid.uuid4()),
+                "type": "no.such_type",
+                "orgId": "o",
+                "actor": {"type": "system"},
+                "marker": marker,
+            }
+        ),
     }
     for body in bodies:
         await channel.default_exchange.publish(
@@ -200,8 +227,12 @@ async def test_concurrent_events_of_one_document_form_one_unbroken_chain(audit_r
     doc = document_id()
     count = 40
     # Published at once; two replicas with prefetch consume them concurrently.
-    await asyncio.gather(*(publish(broker, event(doc, "field.added", {"field": {"type": "text", "page": n}}))
-                           for n in range(1, count + 1)))
+    await asyncio.gather(
+        *(
+            publish(broker, event(doc, "field.added", {"field": {"type": "text", "page": n}}))
+            for n in range(1, count + 1)
+        )
+    )
 
     await eventually(lambda: _at_least(entries_of(pool, doc), count), f"{count} entries")
     chain = await _chain(pool, doc)
@@ -218,7 +249,9 @@ async def test_concurrent_transactions_serialise_on_the_chain_head(prepared, bro
 
     consumer = Consumer(broker, pool, "audit", "audit", handler)
     doc = document_id()
-    ran = await asyncio.gather(*(consumer.handle_once(event(doc, "document.updated", {"changes": ["name"]})) for _ in range(24)))
+    ran = await asyncio.gather(
+        *(consumer.handle_once(event(doc, "document.updated", {"changes": ["name"]})) for _ in range(24))
+    )
     assert all(ran)
     chain = await _chain(pool, doc)
     assert len(chain) == 24 and verify_chain(chain).ok

@@ -35,8 +35,9 @@ class Result:
 
 async def countersign(*args: str, env: dict[str, str], timeout: float = 60) -> Result:
     # Asynchronous, so the in-process services of the `system` fixture keep answering meanwhile.
-    proc = await asyncio.create_subprocess_exec(COUNTERSIGN, *args, env=env,
-                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    proc = await asyncio.create_subprocess_exec(
+        COUNTERSIGN, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
     out, err = await asyncio.wait_for(proc.communicate(), timeout)
     assert proc.returncode is not None
     return Result(proc.returncode, out.decode(), err.decode())
@@ -44,7 +45,13 @@ async def countersign(*args: str, env: dict[str, str], timeout: float = 60) -> R
 
 def cli_env(settings: Settings, **overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "AMQP_", "INTERNAL_"))}
-    env.update({"DATABASE_URL": settings.database_url, "AMQP_URL": settings.amqp_url, "AMQP_NAMESPACE": settings.amqp_namespace})
+    env.update(
+        {
+            "DATABASE_URL": settings.database_url,
+            "AMQP_URL": settings.amqp_url,
+            "AMQP_NAMESPACE": settings.amqp_namespace,
+        }
+    )
     env.update(overrides)
     return env
 
@@ -79,13 +86,16 @@ async def get_org(http: aiohttp.ClientSession, system: System, key: str) -> tupl
 
 
 async def key_row(db: asyncpg.Pool, key_id: str) -> asyncpg.Record:
-    row = await db.fetchrow("SELECT k.*, row_to_json(k)::text AS everything FROM gateway.api_keys k WHERE id = $1", key_id)
+    row = await db.fetchrow(
+        "SELECT k.*, row_to_json(k)::text AS everything FROM gateway.api_keys k WHERE id = $1", key_id
+    )
     assert row is not None
     return row
 
 
-async def test_keys_create_json(env: dict[str, str], org_name: str, db: asyncpg.Pool, system: System,
-                                http: aiohttp.ClientSession) -> None:
+async def test_keys_create_json(
+    env: dict[str, str], org_name: str, db: asyncpg.Pool, system: System, http: aiohttp.ClientSession
+) -> None:
     result = await countersign("keys", "create", "--org", org_name, "--json", env=env)
     assert result.code == 0, result.err
     created = json.loads(result.out)
@@ -121,22 +131,29 @@ async def test_keys_create_plain_output_shows_the_key_once(env: dict[str, str], 
     assert "shown only once" in result.out
 
 
-async def test_keys_create_with_scopes(env: dict[str, str], org_name: str, db: asyncpg.Pool, system: System,
-                                       http: aiohttp.ClientSession) -> None:
-    result = await countersign("keys", "create", "--org", org_name, "--scopes", "org.read, documents.read", "--json", env=env)
+async def test_keys_create_with_scopes(
+    env: dict[str, str], org_name: str, db: asyncpg.Pool, system: System, http: aiohttp.ClientSession
+) -> None:
+    result = await countersign(
+        "keys", "create", "--org", org_name, "--scopes", "org.read, documents.read", "--json", env=env
+    )
     assert result.code == 0, result.err
     created = json.loads(result.out)
     assert list((await key_row(db, created["keyId"]))["scopes"]) == ["documents.read", "org.read"]
     assert (await get_org(http, system, created["apiKey"]))[0] == 200
 
-    narrow = json.loads((await countersign("keys", "create", "--org", org_name, "--scopes", "documents.*", "--json", env=env)).out)
+    narrow = json.loads(
+        (await countersign("keys", "create", "--org", org_name, "--scopes", "documents.*", "--json", env=env)).out
+    )
     status, body = await get_org(http, system, narrow["apiKey"])
     assert status == 403, body
     assert "org.read" in body["detail"]
 
 
 @pytest.mark.parametrize("scopes", ["documents.read,bogus", "documents.frobnicate", "org.*", ","])
-async def test_keys_create_rejects_bad_scopes(env: dict[str, str], org_name: str, db: asyncpg.Pool, scopes: str) -> None:
+async def test_keys_create_rejects_bad_scopes(
+    env: dict[str, str], org_name: str, db: asyncpg.Pool, scopes: str
+) -> None:
     result = await countersign("keys", "create", "--org", org_name, "--scopes", scopes, "--json", env=env)
     assert result.code != 0
     assert result.out == ""
@@ -151,8 +168,9 @@ async def test_keys_create_rejects_bad_scopes(env: dict[str, str], org_name: str
     assert await db.fetchval("SELECT count(*) FROM gateway.organizations WHERE name = $1", org_name) == 0
 
 
-async def test_keys_create_wpsigner(env: dict[str, str], org_name: str, db: asyncpg.Pool, system: System,
-                                    http: aiohttp.ClientSession) -> None:
+async def test_keys_create_wpsigner(
+    env: dict[str, str], org_name: str, db: asyncpg.Pool, system: System, http: aiohttp.ClientSession
+) -> None:
     result = await countersign("keys", "create", "--org", org_name, "--wpsigner", "--json", env=env)
     assert result.code == 0, result.err
     created = json.loads(result.out)
@@ -167,8 +185,9 @@ async def test_keys_create_wpsigner(env: dict[str, str], org_name: str, db: asyn
     # A WPsigner credential is not an inSigner key.
     assert (await get_org(http, system, created["apiKey"]))[0] == 401
 
-    read_only = json.loads((await countersign("keys", "create", "--org", org_name, "--wpsigner", "--read-only", "--json",
-                                              env=env)).out)
+    read_only = json.loads(
+        (await countersign("keys", "create", "--org", org_name, "--wpsigner", "--read-only", "--json", env=env)).out
+    )
     assert "apiSecret" in read_only
     assert (await key_row(db, read_only["keyId"]))["read_only"] is True
 
@@ -183,7 +202,9 @@ async def test_keys_create_refuses_mixed_options(env: dict[str, str], org_name: 
 
 
 async def test_keys_list_shows_prefix_not_key(env: dict[str, str], org_name: str) -> None:
-    first = json.loads((await countersign("keys", "create", "--org", org_name, "--name", "First key", "--json", env=env)).out)
+    first = json.loads(
+        (await countersign("keys", "create", "--org", org_name, "--name", "First key", "--json", env=env)).out
+    )
     second = json.loads((await countersign("keys", "create", "--org", org_name, "--wpsigner", "--json", env=env)).out)
     result = await countersign("keys", "list", "--org", org_name, env=env)
     assert result.code == 0, result.err
@@ -200,8 +221,9 @@ async def test_keys_list_shows_prefix_not_key(env: dict[str, str], org_name: str
     assert nobody.code == 0 and "no keys" in nobody.out
 
 
-async def test_keys_revoke_takes_effect_at_once(env: dict[str, str], org_name: str, system: System,
-                                                http: aiohttp.ClientSession) -> None:
+async def test_keys_revoke_takes_effect_at_once(
+    env: dict[str, str], org_name: str, system: System, http: aiohttp.ClientSession
+) -> None:
     created = json.loads((await countersign("keys", "create", "--org", org_name, "--json", env=env)).out)
     assert (await get_org(http, system, created["apiKey"]))[0] == 200
 
@@ -280,8 +302,9 @@ def free_ports(count: int) -> list[int]:
     return ports
 
 
-async def test_run_starts_everything_and_ctrl_c_stops_it(prepared: Settings, tmp_path: Path,
-                                                        http: aiohttp.ClientSession) -> None:
+async def test_run_starts_everything_and_ctrl_c_stops_it(
+    prepared: Settings, tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
     import signal
 
     from tests.scratch import delete_amqp_namespace
@@ -290,14 +313,24 @@ async def test_run_starts_everything_and_ctrl_c_stops_it(prepared: Settings, tmp
     url = _with_database(prepared.database_url, database_name(prepared.database_url) + "_run")
     namespace = prepared.amqp_namespace + "_run"
     env = cli_env(
-        prepared, DATABASE_URL=url, AMQP_NAMESPACE=namespace,
-        GATEWAY_PORT=str(gateway), DOCUMENTS_PORT=str(documents), AUDIT_PORT=str(audit), NOTIFIER_PORT=str(notifier),
-        DOCUMENTS_URL=f"http://127.0.0.1:{documents}", AUDIT_URL=f"http://127.0.0.1:{audit}",
-        NOTIFIER_URL=f"http://127.0.0.1:{notifier}", PUBLIC_URL=f"http://127.0.0.1:{gateway}",
-        S3_ENDPOINT_URL=f"http://127.0.0.1:{s3}", SMTP_PORT=str(smtp), MAIL_SINK_DIR=str(tmp_path / "mail"),
+        prepared,
+        DATABASE_URL=url,
+        AMQP_NAMESPACE=namespace,
+        GATEWAY_PORT=str(gateway),
+        DOCUMENTS_PORT=str(documents),
+        AUDIT_PORT=str(audit),
+        NOTIFIER_PORT=str(notifier),
+        DOCUMENTS_URL=f"http://127.0.0.1:{documents}",
+        AUDIT_URL=f"http://127.0.0.1:{audit}",
+        NOTIFIER_URL=f"http://127.0.0.1:{notifier}",
+        PUBLIC_URL=f"http://127.0.0.1:{gateway}",
+        S3_ENDPOINT_URL=f"http://127.0.0.1:{s3}",
+        SMTP_PORT=str(smtp),
+        MAIL_SINK_DIR=str(tmp_path / "mail"),
     )
-    proc = await asyncio.create_subprocess_exec(COUNTERSIGN, "run", env=env,
-                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+    proc = await asyncio.create_subprocess_exec(
+        COUNTERSIGN, "run", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+    )
     try:
         ready = None
         for _ in range(120):
@@ -313,8 +346,9 @@ async def test_run_starts_everything_and_ctrl_c_stops_it(prepared: Settings, tmp
         assert ready is not None and ready["status"] == "ready", ready
         # A key made with the CLI works against the system `run` started.
         created = json.loads((await countersign("keys", "create", "--org", "Run Org", "--json", env=env)).out)
-        async with http.get(f"http://127.0.0.1:{gateway}/api/v1/org",
-                            headers={"Authorization": f"Bearer {created['apiKey']}"}) as resp:
+        async with http.get(
+            f"http://127.0.0.1:{gateway}/api/v1/org", headers={"Authorization": f"Bearer {created['apiKey']}"}
+        ) as resp:
             assert resp.status == 200
 
         proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
@@ -340,17 +374,27 @@ async def test_run_with_a_port_in_use_says_so_in_one_line(prepared: Settings) ->
         taken.listen()
         port = taken.getsockname()[1]
         gateway, documents, audit, notifier, s3 = free_ports(5)
-        env = cli_env(prepared, SMTP_PORT=str(port), GATEWAY_PORT=str(gateway), DOCUMENTS_PORT=str(documents),
-                      AUDIT_PORT=str(audit), NOTIFIER_PORT=str(notifier), S3_ENDPOINT_URL=f"http://127.0.0.1:{s3}")
+        env = cli_env(
+            prepared,
+            SMTP_PORT=str(port),
+            GATEWAY_PORT=str(gateway),
+            DOCUMENTS_PORT=str(documents),
+            AUDIT_PORT=str(audit),
+            NOTIFIER_PORT=str(notifier),
+            S3_ENDPOINT_URL=f"http://127.0.0.1:{s3}",
+        )
         result = await countersign("run", env=env)
     assert result.code == 1
     assert "Traceback" not in result.err
     assert result.err.strip().splitlines() == [
-        f"countersign: port {port} on 127.0.0.1 (for the SMTP sink) is already in use; stop what uses it or set SMTP_PORT"]
+        f"countersign: port {port} on 127.0.0.1 (for the SMTP sink) is already in use; stop what uses it or set SMTP_PORT"
+    ]
 
 
 async def test_concurrent_key_creation_for_a_new_org(env: dict[str, str], org_name: str, db: asyncpg.Pool) -> None:
-    results = await asyncio.gather(*(countersign("keys", "create", "--org", org_name, "--json", env=env) for _ in range(4)))
+    results = await asyncio.gather(
+        *(countersign("keys", "create", "--org", org_name, "--json", env=env) for _ in range(4))
+    )
     assert [r.code for r in results] == [0] * 4, [r.err for r in results]
     created = [json.loads(r.out) for r in results]
     assert len({c["orgId"] for c in created}) == 1

@@ -20,8 +20,13 @@ async def get_documents(http: aiohttp.ClientSession, system: System, key: str) -
         return resp
 
 
-async def test_a_key_created_with_its_own_limit(env: dict[str, str], org_name: str, db: asyncpg.Pool,  # noqa: F811
-                                                system: System, http: aiohttp.ClientSession) -> None:
+async def test_a_key_created_with_its_own_limit(
+    env: dict[str, str],
+    org_name: str,
+    db: asyncpg.Pool,  # noqa: F811
+    system: System,
+    http: aiohttp.ClientSession,
+) -> None:
     result = await countersign("keys", "create", "--org", org_name, "--rate-limit", "2", "--json", env=env)
     assert result.code == 0, result.err
     created = json.loads(result.out)
@@ -41,8 +46,13 @@ async def test_a_key_created_with_its_own_limit(env: dict[str, str], org_name: s
     assert "limit 2/min" in listing.out
 
 
-async def test_keys_limit_sets_lifts_and_resets(env: dict[str, str], org_name: str, db: asyncpg.Pool,  # noqa: F811
-                                                system: System, http: aiohttp.ClientSession) -> None:
+async def test_keys_limit_sets_lifts_and_resets(
+    env: dict[str, str],
+    org_name: str,
+    db: asyncpg.Pool,  # noqa: F811
+    system: System,
+    http: aiohttp.ClientSession,
+) -> None:
     created = json.loads((await countersign("keys", "create", "--org", org_name, "--json", env=env)).out)
     assert (await key_row(db, created["keyId"]))["rate_limit_per_minute"] is None
 
@@ -61,12 +71,18 @@ async def test_keys_limit_sets_lifts_and_resets(env: dict[str, str], org_name: s
     assert reset.code == 0 and "default" in reset.out
     assert (await key_row(db, created["keyId"]))["rate_limit_per_minute"] is None
     assert (await get_documents(http, system, created["apiKey"])).headers["RateLimit-Limit"] == str(
-        system.settings.api_rate_limit_per_minute)
+        system.settings.api_rate_limit_per_minute
+    )
 
 
-async def test_bad_limits_are_refused_and_change_nothing(env: dict[str, str], org_name: str,  # noqa: F811
-                                                         db: asyncpg.Pool) -> None:
-    created = json.loads((await countersign("keys", "create", "--org", org_name, "--rate-limit", "7", "--json", env=env)).out)
+async def test_bad_limits_are_refused_and_change_nothing(
+    env: dict[str, str],
+    org_name: str,  # noqa: F811
+    db: asyncpg.Pool,
+) -> None:
+    created = json.loads(
+        (await countersign("keys", "create", "--org", org_name, "--rate-limit", "7", "--json", env=env)).out
+    )
     for value in ("-1", "ten", "1.5", "2000000"):
         refused = await countersign("keys", "limit", created["keyId"], value, env=env)
         assert refused.code == 2 and "Traceback" not in refused.err, refused.err

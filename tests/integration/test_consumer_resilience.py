@@ -71,11 +71,13 @@ async def publish_and_expect(publisher: Broker, pool: asyncpg.Pool, n: int, time
     return event.id
 
 
-async def test_consumer_resumes_after_rabbitmq_connections_drop(resilience_settings: Settings, pool: asyncpg.Pool,
-                                                               publisher: Broker) -> None:
+async def test_consumer_resumes_after_rabbitmq_connections_drop(
+    resilience_settings: Settings, pool: asyncpg.Pool, publisher: Broker
+) -> None:
     proxy = await TcpProxy("127.0.0.1", 5672).start()
     via_proxy = resilience_settings.model_copy(
-        update={"amqp_url": f"amqp://guest:guest@127.0.0.1:{proxy.port}/?reconnect_interval=0.3"})
+        update={"amqp_url": f"amqp://guest:guest@127.0.0.1:{proxy.port}/?reconnect_interval=0.3"}
+    )
     broker = Broker(via_proxy)
     try:
         await broker.connect()
@@ -112,11 +114,13 @@ async def test_consumer_resumes_after_rabbitmq_connections_drop(resilience_setti
         await proxy.close()
 
 
-async def test_consumer_holds_event_while_postgres_is_away(resilience_settings: Settings, pool: asyncpg.Pool,
-                                                           publisher: Broker, caplog: pytest.LogCaptureFixture) -> None:
+async def test_consumer_holds_event_while_postgres_is_away(
+    resilience_settings: Settings, pool: asyncpg.Pool, publisher: Broker, caplog: pytest.LogCaptureFixture
+) -> None:
     proxy = await TcpProxy("127.0.0.1", 5432).start()
     db_via_proxy = resilience_settings.model_copy(
-        update={"database_url": resilience_settings.database_url.replace(":5432/", f":{proxy.port}/")})
+        update={"database_url": resilience_settings.database_url.replace(":5432/", f":{proxy.port}/")}
+    )
     assert str(proxy.port) in db_via_proxy.database_url
     consumer_pool = await create_pool(db_via_proxy, min_size=1, max_size=2)
     broker = Broker(resilience_settings)
@@ -132,8 +136,10 @@ async def test_consumer_holds_event_while_postgres_is_away(resilience_settings: 
             await publisher.publish(held.type, held.model_dump(mode="json"))
 
             async def holding() -> bool:
-                return any(r.name == "countersign.broker" and r.msg == "database unavailable; holding event"
-                           for r in caplog.records)
+                return any(
+                    r.name == "countersign.broker" and r.msg == "database unavailable; holding event"
+                    for r in caplog.records
+                )
 
             await eventually(holding, 20, "the consumer to hold the event while the database is away")
         assert await effects(pool, held.id) == 0
@@ -156,8 +162,9 @@ async def test_consumer_holds_event_while_postgres_is_away(resilience_settings: 
         await proxy.close()
 
 
-async def test_redelivered_event_is_handled_once(resilience_settings: Settings, pool: asyncpg.Pool,
-                                                 publisher: Broker, caplog: pytest.LogCaptureFixture) -> None:
+async def test_redelivered_event_is_handled_once(
+    resilience_settings: Settings, pool: asyncpg.Pool, publisher: Broker, caplog: pytest.LogCaptureFixture
+) -> None:
     broker = Broker(resilience_settings)
     try:
         await broker.connect()
@@ -169,8 +176,12 @@ async def test_redelivered_event_is_handled_once(resilience_settings: Settings, 
             await publisher.publish(again.type, again.model_dump(mode="json"))
 
             async def skipped() -> bool:
-                return any(r.name == "countersign.broker" and r.msg == "duplicate event skipped"
-                           and r.fields["eventId"] == str(event_id) for r in caplog.records)  # type: ignore[attr-defined]
+                return any(
+                    r.name == "countersign.broker"
+                    and r.msg == "duplicate event skipped"
+                    and getattr(r, "fields", {}).get("eventId") == str(event_id)  # set by log_fields
+                    for r in caplog.records
+                )
 
             await eventually(skipped, 20, "the redelivered event to be skipped")
         assert await effects(pool, event_id) == 1
@@ -179,8 +190,9 @@ async def test_redelivered_event_is_handled_once(resilience_settings: Settings, 
         await broker.close()
 
 
-async def test_backend_terminated_mid_handler_is_held_not_failed(resilience_settings: Settings, pool: asyncpg.Pool,
-                                                                 publisher: Broker, caplog: pytest.LogCaptureFixture) -> None:
+async def test_backend_terminated_mid_handler_is_held_not_failed(
+    resilience_settings: Settings, pool: asyncpg.Pool, publisher: Broker, caplog: pytest.LogCaptureFixture
+) -> None:
     """A PostgreSQL restart kills sessions with "terminating connection due to administrator
     command"; that is the database being away, not a bad message: the event is held and retried,
     not rejected towards the dead-letter queue."""
@@ -217,17 +229,20 @@ async def test_backend_terminated_mid_handler_is_held_not_failed(resilience_sett
         await broker.close()
 
 
-async def test_both_servers_restart_while_an_event_is_held(resilience_settings: Settings, pool: asyncpg.Pool,
-                                                           publisher: Broker, caplog: pytest.LogCaptureFixture) -> None:
+async def test_both_servers_restart_while_an_event_is_held(
+    resilience_settings: Settings, pool: asyncpg.Pool, publisher: Broker, caplog: pytest.LogCaptureFixture
+) -> None:
     """PostgreSQL goes away with an event in hand, then RabbitMQ drops the connection too: the
     held delivery can no longer be acked and is abandoned; after both are back the event,
     redelivered by the broker, is handled exactly once."""
     pg_proxy = await TcpProxy("127.0.0.1", 5432).start()
     mq_proxy = await TcpProxy("127.0.0.1", 5672).start()
-    settings = resilience_settings.model_copy(update={
-        "database_url": resilience_settings.database_url.replace(":5432/", f":{pg_proxy.port}/"),
-        "amqp_url": f"amqp://guest:guest@127.0.0.1:{mq_proxy.port}/?reconnect_interval=0.3",
-    })
+    settings = resilience_settings.model_copy(
+        update={
+            "database_url": resilience_settings.database_url.replace(":5432/", f":{pg_proxy.port}/"),
+            "amqp_url": f"amqp://guest:guest@127.0.0.1:{mq_proxy.port}/?reconnect_interval=0.3",
+        }
+    )
     consumer_pool = await create_pool(settings, min_size=1, max_size=2)
     broker = Broker(settings)
     try:
@@ -283,8 +298,9 @@ async def dead_letters(settings: Settings, consumer: str) -> list[aio_pika.abc.A
         return out
 
 
-async def test_poison_and_failing_messages_are_dead_lettered(resilience_settings: Settings, pool: asyncpg.Pool,
-                                                            publisher: Broker) -> None:
+async def test_poison_and_failing_messages_are_dead_lettered(
+    resilience_settings: Settings, pool: asyncpg.Pool, publisher: Broker
+) -> None:
     failing = sample_event(99)
 
     async def fails_on_99(conn: asyncpg.Connection, event: Event) -> None:
@@ -300,7 +316,9 @@ async def test_poison_and_failing_messages_are_dead_lettered(resilience_settings
         raw = await aio_pika.connect(resilience_settings.amqp_url)
         async with raw:
             exchange = await (await raw.channel()).get_exchange(resilience_settings.events_exchange)
-            await exchange.publish(aio_pika.Message(b"{not json", message_id="poison-1"), routing_key="document.created")
+            await exchange.publish(
+                aio_pika.Message(b"{not json", message_id="poison-1"), routing_key="document.created"
+            )
         await publisher.publish(failing.type, failing.model_dump(mode="json"))
 
         found: list[aio_pika.abc.AbstractIncomingMessage] = []
@@ -313,7 +331,9 @@ async def test_poison_and_failing_messages_are_dead_lettered(resilience_settings
         assert sorted(m.message_id or "" for m in found) == sorted(["poison-1", str(failing.id)])
         # Neither had an effect, and the consumer still handles good events.
         assert await effects(pool, failing.id) == 0
-        assert await pool.fetchval(f"SELECT count(*) FROM {SCHEMA}.processed_events WHERE event_id = $1", failing.id) == 0
+        assert (
+            await pool.fetchval(f"SELECT count(*) FROM {SCHEMA}.processed_events WHERE event_id = $1", failing.id) == 0
+        )
         await publish_and_expect(publisher, pool, 100)
     finally:
         await broker.close()

@@ -9,7 +9,9 @@ import pytest
 from services.devstack.s3_server import start_s3_server
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # moto's thread fails to bind, as intended
+@pytest.mark.filterwarnings(
+    "ignore::pytest.PytestUnhandledThreadExceptionWarning"
+)  # moto's thread fails to bind, as intended
 def test_a_taken_port_is_an_error_not_a_hang() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -65,24 +65,45 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
-def make_worker(own: tuple[Settings, asyncpg.Pool], http: aiohttp.ClientSession, config: EmailConfig = FAST,
-                smtp_port: int | None = None) -> SendWorker:
+def make_worker(
+    own: tuple[Settings, asyncpg.Pool],
+    http: aiohttp.ClientSession,
+    config: EmailConfig = FAST,
+    smtp_port: int | None = None,
+) -> SendWorker:
     settings = own[0] if smtp_port is None else own[0].model_copy(update={"smtp_port": smtp_port})
     # Nothing here needs the documents service; an address nobody listens on proves it.
     documents = DocumentsClient(http, f"http://127.0.0.1:{free_port()}", "unused")
-    return SendWorker(own[1], Mailer(settings, timeout=5), documents, config,
-                      mail_from=MailFrom.parse(settings.mail_from), public_url=settings.public_url)
+    return SendWorker(
+        own[1],
+        Mailer(settings, timeout=5),
+        documents,
+        config,
+        mail_from=MailFrom.parse(settings.mail_from),
+        public_url=settings.public_url,
+    )
 
 
 def person(tag: str, i: int) -> dict[str, object]:
-    return {"id": f"sr_{tag}{i}", "name": f"Person {i}", "email": f"p{i}.{tag}@example.com", "role": "signer", "order": i}
+    return {
+        "id": f"sr_{tag}{i}",
+        "name": f"Person {i}",
+        "email": f"p{i}.{tag}@example.com",
+        "role": "signer",
+        "order": i,
+    }
 
 
 def cancelled(count: int) -> tuple[Event, list[str]]:
     tag = uuid.uuid4().hex[:8]
     invited = [person(tag, i) for i in range(count)]
-    event = Event(type="document.cancelled", orgId="org_it", documentId="c" + tag, actor=Actor(type="api_key"),
-                  data={"name": f"Lease {tag}", "signers": invited, "invited": invited, "sender": SENDER})
+    event = Event(
+        type="document.cancelled",
+        orgId="org_it",
+        documentId="c" + tag,
+        actor=Actor(type="api_key"),
+        data={"name": f"Lease {tag}", "signers": invited, "invited": invited, "sender": SENDER},
+    )
     return event, [str(p["email"]) for p in invited]
 
 
@@ -92,12 +113,15 @@ async def queue(pool: asyncpg.Pool, event: Event) -> None:
 
 
 async def statuses(pool: asyncpg.Pool, event: Event) -> dict[str, tuple[str, int, str | None]]:
-    rows = await pool.fetch("SELECT recipient, status, attempts, last_error FROM notifier.emails WHERE event_id = $1", event.id)
+    rows = await pool.fetch(
+        "SELECT recipient, status, attempts, last_error FROM notifier.emails WHERE event_id = $1", event.id
+    )
     return {r["recipient"]: (r["status"], r["attempts"], r["last_error"]) for r in rows}
 
 
 async def drain(worker: SendWorker, pool: asyncpg.Pool, event: Event) -> dict[str, tuple[str, int, str | None]]:
     """Run passes until no email of the event waits any more (bounded)."""
+
     async def settled() -> dict[str, tuple[str, int, str | None]] | None:
         await worker.run_once()
         now = await statuses(pool, event)
@@ -107,12 +131,16 @@ async def drain(worker: SendWorker, pool: asyncpg.Pool, event: Event) -> dict[st
 
 
 async def test_each_email_goes_out_once_with_from_reply_to_message_id_and_both_parts(
-        own: tuple[Settings, asyncpg.Pool], pool: asyncpg.Pool, http: aiohttp.ClientSession, smtp: ScriptedSmtp) -> None:
+    own: tuple[Settings, asyncpg.Pool], pool: asyncpg.Pool, http: aiohttp.ClientSession, smtp: ScriptedSmtp
+) -> None:
     event, addresses = cancelled(2)
     await queue(pool, event)
     assert await make_worker(own, http).run_once() == 2
     assert {a: s[:2] for a, s in (await statuses(pool, event)).items()} == {a: ("sent", 1) for a in addresses}
-    ids = {r["recipient"]: r["id"] for r in await pool.fetch("SELECT id, recipient FROM notifier.emails WHERE event_id = $1", event.id)}
+    ids = {
+        r["recipient"]: r["id"]
+        for r in await pool.fetch("SELECT id, recipient FROM notifier.emails WHERE event_id = $1", event.id)
+    }
     for address in addresses:
         [message] = smtp.to(address)
         assert message["From"].addresses[0].addr_spec == "no-reply@countersign.local"
@@ -125,7 +153,8 @@ async def test_each_email_goes_out_once_with_from_reply_to_message_id_and_both_p
 
 
 async def test_a_deferred_recipient_is_retried_until_the_server_takes_it(
-        own: tuple[Settings, asyncpg.Pool], pool: asyncpg.Pool, http: aiohttp.ClientSession, smtp: ScriptedSmtp) -> None:
+    own: tuple[Settings, asyncpg.Pool], pool: asyncpg.Pool, http: aiohttp.ClientSession, smtp: ScriptedSmtp
+) -> None:
     event, [address] = cancelled(1)
     smtp.defer(address, 2)
     await queue(pool, event)
@@ -136,7 +165,8 @@ async def test_a_deferred_recipient_is_retried_until_the_server_takes_it(
 
 
 async def test_after_the_last_attempt_a_deferred_email_is_dead_lettered_with_the_reason(
-        own: tuple[Settings, asyncpg.Pool], pool: asyncpg.Pool, http: aiohttp.ClientSession, smtp: ScriptedSmtp) -> None:
+    own: tuple[Settings, asyncpg.Pool], pool: asyncpg.Pool, http: aiohttp.ClientSession, smtp: ScriptedSmtp
+) -> None:
     event, [address] = cancelled(1)
     smtp.defer(address, 1000)
     await queue(pool, event)
@@ -149,7 +179,8 @@ async def test_after_the_last_attempt_a_deferred_email_is_dead_lettered_with_the
 
 
 async def test_a_refused_signer_is_bounced_once_and_reported_as_a_delivery_failure(
-        own: tuple[Settings, asyncpg.Pool], pool: asyncpg.Pool, http: aiohttp.ClientSession, smtp: ScriptedSmtp) -> None:
+    own: tuple[Settings, asyncpg.Pool], pool: asyncpg.Pool, http: aiohttp.ClientSession, smtp: ScriptedSmtp
+) -> None:
     event, [ok, bad] = cancelled(2)
     smtp.refuse(bad)
     await queue(pool, event)
@@ -167,11 +198,17 @@ async def test_a_refused_signer_is_bounced_once_and_reported_as_a_delivery_failu
 
 
 async def test_the_senders_own_address_refused_is_a_dead_letter_but_no_signer_event(
-        own: tuple[Settings, asyncpg.Pool], pool: asyncpg.Pool, http: aiohttp.ClientSession, smtp: ScriptedSmtp) -> None:
+    own: tuple[Settings, asyncpg.Pool], pool: asyncpg.Pool, http: aiohttp.ClientSession, smtp: ScriptedSmtp
+) -> None:
     tag = uuid.uuid4().hex[:8]
     sender = {"name": "Gone", "email": f"gone.{tag}@acme.test", "orgName": "Acme"}
-    event = Event(type="document.expired", orgId="org_it", documentId="c" + tag, actor=Actor(type="system"),
-                  data={"name": "NDA", "signers": [person(tag, 0)], "sender": sender})
+    event = Event(
+        type="document.expired",
+        orgId="org_it",
+        documentId="c" + tag,
+        actor=Actor(type="system"),
+        data={"name": "NDA", "signers": [person(tag, 0)], "sender": sender},
+    )
     smtp.refuse(sender["email"])
     await queue(pool, event)
     settled = await drain(make_worker(own, http), pool, event)
@@ -180,7 +217,8 @@ async def test_the_senders_own_address_refused_is_a_dead_letter_but_no_signer_ev
 
 
 async def test_a_refused_connection_is_transient(
-        own: tuple[Settings, asyncpg.Pool], pool: asyncpg.Pool, http: aiohttp.ClientSession) -> None:
+    own: tuple[Settings, asyncpg.Pool], pool: asyncpg.Pool, http: aiohttp.ClientSession
+) -> None:
     event, [address] = cancelled(1)
     await queue(pool, event)
     # Nobody listens on this port: connecting fails; the email waits for its next attempt.
@@ -190,7 +228,8 @@ async def test_a_refused_connection_is_transient(
 
 
 async def test_a_restart_mid_batch_sends_only_what_had_not_been_sent(
-        own: tuple[Settings, asyncpg.Pool], pool: asyncpg.Pool, http: aiohttp.ClientSession, smtp: ScriptedSmtp) -> None:
+    own: tuple[Settings, asyncpg.Pool], pool: asyncpg.Pool, http: aiohttp.ClientSession, smtp: ScriptedSmtp
+) -> None:
     event, addresses = cancelled(3)
     await queue(pool, event)
     # A worker claims the batch, gets the first email out and recorded, then dies.
@@ -205,7 +244,8 @@ async def test_a_restart_mid_batch_sends_only_what_had_not_been_sent(
 
 
 async def test_two_workers_at_once_send_every_email_exactly_once(
-        own: tuple[Settings, asyncpg.Pool], pool: asyncpg.Pool, http: aiohttp.ClientSession, smtp: ScriptedSmtp) -> None:
+    own: tuple[Settings, asyncpg.Pool], pool: asyncpg.Pool, http: aiohttp.ClientSession, smtp: ScriptedSmtp
+) -> None:
     event, addresses = cancelled(16)
     await queue(pool, event)
     first, second = make_worker(own, http), make_worker(own, http)
@@ -222,7 +262,8 @@ async def test_two_workers_at_once_send_every_email_exactly_once(
 
 
 async def test_a_stopping_worker_gives_back_what_it_claimed(
-        own: tuple[Settings, asyncpg.Pool], pool: asyncpg.Pool, http: aiohttp.ClientSession, smtp: ScriptedSmtp) -> None:
+    own: tuple[Settings, asyncpg.Pool], pool: asyncpg.Pool, http: aiohttp.ClientSession, smtp: ScriptedSmtp
+) -> None:
     event, addresses = cancelled(2)
     await queue(pool, event)
     worker = make_worker(own, http)

@@ -41,10 +41,17 @@ async def empty(pool: asyncpg.Pool) -> None:
 def cancelled(count: int) -> Event:
     """An event that emails `count` participants (no link to fetch)."""
     tag = uuid.uuid4().hex[:8]
-    invited = [{"id": f"sr_{tag}{i}", "name": f"P {i}", "email": f"p{i}.{tag}@example.com", "role": "signer", "order": i}
-               for i in range(count)]
-    return Event(type="document.cancelled", orgId="org_it", documentId="c" + tag, actor=Actor(type="api_key"),
-                 data={"name": "NDA", "signers": invited, "invited": invited, "sender": {"name": "S", "email": "s@x.test"}})
+    invited = [
+        {"id": f"sr_{tag}{i}", "name": f"P {i}", "email": f"p{i}.{tag}@example.com", "role": "signer", "order": i}
+        for i in range(count)
+    ]
+    return Event(
+        type="document.cancelled",
+        orgId="org_it",
+        documentId="c" + tag,
+        actor=Actor(type="api_key"),
+        data={"name": "NDA", "signers": invited, "invited": invited, "sender": {"name": "S", "email": "s@x.test"}},
+    )
 
 
 async def queue(pool: asyncpg.Pool, event: Event) -> int:
@@ -119,7 +126,9 @@ async def test_dead_letters_list_failed_and_bounced_emails_and_a_failed_one_can_
         await repo.mark_sent(conn, third)
         dead = await repo.dead_letters(conn, 10)
         assert {(r["id"], r["status"], r["last_error"]) for r in dead} == {
-            (first.id, "failed", "451 4.3.0 try later"), (second.id, "bounced", "550 5.1.1 unknown")}
+            (first.id, "failed", "451 4.3.0 try later"),
+            (second.id, "bounced", "550 5.1.1 unknown"),
+        }
         assert await repo.requeue_failed(conn, first.id)
         assert not await repo.requeue_failed(conn, second.id)  # a bounce needs a new address, not a retry
         assert await conn.fetchval("SELECT status FROM notifier.emails WHERE id = $1", first.id) == "queued"

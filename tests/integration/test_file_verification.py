@@ -14,15 +14,14 @@ import pytest
 from aiohttp import web
 from pypdf import PdfReader
 
-from services.documents.db import file_repository
-
-from services.documents.commands import files
-from services.documents.commands.file_check import Accepted, Checker, Refused, Upload, check_upload
-from services.documents.adapters.verified_pdf import FileChanged, fetch_pdf
-from services.documents.commands.deps import DEPS, Deps
-from services.documents.commands.files import require_verified_file, verify_pending_upload
-from services.documents.domain.verified_file import VerifiedFile
 from services.documents.adapters.storage import STORAGE, open_storage
+from services.documents.adapters.verified_pdf import FileChanged, fetch_pdf
+from services.documents.commands import files
+from services.documents.commands.deps import DEPS, Deps
+from services.documents.commands.file_check import Accepted, Checker, Refused, Upload, check_upload
+from services.documents.commands.files import require_verified_file, verify_pending_upload
+from services.documents.db import file_repository
+from services.documents.domain.verified_file import VerifiedFile
 from shared.problems import Problem
 from shared.service import SETTINGS
 from tests import pdf_corpus as corpus
@@ -44,8 +43,9 @@ async def _problem(app: web.Application, db: asyncpg.Pool, api: Api, doc_id: str
     return caught.value
 
 
-async def test_a_valid_pdf_is_verified_and_its_facts_stored(app: web.Application, db: asyncpg.Pool, api: Api,
-                                                              http: aiohttp.ClientSession, tmp_path: Path) -> None:
+async def test_a_valid_pdf_is_verified_and_its_facts_stored(
+    app: web.Application, db: asyncpg.Pool, api: Api, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
     data = corpus.mixed_with_rotated()
     doc_id = await new_draft(api)
     sent = await upload(api, http, doc_id, data)
@@ -62,7 +62,11 @@ async def test_a_valid_pdf_is_verified_and_its_facts_stored(app: web.Application
 
     row = await db.fetchrow("SELECT * FROM documents.documents WHERE id = $1", doc_id)
     assert (row["file_status"], row["file_size"], row["document_hash"], row["page_count"]) == (
-        "verified", len(data), verified.sha256, 3)
+        "verified",
+        len(data),
+        verified.sha256,
+        3,
+    )
     assert row["original_file_hash"] == verified.sha256 and row["file_verified_at"] is not None
 
     target = tmp_path / "to-sign.pdf"
@@ -73,8 +77,9 @@ async def test_a_valid_pdf_is_verified_and_its_facts_stored(app: web.Application
     assert len(s3_keys(app[SETTINGS], f"documents/{api.org_id}/{doc_id}/verified/")) == 1
 
 
-async def test_an_image_becomes_a_one_page_pdf(app: web.Application, db: asyncpg.Pool, api: Api,
-                                               http: aiohttp.ClientSession, tmp_path: Path) -> None:
+async def test_an_image_becomes_a_one_page_pdf(
+    app: web.Application, db: asyncpg.Pool, api: Api, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
     image = png((800, 600))
     doc_id = await new_draft(api)
     sent = await upload(api, http, doc_id, image, content_type="image/png", filename="scan.png")
@@ -88,12 +93,16 @@ async def test_an_image_becomes_a_one_page_pdf(app: web.Application, db: asyncpg
     converted = target.read_bytes()
     assert converted.startswith(b"%PDF-") and len(PdfReader(target).pages) == 1
     assert verified.sha256 == hashlib.sha256(converted).hexdigest() and verified.size == len(converted)
-    row = await db.fetchrow("SELECT original_file_hash, original_file_size FROM documents.documents WHERE id = $1", doc_id)
+    row = await db.fetchrow(
+        "SELECT original_file_hash, original_file_size FROM documents.documents WHERE id = $1", doc_id
+    )
     assert (row["original_file_hash"], row["original_file_size"]) == (hashlib.sha256(image).hexdigest(), len(image))
     assert sent["fileKey"] in s3_keys(app[SETTINGS], f"documents/{api.org_id}/{doc_id}/original/")
 
 
-async def test_no_upload_and_an_upload_not_yet_put_are_file_missing(app: web.Application, db: asyncpg.Pool, api: Api) -> None:
+async def test_no_upload_and_an_upload_not_yet_put_are_file_missing(
+    app: web.Application, db: asyncpg.Pool, api: Api
+) -> None:
     doc_id = await new_draft(api)
     problem = await _problem(app, db, api, doc_id)
     assert (problem.status, problem.slug, problem.detail) == (422, "file-missing", "No file has been uploaded")
@@ -122,19 +131,36 @@ HOSTILE: list[tuple[str, Callable[[], bytes], str, int | None, str]] = [
 
 
 @pytest.mark.parametrize(("label", "make", "content_type", "declared", "code"), HOSTILE, ids=[h[0] for h in HOSTILE])
-async def test_a_bad_file_is_rejected_with_its_reason(app: web.Application, db: asyncpg.Pool, api: Api,
-                                                      http: aiohttp.ClientSession, label: str, make: Callable[[], bytes],
-                                                      content_type: str, declared: int | None, code: str) -> None:
+async def test_a_bad_file_is_rejected_with_its_reason(
+    app: web.Application,
+    db: asyncpg.Pool,
+    api: Api,
+    http: aiohttp.ClientSession,
+    label: str,
+    make: Callable[[], bytes],
+    content_type: str,
+    declared: int | None,
+    code: str,
+) -> None:
     data = make()
     doc_id = await new_draft(api)
-    await upload(api, http, doc_id, data, content_type=content_type,
-                 declared_size=declared if declared is not None else len(data))
+    await upload(
+        api,
+        http,
+        doc_id,
+        data,
+        content_type=content_type,
+        declared_size=declared if declared is not None else len(data),
+    )
 
     problem = await _problem(app, db, api, doc_id)
     assert (problem.status, problem.slug) == (422, "file-invalid"), label
     assert f"({code})" in problem.detail and problem.errors[0].field == "file"
-    row = await db.fetchrow("SELECT file_status, file_error_code, file_error, file_size, document_hash, pdf_key "
-                            "FROM documents.documents WHERE id = $1", doc_id)
+    row = await db.fetchrow(
+        "SELECT file_status, file_error_code, file_error, file_size, document_hash, pdf_key "
+        "FROM documents.documents WHERE id = $1",
+        doc_id,
+    )
     assert (row["file_status"], row["file_error_code"]) == ("rejected", code)
     assert row["file_error"] and row["file_error"] in problem.detail
     assert (row["file_size"], row["document_hash"], row["pdf_key"]) == (None, None, None)
@@ -143,8 +169,9 @@ async def test_a_bad_file_is_rejected_with_its_reason(app: web.Application, db: 
     assert again.detail == problem.detail
 
 
-async def test_a_file_over_the_limit_is_refused_before_download(app: web.Application, db: asyncpg.Pool, api: Api,
-                                                                http: aiohttp.ClientSession) -> None:
+async def test_a_file_over_the_limit_is_refused_before_download(
+    app: web.Application, db: asyncpg.Pool, api: Api, http: aiohttp.ClientSession
+) -> None:
     doc_id = await new_draft(api)
     small_limit = app[SETTINGS].model_copy(update={"max_upload_bytes": 1000})
     sent = await upload(api, http, doc_id, corpus.three_page_a4())
@@ -153,8 +180,9 @@ async def test_a_file_over_the_limit_is_refused_before_download(app: web.Applica
     assert isinstance(outcome, Refused) and outcome.code == "too_large"
 
 
-async def test_concurrent_checks_of_one_upload_agree_and_store_one_pdf(app: web.Application, db: asyncpg.Pool, api: Api,
-                                                                       http: aiohttp.ClientSession) -> None:
+async def test_concurrent_checks_of_one_upload_agree_and_store_one_pdf(
+    app: web.Application, db: asyncpg.Pool, api: Api, http: aiohttp.ClientSession
+) -> None:
     doc_id = await new_draft(api)
     await upload(api, http, doc_id, corpus.three_page_a4())
     assert api.org_id
@@ -163,8 +191,9 @@ async def test_concurrent_checks_of_one_upload_agree_and_store_one_pdf(app: web.
     assert s3_keys(app[SETTINGS], f"documents/{api.org_id}/{doc_id}/verified/") == [results[0].pdf_key]
 
 
-async def test_a_check_that_finishes_after_a_new_upload_changes_nothing(app: web.Application, db: asyncpg.Pool, api: Api,
-                                                                        http: aiohttp.ClientSession) -> None:
+async def test_a_check_that_finishes_after_a_new_upload_changes_nothing(
+    app: web.Application, db: asyncpg.Pool, api: Api, http: aiohttp.ClientSession
+) -> None:
     doc_id = await new_draft(api)
     first = await upload(api, http, doc_id, corpus.one_page_letter())
     assert api.org_id
@@ -176,9 +205,20 @@ async def test_a_check_that_finishes_after_a_new_upload_changes_nothing(app: web
 
     async with db.acquire() as conn:
         stale = await file_repository.mark_verified(
-            conn, api.org_id, doc_id, first["fileKey"], pdf_key=outcome.pdf_key, pdf_etag=outcome.pdf_etag,
-            pdf_size=1, pdf_sha256="0" * 64, page_count=1, page_sizes=[(1.0, 1.0)], file_etag="x", original_size=1,
-            original_sha256="0" * 64)
+            conn,
+            api.org_id,
+            doc_id,
+            first["fileKey"],
+            pdf_key=outcome.pdf_key,
+            pdf_etag=outcome.pdf_etag,
+            pdf_size=1,
+            pdf_sha256="0" * 64,
+            page_count=1,
+            page_sizes=[(1.0, 1.0)],
+            file_etag="x",
+            original_size=1,
+            original_sha256="0" * 64,
+        )
     assert stale is False
     # Recording the late result is a no-op that also removes the copy it made.
     await files._record(db, app[STORAGE], late, outcome)
@@ -187,8 +227,9 @@ async def test_a_check_that_finishes_after_a_new_upload_changes_nothing(app: web
     assert s3_keys(app[SETTINGS], f"documents/{api.org_id}/{doc_id}/verified/") == [verified.pdf_key]
 
 
-async def test_a_new_upload_replaces_the_verified_file(app: web.Application, db: asyncpg.Pool, api: Api,
-                                                       http: aiohttp.ClientSession) -> None:
+async def test_a_new_upload_replaces_the_verified_file(
+    app: web.Application, db: asyncpg.Pool, api: Api, http: aiohttp.ClientSession
+) -> None:
     doc_id = await new_draft(api)
     await upload(api, http, doc_id, corpus.one_page_letter())
     assert api.org_id
@@ -196,15 +237,20 @@ async def test_a_new_upload_replaces_the_verified_file(app: web.Application, db:
 
     instructions = await request_upload(api, doc_id, filename="v2.pdf")
     row = await db.fetchrow("SELECT * FROM documents.documents WHERE id = $1", doc_id)
-    assert (row["file_status"], row["file_key"], row["file_name"]) == ("awaiting_upload", instructions["fileKey"], "v2.pdf")
+    assert (row["file_status"], row["file_key"], row["file_name"]) == (
+        "awaiting_upload",
+        instructions["fileKey"],
+        "v2.pdf",
+    )
     assert (row["file_size"], row["document_hash"], row["page_count"], row["pdf_key"]) == (None, None, None, None)
     # The replaced upload and its verified copy are gone from storage.
     assert s3_keys(app[SETTINGS], f"documents/{api.org_id}/{doc_id}/") == []
     assert old.pdf_key not in s3_keys(app[SETTINGS], "documents/")
 
 
-async def test_a_reused_upload_url_cannot_swap_the_verified_pdf(app: web.Application, db: asyncpg.Pool, api: Api,
-                                                                 http: aiohttp.ClientSession, tmp_path: Path) -> None:
+async def test_a_reused_upload_url_cannot_swap_the_verified_pdf(
+    app: web.Application, db: asyncpg.Pool, api: Api, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
     original = padded_pdf(4096)
     doc_id = await new_draft(api)
     sent = await upload(api, http, doc_id, original, declared_size=None)

@@ -29,8 +29,18 @@ def _app(stall: asyncio.Event) -> web.Application:
     async def echo(request: web.Request) -> web.Response:
         ctx = request_context(request)
         body = await request.json() if request.can_read_body else None
-        return json_response({"data": {"org": ctx.org_id, "actor": ctx.actor_id, "ip": ctx.ip, "body": body,
-                                       "query": dict(request.query), "requestId": request.headers.get(REQUEST_ID_HEADER)}})
+        return json_response(
+            {
+                "data": {
+                    "org": ctx.org_id,
+                    "actor": ctx.actor_id,
+                    "ip": ctx.ip,
+                    "body": body,
+                    "query": dict(request.query),
+                    "requestId": request.headers.get(REQUEST_ID_HEADER),
+                }
+            }
+        )
 
     async def garbled(_: web.Request) -> web.Response:
         return web.Response(body=b"{not json", content_type="application/json")
@@ -67,18 +77,27 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
         yield http
 
 
-async def test_a_call_carries_caller_identity_body_query_and_request_id(service: Any, session: aiohttp.ClientSession) -> None:
+async def test_a_call_carries_caller_identity_body_query_and_request_id(
+    service: Any, session: aiohttp.ClientSession
+) -> None:
     url, _ = service
     client = InternalClient(session, url, SECRET, "audit")
     token = request_id_var.set("req-from-context")
     try:
-        answer = await client.call("POST", "/internal/echo", identity=CTX.identity_headers(), json={"a": 1},
-                                   params={"q": "v"})
+        answer = await client.call(
+            "POST", "/internal/echo", identity=CTX.identity_headers(), json={"a": 1}, params={"q": "v"}
+        )
     finally:
         request_id_var.reset(token)
     assert answer.status == 200
-    assert answer.body["data"] == {"org": "org_1", "actor": "key_1", "ip": "203.0.113.9", "body": {"a": 1},
-                                   "query": {"q": "v"}, "requestId": "req-from-context"}
+    assert answer.body["data"] == {
+        "org": "org_1",
+        "actor": "key_1",
+        "ip": "203.0.113.9",
+        "body": {"a": 1},
+        "query": {"q": "v"},
+        "requestId": "req-from-context",
+    }
     # An explicit request id (a job's, outside any request) wins over the context's.
     answer = await client.call("POST", "/internal/echo", identity={H_ORG: "org_2"}, request_id="job-7")
     assert answer.body["data"]["org"] == "org_2" and answer.body["data"]["requestId"] == "job-7"
@@ -105,7 +124,7 @@ async def test_no_answer_is_unavailable(service: Any, session: aiohttp.ClientSes
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
     try:
-        dead = InternalClient(session, "http://127.0.0.1:%d" % closed.getsockname()[1], SECRET, "audit")
+        dead = InternalClient(session, f"http://127.0.0.1:{closed.getsockname()[1]}", SECRET, "audit")
         with pytest.raises(Unavailable):
             await dead.call("GET", "/internal/text")
     finally:

@@ -20,8 +20,12 @@ from shared.wakeup import Wakeup
 from tests.scratch import eventually
 
 SCHEMA = "jobs_test"
-JOBS = jobs.JobTable(f"{SCHEMA}.jobs", due="j.status = 'queued' AND j.next_attempt_at <= now()",
-                     on_claim="claims = claims + 1", worker="claimed_by")
+JOBS = jobs.JobTable(
+    f"{SCHEMA}.jobs",
+    due="j.status = 'queued' AND j.next_attempt_at <= now()",
+    on_claim="claims = claims + 1",
+    worker="claimed_by",
+)
 CHANNEL = "jobs_test_wake"
 
 
@@ -117,7 +121,12 @@ async def test_an_outcome_under_a_stale_lease_changes_nothing(pool: asyncpg.Pool
     async with pool.acquire() as conn:
         assert await jobs.settle(conn, JOBS, lease(second), "status = 'done', result = $3", "fresh") is True
     after = await row(pool, job_id)
-    assert (after["status"], after["result"], after["lease_token"], after["lease_expires_at"]) == ("done", "fresh", None, None)
+    assert (after["status"], after["result"], after["lease_token"], after["lease_expires_at"]) == (
+        "done",
+        "fresh",
+        None,
+        None,
+    )
 
 
 async def test_failed_attempts_retry_on_the_schedule_then_dead_letter(pool: asyncpg.Pool) -> None:
@@ -179,6 +188,7 @@ async def test_a_worker_wakes_on_notify_well_before_its_poll(prepared: Settings,
     def done_is(expected: list[str]) -> Callable[[], Awaitable[bool]]:
         async def check() -> bool:
             return done == expected
+
         return check
 
     wakeup = Wakeup(prepared.database_url, CHANNEL)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from services.documents.workers.completion import run_completion_pass
 from services.documents.adapters.storage import STORAGE
+from services.documents.workers.completion import run_completion_pass
 from services.documents.workers.sweeps import run_expiry_pass, run_reminder_pass
 from tests.e2e.test_signing_flow import Flow, flow, signature  # noqa: F401  (flow is a fixture)
 from tests.pdf_corpus import LETTER, make_pdf
@@ -32,8 +32,13 @@ async def test_a_failed_build_leaves_the_document_pending_and_is_retried(flow: F
 
     token = await flow.link(ids["ann@example.com"])
     field = (await flow.field_ids(doc_id))[0]["id"]
-    await flow.as_signer("POST", "/sign", 200, token, json={"consent": True, "fields": [
-        {"id": field, "value": {"type": "typed", "text": "Ann"}}]})
+    await flow.as_signer(
+        "POST",
+        "/sign",
+        200,
+        token,
+        json={"consent": True, "fields": [{"id": field, "value": {"type": "typed", "text": "Ann"}}]},
+    )
     await run_completion_pass(flow.db, storage, 120)
     await _wait_for(flow, "SELECT completion_error IS NOT NULL FROM documents.documents WHERE id = $1", doc_id)
 
@@ -49,17 +54,23 @@ async def test_a_failed_build_leaves_the_document_pending_and_is_retried(flow: F
     # ...then, with the input back and the lease over, the next pass completes it.
     await storage.put_bytes(pdf_key, original, "application/pdf")
     await flow.db.execute(
-        "UPDATE documents.documents SET completion_lease_expires_at = now() - interval '1 hour' WHERE id = $1", doc_id)
+        "UPDATE documents.documents SET completion_lease_expires_at = now() - interval '1 hour' WHERE id = $1", doc_id
+    )
     completed = await flow.complete(doc_id)
     assert completed["signedFileHash"]
     row = await flow.db.fetchrow("SELECT * FROM documents.documents WHERE id = $1", doc_id)
     assert row["completion_attempts"] >= 2 and row["completion_error"] is None and row["signed_file_key"]
     assert row["completed_at"] == row["completion_requested_at"]  # when the last signer finished
     assert (await flow.event_types(doc_id)).count("document.completed") == 1
-    assert await flow.db.fetchval(
-        # (this organisation's documents: other tests stage completed rows by SQL on purpose)
-        "SELECT count(*) FROM documents.documents WHERE status = 'completed' AND signed_file_key IS NULL"
-        " AND org_id = $1", flow.api.org_id) == 0
+    assert (
+        await flow.db.fetchval(
+            # (this organisation's documents: other tests stage completed rows by SQL on purpose)
+            "SELECT count(*) FROM documents.documents WHERE status = 'completed' AND signed_file_key IS NULL"
+            " AND org_id = $1",
+            flow.api.org_id,
+        )
+        == 0
+    )
 
 
 async def test_concurrent_expiry_sweeps_expire_each_document_once(flow: Flow) -> None:
@@ -68,7 +79,9 @@ async def test_concurrent_expiry_sweeps_expire_each_document_once(flow: Flow) ->
         doc_id, _ = await flow.draft(signers=ONE, fields=[signature(0)], expiresAt="2099-01-01T00:00:00Z")
         await flow.send(doc_id)
         doc_ids.append(doc_id)
-    await flow.db.execute("UPDATE documents.documents SET expires_at = now() - interval '1 second' WHERE id = ANY($1)", doc_ids)
+    await flow.db.execute(
+        "UPDATE documents.documents SET expires_at = now() - interval '1 second' WHERE id = ANY($1)", doc_ids
+    )
     await asyncio.gather(*[run_expiry_pass(flow.db) for _ in range(4)])
     statuses = await flow.db.fetch("SELECT status FROM documents.documents WHERE id = ANY($1)", doc_ids)
     assert {r["status"] for r in statuses} == {"expired"}
@@ -83,7 +96,8 @@ async def test_concurrent_reminder_sweeps_remind_each_signer_once(flow: Flow) ->
         await flow.send(doc_id)
         doc_ids.append(doc_id)
     await flow.db.execute(
-        "UPDATE documents.signers SET activated_at = now() - interval '2 days' WHERE document_id = ANY($1)", doc_ids)
+        "UPDATE documents.signers SET activated_at = now() - interval '2 days' WHERE document_id = ANY($1)", doc_ids
+    )
     await asyncio.gather(*[run_reminder_pass(flow.db) for _ in range(4)])
     for doc_id in doc_ids:
         assert (await flow.event_types(doc_id)).count("signer.reminded") == 1

@@ -77,7 +77,9 @@ async def test_new_file_is_applied_on_the_next_run(scratch_url: str, tmp_path, m
         await conn.close()
 
 
-async def test_failing_migration_applies_nothing_of_its_run(scratch_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_failing_migration_applies_nothing_of_its_run(
+    scratch_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import shutil
 
     import shared.migrate as migrate
@@ -85,7 +87,9 @@ async def test_failing_migration_applies_nothing_of_its_run(scratch_url: str, tm
     tree = tmp_path / "services"
     for service in SERVICES:
         shutil.copytree(migrate.SERVICES_DIR / service / "migrations", tree / service / "migrations")
-    (tree / "notifier" / "migrations" / "9999_broken.sql").write_text("CREATE TABLE notifier.ok (id int); SELEC nonsense;")
+    (tree / "notifier" / "migrations" / "9999_broken.sql").write_text(
+        "CREATE TABLE notifier.ok (id int); SELEC nonsense;"
+    )
     monkeypatch.setattr(migrate, "SERVICES_DIR", tree)
 
     with pytest.raises(asyncpg.PostgresSyntaxError):

@@ -39,9 +39,12 @@ async def channel(prepared: Settings) -> AsyncIterator[aio_pika.abc.AbstractChan
     await broker.close()
 
 
-async def _to_notifier_queue(channel: aio_pika.abc.AbstractChannel, settings: Settings, body: bytes, message_id: str) -> None:
-    message = aio_pika.Message(body, content_type="application/json", message_id=message_id,
-                               delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
+async def _to_notifier_queue(
+    channel: aio_pika.abc.AbstractChannel, settings: Settings, body: bytes, message_id: str
+) -> None:
+    message = aio_pika.Message(
+        body, content_type="application/json", message_id=message_id, delivery_mode=aio_pika.DeliveryMode.PERSISTENT
+    )
     await channel.default_exchange.publish(message, routing_key=settings.queue_name("notifier"), mandatory=True)
 
 
@@ -62,21 +65,30 @@ async def test_readiness_does_not_depend_on_smtp(notifier: RunningService, http)
 
 
 async def test_event_published_twice_is_processed_once(
-    notifier: RunningService, channel: aio_pika.abc.AbstractChannel, prepared: Settings,
-    db: asyncpg.Pool, caplog: pytest.LogCaptureFixture,
+    notifier: RunningService,
+    channel: aio_pika.abc.AbstractChannel,
+    prepared: Settings,
+    db: asyncpg.Pool,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, logger="countersign.broker")
-    event = Event(type="document.updated", orgId="org_notifytest", documentId="doc_notifytest",
-                  actor=Actor(type="api_key", id="key_notifytest", ip="203.0.113.7", userAgent="pytest"),
-                  data={"changes": ["name"]})
+    event = Event(
+        type="document.updated",
+        orgId="org_notifytest",
+        documentId="doc_notifytest",
+        actor=Actor(type="api_key", id="key_notifytest", ip="203.0.113.7", userAgent="pytest"),
+        data={"changes": ["name"]},
+    )
     body = event.model_dump_json().encode()
 
     await _to_notifier_queue(channel, prepared, body, str(event.id))
     await _to_notifier_queue(channel, prepared, body, str(event.id))
 
     async def duplicate_skipped() -> bool:
-        return any(r.getMessage() == "duplicate event skipped" and getattr(r, "fields", {}).get("eventId") == str(event.id)
-                   for r in caplog.records)
+        return any(
+            r.getMessage() == "duplicate event skipped" and getattr(r, "fields", {}).get("eventId") == str(event.id)
+            for r in caplog.records
+        )
 
     # The second delivery reached the consumer and was recognised as already handled ...
     await _eventually(duplicate_skipped, "the duplicate delivery to be skipped")
@@ -86,7 +98,9 @@ async def test_event_published_twice_is_processed_once(
 
 
 async def test_poison_message_is_dead_lettered(
-    notifier: RunningService, channel: aio_pika.abc.AbstractChannel, prepared: Settings,
+    notifier: RunningService,
+    channel: aio_pika.abc.AbstractChannel,
+    prepared: Settings,
 ) -> None:
     await _to_notifier_queue(channel, prepared, b"this is not JSON {", "poison-1")
 

@@ -39,8 +39,13 @@ def _read_eml(directory: Path) -> list[EmailMessage]:
 async def test_delivers_text_and_html_message(sink: tuple[int, Path]) -> None:
     port, directory = sink
     mailer = Mailer(Settings(smtp_host="127.0.0.1", smtp_port=port))
-    message = compose(mailer.sender, "Ada Signer <ada@example.com>", "Please sign: NDA - Acme Corp",
-                      "Open the link to sign.", "<p>Open the <a href='https://example.com'>link</a> to sign.</p>")
+    message = compose(
+        mailer.sender,
+        "Ada Signer <ada@example.com>",
+        "Please sign: NDA - Acme Corp",
+        "Open the link to sign.",
+        "<p>Open the <a href='https://example.com'>link</a> to sign.</p>",
+    )
 
     await mailer.send(message)
 

@@ -53,8 +53,9 @@ class Running:
         self.brokers: list[Broker] = []
         self.pools: list[asyncpg.Pool] = []
 
-    async def relay(self, settings: Settings, pool: asyncpg.Pool | None = None, *, poll: float = 0.5,
-                    listen_url: str | None = None) -> OutboxRelay:
+    async def relay(
+        self, settings: Settings, pool: asyncpg.Pool | None = None, *, poll: float = 0.5, listen_url: str | None = None
+    ) -> OutboxRelay:
         broker = Broker(settings)
         await broker.connect()
         self.brokers.append(broker)
@@ -97,8 +98,9 @@ async def unpublished(pool: asyncpg.Pool) -> int:
     return await pool.fetchval(f"SELECT count(*) FROM {SCHEMA}.outbox WHERE published_at IS NULL")
 
 
-async def test_three_relays_publish_each_row_exactly_once(relay_settings: Settings, pool: asyncpg.Pool, tap: Tap,
-                                                         running: Running) -> None:
+async def test_three_relays_publish_each_row_exactly_once(
+    relay_settings: Settings, pool: asyncpg.Pool, tap: Tap, running: Running
+) -> None:
     # Rows are there before the relays start and keep coming while they run, in batches larger
     # than one relay's batch, so the relays really compete for rows.
     ids = await write_events(pool, 150, per_tx=50)
@@ -120,8 +122,9 @@ async def test_three_relays_publish_each_row_exactly_once(relay_settings: Settin
     assert len(tap.messages) == 300
 
 
-async def test_messages_are_persistent_and_carry_the_envelope(relay_settings: Settings, pool: asyncpg.Pool, tap: Tap,
-                                                              running: Running) -> None:
+async def test_messages_are_persistent_and_carry_the_envelope(
+    relay_settings: Settings, pool: asyncpg.Pool, tap: Tap, running: Running
+) -> None:
     [event_id] = await write_events(pool, 1)
     await running.relay(relay_settings)
     [message] = await tap.wait_for(1)
@@ -143,12 +146,14 @@ async def test_relay_wakes_on_notify(relay_settings: Settings, pool: asyncpg.Poo
     assert tap.event_ids() == first + second
 
 
-async def test_rows_wait_while_the_broker_is_away(relay_settings: Settings, pool: asyncpg.Pool, tap: Tap,
-                                                  running: Running, caplog: pytest.LogCaptureFixture) -> None:
+async def test_rows_wait_while_the_broker_is_away(
+    relay_settings: Settings, pool: asyncpg.Pool, tap: Tap, running: Running, caplog: pytest.LogCaptureFixture
+) -> None:
     proxy = await TcpProxy("127.0.0.1", 5672).start()
     try:
         via_proxy = relay_settings.model_copy(
-            update={"amqp_url": f"amqp://guest:guest@127.0.0.1:{proxy.port}/?reconnect_interval=0.3"})
+            update={"amqp_url": f"amqp://guest:guest@127.0.0.1:{proxy.port}/?reconnect_interval=0.3"}
+        )
         await running.relay(via_proxy, pool, poll=0.2)
         await write_events(pool, 1)
         await tap.wait_for(1)
@@ -164,7 +169,10 @@ async def test_rows_wait_while_the_broker_is_away(relay_settings: Settings, pool
             ids = await write_events(pool, 5)
 
             async def publish_failed() -> bool:
-                return any(r.name == "countersign.outbox" and r.msg == "outbox publish failed; will retry" for r in caplog.records)
+                return any(
+                    r.name == "countersign.outbox" and r.msg == "outbox publish failed; will retry"
+                    for r in caplog.records
+                )
 
             await eventually(publish_failed, 20, "the relay to try and fail to publish")
         assert await unpublished(pool) == 5
@@ -182,8 +190,9 @@ async def test_rows_wait_while_the_broker_is_away(relay_settings: Settings, pool
         await proxy.close()
 
 
-async def test_listen_connection_comes_back_after_postgres_drops_it(relay_settings: Settings, pool: asyncpg.Pool,
-                                                                   tap: Tap, running: Running) -> None:
+async def test_listen_connection_comes_back_after_postgres_drops_it(
+    relay_settings: Settings, pool: asyncpg.Pool, tap: Tap, running: Running
+) -> None:
     proxy = await TcpProxy("127.0.0.1", 5432).start()
     try:
         listen_url = relay_settings.database_url.replace(":5432/", f":{proxy.port}/")

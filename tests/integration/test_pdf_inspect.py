@@ -31,15 +31,19 @@ def write(tmp_path: Path, name: str, data: bytes) -> Path:
 
 # --- valid files -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("make", "sizes"), [
-    (corpus.one_page_letter, [LETTER]),
-    (corpus.three_page_a4, [A4, A4, A4]),
-    # Page 2 is A4 with /Rotate 90 (shown landscape); page 3 is A4 cropped to 400 x 700.
-    (corpus.mixed_with_rotated, [LETTER, (A4[1], A4[0]), (400.0, 700.0)]),
-    (corpus.minimal_raw_pdf, [LETTER]),
-    # Boxes and /Rotate inherited from the page tree: CropBox 572 x 732, turned a quarter.
-    (corpus.inherited_attributes, [(732.0, 572.0)]),
-])
+
+@pytest.mark.parametrize(
+    ("make", "sizes"),
+    [
+        (corpus.one_page_letter, [LETTER]),
+        (corpus.three_page_a4, [A4, A4, A4]),
+        # Page 2 is A4 with /Rotate 90 (shown landscape); page 3 is A4 cropped to 400 x 700.
+        (corpus.mixed_with_rotated, [LETTER, (A4[1], A4[0]), (400.0, 700.0)]),
+        (corpus.minimal_raw_pdf, [LETTER]),
+        # Boxes and /Rotate inherited from the page tree: CropBox 572 x 732, turned a quarter.
+        (corpus.inherited_attributes, [(732.0, 572.0)]),
+    ],
+)
 async def test_valid_pdf(tmp_path: Path, make: Callable[[], bytes], sizes: list[tuple[float, float]]) -> None:
     data = make()
     result = await inspect_file(write(tmp_path, "doc.pdf", data), PDF)
@@ -62,13 +66,18 @@ async def test_page_cap_is_configurable(tmp_path: Path) -> None:
 
 # --- images ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("fmt", "declared", "pixels", "paper", "page"), [
-    ("PNG", "image/png", (400, 300), "a4", (A4[1], A4[0])),
-    ("JPEG", "image/jpeg", (300, 400), "a4", A4),
-    ("WEBP", "image/webp", (300, 400), "letter", LETTER),
-])
-async def test_image_converts_to_one_page_pdf(tmp_path: Path, fmt: str, declared: str, pixels: tuple[int, int],
-                                              paper: str, page: tuple[float, float]) -> None:
+
+@pytest.mark.parametrize(
+    ("fmt", "declared", "pixels", "paper", "page"),
+    [
+        ("PNG", "image/png", (400, 300), "a4", (A4[1], A4[0])),
+        ("JPEG", "image/jpeg", (300, 400), "a4", A4),
+        ("WEBP", "image/webp", (300, 400), "letter", LETTER),
+    ],
+)
+async def test_image_converts_to_one_page_pdf(
+    tmp_path: Path, fmt: str, declared: str, pixels: tuple[int, int], paper: str, page: tuple[float, float]
+) -> None:
     data = corpus.make_image(fmt, pixels)
     out = tmp_path / "converted.pdf"
     result = await inspect_file(write(tmp_path, "upload", data), declared, convert_to=out, paper=paper)
@@ -83,7 +92,9 @@ async def test_image_converts_to_one_page_pdf(tmp_path: Path, fmt: str, declared
     assert result.converted.sha256 == hashlib.sha256(pdf_bytes).hexdigest()
     reader = PdfReader(io.BytesIO(pdf_bytes))
     assert len(reader.pages) == 1
-    assert (float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)) == pytest.approx(page, abs=0.01)
+    assert (float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)) == pytest.approx(
+        page, abs=0.01
+    )
     assert len(reader.pages[0].images) == 1
 
     # The converted PDF itself passes verification with the same page facts.
@@ -115,6 +126,7 @@ async def test_transparent_png_and_image_without_conversion(tmp_path: Path) -> N
 
 # --- active content ----------------------------------------------------------------------------
 
+
 async def test_active_content_is_removed_in_a_clean_copy(tmp_path: Path) -> None:
     data = corpus.active_content_pdf()
     upload = write(tmp_path, "upload.pdf", data)
@@ -122,8 +134,17 @@ async def test_active_content_is_removed_in_a_clean_copy(tmp_path: Path) -> None
     result = await inspect_file(upload, PDF, clean_to=out)
 
     assert result.ok, result.reason
-    assert result.removed == ("additional_actions", "embedded_file", "javascript", "launch", "open_action",
-                              "remote_goto", "submit_form", "unsafe_link", "xfa")
+    assert result.removed == (
+        "additional_actions",
+        "embedded_file",
+        "javascript",
+        "launch",
+        "open_action",
+        "remote_goto",
+        "submit_form",
+        "unsafe_link",
+        "xfa",
+    )
     # The upload is judged (and hashed) as it came; the copy is the one without active content.
     assert upload.read_bytes() == data and result.sha256 == hashlib.sha256(data).hexdigest()
     cleaned = out.read_bytes()
@@ -176,8 +197,12 @@ HOSTILE: list[tuple[str, Callable[[], bytes], str, RejectCode]] = [
 ]
 
 
-@pytest.mark.parametrize(("make", "declared", "code"), [case[1:] for case in HOSTILE], ids=[case[0] for case in HOSTILE])
-async def test_hostile_file_is_rejected(tmp_path: Path, make: Callable[[], bytes], declared: str, code: RejectCode) -> None:
+@pytest.mark.parametrize(
+    ("make", "declared", "code"), [case[1:] for case in HOSTILE], ids=[case[0] for case in HOSTILE]
+)
+async def test_hostile_file_is_rejected(
+    tmp_path: Path, make: Callable[[], bytes], declared: str, code: RejectCode
+) -> None:
     data = make()
     out = tmp_path / "converted.pdf"
     result = await inspect_file(write(tmp_path, "upload", data), declared, convert_to=out)
@@ -188,7 +213,9 @@ async def test_hostile_file_is_rejected(tmp_path: Path, make: Callable[[], bytes
     assert result.converted is None and not out.exists()
 
 
-async def test_empty_missing_and_too_large_are_judged_without_a_checker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_empty_missing_and_too_large_are_judged_without_a_checker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(verify, "WORKER_ARGV", ["/nonexistent/checker"])  # would raise if started
     assert (await inspect_file(write(tmp_path, "empty.pdf", b""), PDF)).code is RejectCode.EMPTY
     assert (await inspect_file(tmp_path / "absent.pdf", PDF)).code is RejectCode.MISSING
@@ -210,6 +237,7 @@ async def test_wall_clock_limit_becomes_a_timeout(tmp_path: Path) -> None:
 
 
 # --- misbehaving checkers ----------------------------------------------------------------------
+
 
 def fake_checker(monkeypatch: pytest.MonkeyPatch, script: str) -> None:
     """Replace the checker by a Python script; it gets the request JSON as sys.argv[1]."""
@@ -236,21 +264,27 @@ async def wait_gone(pid: int) -> bool:
 VALID_REPLY = json.dumps({"ok": True, "detected_type": PDF, "page_count": 1, "page_sizes": [[612, 792]]})
 
 
-@pytest.mark.parametrize(("script", "code"), [
-    ("import os, signal; os.kill(os.getpid(), signal.SIGSEGV)", RejectCode.CHECKER_FAILED),
-    ("import os; os.abort()", RejectCode.CHECKER_FAILED),
-    ("import sys; sys.exit(3)", RejectCode.CHECKER_FAILED),
-    ("print('not json')", RejectCode.CHECKER_FAILED),
-    # A reply that is well-formed JSON but inconsistent is not believed.
-    ("print('{\"ok\": true, \"detected_type\": \"application/pdf\", \"page_count\": 9, \"page_sizes\": []}')",
-     RejectCode.CHECKER_FAILED),
-    ("raise MemoryError", RejectCode.RESOURCE_LIMIT),
-    ("import os, signal; os.kill(os.getpid(), signal.SIGXCPU)", RejectCode.TIMEOUT),
-    ("import sys; sys.stdout.write('x' * (8 << 20))", RejectCode.RESOURCE_LIMIT),  # floods stdout
-    ("import time; time.sleep(600)", RejectCode.TIMEOUT),
-])
-async def test_checker_failures_become_rejections(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str,
-                                                  code: RejectCode) -> None:
+@pytest.mark.parametrize(
+    ("script", "code"),
+    [
+        ("import os, signal; os.kill(os.getpid(), signal.SIGSEGV)", RejectCode.CHECKER_FAILED),
+        ("import os; os.abort()", RejectCode.CHECKER_FAILED),
+        ("import sys; sys.exit(3)", RejectCode.CHECKER_FAILED),
+        ("print('not json')", RejectCode.CHECKER_FAILED),
+        # A reply that is well-formed JSON but inconsistent is not believed.
+        (
+            'print(\'{"ok": true, "detected_type": "application/pdf", "page_count": 9, "page_sizes": []}\')',
+            RejectCode.CHECKER_FAILED,
+        ),
+        ("raise MemoryError", RejectCode.RESOURCE_LIMIT),
+        ("import os, signal; os.kill(os.getpid(), signal.SIGXCPU)", RejectCode.TIMEOUT),
+        ("import sys; sys.stdout.write('x' * (8 << 20))", RejectCode.RESOURCE_LIMIT),  # floods stdout
+        ("import time; time.sleep(600)", RejectCode.TIMEOUT),
+    ],
+)
+async def test_checker_failures_become_rejections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str, code: RejectCode
+) -> None:
     fake_checker(monkeypatch, script)
     result = await inspect_file(write(tmp_path, "doc.pdf", corpus.one_page_letter()), PDF, timeout_s=2)
     assert not result.ok

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import MDPPerm
-from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
+from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from services.documents.adapters.sealing.authority import AuthorityError, CertificateAuthority, new_authority
 from services.documents.adapters.sealing.seal import SEAL_FIELD, SealIdentity, seal_pdf
-from tests.peers import Peers, free_port
 from tests.pdf_corpus import LETTER, make_pdf
+from tests.peers import Peers, free_port
 from tests.seal_checks import pdfsig, trust_roots, validate_seal
 
 
@@ -27,12 +27,13 @@ def ca(peers: Peers) -> CertificateAuthority:
 
 @pytest.fixture(scope="module")
 def identity(ca: CertificateAuthority) -> SealIdentity:
-    issued = ca.issue_seal_certificate("org_test_seal", datetime.now(timezone.utc), 30)
+    issued = ca.issue_seal_certificate("org_test_seal", datetime.now(UTC), 30)
     return SealIdentity(issued.key_pem, [issued.cert_pem, ca.cert_pem])
 
 
-def test_a_seal_without_a_tsa_is_a_valid_certification_over_the_whole_file(ca: CertificateAuthority,
-                                                                             identity: SealIdentity) -> None:
+def test_a_seal_without_a_tsa_is_a_valid_certification_over_the_whole_file(
+    ca: CertificateAuthority, identity: SealIdentity
+) -> None:
     original = make_pdf([LETTER, LETTER], text="Sealed agreement")
     sealed = seal_pdf(original, identity)
 
@@ -50,9 +51,10 @@ def test_a_seal_without_a_tsa_is_a_valid_certification_over_the_whole_file(ca: C
     assert widget_rect == [0, 0, 0, 0]
 
 
-def test_a_seal_with_a_tsa_carries_a_valid_timestamp(peers: Peers, ca: CertificateAuthority,
-                                                      identity: SealIdentity) -> None:
-    before = datetime.now(timezone.utc).replace(microsecond=0)
+def test_a_seal_with_a_tsa_carries_a_valid_timestamp(
+    peers: Peers, ca: CertificateAuthority, identity: SealIdentity
+) -> None:
+    before = datetime.now(UTC).replace(microsecond=0)
     sealed = seal_pdf(make_pdf([LETTER]), identity, HTTPTimeStamper(peers.tsa_url))
 
     status = validate_seal(sealed, trust_roots(ca.cert_pem))
@@ -72,7 +74,7 @@ def test_one_changed_byte_is_caught(ca: CertificateAuthority, identity: SealIden
     original = make_pdf([LETTER])
     sealed = bytearray(seal_pdf(original, identity))
     at = bytes(sealed).index(b"612")  # the page width, in the signed part: a 612 pt page becomes 912
-    sealed[at:at + 1] = b"9"
+    sealed[at : at + 1] = b"9"
 
     status = validate_seal(bytes(sealed), trust_roots(ca.cert_pem))
     assert not status.intact and not status.bottom_line
@@ -96,7 +98,7 @@ def test_the_ca_files_must_fit_together(ca: CertificateAuthority) -> None:
     other = new_authority("Another CA")
     with pytest.raises(AuthorityError, match="does not belong"):
         CertificateAuthority.from_pem(ca.cert_pem, other.key_pem)
-    leaf = ca.issue_seal_certificate("org_x", datetime.now(timezone.utc), 1)
+    leaf = ca.issue_seal_certificate("org_x", datetime.now(UTC), 1)
     with pytest.raises(AuthorityError, match="not a CA certificate"):
         CertificateAuthority.from_pem(leaf.cert_pem, leaf.key_pem)
     with pytest.raises(AuthorityError, match="not a PEM X.509"):
@@ -106,7 +108,7 @@ def test_the_ca_files_must_fit_together(ca: CertificateAuthority) -> None:
 def test_issued_certificates_are_fresh_keys_for_document_signing(ca: CertificateAuthority) -> None:
     from cryptography import x509
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     first = ca.issue_seal_certificate("org_a", now, 825)
     second = ca.issue_seal_certificate("org_a", now, 825)
     assert first.key_pem != second.key_pem

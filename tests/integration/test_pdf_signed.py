@@ -41,13 +41,29 @@ def certificate(original: bytes, participants: list[Participant] | None = None) 
         original_sha256=hashlib.sha256(original).hexdigest(),
         completed_at=datetime(2026, 5, 29, 14, 3, 11, tzinfo=UTC),
         sent_at=datetime(2026, 5, 28, 9, 0, tzinfo=UTC),
-        participants=participants if participants is not None else [
-            Participant("Jane Signer", "jane@example.com", "signer", "203.0.113.7", UA,
-                        datetime(2026, 5, 28, 10, 0, tzinfo=UTC), datetime(2026, 5, 29, 14, 3, tzinfo=UTC),
-                        DrawnSignature(corpus.signature_png())),
-            Participant("Ann Approver", "ann@example.com", "approver", "2001:db8::1", "curl/8.5",
-                        datetime(2026, 5, 29, 11, 0, tzinfo=UTC), datetime(2026, 5, 29, 12, 0, tzinfo=UTC),
-                        TypedSignature("Ann Approver")),
+        participants=participants
+        if participants is not None
+        else [
+            Participant(
+                "Jane Signer",
+                "jane@example.com",
+                "signer",
+                "203.0.113.7",
+                UA,
+                datetime(2026, 5, 28, 10, 0, tzinfo=UTC),
+                datetime(2026, 5, 29, 14, 3, tzinfo=UTC),
+                DrawnSignature(corpus.signature_png()),
+            ),
+            Participant(
+                "Ann Approver",
+                "ann@example.com",
+                "approver",
+                "2001:db8::1",
+                "curl/8.5",
+                datetime(2026, 5, 29, 11, 0, tzinfo=UTC),
+                datetime(2026, 5, 29, 12, 0, tzinfo=UTC),
+                TypedSignature("Ann Approver"),
+            ),
             Participant("Vic Viewer", "vic@example.com", "viewer"),
         ],
     )
@@ -116,12 +132,15 @@ def all_fields(page: int) -> list[StampField]:
         StampField(page, 100, 170, 160, 20, "date_signed", date(2026, 5, 29)),
         StampField(page, 72, 200, 200, 20, "company", "Acme Widgets Ltd"),
         StampField(page, 72, 230, 120, 20, "number", 42),
-        StampField(page, 72, 260, 300, 40, "textarea", "Delivery within thirty days of signature, at the buyer's premises."),
+        StampField(
+            page, 72, 260, 300, 40, "textarea", "Delivery within thirty days of signature, at the buyer's premises."
+        ),
         StampField(page, 72, 310, 200, 20, "email", "jane@example.com"),
     ]
 
 
 # --- structure and text ------------------------------------------------------------------------
+
 
 def test_signed_pdf_has_stamped_values_and_a_certificate() -> None:
     original = corpus.three_page_a4()
@@ -130,8 +149,15 @@ def test_signed_pdf_has_stamped_values_and_a_certificate() -> None:
     assert len(reader.pages) == 3 + 1
 
     stamped = text_of(reader.pages[1])
-    for value in ("Countersign test page 2 of 3", "Jane Signer", "May 29, 2026", "Acme Widgets Ltd", "42",
-                  "Delivery within thirty days of signature, at the buyer's premises.", "jane@example.com"):
+    for value in (
+        "Countersign test page 2 of 3",
+        "Jane Signer",
+        "May 29, 2026",
+        "Acme Widgets Ltd",
+        "42",
+        "Delivery within thirty days of signature, at the buyer's premises.",
+        "jane@example.com",
+    ):
         assert value in stamped
     assert "Jane Signer" not in text_of(reader.pages[0])  # values only where their fields are
 
@@ -139,16 +165,29 @@ def test_signed_pdf_has_stamped_values_and_a_certificate() -> None:
     assert "Certificate of Completion" in cert
     assert "Master Services Agreement" in cert and "doc_8f3a2c" in cert
     assert hashlib.sha256(original).hexdigest() in cert
-    for expected in ("jane@example.com", "ann@example.com", "vic@example.com", "Jane Signer", "Ann Approver",
-                     "203.0.113.7", "2001:db8::1", "curl/8.5", "May 29, 2026 14:03:11 UTC", "Approved", "Viewer"):
+    for expected in (
+        "jane@example.com",
+        "ann@example.com",
+        "vic@example.com",
+        "Jane Signer",
+        "Ann Approver",
+        "203.0.113.7",
+        "2001:db8::1",
+        "curl/8.5",
+        "May 29, 2026 14:03:11 UTC",
+        "Approved",
+        "Viewer",
+    ):
         assert expected in cert
     assert (float(reader.pages[3].mediabox.width), float(reader.pages[3].mediabox.height)) == pytest.approx(A4)
 
 
 def test_drawn_signature_image_is_on_its_page() -> None:
     original = corpus.three_page_a4()
-    fields = [StampField(2, 100, 100, 150, 50, "signature", DrawnSignature(corpus.signature_png())),
-              StampField(3, 100, 100, 150, 30, "text", "typed only")]
+    fields = [
+        StampField(2, 100, 100, 150, 50, "signature", DrawnSignature(corpus.signature_png())),
+        StampField(3, 100, 100, 150, 30, "text", "typed only"),
+    ]
     reader = PdfReader(io.BytesIO(build_signed_pdf(original, fields, certificate(original))))
     counts = [image_xobjects(page.get("/Resources")) for page in reader.pages]
     assert counts[0] == 0 and counts[1] == 1 and counts[2] == 0
@@ -159,9 +198,15 @@ def test_original_content_and_untouched_pages_survive(tmp_path: Path) -> None:
     original = corpus.three_page_a4()
     path = tmp_path / "original.pdf"
     path.write_bytes(original)
-    signed = build_signed_pdf(path, [StampField(1, 72, 100, 200, 20, "text", "hello"),
-                                     StampField(3, 72, 100, 20, 20, "checkbox", False),
-                                     StampField(3, 72, 130, 200, 20, "text", None)], certificate(original))
+    signed = build_signed_pdf(
+        path,
+        [
+            StampField(1, 72, 100, 200, 20, "text", "hello"),
+            StampField(3, 72, 100, 20, 20, "checkbox", False),
+            StampField(3, 72, 130, 200, 20, "text", None),
+        ],
+        certificate(original),
+    )
     before = PdfReader(io.BytesIO(original))
     after = PdfReader(io.BytesIO(signed))
     assert text_of(after.pages[0]) == text_of(before.pages[0]) + " hello"
@@ -181,8 +226,10 @@ def test_active_content_never_reaches_the_signed_pdf() -> None:
 
 def test_unicode_values_and_markup_in_names() -> None:
     original = corpus.one_page_letter()
-    fields = [StampField(1, 72, 100, 250, 50, "signature", TypedSignature("Иван Петров")),
-              StampField(1, 72, 160, 250, 20, "name", "Zoë Łukasiewicz-Ōta")]
+    fields = [
+        StampField(1, 72, 100, 250, 50, "signature", TypedSignature("Иван Петров")),
+        StampField(1, 72, 160, 250, 20, "name", "Zoë Łukasiewicz-Ōta"),
+    ]
     people = [Participant("Bob <b>Smith</b> & Co", "bob@example.com", "signer", signature=TypedSignature("Bob Smith"))]
     reader = PdfReader(io.BytesIO(build_signed_pdf(original, fields, certificate(original, people))))
     assert "Иван Петров" in text_of(reader.pages[0])  # script font lacks Cyrillic: fallback, still text
@@ -199,9 +246,19 @@ def test_long_text_is_shrunk_and_wrapped_not_cut() -> None:
 
 def test_many_participants_flow_onto_further_certificate_pages() -> None:
     original = corpus.one_page_letter()
-    people = [Participant(f"Person {i}", f"person{i}@example.com", "signer", "192.0.2.1", UA,
-                          datetime(2026, 5, 29, tzinfo=UTC), datetime(2026, 5, 29, tzinfo=UTC), TypedSignature(f"Person {i}"))
-              for i in range(12)]
+    people = [
+        Participant(
+            f"Person {i}",
+            f"person{i}@example.com",
+            "signer",
+            "192.0.2.1",
+            UA,
+            datetime(2026, 5, 29, tzinfo=UTC),
+            datetime(2026, 5, 29, tzinfo=UTC),
+            TypedSignature(f"Person {i}"),
+        )
+        for i in range(12)
+    ]
     reader = PdfReader(io.BytesIO(build_signed_pdf(original, [], certificate(original, people))))
     assert len(reader.pages) >= 3
     text = " ".join(text_of(page) for page in reader.pages[1:])
@@ -213,7 +270,9 @@ def test_build_is_deterministic() -> None:
     """A build retried after a crash must produce the same file, hence the same recorded hash."""
     original = corpus.mixed_with_rotated()
     fields = all_fields(1) + all_fields(2)
-    assert build_signed_pdf(original, fields, certificate(original)) == build_signed_pdf(original, fields, certificate(original))
+    assert build_signed_pdf(original, fields, certificate(original)) == build_signed_pdf(
+        original, fields, certificate(original)
+    )
 
 
 def test_bad_input_raises_value_error() -> None:
@@ -221,14 +280,18 @@ def test_bad_input_raises_value_error() -> None:
     with pytest.raises(ValueError, match="page 2"):
         build_signed_pdf(original, [StampField(2, 0, 0, 10, 10, "text", "x")], certificate(original))
     with pytest.raises(ValueError, match="image"):
-        build_signed_pdf(original, [StampField(1, 0, 0, 10, 10, "signature", DrawnSignature(b"not an image"))],
-                         certificate(original))
+        build_signed_pdf(
+            original, [StampField(1, 0, 0, 10, 10, "signature", DrawnSignature(b"not an image"))], certificate(original)
+        )
     bad_person = [Participant("X", "x@example.com", "signer", signature=DrawnSignature(corpus.random_bytes(100)))]
     with pytest.raises(ValueError, match="certificate"):
         build_signed_pdf(original, [], certificate(original, bad_person))
     with pytest.raises(ValueError, match="too large"):
-        build_signed_pdf(original, [StampField(1, 0, 0, 10, 10, "signature", DrawnSignature(corpus.pixel_bomb_png()))],
-                         certificate(original))
+        build_signed_pdf(
+            original,
+            [StampField(1, 0, 0, 10, 10, "signature", DrawnSignature(corpus.pixel_bomb_png()))],
+            certificate(original),
+        )
 
 
 # --- placement, seen through an independent renderer --------------------------------------------
@@ -240,7 +303,10 @@ PLACEMENT_CASES = [
     ("rotated 270", corpus.make_pdf([LETTER], rotate={0: 270})),
     ("offset cropbox", corpus.make_pdf([A4], cropbox={0: (50.0, 60.0, 450.0, 760.0)})),
     ("offset cropbox rotated 90", corpus.make_pdf([A4], rotate={0: 90}, cropbox={0: (50.0, 60.0, 450.0, 760.0)})),
-    ("rotated 270 with offset cropbox", corpus.make_pdf([A4], rotate={0: 270}, cropbox={0: (30.0, 40.0, 530.0, 800.0)})),
+    (
+        "rotated 270 with offset cropbox",
+        corpus.make_pdf([A4], rotate={0: 270}, cropbox={0: (30.0, 40.0, 530.0, 800.0)}),
+    ),
     ("boxes and rotation inherited from the page tree", corpus.inherited_attributes()),
 ]
 
@@ -248,8 +314,10 @@ PLACEMENT_CASES = [
 @pytest.mark.parametrize("original", [case[1] for case in PLACEMENT_CASES], ids=[case[0] for case in PLACEMENT_CASES])
 def test_fields_land_where_placed_and_upright(original: bytes) -> None:
     x, y, w, h = 60.0, 40.0, 100.0, 50.0  # from the displayed top-left
-    fields = [StampField(1, x, y, w, h, "signature", DrawnSignature(half_black_png())),
-              StampField(1, 200, 150, 30, 30, "checkbox", True)]
+    fields = [
+        StampField(1, x, y, w, h, "signature", DrawnSignature(half_black_png())),
+        StampField(1, 200, 150, 30, 30, "checkbox", True),
+    ]
     signed = build_signed_pdf(original, fields, certificate(original))
     before, after = render(original, 0), render(signed, 0)
     assert after.size == before.size  # same displayed page
@@ -271,29 +339,56 @@ def test_fields_land_where_placed_and_upright(original: bytes) -> None:
 
 # --- the certificate of completion: what a court reads -----------------------------------------
 
+
 def _rich_certificate(original: bytes, events_each: int = 0) -> Certificate:
     def events(ip: str) -> list[ParticipantEvent]:
-        base = [ParticipantEvent("invited", datetime(2026, 5, 28, 9, 0, tzinfo=UTC)),
-                ParticipantEvent("viewed", datetime(2026, 5, 28, 10, 0, tzinfo=UTC), ip, UA),
-                ParticipantEvent("otp_requested", datetime(2026, 5, 28, 10, 1, tzinfo=UTC), ip, UA),
-                ParticipantEvent("otp_verified", datetime(2026, 5, 28, 10, 2, 30, tzinfo=UTC)),
-                ParticipantEvent("signed", datetime(2026, 5, 29, 14, 3, tzinfo=UTC), ip, UA)]
-        extra = [ParticipantEvent("reminded", datetime(2026, 5, 28, 12, i % 60, tzinfo=UTC)) for i in range(events_each)]
+        base = [
+            ParticipantEvent("invited", datetime(2026, 5, 28, 9, 0, tzinfo=UTC)),
+            ParticipantEvent("viewed", datetime(2026, 5, 28, 10, 0, tzinfo=UTC), ip, UA),
+            ParticipantEvent("otp_requested", datetime(2026, 5, 28, 10, 1, tzinfo=UTC), ip, UA),
+            ParticipantEvent("otp_verified", datetime(2026, 5, 28, 10, 2, 30, tzinfo=UTC)),
+            ParticipantEvent("signed", datetime(2026, 5, 29, 14, 3, tzinfo=UTC), ip, UA),
+        ]
+        extra = [
+            ParticipantEvent("reminded", datetime(2026, 5, 28, 12, i % 60, tzinfo=UTC)) for i in range(events_each)
+        ]
         return base + extra
 
-    jane = Participant("Jane Signer", "jane@example.com", "signer", "203.0.113.7", UA,
-                       datetime(2026, 5, 28, 10, 0, tzinfo=UTC), datetime(2026, 5, 29, 14, 3, tzinfo=UTC),
-                       DrawnSignature(corpus.signature_png()), otp_verified_at=datetime(2026, 5, 28, 10, 2, 30, tzinfo=UTC),
-                       consent_at=datetime(2026, 5, 29, 14, 3, tzinfo=UTC), events=events("203.0.113.7"))
-    ann = Participant("Ann Approver", "ann@example.com", "approver", "2001:db8::1", "curl/8.5",
-                      datetime(2026, 5, 29, 11, 0, tzinfo=UTC), datetime(2026, 5, 29, 12, 0, tzinfo=UTC),
-                      events=[ParticipantEvent("approved", datetime(2026, 5, 29, 12, 0, tzinfo=UTC), "2001:db8::1", "curl/8.5")])
+    jane = Participant(
+        "Jane Signer",
+        "jane@example.com",
+        "signer",
+        "203.0.113.7",
+        UA,
+        datetime(2026, 5, 28, 10, 0, tzinfo=UTC),
+        datetime(2026, 5, 29, 14, 3, tzinfo=UTC),
+        DrawnSignature(corpus.signature_png()),
+        otp_verified_at=datetime(2026, 5, 28, 10, 2, 30, tzinfo=UTC),
+        consent_at=datetime(2026, 5, 29, 14, 3, tzinfo=UTC),
+        events=events("203.0.113.7"),
+    )
+    ann = Participant(
+        "Ann Approver",
+        "ann@example.com",
+        "approver",
+        "2001:db8::1",
+        "curl/8.5",
+        datetime(2026, 5, 29, 11, 0, tzinfo=UTC),
+        datetime(2026, 5, 29, 12, 0, tzinfo=UTC),
+        events=[ParticipantEvent("approved", datetime(2026, 5, 29, 12, 0, tzinfo=UTC), "2001:db8::1", "curl/8.5")],
+    )
     return Certificate(
-        document_name="Master Services Agreement", document_id="doc_8f3a2c",
+        document_name="Master Services Agreement",
+        document_id="doc_8f3a2c",
         original_sha256=hashlib.sha256(original).hexdigest(),
-        completed_at=datetime(2026, 5, 29, 14, 3, 11, tzinfo=UTC), sent_at=datetime(2026, 5, 28, 9, 0, tzinfo=UTC),
-        participants=[jane, ann], sender_name="Sally Sender", sender_email="sally@acme.example",
-        sender_org_name="Acme Widgets Ltd", otp_method="email")
+        completed_at=datetime(2026, 5, 29, 14, 3, 11, tzinfo=UTC),
+        sent_at=datetime(2026, 5, 28, 9, 0, tzinfo=UTC),
+        participants=[jane, ann],
+        sender_name="Sally Sender",
+        sender_email="sally@acme.example",
+        sender_org_name="Acme Widgets Ltd",
+        otp_method="email",
+    )
 
 
 def certificate_fonts(page: Any) -> list[DictionaryObject]:
@@ -307,21 +402,35 @@ def is_embedded(font: DictionaryObject) -> bool:
         assert isinstance(descendants, ArrayObject)
         font = descendants[0].get_object()
     descriptor = font.get("/FontDescriptor")
-    return descriptor is not None and any(k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    return descriptor is not None and any(
+        k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")
+    )
 
 
 def test_certificate_names_sender_authentication_consent_and_every_event() -> None:
     original = corpus.three_page_a4()
     reader = PdfReader(io.BytesIO(build_signed_pdf(original, [], _rich_certificate(original))))
     text = " ".join(text_of(page) for page in reader.pages[3:])
-    for expected in ("Sally Sender", "sally@acme.example", "Acme Widgets Ltd",  # sender and organisation
-                     "one-time code by email verified May 28, 2026 10:02:30 UTC",  # Jane's authentication
-                     "Agreed to use electronic records and signatures, May 29, 2026 14:03:00 UTC",
-                     "Not asked",  # the approver was never asked to consent: said, not left blank
-                     "Invitation emailed", "Opened the document", "One-time code emailed", "One-time code verified",
-                     "Signed", "Approved", "203.0.113.7", "2001:db8::1",
-                     hashlib.sha256(original).hexdigest(), "3 + this certificate", "signedFileHash",
-                     "POST /api/v1/verify"):
+    for expected in (
+        "Sally Sender",
+        "sally@acme.example",
+        "Acme Widgets Ltd",  # sender and organisation
+        "one-time code by email verified May 28, 2026 10:02:30 UTC",  # Jane's authentication
+        "Agreed to use electronic records and signatures, May 29, 2026 14:03:00 UTC",
+        "Not asked",  # the approver was never asked to consent: said, not left blank
+        "Invitation emailed",
+        "Opened the document",
+        "One-time code emailed",
+        "One-time code verified",
+        "Signed",
+        "Approved",
+        "203.0.113.7",
+        "2001:db8::1",
+        hashlib.sha256(original).hexdigest(),
+        "3 + this certificate",
+        "signedFileHash",
+        "POST /api/v1/verify",
+    ):
         assert expected in text, expected
     assert image_xobjects(reader.pages[3]["/Resources"]) >= 1  # Jane's drawn signature
 

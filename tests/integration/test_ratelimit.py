@@ -36,7 +36,9 @@ async def test_refund_gives_one_back_in_the_same_window_only(db: asyncpg.Pool) -
         await refund(conn, name, HOUR, first)
         assert (await peek(conn, name, HOUR, 5)).hits == 1
         # A window that has ended is left alone (its row is another window's).
-        await conn.execute("UPDATE gateway.rate_limits SET window_start = window_start - interval '1 hour' WHERE bucket = $1", name)
+        await conn.execute(
+            "UPDATE gateway.rate_limits SET window_start = window_start - interval '1 hour' WHERE bucket = $1", name
+        )
         await refund(conn, name, HOUR, first)
         assert await db.fetchval("SELECT hits FROM gateway.rate_limits WHERE bucket = $1", name) == 1
         # Never below zero.
@@ -57,7 +59,9 @@ async def test_connections_draw_on_one_count(db: asyncpg.Pool, prepared) -> None
         await other.close()
     hits = sorted(w.hits for w in counts)
     if len({w.reset_at for w in counts}) == 1:  # not split by an hour boundary
-        assert hits == [1, 2, 3, 4] and [w.exceeded for w in sorted(counts, key=lambda w: w.hits)] == [False] * 3 + [True]
+        assert hits == [1, 2, 3, 4] and [w.exceeded for w in sorted(counts, key=lambda w: w.hits)] == [False] * 3 + [
+            True
+        ]
 
 
 async def test_the_counters_are_unlogged(db: asyncpg.Pool) -> None:

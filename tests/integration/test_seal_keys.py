@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
@@ -35,9 +35,12 @@ async def test_a_key_moved_to_another_organisation_does_not_open(db: asyncpg.Poo
     mine, theirs = _org(), _org()
     await sealer.org_seal(db, mine)
     await sealer.org_seal(db, theirs)
-    await db.execute("""UPDATE documents.org_seal_identities SET private_key =
+    await db.execute(
+        """UPDATE documents.org_seal_identities SET private_key =
                         (SELECT private_key FROM documents.org_seal_identities WHERE org_id = $1) WHERE org_id = $2""",
-                     mine, theirs)
+        mine,
+        theirs,
+    )
     with pytest.raises(SecretUnreadable):
         await sealer.org_seal(db, theirs)
 
@@ -46,8 +49,11 @@ async def test_the_database_refuses_a_plaintext_key(db: asyncpg.Pool, sealer: Se
     org = _org()
     seal = await sealer.org_seal(db, org)
     with pytest.raises(asyncpg.CheckViolationError):
-        await db.execute("UPDATE documents.org_seal_identities SET private_key = $2 WHERE org_id = $1",
-                         org, seal.identity.key_pem.decode())
+        await db.execute(
+            "UPDATE documents.org_seal_identities SET private_key = $2 WHERE org_id = $1",
+            org,
+            seal.identity.key_pem.decode(),
+        )
     stored = await db.fetchval("SELECT private_key FROM documents.org_seal_identities WHERE org_id = $1", org)
     assert stored.startswith("v1:") and "PRIVATE KEY" not in stored
 
@@ -55,6 +61,8 @@ async def test_the_database_refuses_a_plaintext_key(db: asyncpg.Pool, sealer: Se
 async def test_an_expiring_identity_is_replaced(db: asyncpg.Pool, sealer: Sealer) -> None:
     org = _org()
     old = await sealer.org_seal(db, org)
-    await db.execute("UPDATE documents.org_seal_identities SET not_after = now() + interval '1 hour' WHERE org_id = $1", org)
+    await db.execute(
+        "UPDATE documents.org_seal_identities SET not_after = now() + interval '1 hour' WHERE org_id = $1", org
+    )
     new = await sealer.org_seal(db, org)
-    assert new.cert_sha256 != old.cert_sha256 and new.not_after > datetime.now(timezone.utc) + timedelta(days=1)
+    assert new.cert_sha256 != old.cert_sha256 and new.not_after > datetime.now(UTC) + timedelta(days=1)

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pypdf
 import pytest
 from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
 
+from services.documents.adapters.sealing import seal_check
 from services.documents.adapters.sealing.authority import CertificateAuthority, new_authority
 from services.documents.adapters.sealing.seal import SealIdentity, seal_pdf
-from services.documents.adapters.sealing import seal_check
 from services.documents.adapters.sealing.seal_check import check_seal
 from services.documents.domain.verdict import judge
 from tests.pdf_corpus import LETTER, make_pdf
@@ -28,9 +28,12 @@ def ca(peers: Peers) -> CertificateAuthority:
 
 @pytest.fixture(scope="module")
 def sealed(peers: Peers, ca: CertificateAuthority) -> bytes:
-    issued = ca.issue_seal_certificate("org_verified", datetime.now(timezone.utc), 30)
-    return seal_pdf(make_pdf([LETTER, LETTER], text="Verify me"), SealIdentity(issued.key_pem, [issued.cert_pem, ca.cert_pem]),
-                    HTTPTimeStamper(peers.tsa_url))
+    issued = ca.issue_seal_certificate("org_verified", datetime.now(UTC), 30)
+    return seal_pdf(
+        make_pdf([LETTER, LETTER], text="Verify me"),
+        SealIdentity(issued.key_pem, [issued.cert_pem, ca.cert_pem]),
+        HTTPTimeStamper(peers.tsa_url),
+    )
 
 
 async def _check(tmp_path: Path, ca: CertificateAuthority, pdf: bytes):  # type: ignore[no-untyped-def]
@@ -59,7 +62,8 @@ def _resaved(pdf: bytes) -> bytes:
 
 
 async def test_an_intact_seal_is_valid_trusted_timestamped_and_names_its_organisation(
-        tmp_path: Path, ca: CertificateAuthority, sealed: bytes) -> None:
+    tmp_path: Path, ca: CertificateAuthority, sealed: bytes
+) -> None:
     report = await _check(tmp_path, ca, sealed)
     assert report.sealed and report.intact and report.valid and report.trusted and report.coverage == "file"
     assert report.signer_org_id == "org_verified" and report.timestamp_valid is True
@@ -77,16 +81,20 @@ def _titled_afterwards(pdf: bytes) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize(("damage", "verdict"), [
-    (_one_byte_changed, "tampered"),
-    (_seal_byte_changed, "tampered"),
-    (lambda pdf: pdf[: len(pdf) * 2 // 3], "truncated"),
-    (lambda pdf: pdf[:-40], "truncated"),
-    (_resaved, "rewritten"),
-    (_titled_afterwards, "appended"),
-])
-async def test_each_damaged_copy_gets_its_own_verdict(tmp_path: Path, ca: CertificateAuthority, sealed: bytes,
-                                                     damage, verdict: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("damage", "verdict"),
+    [
+        (_one_byte_changed, "tampered"),
+        (_seal_byte_changed, "tampered"),
+        (lambda pdf: pdf[: len(pdf) * 2 // 3], "truncated"),
+        (lambda pdf: pdf[:-40], "truncated"),
+        (_resaved, "rewritten"),
+        (_titled_afterwards, "appended"),
+    ],
+)
+async def test_each_damaged_copy_gets_its_own_verdict(
+    tmp_path: Path, ca: CertificateAuthority, sealed: bytes, damage, verdict: str
+) -> None:  # type: ignore[no-untyped-def]
     report = await _check(tmp_path, ca, damage(sealed))
     assert judge(report, "none").code == verdict, report
 
@@ -94,14 +102,17 @@ async def test_each_damaged_copy_gets_its_own_verdict(tmp_path: Path, ca: Certif
 async def test_a_seal_by_another_ca_is_intact_but_untrusted(tmp_path: Path, ca: CertificateAuthority) -> None:
     stranger = new_authority("Some other CA")
     other = CertificateAuthority.from_pem(stranger.cert_pem, stranger.key_pem)
-    issued = other.issue_seal_certificate("org_elsewhere", datetime.now(timezone.utc), 30)
-    pdf = await asyncio.to_thread(seal_pdf, make_pdf([LETTER]), SealIdentity(issued.key_pem, [issued.cert_pem, other.cert_pem]))
+    issued = other.issue_seal_certificate("org_elsewhere", datetime.now(UTC), 30)
+    pdf = await asyncio.to_thread(
+        seal_pdf, make_pdf([LETTER]), SealIdentity(issued.key_pem, [issued.cert_pem, other.cert_pem])
+    )
     report = await _check(tmp_path, ca, pdf)
     assert report.intact and not report.trusted and judge(report, "none").code == "untrusted-seal"
 
 
 async def test_unsealed_files_are_unknown_or_an_original_and_garbage_is_unreadable(
-        tmp_path: Path, ca: CertificateAuthority) -> None:
+    tmp_path: Path, ca: CertificateAuthority
+) -> None:
     plain = await _check(tmp_path, ca, make_pdf([LETTER], text="never sealed"))
     assert not plain.sealed and plain.structure == "readable"
     assert judge(plain, "none").code == "unknown" and judge(plain, "original").code == "original"
@@ -110,8 +121,10 @@ async def test_unsealed_files_are_unknown_or_an_original_and_garbage_is_unreadab
 
 
 async def test_a_checker_that_hangs_is_killed_and_the_file_is_unreadable(
-        tmp_path: Path, ca: CertificateAuthority, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, ca: CertificateAuthority, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sys
+
     monkeypatch.setattr(seal_check, "WORKER_ARGV", [sys.executable, "-c", "import time; time.sleep(30)"])
     report = await _check_with_timeout(tmp_path, ca, b"%PDF-1.7\n", timeout_s=0.5)
     assert report.structure == "unreadable" and report.error == "timeout"

@@ -23,12 +23,12 @@ import pytest
 from services.notifier.webhooks import delivery_repository, repository, secret_store, service
 from services.notifier.webhooks.config import WebhookConfig
 from services.notifier.webhooks.fanout import enqueue_deliveries
-from shared.contracts.webhooks import WebhookCreate, WebhookUpdate
-from services.notifier.webhooks.payload import webhook_payload
 from services.notifier.webhooks.next_step import after_success
-from services.notifier.webhooks.signing import new_secret
+from services.notifier.webhooks.payload import webhook_payload
 from services.notifier.webhooks.sender import open_client
+from services.notifier.webhooks.signing import new_secret
 from services.notifier.webhooks.worker import deliver_due
+from shared.contracts.webhooks import WebhookCreate, WebhookUpdate
 from shared.db import create_pool
 from shared.events import Actor, Event
 from shared.migrate import _with_database, apply_migrations, ensure_database
@@ -43,7 +43,9 @@ KEYRING = Keyring.parse(new_key())
 
 @pytest.fixture(scope="module")
 async def pool(prepared: Settings) -> AsyncIterator[asyncpg.Pool]:
-    settings = prepared.model_copy(update={"database_url": _with_database(prepared.database_url, prepared.amqp_namespace + "_webhooks")})
+    settings = prepared.model_copy(
+        update={"database_url": _with_database(prepared.database_url, prepared.amqp_namespace + "_webhooks")}
+    )
     await ensure_database(settings.database_url, recreate=True)
     await apply_migrations(settings.database_url)
     pool = await create_pool(settings, min_size=1, max_size=4)
@@ -77,14 +79,21 @@ def org() -> str:
 
 
 def event(org_id: str, event_type: str = "document.created", **data: object) -> Event:
-    return Event(type=event_type, orgId=org_id, documentId="c" + uuid.uuid4().hex[:24], actor=Actor(type="system"),
-                 data=data or {"name": "NDA"})
+    return Event(
+        type=event_type,
+        orgId=org_id,
+        documentId="c" + uuid.uuid4().hex[:24],
+        actor=Actor(type="system"),
+        data=data or {"name": "NDA"},
+    )
 
 
-async def new_webhook(pool: asyncpg.Pool, org_id: str, url: str, events: list[str] | None = None,
-                      config: WebhookConfig = FAST) -> tuple[str, str]:
-    created = await service.create_webhook(pool, org_id, WebhookCreate(url=url, events=events or ["document.created"]),
-                                           config, KEYRING)
+async def new_webhook(
+    pool: asyncpg.Pool, org_id: str, url: str, events: list[str] | None = None, config: WebhookConfig = FAST
+) -> tuple[str, str]:
+    created = await service.create_webhook(
+        pool, org_id, WebhookCreate(url=url, events=events or ["document.created"]), config, KEYRING
+    )
     return created.id, created.secret
 
 
@@ -101,9 +110,16 @@ async def webhook_row(pool: asyncpg.Pool, webhook_id: str) -> asyncpg.Record:
     return await pool.fetchrow("SELECT status, failure_count FROM notifier.webhooks WHERE id = $1", webhook_id)
 
 
-async def work_until(pool: asyncpg.Pool, client: aiohttp.ClientSession, done: Callable[[], Awaitable[bool]],
-                     what: str, config: WebhookConfig = FAST, timeout: float = 20.0) -> None:
+async def work_until(
+    pool: asyncpg.Pool,
+    client: aiohttp.ClientSession,
+    done: Callable[[], Awaitable[bool]],
+    what: str,
+    config: WebhookConfig = FAST,
+    timeout: float = 20.0,
+) -> None:
     """Run worker passes (as the notifier's loop does) until `done`."""
+
     async def step() -> bool:
         await deliver_due(pool, client, config, KEYRING)
         return await done()
@@ -111,10 +127,16 @@ async def work_until(pool: asyncpg.Pool, client: aiohttp.ClientSession, done: Ca
     await eventually(step, timeout, what)
 
 
-async def test_a_delivery_is_signed_sent_and_recorded(pool: asyncpg.Pool, client: aiohttp.ClientSession, receiver: Receiver) -> None:
+async def test_a_delivery_is_signed_sent_and_recorded(
+    pool: asyncpg.Pool, client: aiohttp.ClientSession, receiver: Receiver
+) -> None:
     org_id = org()
     webhook_id, secret = await new_webhook(pool, org_id, receiver.url, ["signer.added"])
-    ev = event(org_id, "signer.added", signer={"id": "sr_1", "name": "Jane", "email": "jane@example.com", "role": "signer", "order": 0})
+    ev = event(
+        org_id,
+        "signer.added",
+        signer={"id": "sr_1", "name": "Jane", "email": "jane@example.com", "role": "signer", "order": 0},
+    )
     assert await enqueue(pool, ev) == 1
 
     assert await deliver_due(pool, client, FAST, KEYRING) == 1
@@ -124,17 +146,33 @@ async def test_a_delivery_is_signed_sent_and_recorded(pool: asyncpg.Pool, client
     assert standard_signature_ok(secret, request.headers, request.body)
     assert orjson.loads(request.body) == webhook_payload(ev)
     assert request.headers["Content-Type"] == "application/json"
-    assert request.headers["X-InSigner-Timestamp"] == request.headers["webhook-timestamp"] == str(int(ev.occurredAt.timestamp()))
+    assert (
+        request.headers["X-InSigner-Timestamp"]
+        == request.headers["webhook-timestamp"]
+        == str(int(ev.occurredAt.timestamp()))
+    )
 
     row = await delivery_of(pool, webhook_id)
     assert request.headers["webhook-id"] == row["id"]
-    assert (row["status"], row["attempts"], row["last_response_code"], row["next_attempt_at"]) == ("succeeded", 1, 200, None)
+    assert (row["status"], row["attempts"], row["last_response_code"], row["next_attempt_at"]) == (
+        "succeeded",
+        1,
+        200,
+        None,
+    )
     attempt = await pool.fetchrow("SELECT * FROM notifier.webhook_attempts WHERE delivery_id = $1", row["id"])
-    assert (attempt["attempt"], attempt["status"], attempt["response_code"], attempt["error"]) == (1, "succeeded", 200, None)
+    assert (attempt["attempt"], attempt["status"], attempt["response_code"], attempt["error"]) == (
+        1,
+        "succeeded",
+        200,
+        None,
+    )
     assert attempt["duration_ms"] >= 0 and attempt["attempted_at"] is not None
 
 
-async def test_only_active_subscribed_webhooks_of_the_org_get_a_delivery_once(pool: asyncpg.Pool, receiver: Receiver) -> None:
+async def test_only_active_subscribed_webhooks_of_the_org_get_a_delivery_once(
+    pool: asyncpg.Pool, receiver: Receiver
+) -> None:
     org_id = org()
     subscribed, _ = await new_webhook(pool, org_id, receiver.url, ["document.created", "document.deleted"])
     other_type, _ = await new_webhook(pool, org_id, receiver.url, ["signer.added"])
@@ -145,13 +183,16 @@ async def test_only_active_subscribed_webhooks_of_the_org_get_a_delivery_once(po
     ev = event(org_id)
     assert await enqueue(pool, ev) == 1
     assert await enqueue(pool, ev) == 0  # the same event again (a redelivered message): nothing new
-    counts = {w: await pool.fetchval("SELECT count(*) FROM notifier.webhook_deliveries WHERE webhook_id = $1", w)
-              for w in (subscribed, other_type, inactive, other_org)}
+    counts = {
+        w: await pool.fetchval("SELECT count(*) FROM notifier.webhook_deliveries WHERE webhook_id = $1", w)
+        for w in (subscribed, other_type, inactive, other_org)
+    }
     assert counts == {subscribed: 1, other_type: 0, inactive: 0, other_org: 0}
 
 
 async def test_failures_are_retried_with_the_same_request_and_a_success_resets_the_count(
-        pool: asyncpg.Pool, client: aiohttp.ClientSession, receiver: Receiver) -> None:
+    pool: asyncpg.Pool, client: aiohttp.ClientSession, receiver: Receiver
+) -> None:
     receiver.script = [500, 502]
     org_id = org()
     webhook_id, secret = await new_webhook(pool, org_id, receiver.url)
@@ -162,31 +203,49 @@ async def test_failures_are_retried_with_the_same_request_and_a_success_resets_t
 
     await work_until(pool, client, failed_twice, "two failed attempts")
     row = await delivery_of(pool, webhook_id)
-    assert (row["status"], row["last_response_code"], row["last_error"], row["retry_step"]) == ("pending", 502, "HTTP 502", 2)
+    assert (row["status"], row["last_response_code"], row["last_error"], row["retry_step"]) == (
+        "pending",
+        502,
+        "HTTP 502",
+        2,
+    )
     assert row["next_attempt_at"] is not None
     assert tuple(await webhook_row(pool, webhook_id)) == ("active", 2)
 
     # A new client, as after a restart: everything the retry needs is in the row.
     async with open_client(FAST) as fresh:
+
         async def succeeded() -> bool:
             return (await delivery_of(pool, webhook_id))["status"] == "succeeded"
 
         await work_until(pool, fresh, succeeded, "the third attempt to succeed")
 
     first, second, third = receiver.requests
-    for name in ("webhook-id", "webhook-timestamp", "webhook-signature", "X-InSigner-Timestamp", "X-InSigner-Signature"):
+    for name in (
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+        "X-InSigner-Timestamp",
+        "X-InSigner-Signature",
+    ):
         assert first.headers[name] == second.headers[name] == third.headers[name], name
     assert first.body == second.body == third.body
-    assert standard_signature_ok(secret, third.headers, third.body) and insigner_signature_ok(secret, third.headers, third.body)
+    assert standard_signature_ok(secret, third.headers, third.body) and insigner_signature_ok(
+        secret, third.headers, third.body
+    )
     assert tuple(await webhook_row(pool, webhook_id)) == ("active", 0)
-    statuses = await pool.fetch("SELECT a.attempt, a.status, a.response_code FROM notifier.webhook_attempts a "
-                                "JOIN notifier.webhook_deliveries d ON d.id = a.delivery_id WHERE d.webhook_id = $1 "
-                                "ORDER BY a.attempt", webhook_id)
+    statuses = await pool.fetch(
+        "SELECT a.attempt, a.status, a.response_code FROM notifier.webhook_attempts a "
+        "JOIN notifier.webhook_deliveries d ON d.id = a.delivery_id WHERE d.webhook_id = $1 "
+        "ORDER BY a.attempt",
+        webhook_id,
+    )
     assert [tuple(s) for s in statuses] == [(1, "failed", 500), (2, "failed", 502), (3, "succeeded", 200)]
 
 
-async def test_a_delivery_fails_when_the_schedule_is_used_up(pool: asyncpg.Pool, client: aiohttp.ClientSession,
-                                                             receiver: Receiver) -> None:
+async def test_a_delivery_fails_when_the_schedule_is_used_up(
+    pool: asyncpg.Pool, client: aiohttp.ClientSession, receiver: Receiver
+) -> None:
     receiver.default = 500
     config = replace(FAST, retry_schedule=(0.0, 0.0))
     org_id = org()
@@ -203,8 +262,9 @@ async def test_a_delivery_fails_when_the_schedule_is_used_up(pool: asyncpg.Pool,
     assert len(receiver.requests) == 3
 
 
-async def test_twenty_consecutive_failures_deactivate_the_webhook(pool: asyncpg.Pool, client: aiohttp.ClientSession,
-                                                                  receiver: Receiver) -> None:
+async def test_twenty_consecutive_failures_deactivate_the_webhook(
+    pool: asyncpg.Pool, client: aiohttp.ClientSession, receiver: Receiver
+) -> None:
     receiver.default = 503
     config = replace(FAST, retry_schedule=(0.0,) * 30)
     org_id = org()
@@ -232,8 +292,9 @@ async def test_twenty_consecutive_failures_deactivate_the_webhook(pool: asyncpg.
     await work_until(pool, client, delivered, "the paused delivery to go out after reactivation", config)
 
 
-async def test_redirects_are_failures_and_not_followed(pool: asyncpg.Pool, client: aiohttp.ClientSession,
-                                                       receiver: Receiver) -> None:
+async def test_redirects_are_failures_and_not_followed(
+    pool: asyncpg.Pool, client: aiohttp.ClientSession, receiver: Receiver
+) -> None:
     receiver.script = [302]
     org_id = org()
     webhook_id, _ = await new_webhook(pool, org_id, receiver.url)
@@ -260,9 +321,28 @@ async def test_timeouts_and_refused_connections_are_failures(pool: asyncpg.Pool,
 
 async def test_tls_certificates_are_verified(pool: asyncpg.Pool, client: aiohttp.ClientSession, tmp_path: Path) -> None:
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
     tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     tls.load_cert_chain(cert, key)
     self_signed = await Receiver().start(tls)
@@ -286,8 +366,15 @@ async def test_addresses_are_checked_again_at_delivery(pool: asyncpg.Pool, recei
     org_id = org()
     async with pool.acquire() as conn:  # as if the name had resolved to a public address at registration
         rebinding = "wh_rebinding" + uuid.uuid4().hex[:8]
-        await repository.insert_webhook(conn, rebinding, org_id, f"https://rebind.example:{port}/", ["document.created"],
-                                        None, secret_store.seal(KEYRING, rebinding, new_secret()))
+        await repository.insert_webhook(
+            conn,
+            rebinding,
+            org_id,
+            f"https://rebind.example:{port}/",
+            ["document.created"],
+            None,
+            secret_store.seal(KEYRING, rebinding, new_secret()),
+        )
     literal, _ = await new_webhook(pool, org_id, f"https://127.0.0.1:{port}/", config=FAST)
     await enqueue(pool, event(org_id))
     async with open_client(strict, inner_resolver=StubDns(["127.0.0.1"])) as session:
@@ -304,17 +391,25 @@ async def test_two_workers_never_send_one_delivery_twice(pool: asyncpg.Pool, rec
         await enqueue(pool, event(org_id))
     config = replace(FAST, concurrency=4)
     async with open_client(config) as one, open_client(config) as two:
+
         async def all_sent() -> bool:
             await asyncio.gather(deliver_due(pool, one, config, KEYRING), deliver_due(pool, two, config, KEYRING))
-            return await pool.fetchval("SELECT count(*) FROM notifier.webhook_deliveries WHERE webhook_id = $1 "
-                                       "AND status = 'succeeded'", webhook_id) == 30
+            return (
+                await pool.fetchval(
+                    "SELECT count(*) FROM notifier.webhook_deliveries WHERE webhook_id = $1 AND status = 'succeeded'",
+                    webhook_id,
+                )
+                == 30
+            )
 
         await eventually(all_sent, 30, "30 deliveries")
     ids = [r.headers["webhook-id"] for r in receiver.requests]
     assert len(ids) == len(set(ids)) == 30
 
 
-async def test_an_expired_lease_is_claimed_again_and_the_old_worker_cannot_record(pool: asyncpg.Pool, receiver: Receiver) -> None:
+async def test_an_expired_lease_is_claimed_again_and_the_old_worker_cannot_record(
+    pool: asyncpg.Pool, receiver: Receiver
+) -> None:
     org_id = org()
     webhook_id, _ = await new_webhook(pool, org_id, receiver.url)
     await enqueue(pool, event(org_id))
@@ -330,5 +425,3 @@ async def test_an_expired_lease_is_claimed_again_and_the_old_worker_cannot_recor
         async with conn.transaction():
             assert not await delivery_repository.finish_attempt(conn, first, stale, after_success(0))
     assert (await delivery_of(pool, webhook_id))["attempts"] == 0
-
-

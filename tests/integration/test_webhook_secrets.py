@@ -21,10 +21,10 @@ import pytest
 from services.notifier.webhooks import service
 from services.notifier.webhooks.config import WebhookConfig
 from services.notifier.webhooks.fanout import enqueue_deliveries
-from shared.contracts.webhooks import WebhookCreate
 from services.notifier.webhooks.sender import open_client
 from services.notifier.webhooks.signing import new_secret
 from services.notifier.webhooks.worker import deliver_due, warn_about_stale_secrets
+from shared.contracts.webhooks import WebhookCreate
 from shared.db import create_pool
 from shared.events import Actor, Event
 from shared.migrate import _with_database, apply_migrations, ensure_database
@@ -77,7 +77,9 @@ def org() -> str:
 
 
 async def new_webhook(pool: asyncpg.Pool, org_id: str, url: str, keyring: Keyring) -> tuple[str, str]:
-    created = await service.create_webhook(pool, org_id, WebhookCreate(url=url, events=["document.created"]), FAST, keyring)
+    created = await service.create_webhook(
+        pool, org_id, WebhookCreate(url=url, events=["document.created"]), FAST, keyring
+    )
     return created.id, created.secret
 
 
@@ -87,8 +89,14 @@ async def legacy_webhook(pool: asyncpg.Pool, org_id: str, url: str) -> tuple[str
     webhook_id, secret = "wh_legacy" + uuid.uuid4().hex[:8], new_secret()
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("ALTER TABLE notifier.webhooks DISABLE TRIGGER webhooks_secret_sealed")
-        await conn.execute("INSERT INTO notifier.webhooks (id, org_id, url, events, secret) VALUES ($1, $2, $3, $4, $5)",
-                           webhook_id, org_id, url, ["document.created"], secret)
+        await conn.execute(
+            "INSERT INTO notifier.webhooks (id, org_id, url, events, secret) VALUES ($1, $2, $3, $4, $5)",
+            webhook_id,
+            org_id,
+            url,
+            ["document.created"],
+            secret,
+        )
         await conn.execute("ALTER TABLE notifier.webhooks ENABLE TRIGGER webhooks_secret_sealed")
     return webhook_id, secret
 
@@ -98,8 +106,13 @@ async def stored(pool: asyncpg.Pool) -> dict[str, str]:
 
 
 async def enqueue_event(pool: asyncpg.Pool, org_id: str) -> None:
-    event = Event(type="document.created", orgId=org_id, documentId="c" + uuid.uuid4().hex[:24],
-                  actor=Actor(type="system"), data={"name": "NDA"})
+    event = Event(
+        type="document.created",
+        orgId=org_id,
+        documentId="c" + uuid.uuid4().hex[:24],
+        actor=Actor(type="system"),
+        data={"name": "NDA"},
+    )
     async with pool.acquire() as conn, conn.transaction():
         await enqueue_deliveries(conn, event)
 
@@ -116,8 +129,9 @@ def rotate_env(prepared: Settings, database: str, keys: str) -> dict[str, str]:
 async def test_the_column_holds_the_sealed_secret_only(pool: asyncpg.Pool, receiver: Receiver) -> None:
     keyring = Keyring.parse(OLD)
     webhook_id, secret = await new_webhook(pool, org(), receiver.url, keyring)
-    row = await pool.fetchrow("SELECT row_to_json(w)::text AS everything, secret FROM notifier.webhooks w WHERE id = $1",
-                              webhook_id)
+    row = await pool.fetchrow(
+        "SELECT row_to_json(w)::text AS everything, secret FROM notifier.webhooks w WHERE id = $1", webhook_id
+    )
     assert secret not in row["everything"]
     assert row["secret"].startswith(keyring.current_prefix())
     assert keyring.open(row["secret"], f"notifier.webhooks.secret:{webhook_id}") == secret
@@ -127,21 +141,29 @@ async def test_the_database_refuses_a_plaintext_secret(pool: asyncpg.Pool, recei
     webhook_id, _ = await new_webhook(pool, org(), receiver.url, Keyring.parse(OLD))
     before = await stored(pool)
     with pytest.raises(asyncpg.CheckViolationError, match="must be a sealed value"):
-        await pool.execute("INSERT INTO notifier.webhooks (id, org_id, url, events, secret) VALUES ('wh_plain', 'o', $1, $2, $3)",
-                           receiver.url, ["document.created"], new_secret())
+        await pool.execute(
+            "INSERT INTO notifier.webhooks (id, org_id, url, events, secret) VALUES ('wh_plain', 'o', $1, $2, $3)",
+            receiver.url,
+            ["document.created"],
+            new_secret(),
+        )
     with pytest.raises(asyncpg.CheckViolationError):
         await pool.execute("UPDATE notifier.webhooks SET secret = $2 WHERE id = $1", webhook_id, new_secret())
     assert await stored(pool) == before
 
 
-async def test_a_sealed_secret_copied_onto_another_webhook_signs_nothing(pool: asyncpg.Pool, client: aiohttp.ClientSession,
-                                                                         receiver: Receiver) -> None:
+async def test_a_sealed_secret_copied_onto_another_webhook_signs_nothing(
+    pool: asyncpg.Pool, client: aiohttp.ClientSession, receiver: Receiver
+) -> None:
     keyring = Keyring.parse(OLD)
     org_id = org()
     mine, _ = await new_webhook(pool, org_id, receiver.url, keyring)
     victim, _ = await new_webhook(pool, org_id, receiver.url + "/victim", keyring)
-    await pool.execute("UPDATE notifier.webhooks SET secret = (SELECT secret FROM notifier.webhooks WHERE id = $1) WHERE id = $2",
-                       mine, victim)
+    await pool.execute(
+        "UPDATE notifier.webhooks SET secret = (SELECT secret FROM notifier.webhooks WHERE id = $1) WHERE id = $2",
+        mine,
+        victim,
+    )
     await enqueue_event(pool, org_id)
 
     assert await deliver_due(pool, client, FAST, keyring) == 2
@@ -153,7 +175,8 @@ async def test_a_sealed_secret_copied_onto_another_webhook_signs_nothing(pool: a
 
 
 async def test_rotate_reseals_old_and_legacy_secrets_and_deliveries_still_verify(
-        prepared: Settings, database: str, pool: asyncpg.Pool, client: aiohttp.ClientSession, receiver: Receiver) -> None:
+    prepared: Settings, database: str, pool: asyncpg.Pool, client: aiohttp.ClientSession, receiver: Receiver
+) -> None:
     org_id = org()
     sealed_id, sealed_secret = await new_webhook(pool, org_id, receiver.url + "/sealed", Keyring.parse(OLD))
     legacy_id, legacy_secret = await legacy_webhook(pool, org_id, receiver.url + "/legacy")
@@ -183,7 +206,11 @@ async def test_rotate_reseals_old_and_legacy_secrets_and_deliveries_still_verify
         pass
     requests = await receiver.wait_for(3)
     by_webhook = {"/hooks/insigner/sealed": sealed_id, "/hooks/insigner/legacy": legacy_id}
-    assert sorted(r.path for r in requests) == ["/hooks/insigner/legacy", "/hooks/insigner/sealed", "/hooks/insigner/sealed"]
+    assert sorted(r.path for r in requests) == [
+        "/hooks/insigner/legacy",
+        "/hooks/insigner/sealed",
+        "/hooks/insigner/sealed",
+    ]
     for request in requests:
         secret = secrets[by_webhook[request.path]]
         assert insigner_signature_ok(secret, request.headers, request.body)
@@ -196,23 +223,28 @@ async def test_rotate_reseals_old_and_legacy_secrets_and_deliveries_still_verify
     assert await stored(pool) == after
 
 
-async def test_two_rotations_at_once_each_row_resealed_once(prepared: Settings, database: str, pool: asyncpg.Pool,
-                                                            receiver: Receiver) -> None:
+async def test_two_rotations_at_once_each_row_resealed_once(
+    prepared: Settings, database: str, pool: asyncpg.Pool, receiver: Receiver
+) -> None:
     org_id = org()
     secrets = dict([await new_webhook(pool, org_id, f"{receiver.url}/{n}", Keyring.parse(OLD)) for n in range(6)])
     env = rotate_env(prepared, database, f"{NEW},{OLD}")
-    first, second = await asyncio.gather(countersign("secrets", "rotate", env=env), countersign("secrets", "rotate", env=env))
+    first, second = await asyncio.gather(
+        countersign("secrets", "rotate", env=env), countersign("secrets", "rotate", env=env)
+    )
     assert (first.code, second.code) == (0, 0), (first.err, second.err)
     counts = [int(r.out.split("\n")[0].rsplit(": ", 1)[1]) for r in (first, second)]
     assert sum(counts) == 6  # every row re-sealed exactly once, by one or the other
     keyring = Keyring.parse(NEW)
     after = await stored(pool)
-    assert {webhook_id: keyring.open(value, f"notifier.webhooks.secret:{webhook_id}")
-            for webhook_id, value in after.items()} == secrets
+    assert {
+        webhook_id: keyring.open(value, f"notifier.webhooks.secret:{webhook_id}") for webhook_id, value in after.items()
+    } == secrets
 
 
-async def test_rotate_names_what_no_key_opens_and_leaves_it(prepared: Settings, database: str, pool: asyncpg.Pool,
-                                                            receiver: Receiver) -> None:
+async def test_rotate_names_what_no_key_opens_and_leaves_it(
+    prepared: Settings, database: str, pool: asyncpg.Pool, receiver: Receiver
+) -> None:
     lost_id, _ = await new_webhook(pool, org(), receiver.url, Keyring.parse(new_key()))  # a key nobody kept
     before = await stored(pool)
     result = await countersign("secrets", "rotate", env=rotate_env(prepared, database, f"{NEW},{OLD}"))
@@ -222,8 +254,9 @@ async def test_rotate_names_what_no_key_opens_and_leaves_it(prepared: Settings, 
     assert await stored(pool) == before
 
 
-async def test_the_notifier_warns_at_start_about_secrets_to_rotate(pool: asyncpg.Pool, receiver: Receiver,
-                                                                    caplog: pytest.LogCaptureFixture) -> None:
+async def test_the_notifier_warns_at_start_about_secrets_to_rotate(
+    pool: asyncpg.Pool, receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
     await legacy_webhook(pool, org(), receiver.url)
     await new_webhook(pool, org(), receiver.url, Keyring.parse(OLD))
     current = await new_webhook(pool, org(), receiver.url, Keyring.parse(NEW))

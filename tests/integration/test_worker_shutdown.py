@@ -101,8 +101,9 @@ async def cancel_repeatedly(start: Callable[[], Awaitable[tuple[asyncio.Task[Non
     return hung
 
 
-async def test_a_relay_cancelled_while_notifications_arrive_stops(shutdown_settings: Settings, pool: asyncpg.Pool,
-                                                                  broker: Broker) -> None:
+async def test_a_relay_cancelled_while_notifications_arrive_stops(
+    shutdown_settings: Settings, pool: asyncpg.Pool, broker: Broker
+) -> None:
     async def start() -> tuple[asyncio.Task[None], asyncio.Event]:
         relay = OutboxRelay(pool, broker, SCHEMA, shutdown_settings.database_url, poll_seconds=30)
         return asyncio.create_task(relay.run()), relay.listening
@@ -110,13 +111,18 @@ async def test_a_relay_cancelled_while_notifications_arrive_stops(shutdown_setti
     async with notifications(pool):
         assert await cancel_repeatedly(start) == []
     # Each relay closed its LISTEN connection on the way out.
-    assert await pool.fetchval(
-        "SELECT count(*) FROM pg_stat_activity WHERE query = $1 AND datname = current_database()",
-        f'LISTEN "{CHANNEL}"') == 0
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE query = $1 AND datname = current_database()",
+            f'LISTEN "{CHANNEL}"',
+        )
+        == 0
+    )
 
 
-async def test_a_job_worker_cancelled_while_notifications_arrive_stops(shutdown_settings: Settings,
-                                                                       pool: asyncpg.Pool) -> None:
+async def test_a_job_worker_cancelled_while_notifications_arrive_stops(
+    shutdown_settings: Settings, pool: asyncpg.Pool
+) -> None:
     passes = 0
 
     async def one_pass() -> float | None:
@@ -134,8 +140,9 @@ async def test_a_job_worker_cancelled_while_notifications_arrive_stops(shutdown_
     assert passes > TRIES  # the notifications really woke the workers between passes
 
 
-async def test_a_relay_whose_listen_connection_is_blocked_stops(shutdown_settings: Settings, pool: asyncpg.Pool,
-                                                                broker: Broker) -> None:
+async def test_a_relay_whose_listen_connection_is_blocked_stops(
+    shutdown_settings: Settings, pool: asyncpg.Pool, broker: Broker
+) -> None:
     # A server that accepts the connection and never answers: the LISTEN connection's start-up
     # is stuck (as behind a network partition) when the relay is cancelled.
     accepted = asyncio.Event()
@@ -164,7 +171,8 @@ async def test_a_relay_stops_while_the_database_is_away(shutdown_settings: Setti
     proxy = await TcpProxy("127.0.0.1", 5432).start()
     try:
         via_proxy = shutdown_settings.model_copy(
-            update={"database_url": shutdown_settings.database_url.replace(":5432/", f":{proxy.port}/")})
+            update={"database_url": shutdown_settings.database_url.replace(":5432/", f":{proxy.port}/")}
+        )
         away_pool = await create_pool(via_proxy, min_size=1, max_size=2)
         try:
             relay = OutboxRelay(away_pool, broker, SCHEMA, via_proxy.database_url, poll_seconds=0.1)

@@ -38,8 +38,10 @@ async def test_concurrent_hits_are_counted_exactly_once_each(db: asyncpg.Pool) -
 
 async def test_past_windows_are_cleared_by_the_next_window(db: asyncpg.Pool) -> None:
     bucket = f"ip:test-{id(object())}"
-    await db.execute("INSERT INTO gateway.rate_limits (bucket, window_start, hits) VALUES ($1, now() - interval '3 hours', 7)",
-                     bucket)
+    await db.execute(
+        "INSERT INTO gateway.rate_limits (bucket, window_start, hits) VALUES ($1, now() - interval '3 hours', 7)",
+        bucket,
+    )
     async with db.acquire() as conn:
         window = await hit(conn, bucket, HOUR, 10)
     assert window.hits == 1 and window.remaining == 9
@@ -68,8 +70,9 @@ async def new_document(api: Api, name: str) -> str:
     return body["data"]["id"]
 
 
-async def test_list_filters_by_status_viewed_title_and_creator(org_api: Api, system: System, http: aiohttp.ClientSession,
-                                                               db: asyncpg.Pool) -> None:
+async def test_list_filters_by_status_viewed_title_and_creator(
+    org_api: Api, system: System, http: aiohttp.ClientSession, db: asyncpg.Pool
+) -> None:
     ids = [await new_document(org_api, name) for name in ("Alpha 50%_off", "Beta", "Gamma")]
     assert org_api.org_id is not None
     internal = Internal(system, http, org_api.org_id)
@@ -89,9 +92,16 @@ async def test_list_filters_by_status_viewed_title_and_creator(org_api: Api, sys
     assert nobodys["total"] == 0
     await db.execute("UPDATE documents.documents SET status = 'pending' WHERE id = ANY($1::text[])", ids[:2])
     await db.execute("UPDATE documents.signers SET viewed_at = now() WHERE document_id = $1", ids[0])
-    await db.execute("INSERT INTO documents.signers (id, document_id, email, name, viewed_at) VALUES ($1, $2, $3, $4, now())",
-                     f"sr_t{id(db)}", ids[0], "v@example.com", "Viewer")
-    _, viewed = await internal.get("documents", P, [("status", "pending"), ("status", "action_required"), ("viewed", "true")])
+    await db.execute(
+        "INSERT INTO documents.signers (id, document_id, email, name, viewed_at) VALUES ($1, $2, $3, $4, now())",
+        f"sr_t{id(db)}",
+        ids[0],
+        "v@example.com",
+        "Viewer",
+    )
+    _, viewed = await internal.get(
+        "documents", P, [("status", "pending"), ("status", "action_required"), ("viewed", "true")]
+    )
     assert [d["id"] for d in viewed["data"]] == [ids[0]] and viewed["data"][0]["anyViewed"] is True
     _, sent = await internal.get("documents", P, [("status", "pending"), ("viewed", "false")])
     assert [d["id"] for d in sent["data"]] == [ids[1]]
@@ -99,8 +109,12 @@ async def test_list_filters_by_status_viewed_title_and_creator(org_api: Api, sys
     assert bad == 400 and problem["status"] == 400
 
 
-async def test_references_are_scoped_to_the_organisation(make_api, system: System,  # type: ignore[no-untyped-def]
-                                                         http: aiohttp.ClientSession, db: asyncpg.Pool) -> None:
+async def test_references_are_scoped_to_the_organisation(
+    make_api,
+    system: System,  # type: ignore[no-untyped-def]
+    http: aiohttp.ClientSession,
+    db: asyncpg.Pool,
+) -> None:
     mine, theirs = await make_api(), await make_api()
     document_id = await new_document(mine, "Mine")
     number = await db.fetchval("SELECT number FROM documents.documents WHERE id = $1", document_id)
@@ -121,7 +135,8 @@ async def test_references_are_scoped_to_the_organisation(make_api, system: Syste
 
 
 async def test_audit_events_carry_the_actor_and_stay_in_their_organisation(
-        org_api: Api, make_api, system: System, http: aiohttp.ClientSession, db: asyncpg.Pool) -> None:  # type: ignore[no-untyped-def]
+    org_api: Api, make_api, system: System, http: aiohttp.ClientSession, db: asyncpg.Pool
+) -> None:  # type: ignore[no-untyped-def]
     document_id = await new_document(org_api, "Audited")
     for _ in range(200):
         if await db.fetchval("SELECT count(*) FROM audit.entries WHERE document_id = $1", document_id):

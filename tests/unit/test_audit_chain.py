@@ -2,19 +2,29 @@
 
 import dataclasses
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from services.audit.chain import GENESIS_HASH, EntryRecord, append, canonical_json, verify_chain
 
-START = datetime(2026, 5, 28, 12, 0, 0, 123456, tzinfo=timezone.utc)
+START = datetime(2026, 5, 28, 12, 0, 0, 123456, tzinfo=UTC)
 
 
 def record(position: int, **changes: Any) -> EntryRecord:
     base = EntryRecord(
-        id=f"log_{position}", org_id="org_1", document_id="cdoc", event_id=f"00000000-0000-0000-0000-{position:012d}",
-        position=position, action="document.updated", details="API: Updated document (name)", actor_type="api_key",
-        actor_id="key_1", ip_address="203.0.113.42", user_agent="curl/8.4.0", geo_city="Bogotá", geo_country="CO",
+        id=f"log_{position}",
+        org_id="org_1",
+        document_id="cdoc",
+        event_id=f"00000000-0000-0000-0000-{position:012d}",
+        position=position,
+        action="document.updated",
+        details="API: Updated document (name)",
+        actor_type="api_key",
+        actor_id="key_1",
+        ip_address="203.0.113.42",
+        user_agent="curl/8.4.0",
+        geo_city="Bogotá",
+        geo_country="CO",
         created_at=START + timedelta(minutes=position),
     )
     return dataclasses.replace(base, **changes)
@@ -31,7 +41,9 @@ def build_chain(length: int):
 
 def test_canonical_json_is_sorted_compact_utf8_with_microsecond_utc():
     text = canonical_json(record(1)).decode("utf-8")
-    assert text.startswith('{"action":"document.updated","actorId":"key_1","actorType":"api_key","createdAt":"2026-05-28T12:01:00.123456Z"')
+    assert text.startswith(
+        '{"action":"document.updated","actorId":"key_1","actorType":"api_key","createdAt":"2026-05-28T12:01:00.123456Z"'
+    )
     assert '"geoCity":"Bogotá"' in text  # not \u-escaped
     assert " " not in text.replace("API: Updated document (name)", "")
 
@@ -54,8 +66,13 @@ def test_an_intact_chain_verifies():
 
 
 def test_changing_any_recorded_field_breaks_verification_at_that_entry():
-    for field, value in (("details", "API: Deleted document"), ("ip_address", "198.51.100.1"), ("geo_country", "PT"),
-                         ("created_at", START), ("actor_id", None)):
+    for field, value in (
+        ("details", "API: Deleted document"),
+        ("ip_address", "198.51.100.1"),
+        ("geo_country", "PT"),
+        ("created_at", START),
+        ("actor_id", None),
+    ):
         chain = build_chain(4)
         chain[2] = dataclasses.replace(chain[2], record=dataclasses.replace(chain[2].record, **{field: value}))
         result = verify_chain(chain)

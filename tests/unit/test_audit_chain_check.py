@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from services.audit.chain import GENESIS_HASH, EntryRecord, append
 from services.audit.chain_check import Head, check
@@ -12,9 +12,22 @@ from services.audit.chain_check import Head, check
 def _chain(n: int):  # type: ignore[no-untyped-def]
     entries, prev = [], GENESIS_HASH
     for position in range(1, n + 1):
-        record = EntryRecord(f"log_{position}", "org_1", "doc_1", f"00000000-0000-0000-0000-00000000000{position}",
-                             position, "document.updated", "API: x", "api_key", "key_1", None, None, None, None,
-                             datetime(2026, 1, 1, tzinfo=timezone.utc))
+        record = EntryRecord(
+            f"log_{position}",
+            "org_1",
+            "doc_1",
+            f"00000000-0000-0000-0000-00000000000{position}",
+            position,
+            "document.updated",
+            "API: x",
+            "api_key",
+            "key_1",
+            None,
+            None,
+            None,
+            None,
+            datetime(2026, 1, 1, tzinfo=UTC),
+        )
         entries.append(append(prev, record))
         prev = entries[-1].hash
     return entries

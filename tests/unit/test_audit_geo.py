@@ -31,8 +31,20 @@ def test_documentation_ranges_have_a_location(geo, ip, expected):
 
 @pytest.mark.parametrize(
     "ip",
-    ["10.0.0.1", "127.0.0.1", "192.168.1.20", "172.16.5.4", "::1", "fe80::1", "fd00::5", "8.8.8.8",
-     "not-an-ip", "", None, "203.0.113.999"],
+    [
+        "10.0.0.1",
+        "127.0.0.1",
+        "192.168.1.20",
+        "172.16.5.4",
+        "::1",
+        "fe80::1",
+        "fd00::5",
+        "8.8.8.8",
+        "not-an-ip",
+        "",
+        None,
+        "203.0.113.999",
+    ],
 )
 def test_private_local_unknown_and_invalid_addresses_give_nulls(geo, ip):
     assert geo.lookup(ip) == (None, None)

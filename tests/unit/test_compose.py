@@ -142,20 +142,28 @@ def test_only_the_gateway_and_the_s3_api_publish_ports() -> None:
 
 def _dockerfile_instructions() -> list[tuple[str, str]]:
     text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
-    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1]) for line in text.splitlines()
-            if line.strip() and not line.lstrip().startswith("#")]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1])
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
 
 
 def test_dockerfile_copy_sources_exist_and_are_not_ignored() -> None:
-    ignored = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
-               if line.strip() and not line.startswith("#")]
+    ignored = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     copies = [args for op, args in _dockerfile_instructions() if op == "COPY"]
     assert copies
     for args in copies:
         *sources, _dest = [part for part in args.split() if not part.startswith("--")]
         for source in sources:
             assert (ROOT / source).exists(), f"COPY {source}: no such path"
-            assert not any(fnmatch.fnmatch(source.rstrip("/"), pattern) for pattern in ignored), f"{source} is in .dockerignore"
+            assert not any(fnmatch.fnmatch(source.rstrip("/"), pattern) for pattern in ignored), (
+                f"{source} is in .dockerignore"
+            )
 
 
 def test_dockerfile_runs_as_non_root_and_defaults_to_a_service() -> None:

@@ -14,13 +14,13 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from services.audit.app import create_app as audit_app
+from services.devstack.dev_pki import ensure_dev_pki
 from services.documents.app import create_app as documents_app
 from services.gateway.app import create_app as gateway_app
 from services.gateway.routes import ROUTES
 from services.notifier.app import create_app as notifier_app
 from shared.contracts import routes as contract
 from shared.contracts.routes import OPENAPI_PATH, OPERATIONS, Operation, Service, served_by
-from services.devstack.dev_pki import ensure_dev_pki
 from shared.settings import Settings
 from tests import harness
 
@@ -47,7 +47,10 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 APPS: dict[Service, Callable[[Settings], web.Application]] = {
-    "documents": documents_app, "audit": audit_app, "notifier": notifier_app, "gateway": gateway_app,
+    "documents": documents_app,
+    "audit": audit_app,
+    "notifier": notifier_app,
+    "gateway": gateway_app,
 }
 
 

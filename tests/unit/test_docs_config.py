@@ -47,8 +47,11 @@ def test_every_setting_is_documented_with_its_default() -> None:
     rows = documented()
     missing = [name.upper() for name in Settings.model_fields if name.upper() not in rows]
     assert not missing, f"docs/configuration.md lacks {missing}; run `python -m tests.unit.test_docs_config`"
-    wrong = {name.upper(): (rows[name.upper()], rendered_default(name)) for name in Settings.model_fields
-             if rows[name.upper()] != rendered_default(name)}
+    wrong = {
+        name.upper(): (rows[name.upper()], rendered_default(name))
+        for name in Settings.model_fields
+        if rows[name.upper()] != rendered_default(name)
+    }
     assert not wrong, f"documented default differs from the code (doc, code): {wrong}"
 
 

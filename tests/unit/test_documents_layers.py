@@ -99,13 +99,16 @@ def test_every_module_sits_in_a_known_layer() -> None:
     assert layers == set(ALLOWED)
 
 
-@pytest.mark.parametrize(("source", "expected"), [
-    ("from services.documents.api import views\n", ["services.documents.api"]),
-    ("from services.documents import api\n", ["services.documents.api"]),
-    ("import services.documents.db.repository as repo\n", ["services.documents.db.repository"]),
-    ("from shared.db import POOL\n", []),
-    ("from ..api import views\n", ["services.documents.api"]),
-])
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("from services.documents.api import views\n", ["services.documents.api"]),
+        ("from services.documents import api\n", ["services.documents.api"]),
+        ("import services.documents.db.repository as repo\n", ["services.documents.db.repository"]),
+        ("from shared.db import POOL\n", []),
+        ("from ..api import views\n", ["services.documents.api"]),
+    ],
+)
 def test_the_checker_sees_every_form_of_import(tmp_path: Path, source: str, expected: list[str]) -> None:
     module = tmp_path / "m.py"
     module.write_text(source)

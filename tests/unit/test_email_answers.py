@@ -17,8 +17,13 @@ def test_a_document_on_hold_holds_the_email() -> None:
 
 
 def test_a_dead_link_makes_the_email_obsolete() -> None:
-    for status, slug in ((409, "document-cancelled"), (409, "signer-completed"), (409, "not-your-turn"), (404, "not-found"),
-                         (410, "download-expired")):
+    for status, slug in (
+        (409, "document-cancelled"),
+        (409, "signer-completed"),
+        (409, "not-your-turn"),
+        (404, "not-found"),
+        (410, "download-expired"),
+    ):
         answer = refusal(status, problem(slug))
         assert isinstance(answer, Obsolete) and slug in str(answer)
 

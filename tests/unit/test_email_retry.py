@@ -3,7 +3,6 @@ classification of SMTP errors (smtp_errors.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import Callable
 
@@ -11,15 +10,20 @@ import aiosmtplib
 import pytest
 
 from services.notifier.emails.config import EmailConfig, email_config
-from shared.jobs.schedule import RetrySchedule
 from services.notifier.emails.smtp_errors import classify
+from shared.jobs.schedule import RetrySchedule
 from shared.settings import Settings
 
 SCHEDULE = (60.0, 300.0, 1800.0)
 
 
-def retry_delay(attempts_made: int, schedule: tuple[float, ...], max_attempts: int, jitter: float,
-                rand: Callable[[], float] = random.random) -> float | None:
+def retry_delay(
+    attempts_made: int,
+    schedule: tuple[float, ...],
+    max_attempts: int,
+    jitter: float,
+    rand: Callable[[], float] = random.random,
+) -> float | None:
     return RetrySchedule(schedule, max_attempts, jitter).next_attempt(attempts_made, rand)
 
 
@@ -55,8 +59,13 @@ def test_a_5xx_refusal_of_the_recipient_is_permanent() -> None:
 def test_4xx_replies_connection_trouble_and_timeouts_are_transient() -> None:
     deferred = aiosmtplib.SMTPRecipientsRefused([aiosmtplib.SMTPRecipientRefused(451, "4.3.0 Try later", "a@x.test")])
     assert not classify(deferred).permanent and classify(deferred).reason == "451 4.3.0 Try later"
-    for exc in (aiosmtplib.SMTPConnectError("refused"), aiosmtplib.SMTPServerDisconnected("gone"),
-                aiosmtplib.SMTPTimeoutError("slow"), ConnectionRefusedError(111, "refused"), asyncio.TimeoutError()):
+    for exc in (
+        aiosmtplib.SMTPConnectError("refused"),
+        aiosmtplib.SMTPServerDisconnected("gone"),
+        aiosmtplib.SMTPTimeoutError("slow"),
+        ConnectionRefusedError(111, "refused"),
+        TimeoutError(),
+    ):
         failure = classify(exc)
         assert not failure.permanent and failure.connection_lost, exc
 

@@ -8,9 +8,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 from pydantic import ValidationError
 
+from services.documents.adapters.storage import open_storage, original_key, safe_filename, signed_key, verified_key
 from services.documents.commands.file_download import content_disposition, download_filename
 from shared.contracts.files import UploadRequest
-from services.documents.adapters.storage import open_storage, original_key, safe_filename, signed_key, verified_key
 from tests import harness
 
 # Presigning is local computation: no S3 server needs to listen here.
@@ -50,20 +50,23 @@ async def test_presigned_put_without_size_signs_only_the_type() -> None:
     assert put.headers == {"Content-Type": "image/png"}
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("contract.pdf", "contract.pdf"),
-    ("My Contract (final).pdf", "My_Contract_final.pdf"),
-    ("../../etc/passwd", "passwd"),
-    ("C:\\Users\\me\\scan.png", "scan.png"),
-    ("contrato año 2026.pdf", "contrato_ano_2026.pdf"),
-    (".hidden.pdf", "hidden.pdf"),
-    ("...", "document.pdf"),
-    ("契約書.pdf", "document.pdf"),
-    ("a\r\nb\x00c.pdf", "a_b_c.pdf"),
-    ("", "document.pdf"),
-    ("report.v2.pdf", "report.v2.pdf"),
-    ("README", "README"),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("contract.pdf", "contract.pdf"),
+        ("My Contract (final).pdf", "My_Contract_final.pdf"),
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\me\\scan.png", "scan.png"),
+        ("contrato año 2026.pdf", "contrato_ano_2026.pdf"),
+        (".hidden.pdf", "hidden.pdf"),
+        ("...", "document.pdf"),
+        ("契約書.pdf", "document.pdf"),
+        ("a\r\nb\x00c.pdf", "a_b_c.pdf"),
+        ("", "document.pdf"),
+        ("report.v2.pdf", "report.v2.pdf"),
+        ("README", "README"),
+    ],
+)
 def test_safe_filename(given: str, expected: str) -> None:
     assert safe_filename(given) == expected
 
@@ -79,14 +82,23 @@ def test_object_keys() -> None:
     assert signed_key("org_1", "cabc", "NDA - Acme Corp") == "documents/org_1/cabc/signed/NDA_-_Acme_Corp.pdf"
 
 
-@pytest.mark.parametrize(("filename", "expected"), [
-    ("NDA - Acme Corp.pdf", 'attachment; filename="NDA - Acme Corp.pdf"'),
-    ('The "Big" Deal.pdf', "attachment; filename=\"The 'Big' Deal.pdf\"; filename*=UTF-8''The%20%22Big%22%20Deal.pdf"),
-    ("Evil\r\nSet-Cookie: x=1.pdf", 'attachment; filename="EvilSet-Cookie: x=1.pdf"'),
-    ("Contrato García.pdf", "attachment; filename=\"Contrato Garcia.pdf\"; filename*=UTF-8''Contrato%20Garc%C3%ADa.pdf"),
-    ("契約書.pdf", "attachment; filename=\"___.pdf\"; filename*=UTF-8''%E5%A5%91%E7%B4%84%E6%9B%B8.pdf"),
-    ("a/b\\c.pdf", 'attachment; filename="a_b_c.pdf"'),
-])
+@pytest.mark.parametrize(
+    ("filename", "expected"),
+    [
+        ("NDA - Acme Corp.pdf", 'attachment; filename="NDA - Acme Corp.pdf"'),
+        (
+            'The "Big" Deal.pdf',
+            "attachment; filename=\"The 'Big' Deal.pdf\"; filename*=UTF-8''The%20%22Big%22%20Deal.pdf",
+        ),
+        ("Evil\r\nSet-Cookie: x=1.pdf", 'attachment; filename="EvilSet-Cookie: x=1.pdf"'),
+        (
+            "Contrato García.pdf",
+            "attachment; filename=\"Contrato Garcia.pdf\"; filename*=UTF-8''Contrato%20Garc%C3%ADa.pdf",
+        ),
+        ("契約書.pdf", "attachment; filename=\"___.pdf\"; filename*=UTF-8''%E5%A5%91%E7%B4%84%E6%9B%B8.pdf"),
+        ("a/b\\c.pdf", 'attachment; filename="a_b_c.pdf"'),
+    ],
+)
 def test_content_disposition(filename: str, expected: str) -> None:
     assert content_disposition(filename) == expected
 
@@ -100,7 +112,15 @@ def test_upload_request_defaults_and_limits() -> None:
     body = UploadRequest.model_validate({})
     assert (body.filename, body.contentType, body.fileSize) == ("document.pdf", "application/pdf", None)
     assert UploadRequest.model_validate({"fileSize": 50 * 1024 * 1024}).fileSize == 50 * 1024 * 1024
-    for bad in ({"fileSize": 0}, {"fileSize": 50 * 1024 * 1024 + 1}, {"fileSize": "100"}, {"fileSize": 1.5},
-                {"contentType": "text/html"}, {"filename": "x" * 256}, {"filename": ""}, {"extra": 1}):
+    for bad in (
+        {"fileSize": 0},
+        {"fileSize": 50 * 1024 * 1024 + 1},
+        {"fileSize": "100"},
+        {"fileSize": 1.5},
+        {"contentType": "text/html"},
+        {"filename": "x" * 256},
+        {"filename": ""},
+        {"extra": 1},
+    ):
         with pytest.raises(ValidationError):
             UploadRequest.model_validate(bad)

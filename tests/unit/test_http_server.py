@@ -33,11 +33,14 @@ def test_an_over_long_path_is_414() -> None:
 
 
 def test_an_over_long_query_string_is_414_too() -> None:
-    assert parse_error_problem(_parse_error(b"GET /a?q=" + b"b" * 20_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")).status == 414
+    assert (
+        parse_error_problem(_parse_error(b"GET /a?q=" + b"b" * 20_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")).status == 414
+    )
 
 
-@pytest.mark.parametrize("header", [b"X-Big: " + b"v" * 20_000, b"X-" + b"n" * 20_000 + b": v",
-                                    b"Referer: /" + b"r" * 20_000])
+@pytest.mark.parametrize(
+    "header", [b"X-Big: " + b"v" * 20_000, b"X-" + b"n" * 20_000 + b": v", b"Referer: /" + b"r" * 20_000]
+)
 def test_an_over_long_header_is_431(header: bytes) -> None:
     problem = parse_error_problem(_parse_error(b"GET /a HTTP/1.1\r\nHost: x\r\n" + header + b"\r\n\r\n"))
     assert problem.status == 431

@@ -111,9 +111,13 @@ def test_definitions_are_hoisted_into_components(spec: dict[str, Any]) -> None:
 
 def test_success_statuses_and_bodies(spec: dict[str, Any]) -> None:
     paths = spec["paths"]
-    assert paths[W]["post"]["responses"]["201"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/WidgetResponse"}
+    assert paths[W]["post"]["responses"]["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/WidgetResponse"
+    }
     assert "content" not in paths[W + "/{id}"]["delete"]["responses"]["204"]
-    assert paths[W]["post"]["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/WidgetCreate"}
+    assert paths[W]["post"]["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/WidgetCreate"
+    }
     assert paths[W]["post"]["requestBody"]["required"] is True
 
 
@@ -123,8 +127,9 @@ def test_a_request_body_is_described_in_its_own_media_type() -> None:
 
         file: bytes
 
-    upload = Operation("POST", "/api/v1/uploads", None, 200, Widget, request=Upload,
-                       request_media="multipart/form-data")
+    upload = Operation(
+        "POST", "/api/v1/uploads", None, 200, Widget, request=Upload, request_media="multipart/form-data"
+    )
     body = build_spec([upload], "https://api.example.com")["paths"]["/api/v1/uploads"]["post"]["requestBody"]
     assert body["content"] == {"multipart/form-data": {"schema": {"$ref": "#/components/schemas/Upload"}}}
     refusal = build_spec([upload], "https://api.example.com")["paths"]["/api/v1/uploads"]["post"]["responses"]["415"]
@@ -133,8 +138,12 @@ def test_a_request_body_is_described_in_its_own_media_type() -> None:
 
 def test_only_the_verify_upload_is_not_json_in_the_real_document() -> None:
     spec = build_spec(OPERATIONS, "https://api.example.com")
-    media = {(method, path): set(op["requestBody"]["content"])
-             for path, item in spec["paths"].items() for method, op in item.items() if "requestBody" in op}
+    media = {
+        (method, path): set(op["requestBody"]["content"])
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+        if "requestBody" in op
+    }
     assert media.pop(("post", "/api/v1/verify")) == {"multipart/form-data"}
     assert media and all(kinds == {"application/json"} for kinds in media.values())
 

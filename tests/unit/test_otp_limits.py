@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from services.documents.domain.otp_limits import attempts_left, daily_wait, reaches_lock
 
-NOW = datetime(2026, 5, 28, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 5, 28, 12, 0, tzinfo=UTC)
 
 
 def ago(hours: float) -> datetime:

@@ -1,17 +1,25 @@
 """Cursor encoding and the limit parameter of every list endpoint."""
 
 import base64
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import orjson
 import pytest
 
-from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, decode_cursor, encode_cursor, page_meta, parse_limit
+from shared.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    PageRequest,
+    decode_cursor,
+    encode_cursor,
+    page_meta,
+    parse_limit,
+)
 from shared.problems import Problem
 
 
 def test_cursor_round_trip() -> None:
-    when = datetime(2025, 3, 4, 5, 6, 7, 891234, tzinfo=timezone.utc)
+    when = datetime(2025, 3, 4, 5, 6, 7, 891234, tzinfo=UTC)
     cursor = decode_cursor(encode_cursor(when, "cm5x9abc123def456ghi789jk"))
     assert cursor.created_at == when
     assert cursor.id == "cm5x9abc123def456ghi789jk"
@@ -23,7 +31,7 @@ def test_cursor_round_trip_keeps_offset() -> None:
 
 
 def test_cursor_is_url_safe_and_unpadded() -> None:
-    value = encode_cursor(datetime.now(timezone.utc), "sr_" + "z" * 40)
+    value = encode_cursor(datetime.now(UTC), "sr_" + "z" * 40)
     assert "=" not in value and "+" not in value and "/" not in value
 
 
@@ -60,8 +68,9 @@ def test_parse_limit_accepts(raw: str | None, expected: int) -> None:
     assert parse_limit(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["0", "101", "-1", "1000000", "abc", "1.5", "1e2", "ten",
-                                 "", " 5", "5 ", "+5", "1_0", "\u0665", "5\n"])
+@pytest.mark.parametrize(
+    "raw", ["0", "101", "-1", "1000000", "abc", "1.5", "1e2", "ten", "", " 5", "5 ", "+5", "1_0", "\u0665", "5\n"]
+)
 def test_parse_limit_rejects(raw: str) -> None:
     with pytest.raises(Problem) as excinfo:
         parse_limit(raw)
@@ -70,7 +79,7 @@ def test_parse_limit_rejects(raw: str) -> None:
 
 
 def test_page_request_from_query() -> None:
-    when = datetime(2025, 5, 1, tzinfo=timezone.utc)
+    when = datetime(2025, 5, 1, tzinfo=UTC)
     page = PageRequest.from_query({"limit": "10", "cursor": encode_cursor(when, "d1")})
     assert page.limit == 10
     assert page.cursor is not None and page.cursor.id == "d1" and page.cursor.created_at == when
@@ -78,7 +87,7 @@ def test_page_request_from_query() -> None:
 
 
 def test_page_meta() -> None:
-    when = datetime(2025, 5, 1, tzinfo=timezone.utc)
+    when = datetime(2025, 5, 1, tzinfo=UTC)
     more = page_meta([{}] * 2, rows_fetched=3, limit=2, last_key=(when, "d2"))
     assert more["count"] == 2 and more["hasMore"] is True
     assert decode_cursor(more["nextCursor"]).id == "d2"

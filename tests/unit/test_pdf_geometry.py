@@ -15,8 +15,22 @@ def user_point(geometry: PageGeometry, x: float, y: float) -> tuple[float, float
     return apply(geometry.display_to_user(), x, height - y)
 
 
-@pytest.mark.parametrize(("value", "expected"), [(0, 0), (90, 90), (180, 180), (270, 270), (360, 0), (450, 90),
-                                                 (-90, 270), (45, 0), (None, 0), ("90", 90), ("x", 0)])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0, 0),
+        (90, 90),
+        (180, 180),
+        (270, 270),
+        (360, 0),
+        (450, 90),
+        (-90, 270),
+        (45, 0),
+        (None, 0),
+        ("90", 90),
+        ("x", 0),
+    ],
+)
 def test_rotation_is_normalised_like_viewers_do(value: object, expected: int) -> None:
     assert normalise_rotation(value) == expected
 
@@ -31,7 +45,9 @@ def test_visible_box_is_cropbox_clipped_to_mediabox() -> None:
     assert visible_box(LETTER, Box(1000, 1000, 1100, 1100)) == LETTER  # disjoint: ignored
 
 
-@pytest.mark.parametrize(("rotation", "size"), [(0, (612, 792)), (90, (792, 612)), (180, (612, 792)), (270, (792, 612))])
+@pytest.mark.parametrize(
+    ("rotation", "size"), [(0, (612, 792)), (90, (792, 612)), (180, (612, 792)), (270, (792, 612))]
+)
 def test_display_size_swaps_for_quarter_turns(rotation: int, size: tuple[float, float]) -> None:
     assert PageGeometry(LETTER, rotation).display_size == size
 

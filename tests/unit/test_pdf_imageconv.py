@@ -12,8 +12,16 @@ from services.documents.pdf.layout import A4
 
 T = Image.Transpose
 # The transpose that *stores* an upright image the way a camera would for each EXIF orientation.
-STORE = {1: None, 2: T.FLIP_LEFT_RIGHT, 3: T.ROTATE_180, 4: T.FLIP_TOP_BOTTOM, 5: T.TRANSPOSE, 6: T.ROTATE_90,
-         7: T.TRANSVERSE, 8: T.ROTATE_270}
+STORE = {
+    1: None,
+    2: T.FLIP_LEFT_RIGHT,
+    3: T.ROTATE_180,
+    4: T.FLIP_TOP_BOTTOM,
+    5: T.TRANSPOSE,
+    6: T.ROTATE_90,
+    7: T.TRANSVERSE,
+    8: T.ROTATE_270,
+}
 
 
 def encoded(image: Image.Image, fmt: str, orientation: int | None = None) -> bytes:

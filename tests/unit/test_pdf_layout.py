@@ -30,20 +30,28 @@ def mono(text: str, size: float) -> float:
 
 def inside(inner: Rect, outer: Rect) -> bool:
     eps = 1e-6
-    return (inner.x >= outer.x - eps and inner.y >= outer.y - eps
-            and inner.right <= outer.right + eps and inner.top <= outer.top + eps)
+    return (
+        inner.x >= outer.x - eps
+        and inner.y >= outer.y - eps
+        and inner.right <= outer.right + eps
+        and inner.top <= outer.top + eps
+    )
 
 
-@pytest.mark.parametrize(("src", "expected"), [
-    ((300, 100), Rect(0, 10, 120, 40)),    # wide image: full width, centred vertically
-    ((100, 100), Rect(30, 0, 60, 60)),     # square: full height, centred horizontally
-    ((10, 5), Rect(0, 0, 120, 60)),        # small image of the box's ratio: scaled up to fill
-])
+@pytest.mark.parametrize(
+    ("src", "expected"),
+    [
+        ((300, 100), Rect(0, 10, 120, 40)),  # wide image: full width, centred vertically
+        ((100, 100), Rect(30, 0, 60, 60)),  # square: full height, centred horizontally
+        ((10, 5), Rect(0, 0, 120, 60)),  # small image of the box's ratio: scaled up to fill
+    ],
+)
 def test_fit_contain_keeps_aspect_ratio_and_centres(src: tuple[int, int], expected: Rect) -> None:
     box = Rect(0, 0, 120, 60)
     placed = fit_contain(*src, box)
     assert (placed.x, placed.y, placed.width, placed.height) == pytest.approx(
-        (expected.x, expected.y, expected.width, expected.height))
+        (expected.x, expected.y, expected.width, expected.height)
+    )
     assert placed.width / placed.height == pytest.approx(src[0] / src[1])
     assert inside(placed, box)
 
@@ -110,11 +118,14 @@ def test_check_mark_stays_inside_its_box() -> None:
     assert all(box.x <= x <= box.right and box.y <= y <= box.top for x, y in points)
 
 
-@pytest.mark.parametrize(("pixels", "paper", "page"), [
-    ((3000, 4000), "a4", A4),
-    ((4000, 3000), "a4", (A4[1], A4[0])),
-    ((1000, 1000), "letter", LETTER),
-])
+@pytest.mark.parametrize(
+    ("pixels", "paper", "page"),
+    [
+        ((3000, 4000), "a4", A4),
+        ((4000, 3000), "a4", (A4[1], A4[0])),
+        ((1000, 1000), "letter", LETTER),
+    ],
+)
 def test_image_page_orientation_and_margins(pixels: tuple[int, int], paper: str, page: tuple[float, float]) -> None:
     layout = image_page(*pixels, paper=paper)
     assert layout.page_size == pytest.approx(page)

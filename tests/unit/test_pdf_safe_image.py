@@ -21,8 +21,9 @@ def test_image_over_our_budget_but_under_pillows_is_refused() -> None:
     assert caught.value.rejection.code is RejectCode.IMAGE_TOO_LARGE
 
 
-@pytest.mark.parametrize("data", [corpus.random_bytes(), corpus.one_page_letter(), b"",
-                                  corpus.make_image("PNG")[:60]])  # a PNG cut short
+@pytest.mark.parametrize(
+    "data", [corpus.random_bytes(), corpus.one_page_letter(), b"", corpus.make_image("PNG")[:60]]
+)  # a PNG cut short
 def test_garbage_is_an_invalid_image(data: bytes) -> None:
     with pytest.raises(Rejected) as caught:
         open_untrusted(data, max_pixels=1_000_000)

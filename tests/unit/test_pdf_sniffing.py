@@ -9,26 +9,36 @@ from services.documents.pdf.structure import has_eof_marker, xref_chain_problem
 from tests import pdf_corpus as corpus
 
 
-@pytest.mark.parametrize(("data", "expected"), [
-    (corpus.one_page_letter(), PDF),
-    (corpus.make_image("PNG"), PNG),
-    (corpus.make_image("JPEG"), JPEG),
-    (corpus.make_image("WEBP"), WEBP),
-    (corpus.html_page(), None),
-    (corpus.zip_archive(), None),
-    (corpus.random_bytes(), None),
-    (b"", None),
-    (b"RIFF\x00\x00\x00\x00WAVE", None),
-    (b" %PDF-1.7", None),  # a prefix before the header is refused (polyglots)
-])
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (corpus.one_page_letter(), PDF),
+        (corpus.make_image("PNG"), PNG),
+        (corpus.make_image("JPEG"), JPEG),
+        (corpus.make_image("WEBP"), WEBP),
+        (corpus.html_page(), None),
+        (corpus.zip_archive(), None),
+        (corpus.random_bytes(), None),
+        (b"", None),
+        (b"RIFF\x00\x00\x00\x00WAVE", None),
+        (b" %PDF-1.7", None),  # a prefix before the header is refused (polyglots)
+    ],
+)
 def test_detect_type(data: bytes, expected: str | None) -> None:
     assert detect_type(data[:16]) == expected
 
 
-@pytest.mark.parametrize(("declared", "expected"), [
-    ("application/pdf", PDF), ("Application/PDF; charset=binary", PDF), ("image/jpg", JPEG),
-    ("image/x-png", PNG), (" image/webp ", WEBP), ("text/html", "text/html"),
-])
+@pytest.mark.parametrize(
+    ("declared", "expected"),
+    [
+        ("application/pdf", PDF),
+        ("Application/PDF; charset=binary", PDF),
+        ("image/jpg", JPEG),
+        ("image/x-png", PNG),
+        (" image/webp ", WEBP),
+        ("text/html", "text/html"),
+    ],
+)
 def test_normalise_declared(declared: str, expected: str) -> None:
     assert normalise_declared(declared) == expected
 
@@ -39,8 +49,9 @@ def test_eof_marker() -> None:
     assert not has_eof_marker(corpus.truncated())
 
 
-@pytest.mark.parametrize("make", [corpus.minimal_raw_pdf, corpus.one_page_letter, corpus.mixed_with_rotated,
-                                  corpus.encrypted])
+@pytest.mark.parametrize(
+    "make", [corpus.minimal_raw_pdf, corpus.one_page_letter, corpus.mixed_with_rotated, corpus.encrypted]
+)
 def test_sound_xref_chains_pass(make: object) -> None:
     assert xref_chain_problem(make()) is None  # type: ignore[operator]
 
@@ -51,8 +62,10 @@ def test_incremental_update_with_a_proper_prev_passes() -> None:
     update_at = len(base)
     update = b"5 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>\nendobj\n"
     xref_at = update_at + len(update)
-    tail = (b"xref\n0 1\n0000000000 65535 f \n5 1\n%010d 00000 n \n" % update_at
-            + b"trailer\n<< /Size 6 /Root 1 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (first, xref_at))
+    tail = (
+        b"xref\n0 1\n0000000000 65535 f \n5 1\n%010d 00000 n \n" % update_at
+        + b"trailer\n<< /Size 6 /Root 1 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (first, xref_at)
+    )
     assert xref_chain_problem(base + update + tail) is None
 
 

@@ -52,16 +52,36 @@ def test_parse_scopes_dedupes_and_sorts() -> None:
 
 def test_every_reference_scope_is_known() -> None:
     reference = {
-        "*", "documents.*", "documents.read", "documents.create", "documents.write", "documents.send",
-        "documents.delete", "templates.read", "campaigns.*", "campaigns.read", "campaigns.create",
-        "campaigns.update", "campaigns.delete", "bulk_sends.*", "bulk_sends.read", "bulk_sends.create",
-        "bulk_sends.delete", "webhooks.*", "webhooks.read", "webhooks.create", "webhooks.update",
-        "webhooks.delete", "org.read",
+        "*",
+        "documents.*",
+        "documents.read",
+        "documents.create",
+        "documents.write",
+        "documents.send",
+        "documents.delete",
+        "templates.read",
+        "campaigns.*",
+        "campaigns.read",
+        "campaigns.create",
+        "campaigns.update",
+        "campaigns.delete",
+        "bulk_sends.*",
+        "bulk_sends.read",
+        "bulk_sends.create",
+        "bulk_sends.delete",
+        "webhooks.*",
+        "webhooks.read",
+        "webhooks.create",
+        "webhooks.update",
+        "webhooks.delete",
+        "org.read",
     }
     assert KNOWN_SCOPES == reference
 
 
-@pytest.mark.parametrize("value", ["documents.reed", "documents", "org.*", "templates.*", "admin", "documents.read,nope"])
+@pytest.mark.parametrize(
+    "value", ["documents.reed", "documents", "org.*", "templates.*", "admin", "documents.read,nope"]
+)
 def test_parse_scopes_rejects_unknown(value: str) -> None:
     with pytest.raises(ValueError, match="unknown scope"):
         parse_scopes(value)

@@ -76,11 +76,14 @@ def flip_last_byte(sealed: str) -> str:
     return head + ":" + base64.urlsafe_b64encode(bytes(data)).decode().rstrip("=")
 
 
-@pytest.mark.parametrize("damage", [
-    flip_last_byte,
-    lambda s: s.rsplit(":", 1)[0] + ":" + "A" * 8,          # truncated
-    lambda s: s.rsplit(":", 1)[0] + ":%%%%",                 # not base64url
-])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        flip_last_byte,
+        lambda s: s.rsplit(":", 1)[0] + ":" + "A" * 8,  # truncated
+        lambda s: s.rsplit(":", 1)[0] + ":%%%%",  # not base64url
+    ],
+)
 def test_a_damaged_value_does_not_open(damage) -> None:  # type: ignore[no-untyped-def]
     keyring = Keyring.parse(new_key())
     with pytest.raises(SecretUnreadable):
@@ -112,12 +115,15 @@ def test_url_safe_base64_keys_are_accepted_and_the_repr_shows_ids_only() -> None
     assert base64.b64encode(material).decode() not in repr(keyring) and keyring.current_id in repr(keyring)
 
 
-@pytest.mark.parametrize(("setting", "message"), [
-    ("", "holds no key"),
-    (" , ", "holds no key"),
-    ("not base64!", "key 1 of SECRETS_ENCRYPTION_KEYS is not base64"),
-    (base64.b64encode(b"short").decode(), "must be 32 bytes, not 5"),
-])
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("", "holds no key"),
+        (" , ", "holds no key"),
+        ("not base64!", "key 1 of SECRETS_ENCRYPTION_KEYS is not base64"),
+        (base64.b64encode(b"short").decode(), "must be 32 bytes, not 5"),
+    ],
+)
 def test_bad_keys_are_refused_without_echoing_them(setting: str, message: str) -> None:
     with pytest.raises(KeyringError, match=message) as caught:
         Keyring.parse(setting)
@@ -147,6 +153,7 @@ def test_parse_sealed_recognises_only_the_sealed_format() -> None:
 
 
 # --- webhook secrets --------------------------------------------------------------------------
+
 
 def test_a_webhook_secret_is_bound_to_its_webhook() -> None:
     keyring = Keyring.parse(new_key())

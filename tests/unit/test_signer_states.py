@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from services.documents.domain.signer_states import (
-    OUTSTANDING, TRANSITIONS, SignerAction, SignerStatus, SignerTransitionNotAllowed, allowed_from, can, next_status,
+    OUTSTANDING,
+    TRANSITIONS,
+    SignerAction,
+    SignerStatus,
+    SignerTransitionNotAllowed,
+    allowed_from,
+    can,
+    next_status,
     target,
 )
 

@@ -24,21 +24,34 @@ def _settings(**extra: Any) -> Settings:
     return Settings(**extra)  # validated, as from the environment (a comma list is split)
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("https://App.Example.com", "https://app.example.com"),
-    ("https://app.example.com/", "https://app.example.com"),
-    ("http://localhost:3000", "http://localhost:3000"),
-    (" https://[::1]:8443 ", "https://[::1]:8443"),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("https://App.Example.com", "https://app.example.com"),
+        ("https://app.example.com/", "https://app.example.com"),
+        ("http://localhost:3000", "http://localhost:3000"),
+        (" https://[::1]:8443 ", "https://[::1]:8443"),
+    ],
+)
 def test_origins_are_normalised(given: str, expected: str) -> None:
     assert normalise_origin(given) == expected
 
 
-@pytest.mark.parametrize("given", [
-    "app.example.com", "ftp://app.example.com", "https://app.example.com/path", "https://*.example.com",
-    "https://user:pw@app.example.com", "https://app.example.com?x=1", "https://a b.com", "'self'",
-    "https://app.example.com:99999", "https://app.example.com; script-src *",
-])
+@pytest.mark.parametrize(
+    "given",
+    [
+        "app.example.com",
+        "ftp://app.example.com",
+        "https://app.example.com/path",
+        "https://*.example.com",
+        "https://user:pw@app.example.com",
+        "https://app.example.com?x=1",
+        "https://a b.com",
+        "'self'",
+        "https://app.example.com:99999",
+        "https://app.example.com; script-src *",
+    ],
+)
 def test_anything_but_an_origin_is_refused(given: str) -> None:
     with pytest.raises(InvalidOrigin):
         normalise_origin(given)
@@ -50,12 +63,16 @@ def test_embedding_is_off_unless_origins_are_listed() -> None:
     headers = page_headers(closed)
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"] and headers["X-Frame-Options"] == "DENY"
 
-    listed = page_config(_settings(embed_allowed_origins="https://crm.example.com, https://CRM.example.com,http://localhost:3000"))
+    listed = page_config(
+        _settings(embed_allowed_origins="https://crm.example.com, https://CRM.example.com,http://localhost:3000")
+    )
     assert listed.embed_allowed_origins == ("https://crm.example.com", "http://localhost:3000")
     headers = page_headers(listed)
     assert "frame-ancestors https://crm.example.com http://localhost:3000" in headers["Content-Security-Policy"]
     assert "X-Frame-Options" not in headers  # it cannot name several origins; the CSP decides
-    assert page_config(_settings(embed_allowed_origins=["https://a.example"])).embed_allowed_origins == ("https://a.example",)
+    assert page_config(_settings(embed_allowed_origins=["https://a.example"])).embed_allowed_origins == (
+        "https://a.example",
+    )
     with pytest.raises(InvalidOrigin):
         page_config(_settings(embed_allowed_origins=["https://a.example/embed"]))
 
@@ -118,6 +135,10 @@ async def test_the_page_and_its_assets_are_served_with_their_headers(client: Tes
     assert "immutable" in script.headers["Cache-Control"] and script.headers["X-Content-Type-Options"] == "nosniff"
     font = await client.get(base.group(1) + "/" + SCRIPT_FONT_NAME)
     assert font.status == 200 and font.content_type == "font/ttf"
-    for path in ("/signing-page/0000/main.js", base.group(1) + "/page.html", base.group(1) + "/../assets.py",
-                 base.group(1) + "/nope.js"):
+    for path in (
+        "/signing-page/0000/main.js",
+        base.group(1) + "/page.html",
+        base.group(1) + "/../assets.py",
+        base.group(1) + "/nope.js",
+    ):
         assert (await client.get(path)).status == 404, path

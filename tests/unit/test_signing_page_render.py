@@ -12,15 +12,26 @@ from PIL import Image
 
 from services.documents.adapters import page_render
 from services.documents.adapters.page_render import RenderFailed, page_etag, page_key, render_page
+from services.documents.adapters.page_render_worker import RenderReply
 from services.documents.api.page_scale import RENDER_MAX_PIXELS, effective_scale, quantize_scale
 from shared.contracts.pages import MAX_PIXELS, MAX_SIDE_PX
-from services.documents.adapters.page_render_worker import RenderReply
 from tests.pdf_corpus import A4, LETTER, make_pdf
 
 
-@pytest.mark.parametrize(("requested", "expected"), [
-    (0.1, 0.5), (0.5, 0.5), (1, 1.0), (1.01, 1.5), (1.5, 1.5), (2.2, 2.5), (3, 3.0), (40, 3.0), (float("nan"), 2.0),
-])
+@pytest.mark.parametrize(
+    ("requested", "expected"),
+    [
+        (0.1, 0.5),
+        (0.5, 0.5),
+        (1, 1.0),
+        (1.01, 1.5),
+        (1.5, 1.5),
+        (2.2, 2.5),
+        (3, 3.0),
+        (40, 3.0),
+        (float("nan"), 2.0),
+    ],
+)
 def test_scales_snap_up_to_a_few_steps(requested: float, expected: float) -> None:
     assert quantize_scale(requested) == expected
 
@@ -46,8 +57,14 @@ def test_cache_keys_live_under_the_document_and_name_fixed_bytes() -> None:
 
 def test_renderer_replies_are_believed_only_when_well_formed() -> None:
     assert RenderReply.parse(b'{"ok": true, "width": 10, "height": 20, "message": ""}') == RenderReply(True, 10, 20, "")
-    for raw in (b"", b"garbage", b'{"ok": "yes"}', b'{"ok": true, "width": 0, "height": 5}', b'[1]',
-                b'{"ok": true, "width": 1.5, "height": 2}'):
+    for raw in (
+        b"",
+        b"garbage",
+        b'{"ok": "yes"}',
+        b'{"ok": true, "width": 0, "height": 5}',
+        b"[1]",
+        b'{"ok": true, "width": 1.5, "height": 2}',
+    ):
         assert RenderReply.parse(raw) is None, raw
 
 
@@ -59,16 +76,24 @@ def _size(data: bytes) -> tuple[int, int]:
 async def test_a_page_renders_as_displayed(tmp_path: Path) -> None:
     pdf = tmp_path / "in.pdf"
     pdf.write_bytes(make_pdf([LETTER, LETTER, LETTER], rotate={1: 90}, cropbox={2: (50, 100, 450, 700)}))
-    assert _size(await render_page(pdf, tmp_path / "1.png", 1, 1.0, timeout_s=20, memory_mb=768, max_pixels=RENDER_MAX_PIXELS)) == (612, 792)
-    assert _size(await render_page(pdf, tmp_path / "2.png", 2, 1.0, timeout_s=20, memory_mb=768, max_pixels=RENDER_MAX_PIXELS)) == (792, 612)
-    assert _size(await render_page(pdf, tmp_path / "3.png", 3, 2.0, timeout_s=20, memory_mb=768, max_pixels=RENDER_MAX_PIXELS)) == (800, 1200)
+    assert _size(
+        await render_page(pdf, tmp_path / "1.png", 1, 1.0, timeout_s=20, memory_mb=768, max_pixels=RENDER_MAX_PIXELS)
+    ) == (612, 792)
+    assert _size(
+        await render_page(pdf, tmp_path / "2.png", 2, 1.0, timeout_s=20, memory_mb=768, max_pixels=RENDER_MAX_PIXELS)
+    ) == (792, 612)
+    assert _size(
+        await render_page(pdf, tmp_path / "3.png", 3, 2.0, timeout_s=20, memory_mb=768, max_pixels=RENDER_MAX_PIXELS)
+    ) == (800, 1200)
 
 
 async def test_bad_input_ends_in_render_failed(tmp_path: Path) -> None:
     garbage = tmp_path / "garbage.pdf"
     garbage.write_bytes(b"%PDF-1.7\nnot really a pdf")
     with pytest.raises(RenderFailed):
-        await render_page(garbage, tmp_path / "g.png", 1, 1.0, timeout_s=20, memory_mb=768, max_pixels=RENDER_MAX_PIXELS)
+        await render_page(
+            garbage, tmp_path / "g.png", 1, 1.0, timeout_s=20, memory_mb=768, max_pixels=RENDER_MAX_PIXELS
+        )
     one = tmp_path / "one.pdf"
     one.write_bytes(make_pdf([LETTER]))
     with pytest.raises(RenderFailed, match="no page 2"):
@@ -97,8 +122,11 @@ async def test_the_renderer_gets_none_of_the_services_secrets(tmp_path: Path, mo
     monkeypatch.setenv("INTERNAL_SECRET", "i" * 40)
     # A stand-in worker that reports its environment where the PNG would go, then fails.
     report = tmp_path / "env.txt"
-    monkeypatch.setattr(page_render, "WORKER_ARGV", [
-        sys.executable, "-c", f"import os; open({str(report)!r}, 'w').write(' '.join(sorted(os.environ)))"])
+    monkeypatch.setattr(
+        page_render,
+        "WORKER_ARGV",
+        [sys.executable, "-c", f"import os; open({str(report)!r}, 'w').write(' '.join(sorted(os.environ)))"],
+    )
     pdf = tmp_path / "in.pdf"
     pdf.write_bytes(make_pdf([LETTER]))
     with pytest.raises(RenderFailed):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.documents.domain.send_checks import box_problem, send_problems
 
-NOW = datetime(2026, 5, 28, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 5, 28, 12, tzinfo=UTC)
 LETTER = [(612.0, 792.0), (792.0, 612.0)]
 
 
@@ -15,20 +15,45 @@ def signer(id: str, order: int, role: str = "signer") -> dict[str, Any]:
     return {"id": id, "name": id.title(), "email": f"{id}@example.com", "role": role, "signing_order": order}
 
 
-def field(id: str, order: int | None, type: str = "signature", page: int = 1, x: float = 100, y: float = 650,
-          width: float = 200, height: float = 60, required: bool = True, read_only: bool = False) -> dict[str, Any]:
-    return {"id": id, "type": type, "page": page, "x": x, "y": y, "width": width, "height": height,
-            "required": required, "read_only": read_only, "assigned_to": order}
+def field(
+    id: str,
+    order: int | None,
+    type: str = "signature",
+    page: int = 1,
+    x: float = 100,
+    y: float = 650,
+    width: float = 200,
+    height: float = 60,
+    required: bool = True,
+    read_only: bool = False,
+) -> dict[str, Any]:
+    return {
+        "id": id,
+        "type": type,
+        "page": page,
+        "x": x,
+        "y": y,
+        "width": width,
+        "height": height,
+        "required": required,
+        "read_only": read_only,
+        "assigned_to": order,
+    }
 
 
-def problems(signers: list, fields: list, pages: list | None = LETTER, expires: datetime | None = None) -> dict[str, str]:
+def problems(
+    signers: list, fields: list, pages: list | None = LETTER, expires: datetime | None = None
+) -> dict[str, str]:
     return {e.field: e.message for e in send_problems(signers, fields, pages, expires, NOW)}
 
 
 def test_a_complete_document_has_no_problems():
     signers = [signer("ann", 0), signer("bob", 1), signer("val", 2, "approver"), signer("vic", 0, "viewer")]
-    fields = [field("f1", 0), field("f2", 1, "text", page=2, x=0, y=0, width=792, height=612),
-              field("f3", 2, "date_signed")]
+    fields = [
+        field("f1", 0),
+        field("f2", 1, "text", page=2, x=0, y=0, width=792, height=612),
+        field("f3", 2, "date_signed"),
+    ]
     assert problems(signers, fields, expires=NOW + timedelta(days=1)) == {}
 
 
@@ -52,9 +77,25 @@ def test_page_checks_wait_for_a_verified_file():
 
 
 def test_assignments_must_name_exactly_one_participant():
-    signers = [signer("ann", 0), signer("amy", 0), signer("bob", 1), signer("vic", 3, "viewer"), signer("val", 4, "approver")]
-    found = problems(signers, [field("shared", 0), field("nobody", 7), field("unassigned", None), field("viewer", 3),
-                               field("bobs", 1), field("approver_sig", 4), field("approver_ok", 4, "approval")])
+    signers = [
+        signer("ann", 0),
+        signer("amy", 0),
+        signer("bob", 1),
+        signer("vic", 3, "viewer"),
+        signer("val", 4, "approver"),
+    ]
+    found = problems(
+        signers,
+        [
+            field("shared", 0),
+            field("nobody", 7),
+            field("unassigned", None),
+            field("viewer", 3),
+            field("bobs", 1),
+            field("approver_sig", 4),
+            field("approver_ok", 4, "approval"),
+        ],
+    )
     assert "shared by Ann <ann@example.com>, Amy <amy@example.com>" in found["fields.shared.assignedTo"]
     assert found["fields.nobody.assignedTo"] == "No signer has order 7"
     assert found["fields.unassigned.assignedTo"].startswith("Assign the field")
@@ -66,14 +107,19 @@ def test_assignments_must_name_exactly_one_participant():
 
 
 def test_every_signer_needs_a_required_field_to_fill_but_approvers_do_not():
-    found = problems([signer("ann", 0), signer("bob", 1), signer("val", 2, "approver")],
-                     [field("a", 0), field("b_optional", 1, required=False), field("b_readonly", 1, "text", read_only=True)])
+    found = problems(
+        [signer("ann", 0), signer("bob", 1), signer("val", 2, "approver")],
+        [field("a", 0), field("b_optional", 1, required=False), field("b_readonly", 1, "text", read_only=True)],
+    )
     assert found == {"signers.bob": "Bob <bob@example.com> has no required field to fill; add one assigned to order 1"}
 
 
 def test_unsignable_types_and_a_past_expiry_are_refused():
-    found = problems([signer("ann", 0)], [field("a", 0), field("pay", 0, "payment"), field("up", 0, "attachment")],
-                     expires=NOW - timedelta(seconds=1))
+    found = problems(
+        [signer("ann", 0)],
+        [field("a", 0), field("pay", 0, "payment"), field("up", 0, "attachment")],
+        expires=NOW - timedelta(seconds=1),
+    )
     assert found["fields.pay.type"] == "payment fields cannot be signed yet; remove the field"
     assert "fields.up.type" in found
     assert found["expiresAt"] == "The expiry date has passed; set a later one"

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from services.documents.domain.turns import Participant, all_done, current_order, is_turn, on_turn, participants, to_activate
+from services.documents.domain.turns import (
+    Participant,
+    all_done,
+    current_order,
+    is_turn,
+    on_turn,
+    participants,
+    to_activate,
+)
 
 
 def p(id: str, order: int, status: str = "pending", role: str = "signer", activated: bool = False) -> Participant:

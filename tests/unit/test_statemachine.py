@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from services.documents.domain.statemachine import (
-    TERMINAL, TRANSITIONS, Action, Status, TransitionNotAllowed, allowed_from, can, next_status, refusal, target,
+    TERMINAL,
+    TRANSITIONS,
+    Action,
+    Status,
+    TransitionNotAllowed,
+    allowed_from,
+    can,
+    next_status,
+    refusal,
+    target,
 )
 
 S, A = Status, Action
@@ -35,9 +44,25 @@ ALL_PAIRS = [(status, action) for status in Status for action in Action]
 
 
 def test_every_status_of_the_design_is_covered():
-    assert {s.value for s in Status} == {"draft", "pending", "action_required", "completed", "declined", "cancelled", "expired"}
+    assert {s.value for s in Status} == {
+        "draft",
+        "pending",
+        "action_required",
+        "completed",
+        "declined",
+        "cancelled",
+        "expired",
+    }
     assert {a.value for a in Action} == {
-        "send", "complete", "decline", "cancel", "expire", "delivery_failed", "signer_fixed", "edit", "delete",
+        "send",
+        "complete",
+        "decline",
+        "cancel",
+        "expire",
+        "delivery_failed",
+        "signer_fixed",
+        "edit",
+        "delete",
     }
 
 
@@ -89,8 +114,14 @@ def test_unknown_status_is_an_error():
 
 def test_conditional_updates_write_the_one_status_an_action_leads_to():
     assert {a: target(a) for a in Action if a is not A.DELETE} == {
-        A.SEND: S.PENDING, A.COMPLETE: S.COMPLETED, A.DECLINE: S.DECLINED, A.CANCEL: S.CANCELLED,
-        A.EXPIRE: S.EXPIRED, A.DELIVERY_FAILED: S.ACTION_REQUIRED, A.SIGNER_FIXED: S.PENDING, A.EDIT: S.DRAFT,
+        A.SEND: S.PENDING,
+        A.COMPLETE: S.COMPLETED,
+        A.DECLINE: S.DECLINED,
+        A.CANCEL: S.CANCELLED,
+        A.EXPIRE: S.EXPIRED,
+        A.DELIVERY_FAILED: S.ACTION_REQUIRED,
+        A.SIGNER_FIXED: S.PENDING,
+        A.EDIT: S.DRAFT,
     }
     # A delete keeps whatever status the document has: no single status to write.
     with pytest.raises(ValueError):

@@ -13,7 +13,12 @@ from shared.contracts import files as file_schemas
 from shared.contracts import signing as signing_schemas
 from shared.contracts import webhooks as webhook_models
 from shared.text import (
-    MULTI_LINE, MULTI_LINE_PATTERN, SINGLE_LINE, SINGLE_LINE_PATTERN, check_multi_line, check_single_line,
+    MULTI_LINE,
+    MULTI_LINE_PATTERN,
+    SINGLE_LINE,
+    SINGLE_LINE_PATTERN,
+    check_multi_line,
+    check_single_line,
     forbidden_character,
 )
 
@@ -74,10 +79,18 @@ def test_the_json_schema_states_the_rule_as_a_pattern() -> None:
     assert properties["note"]["anyOf"][0]["pattern"] == MULTI_LINE_PATTERN
 
 
-@pytest.mark.parametrize(("text", "single", "multi"), [
-    ("plain", True, True), ("a\nb", False, True), ("a\r\nb", False, True), ("a\tb", False, False),
-    ("a\x85b", False, False), ("a\u2028b", False, False), ("a\x7f", False, False),
-])
+@pytest.mark.parametrize(
+    ("text", "single", "multi"),
+    [
+        ("plain", True, True),
+        ("a\nb", False, True),
+        ("a\r\nb", False, True),
+        ("a\tb", False, False),
+        ("a\x85b", False, False),
+        ("a\u2028b", False, False),
+        ("a\x7f", False, False),
+    ],
+)
 def test_the_patterns_agree_with_the_checks(text: str, single: bool, multi: bool) -> None:
     # Python's re reads \uXXXX in a pattern as ECMA-262 does, as a schema-driven fuzzer would.
     assert bool(re.match(SINGLE_LINE_PATTERN, text)) is single
@@ -94,29 +107,37 @@ FIELD = {"type": "text", "page": 1, "x": 10, "y": 10, "width": 100, "height": 20
 DROPDOWN = {**FIELD, "type": "dropdown", "options": ["Yes", "No"]}
 
 
-@pytest.mark.parametrize(("model", "base", "field"), [
-    (schemas.DocumentCreate, {"name": "NDA"}, "name"),
-    (schemas.DocumentCreate, {"name": "NDA"}, "emailSubject"),
-    (schemas.DocumentCreate, {"name": "NDA"}, "folderId"),
-    (schemas.DocumentUpdate, {}, "name"),
-    (schemas.DocumentUpdate, {}, "emailSubject"),
-    (schemas.SignerCreate, {"name": "Bob", "email": "bob@example.com"}, "name"),
-    (schemas.SignerCreate, {"name": "Bob", "email": "bob@example.com"}, "email"),
-    (schemas.SignerCreate, {"name": "Bob", "email": "bob@example.com"}, "phone"),
-    (schemas.SignerUpdate, {}, "name"),
-    (schemas.SignerUpdate, {}, "email"),
-    (schemas.FieldCreate, FIELD, "label"),
-    (schemas.FieldCreate, FIELD, "placeholder"),
-    (schemas.FieldCreate, FIELD, "group"),
-    (schemas.FieldUpdate, {}, "label"),
-    (file_schemas.UploadRequest, {}, "filename"),
-    (webhook_models.WebhookCreate, {"url": "https://example.com/hook", "events": ["document.completed"]}, "description"),
-    (webhook_models.WebhookCreate, {"url": "https://example.com/hook", "events": ["document.completed"]}, "url"),
-    (webhook_models.WebhookUpdate, {}, "description"),
-])
+@pytest.mark.parametrize(
+    ("model", "base", "field"),
+    [
+        (schemas.DocumentCreate, {"name": "NDA"}, "name"),
+        (schemas.DocumentCreate, {"name": "NDA"}, "emailSubject"),
+        (schemas.DocumentCreate, {"name": "NDA"}, "folderId"),
+        (schemas.DocumentUpdate, {}, "name"),
+        (schemas.DocumentUpdate, {}, "emailSubject"),
+        (schemas.SignerCreate, {"name": "Bob", "email": "bob@example.com"}, "name"),
+        (schemas.SignerCreate, {"name": "Bob", "email": "bob@example.com"}, "email"),
+        (schemas.SignerCreate, {"name": "Bob", "email": "bob@example.com"}, "phone"),
+        (schemas.SignerUpdate, {}, "name"),
+        (schemas.SignerUpdate, {}, "email"),
+        (schemas.FieldCreate, FIELD, "label"),
+        (schemas.FieldCreate, FIELD, "placeholder"),
+        (schemas.FieldCreate, FIELD, "group"),
+        (schemas.FieldUpdate, {}, "label"),
+        (file_schemas.UploadRequest, {}, "filename"),
+        (
+            webhook_models.WebhookCreate,
+            {"url": "https://example.com/hook", "events": ["document.completed"]},
+            "description",
+        ),
+        (webhook_models.WebhookCreate, {"url": "https://example.com/hook", "events": ["document.completed"]}, "url"),
+        (webhook_models.WebhookUpdate, {}, "description"),
+    ],
+)
 @pytest.mark.parametrize("injected", ["\r\nBcc: evil@example.com", "\n", "\x1b[31m", "\u2028"])
 def test_every_single_line_text_of_the_api_refuses_line_breaks(
-        model: type[BaseModel], base: dict[str, Any], field: str, injected: str) -> None:
+    model: type[BaseModel], base: dict[str, Any], field: str, injected: str
+) -> None:
     valid = {"email": "bob@example.com", "url": "https://example.com/hook"}.get(field, "Value")
     value = valid + injected
     assert field in _refused_fields(model, {**base, field: value})
@@ -126,13 +147,18 @@ def test_options_are_single_line_each() -> None:
     assert "options.1" in _refused_fields(schemas.FieldCreate, {**DROPDOWN, "options": ["Yes", "No\nMaybe"]})
 
 
-@pytest.mark.parametrize(("model", "base", "field"), [
-    (schemas.DocumentCreate, {"name": "NDA"}, "message"),
-    (schemas.DocumentCreate, {"name": "NDA"}, "emailMessage"),
-    (schemas.DocumentUpdate, {}, "message"),
-    (signing_schemas.DeclineRequest, {}, "reason"),
-])
-def test_messages_keep_lines_and_refuse_other_controls(model: type[BaseModel], base: dict[str, Any], field: str) -> None:
+@pytest.mark.parametrize(
+    ("model", "base", "field"),
+    [
+        (schemas.DocumentCreate, {"name": "NDA"}, "message"),
+        (schemas.DocumentCreate, {"name": "NDA"}, "emailMessage"),
+        (schemas.DocumentUpdate, {}, "message"),
+        (signing_schemas.DeclineRequest, {}, "reason"),
+    ],
+)
+def test_messages_keep_lines_and_refuse_other_controls(
+    model: type[BaseModel], base: dict[str, Any], field: str
+) -> None:
     accepted = model.model_validate({**base, field: "Dear Bob,\r\nplease sign.\n\nThanks"})
     assert getattr(accepted, field) == "Dear Bob,\nplease sign.\n\nThanks"
     assert field in _refused_fields(model, {**base, field: "Dear Bob,\n\x1b[2Jplease sign."})

@@ -16,8 +16,17 @@ def test_a_token_is_256_bits_of_base64url_and_stable_per_signer_and_version():
     assert tokens.looks_like_token(token)
     assert tokens.signing_token(SECRET, "sr_1", 0) == token
     # Another version (a rotated link), another signer or another secret: another token.
-    assert len({token, tokens.signing_token(SECRET, "sr_1", 1), tokens.signing_token(SECRET, "sr_2", 0),
-                tokens.signing_token(b"t" * 32, "sr_1", 0)}) == 4
+    assert (
+        len(
+            {
+                token,
+                tokens.signing_token(SECRET, "sr_1", 1),
+                tokens.signing_token(SECRET, "sr_2", 0),
+                tokens.signing_token(b"t" * 32, "sr_1", 0),
+            }
+        )
+        == 4
+    )
 
 
 def test_only_the_hash_is_comparable_and_it_is_not_the_token():

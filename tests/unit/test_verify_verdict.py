@@ -15,19 +15,28 @@ def test_our_record_of_the_exact_bytes_wins() -> None:
     assert judge(SealReport("readable", True), "sealed").code == "authentic"  # our bytes, whatever a reader says
 
 
-@pytest.mark.parametrize(("report", "code"), [
-    (GOOD, "sealed-unrecorded"),
-    (SealReport("readable", True, sealed=True, intact=True, valid=True, trusted=True, coverage="revision"), "appended"),
-    (SealReport("readable", True, sealed=True, intact=True, valid=True, trusted=False, coverage="file"), "untrusted-seal"),
-    (SealReport("readable", True, sealed=True, intact=False, valid=True, coverage="file"), "tampered"),
-    (SealReport("readable", True, sealed=True, intact=False, coverage="partial"), "rewritten"),
-    (SealReport("readable", True, sealed=True, error="SignatureValidationError"), "tampered"),
-    (SealReport("readable", False, sealed=True, error="PdfReadError"), "truncated"),
-    (SealReport("unreadable", False, error="PdfReadError"), "truncated"),
-    (SealReport("unreadable", True, error="PdfReadError"), "unreadable"),
-    (SealReport("readable", False), "truncated"),
-    (SealReport("readable", True), "unknown"),
-])
+@pytest.mark.parametrize(
+    ("report", "code"),
+    [
+        (GOOD, "sealed-unrecorded"),
+        (
+            SealReport("readable", True, sealed=True, intact=True, valid=True, trusted=True, coverage="revision"),
+            "appended",
+        ),
+        (
+            SealReport("readable", True, sealed=True, intact=True, valid=True, trusted=False, coverage="file"),
+            "untrusted-seal",
+        ),
+        (SealReport("readable", True, sealed=True, intact=False, valid=True, coverage="file"), "tampered"),
+        (SealReport("readable", True, sealed=True, intact=False, coverage="partial"), "rewritten"),
+        (SealReport("readable", True, sealed=True, error="SignatureValidationError"), "tampered"),
+        (SealReport("readable", False, sealed=True, error="PdfReadError"), "truncated"),
+        (SealReport("unreadable", False, error="PdfReadError"), "truncated"),
+        (SealReport("unreadable", True, error="PdfReadError"), "unreadable"),
+        (SealReport("readable", False), "truncated"),
+        (SealReport("readable", True), "unknown"),
+    ],
+)
 def test_each_finding_has_its_verdict(report: SealReport, code: str) -> None:
     assert judge(report, "none").code == code
     assert judge(report, "none").message == MESSAGES[code]  # type: ignore[index]

@@ -14,7 +14,9 @@ from tests.webhook_receiver import StubDns
 
 
 async def test_public_answers_pass_through_unchanged() -> None:
-    resolver = GuardedResolver(allow_loopback=False, inner=StubDns(["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"]))
+    resolver = GuardedResolver(
+        allow_loopback=False, inner=StubDns(["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"])
+    )
     results = await resolver.resolve("hooks.example.com", 443)
     assert [r["host"] for r in results] == ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"]
 

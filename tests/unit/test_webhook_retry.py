@@ -63,8 +63,11 @@ def test_settings_are_read_with_defaults_until_the_fields_exist() -> None:
     defaults = webhook_config(Settings())
     assert defaults == WebhookConfig()
     assert (defaults.timeout_seconds, defaults.max_consecutive_failures, defaults.allow_loopback) == (10.0, 20, False)
-    custom = webhook_config(Settings().model_copy(update={
-        "webhook_retry_schedule": "0.2, 0.2", "webhook_allow_loopback": True, "webhook_timeout_seconds": 3}))
+    custom = webhook_config(
+        Settings().model_copy(
+            update={"webhook_retry_schedule": "0.2, 0.2", "webhook_allow_loopback": True, "webhook_timeout_seconds": 3}
+        )
+    )
     assert custom.retry_schedule == (0.2, 0.2)
     assert custom.allow_loopback and custom.allow_plain_http
     assert custom.lease_seconds > custom.timeout_seconds

@@ -8,7 +8,11 @@ import hashlib
 import hmac
 
 from services.notifier.webhooks.signing import (
-    delivery_headers, insigner_signature, new_secret, standard_webhooks_secret, standard_webhooks_signature,
+    delivery_headers,
+    insigner_signature,
+    new_secret,
+    standard_webhooks_secret,
+    standard_webhooks_signature,
 )
 
 BODY = b'{"id":"6f1c","event":"document.completed","data":{"documentId":"c1"}}'

@@ -32,12 +32,12 @@ from typing import Any
 
 from aiohttp import web
 
-from services.documents.domain.file_keys import safe_filename
 from services.documents.adapters.page_render_worker import RenderReply, RenderRequest
+from services.documents.adapters.storage import ObjectMissing, Storage
 from services.documents.adapters.verified_pdf import fetch_pdf
+from services.documents.domain.file_keys import safe_filename
 from services.documents.domain.verified_file import verified_of
 from services.documents.pdf.sandbox import child_env, run_limited
-from services.documents.adapters.storage import ObjectMissing, Storage
 from shared.settings import Settings
 
 log = logging.getLogger("countersign.documents.pages")
@@ -72,15 +72,24 @@ def page_etag(sha256: str, page: int, scale: float) -> str:
 
 # --- one render, in a limited child process -----------------------------------------------------
 
-async def render_page(pdf_path: Path, out_path: Path, page: int, scale: float, *, timeout_s: float,
-                      memory_mb: int, max_pixels: int) -> bytes:
+
+async def render_page(
+    pdf_path: Path, out_path: Path, page: int, scale: float, *, timeout_s: float, memory_mb: int, max_pixels: int
+) -> bytes:
     """The PNG of 1-based `page`, or RenderFailed. `out_path` is left for the caller to remove.
     `max_pixels` bounds the bitmap the child may allocate (the API's caps: api/page_scale.py)."""
-    request = RenderRequest(pdf_path=str(pdf_path), out_path=str(out_path), page_index=page - 1, scale=scale,
-                            max_pixels=max_pixels,
-                            memory_mb=memory_mb, cpu_seconds=max(1, math.ceil(timeout_s)))
-    outcome = await run_limited([*WORKER_ARGV, request.to_json()], timeout_s=timeout_s, env=child_env(),
-                                stdout_cap=4096)
+    request = RenderRequest(
+        pdf_path=str(pdf_path),
+        out_path=str(out_path),
+        page_index=page - 1,
+        scale=scale,
+        max_pixels=max_pixels,
+        memory_mb=memory_mb,
+        cpu_seconds=max(1, math.ceil(timeout_s)),
+    )
+    outcome = await run_limited(
+        [*WORKER_ARGV, request.to_json()], timeout_s=timeout_s, env=child_env(), stdout_cap=4096
+    )
     reply = RenderReply.parse(outcome.stdout) if outcome.returncode == 0 else None
     if reply is None:
         if outcome.timed_out or outcome.returncode == -signal.SIGXCPU:
@@ -105,6 +114,7 @@ def _read_png(path: Path) -> bytes:
 
 
 # --- cache and single flight ----------------------------------------------------------------------
+
 
 async def _cached(storage: Storage, key: str) -> bytes | None:
     try:
@@ -131,8 +141,9 @@ class PageRenderer:
         self._slots = asyncio.Semaphore(max_concurrent)
         self._running: dict[str, asyncio.Task[bytes]] = {}
 
-    async def png(self, storage: Storage, settings: Settings, document: Mapping[str, Any], page: int,
-                  scale: float) -> bytes:
+    async def png(
+        self, storage: Storage, settings: Settings, document: Mapping[str, Any], page: int, scale: float
+    ) -> bytes:
         """The PNG of `page` of the document's verified PDF. Raises RenderFailed, FileChanged,
         ObjectMissing/ObjectChanged (the stored PDF is not the verified one) or a storage error."""
         verified = verified_of(document)
@@ -168,16 +179,23 @@ class PageRenderer:
             log.debug("page render failed", exc_info=task.exception())
 
 
-async def _render_verified(storage: Storage, settings: Settings, document: Mapping[str, Any], page: int,
-                           scale: float, max_pixels: int) -> bytes:
+async def _render_verified(
+    storage: Storage, settings: Settings, document: Mapping[str, Any], page: int, scale: float, max_pixels: int
+) -> bytes:
     workdir = Path(tempfile.mkdtemp(prefix="countersign-page-"))
     try:
         pdf_path = workdir / "document.pdf"
         # Hash-checked download: only the bytes that were verified are ever rendered.
         await fetch_pdf(storage, verified_of(document), pdf_path)
-        return await render_page(pdf_path, workdir / "page.png", page, scale,
-                                 timeout_s=settings.pdf_parse_timeout_seconds, memory_mb=settings.pdf_parse_memory_mb,
-                                 max_pixels=max_pixels)
+        return await render_page(
+            pdf_path,
+            workdir / "page.png",
+            page,
+            scale,
+            timeout_s=settings.pdf_parse_timeout_seconds,
+            memory_mb=settings.pdf_parse_memory_mb,
+            max_pixels=max_pixels,
+        )
     finally:
         await asyncio.to_thread(shutil.rmtree, workdir, True)
 

@@ -27,7 +27,7 @@ class RenderRequest:
     pdf_path: str
     out_path: str
     page_index: int  # 0-based
-    scale: float     # pixels per PDF point
+    scale: float  # pixels per PDF point
     max_pixels: int  # refused past this, whatever the parent computed from the stored page size
     memory_mb: int
     cpu_seconds: int
@@ -56,14 +56,16 @@ class RenderReply:
         produced it was fed a stranger's file, so it is believed no more than the file)."""
         try:
             data: Any = json.loads(raw)
-            reply = cls(ok=data["ok"], width=data.get("width", 0), height=data.get("height", 0),
-                        message=data.get("message", ""))
+            reply = cls(
+                ok=data["ok"], width=data.get("width", 0), height=data.get("height", 0), message=data.get("message", "")
+            )
         except (ValueError, TypeError, KeyError):
             return None
         if not isinstance(reply.ok, bool) or not isinstance(reply.message, str):
             return None
-        if reply.ok and not (isinstance(reply.width, int) and isinstance(reply.height, int)
-                             and reply.width > 0 and reply.height > 0):
+        if reply.ok and not (
+            isinstance(reply.width, int) and isinstance(reply.height, int) and reply.width > 0 and reply.height > 0
+        ):
             return None
         return reply
 

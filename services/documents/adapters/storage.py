@@ -52,9 +52,22 @@ from shared.web import add_readiness_check
 
 # The key layout lives in file_keys.py; these names are part of this module's API too.
 __all__ = [
-    "CHUNK_SIZE", "STORAGE", "ObjectChanged", "ObjectInfo", "ObjectMissing", "ObjectStream", "ObjectTooLarge",
-    "PresignedPut", "Storage", "StorageError", "open_storage", "original_key", "safe_filename", "signed_key",
-    "storage_ctx", "verified_key",
+    "CHUNK_SIZE",
+    "STORAGE",
+    "ObjectChanged",
+    "ObjectInfo",
+    "ObjectMissing",
+    "ObjectStream",
+    "ObjectTooLarge",
+    "PresignedPut",
+    "Storage",
+    "StorageError",
+    "open_storage",
+    "original_key",
+    "safe_filename",
+    "signed_key",
+    "storage_ctx",
+    "verified_key",
 ]
 
 log = logging.getLogger("countersign.documents.storage")
@@ -107,6 +120,7 @@ class ObjectStream:
 
 
 # --- the client ---------------------------------------------------------------------------------
+
 
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
@@ -168,8 +182,12 @@ class Storage:
 
     async def presign_get(self, key: str, expires: int, *, content_type: str, content_disposition: str) -> str:
         """A presigned GET that makes S3 answer with these Content-Type/Content-Disposition."""
-        params = {"Bucket": self.bucket, "Key": key, "ResponseContentType": content_type,
-                  "ResponseContentDisposition": content_disposition}
+        params = {
+            "Bucket": self.bucket,
+            "Key": key,
+            "ResponseContentType": content_type,
+            "ResponseContentDisposition": content_disposition,
+        }
         return str(await self._presign_client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires))
 
     async def head(self, key: str) -> ObjectInfo | None:
@@ -222,8 +240,9 @@ class Storage:
         response = await self._get(key, if_match)
         body = response["Body"]
         try:
-            yield ObjectStream(int(response.get("ContentLength", 0)), str(response.get("ETag", "")),
-                               response.get("ContentType"), body)
+            yield ObjectStream(
+                int(response.get("ContentLength", 0)), str(response.get("ETag", "")), response.get("ContentType"), body
+            )
         finally:
             body.close()
 
@@ -233,15 +252,17 @@ class Storage:
 
     async def put_file(self, key: str, path: Path, content_type: str) -> str:
         with path.open("rb") as body:
-            result = await self._client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type,
-                                                   ContentLength=path.stat().st_size)
+            result = await self._client.put_object(
+                Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, ContentLength=path.stat().st_size
+            )
         return str(result.get("ETag", ""))
 
     async def copy(self, source_key: str, key: str, *, if_match: str | None = None) -> str:
         extra = {"CopySourceIfMatch": if_match} if if_match else {}
         try:
-            result = await self._client.copy_object(Bucket=self.bucket, Key=key,
-                                                    CopySource={"Bucket": self.bucket, "Key": source_key}, **extra)
+            result = await self._client.copy_object(
+                Bucket=self.bucket, Key=key, CopySource={"Bucket": self.bucket, "Key": source_key}, **extra
+            )
         except ClientError as exc:
             if _missing(exc):
                 raise ObjectMissing(source_key) from None

@@ -9,12 +9,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.documents.adapters.storage import ObjectStream
-from shared.contracts.files import UploadHeaders, UploadInstructions, UploadRequest, UploadResponse
-from services.documents.api.paths import D, document_id as _document_id
+from services.documents.api.paths import D
+from services.documents.api.paths import document_id as _document_id
 from services.documents.api.pdf_stream import stream_pdf
 from services.documents.commands import file_download, files
 from services.documents.commands.deps import DEPS
 from shared.context import org_id_of, request_context
+from shared.contracts.files import UploadHeaders, UploadInstructions, UploadRequest, UploadResponse
 from shared.web import json_response, read_model
 
 
@@ -22,10 +23,21 @@ async def request_upload(request: web.Request) -> web.Response:
     document_id = _document_id(request)
     org_id, ctx = org_id_of(request), request_context(request)
     body = await read_model(request, UploadRequest)
-    grant = await files.request_upload(request.app[DEPS], org_id, ctx, document_id,
-                                       filename=body.filename, content_type=body.contentType, file_size=body.fileSize)
-    instructions = UploadInstructions(uploadUrl=grant.url, fileKey=grant.file_key, expiresIn=grant.expires_in,
-                                      headers=UploadHeaders.model_validate(grant.headers))
+    grant = await files.request_upload(
+        request.app[DEPS],
+        org_id,
+        ctx,
+        document_id,
+        filename=body.filename,
+        content_type=body.contentType,
+        file_size=body.fileSize,
+    )
+    instructions = UploadInstructions(
+        uploadUrl=grant.url,
+        fileKey=grant.file_key,
+        expiresIn=grant.expires_in,
+        headers=UploadHeaders.model_validate(grant.headers),
+    )
     return json_response(UploadResponse(data=instructions).dump())
 
 
@@ -38,8 +50,9 @@ async def download(request: web.Request) -> web.StreamResponse:
     async def record(_: ObjectStream) -> None:
         await file_download.record_download(deps.pool, ctx, org_id, document_id, target)
 
-    return await stream_pdf(request, deps.storage, target.key, target.filename, if_match=target.etag,
-                            before_send=record)
+    return await stream_pdf(
+        request, deps.storage, target.key, target.filename, if_match=target.etag, before_send=record
+    )
 
 
 def add_file_routes(app: web.Application) -> None:

@@ -14,13 +14,23 @@ from aiohttp import web
 
 from services.documents.api.paths import D, path_id
 from services.documents.api.signing_routes import add_signing_routes
-from shared.contracts.internal import OtpCode, OtpCodeResponse, SigningLink, SigningLinkResponse
-from shared.contracts.signing import CancelResponse, CancelResult, EmptyRequest, RemindResponse, RemindResult, SendResponse, SendResult, SigningUrl, SigningUrlResponse
 from services.documents.api.views import dump
 from services.documents.commands import lifecycle_service, notifier_api
 from services.documents.commands.deps import DEPS
 from shared.callers import add_internal_route
 from shared.context import org_id_of, request_context
+from shared.contracts.internal import OtpCode, OtpCodeResponse, SigningLink, SigningLinkResponse
+from shared.contracts.signing import (
+    CancelResponse,
+    CancelResult,
+    EmptyRequest,
+    RemindResponse,
+    RemindResult,
+    SendResponse,
+    SendResult,
+    SigningUrl,
+    SigningUrlResponse,
+)
 from shared.web import json_response, read_model
 
 
@@ -28,24 +38,35 @@ async def send(request: web.Request) -> web.Response:
     document_id = path_id(request, "id", "Document")
     await read_model(request, EmptyRequest)
     result = await lifecycle_service.send(request.app[DEPS], org_id_of(request), request_context(request), document_id)
-    sent = SendResult(id=result.document_id, status=result.status, signerCount=result.signer_count,  # type: ignore[arg-type]
-                      sentAt=result.sent_at)
+    sent = SendResult(
+        id=result.document_id,
+        status=result.status,
+        signerCount=result.signer_count,  # type: ignore[arg-type]
+        sentAt=result.sent_at,
+    )
     return json_response(dump(SendResponse(data=sent)))
 
 
 async def cancel(request: web.Request) -> web.Response:
     document_id = path_id(request, "id", "Document")
     await read_model(request, EmptyRequest)
-    result = await lifecycle_service.cancel(request.app[DEPS].pool, org_id_of(request), request_context(request), document_id)
-    cancelled = CancelResult(id=result.document_id, status=result.status,  # type: ignore[arg-type]
-                             cancelledSigners=result.cancelled_signers)
+    result = await lifecycle_service.cancel(
+        request.app[DEPS].pool, org_id_of(request), request_context(request), document_id
+    )
+    cancelled = CancelResult(
+        id=result.document_id,
+        status=result.status,  # type: ignore[arg-type]
+        cancelledSigners=result.cancelled_signers,
+    )
     return json_response(dump(CancelResponse(data=cancelled)))
 
 
 async def remind(request: web.Request) -> web.Response:
     document_id = path_id(request, "id", "Document")
     await read_model(request, EmptyRequest)
-    result = await lifecycle_service.remind(request.app[DEPS].pool, org_id_of(request), request_context(request), document_id)
+    result = await lifecycle_service.remind(
+        request.app[DEPS].pool, org_id_of(request), request_context(request), document_id
+    )
     reminded = RemindResult(id=result.document_id, remindedSigners=result.reminded_signers)
     return json_response(dump(RemindResponse(data=reminded)))
 
@@ -54,13 +75,15 @@ async def signing_url(request: web.Request) -> web.Response:
     document_id = path_id(request, "id", "Document")
     signer_id = path_id(request, "signerId", "Signer")
     await read_model(request, EmptyRequest)
-    result = await lifecycle_service.signing_url(request.app[DEPS], org_id_of(request), request_context(request),
-                                                 document_id, signer_id)
+    result = await lifecycle_service.signing_url(
+        request.app[DEPS], org_id_of(request), request_context(request), document_id, signer_id
+    )
     link = SigningUrl(signerId=result.signer_id, url=result.url, expiresAt=result.expires_at)
     return json_response(dump(SigningUrlResponse(data=link)))
 
 
 # --- internal: the notifier -------------------------------------------------------------------
+
 
 async def internal_signing_link(request: web.Request) -> web.Response:
     signer_id = path_id(request, "signerId", "Signer")
@@ -81,7 +104,8 @@ def add_lifecycle_routes(app: web.Application) -> None:
     router.add_post(D + "/{id}/remind", remind)
     router.add_post(D + "/{id}/signers/{signerId}/signing-url", signing_url)
     # The gateway asks for a link too: WPsigner's signers list shows it to full-access keys.
-    add_internal_route(app, "GET", "/internal/signers/{signerId}/signing-link", internal_signing_link,
-                       callers=("notifier", "gateway"))
+    add_internal_route(
+        app, "GET", "/internal/signers/{signerId}/signing-link", internal_signing_link, callers=("notifier", "gateway")
+    )
     add_internal_route(app, "GET", "/internal/signers/{signerId}/otp-code", internal_otp_code, callers=("notifier",))
     add_signing_routes(app)

@@ -14,17 +14,17 @@ import logging
 from aiohttp import web
 from pydantic import ValidationError
 
-from services.documents.commands.deps import DEPS
-from services.documents.commands import signing_service
 from services.documents.adapters.page_render import RENDERER, PageRenderer, RenderFailed, page_etag
 from services.documents.adapters.storage import ObjectChanged, ObjectMissing
 from services.documents.adapters.verified_pdf import FileChanged
 from services.documents.api.page_scale import RENDER_MAX_PIXELS, effective_scale
+from services.documents.commands import signing_service
+from services.documents.commands.deps import DEPS
 from services.documents.commands.files import UNAVAILABLE, storage_unavailable
 from services.documents.domain.verified_file import page_sizes_of
+from shared.context import request_context
 from shared.contracts.pages import PNG, PageQuery
 from shared.contracts.routes import SIGNING
-from shared.context import request_context
 from shared.problems import Problem, pydantic_errors
 
 log = logging.getLogger("countersign.documents.pages")
@@ -59,13 +59,18 @@ def _not_modified(request: web.Request, etag: str) -> bool:
 async def page_image(request: web.Request) -> web.Response:
     number = _page_number(request)
     query = _query(request)
-    document = await signing_service.file_of(request.app[DEPS].pool, request.match_info["token"], request_context(request))
+    document = await signing_service.file_of(
+        request.app[DEPS].pool, request.match_info["token"], request_context(request)
+    )
     sizes = page_sizes_of(document)
     if number > len(sizes):
         raise Problem(404, f"No such page: the document has {len(sizes)}")
     scale = effective_scale(*sizes[number - 1], query.scale)
-    headers = {"ETag": page_etag(document["document_hash"], number, scale), "Cache-Control": CACHE_CONTROL,
-               "X-Content-Type-Options": "nosniff"}
+    headers = {
+        "ETag": page_etag(document["document_hash"], number, scale),
+        "Cache-Control": CACHE_CONTROL,
+        "X-Content-Type-Options": "nosniff",
+    }
     if _not_modified(request, headers["ETag"]):
         return web.Response(status=304, headers=headers)
     try:
@@ -75,8 +80,9 @@ async def page_image(request: web.Request) -> web.Response:
         raise Problem(409, "The document's file is no longer available in storage", slug="file-missing") from None
     except RenderFailed as exc:
         log.warning("page %d of %s could not be rendered: %s", number, document["id"], exc)
-        raise Problem(503, "This page could not be displayed; the PDF can still be downloaded",
-                      slug="page-unavailable") from None
+        raise Problem(
+            503, "This page could not be displayed; the PDF can still be downloaded", slug="page-unavailable"
+        ) from None
     except UNAVAILABLE:
         raise storage_unavailable() from None
     return web.Response(body=png, content_type=PNG, headers=headers)

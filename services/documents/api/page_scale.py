@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import math
 
-from shared.contracts.pages import DEFAULT_SCALE, MAX_SCALE, MIN_SCALE, SCALE_STEP
-from shared.contracts.pages import MAX_PIXELS, MAX_SIDE_PX
+from shared.contracts.pages import DEFAULT_SCALE, MAX_PIXELS, MAX_SCALE, MAX_SIDE_PX, MIN_SCALE, SCALE_STEP
 
 # The bitmap the renderer's child process may allocate: the cap, with room for pdfium rounding
 # each side up to a whole pixel.
@@ -32,4 +31,3 @@ def effective_scale(width_pt: float, height_pt: float, requested: float) -> floa
     if scale <= cap:
         return scale
     return max(math.floor(cap * 100) / 100, 0.01)
-

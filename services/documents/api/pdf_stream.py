@@ -13,8 +13,15 @@ from services.documents.commands.files import UNAVAILABLE, storage_unavailable
 from shared.problems import Problem
 
 
-async def stream_pdf(request: web.Request, storage: Storage, key: str, filename: str, *, if_match: str | None = None,
-                     before_send: Callable[[ObjectStream], Awaitable[None]] | None = None) -> web.StreamResponse:
+async def stream_pdf(
+    request: web.Request,
+    storage: Storage,
+    key: str,
+    filename: str,
+    *,
+    if_match: str | None = None,
+    before_send: Callable[[ObjectStream], Awaitable[None]] | None = None,
+) -> web.StreamResponse:
     """Relay an S3 object to the client chunk by chunk (never the whole object in memory).
 
     `before_send` runs once the object is known to exist and before the first byte is sent: a
@@ -29,12 +36,15 @@ async def stream_pdf(request: web.Request, storage: Storage, key: str, filename:
             raise storage_unavailable() from None
         if before_send is not None:
             await before_send(obj)
-        response = web.StreamResponse(status=200, headers={
-            "Content-Type": PDF,
-            "Content-Disposition": content_disposition(filename),
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-        })
+        response = web.StreamResponse(
+            status=200,
+            headers={
+                "Content-Type": PDF,
+                "Content-Disposition": content_disposition(filename),
+                "Cache-Control": "private, no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
         response.content_length = obj.size
         await response.prepare(request)
         # From here on, a failure can only cut the connection short; the client sees fewer

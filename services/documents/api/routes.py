@@ -13,17 +13,32 @@ import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from services.documents.api import views
-from services.documents.api import paths
+from services.documents.api import paths, views
 from services.documents.api.paths import D
-from shared.contracts.document_requests import DocumentCreate, DocumentListQuery, DocumentUpdate, FieldCreate, FieldUpdate, SignerCreate, SignerUpdate
-from shared.contracts.document_responses import DocumentCreatedResponse, DocumentDetailResponse, FieldListResponse, FieldResponse, SignerCreatedResponse, SignerListResponse, SignerResponse
-from shared.contracts.internal import InternalDocumentResponse, OrgStatsResponse
 from services.documents.api.views import dump
 from services.documents.commands import field_service, files, service, signer_service
 from services.documents.commands.deps import DEPS
 from shared.callers import add_internal_route
 from shared.context import RequestContext, org_id_of, request_context
+from shared.contracts.document_requests import (
+    DocumentCreate,
+    DocumentListQuery,
+    DocumentUpdate,
+    FieldCreate,
+    FieldUpdate,
+    SignerCreate,
+    SignerUpdate,
+)
+from shared.contracts.document_responses import (
+    DocumentCreatedResponse,
+    DocumentDetailResponse,
+    FieldListResponse,
+    FieldResponse,
+    SignerCreatedResponse,
+    SignerListResponse,
+    SignerResponse,
+)
+from shared.contracts.internal import InternalDocumentResponse, OrgStatsResponse
 from shared.pagination import PageRequest
 from shared.problems import Problem, pydantic_errors
 from shared.web import json_response, read_model
@@ -54,6 +69,7 @@ def _respond(model: BaseModel, status: int = 200) -> web.Response:
 
 
 # --- documents --------------------------------------------------------------------------------
+
 
 def _page(request: web.Request) -> PageRequest:
     return PageRequest.from_query(request.query)
@@ -101,6 +117,7 @@ async def delete_document(request: web.Request) -> web.Response:
 
 # --- signers ----------------------------------------------------------------------------------
 
+
 async def list_signers(request: web.Request) -> web.Response:
     document_id = paths.document_id(request)
     rows = await signer_service.list_signers(_pool(request), org_id_of(request), document_id)
@@ -121,7 +138,9 @@ async def update_signer(request: web.Request) -> web.Response:
     org_id, ctx = _caller(request)
     body = await read_model(request, SignerUpdate)
     deps = request.app[DEPS]
-    row = await signer_service.update_signer(deps.pool, deps.settings, org_id, ctx, document_id, signer_id, body.given())
+    row = await signer_service.update_signer(
+        deps.pool, deps.settings, org_id, ctx, document_id, signer_id, body.given()
+    )
     return _respond(SignerResponse(data=views.signer(row)))
 
 
@@ -134,6 +153,7 @@ async def remove_signer(request: web.Request) -> web.Response:
 
 
 # --- fields -----------------------------------------------------------------------------------
+
 
 async def list_fields(request: web.Request) -> web.Response:
     document_id = paths.document_id(request)
@@ -167,6 +187,7 @@ async def remove_field(request: web.Request) -> web.Response:
 
 
 # --- internal (other services, never public) --------------------------------------------------
+
 
 async def org_stats(request: web.Request) -> web.Response:
     documents = await service.count_documents(_pool(request), org_id_of(request))

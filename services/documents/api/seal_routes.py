@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from shared.contracts.seal import CERTIFICATE_PATH, PEM_CHAIN_MEDIA
 from services.documents.commands.sealing import SEALER
 from shared.context import org_id_of
+from shared.contracts.seal import CERTIFICATE_PATH, PEM_CHAIN_MEDIA
 from shared.db import POOL
 
 
@@ -14,8 +14,9 @@ async def org_certificate(request: web.Request) -> web.Response:
     # Issued now when the organisation has none yet: a relying party may want the chain before
     # the first document completes.
     seal = await request.app[SEALER].org_seal(request.app[POOL], org_id_of(request))
-    return web.Response(text=seal.chain_pem, content_type=PEM_CHAIN_MEDIA,
-                        headers={"X-Certificate-SHA256": seal.cert_sha256})
+    return web.Response(
+        text=seal.chain_pem, content_type=PEM_CHAIN_MEDIA, headers={"X-Certificate-SHA256": seal.cert_sha256}
+    )
 
 
 def add_seal_routes(app: web.Application) -> None:

@@ -17,17 +17,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from services.documents.adapters.storage import ObjectStream
 from services.documents.api.paths import path_id
 from services.documents.api.pdf_stream import stream_pdf
-from shared.contracts.common import ResponseModel, Timestamp
 from services.documents.api.views import dump
-from services.documents.adapters.storage import ObjectStream
 from services.documents.commands import signed_copy
 from services.documents.commands.deps import DEPS
 from services.documents.commands.file_download import record_download
 from services.documents.commands.lifecycle_events import as_signer
 from shared.callers import add_internal_route
 from shared.context import org_id_of, request_context
+from shared.contracts.common import ResponseModel, Timestamp
 from shared.web import json_response
 
 
@@ -44,6 +44,7 @@ async def download(request: web.Request) -> web.StreamResponse:
 
 # --- internal: the notifier asks for a participant's link ---------------------------------------
 
+
 class DownloadLink(ResponseModel):
     url: str
     availableUntil: Timestamp
@@ -58,7 +59,9 @@ class DownloadLinkResponse(ResponseModel):
 async def download_link(request: web.Request) -> web.Response:
     signer_id = path_id(request, "signerId", "Signer")
     link = await signed_copy.copy_link(request.app[DEPS], org_id_of(request), signer_id)
-    return json_response(dump(DownloadLinkResponse(data=DownloadLink(url=link.url, availableUntil=link.available_until))))
+    return json_response(
+        dump(DownloadLinkResponse(data=DownloadLink(url=link.url, availableUntil=link.available_until)))
+    )
 
 
 def add_signed_copy_routes(app: web.Application) -> None:

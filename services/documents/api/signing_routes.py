@@ -12,12 +12,23 @@ from aiohttp import web
 from services.documents.api import signing_views
 from services.documents.api.paths import SIGNING as S
 from services.documents.api.pdf_stream import stream_pdf
-from shared.contracts.signing import DeclineRequest, EmptyRequest, OtpSent, OtpSentResponse, OtpVerified, OtpVerifiedResponse, OtpVerifyRequest, SignRequest, SigningOutcomeResponse, SigningSessionResponse
 from services.documents.api.views import dump
 from services.documents.commands import otp_service, signing_service, signing_session
 from services.documents.commands.deps import DEPS
 from shared.callers import add_internal_route
 from shared.context import request_context
+from shared.contracts.signing import (
+    DeclineRequest,
+    EmptyRequest,
+    OtpSent,
+    OtpSentResponse,
+    OtpVerified,
+    OtpVerifiedResponse,
+    OtpVerifyRequest,
+    SigningOutcomeResponse,
+    SigningSessionResponse,
+    SignRequest,
+)
 from shared.web import json_response, read_json, read_model
 
 
@@ -32,14 +43,24 @@ async def view(request: web.Request) -> web.Response:
 
 async def file(request: web.Request) -> web.StreamResponse:
     document = await signing_service.file_of(request.app[DEPS].pool, _token(request), request_context(request))
-    return await stream_pdf(request, request.app[DEPS].storage, document["pdf_key"], f"{document['name']}.pdf",
-                            if_match=document["pdf_etag"] or None)
+    return await stream_pdf(
+        request,
+        request.app[DEPS].storage,
+        document["pdf_key"],
+        f"{document['name']}.pdf",
+        if_match=document["pdf_etag"] or None,
+    )
 
 
 async def sign(request: web.Request) -> web.Response:
     body = await read_model(request, SignRequest)
-    outcome = await signing_service.sign(request.app[DEPS].pool, _token(request), request_context(request),
-                                         consent=body.consent, submitted=[item.model_dump() for item in body.fields])
+    outcome = await signing_service.sign(
+        request.app[DEPS].pool,
+        _token(request),
+        request_context(request),
+        consent=body.consent,
+        submitted=[item.model_dump() for item in body.fields],
+    )
     return json_response(dump(SigningOutcomeResponse(data=signing_views.outcome(outcome))))
 
 
@@ -51,15 +72,18 @@ async def approve(request: web.Request) -> web.Response:
 
 async def decline(request: web.Request) -> web.Response:
     body = await read_model(request, DeclineRequest)
-    outcome = await signing_service.decline(request.app[DEPS].pool, _token(request), request_context(request),
-                                            reason=body.reason)
+    outcome = await signing_service.decline(
+        request.app[DEPS].pool, _token(request), request_context(request), reason=body.reason
+    )
     return json_response(dump(SigningOutcomeResponse(data=signing_views.outcome(outcome))))
 
 
 async def request_otp(request: web.Request) -> web.Response:
     await read_model(request, EmptyRequest)
     sent = await otp_service.request_code(request.app[DEPS], _token(request), request_context(request))
-    return json_response(dump(OtpSentResponse(data=OtpSent(sentTo=sent.sent_to, expiresAt=sent.expires_at))), status=202)
+    return json_response(
+        dump(OtpSentResponse(data=OtpSent(sentTo=sent.sent_to, expiresAt=sent.expires_at))), status=202
+    )
 
 
 async def verify_otp(request: web.Request) -> web.Response:

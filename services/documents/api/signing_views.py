@@ -5,18 +5,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from shared.contracts.signing import PageSize, SigningField, SigningOutcome, SigningSession, SigningSigner
 from services.documents.api.views import number
 from services.documents.commands.signing_service import Outcome, SessionView
 from services.documents.domain.signing_validation import server_filled
+from shared.contracts.signing import PageSize, SigningField, SigningOutcome, SigningSession, SigningSigner
 
 
 def signing_field(field: Mapping[str, Any]) -> SigningField:
     return SigningField(
-        id=field["id"], type=field["type"], label=field["label"], page=field["page"],
-        x=number(field["x"]), y=number(field["y"]), width=number(field["width"]), height=number(field["height"]),
-        required=field["required"], readOnly=field["read_only"], placeholder=field["placeholder"],
-        defaultValue=field["default_value"], options=field["options"], autoFilled=server_filled(field),
+        id=field["id"],
+        type=field["type"],
+        label=field["label"],
+        page=field["page"],
+        x=number(field["x"]),
+        y=number(field["y"]),
+        width=number(field["width"]),
+        height=number(field["height"]),
+        required=field["required"],
+        readOnly=field["read_only"],
+        placeholder=field["placeholder"],
+        defaultValue=field["default_value"],
+        options=field["options"],
+        autoFilled=server_filled(field),
     )
 
 
@@ -24,17 +34,35 @@ def session(view: SessionView) -> SigningSession:
     document, signer = view.document, view.signer
     sizes = document["page_sizes"] or []
     return SigningSession(
-        documentId=document["id"], name=document["name"], message=document["message"],
-        signingType=document["signing_type"], expiresAt=document["expires_at"],
+        documentId=document["id"],
+        name=document["name"],
+        message=document["message"],
+        signingType=document["signing_type"],
+        expiresAt=document["expires_at"],
         pageCount=document["page_count"] or len(sizes),
         pages=[PageSize(page=i, width=number(w), height=number(h)) for i, (w, h) in enumerate(sizes, start=1)],
-        signer=SigningSigner(id=signer["id"], name=signer["name"], email=signer["email"], role=signer["role"],
-                             status=signer["status"], viewedAt=signer["viewed_at"], signedAt=signer["signed_at"]),
+        signer=SigningSigner(
+            id=signer["id"],
+            name=signer["name"],
+            email=signer["email"],
+            role=signer["role"],
+            status=signer["status"],
+            viewedAt=signer["viewed_at"],
+            signedAt=signer["signed_at"],
+        ),
         fields=[signing_field(f) for f in view.fields],
-        otpRequired=view.otp_required, otpVerified=view.otp_verified, otpLocked=view.otp_locked, isTurn=view.is_turn,
+        otpRequired=view.otp_required,
+        otpVerified=view.otp_verified,
+        otpLocked=view.otp_locked,
+        isTurn=view.is_turn,
     )
 
 
 def outcome(result: Outcome) -> SigningOutcome:
-    return SigningOutcome(signerId=result.signer_id, status=result.status, at=result.at,  # type: ignore[arg-type]
-                          documentStatus=result.document_status, finalizing=result.finalizing)  # type: ignore[arg-type]
+    return SigningOutcome(
+        signerId=result.signer_id,
+        status=result.status,
+        at=result.at,  # type: ignore[arg-type]
+        documentStatus=result.document_status,
+        finalizing=result.finalizing,
+    )  # type: ignore[arg-type]

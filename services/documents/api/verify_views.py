@@ -35,11 +35,20 @@ def findings(report: SealReport) -> SealFindings:
 def verify_result(verification: Verification) -> VerifyResult:
     document = verification.document
     return VerifyResult(
-        verdict=verification.verdict.code, message=verification.verdict.message,
-        fileSha256=verification.file.sha256, fileSize=verification.file.size,
-        matchesRecord=verification.record == "sealed", record=verification.record,
-        document=VerifiedDocument(id=document.id, name=document.name, orgId=document.org_id,
-                                  pageCount=document.page_count, completedAt=document.completed_at)
-        if document is not None else None,
+        verdict=verification.verdict.code,
+        message=verification.verdict.message,
+        fileSha256=verification.file.sha256,
+        fileSize=verification.file.size,
+        matchesRecord=verification.record == "sealed",
+        record=verification.record,
+        document=VerifiedDocument(
+            id=document.id,
+            name=document.name,
+            orgId=document.org_id,
+            pageCount=document.page_count,
+            completedAt=document.completed_at,
+        )
+        if document is not None
+        else None,
         seal=findings(verification.report),
     )

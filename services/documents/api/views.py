@@ -25,14 +25,21 @@ def number(value: float) -> int | float:
 
 
 def counts(row: Row) -> responses.DocumentCounts:
-    return responses.DocumentCounts(signers=row["signer_count"], fields=row["field_count"], attachments=row["attachment_count"])
+    return responses.DocumentCounts(
+        signers=row["signer_count"], fields=row["field_count"], attachments=row["attachment_count"]
+    )
 
 
 def _document_common(row: Row) -> dict[str, Any]:
     return {
-        "id": row["id"], "name": row["name"], "status": row["status"], "signingType": row["signing_type"],
-        "expiresAt": row["expires_at"], "folderId": row["folder_id"],
-        "createdAt": row["created_at"], "updatedAt": row["updated_at"],
+        "id": row["id"],
+        "name": row["name"],
+        "status": row["status"],
+        "signingType": row["signing_type"],
+        "expiresAt": row["expires_at"],
+        "folderId": row["folder_id"],
+        "createdAt": row["created_at"],
+        "updatedAt": row["updated_at"],
     }
 
 
@@ -42,8 +49,11 @@ def _origin(row: Row) -> dict[str, Any]:
 
 def list_item(row: Row) -> responses.DocumentListItem:
     return responses.DocumentListItem(
-        **_document_common(row), **_origin(row),
-        fileSize=row["file_size"], completedAt=row["completed_at"], count=counts(row),
+        **_document_common(row),
+        **_origin(row),
+        fileSize=row["file_size"],
+        completedAt=row["completed_at"],
+        count=counts(row),
     )
 
 
@@ -51,13 +61,22 @@ def created(row: Row) -> responses.DocumentCreated:
     return responses.DocumentCreated(**_document_common(row), message=row["message"])
 
 
-def detail(row: Row, signers: Sequence[Row], fields: Sequence[Row], attachments: Sequence[Row]) -> responses.DocumentDetail:
+def detail(
+    row: Row, signers: Sequence[Row], fields: Sequence[Row], attachments: Sequence[Row]
+) -> responses.DocumentDetail:
     return responses.DocumentDetail(
-        **_document_common(row), **_origin(row),
-        fileSize=row["file_size"], documentHash=row["document_hash"], signedFileHash=row["signed_file_hash"],
-        message=row["message"], emailSubject=row["email_subject"], emailMessage=row["email_message"],
-        completedAt=row["completed_at"], reminderFrequency=row["reminder_frequency"],
-        otpMethod=row["otp_method"], requireKyc=row["require_kyc"],
+        **_document_common(row),
+        **_origin(row),
+        fileSize=row["file_size"],
+        documentHash=row["document_hash"],
+        signedFileHash=row["signed_file_hash"],
+        message=row["message"],
+        emailSubject=row["email_subject"],
+        emailMessage=row["email_message"],
+        completedAt=row["completed_at"],
+        reminderFrequency=row["reminder_frequency"],
+        otpMethod=row["otp_method"],
+        requireKyc=row["require_kyc"],
         signers=[document_signer(s) for s in signers],
         fields=[document_field(f) for f in fields],
         attachments=[attachment(a) for a in attachments],
@@ -74,8 +93,13 @@ def internal(row: Row) -> InternalDocument:
 
 def _signer_common(row: Row) -> dict[str, Any]:
     return {
-        "id": row["id"], "email": row["email"], "name": row["name"], "role": row["role"],
-        "status": row["status"], "order": row["signing_order"], "createdAt": row["created_at"],
+        "id": row["id"],
+        "email": row["email"],
+        "name": row["name"],
+        "role": row["role"],
+        "status": row["status"],
+        "order": row["signing_order"],
+        "createdAt": row["created_at"],
     }
 
 
@@ -93,11 +117,20 @@ def document_signer(row: Row) -> responses.DocumentSigner:
 
 def _field_common(row: Row) -> dict[str, Any]:
     return {
-        "id": row["id"], "type": row["type"], "label": row["label"], "page": row["page"],
-        "x": number(row["x"]), "y": number(row["y"]),
-        "width": number(row["width"]), "height": number(row["height"]),
-        "required": row["required"], "readOnly": row["read_only"], "assignedTo": row["assigned_to"],
-        "placeholder": row["placeholder"], "defaultValue": row["default_value"], "options": row["options"],
+        "id": row["id"],
+        "type": row["type"],
+        "label": row["label"],
+        "page": row["page"],
+        "x": number(row["x"]),
+        "y": number(row["y"]),
+        "width": number(row["width"]),
+        "height": number(row["height"]),
+        "required": row["required"],
+        "readOnly": row["read_only"],
+        "assignedTo": row["assigned_to"],
+        "placeholder": row["placeholder"],
+        "defaultValue": row["default_value"],
+        "options": row["options"],
     }
 
 
@@ -108,14 +141,21 @@ def document_field(row: Row) -> responses.DocumentFormField:
 def form_field(row: Row) -> responses.FormField:
     return responses.FormField(
         **_field_common(row),
-        validation=row["validation"], group=row["field_group"], format=row["format"], documentId=row["document_id"],
+        validation=row["validation"],
+        group=row["field_group"],
+        format=row["format"],
+        documentId=row["document_id"],
     )
 
 
 def attachment(row: Row) -> responses.Attachment:
     return responses.Attachment(
-        id=row["id"], fileName=row["file_name"], fileSize=row["file_size"], mimeType=row["mime_type"],
-        order=row["position"], createdAt=row["created_at"],
+        id=row["id"],
+        fileName=row["file_name"],
+        fileSize=row["file_size"],
+        mimeType=row["mime_type"],
+        order=row["position"],
+        createdAt=row["created_at"],
     )
 
 

@@ -55,8 +55,9 @@ def _reported_signer(event: Event) -> tuple[str | None, str | None]:
     return signer.get("id"), email if isinstance(email, str) else None
 
 
-async def _status_changed(conn: asyncpg.Connection, ctx: RequestContext, document: Mapping[str, Any],
-                          target: Status) -> asyncpg.Record | None:
+async def _status_changed(
+    conn: asyncpg.Connection, ctx: RequestContext, document: Mapping[str, Any], target: Status
+) -> asyncpg.Record | None:
     row = await lifecycle_repo.transition(conn, document["id"], [document["status"]], target)
     if row is not None:
         await document_event(conn, ctx, row, "document.updated", changes=["status"], status=row["status"])
@@ -73,14 +74,21 @@ async def handle_delivery_failure(conn: asyncpg.Connection, event: Event) -> Non
         log.info("delivery failure ignored: the document is not out for signature", extra=fields)
         return
     signer = await signers_repo.find_signer(conn, document["id"], signer_id)
-    if (signer is None or signer["role"] not in PARTICIPANT_ROLES
-            or not signer_states.can(signer["status"], SignerAction.DELIVERY_FAILED)
-            or (email is not None and signer["email"].lower() != email.lower())):
+    if (
+        signer is None
+        or signer["role"] not in PARTICIPANT_ROLES
+        or not signer_states.can(signer["status"], SignerAction.DELIVERY_FAILED)
+        or (email is not None and signer["email"].lower() != email.lower())
+    ):
         # Finished meanwhile, or the address was already corrected: the report is stale.
         log.info("delivery failure ignored: the signer is not waiting at that address", extra=fields)
         return
-    await lifecycle_repo.move_signer(conn, signer_id, signer_states.allowed_from(SignerAction.DELIVERY_FAILED),
-                                     signer_states.target(SignerAction.DELIVERY_FAILED))
+    await lifecycle_repo.move_signer(
+        conn,
+        signer_id,
+        signer_states.allowed_from(SignerAction.DELIVERY_FAILED),
+        signer_states.target(SignerAction.DELIVERY_FAILED),
+    )
     target = next_status(document["status"], Action.DELIVERY_FAILED)
     if target != document["status"]:
         await _status_changed(conn, as_system(document), document, target)
@@ -93,6 +101,7 @@ delivery_failures_ctx = consumer_ctx("documents", SCHEMA, handle_delivery_failur
 
 # --- the sender fixes the signer -----------------------------------------------------------------
 
+
 async def held_document(conn: asyncpg.Connection, org_id: str, document_id: str) -> asyncpg.Record | None:
     """The document, locked, if it is on hold (action_required); None otherwise."""
     row = await documents_repo.find_document(conn, document_id, org_id=org_id, lock="update")
@@ -101,19 +110,33 @@ async def held_document(conn: asyncpg.Connection, org_id: str, document_id: str)
 
 def _check_fix(current: Mapping[str, Any], requested: Mapping[str, Any]) -> dict[str, Any]:
     if not signer_states.can(current["status"], SignerAction.FIXED):
-        raise conflict("While the document is on hold (action_required), only a signer whose email could not be "
-                       "delivered can be changed", slug="document-on-hold")
+        raise conflict(
+            "While the document is on hold (action_required), only a signer whose email could not be "
+            "delivered can be changed",
+            slug="document-on-hold",
+        )
     if set(requested) - FIXABLE:
-        raise conflict("While the document is on hold (action_required), only the signer's email and name can be "
-                       "changed", slug="document-on-hold")
+        raise conflict(
+            "While the document is on hold (action_required), only the signer's email and name can be changed",
+            slug="document-on-hold",
+        )
     if "email" not in requested:
-        raise Problem(422, "Give the signer's email address to invite them again",
-                      errors=[FieldError("email", "Required: a corrected address, or the same one to try again")])
+        raise Problem(
+            422,
+            "Give the signer's email address to invite them again",
+            errors=[FieldError("email", "Required: a corrected address, or the same one to try again")],
+        )
     return changed(current, requested)
 
 
-async def fix_signer(settings: Settings, conn: asyncpg.Connection, document: asyncpg.Record,
-                     ctx: RequestContext, signer_id: str, requested: Mapping[str, Any]) -> asyncpg.Record:
+async def fix_signer(
+    settings: Settings,
+    conn: asyncpg.Connection,
+    document: asyncpg.Record,
+    ctx: RequestContext,
+    signer_id: str,
+    requested: Mapping[str, Any],
+) -> asyncpg.Record:
     """PATCH of a signer while the document is on hold; runs in the caller's transaction, with
     the document row locked (held_document)."""
     current = await signers_repo.find_signer(conn, document["id"], signer_id)

@@ -23,8 +23,9 @@ from shared.outbox import record_event
 SCHEMA = "documents"
 
 
-async def emit(conn: asyncpg.Connection, ctx: RequestContext, org_id: str, document_id: str,
-               event_type: str, data: dict[str, Any]) -> None:
+async def emit(
+    conn: asyncpg.Connection, ctx: RequestContext, org_id: str, document_id: str, event_type: str, data: dict[str, Any]
+) -> None:
     """Must run inside the change's transaction: the change and its event commit together."""
     event = Event(type=event_type, orgId=org_id, documentId=document_id, actor=Actor.from_context(ctx), data=data)
     await record_event(conn, SCHEMA, event)

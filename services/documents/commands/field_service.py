@@ -15,8 +15,8 @@ from services.documents.db.repository import to_columns, to_properties
 from services.documents.domain.errors import NotFound
 from services.documents.domain.payloads import field_payload
 from services.documents.domain.validation import MAX_FIELDS, changed
-from shared.contracts.rules import field_problems
 from shared.context import RequestContext
+from shared.contracts.rules import field_problems
 from shared.ids import prefixed_id
 from shared.problems import FieldError, conflict, validation
 
@@ -37,8 +37,9 @@ async def list_fields(pool: asyncpg.Pool, org_id: str, document_id: str) -> list
         return await fields_repo.list_fields(conn, document_id)
 
 
-async def add_field(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_id: str,
-                    properties: Mapping[str, Any]) -> asyncpg.Record:
+async def add_field(
+    pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_id: str, properties: Mapping[str, Any]
+) -> asyncpg.Record:
     """`properties`: the new field by API name (FieldCreate)."""
     async with pool.acquire() as conn, conn.transaction():
         await lock_for_edit(conn, org_id, document_id)
@@ -50,8 +51,14 @@ async def add_field(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, docume
     return row
 
 
-async def update_field(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_id: str, field_id: str,
-                       requested_properties: Mapping[str, Any]) -> asyncpg.Record:
+async def update_field(
+    pool: asyncpg.Pool,
+    org_id: str,
+    ctx: RequestContext,
+    document_id: str,
+    field_id: str,
+    requested_properties: Mapping[str, Any],
+) -> asyncpg.Record:
     """`requested_properties`: what the client sent, by API name (FieldUpdate.given())."""
     requested = to_columns(requested_properties, COLUMNS)
     async with pool.acquire() as conn, conn.transaction():

@@ -20,8 +20,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.documents.pdf import inspect_file
 from services.documents.adapters.storage import ObjectChanged, ObjectMissing, ObjectTooLarge, Storage, verified_key
+from services.documents.pdf import inspect_file
 from shared.settings import Settings
 
 log = logging.getLogger("countersign.documents.files")
@@ -78,8 +78,12 @@ async def check_upload(storage: Storage, settings: Settings, upload: Upload) -> 
     if info.size > limit:
         return Refused(TOO_LARGE, f"The file is {info.size:,} bytes; at most {limit:,} bytes are accepted.", info.size)
     if upload.declared_size is not None and info.size != upload.declared_size:
-        return Refused(SIZE_MISMATCH, f"The uploaded file is {info.size:,} bytes, but the upload request declared "
-                                      f"{upload.declared_size:,} bytes.", info.size)
+        return Refused(
+            SIZE_MISMATCH,
+            f"The uploaded file is {info.size:,} bytes, but the upload request declared "
+            f"{upload.declared_size:,} bytes.",
+            info.size,
+        )
     with tempfile.TemporaryDirectory(prefix="countersign-check-") as workdir:
         return await _download_and_inspect(storage, settings, upload, Path(workdir))
 
@@ -93,14 +97,22 @@ async def _download_and_inspect(storage: Storage, settings: Settings, upload: Up
     except ObjectTooLarge as exc:  # replaced by a larger object since the HEAD
         return Refused(TOO_LARGE, f"The file is larger than {exc.max_bytes:,} bytes.", exc.size)
     if upload.declared_size is not None and downloaded.size != upload.declared_size:
-        return Refused(SIZE_MISMATCH, f"The uploaded file is {downloaded.size:,} bytes, but the upload request "
-                                      f"declared {upload.declared_size:,} bytes.", downloaded.size)
+        return Refused(
+            SIZE_MISMATCH,
+            f"The uploaded file is {downloaded.size:,} bytes, but the upload request "
+            f"declared {upload.declared_size:,} bytes.",
+            downloaded.size,
+        )
 
     is_image = upload.content_type in IMAGE_TYPES
     converted = workdir / "converted.pdf" if is_image else None
     inspection = await inspect_file(
-        original, upload.content_type, max_bytes=settings.max_upload_bytes,
-        timeout_s=settings.pdf_parse_timeout_seconds, memory_mb=settings.pdf_parse_memory_mb, convert_to=converted,
+        original,
+        upload.content_type,
+        max_bytes=settings.max_upload_bytes,
+        timeout_s=settings.pdf_parse_timeout_seconds,
+        memory_mb=settings.pdf_parse_memory_mb,
+        convert_to=converted,
         clean_to=None if is_image else workdir / "cleaned.pdf",
     )
     if not inspection.ok:
@@ -123,9 +135,15 @@ async def _download_and_inspect(storage: Storage, settings: Settings, upload: Up
             return None  # replaced or removed while we checked: the next check judges the new bytes
         pdf_size, pdf_sha256 = inspection.size, inspection.sha256
     return Accepted(
-        pdf_key=target, pdf_etag=pdf_etag, pdf_size=pdf_size, pdf_sha256=pdf_sha256,
-        page_count=inspection.page_count, page_sizes=inspection.page_sizes, file_etag=downloaded.etag,
-        original_size=inspection.size, original_sha256=inspection.sha256,
+        pdf_key=target,
+        pdf_etag=pdf_etag,
+        pdf_size=pdf_size,
+        pdf_sha256=pdf_sha256,
+        page_count=inspection.page_count,
+        page_sizes=inspection.page_sizes,
+        file_etag=downloaded.etag,
+        original_size=inspection.size,
+        original_sha256=inspection.sha256,
         active_content_removed=inspection.removed,
     )
 

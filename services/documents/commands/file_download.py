@@ -88,7 +88,10 @@ async def resolve_download(deps: Deps, org_id: str, document_id: str) -> Downloa
     raise no_file(status=409)
 
 
-async def record_download(pool: asyncpg.Pool, ctx: RequestContext, org_id: str, document_id: str,
-                          target: DownloadTarget) -> None:
+async def record_download(
+    pool: asyncpg.Pool, ctx: RequestContext, org_id: str, document_id: str, target: DownloadTarget
+) -> None:
     async with pool.acquire() as conn, conn.transaction():
-        await emit(conn, ctx, org_id, document_id, "document.downloaded", {"name": target.name, "signed": target.signed})
+        await emit(
+            conn, ctx, org_id, document_id, "document.downloaded", {"name": target.name, "signed": target.signed}
+        )

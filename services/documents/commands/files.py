@@ -36,13 +36,13 @@ import aiohttp
 import asyncpg
 from botocore.exceptions import BotoCoreError, ClientError
 
-from services.documents.db import file_repository as repo
-from services.documents.commands.events import emit
+from services.documents.adapters.storage import Storage, original_key, safe_filename
 from services.documents.commands.deps import Deps
+from services.documents.commands.events import emit
 from services.documents.commands.file_check import Accepted, Outcome, Refused, Upload, check_upload
 from services.documents.commands.service import document_not_found, refused
+from services.documents.db import file_repository as repo
 from services.documents.domain.statemachine import Action, Status, allowed_from
-from services.documents.adapters.storage import Storage, original_key, safe_filename
 from services.documents.domain.verified_file import VerifiedFile, verified_of
 from shared.context import RequestContext
 from shared.problems import FieldError, Problem
@@ -55,14 +55,25 @@ UNAVAILABLE = (BotoCoreError, ClientError, aiohttp.ClientError, TimeoutError, OS
 
 
 def no_file(status: int = 422) -> Problem:
-    return Problem(status, "No file has been uploaded", errors=[FieldError(
-        "file", "Upload the document's file first: POST /api/v1/documents/{id}/upload, then PUT it to uploadUrl")],
-        slug="file-missing")
+    return Problem(
+        status,
+        "No file has been uploaded",
+        errors=[
+            FieldError(
+                "file", "Upload the document's file first: POST /api/v1/documents/{id}/upload, then PUT it to uploadUrl"
+            )
+        ],
+        slug="file-missing",
+    )
 
 
 def file_rejected(code: str, message: str, status: int = 422) -> Problem:
-    return Problem(status, f"The document's file was rejected: {message} ({code})",
-                   errors=[FieldError("file", f"{message} ({code})")], slug="file-invalid")
+    return Problem(
+        status,
+        f"The document's file was rejected: {message} ({code})",
+        errors=[FieldError("file", f"{message} ({code})")],
+        slug="file-invalid",
+    )
 
 
 def storage_unavailable() -> Problem:
@@ -91,16 +102,33 @@ async def _record(db: Db, storage: Storage, upload: Upload, outcome: Outcome) ->
         return
     async with _connection(db) as conn:
         if isinstance(outcome, Refused):
-            await repo.mark_rejected(conn, upload.org_id, upload.document_id, upload.file_key, code=outcome.code,
-                                     message=outcome.message, original_size=outcome.original_size,
-                                     original_sha256=outcome.original_sha256)
+            await repo.mark_rejected(
+                conn,
+                upload.org_id,
+                upload.document_id,
+                upload.file_key,
+                code=outcome.code,
+                message=outcome.message,
+                original_size=outcome.original_size,
+                original_sha256=outcome.original_sha256,
+            )
             return
         won = await repo.mark_verified(
-            conn, upload.org_id, upload.document_id, upload.file_key, pdf_key=outcome.pdf_key,
-            pdf_etag=outcome.pdf_etag, pdf_size=outcome.pdf_size, pdf_sha256=outcome.pdf_sha256,
-            page_count=outcome.page_count, page_sizes=outcome.page_sizes, file_etag=outcome.file_etag,
-            original_size=outcome.original_size, original_sha256=outcome.original_sha256,
-            active_content_removed=outcome.active_content_removed)
+            conn,
+            upload.org_id,
+            upload.document_id,
+            upload.file_key,
+            pdf_key=outcome.pdf_key,
+            pdf_etag=outcome.pdf_etag,
+            pdf_size=outcome.pdf_size,
+            pdf_sha256=outcome.pdf_sha256,
+            page_count=outcome.page_count,
+            page_sizes=outcome.page_sizes,
+            file_etag=outcome.file_etag,
+            original_size=outcome.original_size,
+            original_sha256=outcome.original_sha256,
+            active_content_removed=outcome.active_content_removed,
+        )
         if won:
             return
         # Lost: fine if the winner was our own shared check (same pdf_key), else ours is an orphan.
@@ -170,8 +198,16 @@ class UploadGrant:
     headers: dict[str, str]
 
 
-async def request_upload(deps: Deps, org_id: str, ctx: RequestContext, document_id: str, *, filename: str,
-                         content_type: str, file_size: int | None) -> UploadGrant:
+async def request_upload(
+    deps: Deps,
+    org_id: str,
+    ctx: RequestContext,
+    document_id: str,
+    *,
+    filename: str,
+    content_type: str,
+    file_size: int | None,
+) -> UploadGrant:
     settings, storage = deps.settings, deps.storage
     file_name = safe_filename(filename)
     key = original_key(org_id, document_id, secrets.token_hex(8), file_name)
@@ -179,8 +215,16 @@ async def request_upload(deps: Deps, org_id: str, ctx: RequestContext, document_
     # Signing is local (no S3 round trip), so the URL is made before the change is committed.
     presigned = await storage.presign_put(key, content_type, file_size, ttl)
     async with deps.pool.acquire() as conn, conn.transaction():
-        row = await repo.start_upload(conn, org_id, document_id, allowed_from(Action.EDIT), file_key=key,
-                                      file_name=file_name, content_type=content_type, declared_size=file_size)
+        row = await repo.start_upload(
+            conn,
+            org_id,
+            document_id,
+            allowed_from(Action.EDIT),
+            file_key=key,
+            file_name=file_name,
+            content_type=content_type,
+            declared_size=file_size,
+        )
         if row is None:
             raise await refused(conn, org_id, document_id, Action.EDIT)
         await emit(conn, ctx, org_id, document_id, "document.updated", {"name": row["name"], "changes": ["file"]})

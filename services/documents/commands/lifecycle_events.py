@@ -35,8 +35,9 @@ Row = Mapping[str, Any]
 
 def as_signer(ctx: RequestContext, document: Row, signer: Row) -> RequestContext:
     """The identity of a signer acting through the signing API (the gateway sent IP and agent)."""
-    return RequestContext(org_id=document["org_id"], actor_type="signer", actor_id=signer["id"],
-                          ip=ctx.ip, user_agent=ctx.user_agent)
+    return RequestContext(
+        org_id=document["org_id"], actor_type="signer", actor_id=signer["id"], ip=ctx.ip, user_agent=ctx.user_agent
+    )
 
 
 def as_system(document: Row) -> RequestContext:
@@ -44,15 +45,17 @@ def as_system(document: Row) -> RequestContext:
     return RequestContext(org_id=document["org_id"], actor_type="system", actor_id=None, ip=None, user_agent=None)
 
 
-async def document_event(conn: asyncpg.Connection, ctx: RequestContext, document: Row, event_type: str,
-                         **data: Any) -> None:
+async def document_event(
+    conn: asyncpg.Connection, ctx: RequestContext, document: Row, event_type: str, **data: Any
+) -> None:
     payload = {"name": document["name"], **data}
     payload |= await mail_extras(conn, document["id"], event_type, payload)  # sender etc., for the emails
     await emit(conn, ctx, document["org_id"], document["id"], event_type, payload)
 
 
-async def signer_event(conn: asyncpg.Connection, ctx: RequestContext, document: Row, signer: Row, event_type: str,
-                       **data: Any) -> None:
+async def signer_event(
+    conn: asyncpg.Connection, ctx: RequestContext, document: Row, signer: Row, event_type: str, **data: Any
+) -> None:
     payload = {"signer": signer_payload(signer), **data}
     payload |= await mail_extras(conn, document["id"], event_type, payload)  # sender etc., for the emails
     await emit(conn, ctx, document["org_id"], document["id"], event_type, payload)

@@ -72,8 +72,9 @@ async def _lock(conn: asyncpg.Connection, org_id: str, document_id: str) -> asyn
     return row
 
 
-async def _file_errors(deps: Deps, db: asyncpg.Pool | asyncpg.Connection, org_id: str,
-                       document_id: str) -> tuple[list[FieldError], tuple[tuple[float, float], ...] | None]:
+async def _file_errors(
+    deps: Deps, db: asyncpg.Pool | asyncpg.Connection, org_id: str, document_id: str
+) -> tuple[list[FieldError], tuple[tuple[float, float], ...] | None]:
     """The file's problems as field errors (to report with all others), or its page sizes."""
     try:
         verified = await require_verified_file(deps, db, org_id, document_id)
@@ -105,7 +106,9 @@ async def send(deps: Deps, org_id: str, ctx: RequestContext, document_id: str) -
         participants = [s for s in signers if s["role"] in turns.PARTICIPANT_ROLES]
         for signer in participants:
             version = signer["token_version"]
-            await repo.set_token(conn, signer["id"], tokens.token_hash(tokens.signing_token(secret, signer["id"], version)), version)
+            await repo.set_token(
+                conn, signer["id"], tokens.token_hash(tokens.signing_token(secret, signer["id"], version)), version
+            )
         await document_event(conn, ctx, row, "document.sent", signers=people(participants))
         await advance(conn, row, ctx)
     return Sent(row["id"], row["status"], len(signers), row["sent_at"])
@@ -117,9 +120,13 @@ async def cancel(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_
         if not can(document["status"], Action.CANCEL):
             raise await refused(conn, org_id, document_id, Action.CANCEL)
         if document["completion_requested_at"] is not None:
-            raise conflict("Every signer has finished; the document is being completed and can no longer be cancelled",
-                           slug="document-completing")
-        row = await repo.transition(conn, document_id, allowed_from(Action.CANCEL), target(Action.CANCEL), "cancelled_at")
+            raise conflict(
+                "Every signer has finished; the document is being completed and can no longer be cancelled",
+                slug="document-completing",
+            )
+        row = await repo.transition(
+            conn, document_id, allowed_from(Action.CANCEL), target(Action.CANCEL), "cancelled_at"
+        )
         if row is None:
             raise await refused(conn, org_id, document_id, Action.CANCEL)
         signers = await signers_repo.list_signers(conn, document_id)
@@ -149,8 +156,9 @@ async def remind(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_
     return Reminded(document_id, len(due))
 
 
-async def _unlock_otp(conn: asyncpg.Connection, ctx: RequestContext, document: asyncpg.Record,
-                      signers: list[asyncpg.Record]) -> None:
+async def _unlock_otp(
+    conn: asyncpg.Connection, ctx: RequestContext, document: asyncpg.Record, signers: list[asyncpg.Record]
+) -> None:
     """The link was re-sent to these signers: their wrong one-time codes no longer count."""
     unlocked = set(await otp_repository.reset_failures(conn, [s["id"] for s in signers]))
     for signer in signers:
@@ -160,8 +168,13 @@ async def _unlock_otp(conn: asyncpg.Connection, ctx: RequestContext, document: a
 
 def awaiting(signers: list[asyncpg.Record]) -> list[asyncpg.Record]:
     """Participants who were invited and have not finished: whose turn it is."""
-    return [s for s in signers
-            if s["role"] in turns.PARTICIPANT_ROLES and s["status"] == SignerStatus.PENDING and s["activated_at"] is not None]
+    return [
+        s
+        for s in signers
+        if s["role"] in turns.PARTICIPANT_ROLES
+        and s["status"] == SignerStatus.PENDING
+        and s["activated_at"] is not None
+    ]
 
 
 async def signing_url(deps: Deps, org_id: str, ctx: RequestContext, document_id: str, signer_id: str) -> SigningLink:

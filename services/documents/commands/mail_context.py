@@ -24,14 +24,22 @@ import asyncpg
 
 from services.documents.db import repository as documents_repo
 from services.documents.db import signer_repository as signers_repo
-from services.documents.domain.turns import PARTICIPANT_ROLES
 from services.documents.domain.payloads import signer_payload
+from services.documents.domain.turns import PARTICIPANT_ROLES
 from shared.context import RequestContext
 
-SENDER_EVENTS = frozenset({
-    "document.sent", "signer.invited", "signer.reminded", "signer.otp_requested", "document.completed",
-    "document.declined", "document.cancelled", "document.expired",
-})
+SENDER_EVENTS = frozenset(
+    {
+        "document.sent",
+        "signer.invited",
+        "signer.reminded",
+        "signer.otp_requested",
+        "document.completed",
+        "document.declined",
+        "document.cancelled",
+        "document.expired",
+    }
+)
 _NAMED_EVENTS = frozenset({"signer.invited", "signer.reminded", "signer.otp_requested"})
 _INVITATION_EVENTS = frozenset({"signer.invited", "signer.reminded"})
 _INVITED_LIST_EVENTS = frozenset({"document.declined", "document.cancelled"})
@@ -48,8 +56,9 @@ def sender_payload(row: Mapping[str, Any]) -> dict[str, Any] | None:
     return sender if any(sender.values()) else None
 
 
-async def mail_extras(conn: asyncpg.Connection, document_id: str, event_type: str,
-                      data: Mapping[str, Any]) -> dict[str, Any]:
+async def mail_extras(
+    conn: asyncpg.Connection, document_id: str, event_type: str, data: Mapping[str, Any]
+) -> dict[str, Any]:
     """Keys to add to an event's `data` (never replacing one the caller set)."""
     if event_type not in SENDER_EVENTS:
         return {}
@@ -60,7 +69,11 @@ async def mail_extras(conn: asyncpg.Connection, document_id: str, event_type: st
     if event_type in _NAMED_EVENTS:
         extras["name"] = row["name"]
     if event_type in _INVITATION_EVENTS:
-        extras |= {"message": row["message"], "emailSubject": row["email_subject"], "emailMessage": row["email_message"]}
+        extras |= {
+            "message": row["message"],
+            "emailSubject": row["email_subject"],
+            "emailMessage": row["email_message"],
+        }
     if event_type in _INVITED_LIST_EVENTS:
         acted = data.get("signer")
         left_out = acted.get("id") if isinstance(acted, Mapping) else None

@@ -39,16 +39,20 @@ class LiveCode:
     expires_at: datetime
 
 
-async def _signer_and_document(conn: asyncpg.Connection, org_id: str,
-                               signer_id: str) -> tuple[asyncpg.Record, asyncpg.Record]:
+async def _signer_and_document(
+    conn: asyncpg.Connection, org_id: str, signer_id: str
+) -> tuple[asyncpg.Record, asyncpg.Record]:
     signer = await repo.signer_by_id(conn, signer_id)
     # Scoped below: the signer's document must be the caller's organisation's.
-    document = (await documents_repo.find_document(conn, signer["document_id"], org_id=None)
-                if signer is not None else None)
+    document = (
+        await documents_repo.find_document(conn, signer["document_id"], org_id=None) if signer is not None else None
+    )
     if signer is None or document is None or document["org_id"] != org_id:
         raise NotFound("Signer")
     if document["status"] != Status.PENDING:
-        raise conflict(f"The document is {document['status']}; its signing links are dead", slug=f"document-{document['status']}")
+        raise conflict(
+            f"The document is {document['status']}; its signing links are dead", slug=f"document-{document['status']}"
+        )
     return signer, document
 
 
@@ -65,7 +69,9 @@ async def signing_link(deps: Deps, org_id: str, signer_id: str) -> LiveLink:
     token = tokens.signing_token(settings.require_signing_secret(), signer["id"], signer["token_version"])
     if not tokens.same_hash(signer["token_hash"], tokens.token_hash(token)):
         # The signing secret changed since the link was issued: the stored hash matches no token.
-        raise Problem(409, "The signing secret changed; issue a new link with POST …/signing-url", slug="stale-signing-link")
+        raise Problem(
+            409, "The signing secret changed; issue a new link with POST …/signing-url", slug="stale-signing-link"
+        )
     return LiveLink(tokens.signing_url(settings.public_url, token), document["expires_at"])
 
 

@@ -20,14 +20,13 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from services.documents.db import lifecycle_repository as repo
-from services.documents.db import otp_repository
-from services.documents.domain import tokens
-from services.documents.domain.otp_limits import attempts_left, daily_wait, reaches_lock
 from services.documents.commands.deps import Deps
 from services.documents.commands.lifecycle_events import signer_event, stamp
 from services.documents.commands.signing_session import Session, otp_locked, run
-from services.documents.domain import signer_states
+from services.documents.db import lifecycle_repository as repo
+from services.documents.db import otp_repository
+from services.documents.domain import signer_states, tokens
+from services.documents.domain.otp_limits import attempts_left, daily_wait, reaches_lock
 from services.documents.domain.signer_states import AlreadyActed, SignerAction
 from shared.context import RequestContext
 from shared.problems import FieldError, Problem, conflict
@@ -75,19 +74,37 @@ async def request_code(deps: Deps, token: str, ctx: RequestContext) -> CodeSent:
         signer_id = session.signer["id"]
         issued = await otp_repository.issued_in_last_day(conn, signer_id)
         if wait := daily_wait(issued, settings.otp_daily_limit, utcnow()):
-            raise Problem(429, f"You have asked for {settings.otp_daily_limit} codes today, the most allowed; "
-                               f"you can ask for another in {_hours(wait)}",
-                          slug="otp-daily-limit", headers={"Retry-After": str(wait)})
-        wait = resend_wait(session.signer["otp_expires_at"], settings.otp_ttl_seconds, settings.otp_resend_seconds, utcnow())
+            raise Problem(
+                429,
+                f"You have asked for {settings.otp_daily_limit} codes today, the most allowed; "
+                f"you can ask for another in {_hours(wait)}",
+                slug="otp-daily-limit",
+                headers={"Retry-After": str(wait)},
+            )
+        wait = resend_wait(
+            session.signer["otp_expires_at"], settings.otp_ttl_seconds, settings.otp_resend_seconds, utcnow()
+        )
         if wait:
-            raise Problem(429, f"A code was sent moments ago; you can ask for another in {wait} s",
-                          slug="otp-too-soon", headers={"Retry-After": str(wait)})
+            raise Problem(
+                429,
+                f"A code was sent moments ago; you can ask for another in {wait} s",
+                slug="otp-too-soon",
+                headers={"Retry-After": str(wait)},
+            )
         nonce = await repo.start_otp(conn, signer_id)
         await otp_repository.record_issue(conn, signer_id)
         code = tokens.otp_code(secret, signer_id, nonce)
-        stored = await repo.store_otp(conn, signer_id, tokens.otp_hash(secret, signer_id, nonce, code), settings.otp_ttl_seconds)
-        await signer_event(conn, session.ctx, session.document, session.signer, "signer.otp_requested",
-                           expiresAt=stamp(stored["otp_expires_at"]))
+        stored = await repo.store_otp(
+            conn, signer_id, tokens.otp_hash(secret, signer_id, nonce, code), settings.otp_ttl_seconds
+        )
+        await signer_event(
+            conn,
+            session.ctx,
+            session.document,
+            session.signer,
+            "signer.otp_requested",
+            expiresAt=stamp(stored["otp_expires_at"]),
+        )
         return CodeSent(mask_email(session.signer["email"]), stored["otp_expires_at"])
 
     return await run(deps.pool, token, ctx, action)
@@ -109,13 +126,22 @@ class _Outcome:
 def _refusal(signer: asyncpg.Record, max_attempts: int) -> Problem:
     """Why no live code is left to compare against."""
     if signer["otp_hash"] is None:
-        return Problem(422, "Request a code first", errors=[FieldError("code", "No code has been requested")],
-                       slug="otp-not-requested")
+        return Problem(
+            422,
+            "Request a code first",
+            errors=[FieldError("code", "No code has been requested")],
+            slug="otp-not-requested",
+        )
     if signer["otp_attempts"] >= max_attempts:
-        return Problem(422, "Too many wrong codes; request a new code", errors=[FieldError("code", "No attempts left")],
-                       slug="otp-attempts-exceeded")
-    return Problem(422, "The code has expired; request a new code", errors=[FieldError("code", "Expired")],
-                   slug="otp-expired")
+        return Problem(
+            422,
+            "Too many wrong codes; request a new code",
+            errors=[FieldError("code", "No attempts left")],
+            slug="otp-attempts-exceeded",
+        )
+    return Problem(
+        422, "The code has expired; request a new code", errors=[FieldError("code", "Expired")], slug="otp-expired"
+    )
 
 
 async def verify_code(deps: Deps, token: str, ctx: RequestContext, code: str) -> datetime:
@@ -147,13 +173,15 @@ async def verify_code(deps: Deps, token: str, ctx: RequestContext, code: str) ->
     return outcome.verified_at
 
 
-async def _wrong_code(conn: asyncpg.Connection, session: Session, code_attempts: int, max_attempts: int,
-                      lock_after: int) -> Problem:
+async def _wrong_code(
+    conn: asyncpg.Connection, session: Session, code_attempts: int, max_attempts: int, lock_after: int
+) -> Problem:
     """Count the failure; the one that reaches the limit locks the signer (and is recorded)."""
     counted = await otp_repository.record_failure(conn, session.signer["id"], lock_after)
     if reaches_lock(counted["otp_failures"], lock_after):
-        await signer_event(conn, session.ctx, session.document, session.signer, "signer.otp_locked",
-                           failures=counted["otp_failures"])
+        await signer_event(
+            conn, session.ctx, session.document, session.signer, "signer.otp_locked", failures=counted["otp_failures"]
+        )
         return otp_locked()
     left = attempts_left(code_attempts, max_attempts, counted["otp_failures"], lock_after)
     message = f"Wrong code; {left} attempt(s) left" if left else "Wrong code; request a new code"
@@ -162,9 +190,14 @@ async def _wrong_code(conn: asyncpg.Connection, session: Session, code_attempts:
 
 def live_code(secret: bytes, signer: asyncpg.Record, max_attempts: int) -> tuple[str, datetime] | None:
     """(code, expiresAt) of the signer's code while it can still be used, recomputed from the secret."""
-    if (signer["otp_hash"] is None or signer["otp_expires_at"] is None or signer["otp_expires_at"] <= utcnow()
-            or signer["otp_attempts"] >= max_attempts or signer["otp_verified_at"] is not None
-            or signer["otp_locked_at"] is not None):
+    if (
+        signer["otp_hash"] is None
+        or signer["otp_expires_at"] is None
+        or signer["otp_expires_at"] <= utcnow()
+        or signer["otp_attempts"] >= max_attempts
+        or signer["otp_verified_at"] is not None
+        or signer["otp_locked_at"] is not None
+    ):
         return None
     code = tokens.otp_code(secret, signer["id"], signer["otp_nonce"])
     if not tokens.same_hash(signer["otp_hash"], tokens.otp_hash(secret, signer["id"], signer["otp_nonce"], code)):

@@ -13,11 +13,11 @@ from typing import Any
 
 import asyncpg
 
+from services.documents.commands.lifecycle_events import signer_event, stamp
 from services.documents.db import lifecycle_repository as repo
 from services.documents.db import signer_repository as signers_repo
 from services.documents.domain import turns
 from services.documents.domain.statemachine import Action, allowed_from
-from services.documents.commands.lifecycle_events import signer_event, stamp
 from shared.context import RequestContext
 
 

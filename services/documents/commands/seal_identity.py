@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import asyncpg
 from cryptography import x509
@@ -22,6 +22,7 @@ from services.documents.adapters.sealing.authority import CertificateAuthority
 from services.documents.adapters.sealing.seal import SealIdentity
 from services.documents.db import seal_repository
 from shared.secretbox import Keyring
+
 
 def key_context(org_id: str) -> str:
     return f"documents.seal_key:{org_id}"
@@ -49,21 +50,29 @@ def _split_chain(chain_pem: str) -> list[bytes]:
 
 def _opened(row: asyncpg.Record, keyring: Keyring) -> OrgSeal:
     key_pem = keyring.open(row["private_key"], key_context(row["org_id"])).encode()
-    return OrgSeal(SealIdentity(key_pem, _split_chain(row["chain_pem"])), row["chain_pem"], row["cert_sha256"],
-                   row["not_after"])
+    return OrgSeal(
+        SealIdentity(key_pem, _split_chain(row["chain_pem"])), row["chain_pem"], row["cert_sha256"], row["not_after"]
+    )
 
 
-async def org_seal(pool: asyncpg.Pool, org_id: str, authority: CertificateAuthority, keyring: Keyring,
-                   valid_days: int) -> OrgSeal:
+async def org_seal(
+    pool: asyncpg.Pool, org_id: str, authority: CertificateAuthority, keyring: Keyring, valid_days: int
+) -> OrgSeal:
     """The organisation's seal identity, issued now if it has none (or only an expiring one)."""
     row = await seal_repository.live_identity(pool, org_id)
     if row is None:
         # Key generation and signing are CPU work: off the event loop.
-        issued = await asyncio.to_thread(authority.issue_seal_certificate, org_id, datetime.now(timezone.utc), valid_days)
+        issued = await asyncio.to_thread(authority.issue_seal_certificate, org_id, datetime.now(UTC), valid_days)
         cert = x509.load_pem_x509_certificate(issued.cert_pem)
         chain = issued.cert_pem.decode() + authority.cert_pem.decode()
-        await seal_repository.store_identity(pool, org_id, chain, keyring.seal(issued.key_pem.decode(), key_context(org_id)),
-                                             cert_fingerprint(issued.cert_pem), cert.not_valid_after_utc)
+        await seal_repository.store_identity(
+            pool,
+            org_id,
+            chain,
+            keyring.seal(issued.key_pem.decode(), key_context(org_id)),
+            cert_fingerprint(issued.cert_pem),
+            cert.not_valid_after_utc,
+        )
         row = await seal_repository.live_identity(pool, org_id)
         if row is None:  # pragma: no cover - the row we (or a concurrent worker) just wrote
             raise RuntimeError(f"no seal identity for organisation {org_id} after issuing one")

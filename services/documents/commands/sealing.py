@@ -20,8 +20,8 @@ from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
 from pyhanko.sign.timestamps.api import TimeStamper
 
 from services.documents.adapters.sealing.authority import AuthorityError, CertificateAuthority
-from services.documents.commands.seal_identity import OrgSeal, org_seal
 from services.documents.adapters.sealing.seal import seal_pdf
+from services.documents.commands.seal_identity import OrgSeal, org_seal
 from shared.secretbox import Keyring
 from shared.service import SETTINGS
 from shared.settings import Settings
@@ -36,7 +36,7 @@ class Sealer:
     tsa_timeout_seconds: float
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Sealer":
+    def from_settings(cls, settings: Settings) -> Sealer:
         cert_file, key_file = settings.require_seal_ca_files()
         password = settings.seal_ca_key_password.get_secret_value().encode() if settings.seal_ca_key_password else None
         try:
@@ -45,8 +45,13 @@ class Sealer:
             raise SystemExit(f"cannot read the seal CA ({exc.filename}): {exc.strerror}") from None
         except AuthorityError as exc:
             raise SystemExit(f"{exc} (SEAL_CA_CERT_FILE, SEAL_CA_KEY_FILE)") from None
-        return cls(authority, settings.require_secrets_keyring(), settings.seal_certificate_days,
-                   settings.tsa_url or None, settings.tsa_timeout_seconds)
+        return cls(
+            authority,
+            settings.require_secrets_keyring(),
+            settings.seal_certificate_days,
+            settings.tsa_url or None,
+            settings.tsa_timeout_seconds,
+        )
 
     def timestamper(self) -> TimeStamper | None:
         if self.tsa_url is None:

@@ -71,8 +71,9 @@ async def require_document(conn: asyncpg.Connection, org_id: str, document_id: s
     return row
 
 
-async def create_document(pool: asyncpg.Pool, org_id: str, ctx: RequestContext,
-                          properties: Mapping[str, Any]) -> asyncpg.Record:
+async def create_document(
+    pool: asyncpg.Pool, org_id: str, ctx: RequestContext, properties: Mapping[str, Any]
+) -> asyncpg.Record:
     """`properties`: the request's by API name (DocumentCreate)."""
     # The sender (named by the gateway) is kept with the document for its emails.
     columns = repo.to_columns(properties, repo.DOCUMENT_COLUMNS) | sender_columns(ctx)
@@ -82,11 +83,13 @@ async def create_document(pool: asyncpg.Pool, org_id: str, ctx: RequestContext,
     return row
 
 
-async def list_documents(pool: asyncpg.Pool, org_id: str, *, status: str | None, search: str | None,
-                         page: PageRequest) -> DocumentPage:
+async def list_documents(
+    pool: asyncpg.Pool, org_id: str, *, status: str | None, search: str | None, page: PageRequest
+) -> DocumentPage:
     async with pool.acquire() as conn:
         rows = await repo.list_documents(
-            conn, org_id,
+            conn,
+            org_id,
             status=status,
             name_pattern=contains_pattern(search) if search else None,
             after=page.cursor,
@@ -105,8 +108,9 @@ async def detail_row(db: asyncpg.Connection | asyncpg.Pool, org_id: str, documen
     return row
 
 
-async def update_document(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_id: str,
-                          requested_properties: Mapping[str, Any]) -> asyncpg.Record:
+async def update_document(
+    pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_id: str, requested_properties: Mapping[str, Any]
+) -> asyncpg.Record:
     """`requested_properties`: what the client sent, by API name (DocumentUpdate.given()).
     Returns the detail row (detail_row) after the change."""
     requested = repo.to_columns(requested_properties, repo.DOCUMENT_COLUMNS)

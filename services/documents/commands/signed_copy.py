@@ -37,8 +37,11 @@ def check_downloadable(document: asyncpg.Record, now: datetime, days: int) -> No
         if not document["signed_file_key"] or document["completed_at"] is None:
             raise Problem(409, "The signed PDF of this document is not available yet", slug="file-missing")
         if now >= available_until(document["completed_at"], days):
-            raise Problem(410, f"Signed copies can be downloaded for {days} days after completion; ask the sender for one",
-                          slug="download-expired")
+            raise Problem(
+                410,
+                f"Signed copies can be downloaded for {days} days after completion; ask the sender for one",
+                slug="download-expired",
+            )
         return
     if status in TERMINAL:
         raise gone(status)
@@ -51,8 +54,11 @@ async def _by_token(conn: asyncpg.Connection, token: str) -> tuple[asyncpg.Recor
     if not tokens.looks_like_token(token):
         raise link_not_found()
     signer = await repo.signer_by_token_hash(conn, tokens.token_hash(token))
-    document = (await documents_repo.find_document(conn, signer["document_id"], org_id=None)  # reached by the token
-                if signer is not None else None)
+    document = (
+        await documents_repo.find_document(conn, signer["document_id"], org_id=None)  # reached by the token
+        if signer is not None
+        else None
+    )
     if signer is None or document is None:
         raise link_not_found()
     return signer, document
@@ -64,7 +70,11 @@ async def copy_for(deps: Deps, token: str) -> tuple[asyncpg.Record, asyncpg.Reco
         signer, document = await _by_token(conn, token)
     check_downloadable(document, utcnow(), deps.settings.signed_copy_retention_days)
     name = document["name"]
-    return signer, document, DownloadTarget(document["signed_file_key"], None, download_filename(name, True), True, name)
+    return (
+        signer,
+        document,
+        DownloadTarget(document["signed_file_key"], None, download_filename(name, True), True, name),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +93,9 @@ async def copy_link(deps: Deps, org_id: str, signer_id: str) -> CopyLink:
     async with deps.pool.acquire() as conn, conn.transaction():
         signer = await repo.signer_by_id(conn, signer_id)
         # Scoped on the next line: the signer's document must be the caller's organisation's.
-        document = (await documents_repo.find_document(conn, signer["document_id"], org_id=None)
-                    if signer is not None else None)
+        document = (
+            await documents_repo.find_document(conn, signer["document_id"], org_id=None) if signer is not None else None
+        )
         if signer is None or document is None or document["org_id"] != org_id:
             raise NotFound("Signer")
         days = settings.signed_copy_retention_days
@@ -96,5 +107,7 @@ async def copy_link(deps: Deps, org_id: str, signer_id: str) -> CopyLink:
         if stored is None:
             stored = await repo.store_first_token_hash(conn, signer_id, digest)
     if not tokens.same_hash(stored, digest):
-        raise Problem(409, "The signing secret changed; this participant's link cannot be recomputed", slug="stale-signing-link")
+        raise Problem(
+            409, "The signing secret changed; this participant's link cannot be recomputed", slug="stale-signing-link"
+        )
     return CopyLink(download_url(settings.public_url, token), available_until(document["completed_at"], days))

@@ -4,16 +4,16 @@ a signer whose email bounced may be fixed while the document is on hold (deliver
 
 from __future__ import annotations
 
-import asyncpg
-
 from collections.abc import Mapping
 from typing import Any
 
+import asyncpg
+
 from services.documents.commands import delivery_failures
 from services.documents.commands.events import emit
-from services.documents.db.repository import to_columns, to_properties
 from services.documents.commands.service import lock_for_edit, require_document, touch_for_edit
 from services.documents.db import signer_repository as signers_repo
+from services.documents.db.repository import to_columns, to_properties
 from services.documents.domain.errors import NotFound
 from services.documents.domain.payloads import signer_payload
 from services.documents.domain.validation import MAX_SIGNERS, changed
@@ -35,8 +35,9 @@ async def list_signers(pool: asyncpg.Pool, org_id: str, document_id: str) -> lis
         return await signers_repo.list_signers(conn, document_id)
 
 
-async def add_signer(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_id: str,
-                     properties: Mapping[str, Any]) -> asyncpg.Record:
+async def add_signer(
+    pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_id: str, properties: Mapping[str, Any]
+) -> asyncpg.Record:
     """`properties`: the new signer by API name (SignerCreate)."""
     async with pool.acquire() as conn, conn.transaction():
         await lock_for_edit(conn, org_id, document_id)
@@ -45,7 +46,9 @@ async def add_signer(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, docum
         if await signers_repo.email_taken(conn, document_id, properties["email"]):
             raise _duplicate()
         try:
-            row = await signers_repo.insert_signer(conn, prefixed_id("sr"), document_id, to_columns(properties, COLUMNS))
+            row = await signers_repo.insert_signer(
+                conn, prefixed_id("sr"), document_id, to_columns(properties, COLUMNS)
+            )
         except asyncpg.UniqueViolationError:  # backstop for the check above
             raise _duplicate() from None
         await touch_for_edit(conn, org_id, document_id)
@@ -53,8 +56,15 @@ async def add_signer(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, docum
     return row
 
 
-async def update_signer(pool: asyncpg.Pool, settings: Settings, org_id: str, ctx: RequestContext, document_id: str,
-                        signer_id: str, requested_properties: Mapping[str, Any]) -> asyncpg.Record:
+async def update_signer(
+    pool: asyncpg.Pool,
+    settings: Settings,
+    org_id: str,
+    ctx: RequestContext,
+    document_id: str,
+    signer_id: str,
+    requested_properties: Mapping[str, Any],
+) -> asyncpg.Record:
     """`requested_properties`: what the client sent, by API name (SignerUpdate.given())."""
     requested = to_columns(requested_properties, COLUMNS)
     async with pool.acquire() as conn, conn.transaction():

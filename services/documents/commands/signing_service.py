@@ -75,6 +75,7 @@ async def _check_can_act(conn: asyncpg.Connection, session: Session, role: str |
 
 # --- view -------------------------------------------------------------------------------------
 
+
 async def view(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> SessionView:
     async def action(conn: asyncpg.Connection, session: Session) -> SessionView:
         document, signer = session.document, session.signer
@@ -85,7 +86,10 @@ async def view(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> SessionVi
         fields = _own_fields(await fields_repo.list_fields(conn, document["id"]), signer)
         otp_by_email = document["otp_method"] == "email"
         return SessionView(
-            document=document, signer=signer, fields=fields, otp_required=otp_by_email,
+            document=document,
+            signer=signer,
+            fields=fields,
+            otp_required=otp_by_email,
             otp_verified=not otp_pending(session) and otp_by_email,
             otp_locked=otp_pending(session) and signer["otp_locked_at"] is not None,
             is_turn=turns.is_turn(document["signing_type"], people, signer["id"]),
@@ -97,6 +101,7 @@ async def view(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> SessionVi
 
 async def file_of(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> asyncpg.Record:
     """The document row whose verified PDF the signer may download."""
+
     async def action(conn: asyncpg.Connection, session: Session) -> asyncpg.Record:
         require_otp(session)
         return session.document
@@ -106,12 +111,20 @@ async def file_of(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> asyncp
 
 # --- sign, approve, decline -------------------------------------------------------------------
 
-async def _finish(conn: asyncpg.Connection, session: Session, values: dict[str, object], event_type: str,
-                  at_key: str) -> Outcome:
+
+async def _finish(
+    conn: asyncpg.Connection, session: Session, values: dict[str, object], event_type: str, at_key: str
+) -> Outcome:
     document = session.document
     await repo.insert_values(conn, document["id"], session.signer["id"], values)
-    signer = await repo.finish_signer(conn, session.signer["id"], signer_states.allowed_from(SignerAction.FINISH),
-                                      signer_states.target(SignerAction.FINISH), session.ctx.ip, session.ctx.user_agent)
+    signer = await repo.finish_signer(
+        conn,
+        session.signer["id"],
+        signer_states.allowed_from(SignerAction.FINISH),
+        signer_states.target(SignerAction.FINISH),
+        session.ctx.ip,
+        session.ctx.user_agent,
+    )
     if signer is None:  # unreachable under the document lock; kept as the conditional's guard
         raise conflict("You have already finished with this document", slug="signer-completed")
     await signer_event(conn, session.ctx, document, signer, event_type, **{at_key: stamp(signer["signed_at"])})
@@ -120,9 +133,11 @@ async def _finish(conn: asyncpg.Connection, session: Session, values: dict[str, 
     return Outcome(signer["id"], signer["status"], signer["signed_at"], document["status"], finalizing)
 
 
-async def sign(pool: asyncpg.Pool, token: str, ctx: RequestContext, *, consent: bool,
-               submitted: Sequence[Mapping[str, Any]]) -> Outcome:
+async def sign(
+    pool: asyncpg.Pool, token: str, ctx: RequestContext, *, consent: bool, submitted: Sequence[Mapping[str, Any]]
+) -> Outcome:
     """`submitted`: the request's fields as [{id, value}] (SignRequest)."""
+
     async def action(conn: asyncpg.Connection, session: Session) -> Outcome:
         require_otp(session)
         await _check_can_act(conn, session, "signer", SignerAction.FINISH)
@@ -134,7 +149,9 @@ async def sign(pool: asyncpg.Pool, token: str, ctx: RequestContext, *, consent: 
         if errors:
             raise Problem(422, "Some fields are missing or invalid", errors=errors)
         signer = session.signer
-        values |= server_values(own, role="signer", name=signer["name"], email=signer["email"], signed_on=utcnow().date())
+        values |= server_values(
+            own, role="signer", name=signer["name"], email=signer["email"], signed_on=utcnow().date()
+        )
         return await _finish(conn, session, values, "signer.completed", "signedAt")
 
     return await run(pool, token, ctx, action)
@@ -146,7 +163,9 @@ async def approve(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> Outcom
         await _check_can_act(conn, session, "approver", SignerAction.FINISH)
         own = _own_fields(await fields_repo.list_fields(conn, session.document["id"]), session.signer)
         signer = session.signer
-        values = server_values(own, role="approver", name=signer["name"], email=signer["email"], signed_on=utcnow().date())
+        values = server_values(
+            own, role="approver", name=signer["name"], email=signer["email"], signed_on=utcnow().date()
+        )
         return await _finish(conn, session, values, "signer.approved", "approvedAt")
 
     return await run(pool, token, ctx, action)
@@ -157,11 +176,18 @@ async def decline(pool: asyncpg.Pool, token: str, ctx: RequestContext, *, reason
         require_otp(session)
         await _check_can_act(conn, session, None, SignerAction.DECLINE)
         document = session.document
-        signer = await repo.decline_signer(conn, session.signer["id"], signer_states.allowed_from(SignerAction.DECLINE),
-                                           signer_states.target(SignerAction.DECLINE), reason, session.ctx.ip,
-                                           session.ctx.user_agent)
-        row = await repo.transition(conn, document["id"], allowed_from(Action.DECLINE), target(Action.DECLINE),
-                                    "declined_at")
+        signer = await repo.decline_signer(
+            conn,
+            session.signer["id"],
+            signer_states.allowed_from(SignerAction.DECLINE),
+            signer_states.target(SignerAction.DECLINE),
+            reason,
+            session.ctx.ip,
+            session.ctx.user_agent,
+        )
+        row = await repo.transition(
+            conn, document["id"], allowed_from(Action.DECLINE), target(Action.DECLINE), "declined_at"
+        )
         if signer is None or row is None:  # guards of the conditional updates; the lock makes them hold
             raise conflict("This document can no longer be declined")
         await signer_event(conn, session.ctx, document, signer, "signer.declined", reason=reason)

@@ -60,8 +60,9 @@ def check_document(document: asyncpg.Record) -> None:
     if status in TERMINAL:
         raise gone(status)
     if status is Status.ACTION_REQUIRED:
-        raise Problem(409, "The sender must fix a problem with this document before signing can continue",
-                      slug="document-on-hold")
+        raise Problem(
+            409, "The sender must fix a problem with this document before signing can continue", slug="document-on-hold"
+        )
     if status is not Status.PENDING:
         raise link_not_found()
     expires_at = document["expires_at"]
@@ -69,8 +70,9 @@ def check_document(document: asyncpg.Record) -> None:
         raise _Lapsed(document["id"])
 
 
-async def open_session(conn: asyncpg.Connection, token: str, ctx: RequestContext, *,
-                       lock: Literal["update", "share"] = "update") -> Session:
+async def open_session(
+    conn: asyncpg.Connection, token: str, ctx: RequestContext, *, lock: Literal["update", "share"] = "update"
+) -> Session:
     if not tokens.looks_like_token(token):
         raise link_not_found()
     digest = tokens.token_hash(token)
@@ -107,8 +109,11 @@ def otp_pending(session: Session) -> bool:
 
 
 def otp_locked() -> Problem:
-    return Problem(403, "Too many incorrect codes: for your security, this link is locked. Ask the sender to "
-                        "send you the link again", slug="otp-locked")
+    return Problem(
+        403,
+        "Too many incorrect codes: for your security, this link is locked. Ask the sender to send you the link again",
+        slug="otp-locked",
+    )
 
 
 def require_otp(session: Session) -> None:
@@ -118,8 +123,14 @@ def require_otp(session: Session) -> None:
         raise Problem(403, "Enter the one-time code sent to your email address first", slug="otp-required")
 
 
-async def run(pool: asyncpg.Pool, token: str, ctx: RequestContext, action: Callable[[asyncpg.Connection, Session], Awaitable[T]],
-              *, lock: Literal["update", "share"] = "update") -> T:
+async def run(
+    pool: asyncpg.Pool,
+    token: str,
+    ctx: RequestContext,
+    action: Callable[[asyncpg.Connection, Session], Awaitable[T]],
+    *,
+    lock: Literal["update", "share"] = "update",
+) -> T:
     """Open the session and run `action` in one transaction; a lapsed document is expired in a
     transaction of its own (the action's is rolled back) and answered with 410."""
     try:

@@ -38,6 +38,7 @@ from shared.context import RequestContext
 
 log = logging.getLogger("countersign.documents.wp_internal")
 
+
 @dataclass(frozen=True, slots=True)
 class ListFilter:
     statuses: tuple[str, ...] = ()  # core statuses; empty: any
@@ -46,16 +47,23 @@ class ListFilter:
     creators: tuple[str, ...] | None = None  # created_by values (API key ids); None: anyone's
 
 
-async def list_page(pool: asyncpg.Pool, org_id: str, flt: ListFilter, limit: int,
-                    offset: int) -> tuple[list[asyncpg.Record], int]:
+async def list_page(
+    pool: asyncpg.Pool, org_id: str, flt: ListFilter, limit: int, offset: int
+) -> tuple[list[asyncpg.Record], int]:
     """One page, newest first, and the total matching: WPsigner paginates by page number, so
     this is OFFSET pagination (the inSigner list keeps its keyset cursors)."""
     # One snapshot, so the total and the page agree.
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         return await wp_repo.list_page(
-            conn, org_id, statuses=flt.statuses, viewed=flt.viewed,
-            name_pattern=contains_pattern(flt.search) if flt.search else None, creators=flt.creators,
-            limit=limit, offset=offset)
+            conn,
+            org_id,
+            statuses=flt.statuses,
+            viewed=flt.viewed,
+            name_pattern=contains_pattern(flt.search) if flt.search else None,
+            creators=flt.creators,
+            limit=limit,
+            offset=offset,
+        )
 
 
 async def find_ref(conn: asyncpg.Connection, org_id: str, ref: str) -> asyncpg.Record | None:
@@ -135,7 +143,8 @@ async def file_link(deps: Deps, org_id: str, ctx: RequestContext, document_id: s
     async with deps.pool.acquire() as conn:
         original = await wp_repo.file_name(conn, document_id)
     filename = target.filename if target.signed else (original or target.filename)
-    url = await deps.storage.presign_get(target.key, ttl, content_type=file_download.PDF,
-                                         content_disposition=file_download.content_disposition(filename))
+    url = await deps.storage.presign_get(
+        target.key, ttl, content_type=file_download.PDF, content_disposition=file_download.content_disposition(filename)
+    )
     await file_download.record_download(deps.pool, ctx, org_id, document_id, target)
     return FileLink(url, filename, file_download.PDF, target.signed, ttl)

@@ -13,7 +13,9 @@ COMPLETIONS = jobs.JobTable(
     "documents.documents",
     due=f"j.status = '{Status.PENDING.value}' AND j.completion_requested_at IS NOT NULL AND j.deleted_at IS NULL",
     order_by="j.completion_requested_at",
-    token="completion_claimed_at", token_type="timestamptz", new_token="clock_timestamp()",
+    token="completion_claimed_at",
+    token_type="timestamptz",
+    new_token="clock_timestamp()",
     expires="completion_lease_expires_at",
     on_claim="completion_attempts = completion_attempts + 1",
 )
@@ -35,8 +37,9 @@ def lease_of(document: asyncpg.Record) -> jobs.Lease:
     return jobs.Lease(document["id"], document["completion_claimed_at"])
 
 
-async def finish(conn: asyncpg.Connection, document: asyncpg.Record, allowed: list[str], status: str, key: str,
-                 digest: str) -> asyncpg.Record | None:
+async def finish(
+    conn: asyncpg.Connection, document: asyncpg.Record, allowed: list[str], status: str, key: str, digest: str
+) -> asyncpg.Record | None:
     """Record the signed PDF and the new status, while our lease holds and the status allows it."""
     return await conn.fetchrow(_FINISH, document["id"], allowed, status, key, digest, document["completion_claimed_at"])
 

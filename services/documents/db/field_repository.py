@@ -41,19 +41,27 @@ async def count_fields(conn: asyncpg.Connection, document_id: str) -> int:
     return await conn.fetchval("SELECT count(*) FROM documents.fields WHERE document_id = $1", document_id)
 
 
-async def insert_field(conn: asyncpg.Connection, field_id: str, document_id: str, columns: Mapping[str, Any]) -> asyncpg.Record:
+async def insert_field(
+    conn: asyncpg.Connection, field_id: str, document_id: str, columns: Mapping[str, Any]
+) -> asyncpg.Record:
     return await insert_row(conn, "fields", {"id": field_id, "document_id": document_id, **columns})
 
 
 async def find_field(conn: asyncpg.Connection, document_id: str, field_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM documents.fields WHERE document_id = $1 AND id = $2", document_id, field_id)
+    return await conn.fetchrow(
+        "SELECT * FROM documents.fields WHERE document_id = $1 AND id = $2", document_id, field_id
+    )
 
 
-async def update_field(conn: asyncpg.Connection, document_id: str, field_id: str, columns: Mapping[str, Any]) -> asyncpg.Record | None:
+async def update_field(
+    conn: asyncpg.Connection, document_id: str, field_id: str, columns: Mapping[str, Any]
+) -> asyncpg.Record | None:
     return await conn.fetchrow(
         f"""UPDATE documents.fields SET {assignments(columns, 3)}, updated_at = now()
             WHERE document_id = $1 AND id = $2 RETURNING *""",
-        document_id, field_id, *columns.values(),
+        document_id,
+        field_id,
+        *columns.values(),
     )
 
 

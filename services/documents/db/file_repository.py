@@ -8,6 +8,7 @@ two replicas) or one that finished after a newer upload request changes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+
 import asyncpg
 
 _LIVE = "org_id = $1 AND id = $2 AND deleted_at IS NULL"
@@ -27,8 +28,17 @@ async def find_file(conn: asyncpg.Connection, org_id: str, document_id: str) -> 
     return await conn.fetchrow(f"SELECT {FILE_COLUMNS} FROM documents.documents WHERE {_LIVE}", org_id, document_id)
 
 
-async def start_upload(conn: asyncpg.Connection, org_id: str, document_id: str, allowed: Iterable[str], *,
-                       file_key: str, file_name: str, content_type: str, declared_size: int | None) -> asyncpg.Record | None:
+async def start_upload(
+    conn: asyncpg.Connection,
+    org_id: str,
+    document_id: str,
+    allowed: Iterable[str],
+    *,
+    file_key: str,
+    file_name: str,
+    content_type: str,
+    declared_size: int | None,
+) -> asyncpg.Record | None:
     """Point the document at a new upload, if it is live and in an allowed status.
 
     Returns the row before the change (its old keys, for clean-up) joined with the new name."""
@@ -41,14 +51,33 @@ async def start_upload(conn: asyncpg.Connection, org_id: str, document_id: str, 
                 file_declared_size = $7, file_requested_at = now(), {_CLEARED}, updated_at = now()
             FROM old WHERE d.id = old.id
             RETURNING d.name, old.file_key AS old_file_key, old.pdf_key AS old_pdf_key""",
-        org_id, document_id, sorted(allowed), file_key, file_name, content_type, declared_size,
+        org_id,
+        document_id,
+        sorted(allowed),
+        file_key,
+        file_name,
+        content_type,
+        declared_size,
     )
 
 
-async def mark_verified(conn: asyncpg.Connection, org_id: str, document_id: str, file_key: str, *,
-                        pdf_key: str, pdf_etag: str, pdf_size: int, pdf_sha256: str, page_count: int,
-                        page_sizes: Sequence[tuple[float, float]], file_etag: str, original_size: int,
-                        original_sha256: str, active_content_removed: Sequence[str] = ()) -> bool:
+async def mark_verified(
+    conn: asyncpg.Connection,
+    org_id: str,
+    document_id: str,
+    file_key: str,
+    *,
+    pdf_key: str,
+    pdf_etag: str,
+    pdf_size: int,
+    pdf_sha256: str,
+    page_count: int,
+    page_sizes: Sequence[tuple[float, float]],
+    file_etag: str,
+    original_size: int,
+    original_sha256: str,
+    active_content_removed: Sequence[str] = (),
+) -> bool:
     row = await conn.fetchval(
         f"""UPDATE documents.documents
             SET file_status = 'verified', pdf_key = $4, pdf_etag = $5, file_size = $6, document_hash = $7,
@@ -57,20 +86,46 @@ async def mark_verified(conn: asyncpg.Connection, org_id: str, document_id: str,
                 file_verified_at = now()
             WHERE {_LIVE} AND file_key = $3 AND file_status = 'awaiting_upload'
             RETURNING id""",
-        org_id, document_id, file_key, pdf_key, pdf_etag, pdf_size, pdf_sha256, page_count,
-        [list(size) for size in page_sizes], file_etag, original_size, original_sha256, list(active_content_removed),
+        org_id,
+        document_id,
+        file_key,
+        pdf_key,
+        pdf_etag,
+        pdf_size,
+        pdf_sha256,
+        page_count,
+        [list(size) for size in page_sizes],
+        file_etag,
+        original_size,
+        original_sha256,
+        list(active_content_removed),
     )
     return row is not None
 
 
-async def mark_rejected(conn: asyncpg.Connection, org_id: str, document_id: str, file_key: str, *,
-                        code: str, message: str, original_size: int | None, original_sha256: str | None) -> bool:
+async def mark_rejected(
+    conn: asyncpg.Connection,
+    org_id: str,
+    document_id: str,
+    file_key: str,
+    *,
+    code: str,
+    message: str,
+    original_size: int | None,
+    original_sha256: str | None,
+) -> bool:
     row = await conn.fetchval(
         f"""UPDATE documents.documents
             SET file_status = 'rejected', file_error_code = $4, file_error = $5,
                 original_file_size = $6, original_file_hash = $7
             WHERE {_LIVE} AND file_key = $3 AND file_status = 'awaiting_upload'
             RETURNING id""",
-        org_id, document_id, file_key, code, message, original_size, original_sha256,
+        org_id,
+        document_id,
+        file_key,
+        code,
+        message,
+        original_size,
+        original_sha256,
     )
     return row is not None

@@ -16,19 +16,23 @@ import asyncpg
 COMPLETION_CHANNEL = "documents_completion"
 
 
-async def transition(conn: asyncpg.Connection, document_id: str, allowed: Iterable[str], status: str,
-                     stamp: str | None = None) -> asyncpg.Record | None:
+async def transition(
+    conn: asyncpg.Connection, document_id: str, allowed: Iterable[str], status: str, stamp: str | None = None
+) -> asyncpg.Record | None:
     """Move the document to `status` if it is in an allowed one; `stamp` names the timestamp
     column to set (sent_at, cancelled_at, …), always from a fixed list in the callers."""
     sets = f", {stamp} = now()" if stamp else ""
     return await conn.fetchrow(
         f"""UPDATE documents.documents SET status = $3{sets}, updated_at = now()
             WHERE id = $1 AND deleted_at IS NULL AND status = ANY($2::text[]) RETURNING *""",
-        document_id, sorted(allowed), status,
+        document_id,
+        sorted(allowed),
+        status,
     )
 
 
 # --- signers ---------------------------------------------------------------------------------
+
 
 async def signer_by_token_hash(conn: asyncpg.Connection, digest: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM documents.signers WHERE token_hash = $1", digest)
@@ -41,21 +45,25 @@ async def signer_by_id(conn: asyncpg.Connection, signer_id: str) -> asyncpg.Reco
 async def store_first_token_hash(conn: asyncpg.Connection, signer_id: str, digest: str) -> str | None:
     """Store a token hash for a signer who has none yet (a viewer's first link); returns the hash
     now stored, theirs or one stored before."""
-    await conn.execute("UPDATE documents.signers SET token_hash = $2 WHERE id = $1 AND token_hash IS NULL",
-                       signer_id, digest)
+    await conn.execute(
+        "UPDATE documents.signers SET token_hash = $2 WHERE id = $1 AND token_hash IS NULL", signer_id, digest
+    )
     return await conn.fetchval("SELECT token_hash FROM documents.signers WHERE id = $1", signer_id)
 
 
 async def set_token(conn: asyncpg.Connection, signer_id: str, digest: str, version: int) -> None:
     await conn.execute(
         "UPDATE documents.signers SET token_hash = $2, token_version = $3, updated_at = now() WHERE id = $1",
-        signer_id, digest, version,
+        signer_id,
+        digest,
+        version,
     )
 
 
 async def next_token_version(conn: asyncpg.Connection, signer_id: str) -> int:
     return await conn.fetchval(
-        "UPDATE documents.signers SET token_version = token_version + 1 WHERE id = $1 RETURNING token_version", signer_id
+        "UPDATE documents.signers SET token_version = token_version + 1 WHERE id = $1 RETURNING token_version",
+        signer_id,
     )
 
 
@@ -69,12 +77,16 @@ async def activate(conn: asyncpg.Connection, signer_ids: list[str]) -> list[asyn
     )
 
 
-async def move_signer(conn: asyncpg.Connection, signer_id: str, allowed: Iterable[str], status: str) -> asyncpg.Record | None:
+async def move_signer(
+    conn: asyncpg.Connection, signer_id: str, allowed: Iterable[str], status: str
+) -> asyncpg.Record | None:
     """Move the signer to `status` if they are in an allowed one (signer_states decides both)."""
     return await conn.fetchrow(
         """UPDATE documents.signers SET status = $3, updated_at = now()
            WHERE id = $1 AND status = ANY($2::text[]) RETURNING *""",
-        signer_id, sorted(allowed), status,
+        signer_id,
+        sorted(allowed),
+        status,
     )
 
 
@@ -85,25 +97,47 @@ async def mark_viewed(conn: asyncpg.Connection, signer_id: str) -> asyncpg.Recor
     )
 
 
-async def finish_signer(conn: asyncpg.Connection, signer_id: str, allowed: Iterable[str], status: str,
-                        ip: str | None, user_agent: str | None) -> asyncpg.Record | None:
+async def finish_signer(
+    conn: asyncpg.Connection,
+    signer_id: str,
+    allowed: Iterable[str],
+    status: str,
+    ip: str | None,
+    user_agent: str | None,
+) -> asyncpg.Record | None:
     return await conn.fetchrow(
         """UPDATE documents.signers
            SET status = $5, signed_at = now(), viewed_at = coalesce(viewed_at, now()),
                ip = $2, user_agent = $3, updated_at = now()
            WHERE id = $1 AND status = ANY($4::text[]) RETURNING *""",
-        signer_id, ip, user_agent, sorted(allowed), status,
+        signer_id,
+        ip,
+        user_agent,
+        sorted(allowed),
+        status,
     )
 
 
-async def decline_signer(conn: asyncpg.Connection, signer_id: str, allowed: Iterable[str], status: str, reason: str,
-                         ip: str | None, user_agent: str | None) -> asyncpg.Record | None:
+async def decline_signer(
+    conn: asyncpg.Connection,
+    signer_id: str,
+    allowed: Iterable[str],
+    status: str,
+    reason: str,
+    ip: str | None,
+    user_agent: str | None,
+) -> asyncpg.Record | None:
     return await conn.fetchrow(
         """UPDATE documents.signers
            SET status = $6, declined_at = now(), decline_reason = $2, ip = $3, user_agent = $4,
                updated_at = now()
            WHERE id = $1 AND status = ANY($5::text[]) RETURNING *""",
-        signer_id, reason, ip, user_agent, sorted(allowed), status,
+        signer_id,
+        reason,
+        ip,
+        user_agent,
+        sorted(allowed),
+        status,
     )
 
 
@@ -116,6 +150,7 @@ async def mark_document_reminded(conn: asyncpg.Connection, document_id: str) -> 
 
 
 # --- one-time codes ----------------------------------------------------------------------------
+
 
 async def start_otp(conn: asyncpg.Connection, signer_id: str) -> int:
     """A new nonce (so a new code); the old code dies with it."""
@@ -130,7 +165,9 @@ async def store_otp(conn: asyncpg.Connection, signer_id: str, digest: str, ttl_s
     return await conn.fetchrow(
         """UPDATE documents.signers SET otp_hash = $2, otp_expires_at = now() + make_interval(secs => $3)
            WHERE id = $1 RETURNING otp_expires_at""",
-        signer_id, digest, float(ttl_seconds),
+        signer_id,
+        digest,
+        float(ttl_seconds),
     )
 
 
@@ -142,7 +179,8 @@ async def spend_otp_attempt(conn: asyncpg.Connection, signer_id: str, max_attemp
         """UPDATE documents.signers SET otp_attempts = otp_attempts + 1
            WHERE id = $1 AND otp_hash IS NOT NULL AND otp_expires_at > now() AND otp_attempts < $2
            RETURNING otp_hash, otp_nonce, otp_attempts""",
-        signer_id, max_attempts,
+        signer_id,
+        max_attempts,
     )
 
 
@@ -155,6 +193,7 @@ async def otp_verified(conn: asyncpg.Connection, signer_id: str) -> asyncpg.Reco
 
 
 # --- values and completion -----------------------------------------------------------------------
+
 
 async def insert_values(conn: asyncpg.Connection, document_id: str, signer_id: str, values: Mapping[str, Any]) -> None:
     if values:
@@ -176,7 +215,8 @@ async def request_completion(conn: asyncpg.Connection, document_id: str, allowed
     row = await conn.fetchval(
         """UPDATE documents.documents SET completion_requested_at = now(), updated_at = now()
            WHERE id = $1 AND status = ANY($2::text[]) AND completion_requested_at IS NULL RETURNING id""",
-        document_id, sorted(allowed),
+        document_id,
+        sorted(allowed),
     )
     if row is not None:
         await conn.execute(f"NOTIFY {COMPLETION_CHANNEL}")

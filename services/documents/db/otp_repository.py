@@ -15,9 +15,11 @@ import asyncpg
 async def issued_in_last_day(conn: asyncpg.Connection, signer_id: str) -> list[datetime]:
     """When the signer's codes of the last 24 hours were issued; older rows are pruned on the way."""
     await conn.execute(
-        "DELETE FROM documents.otp_issues WHERE signer_id = $1 AND issued_at <= now() - interval '1 day'", signer_id)
+        "DELETE FROM documents.otp_issues WHERE signer_id = $1 AND issued_at <= now() - interval '1 day'", signer_id
+    )
     rows = await conn.fetch(
-        "SELECT issued_at FROM documents.otp_issues WHERE signer_id = $1 ORDER BY issued_at", signer_id)
+        "SELECT issued_at FROM documents.otp_issues WHERE signer_id = $1 ORDER BY issued_at", signer_id
+    )
     return [r["issued_at"] for r in rows]
 
 
@@ -34,7 +36,8 @@ async def record_failure(conn: asyncpg.Connection, signer_id: str, lock_after: i
                otp_locked_at = CASE WHEN otp_failures + 1 >= $2 THEN coalesce(otp_locked_at, now()) ELSE otp_locked_at END,
                otp_hash = CASE WHEN otp_failures + 1 >= $2 THEN NULL ELSE otp_hash END
            WHERE id = $1 RETURNING otp_failures, otp_locked_at""",
-        signer_id, lock_after,
+        signer_id,
+        lock_after,
     )
 
 

@@ -26,6 +26,16 @@ async def participant_events(conn: asyncpg.Connection, document_id: str, kinds: 
            FROM documents.outbox
            WHERE body->>'documentId' = $1 AND event_type = ANY($2::text[])
            ORDER BY seq""",
-        document_id, sorted(kinds))
-    return [{"signer_id": r["signer_id"], "type": r["event_type"], "at": datetime.fromisoformat(r["occurred_at"]),
-             "ip": r["ip"], "user_agent": r["user_agent"]} for r in rows]
+        document_id,
+        sorted(kinds),
+    )
+    return [
+        {
+            "signer_id": r["signer_id"],
+            "type": r["event_type"],
+            "at": datetime.fromisoformat(r["occurred_at"]),
+            "ip": r["ip"],
+            "user_agent": r["user_agent"],
+        }
+        for r in rows
+    ]

@@ -59,16 +59,20 @@ async def insert_row(conn: asyncpg.Connection, table: str, columns: Mapping[str,
     )
 
 
-async def insert_document(conn: asyncpg.Connection, document_id: str, org_id: str, created_by: str | None,
-                          columns: Mapping[str, Any]) -> asyncpg.Record:
-    return await insert_row(conn, "documents", {"id": document_id, "org_id": org_id, "created_by": created_by, **columns})
+async def insert_document(
+    conn: asyncpg.Connection, document_id: str, org_id: str, created_by: str | None, columns: Mapping[str, Any]
+) -> asyncpg.Record:
+    return await insert_row(
+        conn, "documents", {"id": document_id, "org_id": org_id, "created_by": created_by, **columns}
+    )
 
 
 Lock = Literal["update", "share"]
 
 
-async def find_document(conn: asyncpg.Connection, document_id: str, *, org_id: str | None,
-                        lock: Lock | None = None) -> asyncpg.Record | None:
+async def find_document(
+    conn: asyncpg.Connection, document_id: str, *, org_id: str | None, lock: Lock | None = None
+) -> asyncpg.Record | None:
     """THE way to find, and to lock, a live document. Every command on a document locks its row
     here first (`lock="update"`; reads that must wait for a command in flight: "share"), so the
     commands on one document run one at a time and decide on a stable state.
@@ -79,7 +83,8 @@ async def find_document(conn: asyncpg.Connection, document_id: str, *, org_id: s
     suffix = f" FOR {lock.upper()}" if lock else ""
     if org_id is None:
         return await conn.fetchrow(
-            f"SELECT * FROM documents.documents WHERE id = $1 AND deleted_at IS NULL{suffix}", document_id)
+            f"SELECT * FROM documents.documents WHERE id = $1 AND deleted_at IS NULL{suffix}", document_id
+        )
     return await conn.fetchrow(f"SELECT * FROM documents.documents WHERE {_LIVE}{suffix}", org_id, document_id)
 
 
@@ -114,29 +119,41 @@ async def live_status(conn: asyncpg.Connection, org_id: str, document_id: str) -
     return await conn.fetchval(f"SELECT status FROM documents.documents WHERE {_LIVE}", org_id, document_id)
 
 
-async def update_document(conn: asyncpg.Connection, org_id: str, document_id: str, allowed: Iterable[str],
-                          columns: Mapping[str, Any]) -> asyncpg.Record | None:
+async def update_document(
+    conn: asyncpg.Connection, org_id: str, document_id: str, allowed: Iterable[str], columns: Mapping[str, Any]
+) -> asyncpg.Record | None:
     """Set `columns` (and updated_at) if the document is live and in an allowed status.
 
     With no columns it only touches updated_at: the signer and field commands use that as their
     conditional lock on the document, so counts and the draft check are race-free.
     """
     sets = assignments(columns, 4)
-    sql = f"""UPDATE documents.documents SET {sets + ', ' if sets else ''}updated_at = now()
+    sql = f"""UPDATE documents.documents SET {sets + ", " if sets else ""}updated_at = now()
               WHERE {_LIVE} AND status = ANY($3::text[]) RETURNING *"""
     return await conn.fetchrow(sql, org_id, document_id, sorted(allowed), *columns.values())
 
 
-async def soft_delete(conn: asyncpg.Connection, org_id: str, document_id: str, allowed: Iterable[str]) -> asyncpg.Record | None:
+async def soft_delete(
+    conn: asyncpg.Connection, org_id: str, document_id: str, allowed: Iterable[str]
+) -> asyncpg.Record | None:
     return await conn.fetchrow(
         f"""UPDATE documents.documents SET deleted_at = now(), updated_at = now()
             WHERE {_LIVE} AND status = ANY($3::text[]) RETURNING id, name""",
-        org_id, document_id, sorted(allowed),
+        org_id,
+        document_id,
+        sorted(allowed),
     )
 
 
-async def list_documents(conn: asyncpg.Connection, org_id: str, *, status: str | None, name_pattern: str | None,
-                         after: Cursor | None, limit: int) -> list[asyncpg.Record]:
+async def list_documents(
+    conn: asyncpg.Connection,
+    org_id: str,
+    *,
+    status: str | None,
+    name_pattern: str | None,
+    after: Cursor | None,
+    limit: int,
+) -> list[asyncpg.Record]:
     """One page, newest first, by keyset (created_at, id): no OFFSET, so rows inserted while a
     client pages never shift, repeat or hide the rows it has not seen yet.
 
@@ -158,7 +175,7 @@ async def list_documents(conn: asyncpg.Connection, org_id: str, *, status: str |
     sql = f"""
         WITH page AS (
             SELECT d.* FROM documents.documents d
-            WHERE {' AND '.join(where)}
+            WHERE {" AND ".join(where)}
             ORDER BY d.created_at DESC, d.id DESC
             LIMIT ${len(args)})
         SELECT page.*, {_COUNTS}
@@ -167,7 +184,9 @@ async def list_documents(conn: asyncpg.Connection, org_id: str, *, status: str |
 
 
 async def count_live_documents(conn: asyncpg.Connection, org_id: str) -> int:
-    return await conn.fetchval("SELECT count(*) FROM documents.documents WHERE org_id = $1 AND deleted_at IS NULL", org_id)
+    return await conn.fetchval(
+        "SELECT count(*) FROM documents.documents WHERE org_id = $1 AND deleted_at IS NULL", org_id
+    )
 
 
 async def list_attachments(conn: asyncpg.Connection, document_id: str) -> list[asyncpg.Record]:

@@ -24,7 +24,8 @@ async def live_identity(pool: asyncpg.Pool, org_id: str) -> asyncpg.Record | Non
     return await pool.fetchrow(_SELECT, org_id)
 
 
-async def store_identity(pool: asyncpg.Pool, org_id: str, chain_pem: str, sealed_key: str, cert_sha256: str,
-                         not_after: datetime) -> None:
+async def store_identity(
+    pool: asyncpg.Pool, org_id: str, chain_pem: str, sealed_key: str, cert_sha256: str, not_after: datetime
+) -> None:
     """Store a freshly issued identity; a concurrent issue's row wins if it is live (ON CONFLICT)."""
     await pool.execute(_INSERT, org_id, chain_pem, sealed_key, cert_sha256, not_after)

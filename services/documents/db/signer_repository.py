@@ -30,7 +30,8 @@ async def invited(conn: asyncpg.Connection, document_id: str, roles: Iterable[st
     return await conn.fetch(
         f"""SELECT * FROM documents.signers
             WHERE document_id = $1 AND role = ANY($2::text[]) AND activated_at IS NOT NULL {_ORDER}""",
-        document_id, sorted(roles),
+        document_id,
+        sorted(roles),
     )
 
 
@@ -40,30 +41,43 @@ async def count_signers(conn: asyncpg.Connection, document_id: str) -> int:
 
 async def count_with_status(conn: asyncpg.Connection, document_id: str, status: str) -> int:
     return await conn.fetchval(
-        "SELECT count(*) FROM documents.signers WHERE document_id = $1 AND status = $2", document_id, status)
+        "SELECT count(*) FROM documents.signers WHERE document_id = $1 AND status = $2", document_id, status
+    )
 
 
 async def email_taken(conn: asyncpg.Connection, document_id: str, email: str, except_id: str | None = None) -> bool:
-    return bool(await conn.fetchval(
-        """SELECT 1 FROM documents.signers
+    return bool(
+        await conn.fetchval(
+            """SELECT 1 FROM documents.signers
            WHERE document_id = $1 AND lower(email) = lower($2) AND id IS DISTINCT FROM $3""",
-        document_id, email, except_id,
-    ))
+            document_id,
+            email,
+            except_id,
+        )
+    )
 
 
-async def insert_signer(conn: asyncpg.Connection, signer_id: str, document_id: str, columns: Mapping[str, Any]) -> asyncpg.Record:
+async def insert_signer(
+    conn: asyncpg.Connection, signer_id: str, document_id: str, columns: Mapping[str, Any]
+) -> asyncpg.Record:
     return await insert_row(conn, "signers", {"id": signer_id, "document_id": document_id, **columns})
 
 
 async def find_signer(conn: asyncpg.Connection, document_id: str, signer_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM documents.signers WHERE document_id = $1 AND id = $2", document_id, signer_id)
+    return await conn.fetchrow(
+        "SELECT * FROM documents.signers WHERE document_id = $1 AND id = $2", document_id, signer_id
+    )
 
 
-async def update_signer(conn: asyncpg.Connection, document_id: str, signer_id: str, columns: Mapping[str, Any]) -> asyncpg.Record | None:
+async def update_signer(
+    conn: asyncpg.Connection, document_id: str, signer_id: str, columns: Mapping[str, Any]
+) -> asyncpg.Record | None:
     return await conn.fetchrow(
         f"""UPDATE documents.signers SET {assignments(columns, 3)}, updated_at = now()
             WHERE document_id = $1 AND id = $2 RETURNING *""",
-        document_id, signer_id, *columns.values(),
+        document_id,
+        signer_id,
+        *columns.values(),
     )
 
 

@@ -39,19 +39,22 @@ _REMIND = """
     RETURNING s.*, d.org_id AS d_org_id, d.name AS d_name, d.expires_at AS d_expires_at"""
 
 
-async def expire_due(conn: asyncpg.Connection, allowed: Iterable[str], expired: str, limit: int,
-                     document_id: str | None = None) -> list[asyncpg.Record]:
+async def expire_due(
+    conn: asyncpg.Connection, allowed: Iterable[str], expired: str, limit: int, document_id: str | None = None
+) -> list[asyncpg.Record]:
     """Move up to `limit` documents past their deadline (or only `document_id`) to `expired`."""
     only, args = ("AND id = $4", [document_id]) if document_id else ("", [])
     return await conn.fetch(_EXPIRE.format(only=only), expired, sorted(allowed), limit, *args)
 
 
-async def remind_due(conn: asyncpg.Connection, roles: Iterable[str], document_status: str, signer_status: str,
-                     limit: int) -> list[asyncpg.Record]:
+async def remind_due(
+    conn: asyncpg.Connection, roles: Iterable[str], document_status: str, signer_status: str, limit: int
+) -> list[asyncpg.Record]:
     """Mark up to `limit` due signers reminded; each row carries its document's org, name and expiry."""
     return await conn.fetch(_REMIND, sorted(roles), limit, document_status, signer_status)
 
 
 async def mark_documents_reminded(conn: asyncpg.Connection, document_ids: Iterable[str]) -> None:
-    await conn.execute("UPDATE documents.documents SET last_reminded_at = now() WHERE id = ANY($1::text[])",
-                       list(document_ids))
+    await conn.execute(
+        "UPDATE documents.documents SET last_reminded_at = now() WHERE id = ANY($1::text[])", list(document_ids)
+    )

@@ -25,15 +25,21 @@ class SealedDocument:
 async def sealed_document(conn: asyncpg.Connection, sha256: str) -> SealedDocument | None:
     row = await conn.fetchrow(
         """SELECT id, name, org_id, page_count, completed_at FROM documents.documents
-           WHERE signed_file_hash = $1 AND deleted_at IS NULL ORDER BY completed_at LIMIT 1""", sha256)
+           WHERE signed_file_hash = $1 AND deleted_at IS NULL ORDER BY completed_at LIMIT 1""",
+        sha256,
+    )
     return SealedDocument(**dict(row)) if row else None
 
 
 async def is_an_original(conn: asyncpg.Connection, sha256: str) -> bool:
     """The file is a document's original: as uploaded, or the PDF sent for signature."""
-    return bool(await conn.fetchval(
-        """SELECT EXISTS (SELECT 1 FROM documents.documents
-                          WHERE (document_hash = $1 OR original_file_hash = $1) AND deleted_at IS NULL)""", sha256))
+    return bool(
+        await conn.fetchval(
+            """SELECT EXISTS (SELECT 1 FROM documents.documents
+                          WHERE (document_hash = $1 OR original_file_hash = $1) AND deleted_at IS NULL)""",
+            sha256,
+        )
+    )
 
 
 async def match(conn: asyncpg.Connection, sha256: str) -> tuple[RecordMatch, SealedDocument | None]:

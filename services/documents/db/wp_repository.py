@@ -15,8 +15,11 @@ _LIST_COLUMNS = """d.number, d.id, d.name, d.status, d.file_name, d.page_count, 
     d.created_at, d.updated_at, d.created_by,
     EXISTS (SELECT 1 FROM documents.signers s WHERE s.document_id = d.id AND s.viewed_at IS NOT NULL) AS any_viewed"""
 
-_DETAIL_COLUMNS = _LIST_COLUMNS + """, d.file_status, d.file_error_code, d.file_error, d.document_hash,
+_DETAIL_COLUMNS = (
+    _LIST_COLUMNS
+    + """, d.file_status, d.file_error_code, d.file_error, d.document_hash,
     d.file_content_type, d.signed_file_hash"""
+)
 
 _SIGNER_COLUMNS = """number, id, name, email, role, signing_order, status, viewed_at, signed_at, declined_at,
     decline_reason, created_at, updated_at"""
@@ -28,8 +31,9 @@ _FIELD_COLUMNS = """number, id, type, label, page, x, y, width, height, required
 _CHILD_TABLES = ("field_values", "fields", "signers", "attachments")
 
 
-def _where(org_id: str, statuses: Sequence[str], viewed: bool | None, name_pattern: str | None,
-           creators: Sequence[str] | None) -> tuple[str, list[Any]]:
+def _where(
+    org_id: str, statuses: Sequence[str], viewed: bool | None, name_pattern: str | None, creators: Sequence[str] | None
+) -> tuple[str, list[Any]]:
     where = ["d.org_id = $1", "d.deleted_at IS NULL"]
     args: list[Any] = [org_id]
     if statuses:
@@ -37,8 +41,10 @@ def _where(org_id: str, statuses: Sequence[str], viewed: bool | None, name_patte
         where.append(f"d.status = ANY(${len(args)}::text[])")
     if viewed is not None:
         args.append(viewed)
-        where.append(f"EXISTS (SELECT 1 FROM documents.signers s WHERE s.document_id = d.id "
-                     f"AND s.viewed_at IS NOT NULL) = ${len(args)}")
+        where.append(
+            f"EXISTS (SELECT 1 FROM documents.signers s WHERE s.document_id = d.id "
+            f"AND s.viewed_at IS NOT NULL) = ${len(args)}"
+        )
     if name_pattern:
         args.append(name_pattern)
         where.append(f"d.name ILIKE ${len(args)}")
@@ -48,16 +54,27 @@ def _where(org_id: str, statuses: Sequence[str], viewed: bool | None, name_patte
     return " AND ".join(where), args
 
 
-async def list_page(conn: asyncpg.Connection, org_id: str, *, statuses: Sequence[str], viewed: bool | None,
-                    name_pattern: str | None, creators: Sequence[str] | None, limit: int,
-                    offset: int) -> tuple[list[asyncpg.Record], int]:
+async def list_page(
+    conn: asyncpg.Connection,
+    org_id: str,
+    *,
+    statuses: Sequence[str],
+    viewed: bool | None,
+    name_pattern: str | None,
+    creators: Sequence[str] | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[asyncpg.Record], int]:
     """One page, newest first, and the total matching (run both in one snapshot)."""
     where, args = _where(org_id, statuses, viewed, name_pattern, creators)
     total = await conn.fetchval(f"SELECT count(*) FROM documents.documents d WHERE {where}", *args)
     rows = await conn.fetch(
         f"""SELECT {_LIST_COLUMNS} FROM documents.documents d WHERE {where}
             ORDER BY d.created_at DESC, d.id DESC LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}""",
-        *args, limit, offset)
+        *args,
+        limit,
+        offset,
+    )
     return list(rows), int(total)
 
 
@@ -66,31 +83,42 @@ async def find_ref(conn: asyncpg.Connection, org_id: str, ref: str) -> asyncpg.R
     condition, value = ("d.number = $2", int(ref)) if ref.isdigit() else ("d.id = $2", ref)
     return await conn.fetchrow(
         f"""SELECT d.number, d.id, d.name, d.status, d.created_by FROM documents.documents d
-            WHERE d.org_id = $1 AND {condition} AND d.deleted_at IS NULL""", org_id, value)
+            WHERE d.org_id = $1 AND {condition} AND d.deleted_at IS NULL""",
+        org_id,
+        value,
+    )
 
 
 async def detail(conn: asyncpg.Connection, org_id: str, document_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         f"""SELECT {_DETAIL_COLUMNS} FROM documents.documents d
-            WHERE d.org_id = $1 AND d.id = $2 AND d.deleted_at IS NULL""", org_id, document_id)
+            WHERE d.org_id = $1 AND d.id = $2 AND d.deleted_at IS NULL""",
+        org_id,
+        document_id,
+    )
 
 
 async def detail_signers(conn: asyncpg.Connection, document_id: str) -> list[asyncpg.Record]:
     return await conn.fetch(
         f"""SELECT {_SIGNER_COLUMNS} FROM documents.signers WHERE document_id = $1
-            ORDER BY signing_order, created_at, id""", document_id)
+            ORDER BY signing_order, created_at, id""",
+        document_id,
+    )
 
 
 async def detail_fields(conn: asyncpg.Connection, document_id: str) -> list[asyncpg.Record]:
     return await conn.fetch(
         f"""SELECT {_FIELD_COLUMNS} FROM documents.fields WHERE document_id = $1
-            ORDER BY page, y, x, id""", document_id)
+            ORDER BY page, y, x, id""",
+        document_id,
+    )
 
 
 async def object_keys(conn: asyncpg.Connection, document_id: str) -> list[str]:
     """Every S3 key the document's rows name (upload, verified PDF, signed PDF, attachments)."""
     row = await conn.fetchrow(
-        "SELECT file_key, pdf_key, signed_file_key FROM documents.documents WHERE id = $1", document_id)
+        "SELECT file_key, pdf_key, signed_file_key FROM documents.documents WHERE id = $1", document_id
+    )
     attachments = await conn.fetch("SELECT file_key FROM documents.attachments WHERE document_id = $1", document_id)
     keys = [row["file_key"], row["pdf_key"], row["signed_file_key"], *(a["file_key"] for a in attachments)]
     return sorted({key for key in keys if key})

@@ -26,7 +26,9 @@ EVENT_KINDS = {
 }
 
 
-def by_participant(rows: Sequence[Mapping[str, Any]], signers: Sequence[Mapping[str, Any]]) -> dict[str, list[ParticipantEvent]]:
+def by_participant(
+    rows: Sequence[Mapping[str, Any]], signers: Sequence[Mapping[str, Any]]
+) -> dict[str, list[ParticipantEvent]]:
     """signer id → that participant's events, oldest first."""
     events: dict[str, list[ParticipantEvent]] = defaultdict(list)
     for row in rows:

@@ -14,11 +14,23 @@ Row = Mapping[str, Any]
 
 
 def signer_payload(row: Row) -> dict[str, Any]:
-    return {"id": row["id"], "name": row["name"], "email": row["email"], "role": row["role"], "order": row["signing_order"]}
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "email": row["email"],
+        "role": row["role"],
+        "order": row["signing_order"],
+    }
 
 
 def field_payload(row: Row) -> dict[str, Any]:
-    return {"id": row["id"], "type": row["type"], "label": row["label"], "page": row["page"], "assignedTo": row["assigned_to"]}
+    return {
+        "id": row["id"],
+        "type": row["type"],
+        "label": row["label"],
+        "page": row["page"],
+        "assignedTo": row["assigned_to"],
+    }
 
 
 def people(rows: Iterable[Row]) -> list[dict[str, Any]]:

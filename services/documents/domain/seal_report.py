@@ -44,7 +44,7 @@ class SealReport:
         return json.dumps(asdict(self))
 
     @classmethod
-    def parse(cls, raw: bytes) -> "SealReport | None":
+    def parse(cls, raw: bytes) -> SealReport | None:
         """The report, or None when the checker printed anything else."""
         try:
             data = json.loads(raw.decode("utf-8").strip().splitlines()[-1])

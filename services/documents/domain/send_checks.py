@@ -44,8 +44,10 @@ def box_problem(field: Row, page_sizes: Sequence[Sequence[float]]) -> tuple[str,
         return "page", f"Page {page} does not exist; the document has {len(page_sizes)} page(s)"
     width, height = page_sizes[page - 1]
     if field["x"] + field["width"] > width + _EPSILON or field["y"] + field["height"] > height + _EPSILON:
-        return "box", (f"The box ({field['x']:g}, {field['y']:g}, {field['width']:g} x {field['height']:g}) "
-                       f"does not fit inside page {page} ({width:g} x {height:g} points)")
+        return "box", (
+            f"The box ({field['x']:g}, {field['y']:g}, {field['width']:g} x {field['height']:g}) "
+            f"does not fit inside page {page} ({width:g} x {height:g} points)"
+        )
     return None
 
 
@@ -66,8 +68,13 @@ def _assignment_problem(field: Row, holders: list[Row]) -> str | None:
     return None
 
 
-def send_problems(signers: Sequence[Row], fields: Sequence[Row], page_sizes: Sequence[Sequence[float]] | None,
-                  expires_at: datetime | None, now: datetime) -> list[FieldError]:
+def send_problems(
+    signers: Sequence[Row],
+    fields: Sequence[Row],
+    page_sizes: Sequence[Sequence[float]] | None,
+    expires_at: datetime | None,
+    now: datetime,
+) -> list[FieldError]:
     """Every reason the document cannot be sent (empty: it can). `page_sizes` is None when the
     file is not verified; its problems are reported by the caller."""
     problems: list[FieldError] = []
@@ -88,7 +95,9 @@ def send_problems(signers: Sequence[Row], fields: Sequence[Row], page_sizes: Seq
     for field in fields:
         name = f"fields.{field['id']}"
         if field["type"] in UNSIGNABLE_TYPES:
-            problems.append(FieldError(f"{name}.type", f"{field['type']} fields cannot be signed yet; remove the field"))
+            problems.append(
+                FieldError(f"{name}.type", f"{field['type']} fields cannot be signed yet; remove the field")
+            )
         if page_sizes is not None and (box := box_problem(field, page_sizes)):
             prop, message = box
             problems.append(FieldError(name if prop == "box" else f"{name}.{prop}", message))
@@ -100,7 +109,11 @@ def send_problems(signers: Sequence[Row], fields: Sequence[Row], page_sizes: Seq
 
     for signer in signers:
         if signer["role"] == "signer" and not fillable_by_order.get(signer["signing_order"]):
-            problems.append(FieldError(f"signers.{signer['id']}",
-                                       f"{_name(signer)} has no required field to fill; add one assigned to order "
-                                       f"{signer['signing_order']}"))
+            problems.append(
+                FieldError(
+                    f"signers.{signer['id']}",
+                    f"{_name(signer)} has no required field to fill; add one assigned to order "
+                    f"{signer['signing_order']}",
+                )
+            )
     return problems

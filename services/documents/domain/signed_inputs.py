@@ -13,10 +13,16 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from services.documents.pdf.models import (
-    Certificate, DrawnSignature, FieldValue, Participant, ParticipantEvent, StampField, TypedSignature,
-)
 from services.documents.domain.turns import PARTICIPANT_ROLES
+from services.documents.pdf.models import (
+    Certificate,
+    DrawnSignature,
+    FieldValue,
+    Participant,
+    ParticipantEvent,
+    StampField,
+    TypedSignature,
+)
 
 Row = Mapping[str, Any]
 DATE_TYPES = frozenset({"date", "date_signed"})
@@ -36,14 +42,23 @@ def to_field_value(field_type: str, stored: Any) -> FieldValue:
 def stamp_fields(fields: Sequence[Row], values: Mapping[str, Any]) -> list[StampField]:
     """Every field that has a value, in the document's order (empty optional fields stay blank)."""
     return [
-        StampField(page=f["page"], x=f["x"], y=f["y"], width=f["width"], height=f["height"], type=f["type"],
-                   value=to_field_value(f["type"], values[f["id"]]))
+        StampField(
+            page=f["page"],
+            x=f["x"],
+            y=f["y"],
+            width=f["width"],
+            height=f["height"],
+            type=f["type"],
+            value=to_field_value(f["type"], values[f["id"]]),
+        )
         for f in fields
         if f["id"] in values
     ]
 
 
-def _signature_of(signer: Row, fields: Sequence[Row], values: Mapping[str, Any]) -> TypedSignature | DrawnSignature | None:
+def _signature_of(
+    signer: Row, fields: Sequence[Row], values: Mapping[str, Any]
+) -> TypedSignature | DrawnSignature | None:
     """The signer's signature (else their initials) as shown on the certificate."""
     own = [f for f in fields if f["assigned_to"] == signer["signing_order"] and f["id"] in values]
     for kind in ("signature", "initials"):
@@ -55,14 +70,25 @@ def _signature_of(signer: Row, fields: Sequence[Row], values: Mapping[str, Any])
     return None
 
 
-def certificate(document: Row, signers: Sequence[Row], fields: Sequence[Row], values: Mapping[str, Any],
-                completed_at: datetime, events: Mapping[str, Sequence[ParticipantEvent]] | None = None) -> Certificate:
+def certificate(
+    document: Row,
+    signers: Sequence[Row],
+    fields: Sequence[Row],
+    values: Mapping[str, Any],
+    completed_at: datetime,
+    events: Mapping[str, Sequence[ParticipantEvent]] | None = None,
+) -> Certificate:
     """`events`: signer id → what they did (domain/participant_events.by_participant)."""
     events = events or {}
     participants = [
         Participant(
-            name=s["name"], email=s["email"], role=s["role"], ip=s["ip"], user_agent=s["user_agent"],
-            viewed_at=s["viewed_at"], signed_at=s["signed_at"],
+            name=s["name"],
+            email=s["email"],
+            role=s["role"],
+            ip=s["ip"],
+            user_agent=s["user_agent"],
+            viewed_at=s["viewed_at"],
+            signed_at=s["signed_at"],
             signature=_signature_of(s, fields, values) if s["role"] == "signer" else None,
             otp_verified_at=s.get("otp_verified_at"),
             # The signing API refuses a signature without consent: it is given in the signing request.
@@ -73,9 +99,14 @@ def certificate(document: Row, signers: Sequence[Row], fields: Sequence[Row], va
         if s["role"] in PARTICIPANT_ROLES
     ]
     return Certificate(
-        document_name=document["name"], document_id=document["id"], original_sha256=document["document_hash"],
-        completed_at=completed_at, participants=participants, sent_at=document["sent_at"],
-        sender_name=document.get("sender_name"), sender_email=document.get("sender_email"),
-        sender_org_name=document.get("sender_org_name"), otp_method=document.get("otp_method"),
+        document_name=document["name"],
+        document_id=document["id"],
+        original_sha256=document["document_hash"],
+        completed_at=completed_at,
+        participants=participants,
+        sent_at=document["sent_at"],
+        sender_name=document.get("sender_name"),
+        sender_email=document.get("sender_email"),
+        sender_org_name=document.get("sender_org_name"),
+        otp_method=document.get("otp_method"),
     )
-

@@ -23,9 +23,9 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from services.documents.domain.send_checks import AUTO_TYPES
 from services.documents.pdf.codes import Rejected
 from services.documents.pdf.safe_image import check_signature_image
-from services.documents.domain.send_checks import AUTO_TYPES
 from shared.problems import FieldError
 from shared.text import check_multi_line, check_single_line
 
@@ -81,7 +81,9 @@ def _drawn(value: Mapping[str, Any], allowed: Collection[str]) -> dict[str, Any]
 
 def _signature(value: Any) -> dict[str, Any]:
     if not isinstance(value, Mapping) or value.get("type") not in ("typed", "drawn"):
-        raise InvalidValue('Must be {"type": "typed", "text": …} or {"type": "drawn", "image": "data:image/png;base64,…"}')
+        raise InvalidValue(
+            'Must be {"type": "typed", "text": …} or {"type": "drawn", "image": "data:image/png;base64,…"}'
+        )
     if value["type"] == "drawn":
         return _drawn(value, {"image/png"})
     text = value.get("text")
@@ -163,8 +165,9 @@ def server_filled(field: Row) -> bool:
     return field["type"] in AUTO_TYPES or bool(field["read_only"])
 
 
-def check_submission(consent: bool, submitted: Sequence[Mapping[str, Any]], own: Sequence[Row],
-                     others: Collection[str]) -> tuple[dict[str, Any], list[FieldError]]:
+def check_submission(
+    consent: bool, submitted: Sequence[Mapping[str, Any]], own: Sequence[Row], others: Collection[str]
+) -> tuple[dict[str, Any], list[FieldError]]:
     """({field id: value to store}, errors). `own`: the signer's fields; `others`: ids of fields
     of other participants on the same document."""
     errors: list[FieldError] = []

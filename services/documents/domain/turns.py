@@ -19,8 +19,13 @@ PARTICIPANT_ROLES = frozenset({"signer", "approver"})
 
 def outstanding(rows: Iterable[Mapping[str, Any]], *, invited_only: bool = False) -> list[Mapping[str, Any]]:
     """Participant rows not done yet; with `invited_only`, only those already invited."""
-    return [r for r in rows if r["role"] in PARTICIPANT_ROLES and r["status"] in OUTSTANDING
-            and (not invited_only or r["activated_at"] is not None)]
+    return [
+        r
+        for r in rows
+        if r["role"] in PARTICIPANT_ROLES
+        and r["status"] in OUTSTANDING
+        and (not invited_only or r["activated_at"] is not None)
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,20 +19,24 @@ message is for people. Listed from the best news to the worst:
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from services.documents.domain.seal_report import SealReport
 from shared.contracts.verify import RecordMatch, VerdictCode
 
 MESSAGES: dict[VerdictCode, str] = {
     "authentic": "This is the sealed file exactly as Countersign produced it, and its seal is valid.",
-    "sealed-unrecorded": ("The seal is valid and covers the whole file, but Countersign has no record of this "
-                          "file (its document may have been deleted)."),
+    "sealed-unrecorded": (
+        "The seal is valid and covers the whole file, but Countersign has no record of this "
+        "file (its document may have been deleted)."
+    ),
     "original": "This is the unsigned original of a document on Countersign; it carries no seal.",
-    "appended": ("The sealed content is intact, but something was added to the file after it was sealed "
-                 "(an edit, a form fill, or a re-save by a PDF reader)."),
+    "appended": (
+        "The sealed content is intact, but something was added to the file after it was sealed "
+        "(an edit, a form fill, or a re-save by a PDF reader)."
+    ),
     "untrusted-seal": "The file is signed, but not by a certificate issued by this platform's CA.",
     "tampered": "The file was changed after it was sealed: its content no longer matches the seal.",
-    "rewritten": ("The file was re-saved or rewritten after it was sealed: the seal no longer covers its "
-                  "content."),
+    "rewritten": ("The file was re-saved or rewritten after it was sealed: the seal no longer covers its content."),
     "truncated": "The file is incomplete: it ends before a complete PDF would.",
     "unknown": "This PDF carries no seal and does not match any document on Countersign.",
     "unreadable": "This file could not be read as a PDF.",

@@ -32,8 +32,14 @@ def page_sizes_of(row: Mapping[str, Any]) -> tuple[tuple[float, float], ...]:
 
 def verified_of(row: Mapping[str, Any]) -> VerifiedFile:
     return VerifiedFile(
-        document_id=row["id"], file_key=row["file_key"], file_name=row["file_name"],
-        content_type=row["file_content_type"], pdf_key=row["pdf_key"], pdf_etag=row["pdf_etag"] or "",
-        size=row["file_size"], sha256=row["document_hash"], page_count=row["page_count"],
+        document_id=row["id"],
+        file_key=row["file_key"],
+        file_name=row["file_name"],
+        content_type=row["file_content_type"],
+        pdf_key=row["pdf_key"],
+        pdf_etag=row["pdf_etag"] or "",
+        size=row["file_size"],
+        sha256=row["document_hash"],
+        page_count=row["page_count"],
         page_sizes=page_sizes_of(row),
     )

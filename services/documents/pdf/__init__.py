@@ -27,10 +27,15 @@ if TYPE_CHECKING:
     from .verify import inspect_file
 
 _EXPORTS = {
-    "RejectCode": "codes", "Rejection": "codes",
+    "RejectCode": "codes",
+    "Rejection": "codes",
     "PageGeometry": "geometry",
-    "ConvertedPdf": "inspection", "Inspection": "inspection",
-    "Certificate": "models", "DrawnSignature": "models", "Participant": "models", "ParticipantEvent": "models",
+    "ConvertedPdf": "inspection",
+    "Inspection": "inspection",
+    "Certificate": "models",
+    "DrawnSignature": "models",
+    "Participant": "models",
+    "ParticipantEvent": "models",
     "StampField": "models",
     "TypedSignature": "models",
     "check_signature_image": "safe_image",
@@ -39,9 +44,20 @@ _EXPORTS = {
 }
 
 __all__ = [
-    "Certificate", "ConvertedPdf", "DrawnSignature", "Inspection", "PageGeometry", "Participant", "ParticipantEvent",
+    "Certificate",
+    "ConvertedPdf",
+    "DrawnSignature",
+    "Inspection",
+    "PageGeometry",
+    "Participant",
+    "ParticipantEvent",
     "RejectCode",
-    "Rejection", "StampField", "TypedSignature", "build_signed_pdf", "check_signature_image", "inspect_file",
+    "Rejection",
+    "StampField",
+    "TypedSignature",
+    "build_signed_pdf",
+    "check_signature_image",
+    "inspect_file",
 ]
 
 

@@ -201,8 +201,11 @@ class _Cleaner:
         kept = []
         for entry in annotations:
             annotation = _resolve(entry)
-            kind = _ANNOTATION_KINDS.get(_name(annotation.get("/Subtype")) or "") \
-                if isinstance(annotation, DictionaryObject) else None
+            kind = (
+                _ANNOTATION_KINDS.get(_name(annotation.get("/Subtype")) or "")
+                if isinstance(annotation, DictionaryObject)
+                else None
+            )
             if kind is None:
                 kept.append(entry)
             else:

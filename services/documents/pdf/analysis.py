@@ -29,8 +29,10 @@ MAX_DECODED_CONTENT = 256 * 1024 * 1024
 def _check_type(declared_type: str, detected: str | None) -> None:
     declared = normalise_declared(declared_type)
     if declared not in SUPPORTED_TYPES:
-        raise Rejected(RejectCode.UNSUPPORTED_TYPE,
-                       f"Files of type {declared or 'unknown'} are not accepted; upload a PDF, PNG, JPEG or WebP file.")
+        raise Rejected(
+            RejectCode.UNSUPPORTED_TYPE,
+            f"Files of type {declared or 'unknown'} are not accepted; upload a PDF, PNG, JPEG or WebP file.",
+        )
     if detected is None:
         if declared == PDF:
             raise Rejected(RejectCode.NOT_A_PDF, "The file is not a PDF: its content does not start with a PDF header.")
@@ -78,12 +80,15 @@ def check_pdf(data: bytes, max_pages: int, clean_to: str | None = None) -> tuple
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
-            raise Rejected(RejectCode.ENCRYPTED,
-                           "The PDF is encrypted or password-protected; remove the protection and upload it again.")
+            raise Rejected(
+                RejectCode.ENCRYPTED,
+                "The PDF is encrypted or password-protected; remove the protection and upload it again.",
+            )
         declared = _declared_count(reader)
         if declared is not None and declared > max_pages:
-            raise Rejected(RejectCode.TOO_MANY_PAGES,
-                           f"The PDF has {declared} pages; at most {max_pages} are accepted.")
+            raise Rejected(
+                RejectCode.TOO_MANY_PAGES, f"The PDF has {declared} pages; at most {max_pages} are accepted."
+            )
         pages = reader.pages
         count = len(pages)
         if count > max_pages:
@@ -112,9 +117,10 @@ def check_pdf(data: bytes, max_pages: int, clean_to: str | None = None) -> tuple
     except OSError as exc:  # writing the clean copy: with SIGXFSZ ignored, past the size limit is EFBIG
         raise Rejected(RejectCode.RESOURCE_LIMIT, f"The cleaned PDF could not be written ({_short(exc)}).") from None
     except LimitReachedError:
-        raise Rejected(RejectCode.RESOURCE_LIMIT,
-                       "The PDF contains data that expands beyond the processing limit "
-                       "(a decompression bomb?).") from None
+        raise Rejected(
+            RejectCode.RESOURCE_LIMIT,
+            "The PDF contains data that expands beyond the processing limit (a decompression bomb?).",
+        ) from None
     except RecursionError:
         raise Rejected(RejectCode.UNPARSEABLE, "The PDF is malformed: its objects are nested too deeply.") from None
     except MemoryError:
@@ -173,5 +179,9 @@ def analyse(request: WorkerRequest) -> WorkerReply:
         rejection = exc.rejection
         return WorkerReply(ok=False, code=rejection.code.value, message=rejection.message, detected_type=detected)
     except MemoryError:
-        return WorkerReply(ok=False, code=RejectCode.RESOURCE_LIMIT.value, detected_type=detected,
-                           message="The file needs more memory to process than is allowed.")
+        return WorkerReply(
+            ok=False,
+            code=RejectCode.RESOURCE_LIMIT.value,
+            detected_type=detected,
+            message="The file needs more memory to process than is allowed.",
+        )

@@ -33,11 +33,15 @@ RULE = colors.Color(0.78, 0.78, 0.78)
 SHADE = colors.Color(0.95, 0.95, 0.95)
 INK = colors.Color(0.05, 0.11, 0.40)  # signatures in the same pen blue as on the pages
 VERIFY_ENDPOINT = "POST /api/v1/verify"
-ORIGINAL_HASH_NOTE = ("SHA-256 of the PDF exactly as it was sent for signature, before any value was stamped "
-                      "and before this certificate was added.")
-FINAL_HASH_NOTE = ("The SHA-256 of the final, sealed file cannot be printed inside that file (printing it "
-                   "would change it): it is recorded as the document's signedFileHash and returned by "
-                   "the verification endpoint below.")
+ORIGINAL_HASH_NOTE = (
+    "SHA-256 of the PDF exactly as it was sent for signature, before any value was stamped "
+    "and before this certificate was added."
+)
+FINAL_HASH_NOTE = (
+    "The SHA-256 of the final, sealed file cannot be printed inside that file (printing it "
+    "would change it): it is recorded as the document's signedFileHash and returned by "
+    "the verification endpoint below."
+)
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -45,8 +49,9 @@ def _styles() -> dict[str, ParagraphStyle]:
     return {
         "title": ParagraphStyle("title", fontName=fonts.SANS_BOLD, fontSize=18, leading=22, spaceAfter=4),
         "note": ParagraphStyle("note", fontName=fonts.SANS, fontSize=7.5, leading=10, textColor=GREY),
-        "heading": ParagraphStyle("heading", fontName=fonts.SANS_BOLD, fontSize=11, leading=14,
-                                  spaceBefore=10, spaceAfter=5),
+        "heading": ParagraphStyle(
+            "heading", fontName=fonts.SANS_BOLD, fontSize=11, leading=14, spaceBefore=10, spaceAfter=5
+        ),
         "label": ParagraphStyle("label", fontName=fonts.SANS_BOLD, fontSize=7.5, leading=10, textColor=GREY),
         "value": ParagraphStyle("value", fontName=fonts.SANS, fontSize=8.5, leading=11),
         "small": ParagraphStyle("small", fontName=fonts.SANS, fontSize=7, leading=9),
@@ -67,10 +72,20 @@ def _text(value: str | None) -> str:
 
 
 def _rows(pairs: list[tuple[str, Flowable]], styles: dict[str, ParagraphStyle], width: float) -> Table:
-    table = Table([[Paragraph(escape(label), styles["label"]), value] for label, value in pairs],
-                  colWidths=[LABEL_WIDTH, width - LABEL_WIDTH])
-    table.setStyle(_table_style([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                               ("TOPPADDING", (0, 0), (-1, -1), 1.2), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2)]))
+    table = Table(
+        [[Paragraph(escape(label), styles["label"]), value] for label, value in pairs],
+        colWidths=[LABEL_WIDTH, width - LABEL_WIDTH],
+    )
+    table.setStyle(
+        _table_style(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2),
+            ]
+        )
+    )
     return table
 
 
@@ -99,32 +114,54 @@ def _events(p: Participant, styles: dict[str, ParagraphStyle], width: float) -> 
     body = [[Paragraph(escape(cell), small) for cell in row] for row in rows]
     # Splittable with its header repeated: a long history continues on the next page.
     table = Table([header, *body], colWidths=share(width, EVENT_COLUMNS), repeatRows=1)
-    table.setStyle(_table_style([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-                               ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE), ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                               ("RIGHTPADDING", (0, 0), (-1, -1), 3), ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                               ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)]))
+    table.setStyle(
+        _table_style(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+            ]
+        )
+    )
     return table
 
 
-def _participant(p: Participant, otp_method: str | None, styles: dict[str, ParagraphStyle],
-                 width: float) -> list[Flowable]:
+def _participant(
+    p: Participant, otp_method: str | None, styles: dict[str, ParagraphStyle], width: float
+) -> list[Flowable]:
     role, action = role_labels(p.role)
     value = styles["value"]
     details_width = width - SIGNATURE_BOX[0] - 12
-    details = _rows([
-        ("Participant", Paragraph(f"<b>{_text(p.name)}</b>, {_text(p.email)} ({escape(role)})", value)),
-        ("Authentication", Paragraph(escape(authentication(p, otp_method)), value)),
-        ("Consent", Paragraph(escape(consent(p)), value)),
-        ("Viewed", Paragraph(when(p.viewed_at), value)),
-        (action, Paragraph(when(p.signed_at), value)),
-        ("IP address", Paragraph(_text(p.ip), value)),
-        ("User agent", Paragraph(_text(p.user_agent), value)),
-    ], styles, details_width - 16)
+    details = _rows(
+        [
+            ("Participant", Paragraph(f"<b>{_text(p.name)}</b>, {_text(p.email)} ({escape(role)})", value)),
+            ("Authentication", Paragraph(escape(authentication(p, otp_method)), value)),
+            ("Consent", Paragraph(escape(consent(p)), value)),
+            ("Viewed", Paragraph(when(p.viewed_at), value)),
+            (action, Paragraph(when(p.signed_at), value)),
+            ("IP address", Paragraph(_text(p.ip), value)),
+            ("User agent", Paragraph(_text(p.user_agent), value)),
+        ],
+        styles,
+        details_width - 16,
+    )
     signature_cell = [Paragraph("Signature", styles["label"]), Spacer(1, 4), _signature(p.signature, styles)]
     block = Table([[details, signature_cell]], colWidths=[details_width, SIGNATURE_BOX[0] + 12])
-    block.setStyle(_table_style([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOX", (0, 0), (-1, -1), 0.6, RULE),
-                               ("LEFTPADDING", (0, 0), (-1, -1), 8), ("TOPPADDING", (0, 0), (-1, -1), 6),
-                               ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+    block.setStyle(
+        _table_style(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BOX", (0, 0), (-1, -1), 0.6, RULE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
     events = _events(p, styles, width)
     if events is None:
         return [KeepTogether([block, Spacer(1, 8)])]
@@ -136,22 +173,38 @@ def _summary(cert: Certificate, original_pages: int, styles: dict[str, Paragraph
     """Document and sender side by side: the top of the page answers what, and from whom."""
     value = styles["value"]
     left, right = share(width, (1, 1))
-    document = _rows([
-        ("Document", Paragraph(_text(cert.document_name), value)),
-        ("Document ID", Paragraph(_text(cert.document_id), value)),
-        ("Pages", Paragraph(f"{original_pages} + this certificate", value)),
-        ("Sent", Paragraph(when(cert.sent_at), value)),
-        ("Completed", Paragraph(when(cert.completed_at), value)),
-    ], styles, left - 10)
-    sender = _rows([
-        ("Sender", Paragraph(_text(cert.sender_name), value)),
-        ("Sender email", Paragraph(_text(cert.sender_email), value)),
-        ("Organisation", Paragraph(_text(cert.sender_org_name), value)),
-        ("Participants", Paragraph(str(len(cert.participants)), value)),
-    ], styles, right - 10)
+    document = _rows(
+        [
+            ("Document", Paragraph(_text(cert.document_name), value)),
+            ("Document ID", Paragraph(_text(cert.document_id), value)),
+            ("Pages", Paragraph(f"{original_pages} + this certificate", value)),
+            ("Sent", Paragraph(when(cert.sent_at), value)),
+            ("Completed", Paragraph(when(cert.completed_at), value)),
+        ],
+        styles,
+        left - 10,
+    )
+    sender = _rows(
+        [
+            ("Sender", Paragraph(_text(cert.sender_name), value)),
+            ("Sender email", Paragraph(_text(cert.sender_email), value)),
+            ("Organisation", Paragraph(_text(cert.sender_org_name), value)),
+            ("Participants", Paragraph(str(len(cert.participants)), value)),
+        ],
+        styles,
+        right - 10,
+    )
     table = Table([[document, sender]], colWidths=[left, right])
-    table.setStyle(_table_style([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                               ("LINEBEFORE", (1, 0), (1, 0), 0.6, RULE), ("LEFTPADDING", (1, 0), (1, 0), 10)]))
+    table.setStyle(
+        _table_style(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("LINEBEFORE", (1, 0), (1, 0), 0.6, RULE),
+                ("LEFTPADDING", (1, 0), (1, 0), 10),
+            ]
+        )
+    )
     return table
 
 
@@ -159,18 +212,33 @@ def _integrity(cert: Certificate, styles: dict[str, ParagraphStyle], width: floa
     note = styles["note"]
     return [
         Paragraph("Integrity and verification", styles["heading"]),
-        _rows([
-            ("Original SHA-256", Paragraph(_text(cert.original_sha256), styles["mono"])),
-            ("", Paragraph(ORIGINAL_HASH_NOTE, note)),
-            ("Signed file", Paragraph(FINAL_HASH_NOTE, note)),
-            ("Seal", Paragraph("The file carries a PAdES digital seal of the sending organisation's certificate: "
-                               "any change after completion shows in any PDF reader's signature panel.", note)),
-            ("How to verify", Paragraph(
-                f"Upload the file to {VERIFY_ENDPOINT} (form field <i>file</i>, no API key needed) or the /verify "
-                "page: it names the document, says whether the bytes match the record and whether the seal "
-                "is valid. The full audit trail (with geo-location) is available to the sender from the "
-                "audit API.", note)),
-        ], styles, width),
+        _rows(
+            [
+                ("Original SHA-256", Paragraph(_text(cert.original_sha256), styles["mono"])),
+                ("", Paragraph(ORIGINAL_HASH_NOTE, note)),
+                ("Signed file", Paragraph(FINAL_HASH_NOTE, note)),
+                (
+                    "Seal",
+                    Paragraph(
+                        "The file carries a PAdES digital seal of the sending organisation's certificate: "
+                        "any change after completion shows in any PDF reader's signature panel.",
+                        note,
+                    ),
+                ),
+                (
+                    "How to verify",
+                    Paragraph(
+                        f"Upload the file to {VERIFY_ENDPOINT} (form field <i>file</i>, no API key needed) or the /verify "
+                        "page: it names the document, says whether the bytes match the record and whether the seal "
+                        "is valid. The full audit trail (with geo-location) is available to the sender from the "
+                        "audit API.",
+                        note,
+                    ),
+                ),
+            ],
+            styles,
+            width,
+        ),
     ]
 
 
@@ -178,17 +246,29 @@ def render_certificate(cert: Certificate, *, page_size: tuple[float, float], ori
     """The certificate as a standalone PDF (one page for a typical handful of participants)."""
     styles = _styles()
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=page_size, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-                            bottomMargin=MARGIN, invariant=1, title=f"Certificate of Completion — {cert.document_name}",
-                            author="Countersign", creator="Countersign",
-                            # reportlab opens every page in Helvetica unless told otherwise, which
-                            # puts a non-embedded standard font in the page's resources.
-                            initialFontName=fonts.SANS)
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=page_size,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        invariant=1,
+        title=f"Certificate of Completion — {cert.document_name}",
+        author="Countersign",
+        creator="Countersign",
+        # reportlab opens every page in Helvetica unless told otherwise, which
+        # puts a non-embedded standard font in the page's resources.
+        initialFontName=fonts.SANS,
+    )
     width = page_size[0] - 2 * MARGIN
     story: list[Flowable] = [
         Paragraph("Certificate of Completion", styles["title"]),
-        Paragraph("Issued by Countersign when every required participant had signed or approved. "
-                  "This page is part of the signed document.", styles["note"]),
+        Paragraph(
+            "Issued by Countersign when every required participant had signed or approved. "
+            "This page is part of the signed document.",
+            styles["note"],
+        ),
         Spacer(1, 10),
         _summary(cert, original_pages, styles, width),
     ]
@@ -197,8 +277,12 @@ def render_certificate(cert: Certificate, *, page_size: tuple[float, float], ori
     for participant in cert.participants:
         story += _participant(participant, cert.otp_method, styles, width)
     story.append(Spacer(1, 6))
-    story.append(Paragraph(
-        "Times are in UTC. IP addresses and user agents are as seen by Countersign when each participant "
-        "acted; emails are sent by the platform, so they have none.", styles["note"]))
+    story.append(
+        Paragraph(
+            "Times are in UTC. IP addresses and user agents are as seen by Countersign when each participant "
+            "acted; emails are sent by the platform, so they have none.",
+            styles["note"],
+        )
+    )
     doc.build(story)
     return buf.getvalue()

@@ -19,21 +19,21 @@ __all__ = ["ActiveKind", "RejectCode", "Rejected", "Rejection"]
 
 
 class RejectCode(StrEnum):
-    EMPTY = "empty"                      # zero bytes, or a PDF without pages
-    MISSING = "missing"                  # the file to inspect does not exist
-    TOO_LARGE = "too_large"              # more bytes than allowed
+    EMPTY = "empty"  # zero bytes, or a PDF without pages
+    MISSING = "missing"  # the file to inspect does not exist
+    TOO_LARGE = "too_large"  # more bytes than allowed
     UNSUPPORTED_TYPE = "unsupported_type"  # declared type is not one we accept
-    NOT_A_PDF = "not_a_pdf"              # declared PDF, content is no type we recognise
-    TYPE_MISMATCH = "type_mismatch"      # content is a known type, but not the declared one
-    ENCRYPTED = "encrypted"              # password-protected or otherwise encrypted PDF
-    TRUNCATED = "truncated"              # no end-of-file marker: an interrupted upload
-    UNPARSEABLE = "unparseable"          # damaged or malformed PDF
+    NOT_A_PDF = "not_a_pdf"  # declared PDF, content is no type we recognise
+    TYPE_MISMATCH = "type_mismatch"  # content is a known type, but not the declared one
+    ENCRYPTED = "encrypted"  # password-protected or otherwise encrypted PDF
+    TRUNCATED = "truncated"  # no end-of-file marker: an interrupted upload
+    UNPARSEABLE = "unparseable"  # damaged or malformed PDF
     TOO_MANY_PAGES = "too_many_pages"
-    INVALID_IMAGE = "invalid_image"      # declared image that cannot be decoded
+    INVALID_IMAGE = "invalid_image"  # declared image that cannot be decoded
     IMAGE_TOO_LARGE = "image_too_large"  # pixel dimensions past the limit (pixel bomb)
-    RESOURCE_LIMIT = "resource_limit"    # needed more memory/output than the checker may use
-    TIMEOUT = "timeout"                  # needed more time than the checker may use
-    CHECKER_FAILED = "checker_failed"    # the checker process died (crash, signal): never trusted
+    RESOURCE_LIMIT = "resource_limit"  # needed more memory/output than the checker may use
+    TIMEOUT = "timeout"  # needed more time than the checker may use
+    CHECKER_FAILED = "checker_failed"  # the checker process died (crash, signal): never trusted
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,8 +27,12 @@ SCRIPT = "CountersignScript"
 SANS = "CountersignSans"
 SANS_BOLD = "CountersignSansBold"
 MONO = "CountersignMono"
-_FILES = {SCRIPT: "DancingScript-Regular.ttf", SANS: "DejaVuSans.ttf", SANS_BOLD: "DejaVuSans-Bold.ttf",
-          MONO: "DejaVuSansMono.ttf"}
+_FILES = {
+    SCRIPT: "DancingScript-Regular.ttf",
+    SANS: "DejaVuSans.ttf",
+    SANS_BOLD: "DejaVuSans-Bold.ttf",
+    MONO: "DejaVuSansMono.ttf",
+}
 
 _lock = threading.Lock()
 _registered: dict[str, TTFont] = {}
@@ -52,7 +56,7 @@ def register() -> None:
 @dataclass(frozen=True, slots=True)
 class FontMetrics:
     name: str
-    ascent: float   # as a fraction of the font size
+    ascent: float  # as a fraction of the font size
     descent: float  # negative
 
 

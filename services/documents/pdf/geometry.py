@@ -89,7 +89,7 @@ def visible_box(mediabox: Box, cropbox: Box | None) -> Box:
 
 @dataclass(frozen=True, slots=True)
 class PageGeometry:
-    box: Box       # visible area in user space
+    box: Box  # visible area in user space
     rotation: int  # 0, 90, 180 or 270, clockwise when displayed
 
     @classmethod
@@ -128,8 +128,14 @@ class PageGeometry:
     def contains_field(self, x: float, y: float, width: float, height: float, *, tolerance: float = 0.01) -> bool:
         """Whether a field box lies on the visible page (what `send` must check)."""
         w, h = self.display_size
-        return (width > 0 and height > 0 and x >= -tolerance and y >= -tolerance
-                and x + width <= w + tolerance and y + height <= h + tolerance)
+        return (
+            width > 0
+            and height > 0
+            and x >= -tolerance
+            and y >= -tolerance
+            and x + width <= w + tolerance
+            and y + height <= h + tolerance
+        )
 
 
 def apply(matrix: Matrix, u: float, v: float) -> tuple[float, float]:

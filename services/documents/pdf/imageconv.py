@@ -28,13 +28,22 @@ JPEG_QUALITY = 90
 # EXIF orientation tag → the transpose that shows the image upright (as ImageOps.exif_transpose),
 # applied from the tag read before downscaling rather than re-read from a converted copy.
 _T = Image.Transpose
-_ORIENTATION_TRANSPOSE = {2: _T.FLIP_LEFT_RIGHT, 3: _T.ROTATE_180, 4: _T.FLIP_TOP_BOTTOM, 5: _T.TRANSPOSE,
-                          6: _T.ROTATE_270, 7: _T.TRANSVERSE, 8: _T.ROTATE_90}
+_ORIENTATION_TRANSPOSE = {
+    2: _T.FLIP_LEFT_RIGHT,
+    3: _T.ROTATE_180,
+    4: _T.FLIP_TOP_BOTTOM,
+    5: _T.TRANSPOSE,
+    6: _T.ROTATE_270,
+    7: _T.TRANSVERSE,
+    8: _T.ROTATE_90,
+}
 
 
 def _target_pixels(page: ImagePage) -> tuple[int, int]:
-    return (max(1, math.ceil(page.placement.width / 72 * EMBED_DPI)),
-            max(1, math.ceil(page.placement.height / 72 * EMBED_DPI)))
+    return (
+        max(1, math.ceil(page.placement.width / 72 * EMBED_DPI)),
+        max(1, math.ceil(page.placement.height / 72 * EMBED_DPI)),
+    )
 
 
 def prepare_image(data: bytes, *, paper: str = "a4") -> tuple[Image.Image, ImagePage, str]:

@@ -55,8 +55,9 @@ class Inspection:
         return self.reason.code if self.reason else None
 
     @classmethod
-    def rejected(cls, code: RejectCode, message: str, *, size: int, sha256: str | None = None,
-                 detected_type: str | None = None) -> Inspection:
+    def rejected(
+        cls, code: RejectCode, message: str, *, size: int, sha256: str | None = None, detected_type: str | None = None
+    ) -> Inspection:
         return cls(False, Rejection(code, message), detected_type, size, sha256)
 
 
@@ -98,10 +99,15 @@ class WorkerReply:
         """The reply, or None when the output is not exactly a well-formed reply."""
         try:
             data: Any = json.loads(raw)
-            reply = cls(ok=data["ok"], code=data.get("code"), message=data.get("message"),
-                        detected_type=data.get("detected_type"), page_count=data.get("page_count"),
-                        page_sizes=[(float(w), float(h)) for w, h in data.get("page_sizes") or []],
-                        removed=list(data.get("removed") or []))
+            reply = cls(
+                ok=data["ok"],
+                code=data.get("code"),
+                message=data.get("message"),
+                detected_type=data.get("detected_type"),
+                page_count=data.get("page_count"),
+                page_sizes=[(float(w), float(h)) for w, h in data.get("page_sizes") or []],
+                removed=list(data.get("removed") or []),
+            )
         except (ValueError, TypeError, KeyError):
             return None
         if not isinstance(reply.ok, bool):

@@ -14,9 +14,9 @@ from .geometry import Rect
 Measure = Callable[[str, float], float]
 
 A4 = (595.2756, 841.8898)  # 210 x 297 mm
-LETTER = (612.0, 792.0)    # 8.5 x 11 in
+LETTER = (612.0, 792.0)  # 8.5 x 11 in
 PAPERS: dict[str, tuple[float, float]] = {"a4": A4, "letter": LETTER}
-IMAGE_MARGIN = 36.0        # 0.5 in around an image converted to a page
+IMAGE_MARGIN = 36.0  # 0.5 in around an image converted to a page
 
 
 def inset(rect: Rect, padding: float) -> Rect:
@@ -36,9 +36,9 @@ def fit_contain(src_width: float, src_height: float, box: Rect) -> Rect:
 
 @dataclass(frozen=True, slots=True)
 class TextFit:
-    size: float          # font size in points
+    size: float  # font size in points
     lines: list[str]
-    line_height: float   # baseline-to-baseline distance in points
+    line_height: float  # baseline-to-baseline distance in points
 
     @property
     def block_height(self) -> float:
@@ -70,8 +70,18 @@ def wrap_words(text: str, measure: Measure, size: float, width: float) -> list[s
     return lines
 
 
-def fit_text(text: str, measure: Measure, width: float, height: float, *, max_size: float,
-             min_size: float = 1.0, line_spacing: float = 1.2, wrap: bool = True, step: float = 0.5) -> TextFit:
+def fit_text(
+    text: str,
+    measure: Measure,
+    width: float,
+    height: float,
+    *,
+    max_size: float,
+    min_size: float = 1.0,
+    line_spacing: float = 1.2,
+    wrap: bool = True,
+    step: float = 0.5,
+) -> TextFit:
     """The largest font size at which `text` fits the box, wrapping onto lines if allowed.
 
     Sizes are tried from `max_size` down in `step`s, so at each size a single line is preferred
@@ -103,8 +113,10 @@ def baselines(box: Rect, fit: TextFit, ascent: float, descent: float) -> list[fl
     sans font's short ones both look centred."""
     glyph_height = (ascent - descent) * fit.size
     top = box.top - (box.height - fit.block_height) / 2
-    return [top - i * fit.line_height - (fit.line_height - glyph_height) / 2 - ascent * fit.size
-            for i in range(len(fit.lines))]
+    return [
+        top - i * fit.line_height - (fit.line_height - glyph_height) / 2 - ascent * fit.size
+        for i in range(len(fit.lines))
+    ]
 
 
 def check_mark(box: Rect) -> tuple[list[tuple[float, float]], float]:

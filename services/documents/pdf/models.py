@@ -29,8 +29,9 @@ class DrawnSignature:
     image: bytes = field(repr=False)
 
 
-FieldValue = (TypedSignature | DrawnSignature | bool | date | datetime | str | int | float | Decimal
-              | Sequence[str] | None)
+FieldValue = (
+    TypedSignature | DrawnSignature | bool | date | datetime | str | int | float | Decimal | Sequence[str] | None
+)
 
 
 @dataclass(frozen=True, slots=True)

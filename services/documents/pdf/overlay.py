@@ -21,9 +21,9 @@ from .models import DrawnSignature, StampField, TypedSignature
 from .safe_image import SIGNATURE_MAX_PIXELS, open_untrusted
 from .values import display_text
 
-INK = (0.05, 0.11, 0.40)   # signatures and marks: a pen-like dark blue, distinct from print
+INK = (0.05, 0.11, 0.40)  # signatures and marks: a pen-like dark blue, distinct from print
 TEXT = (0.07, 0.07, 0.07)  # filled-in values
-TEXT_MAX_SIZE = 12.0       # a large box still gets body-size text, not a headline
+TEXT_MAX_SIZE = 12.0  # a large box still gets body-size text, not a headline
 SIGNATURE_MAX_SIZE = 72.0
 MIN_SIZE = 4.0
 PADDING = 2.0
@@ -33,8 +33,16 @@ SIGNATURE_TYPES = frozenset({"signature", "initials"})
 def _draw_text(c: canvas.Canvas, box: Rect, text: str, font: str, *, max_size: float, wrap: bool) -> None:
     m = fonts.metrics(font)
     spacing = max(1.15, m.ascent - m.descent)  # script fonts have tall extents: give them room
-    fit = fit_text(text, lambda s, size: fonts.width(font, s, size), box.width, box.height,
-                   max_size=max_size, min_size=MIN_SIZE, line_spacing=spacing, wrap=wrap)
+    fit = fit_text(
+        text,
+        lambda s, size: fonts.width(font, s, size),
+        box.width,
+        box.height,
+        max_size=max_size,
+        min_size=MIN_SIZE,
+        line_spacing=spacing,
+        wrap=wrap,
+    )
     c.setFont(font, fit.size)
     for line, baseline in zip(fit.lines, baselines(box, fit, m.ascent, m.descent), strict=True):
         c.drawString(box.x, baseline, line)

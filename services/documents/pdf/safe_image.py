@@ -29,12 +29,21 @@ UPLOAD_MAX_PIXELS = {PNG: 40_000_000, JPEG: 40_000_000, WEBP: 20_000_000}
 SIGNATURE_MAX_PIXELS = 4_000_000
 
 # Errors Pillow raises for corrupt or truncated data, as opposed to bugs in our code.
-_DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError,
-                  IndexError, TypeError, struct.error)
+_DECODE_ERRORS = (
+    UnidentifiedImageError,
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    IndexError,
+    TypeError,
+    struct.error,
+)
 
 
-def open_untrusted(source: bytes | Path, *, max_pixels: int, declared: str | None = None,
-                   draft_size: tuple[int, int] | None = None) -> Image.Image:
+def open_untrusted(
+    source: bytes | Path, *, max_pixels: int, declared: str | None = None, draft_size: tuple[int, int] | None = None
+) -> Image.Image:
     """Open and fully decode an image, or raise Rejected (invalid_image / image_too_large).
 
     Only the first frame of an animated image is decoded. With `draft_size`, a JPEG is decoded
@@ -54,12 +63,15 @@ def open_untrusted(source: bytes | Path, *, max_pixels: int, declared: str | Non
             image.draft("RGB", draft_size)  # changes `size` to what will actually be decoded
         width, height = image.size
         if width * height > max_pixels:
-            raise Rejected(RejectCode.IMAGE_TOO_LARGE,
-                           f"The image is {width} x {height} pixels; at most {max_pixels:,} pixels are accepted.")
+            raise Rejected(
+                RejectCode.IMAGE_TOO_LARGE,
+                f"The image is {width} x {height} pixels; at most {max_pixels:,} pixels are accepted.",
+            )
         image.load()
     except Image.DecompressionBombError:
-        raise Rejected(RejectCode.IMAGE_TOO_LARGE,
-                       f"The image is too large to process safely (more than {max_pixels:,} pixels).") from None
+        raise Rejected(
+            RejectCode.IMAGE_TOO_LARGE, f"The image is too large to process safely (more than {max_pixels:,} pixels)."
+        ) from None
     except (Rejected, MemoryError):
         raise
     except _DECODE_ERRORS as exc:

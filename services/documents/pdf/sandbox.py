@@ -39,10 +39,10 @@ def child_env() -> dict[str, str]:
 @dataclass(frozen=True, slots=True)
 class ProcessOutcome:
     returncode: int | None  # None when killed on timeout; negative is the signal number
-    stdout: bytes           # first stdout_cap bytes
-    stderr_tail: bytes      # last stderr_cap bytes
+    stdout: bytes  # first stdout_cap bytes
+    stderr_tail: bytes  # last stderr_cap bytes
     timed_out: bool
-    stdout_overflow: bool   # the child wrote more than stdout_cap
+    stdout_overflow: bool  # the child wrote more than stdout_cap
 
 
 async def _read_head(stream: asyncio.StreamReader, cap: int) -> tuple[bytes, bool]:
@@ -52,7 +52,7 @@ async def _read_head(stream: asyncio.StreamReader, cap: int) -> tuple[bytes, boo
         room = cap - len(kept)
         if len(chunk) > room:
             overflow = True
-        kept += chunk[:max(room, 0)]
+        kept += chunk[: max(room, 0)]
     return bytes(kept), overflow
 
 
@@ -70,11 +70,22 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-async def run_limited(argv: Sequence[str], *, timeout_s: float, env: Mapping[str, str] | None = None,
-                      stdout_cap: int = 1 << 20, stderr_cap: int = 8192) -> ProcessOutcome:
+async def run_limited(
+    argv: Sequence[str],
+    *,
+    timeout_s: float,
+    env: Mapping[str, str] | None = None,
+    stdout_cap: int = 1 << 20,
+    stderr_cap: int = 8192,
+) -> ProcessOutcome:
     proc = await asyncio.create_subprocess_exec(
-        *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE, start_new_session=True, env=dict(env) if env is not None else None)
+        *argv,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        start_new_session=True,
+        env=dict(env) if env is not None else None,
+    )
     assert proc.stdout is not None and proc.stderr is not None
     out_task = asyncio.create_task(_read_head(proc.stdout, stdout_cap))
     err_task = asyncio.create_task(_read_tail(proc.stderr, stderr_cap))

@@ -40,11 +40,11 @@ def _prev_of_section(data: bytes, offset: int) -> int | None:
         trailer = data.find(b"trailer", start)
         if trailer < 0:
             return None
-        window = data[trailer:trailer + _DICT_WINDOW]
+        window = data[trailer : trailer + _DICT_WINDOW]
         end = window.find(b"startxref")
         window = window[:end] if end >= 0 else window
     elif _OBJ_HEADER.match(data, start):
-        window = data[start:start + _DICT_WINDOW]
+        window = data[start : start + _DICT_WINDOW]
         end = window.find(b"stream")
         window = window[:end] if end >= 0 else window
     else:

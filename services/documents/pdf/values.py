@@ -12,8 +12,20 @@ from decimal import Decimal
 
 from .models import DrawnSignature, FieldValue, TypedSignature
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 DATE_TYPES = frozenset({"date", "date_signed"})
 

@@ -55,9 +55,18 @@ def _failure(outcome: ProcessOutcome) -> tuple[RejectCode, str]:
     return RejectCode.CHECKER_FAILED, f"The file could not be checked safely (the checker stopped with {how})."
 
 
-async def inspect_file(path: Path, declared_type: str, *, max_bytes: int = MAX_BYTES, timeout_s: float = 20,
-                       memory_mb: int = 512, max_pages: int = MAX_PAGES, convert_to: Path | None = None,
-                       paper: str = "a4", clean_to: Path | None = None) -> Inspection:
+async def inspect_file(
+    path: Path,
+    declared_type: str,
+    *,
+    max_bytes: int = MAX_BYTES,
+    timeout_s: float = 20,
+    memory_mb: int = 512,
+    max_pages: int = MAX_PAGES,
+    convert_to: Path | None = None,
+    paper: str = "a4",
+    clean_to: Path | None = None,
+) -> Inspection:
     """Verify an upload. For an image, the page facts are those of the one-page PDF it becomes,
     and with `convert_to` that PDF is written there (see `converted`). For a PDF with active
     content (see `removed`), with `clean_to` the copy without it is written there (`cleaned`)."""
@@ -68,13 +77,20 @@ async def inspect_file(path: Path, declared_type: str, *, max_bytes: int = MAX_B
     if size == 0:
         return Inspection.rejected(RejectCode.EMPTY, "The file is empty.", size=0)
     if size > max_bytes:
-        return Inspection.rejected(RejectCode.TOO_LARGE,
-                                   f"The file is {size:,} bytes; at most {max_bytes:,} bytes are accepted.", size=size)
+        return Inspection.rejected(
+            RejectCode.TOO_LARGE, f"The file is {size:,} bytes; at most {max_bytes:,} bytes are accepted.", size=size
+        )
 
-    request = WorkerRequest(path=str(path), declared_type=declared_type, max_pages=max_pages, memory_mb=memory_mb,
-                            cpu_seconds=max(1, math.ceil(timeout_s)), paper=paper,
-                            convert_to=str(convert_to) if convert_to is not None else None,
-                            clean_to=str(clean_to) if clean_to is not None else None)
+    request = WorkerRequest(
+        path=str(path),
+        declared_type=declared_type,
+        max_pages=max_pages,
+        memory_mb=memory_mb,
+        cpu_seconds=max(1, math.ceil(timeout_s)),
+        paper=paper,
+        convert_to=str(convert_to) if convert_to is not None else None,
+        clean_to=str(clean_to) if clean_to is not None else None,
+    )
     # Hash in a thread while the checker runs: both only read the file.
     hashing = asyncio.create_task(asyncio.to_thread(sha256_file, path, max_bytes))
     try:
@@ -99,8 +115,9 @@ async def inspect_file(path: Path, declared_type: str, *, max_bytes: int = MAX_B
         return Inspection.rejected(code, message, size=hashed, sha256=digest)
     if not reply.ok:
         assert reply.code is not None and reply.message is not None
-        return Inspection.rejected(RejectCode(reply.code), reply.message, size=hashed, sha256=digest,
-                                   detected_type=reply.detected_type)
+        return Inspection.rejected(
+            RejectCode(reply.code), reply.message, size=hashed, sha256=digest, detected_type=reply.detected_type
+        )
 
     converted = None
     if convert_to is not None and reply.detected_type in IMAGE_TYPES:
@@ -111,9 +128,23 @@ async def inspect_file(path: Path, declared_type: str, *, max_bytes: int = MAX_B
         try:
             clean_digest, clean_size = await asyncio.to_thread(sha256_file, clean_to, 1 << 40)
         except FileNotFoundError:  # it said it removed something but wrote nothing: not believed
-            return Inspection.rejected(RejectCode.CHECKER_FAILED, "The checker did not write the cleaned PDF.",
-                                       size=hashed, sha256=digest, detected_type=reply.detected_type)
+            return Inspection.rejected(
+                RejectCode.CHECKER_FAILED,
+                "The checker did not write the cleaned PDF.",
+                size=hashed,
+                sha256=digest,
+                detected_type=reply.detected_type,
+            )
         cleaned = ConvertedPdf(clean_to, clean_size, clean_digest)
-    return Inspection(ok=True, reason=None, detected_type=reply.detected_type, size=hashed, sha256=digest,
-                      page_count=reply.page_count, page_sizes=tuple(reply.page_sizes), converted=converted,
-                      removed=tuple(reply.removed), cleaned=cleaned)
+    return Inspection(
+        ok=True,
+        reason=None,
+        detected_type=reply.detected_type,
+        size=hashed,
+        sha256=digest,
+        page_count=reply.page_count,
+        page_sizes=tuple(reply.page_sizes),
+        converted=converted,
+        removed=tuple(reply.removed),
+        cleaned=cleaned,
+    )

@@ -31,21 +31,21 @@ from pathlib import Path
 import asyncpg
 from aiohttp import web
 
-from services.documents.db import field_repository as fields_repo
+from services.documents.adapters.storage import STORAGE, Storage, signed_key
+from services.documents.adapters.verified_pdf import fetch_pdf
+from services.documents.commands.lifecycle_events import as_system, document_event, stamp
+from services.documents.commands.sealing import seal_completed
 from services.documents.db import completion_repository as completion_repo
+from services.documents.db import field_repository as fields_repo
 from services.documents.db import lifecycle_repository as repo
 from services.documents.db import participant_event_repository as participant_event_repo
 from services.documents.db import signer_repository as signers_repo
 from services.documents.domain import signed_inputs
-from services.documents.adapters.verified_pdf import fetch_pdf
-from services.documents.domain.verified_file import verified_of
-from services.documents.commands.lifecycle_events import as_system, document_event, stamp
-from services.documents.domain.payloads import people
 from services.documents.domain.participant_events import EVENT_KINDS, by_participant
-from services.documents.pdf import build_signed_pdf
+from services.documents.domain.payloads import people
 from services.documents.domain.statemachine import Action, allowed_from, target
-from services.documents.commands.sealing import seal_completed
-from services.documents.adapters.storage import STORAGE, Storage, signed_key
+from services.documents.domain.verified_file import verified_of
+from services.documents.pdf import build_signed_pdf
 from shared.db import POOL
 from shared.jobs.worker import JobWorker
 from shared.logging import log_fields
@@ -53,6 +53,7 @@ from shared.service import SETTINGS
 from shared.wakeup import Wakeup
 
 log = logging.getLogger("countersign.documents.completion")
+
 
 async def claim(pool: asyncpg.Pool, lease_seconds: float) -> asyncpg.Record | None:
     async with pool.acquire() as conn:
@@ -65,10 +66,13 @@ async def build(pool: asyncpg.Pool, storage: Storage, document: asyncpg.Record) 
         signers = await signers_repo.list_signers(conn, document["id"])
         fields = await fields_repo.list_fields(conn, document["id"])
         values = await repo.field_values(conn, document["id"])
-        events = by_participant(await participant_event_repo.participant_events(conn, document["id"], list(EVENT_KINDS)), signers)
+        events = by_participant(
+            await participant_event_repo.participant_events(conn, document["id"], list(EVENT_KINDS)), signers
+        )
     stamps = signed_inputs.stamp_fields(fields, values)
-    certificate = signed_inputs.certificate(document, signers, fields, values, document["completion_requested_at"],
-                                            events)
+    certificate = signed_inputs.certificate(
+        document, signers, fields, values, document["completion_requested_at"], events
+    )
     with tempfile.TemporaryDirectory(prefix="countersign-sign-") as tmp:
         original = Path(tmp) / "original.pdf"
         await fetch_pdf(storage, verified_of(document), original)
@@ -79,12 +83,20 @@ async def build(pool: asyncpg.Pool, storage: Storage, document: asyncpg.Record) 
 
 async def finish(pool: asyncpg.Pool, document: asyncpg.Record, key: str, digest: str) -> asyncpg.Record | None:
     async with pool.acquire() as conn, conn.transaction():
-        row = await completion_repo.finish(conn, document, sorted(allowed_from(Action.COMPLETE)),
-                                           target(Action.COMPLETE), key, digest)
+        row = await completion_repo.finish(
+            conn, document, sorted(allowed_from(Action.COMPLETE)), target(Action.COMPLETE), key, digest
+        )
         if row is not None:
             signers = await signers_repo.list_signers(conn, row["id"])
-            await document_event(conn, as_system(row), row, "document.completed", signedFileHash=digest,
-                                 completedAt=stamp(row["completed_at"]), signers=people(signers))
+            await document_event(
+                conn,
+                as_system(row),
+                row,
+                "document.completed",
+                signedFileHash=digest,
+                completedAt=stamp(row["completed_at"]),
+                signers=people(signers),
+            )
     return row
 
 
@@ -126,9 +138,14 @@ def completion_worker(app: web.Application) -> JobWorker:
         await run_completion_pass(app[POOL], app[STORAGE], settings.completion_lease_seconds)
 
     # A failed pass (database or S3 away) leaves claims that expire; the next pass retries.
-    return JobWorker("completion", one_pass, wakeup=Wakeup(settings.database_url, repo.COMPLETION_CHANNEL),
-                     poll_seconds=settings.sweep_interval_seconds, logger=log,
-                     failed_message="completion pass failed; will retry")
+    return JobWorker(
+        "completion",
+        one_pass,
+        wakeup=Wakeup(settings.database_url, repo.COMPLETION_CHANNEL),
+        poll_seconds=settings.sweep_interval_seconds,
+        logger=log,
+        failed_message="completion pass failed; will retry",
+    )
 
 
 async def completion_ctx(app: web.Application) -> AsyncIterator[None]:

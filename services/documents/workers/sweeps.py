@@ -25,6 +25,7 @@ from shared.logging import log_fields
 
 log = logging.getLogger("countersign.documents.sweeps")
 
+
 async def run_expiry_pass(pool: asyncpg.Pool) -> int:
     """Expire every pending document past its deadline; returns how many."""
     total = 0
@@ -41,12 +42,14 @@ async def run_reminder_pass(pool: asyncpg.Pool) -> int:
     total = 0
     while True:
         async with pool.acquire() as conn, conn.transaction():
-            rows = await sweep_repository.remind_due(conn, turns.PARTICIPANT_ROLES, Status.PENDING,
-                                                     SignerStatus.PENDING, expiry.BATCH)
+            rows = await sweep_repository.remind_due(
+                conn, turns.PARTICIPANT_ROLES, Status.PENDING, SignerStatus.PENDING, expiry.BATCH
+            )
             for row in rows:
                 document = {"id": row["document_id"], "org_id": row["d_org_id"], "name": row["d_name"]}
-                await signer_event(conn, as_system(document), document, row, "signer.reminded",
-                                   expiresAt=stamp(row["d_expires_at"]))
+                await signer_event(
+                    conn, as_system(document), document, row, "signer.reminded", expiresAt=stamp(row["d_expires_at"])
+                )
             if rows:
                 await sweep_repository.mark_documents_reminded(conn, {r["document_id"] for r in rows})
         total += len(rows)

@@ -34,9 +34,16 @@ def normalise_origin(value: str) -> str:
     except ValueError:
         raise InvalidOrigin(f"EMBED_ALLOWED_ORIGINS: {value!r} is not an origin (scheme://host[:port])") from None
     host = parts.hostname or ""
-    valid = (parts.scheme in ("http", "https") and host and not parts.username and not parts.password
-             and parts.path in ("", "/") and not parts.query and not parts.fragment
-             and all(ch.isalnum() or ch in ".-[]:" for ch in host))
+    valid = (
+        parts.scheme in ("http", "https")
+        and host
+        and not parts.username
+        and not parts.password
+        and parts.path in ("", "/")
+        and not parts.query
+        and not parts.fragment
+        and all(ch.isalnum() or ch in ".-[]:" for ch in host)
+    )
     if not valid:
         raise InvalidOrigin(f"EMBED_ALLOWED_ORIGINS: {value!r} is not an origin (scheme://host[:port])")
     netloc = f"[{host}]" if ":" in host else host

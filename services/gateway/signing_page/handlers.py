@@ -13,11 +13,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.gateway.keys import HTTP, SETTINGS
-from shared.contracts.path_params import SIGNING_TOKEN
 from services.gateway.signing_page.assets import ASSETS_PREFIX, Assets, load_assets
 from services.gateway.signing_page.config import PageConfig, page_config
 from services.gateway.signing_page.headers import asset_headers, page_headers
 from shared.context import SYSTEM
+from shared.contracts.path_params import SIGNING_TOKEN
 from shared.internal_client import InternalClient, Unavailable
 
 PAGE_PATH = "/sign/{token}"
@@ -41,8 +41,13 @@ async def _link_is_known(request: web.Request, token: str) -> bool:
 
 async def signing_page(request: web.Request) -> web.Response:
     known = await _link_is_known(request, request.match_info["token"])
-    return web.Response(body=request.app[_ASSETS].html, content_type="text/html", charset="utf-8",
-                        headers=request.app[_HEADERS], status=200 if known else 404)
+    return web.Response(
+        body=request.app[_ASSETS].html,
+        content_type="text/html",
+        charset="utf-8",
+        headers=request.app[_HEADERS],
+        status=200 if known else 404,
+    )
 
 
 async def signing_asset(request: web.Request) -> web.Response:

@@ -24,18 +24,20 @@ def frame_ancestors(origins: Sequence[str]) -> str:
 
 
 def content_security_policy(config: PageConfig) -> str:
-    return "; ".join([
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "base-uri 'none'",
-        "form-action 'none'",
-        "object-src 'none'",
-        f"frame-ancestors {frame_ancestors(config.embed_allowed_origins)}",
-    ])
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data: blob:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "object-src 'none'",
+            f"frame-ancestors {frame_ancestors(config.embed_allowed_origins)}",
+        ]
+    )
 
 
 _COMMON = {

@@ -28,8 +28,11 @@ class Page:
 
 
 def load_page(headers: dict[str, str]) -> Page:
-    files = {p.name: (p.read_bytes(), MEDIA_TYPES[p.suffix])
-             for p in sorted(STATIC_DIR.iterdir()) if p.is_file() and p.suffix in MEDIA_TYPES}
+    files = {
+        p.name: (p.read_bytes(), MEDIA_TYPES[p.suffix])
+        for p in sorted(STATIC_DIR.iterdir())
+        if p.is_file() and p.suffix in MEDIA_TYPES
+    }
     digest = hashlib.sha256()
     for name, (body, _) in sorted(files.items()):
         digest.update(name.encode() + b"\0" + hashlib.sha256(body).digest())

@@ -76,7 +76,8 @@ async def authenticate(conn: asyncpg.Connection, key: str, secret: str) -> WpCal
            FROM gateway.api_keys k JOIN gateway.members m ON m.id = k.member_id
            JOIN gateway.organizations org ON org.id = k.org_id
            WHERE k.key_hash = $1 AND k.kind = 'wpsigner' AND k.revoked_at IS NULL""",
-        hash_secret(key))
+        hash_secret(key),
+    )
     if row is None or row["secret_hash"] is None:
         return None
     # Both compares run whatever the first one's outcome, so timing tells nothing either way.
@@ -84,8 +85,17 @@ async def authenticate(conn: asyncpg.Connection, key: str, secret: str) -> WpCal
     secret_ok = hmac.compare_digest(bytes(row["secret_hash"]), hash_secret(secret))
     if not (key_ok and secret_ok):
         return None
-    return WpCaller(row["id"], row["org_id"], row["member_id"], row["role"] in ADMIN_ROLES, row["read_only"],
-                    tuple(row["member_keys"]), row["member_name"], row["member_email"], row["org_name"])
+    return WpCaller(
+        row["id"],
+        row["org_id"],
+        row["member_id"],
+        row["role"] in ADMIN_ROLES,
+        row["read_only"],
+        tuple(row["member_keys"]),
+        row["member_name"],
+        row["member_email"],
+        row["org_name"],
+    )
 
 
 def remote_ip(request: web.Request) -> str | None:
@@ -100,6 +110,13 @@ def context_of(request: web.Request) -> RequestContext:
     """The identity forwarded to internal services: the credential's key id as the actor, as the
     inSigner surface forwards its key ids (so created_by and the audit trail read the same)."""
     caller = request[CALLER]
-    return RequestContext(org_id=caller.org_id, actor_type="api_key", actor_id=caller.key_id,
-                          ip=remote_ip(request), user_agent=request.headers.get("User-Agent"),
-                          sender_name=caller.sender_name, sender_email=caller.sender_email, org_name=caller.org_name)
+    return RequestContext(
+        org_id=caller.org_id,
+        actor_type="api_key",
+        actor_id=caller.key_id,
+        ip=remote_ip(request),
+        user_agent=request.headers.get("User-Agent"),
+        sender_name=caller.sender_name,
+        sender_email=caller.sender_email,
+        org_name=caller.org_name,
+    )

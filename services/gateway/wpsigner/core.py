@@ -15,12 +15,12 @@ from typing import Any, Literal
 from aiohttp import web
 
 from services.gateway.keys import HTTP, SETTINGS
-from shared.contracts.path_params import WPSIGNER_NUMBER
 from services.gateway.wpsigner import errors
 from services.gateway.wpsigner.auth import caller_of, context_of
-from shared.contracts.wpsigner import WPSIGNER_DOCUMENTS, DocumentDetail, DocumentRef
 from services.gateway.wpsigner.errors import WpError
 from services.gateway.wpsigner.translate import core_error
+from shared.contracts.path_params import WPSIGNER_NUMBER
+from shared.contracts.wpsigner import WPSIGNER_DOCUMENTS, DocumentDetail, DocumentRef
 from shared.internal_client import Answer, InternalClient, Params, Unavailable
 
 log = logging.getLogger("countersign.gateway.wpsigner.core")
@@ -30,21 +30,32 @@ WP_DOCS = WPSIGNER_DOCUMENTS
 ErrorMap = Callable[[int, Any], WpError]
 
 
-async def call(request: web.Request, service: Service, method: str, path: str, *, json: Any = None,
-               params: Params | None = None) -> Answer:
+async def call(
+    request: web.Request, service: Service, method: str, path: str, *, json: Any = None, params: Params | None = None
+) -> Answer:
     settings = request.app[SETTINGS]
     base = settings.documents_url if service == "documents" else settings.audit_url
     client = InternalClient(request.app[HTTP], base, settings.require_internal_secret(), "gateway")
     try:
-        return await client.call(method, path, identity=context_of(request).identity_headers(), json=json,
-                                 params=params)
+        return await client.call(
+            method, path, identity=context_of(request).identity_headers(), json=json, params=params
+        )
     except Unavailable as exc:
         log.warning("%s unavailable: %s %s (%s)", service, method, path, type(exc.__cause__).__name__)
         raise errors.upstream_unavailable() from None
 
 
-async def expect(request: web.Request, service: Service, method: str, path: str, *, ok: tuple[int, ...] = (200, 201),
-                 error: ErrorMap = core_error, json: Any = None, params: Params | None = None) -> Any:
+async def expect(
+    request: web.Request,
+    service: Service,
+    method: str,
+    path: str,
+    *,
+    ok: tuple[int, ...] = (200, 201),
+    error: ErrorMap = core_error,
+    json: Any = None,
+    params: Params | None = None,
+) -> Any:
     """The body of a successful answer; any other answer through `error` into a WpError."""
     answer = await call(request, service, method, path, json=json, params=params)
     if answer.status in ok:

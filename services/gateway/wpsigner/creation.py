@@ -22,20 +22,25 @@ from aiohttp import BodyPartReader, web
 from services.gateway.keys import HTTP
 from services.gateway.wpsigner import core, errors, shapes
 from services.gateway.wpsigner.confine import PathRefused
-from shared.contracts.wpsigner import DocumentDetail
 from services.gateway.wpsigner.errors import WpError
 from services.gateway.wpsigner.importfile import FileTooLarge, ImportedFile, open_confined
 from services.gateway.wpsigner.middleware import CONFIG
 from services.gateway.wpsigner.params import CreateParams, body_kind, read_params, validate
 from services.gateway.wpsigner.translate import DOCUMENT_PARAMS, UPLOAD_PARAMS, error_map
+from shared.contracts.wpsigner import DocumentDetail
 from shared.web import json_response
 
 log = logging.getLogger("countersign.gateway.wpsigner.creation")
 
 CHUNK = 256 * 1024
 MAX_TEXT_PART = 64 * 1024
-_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-          ".webp": "image/webp"}
+_TYPES = {
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+}
 
 
 def content_type_for(*names: str) -> str:
@@ -114,12 +119,13 @@ async def open_import(request: web.Request, file_path: str | None) -> ImportedFi
 
 async def put_object(request: web.Request, instructions: dict[str, Any], source: ImportedFile) -> None:
     try:
-        async with request.app[HTTP].put(instructions["uploadUrl"], data=source.handle,
-                                         headers=dict(instructions["headers"])) as resp:
+        async with request.app[HTTP].put(
+            instructions["uploadUrl"], data=source.handle, headers=dict(instructions["headers"])
+        ) as resp:
             if resp.status < 300:
                 return
             log.warning("storage refused the upload of a WPsigner document: %s", resp.status)
-    except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
         log.warning("storage unreachable for a WPsigner upload: %r", exc)
     raise WpError(502, "upload_failed", "The file could not be stored; try again shortly.")
 
@@ -135,19 +141,33 @@ async def discard(request: web.Request, document_id: str) -> None:
 
 
 async def _with_file(request: web.Request, title: str, filename: str, source: ImportedFile) -> DocumentDetail:
-    created = await core.expect(request, "documents", "POST", "/api/v1/documents", json={"name": title},
-                                error=error_map(DOCUMENT_PARAMS))
+    created = await core.expect(
+        request, "documents", "POST", "/api/v1/documents", json={"name": title}, error=error_map(DOCUMENT_PARAMS)
+    )
     document_id = created["data"]["id"]
     try:
         upload = await core.expect(
-            request, "documents", "POST", f"/api/v1/documents/{document_id}/upload", error=error_map(UPLOAD_PARAMS),
-            json={"filename": filename, "contentType": content_type_for(filename, source.name), "fileSize": source.size})
+            request,
+            "documents",
+            "POST",
+            f"/api/v1/documents/{document_id}/upload",
+            error=error_map(UPLOAD_PARAMS),
+            json={
+                "filename": filename,
+                "contentType": content_type_for(filename, source.name),
+                "fileSize": source.size,
+            },
+        )
         await put_object(request, upload["data"], source)
         # The core verifies an arrived upload when the document is read: this read is the trigger.
         detail = await core.detail(request, document_id, check_owner=False)
         if detail.fileStatus == "rejected":
-            raise WpError(400, "invalid_file", f"The file was rejected: {detail.fileError} ({detail.fileErrorCode}).",
-                          reason=detail.fileErrorCode)
+            raise WpError(
+                400,
+                "invalid_file",
+                f"The file was rejected: {detail.fileError} ({detail.fileErrorCode}).",
+                reason=detail.fileErrorCode,
+            )
         if detail.fileStatus != "verified":
             raise WpError(503, "file_not_verified", "The file could not be verified; try again shortly.")
     except BaseException:

@@ -14,11 +14,11 @@ from aiohttp import web
 from services.gateway.keys import SETTINGS
 from services.gateway.wpsigner import core, errors, shapes
 from services.gateway.wpsigner.auth import caller_of
-from shared.contracts.wpsigner import AuditEvent, DocumentDetail, DocumentPage, FileLink
 from services.gateway.wpsigner.middleware import CONFIG, PREFIX
 from services.gateway.wpsigner.params import ListParams, UpdateParams, read_params, validate
 from services.gateway.wpsigner.statuses import document_status, status_command, status_filter
 from services.gateway.wpsigner.translate import DOCUMENT_PARAMS, error_map, send_error
+from shared.contracts.wpsigner import AuditEvent, DocumentDetail, DocumentPage, FileLink
 from shared.web import json_response
 
 
@@ -61,8 +61,14 @@ async def get_document(request: web.Request) -> web.Response:
 
 async def send_detail(request: web.Request, detail: DocumentDetail) -> None:
     numbers = {s.id: s.number for s in detail.signers} | {f.id: f.number for f in detail.fields}
-    await core.expect(request, "documents", "POST", f"/api/v1/documents/{detail.id}/send", json={},
-                      error=lambda status, body: send_error(status, body, numbers))
+    await core.expect(
+        request,
+        "documents",
+        "POST",
+        f"/api/v1/documents/{detail.id}/send",
+        json={},
+        error=lambda status, body: send_error(status, body, numbers),
+    )
 
 
 async def update_document(request: web.Request) -> web.Response:
@@ -70,15 +76,27 @@ async def update_document(request: web.Request) -> web.Response:
     body = validate(UpdateParams, await read_params(request))
     detail = await core.detail_by_number(request, _id(request))
     if body.title is not None and body.title != detail.name:
-        await core.expect(request, "documents", "PATCH", f"/api/v1/documents/{detail.id}", json={"name": body.title},
-                          error=error_map(DOCUMENT_PARAMS, "document_not_editable"))
+        await core.expect(
+            request,
+            "documents",
+            "PATCH",
+            f"/api/v1/documents/{detail.id}",
+            json={"name": body.title},
+            error=error_map(DOCUMENT_PARAMS, "document_not_editable"),
+        )
     if body.status is not None:
         command = status_command(document_status(detail.status, detail.anyViewed), body.status)
         if command == "send":
             await send_detail(request, detail)
         elif command == "cancel":
-            await core.expect(request, "documents", "POST", f"/api/v1/documents/{detail.id}/cancel", json={},
-                              error=error_map(conflict_code="invalid_status_transition"))
+            await core.expect(
+                request,
+                "documents",
+                "POST",
+                f"/api/v1/documents/{detail.id}/cancel",
+                json={},
+                error=error_map(conflict_code="invalid_status_transition"),
+            )
     updated = await core.detail(request, detail.id, check_owner=False)
     return json_response(shapes.document(updated))
 
@@ -86,8 +104,14 @@ async def update_document(request: web.Request) -> web.Response:
 async def delete_document(request: web.Request) -> web.Response:
     """A permanent delete (WPsigner's semantics), where the core allows a delete at all."""
     ref = await core.resolve(request, _id(request))
-    await core.expect(request, "documents", "DELETE", f"{core.WP_DOCS}/{ref.id}", ok=(204,),
-                      error=error_map(conflict_code="cannot_delete"))
+    await core.expect(
+        request,
+        "documents",
+        "DELETE",
+        f"{core.WP_DOCS}/{ref.id}",
+        ok=(204,),
+        error=error_map(conflict_code="cannot_delete"),
+    )
     return json_response({"deleted": True})
 
 
@@ -103,8 +127,14 @@ async def get_file(request: web.Request) -> web.Response:
     if not caller_of(request).sees_live_links:
         raise errors.read_only_download()
     ttl = request.app[CONFIG].file_url_ttl_seconds
-    body = await core.expect(request, "documents", "GET", f"{core.WP_DOCS}/{ref.id}/file-url", params={"ttl": str(ttl)},
-                             error=error_map(conflict_code="no_file"))
+    body = await core.expect(
+        request,
+        "documents",
+        "GET",
+        f"{core.WP_DOCS}/{ref.id}/file-url",
+        params={"ttl": str(ttl)},
+        error=error_map(conflict_code="no_file"),
+    )
     link = FileLink.model_validate(body["data"])
     return json_response({"url": link.url, "filename": link.filename, "type": link.type})
 

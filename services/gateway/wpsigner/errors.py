@@ -30,8 +30,9 @@ class WpError(Exception):
 
 
 def error_response(error: WpError, headers: Mapping[str, str] | None = None) -> web.Response:
-    response = web.Response(body=orjson.dumps(error.body()), status=error.status,
-                            content_type="application/json", charset="UTF-8")
+    response = web.Response(
+        body=orjson.dumps(error.body()), status=error.status, content_type="application/json", charset="UTF-8"
+    )
     response.headers.update(error.headers)
     if headers:
         response.headers.update(headers)
@@ -39,6 +40,7 @@ def error_response(error: WpError, headers: Mapping[str, str] | None = None) -> 
 
 
 # --- the reference's errors -------------------------------------------------------------------
+
 
 def not_found(what: str = "Document") -> WpError:
     return WpError(404, "not_found", f"{what} not found.")
@@ -59,8 +61,9 @@ def read_only() -> WpError:
 
 def read_only_download() -> WpError:
     """A Read Only credential asked for a download URL, which is a credential in itself."""
-    return WpError(403, "rest_forbidden",
-                   "This API key is read-only: download URLs are issued to Full Access keys only.")
+    return WpError(
+        403, "rest_forbidden", "This API key is read-only: download URLs are issued to Full Access keys only."
+    )
 
 
 def rate_limited(retry_after: int) -> WpError:
@@ -70,6 +73,7 @@ def rate_limited(retry_after: int) -> WpError:
 
 
 # --- WordPress core's errors ------------------------------------------------------------------
+
 
 def no_route() -> WpError:
     return WpError(404, "rest_no_route", "No route was found matching the URL and request method.")
@@ -113,8 +117,14 @@ def from_validation(exc: ValidationError) -> WpError:
     return missing_params(missing) if missing else invalid_params(invalid)
 
 
-_TYPE_NAMES = {"int_parsing": "integer", "int_from_float": "integer", "float_parsing": "number",
-               "bool_parsing": "boolean", "string_type": "string", "list_type": "array"}
+_TYPE_NAMES = {
+    "int_parsing": "integer",
+    "int_from_float": "integer",
+    "float_parsing": "number",
+    "bool_parsing": "boolean",
+    "string_type": "string",
+    "list_type": "array",
+}
 
 
 def _wordpress_message(name: str, err: Mapping[str, Any]) -> str:

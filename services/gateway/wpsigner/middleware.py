@@ -56,7 +56,9 @@ async def admit(request: web.Request) -> dict[str, str]:
             window = await record_failure(conn, failures, ip)
             if window.exceeded:
                 raise errors.rate_limited(window.retry_after)
-            if credentials is None and not (request.headers.get("X-WPS-API-Key") or request.headers.get("X-WPS-API-Secret")):
+            if credentials is None and not (
+                request.headers.get("X-WPS-API-Key") or request.headers.get("X-WPS-API-Secret")
+            ):
                 raise errors.bad_credentials("Missing API credentials: send X-WPS-API-Key and X-WPS-API-Secret.")
             raise errors.bad_credentials()
         window = await hit(conn, f"key:{caller.key_id}", HOUR, config.rate_limit_per_hour)
@@ -105,7 +107,9 @@ async def wpsigner_middleware(request: web.Request, handler: Handler) -> web.Str
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return errors.error_response(errors.for_http_status(exc.status, request.method, exc.headers.get("Allow")), headers)
+        return errors.error_response(
+            errors.for_http_status(exc.status, request.method, exc.headers.get("Allow")), headers
+        )
     except Problem as problem:
         return errors.error_response(_from_problem(problem), headers)
     except asyncio.CancelledError:

@@ -14,10 +14,10 @@ from aiohttp import web
 
 from services.gateway.wpsigner import core, errors, shapes
 from services.gateway.wpsigner.auth import caller_of
-from shared.contracts.wpsigner import DocumentDetail, Signer
 from services.gateway.wpsigner.params import FieldParams, SignerParams, option_list, read_params, validate
 from services.gateway.wpsigner.statuses import OUT_FOR_SIGNATURE
 from services.gateway.wpsigner.translate import FIELD_PARAMS, SIGNER_PARAMS, error_map
+from shared.contracts.wpsigner import DocumentDetail, Signer
 from shared.web import json_response
 
 
@@ -48,9 +48,13 @@ async def add_signer(request: web.Request) -> web.Response:
     body = validate(SignerParams, await read_params(request))
     ref = await core.resolve(request, _id(request))
     created = await core.expect(
-        request, "documents", "POST", f"/api/v1/documents/{ref.id}/signers",
+        request,
+        "documents",
+        "POST",
+        f"/api/v1/documents/{ref.id}/signers",
         json={"name": body.name, "email": body.email, "role": body.role, "order": body.signing_order},
-        error=error_map(SIGNER_PARAMS, "document_not_editable"))
+        error=error_map(SIGNER_PARAMS, "document_not_editable"),
+    )
     detail = await core.detail(request, ref.id, check_owner=False)
     signer = next(s for s in detail.signers if s.id == created["data"]["id"])
     return json_response(shapes.signer_entry(signer, ""), status=201)
@@ -65,16 +69,25 @@ def core_field(body: FieldParams, detail: DocumentDetail) -> dict[str, Any]:
     """The core's FieldCreate body; properties the client left out are left to the core's
     defaults."""
     field: dict[str, Any] = {
-        "type": shapes.core_field_type(body.field_type), "page": body.page_number, "x": body.position_x,
-        "y": body.position_y, "width": body.width, "height": body.height, "required": body.is_required,
+        "type": shapes.core_field_type(body.field_type),
+        "page": body.page_number,
+        "x": body.position_x,
+        "y": body.position_y,
+        "width": body.width,
+        "height": body.height,
+        "required": body.is_required,
     }
     if body.signer_id is not None:
         signer = next((s for s in detail.signers if s.number == body.signer_id), None)
         if signer is None:
             raise errors.invalid_params({"signer_id": "signer_id is not a signer of this document."})
         field["assignedTo"] = signer.order
-    optional = {"label": body.field_name, "placeholder": body.placeholder, "defaultValue": body.value,
-                "options": option_list(body.options)}
+    optional = {
+        "label": body.field_name,
+        "placeholder": body.placeholder,
+        "defaultValue": body.value,
+        "options": option_list(body.options),
+    }
     field.update({key: value for key, value in optional.items() if value is not None})
     return field
 
@@ -82,8 +95,14 @@ def core_field(body: FieldParams, detail: DocumentDetail) -> dict[str, Any]:
 async def add_field(request: web.Request) -> web.Response:
     body = validate(FieldParams, await read_params(request))
     detail = await core.detail_by_number(request, _id(request))
-    created = await core.expect(request, "documents", "POST", f"/api/v1/documents/{detail.id}/fields",
-                                json=core_field(body, detail), error=error_map(FIELD_PARAMS, "document_not_editable"))
+    created = await core.expect(
+        request,
+        "documents",
+        "POST",
+        f"/api/v1/documents/{detail.id}/fields",
+        json=core_field(body, detail),
+        error=error_map(FIELD_PARAMS, "document_not_editable"),
+    )
     updated = await core.detail(request, detail.id, check_owner=False)
     field = next(f for f in updated.fields if f.id == created["data"]["id"])
     return json_response(shapes.field_entry(field, updated.number, updated.signers), status=201)

@@ -8,13 +8,13 @@ the core's text ids. Key order follows the reference's examples.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-from shared.contracts.wpsigner import AuditEvent, DocumentDetail, DocumentRow, FormField, Signer
 from services.gateway.wpsigner.statuses import document_status, signer_status
+from shared.contracts.wpsigner import AuditEvent, DocumentDetail, DocumentRow, FormField, Signer
 
 # WPsigner field type <-> core field type, where the names differ. WPsigner's `date` is the
 # signing date, filled in automatically (the core's date_signed); the core's `date` (a date the
@@ -36,8 +36,8 @@ def wp_time(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _count(value: int | None) -> str | None:
@@ -76,6 +76,7 @@ def value_text(value: Any) -> str:
 
 # --- documents --------------------------------------------------------------------------------
 
+
 def document(row: DocumentRow) -> dict[str, Any]:
     """The document object of the list, of POST and of PUT."""
     return {
@@ -102,6 +103,7 @@ def document_detail(detail: DocumentDetail, file_url: str | None) -> dict[str, A
 
 
 # --- signers ----------------------------------------------------------------------------------
+
 
 def signer_in_document(s: Signer, document_number: int) -> dict[str, Any]:
     return {
@@ -137,6 +139,7 @@ def signer_entry(s: Signer, signing_url: str) -> dict[str, Any]:
 
 
 # --- fields -----------------------------------------------------------------------------------
+
 
 def field_signer(f: FormField, signers: Sequence[Signer]) -> str | None:
     """The WPsigner signer of a field: the participant holding the field's order (the core

@@ -65,6 +65,11 @@ def status_command(current: str, requested: str) -> Command:
         return "send"
     if requested == "cancelled":
         return "cancel"
-    raise WpError(409, "invalid_status_transition",
-                  f"The status cannot be changed from {current} to {requested}: only sent (send) and "
-                  "cancelled (cancel) can be requested.", current=current, requested=requested)
+    raise WpError(
+        409,
+        "invalid_status_transition",
+        f"The status cannot be changed from {current} to {requested}: only sent (send) and "
+        "cancelled (cancel) can be requested.",
+        current=current,
+        requested=requested,
+    )

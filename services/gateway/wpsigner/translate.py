@@ -19,8 +19,14 @@ from services.gateway.wpsigner.statuses import document_status
 DOCUMENT_PARAMS: dict[str, str] = {"name": "title"}
 SIGNER_PARAMS: dict[str, str] = {"order": "signing_order"}
 FIELD_PARAMS: dict[str, str] = {
-    "type": "field_type", "page": "page_number", "x": "position_x", "y": "position_y", "required": "is_required",
-    "label": "field_name", "defaultValue": "value", "assignedTo": "signer_id",
+    "type": "field_type",
+    "page": "page_number",
+    "x": "position_x",
+    "y": "position_y",
+    "required": "is_required",
+    "label": "field_name",
+    "defaultValue": "value",
+    "assignedTo": "signer_id",
 }
 UPLOAD_PARAMS: dict[str, str] = {"fileSize": "file", "filename": "original_filename", "contentType": "file"}
 
@@ -51,7 +57,9 @@ def _field_errors(body: Any) -> list[tuple[str, str]]:
     items = body.get("errors") if isinstance(body, Mapping) else None
     if not isinstance(items, list):
         return []
-    return [(str(e.get("field", "body")), str(e.get("message", "Invalid value"))) for e in items if isinstance(e, Mapping)]
+    return [
+        (str(e.get("field", "body")), str(e.get("message", "Invalid value"))) for e in items if isinstance(e, Mapping)
+    ]
 
 
 def wp_words(detail: str) -> str:
@@ -65,8 +73,9 @@ def rename_path(path: str, params: Mapping[str, str], numbers: Mapping[str, int]
     return ".".join(str(known[part]) if part in known else params.get(part, part) for part in path.split("."))
 
 
-def core_error(status: int, body: Any, *, params: Mapping[str, str] | None = None,
-               conflict_code: str = "invalid_status") -> WpError:
+def core_error(
+    status: int, body: Any, *, params: Mapping[str, str] | None = None, conflict_code: str = "invalid_status"
+) -> WpError:
     detail = _detail(body)
     if status == 404:
         what = detail.removesuffix(" not found") if detail.endswith(" not found") else "Document"
@@ -90,8 +99,9 @@ def core_error(status: int, body: Any, *, params: Mapping[str, str] | None = Non
     return errors.upstream_unavailable()
 
 
-def error_map(params: Mapping[str, str] | None = None,
-              conflict_code: str = "invalid_status") -> Callable[[int, Any], WpError]:
+def error_map(
+    params: Mapping[str, str] | None = None, conflict_code: str = "invalid_status"
+) -> Callable[[int, Any], WpError]:
     """core_error with the parameter names and fallback conflict code of one operation."""
 
     def translate(status: int, body: Any) -> WpError:
@@ -106,7 +116,9 @@ _NO_FILE_PREFIX = "Upload the document's file first"
 
 def _send_code(path: str, message: str) -> tuple[str, str]:
     if path == "signers":
-        return "no_signers", ("Please add at least one signer." if message == "Add at least one signer" else sentence(message))
+        return "no_signers", (
+            "Please add at least one signer." if message == "Add at least one signer" else sentence(message)
+        )
     if path == "file":
         if message.startswith(_NO_FILE_PREFIX):
             return "no_file", "Please upload the document's file first."
@@ -123,8 +135,16 @@ def _send_code(path: str, message: str) -> tuple[str, str]:
 
 
 # The order in which one refusal is chosen to lead, when several prerequisites are missing.
-_SEND_PRIORITY = ("no_signers", "no_file", "invalid_file", "no_fields", "signer_without_fields", "invalid_fields",
-                  "invalid_expiry", "cannot_send")
+_SEND_PRIORITY = (
+    "no_signers",
+    "no_file",
+    "invalid_file",
+    "no_fields",
+    "signer_without_fields",
+    "invalid_fields",
+    "invalid_expiry",
+    "cannot_send",
+)
 
 
 def send_error(status: int, body: Any, numbers: Mapping[str, int]) -> WpError:
@@ -133,8 +153,7 @@ def send_error(status: int, body: Any, numbers: Mapping[str, int]) -> WpError:
     problems = _field_errors(body) if status == 422 else []
     if not problems:
         return core_error(status, body, conflict_code="invalid_status")
-    reasons = [(*_send_code(path, message), rename_path(path, _SEND_PARAMS, numbers))
-               for path, message in problems]
+    reasons = [(*_send_code(path, message), rename_path(path, _SEND_PARAMS, numbers)) for path, message in problems]
     reasons.sort(key=lambda r: _SEND_PRIORITY.index(r[0]))
     code, message, _ = reasons[0]
     details = [{"code": c, "param": p, "message": m} for c, m, p in reasons]

@@ -39,8 +39,15 @@ async def send_worker_ctx(app: web.Application) -> AsyncIterator[None]:
     wakeup = Wakeup(settings.database_url, CHANNEL)
     session = DocumentsClient.open_session()
     documents = DocumentsClient(session, settings.documents_url, settings.require_internal_secret())
-    worker = SendWorker(app[POOL], app[MAILER], documents, email_config(settings),
-                        mail_from=MailFrom.parse(settings.mail_from), public_url=settings.public_url, wakeup=wakeup)
+    worker = SendWorker(
+        app[POOL],
+        app[MAILER],
+        documents,
+        email_config(settings),
+        mail_from=MailFrom.parse(settings.mail_from),
+        public_url=settings.public_url,
+        wakeup=wakeup,
+    )
     task = asyncio.create_task(worker.run())  # it listens (wakeup) while it runs
     yield
     worker.stop()

@@ -25,8 +25,13 @@ log = logging.getLogger("countersign.notifier.emails")
 def resumed(event: Event) -> bool:
     """A document back to pending after a hold (services/documents/commands/delivery_failures.py)."""
     changes = event.data.get("changes")
-    return (event.type == "document.updated" and isinstance(changes, list) and "status" in changes
-            and event.data.get("status") == "pending" and event.documentId is not None)
+    return (
+        event.type == "document.updated"
+        and isinstance(changes, list)
+        and "status" in changes
+        and event.data.get("status") == "pending"
+        and event.documentId is not None
+    )
 
 
 async def enqueue_emails(conn: asyncpg.Connection, event: Event) -> int:
@@ -37,8 +42,16 @@ async def enqueue_emails(conn: asyncpg.Connection, event: Event) -> int:
             await repo.notify_workers(conn)
     queued = 0
     for context in plan(event):
-        if await repo.insert_email(conn, prefixed_id("em"), event_id=event.id, event_type=event.type, org_id=event.orgId,
-                                   document_id=event.documentId, request_id=event.requestId, context=context):
+        if await repo.insert_email(
+            conn,
+            prefixed_id("em"),
+            event_id=event.id,
+            event_type=event.type,
+            org_id=event.orgId,
+            document_id=event.documentId,
+            request_id=event.requestId,
+            context=context,
+        ):
             queued += 1
     if queued:
         await repo.notify_workers(conn)

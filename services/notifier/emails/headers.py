@@ -60,7 +60,7 @@ class MailFrom:
     email: str
 
     @classmethod
-    def parse(cls, value: str) -> "MailFrom":
+    def parse(cls, value: str) -> MailFrom:
         name, email = parseaddr(value)
         if "@" not in email:
             raise ValueError(f"MAIL_FROM has no address: {value!r}")
@@ -81,8 +81,17 @@ def message_id(email_id: str, mail_from: MailFrom) -> str:
     return f"<{email_id}@{mail_from.domain}>"
 
 
-def build_headers(*, email_id: str, mail_from: MailFrom, to_name: str | None, to_email: str, subject: str,
-                  sender_name: str | None, sender_email: str | None, date: datetime) -> dict[str, str]:
+def build_headers(
+    *,
+    email_id: str,
+    mail_from: MailFrom,
+    to_name: str | None,
+    to_email: str,
+    subject: str,
+    sender_name: str | None,
+    sender_email: str | None,
+    date: datetime,
+) -> dict[str, str]:
     headers = {
         "From": from_header(mail_from, sender_name),
         "To": address(to_name, to_email),

@@ -22,12 +22,19 @@ def build_message(headers: Mapping[str, str], text: str, html: str) -> EmailMess
     return message
 
 
-def compose(email_id: str, ctx: MailContext, fetched: Fetched, *, mail_from: MailFrom, public_url: str,
-            now: datetime) -> EmailMessage:
+def compose(
+    email_id: str, ctx: MailContext, fetched: Fetched, *, mail_from: MailFrom, public_url: str, now: datetime
+) -> EmailMessage:
     """The whole message of one email; AddressError when its recipient cannot be addressed."""
     rendered = render(ctx, fetched, brand=mail_from.name, public_url=public_url)
     headers = build_headers(
-        email_id=email_id, mail_from=mail_from, to_name=ctx.recipient.name, to_email=ctx.recipient.email or "",
-        subject=rendered.subject, sender_name=ctx.sender_name, sender_email=ctx.sender_email, date=now,
+        email_id=email_id,
+        mail_from=mail_from,
+        to_name=ctx.recipient.name,
+        to_email=ctx.recipient.email or "",
+        subject=rendered.subject,
+        sender_name=ctx.sender_name,
+        sender_email=ctx.sender_email,
+        date=now,
     )
     return build_message(headers, rendered.text, rendered.html)

@@ -15,8 +15,16 @@ from pydantic import BaseModel, ConfigDict
 
 Kind = Literal["invitation", "reminder", "otp", "completed", "declined", "cancelled", "expired", "delivery_failed"]
 Audience = Literal["participant", "sender"]
-KINDS: tuple[str, ...] = ("invitation", "reminder", "otp", "completed", "declined", "cancelled", "expired",
-                          "delivery_failed")
+KINDS: tuple[str, ...] = (
+    "invitation",
+    "reminder",
+    "otp",
+    "completed",
+    "declined",
+    "cancelled",
+    "expired",
+    "delivery_failed",
+)
 
 
 class Party(BaseModel):
@@ -31,7 +39,7 @@ class Party(BaseModel):
     order: int | None = None
 
     @classmethod
-    def of(cls, value: Any) -> "Party | None":
+    def of(cls, value: Any) -> Party | None:
         return cls.model_validate(value) if isinstance(value, dict) else None
 
 

@@ -42,7 +42,9 @@ async def sent(pool: asyncpg.Pool, claimed: Claimed) -> None:
         if not await repo.mark_sent(conn, claimed):
             _lost(claimed, "sent")
             return
-    log.info("email sent", extra=log_fields(emailId=claimed.id, kind=claimed.context.kind, eventId=str(claimed.event_id)))
+    log.info(
+        "email sent", extra=log_fields(emailId=claimed.id, kind=claimed.context.kind, eventId=str(claimed.event_id))
+    )
 
 
 async def skipped(pool: asyncpg.Pool, claimed: Claimed, reason: str) -> None:
@@ -59,8 +61,13 @@ async def transient(pool: asyncpg.Pool, claimed: Claimed, reason: str, config: E
     if not outcome.recorded:
         _lost(claimed, "transient failure")
         return
-    fields = log_fields(emailId=claimed.id, kind=claimed.context.kind, attempts=claimed.attempts + 1, reason=reason,
-                        retryIn=outcome.retry_in)
+    fields = log_fields(
+        emailId=claimed.id,
+        kind=claimed.context.kind,
+        attempts=claimed.attempts + 1,
+        reason=reason,
+        retryIn=outcome.retry_in,
+    )
     if outcome.retry_in is None:
         log.error("email dead-lettered after its last attempt", extra=fields)
     else:
@@ -81,10 +88,20 @@ def delivery_failed_event(claimed: Claimed, reason: str) -> Event:
     ctx = claimed.context
     signer = ctx.recipient.model_dump(include={"id", "name", "email", "role", "order"})
     sender = ctx.sender.model_dump() if ctx.sender else None
-    return Event(type="signer.delivery_failed", orgId=claimed.org_id, documentId=claimed.document_id,
-                 actor=Actor(type="system"), requestId=claimed.request_id,
-                 data={"signer": signer, "email": claimed.recipient, "reason": reason, "name": ctx.documentName,
-                       "sender": sender})
+    return Event(
+        type="signer.delivery_failed",
+        orgId=claimed.org_id,
+        documentId=claimed.document_id,
+        actor=Actor(type="system"),
+        requestId=claimed.request_id,
+        data={
+            "signer": signer,
+            "email": claimed.recipient,
+            "reason": reason,
+            "name": ctx.documentName,
+            "sender": sender,
+        },
+    )
 
 
 async def bounced(pool: asyncpg.Pool, claimed: Claimed, reason: str) -> None:

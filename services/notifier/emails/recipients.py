@@ -64,8 +64,11 @@ def _signer_email(event: Event, kind: str) -> list[MailContext]:
         return []
     extra: dict[str, Any] = {}
     if kind in ("invitation", "reminder"):
-        extra = {"message": _text(event, "message"), "emailSubject": _text(event, "emailSubject"),
-                 "emailMessage": _text(event, "emailMessage")}
+        extra = {
+            "message": _text(event, "message"),
+            "emailSubject": _text(event, "emailSubject"),
+            "emailMessage": _text(event, "emailMessage"),
+        }
     return [MailContext(kind=kind, recipient=signer, **_base(event), **extra)]  # type: ignore[arg-type]
 
 
@@ -93,15 +96,24 @@ def _cancelled(event: Event) -> list[MailContext]:
 
 def _expired(event: Event) -> list[MailContext]:
     people = _parties(event.data.get("signers"))
-    return [MailContext(kind="expired", audience="sender", recipient=p, people=people, **_base(event))
-            for p in _sender_party(event)]
+    return [
+        MailContext(kind="expired", audience="sender", recipient=p, people=people, **_base(event))
+        for p in _sender_party(event)
+    ]
 
 
 def _delivery_failed(event: Event) -> list[MailContext]:
     signer = Party.of(event.data.get("signer"))
     return [
-        MailContext(kind="delivery_failed", audience="sender", recipient=p, about=signer, reason=_text(event, "reason"),
-                    bouncedEmail=_text(event, "email") or (signer.email if signer else None), **_base(event))
+        MailContext(
+            kind="delivery_failed",
+            audience="sender",
+            recipient=p,
+            about=signer,
+            reason=_text(event, "reason"),
+            bouncedEmail=_text(event, "email") or (signer.email if signer else None),
+            **_base(event),
+        )
         for p in _sender_party(event)
     ]
 

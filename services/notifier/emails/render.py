@@ -8,13 +8,12 @@ into an error in tests instead of an empty string in someone's inbox.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-import re
 
 import jinja2
 
@@ -46,7 +45,7 @@ def when(value: datetime | None) -> str:
     """`28 May 2026, 12:00 UTC`: unambiguous in every locale."""
     if value is None:
         return ""
-    return value.astimezone(timezone.utc).strftime("%-d %B %Y, %H:%M UTC")
+    return value.astimezone(UTC).strftime("%-d %B %Y, %H:%M UTC")
 
 
 @lru_cache(maxsize=2)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+
 import asyncpg
 
 from services.notifier.emails.model import MailContext
@@ -27,23 +28,43 @@ MAX_ERROR = jobs.MAX_ERROR
 EMAILS = jobs.JobTable(
     "notifier.emails",
     due="(j.status = 'queued' AND j.next_attempt_at <= now()) OR j.status = 'sending'",
-    on_claim="status = 'sending'", on_write="updated_at = now()", worker="claimed_by",
+    on_claim="status = 'sending'",
+    on_write="updated_at = now()",
+    worker="claimed_by",
     returning="j.id, j.event_id, j.org_id, j.document_id, j.signer_id, j.recipient, j.context, j.attempts, "
-              "j.lease_token, j.request_id",
-    waiting_status="queued", dead_status="failed",
+    "j.lease_token, j.request_id",
+    waiting_status="queued",
+    dead_status="failed",
 )
 
 
-async def insert_email(conn: asyncpg.Connection, email_id: str, *, event_id: uuid.UUID, event_type: str, org_id: str,
-                       document_id: str | None, request_id: str | None, context: MailContext) -> bool:
+async def insert_email(
+    conn: asyncpg.Connection,
+    email_id: str,
+    *,
+    event_id: uuid.UUID,
+    event_type: str,
+    org_id: str,
+    document_id: str | None,
+    request_id: str | None,
+    context: MailContext,
+) -> bool:
     """Queue one email; False when this event already has one for this address."""
     inserted = await conn.fetchval(
         """INSERT INTO notifier.emails
                (id, event_id, event_type, kind, org_id, document_id, signer_id, recipient, context, request_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
            ON CONFLICT DO NOTHING RETURNING true""",
-        email_id, event_id, event_type, context.kind, org_id, document_id, context.recipient.id,
-        context.recipient.email, context.model_dump(mode="json"), request_id,
+        email_id,
+        event_id,
+        event_type,
+        context.kind,
+        org_id,
+        document_id,
+        context.recipient.id,
+        context.recipient.email,
+        context.model_dump(mode="json"),
+        request_id,
     )
     return bool(inserted)
 
@@ -72,10 +93,18 @@ class Claimed:
 
 
 def _claimed(row: asyncpg.Record) -> Claimed:
-    return Claimed(id=row["id"], event_id=row["event_id"], org_id=row["org_id"], document_id=row["document_id"],
-                   signer_id=row["signer_id"], recipient=row["recipient"],
-                   context=MailContext.model_validate(row["context"]), attempts=row["attempts"],
-                   lease_token=row["lease_token"], request_id=row["request_id"])
+    return Claimed(
+        id=row["id"],
+        event_id=row["event_id"],
+        org_id=row["org_id"],
+        document_id=row["document_id"],
+        signer_id=row["signer_id"],
+        recipient=row["recipient"],
+        context=MailContext.model_validate(row["context"]),
+        attempts=row["attempts"],
+        lease_token=row["lease_token"],
+        request_id=row["request_id"],
+    )
 
 
 async def claim_due(conn: asyncpg.Connection, limit: int, lease_seconds: float, worker: str) -> list[Claimed]:
@@ -84,21 +113,32 @@ async def claim_due(conn: asyncpg.Connection, limit: int, lease_seconds: float, 
 
 async def mark_sent(conn: asyncpg.Connection, claimed: Claimed) -> bool:
     """False when the lease was lost (another worker owns the email now), as for every outcome."""
-    return bool(await jobs.settle(conn, EMAILS, claimed.lease,
-                                  "status = 'sent', attempts = attempts + 1, sent_at = now(), last_error = NULL"))
+    return bool(
+        await jobs.settle(
+            conn, EMAILS, claimed.lease, "status = 'sent', attempts = attempts + 1, sent_at = now(), last_error = NULL"
+        )
+    )
 
 
-async def mark_failed_attempt(conn: asyncpg.Connection, claimed: Claimed, schedule: RetrySchedule, error: str) -> jobs.Failed:
+async def mark_failed_attempt(
+    conn: asyncpg.Connection, claimed: Claimed, schedule: RetrySchedule, error: str
+) -> jobs.Failed:
     """Queued again after the schedule's next delay, or dead-lettered (`failed`) after the last attempt."""
     return await jobs.fail(conn, EMAILS, claimed.lease, schedule, claimed.attempts + 1, error)
 
 
 async def mark_held(conn: asyncpg.Connection, claimed: Claimed, delay_seconds: float, reason: str) -> bool:
     """Not attempted (the document is on hold): later, without counting an attempt."""
-    return bool(await jobs.settle(
-        conn, EMAILS, claimed.lease, "status = 'queued', next_attempt_at = now() + make_interval(secs => $3), last_error = $4",
-        delay_seconds, reason[:MAX_ERROR],
-    ))
+    return bool(
+        await jobs.settle(
+            conn,
+            EMAILS,
+            claimed.lease,
+            "status = 'queued', next_attempt_at = now() + make_interval(secs => $3), last_error = $4",
+            delay_seconds,
+            reason[:MAX_ERROR],
+        )
+    )
 
 
 async def bring_forward(conn: asyncpg.Connection, document_id: str) -> int:
@@ -111,13 +151,21 @@ async def bring_forward(conn: asyncpg.Connection, document_id: str) -> int:
     return int(result.split()[-1])
 
 
-async def mark_final(conn: asyncpg.Connection, claimed: Claimed, status: str, error: str, *, attempted: bool = True) -> bool:
+async def mark_final(
+    conn: asyncpg.Connection, claimed: Claimed, status: str, error: str, *, attempted: bool = True
+) -> bool:
     """`failed` (attempts used up), `bounced` (permanent refusal) or `skipped` (obsolete)."""
     assert status in ("failed", "bounced", "skipped")
-    return bool(await jobs.settle(
-        conn, EMAILS, claimed.lease, f"status = $3, attempts = attempts + {1 if attempted else 0}, last_error = $4",
-        status, error[:MAX_ERROR],
-    ))
+    return bool(
+        await jobs.settle(
+            conn,
+            EMAILS,
+            claimed.lease,
+            f"status = $3, attempts = attempts + {1 if attempted else 0}, last_error = $4",
+            status,
+            error[:MAX_ERROR],
+        )
+    )
 
 
 async def release(conn: asyncpg.Connection, claimed: list[Claimed]) -> None:
@@ -148,8 +196,10 @@ async def dead_letters(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Rec
 
 async def requeue_failed(conn: asyncpg.Connection, email_id: str) -> bool:
     """Try a dead-lettered (`failed`) email again from scratch, e.g. after fixing SMTP settings."""
-    return bool(await conn.fetchval(
-        """UPDATE notifier.emails SET status = 'queued', attempts = 0, next_attempt_at = now(), updated_at = now()
+    return bool(
+        await conn.fetchval(
+            """UPDATE notifier.emails SET status = 'queued', attempts = 0, next_attempt_at = now(), updated_at = now()
            WHERE id = $1 AND status = 'failed' RETURNING true""",
-        email_id,
-    ))
+            email_id,
+        )
+    )

@@ -1,9 +1,9 @@
 """The notifier's operator endpoints for emails (the `operator` caller only: the CLI).
 
-    GET  /internal/emails/dead-letters?limit=50   emails that will not be sent: `failed` (attempts
-                                                  used up, with the last reason) and `bounced`
-    POST /internal/emails/{emailId}/requeue       send a `failed` one again from scratch (after
-                                                  fixing SMTP settings, say)
+GET  /internal/emails/dead-letters?limit=50   emails that will not be sent: `failed` (attempts
+                                              used up, with the last reason) and `bounced`
+POST /internal/emails/{emailId}/requeue       send a `failed` one again from scratch (after
+                                              fixing SMTP settings, say)
 """
 
 from __future__ import annotations
@@ -28,13 +28,28 @@ async def dead_letters(request: web.Request) -> web.Response:
         raise Problem(400, "limit must be a number", slug="invalid-query") from None
     async with request.app[POOL].acquire() as conn:
         rows = await repo.dead_letters(conn, limit)
-    return json_response({"data": [
-        {"id": r["id"], "eventId": str(r["event_id"]), "eventType": r["event_type"], "kind": r["kind"],
-         "orgId": r["org_id"], "documentId": r["document_id"], "signerId": r["signer_id"], "recipient": r["recipient"],
-         "status": r["status"], "attempts": r["attempts"], "lastError": r["last_error"],
-         "createdAt": iso(r["created_at"]), "updatedAt": iso(r["updated_at"])}
-        for r in rows
-    ]})
+    return json_response(
+        {
+            "data": [
+                {
+                    "id": r["id"],
+                    "eventId": str(r["event_id"]),
+                    "eventType": r["event_type"],
+                    "kind": r["kind"],
+                    "orgId": r["org_id"],
+                    "documentId": r["document_id"],
+                    "signerId": r["signer_id"],
+                    "recipient": r["recipient"],
+                    "status": r["status"],
+                    "attempts": r["attempts"],
+                    "lastError": r["last_error"],
+                    "createdAt": iso(r["created_at"]),
+                    "updatedAt": iso(r["updated_at"]),
+                }
+                for r in rows
+            ]
+        }
+    )
 
 
 async def requeue(request: web.Request) -> web.Response:

@@ -57,8 +57,18 @@ def worker_name() -> str:
 
 
 class SendWorker:
-    def __init__(self, pool: asyncpg.Pool, mailer: Mailer, documents: DocumentsClient, config: EmailConfig, *,
-                 mail_from: MailFrom, public_url: str, wakeup: Wakeup | None = None, name: str | None = None) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        mailer: Mailer,
+        documents: DocumentsClient,
+        config: EmailConfig,
+        *,
+        mail_from: MailFrom,
+        public_url: str,
+        wakeup: Wakeup | None = None,
+        name: str | None = None,
+    ) -> None:
         self._pool = pool
         self._mailer = mailer
         self._documents = documents
@@ -66,9 +76,16 @@ class SendWorker:
         self._mail_from = mail_from
         self._public_url = public_url
         self.name = name or worker_name()
-        self._worker = JobWorker(self.name, self._pass, wakeup=wakeup, poll_seconds=config.poll_seconds,
-                                 error_pause_seconds=ERROR_PAUSE_SECONDS, min_wait_seconds=MIN_WAIT_SECONDS,
-                                 logger=log, failed_message="email pass failed")
+        self._worker = JobWorker(
+            self.name,
+            self._pass,
+            wakeup=wakeup,
+            poll_seconds=config.poll_seconds,
+            error_pause_seconds=ERROR_PAUSE_SECONDS,
+            min_wait_seconds=MIN_WAIT_SECONDS,
+            logger=log,
+            failed_message="email pass failed",
+        )
 
     @property
     def _stopping(self) -> bool:
@@ -99,8 +116,9 @@ class SendWorker:
         try:
             need = KIND_MODULES[email.context.kind].needs(email.context)
             fetched = await self._documents.fetch(need, email.signer_id, email.org_id, email.request_id)
-            return compose(email.id, email.context, fetched, mail_from=self._mail_from, public_url=self._public_url,
-                           now=utcnow())
+            return compose(
+                email.id, email.context, fetched, mail_from=self._mail_from, public_url=self._public_url, now=utcnow()
+            )
         except Held as exc:
             await outcomes.held(self._pool, email, str(exc), self._config)
         except Obsolete as exc:
@@ -113,7 +131,9 @@ class SendWorker:
             # A bug writing this one email must not stall the batch or loop for ever: it counts
             # as a failed attempt and ends as a dead letter with the reason.
             log.exception("email could not be written", extra=log_fields(emailId=email.id))
-            await outcomes.transient(self._pool, email, f"could not write the email: {type(exc).__name__}", self._config)
+            await outcomes.transient(
+                self._pool, email, f"could not write the email: {type(exc).__name__}", self._config
+            )
         finally:
             request_id_var.reset(token)
         return None

@@ -28,8 +28,9 @@ async def enqueue_deliveries(conn: asyncpg.Connection, event: Event) -> int:
     timestamp = event_timestamp(event)
     queued = 0
     for webhook_id in webhook_ids:
-        if await deliveries.insert_delivery(conn, prefixed_id("whd"), webhook_id, event.orgId, event.id,
-                                            event.type, body, timestamp):
+        if await deliveries.insert_delivery(
+            conn, prefixed_id("whd"), webhook_id, event.orgId, event.id, event.type, body, timestamp
+        ):
             queued += 1
     return queued
 

@@ -33,9 +33,17 @@ def after_success(retry_step: int) -> NextStep:
     return NextStep("succeeded", None, retry_step)
 
 
-def after_failure(retry_step: int, final_attempt: bool, schedule: Sequence[float], *,
-                  jitter: float = JITTER, rand: Callable[[], float] = random.random) -> NextStep:
-    delay = None if final_attempt else RetrySchedule.each_delay_once(schedule, jitter).next_attempt(retry_step + 1, rand)
+def after_failure(
+    retry_step: int,
+    final_attempt: bool,
+    schedule: Sequence[float],
+    *,
+    jitter: float = JITTER,
+    rand: Callable[[], float] = random.random,
+) -> NextStep:
+    delay = (
+        None if final_attempt else RetrySchedule.each_delay_once(schedule, jitter).next_attempt(retry_step + 1, rand)
+    )
     if delay is None:
         return NextStep("failed", None, retry_step)
     return NextStep("pending", delay, retry_step + 1)

@@ -35,7 +35,9 @@ class GuardedResolver(AbstractResolver):
         self._allow_loopback = allow_loopback
         self._inner = inner if inner is not None else ThreadedResolver()
 
-    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         results = await self._inner.resolve(host, port, family)
         for result in results:
             address = parse_ip(result["host"])
@@ -60,7 +62,7 @@ async def check_target(target: Target, *, allow_loopback: bool, inner: AbstractR
         await asyncio.wait_for(resolver.resolve(target.host, target.port, socket.AF_UNSPEC), REGISTRATION_DNS_TIMEOUT)
     except BlockedAddress as exc:
         raise UrlRefused(f"The URL resolves to a blocked address ({exc.reason})") from None
-    except (OSError, asyncio.TimeoutError):
+    except (TimeoutError, OSError):
         raise UrlRefused("The URL's host could not be resolved") from None
     finally:
         await resolver.close()

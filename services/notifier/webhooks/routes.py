@@ -13,11 +13,16 @@ from pydantic import BaseModel
 
 from services.notifier.webhooks import service
 from services.notifier.webhooks.config import WebhookConfig, webhook_config
-from shared.contracts.webhooks import (
-    DeliveryResponse, EmptyRequest, WebhookCreate, WebhookCreatedResponse, WebhookResponse, WebhookUpdate,
-)
 from shared.context import org_id_of
 from shared.contracts.routes import WEBHOOKS as W
+from shared.contracts.webhooks import (
+    DeliveryResponse,
+    EmptyRequest,
+    WebhookCreate,
+    WebhookCreatedResponse,
+    WebhookResponse,
+    WebhookUpdate,
+)
 from shared.db import POOL
 from shared.pagination import PageRequest
 from shared.secretbox import Keyring

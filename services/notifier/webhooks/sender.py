@@ -9,7 +9,6 @@ internal details.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
 
@@ -77,7 +76,9 @@ def _connection_error(exc: aiohttp.ClientConnectorError) -> str:
     return "connection failed"
 
 
-async def attempt(client: aiohttp.ClientSession, url: str, secret: str, message: Message, config: WebhookConfig) -> Outcome:
+async def attempt(
+    client: aiohttp.ClientSession, url: str, secret: str, message: Message, config: WebhookConfig
+) -> Outcome:
     """POST the message to `url`, signed with `secret`; never raises for a failed delivery."""
     started = time.perf_counter()
     try:
@@ -92,7 +93,7 @@ async def attempt(client: aiohttp.ClientSession, url: str, secret: str, message:
     try:
         async with client.post(target.url, data=message.body, headers=headers, allow_redirects=False) as response:
             code = response.status
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return _failure(started, f"timed out after {config.timeout_seconds:g} s")
     except aiohttp.ClientConnectorCertificateError:
         return _failure(started, "TLS certificate not accepted")

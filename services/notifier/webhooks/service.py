@@ -13,12 +13,18 @@ from services.notifier.webhooks import delivery_repository as deliveries
 from services.notifier.webhooks import repository as repo
 from services.notifier.webhooks import secret_store, views
 from services.notifier.webhooks.config import WebhookConfig
-from shared.contracts.webhooks import (
-    Delivery, DeliveryListResponse, Webhook, WebhookCreate, WebhookCreated, WebhookListResponse, WebhookUpdate,
-)
 from services.notifier.webhooks.resolver import check_target
 from services.notifier.webhooks.signing import new_secret
 from services.notifier.webhooks.ssrf import UrlRefused, parse_target
+from shared.contracts.webhooks import (
+    Delivery,
+    DeliveryListResponse,
+    Webhook,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookListResponse,
+    WebhookUpdate,
+)
 from shared.ids import prefixed_id
 from shared.pagination import PageRequest, page_meta
 from shared.problems import FieldError, Problem, conflict, not_found, validation
@@ -38,8 +44,9 @@ async def checked_url(url: str, config: WebhookConfig) -> str:
     return url
 
 
-async def create_webhook(pool: asyncpg.Pool, org_id: str, body: WebhookCreate, config: WebhookConfig,
-                         keyring: Keyring) -> WebhookCreated:
+async def create_webhook(
+    pool: asyncpg.Pool, org_id: str, body: WebhookCreate, config: WebhookConfig, keyring: Keyring
+) -> WebhookCreated:
     url = await checked_url(body.url, config)
     webhook_id = prefixed_id("wh")
     secret = new_secret()
@@ -48,7 +55,9 @@ async def create_webhook(pool: asyncpg.Pool, org_id: str, body: WebhookCreate, c
     async with pool.acquire() as conn, conn.transaction():
         await repo.lock_org(conn, org_id)
         if await repo.count_webhooks(conn, org_id) >= MAX_WEBHOOKS_PER_ORG:
-            raise conflict(f"An organization can have at most {MAX_WEBHOOKS_PER_ORG} webhooks", slug="webhook-limit-reached")
+            raise conflict(
+                f"An organization can have at most {MAX_WEBHOOKS_PER_ORG} webhooks", slug="webhook-limit-reached"
+            )
         row = await repo.insert_webhook(conn, webhook_id, org_id, url, body.events, body.description, sealed)
     return views.created(row, secret)
 
@@ -71,8 +80,9 @@ async def list_webhooks(pool: asyncpg.Pool, org_id: str, page: PageRequest) -> W
     )
 
 
-async def update_webhook(pool: asyncpg.Pool, org_id: str, webhook_id: str, body: WebhookUpdate,
-                         config: WebhookConfig) -> Webhook:
+async def update_webhook(
+    pool: asyncpg.Pool, org_id: str, webhook_id: str, body: WebhookUpdate, config: WebhookConfig
+) -> Webhook:
     changes = body.given()
     if "url" in changes:
         changes["url"] = await checked_url(changes["url"], config)
@@ -97,10 +107,12 @@ async def list_deliveries(pool: asyncpg.Pool, org_id: str, webhook_id: str, page
         items = rows[: page.limit]
         attempts = await deliveries.attempts_of(conn, [r["id"] for r in items])
     last = (items[-1]["created_at"], items[-1]["id"]) if items else None
-    return DeliveryListResponse.model_validate({
-        "data": [views.delivery(r, attempts[r["id"]]) for r in items],
-        "meta": page_meta(items, len(rows), page.limit, last),
-    })
+    return DeliveryListResponse.model_validate(
+        {
+            "data": [views.delivery(r, attempts[r["id"]]) for r in items],
+            "meta": page_meta(items, len(rows), page.limit, last),
+        }
+    )
 
 
 async def redeliver(pool: asyncpg.Pool, org_id: str, webhook_id: str, delivery_id: str) -> Delivery:
@@ -111,7 +123,9 @@ async def redeliver(pool: asyncpg.Pool, org_id: str, webhook_id: str, delivery_i
             raise not_found("Webhook")
         if webhook["status"] != "active":
             # Deliveries of an inactive webhook are not sent; queueing one would only mislead.
-            raise Problem(409, "The webhook is inactive; reactivate it (PATCH status \"active\") first", slug="webhook-inactive")
+            raise Problem(
+                409, 'The webhook is inactive; reactivate it (PATCH status "active") first', slug="webhook-inactive"
+            )
         row = await deliveries.requeue(conn, webhook_id, delivery_id)
         if row is None:
             raise not_found("Delivery")

@@ -20,9 +20,14 @@ def events_text(events: Sequence[str]) -> str:
 
 def _common(row: Row) -> dict[str, Any]:
     return {
-        "id": row["id"], "url": row["url"], "events": events_text(row["events"]), "status": row["status"],
-        "description": row["description"], "failureCount": row["failure_count"],
-        "createdAt": row["created_at"], "updatedAt": row["updated_at"],
+        "id": row["id"],
+        "url": row["url"],
+        "events": events_text(row["events"]),
+        "status": row["status"],
+        "description": row["description"],
+        "failureCount": row["failure_count"],
+        "createdAt": row["created_at"],
+        "updatedAt": row["updated_at"],
     }
 
 
@@ -35,14 +40,29 @@ def created(row: Row, secret: str) -> WebhookCreated:
 
 
 def attempt(row: Row) -> DeliveryAttempt:
-    return DeliveryAttempt(attempt=row["attempt"], status=row["status"], responseCode=row["response_code"],
-                           durationMs=row["duration_ms"], error=row["error"], attemptedAt=row["attempted_at"])
+    return DeliveryAttempt(
+        attempt=row["attempt"],
+        status=row["status"],
+        responseCode=row["response_code"],
+        durationMs=row["duration_ms"],
+        error=row["error"],
+        attemptedAt=row["attempted_at"],
+    )
 
 
 def delivery(row: Row, attempts: Sequence[Row]) -> Delivery:
     return Delivery(
-        id=row["id"], webhookId=row["webhook_id"], event=row["event_type"], eventId=str(row["event_id"]),
-        status=row["status"], attempts=row["attempts"], responseCode=row["last_response_code"],
-        durationMs=row["last_duration_ms"], error=row["last_error"], lastAttemptAt=row["last_attempt_at"],
-        nextAttemptAt=row["next_attempt_at"], createdAt=row["created_at"], attemptLog=[attempt(a) for a in attempts],
+        id=row["id"],
+        webhookId=row["webhook_id"],
+        event=row["event_type"],
+        eventId=str(row["event_id"]),
+        status=row["status"],
+        attempts=row["attempts"],
+        responseCode=row["last_response_code"],
+        durationMs=row["last_duration_ms"],
+        error=row["last_error"],
+        lastAttemptAt=row["last_attempt_at"],
+        nextAttemptAt=row["next_attempt_at"],
+        createdAt=row["created_at"],
+        attemptLog=[attempt(a) for a in attempts],
     )

@@ -45,8 +45,11 @@ ERROR_PAUSE_SECONDS = 2.0
 
 
 async def _record(pool: asyncpg.Pool, claimed: repo.Claimed, outcome: Outcome, config: WebhookConfig) -> None:
-    step = after_success(claimed.retry_step) if outcome.succeeded else after_failure(
-        claimed.retry_step, claimed.final_attempt, config.retry_schedule)
+    step = (
+        after_success(claimed.retry_step)
+        if outcome.succeeded
+        else after_failure(claimed.retry_step, claimed.final_attempt, config.retry_schedule)
+    )
     record = repo.AttemptRecord(outcome.succeeded, outcome.response_code, outcome.duration_ms, outcome.error)
     async with pool.acquire() as conn, conn.transaction():
         if not await repo.finish_attempt(conn, claimed, record, step):
@@ -54,13 +57,22 @@ async def _record(pool: asyncpg.Pool, claimed: repo.Claimed, outcome: Outcome, c
             return
         await repo.count_outcome(conn, claimed.webhook_id, outcome.succeeded, config.max_consecutive_failures)
     # The URL and the secret stay out of logs: ids identify the delivery.
-    log.info("webhook attempt", extra=log_fields(deliveryId=claimed.id, webhookId=claimed.webhook_id,
-                                                 ok=outcome.succeeded, code=outcome.response_code, error=outcome.error,
-                                                 next=step.status))
+    log.info(
+        "webhook attempt",
+        extra=log_fields(
+            deliveryId=claimed.id,
+            webhookId=claimed.webhook_id,
+            ok=outcome.succeeded,
+            code=outcome.response_code,
+            error=outcome.error,
+            next=step.status,
+        ),
+    )
 
 
-async def _deliver(pool: asyncpg.Pool, client: aiohttp.ClientSession, claimed: repo.Claimed, config: WebhookConfig,
-                   keyring: Keyring) -> None:
+async def _deliver(
+    pool: asyncpg.Pool, client: aiohttp.ClientSession, claimed: repo.Claimed, config: WebhookConfig, keyring: Keyring
+) -> None:
     message = Message(id=claimed.id, timestamp=claimed.timestamp, body=claimed.body)
     try:
         secret = secret_store.reveal(keyring, claimed.webhook_id, claimed.stored_secret)
@@ -68,8 +80,10 @@ async def _deliver(pool: asyncpg.Pool, client: aiohttp.ClientSession, claimed: r
         # The key that sealed it is not configured (removed before `countersign secrets rotate`
         # re-sealed it): nothing is sent unsigned. A failed attempt keeps the delivery on its
         # schedule, so it goes out once the key is back. The customer sees a fixed phrase only.
-        log.error("webhook secret cannot be opened", extra=log_fields(deliveryId=claimed.id, webhookId=claimed.webhook_id,
-                                                                      error=str(exc)))
+        log.error(
+            "webhook secret cannot be opened",
+            extra=log_fields(deliveryId=claimed.id, webhookId=claimed.webhook_id, error=str(exc)),
+        )
         await _record(pool, claimed, Outcome(False, None, 0, "delivery could not be signed"), config)
         return
     try:
@@ -82,20 +96,25 @@ async def _deliver(pool: asyncpg.Pool, client: aiohttp.ClientSession, claimed: r
     await _record(pool, claimed, outcome, config)
 
 
-async def deliver_due(pool: asyncpg.Pool, client: aiohttp.ClientSession, config: WebhookConfig, keyring: Keyring) -> int:
+async def deliver_due(
+    pool: asyncpg.Pool, client: aiohttp.ClientSession, config: WebhookConfig, keyring: Keyring
+) -> int:
     """One pass: lease what is due, send it, record it. Returns how many deliveries were attempted."""
     async with pool.acquire() as conn:
         claimed = await repo.claim_due(conn, config.concurrency, config.lease_seconds)
-    results = await asyncio.gather(*(_deliver(pool, client, c, config, keyring) for c in claimed), return_exceptions=True)
-    for c, result in zip(claimed, results):
+    results = await asyncio.gather(
+        *(_deliver(pool, client, c, config, keyring) for c in claimed), return_exceptions=True
+    )
+    for c, result in zip(claimed, results, strict=True):
         if isinstance(result, BaseException):
             # Recording failed (the database went away): the lease expires and the delivery is retried.
             log.warning("webhook attempt not recorded", extra=log_fields(deliveryId=c.id, error=repr(result)))
     return len(claimed)
 
 
-def delivery_worker(pool: asyncpg.Pool, client: aiohttp.ClientSession, config: WebhookConfig, keyring: Keyring,
-                    wakeup: Wakeup | None) -> JobWorker:
+def delivery_worker(
+    pool: asyncpg.Pool, client: aiohttp.ClientSession, config: WebhookConfig, keyring: Keyring, wakeup: Wakeup | None
+) -> JobWorker:
     last_prune = 0.0
 
     async def one_pass() -> float | None | Literal["at once"]:
@@ -108,8 +127,15 @@ def delivery_worker(pool: asyncpg.Pool, client: aiohttp.ClientSession, config: W
         # A full batch means more may be waiting: go again at once.
         return AT_ONCE if attempted >= config.concurrency else None
 
-    return JobWorker("webhook deliveries", one_pass, wakeup=wakeup, poll_seconds=config.poll_seconds,
-                     error_pause_seconds=ERROR_PAUSE_SECONDS, logger=log, failed_message="webhook delivery pass failed")
+    return JobWorker(
+        "webhook deliveries",
+        one_pass,
+        wakeup=wakeup,
+        poll_seconds=config.poll_seconds,
+        error_pause_seconds=ERROR_PAUSE_SECONDS,
+        logger=log,
+        failed_message="webhook delivery pass failed",
+    )
 
 
 async def warn_about_stale_secrets(pool: asyncpg.Pool, keyring: Keyring) -> None:
@@ -119,8 +145,10 @@ async def warn_about_stale_secrets(pool: asyncpg.Pool, keyring: Keyring) -> None
     async with pool.acquire() as conn:
         stale = await webhooks_repo.count_not_sealed_with(conn, keyring.current_prefix())
     if stale:
-        log.warning("webhook secrets not sealed under the current key; run `countersign secrets rotate`",
-                    extra=log_fields(count=stale, currentKey=keyring.current_id))
+        log.warning(
+            "webhook secrets not sealed under the current key; run `countersign secrets rotate`",
+            extra=log_fields(count=stale, currentKey=keyring.current_id),
+        )
 
 
 async def delivery_worker_ctx(app: web.Application) -> AsyncIterator[None]:

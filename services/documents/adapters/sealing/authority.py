@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -48,7 +48,7 @@ class CertificateAuthority:
         return self.cert.public_bytes(serialization.Encoding.PEM)
 
     @classmethod
-    def from_pem(cls, cert_pem: bytes, key_pem: bytes, password: bytes | None = None) -> "CertificateAuthority":
+    def from_pem(cls, cert_pem: bytes, key_pem: bytes, password: bytes | None = None) -> CertificateAuthority:
         try:
             cert = x509.load_pem_x509_certificate(cert_pem)
         except ValueError:
@@ -57,8 +57,11 @@ class CertificateAuthority:
             key = serialization.load_pem_private_key(key_pem, password)
         except (ValueError, TypeError):
             raise AuthorityError("the seal CA key is not a PEM private key (or its password is wrong)") from None
-        if key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) != \
-                cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo):
+        if key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        ) != cert.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        ):
             raise AuthorityError("the seal CA key does not belong to the seal CA certificate")
         try:
             is_ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
@@ -71,13 +74,15 @@ class CertificateAuthority:
     def issue_seal_certificate(self, org_id: str, now: datetime, valid_days: int) -> Issued:
         """A fresh key and a certificate for the organisation's document seals."""
         key = ec.generate_private_key(ec.SECP256R1())
-        subject = x509.Name([
-            x509.NameAttribute(NameOID.COMMON_NAME, f"Countersign seal {org_id}"),
-            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "Document seals"),
-            # The organisation's id (not its display name, which the documents service does not hold
-            # and which may change): what the verification endpoint reports as "sealed by".
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org_id),
-        ])
+        subject = x509.Name(
+            [
+                x509.NameAttribute(NameOID.COMMON_NAME, f"Countersign seal {org_id}"),
+                x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "Document seals"),
+                # The organisation's id (not its display name, which the documents service does not hold
+                # and which may change): what the verification endpoint reports as "sealed by".
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, org_id),
+            ]
+        )
         cert = (
             x509.CertificateBuilder()
             .subject_name(subject)
@@ -87,11 +92,23 @@ class CertificateAuthority:
             .not_valid_before(now - BACKDATE)
             .not_valid_after(min(now + timedelta(days=valid_days), self.cert.not_valid_after_utc))
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ADOBE_AUTHENTIC_DOCUMENTS, ExtendedKeyUsageOID.EMAIL_PROTECTION]),
-                           critical=False)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=True,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=False,
+                    crl_sign=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(
+                x509.ExtendedKeyUsage([ADOBE_AUTHENTIC_DOCUMENTS, ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
+            )
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.cert.public_key()), critical=False)  # type: ignore[arg-type]
             .sign(self.key, hashes.SHA256())  # type: ignore[arg-type]
@@ -99,24 +116,43 @@ class CertificateAuthority:
         return Issued(cert.public_bytes(serialization.Encoding.PEM), _key_pem(key))
 
 
-def issue_tsa_certificate(ca: CertificateAuthority, common_name: str, valid_days: int = 3650,
-                          now: datetime | None = None) -> Issued:
+def issue_tsa_certificate(
+    ca: CertificateAuthority, common_name: str, valid_days: int = 3650, now: datetime | None = None
+) -> Issued:
     """A timestamping certificate for the development TSA (services/devstack/tsa_server.py).
     RSA because pyHanko's test timestamper signs with RSA only."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     cert = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-                                 x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Countersign")]))
-        .issuer_name(ca.cert.subject).public_key(key.public_key())
+        .subject_name(
+            x509.Name(
+                [
+                    x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Countersign"),
+                ]
+            )
+        )
+        .issuer_name(ca.cert.subject)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - BACKDATE)
         .not_valid_after(min(now + timedelta(days=valid_days), ca.cert.not_valid_after_utc))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         # RFC 3161 §2.3: a TSA certificate has exactly this one extended key usage, critical.
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.cert.public_key()), critical=False)  # type: ignore[arg-type]
@@ -128,19 +164,37 @@ def issue_tsa_certificate(ca: CertificateAuthority, common_name: str, valid_days
 def new_authority(common_name: str, valid_days: int = 3650, now: datetime | None = None) -> Issued:
     """A self-signed CA (development stack, tests): never for production, where the operator
     supplies a CA whose certificate relying parties already trust."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Countersign")])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Countersign"),
+        ]
+    )
     cert = (
         x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name).public_key(key.public_key())
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - BACKDATE).not_valid_after(now + timedelta(days=valid_days))
+        .not_valid_before(now - BACKDATE)
+        .not_valid_after(now + timedelta(days=valid_days))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
@@ -148,4 +202,6 @@ def new_authority(common_name: str, valid_days: int = 3650, now: datetime | None
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )

@@ -69,6 +69,12 @@ def seal_pdf(pdf: bytes, identity: SealIdentity, timestamper: TimeStamper | None
         name="Countersign",
     )
     out = io.BytesIO()
-    signers.sign_pdf(writer, meta, signer=identity.signer(), timestamper=timestamper,
-                     new_field_spec=SigFieldSpec(sig_field_name=SEAL_FIELD), output=out)
+    signers.sign_pdf(
+        writer,
+        meta,
+        signer=identity.signer(),
+        timestamper=timestamper,
+        new_field_spec=SigFieldSpec(sig_field_name=SEAL_FIELD),
+        output=out,
+    )
     return out.getvalue()

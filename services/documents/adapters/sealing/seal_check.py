@@ -10,8 +10,8 @@ import math
 import sys
 from pathlib import Path
 
-from services.documents.pdf.sandbox import child_env, run_limited
 from services.documents.domain.seal_report import SealReport
+from services.documents.pdf.sandbox import child_env, run_limited
 
 # A module-level list so tests can substitute a misbehaving process.
 WORKER_ARGV: list[str] = [sys.executable, "-m", "services.documents.adapters.sealing.seal_worker"]

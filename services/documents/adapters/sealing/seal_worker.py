@@ -14,8 +14,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from services.documents.pdf.inspect_worker import apply_limits
 from services.documents.domain.seal_report import Coverage, SealReport
+from services.documents.pdf.inspect_worker import apply_limits
 
 # A complete PDF ends with its end-of-file marker (and perhaps a line end): every writer puts it
 # last. One that does not was cut short, or had bytes added after its last revision.
@@ -60,10 +60,18 @@ def check(pdf: bytes, ca_pem: bytes) -> SealReport:
     subject = status.signing_cert.subject
     stamp = status.timestamp_validity
     return SealReport(
-        "readable", ends_with_eof, sealed=True, intact=status.intact, valid=status.valid,
-        trusted=status.trusted, coverage=coverage, changes_allowed=status.docmdp_ok,
-        signer_subject=subject.human_friendly, signer_org_id=subject.native.get("organization_name"),
-        certificate_sha256=status.signing_cert.sha256.hex(), signed_at=_iso(status.signer_reported_dt),
+        "readable",
+        ends_with_eof,
+        sealed=True,
+        intact=status.intact,
+        valid=status.valid,
+        trusted=status.trusted,
+        coverage=coverage,
+        changes_allowed=status.docmdp_ok,
+        signer_subject=subject.human_friendly,
+        signer_org_id=subject.native.get("organization_name"),
+        certificate_sha256=status.signing_cert.sha256.hex(),
+        signed_at=_iso(status.signer_reported_dt),
         timestamp_at=_iso(stamp.timestamp) if stamp is not None else None,
         timestamp_valid=(stamp.intact and stamp.valid and stamp.trusted) if stamp is not None else None,
     )

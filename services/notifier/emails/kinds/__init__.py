@@ -12,7 +12,14 @@ from __future__ import annotations
 from types import ModuleType
 
 from services.notifier.emails.kinds import (
-    cancelled, completed, declined, delivery_failed, expired, invitation, otp, reminder,
+    cancelled,
+    completed,
+    declined,
+    delivery_failed,
+    expired,
+    invitation,
+    otp,
+    reminder,
 )
 
 KIND_MODULES: dict[str, ModuleType] = {

@@ -11,4 +11,6 @@ def needs(ctx: MailContext) -> str | None:
 
 
 def subject(ctx: MailContext) -> str:
-    return "Reminder: " + (ctx.emailSubject or f"{quoted(ctx.documentName)} is waiting for you to {verb(ctx.recipient.role)}")
+    return "Reminder: " + (
+        ctx.emailSubject or f"{quoted(ctx.documentName)} is waiting for you to {verb(ctx.recipient.role)}"
+    )

@@ -139,6 +139,9 @@ class Settings(BaseSettings):
     # the wall-clock limit of the child process that parses it (an untrusted file).
     verify_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     verify_timeout_seconds: float = Field(default=20.0, gt=0)
+    # PUT /api/v1/org/certificate (docs/signed-pdf.md): the largest PKCS#12 accepted. A key and a
+    # few certificates are a few KB; the cap keeps an upload far below MAX_BODY_BYTES' reach.
+    seal_upload_max_bytes: int = Field(default=64 * 1024, ge=1024)
 
     # --- emails ---------------------------------------------------------------------------
     # Seconds before each retry after a transient SMTP failure (the last one repeats).

@@ -31,6 +31,7 @@ KNOWN_SCOPES: frozenset[str] = frozenset(
         "webhooks.update",
         "webhooks.delete",
         "org.read",
+        "org.write",
     }
 )
 

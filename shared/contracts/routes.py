@@ -58,7 +58,7 @@ from shared.contracts.path_params import (
     Shape,
     placeholders,
 )
-from shared.contracts.seal import PEM_CHAIN_BODY, PEM_CHAIN_MEDIA
+from shared.contracts.seal import PEM_CHAIN_BODY, PEM_CHAIN_MEDIA, CertificateUpload
 from shared.contracts.signing import (
     PDF_BODY as SIGNING_PDF_BODY,
 )
@@ -221,6 +221,19 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     # The organisation's seal certificate chain (docs/signed-pdf.md), issued by the documents service.
     _documents("GET", ORG + "/certificate", "org.read", 200, PEM_CHAIN_BODY, media_type=PEM_CHAIN_MEDIA),
+    # The organisation's own certificate (PKCS#12, multipart), replacing the platform-issued one; 409
+    # `certificate-in-use` when another organisation already seals with it.
+    _documents(
+        "PUT",
+        ORG + "/certificate",
+        "org.write",
+        200,
+        PEM_CHAIN_BODY,
+        media_type=PEM_CHAIN_MEDIA,
+        request=CertificateUpload,
+        request_media=MULTIPART,
+        extra_errors=(409,),
+    ),
     # Verification of a PDF by anyone (docs/signed-pdf.md): no API key, a multipart upload; 429 is the
     # client address's budget (VERIFY_RATE_LIMIT_PER_MINUTE, services/gateway/verify_limits.py).
     _documents(

@@ -136,7 +136,7 @@ def test_a_request_body_is_described_in_its_own_media_type() -> None:
     assert refusal["description"] == "The body was not sent as `multipart/form-data`."
 
 
-def test_only_the_verify_upload_is_not_json_in_the_real_document() -> None:
+def test_only_the_file_uploads_are_not_json_in_the_real_document() -> None:
     spec = build_spec(OPERATIONS, "https://api.example.com")
     media = {
         (method, path): set(op["requestBody"]["content"])
@@ -145,6 +145,7 @@ def test_only_the_verify_upload_is_not_json_in_the_real_document() -> None:
         if "requestBody" in op
     }
     assert media.pop(("post", "/api/v1/verify")) == {"multipart/form-data"}
+    assert media.pop(("put", "/api/v1/org/certificate")) == {"multipart/form-data"}
     assert media and all(kinds == {"application/json"} for kinds in media.values())
 
 

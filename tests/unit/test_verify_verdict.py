@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.documents.domain.seal_report import SealReport
-from services.documents.domain.verdict import MESSAGES, judge
+from services.documents.domain.verdict import AUTHENTIC_OWN_CERTIFICATE, MESSAGES, judge
 
 GOOD = SealReport("readable", True, sealed=True, intact=True, valid=True, trusted=True, coverage="file")
 
@@ -13,6 +13,14 @@ GOOD = SealReport("readable", True, sealed=True, intact=True, valid=True, truste
 def test_our_record_of_the_exact_bytes_wins() -> None:
     assert judge(GOOD, "sealed").code == "authentic"
     assert judge(SealReport("readable", True), "sealed").code == "authentic"  # our bytes, whatever a reader says
+
+
+def test_our_file_sealed_with_the_organisations_own_certificate_is_authentic_and_says_so() -> None:
+    own = SealReport("readable", True, sealed=True, intact=True, valid=True, trusted=False, coverage="file")
+    verdict = judge(own, "sealed")
+    assert verdict.code == "authentic" and verdict.message == AUTHENTIC_OWN_CERTIFICATE
+    assert judge(GOOD, "sealed").message == MESSAGES["authentic"]
+    assert judge(own, "none").code == "untrusted-seal"  # not our record: the platform CA cannot vouch for it
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import BodyPartReader, web
-from aiohttp.http_exceptions import BadHttpMessage
 
+from services.documents.api.multipart import MALFORMED_MULTIPART, malformed_multipart
 from services.documents.api.verify_views import verify_result
 from services.documents.commands.deps import DEPS
 from services.documents.commands.sealing import SEALER
@@ -27,14 +27,7 @@ from shared.service import SETTINGS
 from shared.web import json_response
 
 VERIFY_CONCURRENCY = 2
-# How aiohttp's multipart reader says a body is broken: no boundary or bad framing (ValueError,
-# AssertionError), a part header it cannot parse, e.g. with control bytes (BadHttpMessage).
-_MALFORMED = (ValueError, AssertionError, BadHttpMessage)
 _SLOTS: web.AppKey[asyncio.Semaphore] = web.AppKey("verify_slots", asyncio.Semaphore)
-
-
-def _malformed() -> Problem:
-    return Problem(400, "The multipart/form-data body is malformed", slug="malformed-multipart")
 
 
 def _missing_file() -> Problem:
@@ -50,8 +43,8 @@ async def _file_part(request: web.Request) -> BodyPartReader:
             if isinstance(part, BodyPartReader) and part.name == FORM_FIELD:
                 return part
             await part.release()
-    except _MALFORMED:
-        raise _malformed() from None
+    except MALFORMED_MULTIPART:
+        raise malformed_multipart() from None
     raise _missing_file()
 
 

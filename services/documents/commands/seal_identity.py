@@ -5,6 +5,10 @@ its organisation by the context, so a key copied to another organisation's row d
 Two workers issuing for the same organisation at once both generate a key; the first INSERT
 wins and both use the stored one (ON CONFLICT), so an organisation never has two live identities.
 A certificate within a day of expiry is replaced by a fresh one on next use.
+
+An organisation may instead upload its own (PUT /api/v1/org/certificate, `upload_identity`): it is
+stored the same way, with source 'uploaded', and seals from then on; when it comes within a day of
+expiry, the platform issues one again (the organisation uploads a renewed one before that).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from services.documents.adapters.sealing.authority import CertificateAuthority
+from services.documents.adapters.sealing.pkcs12_upload import parse_pkcs12
 from services.documents.adapters.sealing.seal import SealIdentity
 from services.documents.db import seal_repository
 from shared.secretbox import Keyring
@@ -41,6 +46,7 @@ class OrgSeal:
     chain_pem: str
     cert_sha256: str
     not_after: datetime
+    source: str  # 'platform' (issued by the platform CA) or 'uploaded' (the organisation's own)
 
 
 def _split_chain(chain_pem: str) -> list[bytes]:
@@ -51,7 +57,11 @@ def _split_chain(chain_pem: str) -> list[bytes]:
 def _opened(row: asyncpg.Record, keyring: Keyring) -> OrgSeal:
     key_pem = keyring.open(row["private_key"], key_context(row["org_id"])).encode()
     return OrgSeal(
-        SealIdentity(key_pem, _split_chain(row["chain_pem"])), row["chain_pem"], row["cert_sha256"], row["not_after"]
+        SealIdentity(key_pem, _split_chain(row["chain_pem"])),
+        row["chain_pem"],
+        row["cert_sha256"],
+        row["not_after"],
+        row["source"],
     )
 
 
@@ -76,4 +86,24 @@ async def org_seal(
         row = await seal_repository.live_identity(pool, org_id)
         if row is None:  # pragma: no cover - the row we (or a concurrent worker) just wrote
             raise RuntimeError(f"no seal identity for organisation {org_id} after issuing one")
+    return _opened(row, keyring)
+
+
+async def upload_identity(pool: asyncpg.Pool, org_id: str, pkcs12: bytes, password: str, keyring: Keyring) -> OrgSeal:
+    """Make the organisation's own PKCS#12 its seal identity. Raises Pkcs12Refused (nothing stored)
+    when the file cannot be one, seal_repository.CertificateInUse when another organisation seals
+    with the same certificate."""
+    # Key derivation and parsing are CPU work (bounded by parse_pkcs12's limits): off the event loop.
+    uploaded = await asyncio.to_thread(parse_pkcs12, pkcs12, password, datetime.now(UTC))
+    await seal_repository.store_uploaded_identity(
+        pool,
+        org_id,
+        uploaded.chain_pem,
+        keyring.seal(uploaded.key_pem.decode(), key_context(org_id)),
+        uploaded.cert_sha256,
+        uploaded.not_after,
+    )
+    row = await seal_repository.live_identity(pool, org_id)
+    if row is None:  # pragma: no cover - parse_pkcs12 refuses a certificate expiring within a day
+        raise RuntimeError(f"the uploaded seal identity of {org_id} is not live")
     return _opened(row, keyring)

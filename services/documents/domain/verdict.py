@@ -4,6 +4,8 @@ Each verdict is a stable machine-readable code (the API's `verdict`); clients br
 message is for people. Listed from the best news to the worst:
 
     authentic          the very file we sealed: its SHA-256 is a completed document's signedFileHash
+                       (sealed with the organisation's own uploaded certificate, its seal is valid
+                       but not `trusted`: the platform CA did not issue it; the message says so)
     sealed-unrecorded  a valid seal of the platform CA over the whole file, but not a file we recorded
                        (the document was deleted, or another deployment shares the CA)
     original           no seal; the file is the original of a document on this platform
@@ -43,6 +45,15 @@ MESSAGES: dict[VerdictCode, str] = {
 }
 
 
+# `authentic` for a file sealed with the organisation's own certificate (PUT /api/v1/org/certificate):
+# our record vouches for the bytes, but the platform CA cannot vouch for the certificate.
+AUTHENTIC_OWN_CERTIFICATE = (
+    "This is the sealed file exactly as Countersign produced it. It was sealed with the "
+    "organisation's own certificate, not one issued by this platform's CA: trust that "
+    "organisation's certificate chain to validate the seal yourself."
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     code: VerdictCode
@@ -56,7 +67,8 @@ def _verdict(code: VerdictCode) -> Verdict:
 def judge(report: SealReport, match: RecordMatch) -> Verdict:
     # Our record of the exact bytes beats any reading of them: it is the file we produced.
     if match == "sealed":
-        return _verdict("authentic")
+        own_certificate = report.sealed and report.valid and not report.trusted
+        return Verdict("authentic", AUTHENTIC_OWN_CERTIFICATE if own_certificate else MESSAGES["authentic"])
     if report.structure == "unreadable":
         # A PDF cut short usually fails to parse at all.
         return _verdict("truncated" if not report.ends_with_eof else "unreadable")

@@ -16,11 +16,13 @@ from pypdf import PdfReader
 
 from services.documents.adapters.storage import STORAGE, open_storage
 from services.documents.adapters.verified_pdf import FileChanged, fetch_pdf
+from services.documents.api.errors import to_problem
 from services.documents.commands import files
 from services.documents.commands.deps import DEPS, Deps
 from services.documents.commands.file_check import Accepted, Checker, Refused, Upload, check_upload
 from services.documents.commands.files import require_verified_file, verify_pending_upload
 from services.documents.db import file_repository
+from services.documents.domain.errors import DomainError
 from services.documents.domain.verified_file import VerifiedFile
 from shared.problems import Problem
 from shared.service import SETTINGS
@@ -37,10 +39,11 @@ def app(system: System) -> web.Application:
 
 
 async def _problem(app: web.Application, db: asyncpg.Pool, api: Api, doc_id: str) -> Problem:
+    """The refusal as the API answers it (api/errors.py maps the use case's domain error)."""
     assert api.org_id
-    with pytest.raises(Problem) as caught:
+    with pytest.raises(DomainError) as caught:
         await require_verified_file(app[DEPS], db, api.org_id, doc_id)
-    return caught.value
+    return to_problem(caught.value)
 
 
 async def test_a_valid_pdf_is_verified_and_its_facts_stored(

@@ -94,6 +94,49 @@ def test_no_layer_imports_a_layer_above_it() -> None:
     assert violations() == []
 
 
+# HTTP is the edge's business: below api/ a refusal is a domain error (domain/errors.py), which
+# api/errors.py alone turns into problem+json. api/ and app.py (the wiring) may import it.
+NO_HTTP_PROBLEMS = frozenset({"commands", "domain", "db", "workers", "adapters", "pdf"})
+
+
+def imports_problems(path: Path) -> list[int]:
+    """The lines of `path` that import shared.problems, in any form."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import) and any(a.name.startswith("shared.problems") for a in node.names):
+            lines.append(node.lineno)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            named = [f"{node.module}.{a.name}" for a in node.names]
+            if node.module == "shared.problems" or "shared.problems" in named:
+                lines.append(node.lineno)
+    return lines
+
+
+def test_only_the_edge_imports_http_problems() -> None:
+    found = [
+        f"{_relative(path)}:{line}"
+        for path in source_files()
+        if path.relative_to(SERVICE).parts[0] in NO_HTTP_PROBLEMS
+        for line in imports_problems(path)
+    ]
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    ("source", "found"),
+    [
+        ("from shared.problems import Problem\n", [1]),
+        ("import shared.problems\n", [1]),
+        ("from shared import problems\n", [1]),
+        ("from shared.context import SYSTEM\n", []),
+    ],
+)
+def test_the_problem_check_sees_every_form_of_import(tmp_path: Path, source: str, found: list[int]) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(source)
+    assert imports_problems(module) == found
+
+
 def test_every_module_sits_in_a_known_layer() -> None:
     layers = {p.relative_to(SERVICE).parts[0] for p in source_files() if len(p.relative_to(SERVICE).parts) > 1}
     assert layers == set(ALLOWED)

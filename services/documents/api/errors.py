@@ -2,7 +2,9 @@
 
 Use cases raise the domain's exceptions (domain/errors.py, the state machines' refusals); the
 middleware below turns them into `Problem`s for shared.web's problem middleware to render. The
-texts are the API's contract (clients and tests read them): change them here, nowhere else.
+texts of the state machines' refusals are the API's contract (clients and tests read them):
+change them here, nowhere else. A `Refusal` brings its own words and code; here it gets the
+status of its kind, its field errors and (a 429) its Retry-After header.
 """
 
 from __future__ import annotations
@@ -10,16 +12,51 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from services.documents.domain.errors import DomainError, NotFound
+from services.documents.domain.errors import (
+    Blocked,
+    Conflicting,
+    DomainError,
+    Gone,
+    Invalid,
+    Missing,
+    NotFound,
+    Refusal,
+    TooSoon,
+    Unavailable,
+)
 from services.documents.domain.signer_states import AlreadyActed, NotYourTurn, SignerTransitionNotAllowed, WrongRole
 from services.documents.domain.statemachine import TransitionNotAllowed
-from shared.problems import Problem, conflict, not_found
+from shared.problems import FieldError, Problem, conflict, not_found
+
+# The status of each kind of refusal (domain/errors.py).
+REFUSAL_STATUS: dict[type[Refusal], int] = {
+    Invalid: 422,
+    Conflicting: 409,
+    Gone: 410,
+    Blocked: 403,
+    Missing: 404,
+    Unavailable: 503,
+    TooSoon: 429,
+}
+
+
+def refusal_problem(error: Refusal) -> Problem:
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooSoon) else {}
+    return Problem(
+        next(status for kind, status in REFUSAL_STATUS.items() if isinstance(error, kind)),
+        error.detail,
+        errors=[FieldError(issue.field, issue.message) for issue in error.fields],
+        slug=error.code,
+        headers=headers,
+    )
 
 
 def to_problem(error: DomainError) -> Problem:
     match error:
         case NotFound():
             return not_found(error.what)
+        case Refusal():
+            return refusal_problem(error)
         case TransitionNotAllowed():
             return conflict(error.reason)
         case AlreadyActed() | SignerTransitionNotAllowed():

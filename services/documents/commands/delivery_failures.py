@@ -30,7 +30,7 @@ from services.documents.db import repository as documents_repo
 from services.documents.db import signer_repository as signers_repo
 from services.documents.db.repository import to_properties
 from services.documents.domain import signer_states, tokens
-from services.documents.domain.errors import NotFound
+from services.documents.domain.errors import Conflicting, FieldIssue, Invalid, NotFound
 from services.documents.domain.signer_states import SignerAction, SignerStatus
 from services.documents.domain.statemachine import Action, Status, can, next_status
 from services.documents.domain.turns import PARTICIPANT_ROLES
@@ -38,7 +38,6 @@ from services.documents.domain.validation import changed
 from shared.context import RequestContext
 from shared.events import Event
 from shared.logging import log_fields
-from shared.problems import FieldError, Problem, conflict
 from shared.service import consumer_ctx
 from shared.settings import Settings
 
@@ -110,21 +109,20 @@ async def held_document(conn: asyncpg.Connection, org_id: str, document_id: str)
 
 def _check_fix(current: Mapping[str, Any], requested: Mapping[str, Any]) -> dict[str, Any]:
     if not signer_states.can(current["status"], SignerAction.FIXED):
-        raise conflict(
+        raise Conflicting(
             "While the document is on hold (action_required), only a signer whose email could not be "
             "delivered can be changed",
-            slug="document-on-hold",
+            code="document-on-hold",
         )
     if set(requested) - FIXABLE:
-        raise conflict(
+        raise Conflicting(
             "While the document is on hold (action_required), only the signer's email and name can be changed",
-            slug="document-on-hold",
+            code="document-on-hold",
         )
     if "email" not in requested:
-        raise Problem(
-            422,
+        raise Invalid(
             "Give the signer's email address to invite them again",
-            errors=[FieldError("email", "Required: a corrected address, or the same one to try again")],
+            fields=[FieldIssue("email", "Required: a corrected address, or the same one to try again")],
         )
     return changed(current, requested)
 
@@ -144,7 +142,7 @@ async def fix_signer(
         raise NotFound("Signer")
     diff = _check_fix(current, requested)
     if "email" in diff and await signers_repo.email_taken(conn, document["id"], diff["email"], except_id=signer_id):
-        raise conflict("A signer with this email address is already on the document")
+        raise Conflicting("A signer with this email address is already on the document")
     # Back to waiting, not yet invited: the invitation goes out when the document resumes.
     columns = diff | {"status": signer_states.next_status(current["status"], SignerAction.FIXED), "activated_at": None}
     row = await signers_repo.update_signer(conn, document["id"], signer_id, columns)
@@ -159,6 +157,6 @@ async def fix_signer(
     if await signers_repo.count_with_status(conn, document["id"], SignerStatus.DELIVERY_FAILED) == 0:
         resumed = await _status_changed(conn, ctx, document, next_status(document["status"], Action.SIGNER_FIXED))
         if resumed is None:  # unreachable under the lock; the conditional update's guard
-            raise conflict("The document changed meanwhile; try again")
+            raise Conflicting("The document changed meanwhile; try again")
         await advance(conn, resumed, ctx)
     return await signers_repo.find_signer(conn, document["id"], signer_id) or row

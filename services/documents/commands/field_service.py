@@ -12,15 +12,16 @@ from services.documents.commands.events import emit
 from services.documents.commands.service import lock_for_edit, require_document, touch_for_edit
 from services.documents.db import field_repository as fields_repo
 from services.documents.db.repository import to_columns, to_properties
-from services.documents.domain.errors import NotFound
+from services.documents.domain.errors import Conflicting, FieldIssue, Invalid, NotFound
 from services.documents.domain.payloads import field_payload
 from services.documents.domain.validation import MAX_FIELDS, changed
 from shared.context import RequestContext
 from shared.contracts.rules import field_problems
 from shared.ids import prefixed_id
-from shared.problems import FieldError, conflict, validation
 
 COLUMNS = fields_repo.FIELD_COLUMNS
+# The words of a request body the schema accepted but the field rules do not (as for a schema error).
+INVALID_FIELDS = "The request body contains invalid fields"
 
 
 def check_merged(current: Mapping[str, Any], diff: Mapping[str, Any]) -> None:
@@ -28,7 +29,7 @@ def check_merged(current: Mapping[str, Any], diff: Mapping[str, Any]) -> None:
     merged = {**dict(current), **diff}
     problems = field_problems(merged["type"], merged["options"], merged["default_value"])
     if problems:
-        raise validation([FieldError(name, message) for name, message in problems.items()])
+        raise Invalid(INVALID_FIELDS, fields=[FieldIssue(name, message) for name, message in problems.items()])
 
 
 async def list_fields(pool: asyncpg.Pool, org_id: str, document_id: str) -> list[asyncpg.Record]:
@@ -44,7 +45,7 @@ async def add_field(
     async with pool.acquire() as conn, conn.transaction():
         await lock_for_edit(conn, org_id, document_id)
         if await fields_repo.count_fields(conn, document_id) >= MAX_FIELDS:
-            raise conflict(f"A document can have at most {MAX_FIELDS} fields")
+            raise Conflicting(f"A document can have at most {MAX_FIELDS} fields")
         row = await fields_repo.insert_field(conn, prefixed_id("fld"), document_id, to_columns(properties, COLUMNS))
         await touch_for_edit(conn, org_id, document_id)
         await emit(conn, ctx, org_id, document_id, "field.added", {"field": field_payload(row)})

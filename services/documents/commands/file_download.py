@@ -19,9 +19,9 @@ import asyncpg
 from services.documents.commands.deps import Deps
 from services.documents.commands.events import emit
 from services.documents.commands.files import file_rejected, no_file, settle
+from services.documents.domain.errors import Conflicting
 from services.documents.domain.statemachine import Status
 from shared.context import RequestContext
-from shared.problems import Problem
 
 PDF = "application/pdf"
 # Characters that may not appear in a header value or would end it: controls (CR, LF, NUL...),
@@ -79,13 +79,13 @@ async def resolve_download(deps: Deps, org_id: str, document_id: str) -> Downloa
     name = row["name"]
     if row["status"] == Status.COMPLETED:
         if not row["signed_file_key"]:
-            raise Problem(409, "The signed PDF of this document is not available yet", slug="file-missing")
+            raise Conflicting("The signed PDF of this document is not available yet", code="file-missing")
         return DownloadTarget(row["signed_file_key"], None, download_filename(name, True), True, name)
     if row["file_status"] == "verified":
         return DownloadTarget(row["pdf_key"], row["pdf_etag"], download_filename(name, False), False, name)
     if row["file_status"] == "rejected":
-        raise file_rejected(row["file_error_code"], row["file_error"], status=409)
-    raise no_file(status=409)
+        raise file_rejected(row["file_error_code"], row["file_error"], Conflicting)
+    raise no_file(Conflicting)
 
 
 async def record_download(

@@ -4,9 +4,9 @@ Public API (the lifecycle/signing code calls these):
 
     await require_verified_file(deps, conn_or_pool, org_id, document_id) -> VerifiedFile
         The verified PDF of a document, verifying a pending upload first if needed. Raises
-        Problem 404 (no such document), or 422 with slug `file-missing` ("No file has been
+        NotFound (no such document), or Invalid with code `file-missing` ("No file has been
         uploaded") or `file-invalid` (the reason and code, e.g. "... (encrypted)"), each with
-        errors=[FieldError("file", ...)]. Call it with the pool BEFORE opening the send
+        fields=[FieldIssue("file", ...)]; Unavailable when S3 or the checker fails. Call it with the pool BEFORE opening the send
         transaction (a check may take seconds: download + parse), then again inside it with the
         transaction's connection (cheap once verified: one SELECT) to be race-free against a new
         upload. Given a connection, it reads and writes through it only.
@@ -42,10 +42,10 @@ from services.documents.commands.events import emit
 from services.documents.commands.file_check import Accepted, Outcome, Refused, Upload, check_upload
 from services.documents.commands.service import document_not_found, refused
 from services.documents.db import file_repository as repo
+from services.documents.domain.errors import Conflicting, FieldIssue, Invalid, Unavailable
 from services.documents.domain.statemachine import Action, Status, allowed_from
 from services.documents.domain.verified_file import VerifiedFile, verified_of
 from shared.context import RequestContext
-from shared.problems import FieldError, Problem
 
 log = logging.getLogger("countersign.documents.files")
 
@@ -54,30 +54,29 @@ Db: TypeAlias = asyncpg.Pool | asyncpg.Connection
 UNAVAILABLE = (BotoCoreError, ClientError, aiohttp.ClientError, TimeoutError, OSError)
 
 
-def no_file(status: int = 422) -> Problem:
-    return Problem(
-        status,
+def no_file(kind: type[Invalid | Conflicting] = Invalid) -> Invalid | Conflicting:
+    """No file yet: bad input to a send (Invalid), or nothing to download (Conflicting)."""
+    return kind(
         "No file has been uploaded",
-        errors=[
-            FieldError(
+        fields=[
+            FieldIssue(
                 "file", "Upload the document's file first: POST /api/v1/documents/{id}/upload, then PUT it to uploadUrl"
             )
         ],
-        slug="file-missing",
+        code="file-missing",
     )
 
 
-def file_rejected(code: str, message: str, status: int = 422) -> Problem:
-    return Problem(
-        status,
+def file_rejected(code: str, message: str, kind: type[Invalid | Conflicting] = Invalid) -> Invalid | Conflicting:
+    return kind(
         f"The document's file was rejected: {message} ({code})",
-        errors=[FieldError("file", f"{message} ({code})")],
-        slug="file-invalid",
+        fields=[FieldIssue("file", f"{message} ({code})")],
+        code="file-invalid",
     )
 
 
-def storage_unavailable() -> Problem:
-    return Problem(503, "File storage is unavailable; try again shortly")
+def storage_unavailable() -> Unavailable:
+    return Unavailable("File storage is unavailable; try again shortly")
 
 
 @contextlib.asynccontextmanager
@@ -181,11 +180,10 @@ async def require_verified_file(deps: Deps, conn_or_pool: Db, org_id: str, docum
 async def verify_pending_upload(deps: Deps, org_id: str, document_id: str) -> None:
     try:
         await settle(deps, deps.pool, org_id, document_id)
-    except Problem as problem:
-        if problem.status != 503:
-            raise
+    except Unavailable:
         # S3 or the checker unavailable: the detail still answers (without the file); the next
         # GET or the send checks again.
+        return
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,13 +27,12 @@ from services.documents.db import otp_repository
 from services.documents.db import repository as documents_repo
 from services.documents.db import signer_repository as signers_repo
 from services.documents.domain import signer_states, tokens, turns
-from services.documents.domain.errors import NotFound
+from services.documents.domain.errors import Conflicting, FieldIssue, Invalid, NotFound
 from services.documents.domain.payloads import people
 from services.documents.domain.send_checks import send_problems
 from services.documents.domain.signer_states import SignerAction, SignerStatus
 from services.documents.domain.statemachine import Action, Status, allowed_from, can, target
 from shared.context import RequestContext
-from shared.problems import FieldError, Problem, conflict
 from shared.timefmt import utcnow
 
 
@@ -74,14 +73,12 @@ async def _lock(conn: asyncpg.Connection, org_id: str, document_id: str) -> asyn
 
 async def _file_errors(
     deps: Deps, db: asyncpg.Pool | asyncpg.Connection, org_id: str, document_id: str
-) -> tuple[list[FieldError], tuple[tuple[float, float], ...] | None]:
+) -> tuple[list[FieldIssue], tuple[tuple[float, float], ...] | None]:
     """The file's problems as field errors (to report with all others), or its page sizes."""
     try:
         verified = await require_verified_file(deps, db, org_id, document_id)
-    except Problem as problem:
-        if problem.status != 422:
-            raise
-        return problem.errors, None
+    except Invalid as invalid:
+        return invalid.fields, None
     return [], verified.page_sizes
 
 
@@ -99,7 +96,7 @@ async def send(deps: Deps, org_id: str, ctx: RequestContext, document_id: str) -
         fields = await fields_repo.list_fields(conn, document_id)
         problems = file_errors + send_problems(signers, fields, page_sizes, document["expires_at"], utcnow())
         if problems:
-            raise Problem(422, "The document cannot be sent yet", errors=problems)
+            raise Invalid("The document cannot be sent yet", fields=problems)
         row = await repo.transition(conn, document_id, allowed_from(Action.SEND), target(Action.SEND), "sent_at")
         if row is None:
             raise await refused(conn, org_id, document_id, Action.SEND)
@@ -120,9 +117,9 @@ async def cancel(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_
         if not can(document["status"], Action.CANCEL):
             raise await refused(conn, org_id, document_id, Action.CANCEL)
         if document["completion_requested_at"] is not None:
-            raise conflict(
+            raise Conflicting(
                 "Every signer has finished; the document is being completed and can no longer be cancelled",
-                slug="document-completing",
+                code="document-completing",
             )
         row = await repo.transition(
             conn, document_id, allowed_from(Action.CANCEL), target(Action.CANCEL), "cancelled_at"
@@ -138,7 +135,7 @@ async def cancel(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_
 
 def _require_pending(document: asyncpg.Record, what: str) -> None:
     if document["status"] != Status.PENDING:
-        raise conflict(f"{what} only while the document is pending (the document is {document['status']})")
+        raise Conflicting(f"{what} only while the document is pending (the document is {document['status']})")
 
 
 async def remind(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_id: str) -> Reminded:
@@ -187,9 +184,9 @@ async def signing_url(deps: Deps, org_id: str, ctx: RequestContext, document_id:
             raise NotFound("Signer")
         _require_pending(document, "Signing links are issued")
         if signer["role"] not in turns.PARTICIPANT_ROLES:
-            raise conflict("Viewers receive a copy of the signed document; they have no signing link")
+            raise Conflicting("Viewers receive a copy of the signed document; they have no signing link")
         if not signer_states.can(signer["status"], SignerAction.FINISH):  # a link is for finishing
-            raise conflict(f"This signer has already {signer['status']}", slug=f"signer-{signer['status']}")
+            raise Conflicting(f"This signer has already {signer['status']}", code=f"signer-{signer['status']}")
         # A new version gives a new token; the old token's hash no longer matches anything.
         version = await repo.next_token_version(conn, signer_id)
         token = tokens.signing_token(secret, signer_id, version)

@@ -20,11 +20,10 @@ from services.documents.commands.otp_service import live_code
 from services.documents.db import lifecycle_repository as repo
 from services.documents.db import repository as documents_repo
 from services.documents.domain import signer_states, tokens
-from services.documents.domain.errors import NotFound
+from services.documents.domain.errors import Conflicting, Missing, NotFound
 from services.documents.domain.signer_states import SignerAction
 from services.documents.domain.statemachine import Status
 from services.documents.domain.turns import PARTICIPANT_ROLES
-from shared.problems import Problem, conflict
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +49,8 @@ async def _signer_and_document(
     if signer is None or document is None or document["org_id"] != org_id:
         raise NotFound("Signer")
     if document["status"] != Status.PENDING:
-        raise conflict(
-            f"The document is {document['status']}; its signing links are dead", slug=f"document-{document['status']}"
+        raise Conflicting(
+            f"The document is {document['status']}; its signing links are dead", code=f"document-{document['status']}"
         )
     return signer, document
 
@@ -61,16 +60,16 @@ async def signing_link(deps: Deps, org_id: str, signer_id: str) -> LiveLink:
     async with deps.pool.acquire() as conn:
         signer, document = await _signer_and_document(conn, org_id, signer_id)
     if signer["role"] not in PARTICIPANT_ROLES or signer["token_hash"] is None:
-        raise conflict("Viewers have no signing link", slug="no-signing-link")
+        raise Conflicting("Viewers have no signing link", code="no-signing-link")
     if not signer_states.can(signer["status"], SignerAction.FINISH):  # a link is for finishing
-        raise conflict(f"The signer has already {signer['status']}", slug=f"signer-{signer['status']}")
+        raise Conflicting(f"The signer has already {signer['status']}", code=f"signer-{signer['status']}")
     if signer["activated_at"] is None:
-        raise conflict("It is not this signer's turn yet", slug="not-your-turn")
+        raise Conflicting("It is not this signer's turn yet", code="not-your-turn")
     token = tokens.signing_token(settings.require_signing_secret(), signer["id"], signer["token_version"])
     if not tokens.same_hash(signer["token_hash"], tokens.token_hash(token)):
         # The signing secret changed since the link was issued: the stored hash matches no token.
-        raise Problem(
-            409, "The signing secret changed; issue a new link with POST …/signing-url", slug="stale-signing-link"
+        raise Conflicting(
+            "The signing secret changed; issue a new link with POST …/signing-url", code="stale-signing-link"
         )
     return LiveLink(tokens.signing_url(settings.public_url, token), document["expires_at"])
 
@@ -81,6 +80,6 @@ async def otp_code(deps: Deps, org_id: str, signer_id: str) -> LiveCode:
         signer, _ = await _signer_and_document(conn, org_id, signer_id)
     live = live_code(settings.require_signing_secret(), signer, settings.otp_max_attempts)
     if live is None:
-        raise Problem(404, "The signer has no live one-time code")
+        raise Missing("The signer has no live one-time code")
     code, expires_at = live
     return LiveCode(code, expires_at)

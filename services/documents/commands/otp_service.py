@@ -26,10 +26,10 @@ from services.documents.commands.signing_session import Session, otp_locked, run
 from services.documents.db import lifecycle_repository as repo
 from services.documents.db import otp_repository
 from services.documents.domain import signer_states, tokens
+from services.documents.domain.errors import Conflicting, FieldIssue, Invalid, Refusal, TooSoon
 from services.documents.domain.otp_limits import attempts_left, daily_wait, reaches_lock
 from services.documents.domain.signer_states import AlreadyActed, SignerAction
 from shared.context import RequestContext
-from shared.problems import FieldError, Problem, conflict
 from shared.timefmt import utcnow
 
 
@@ -50,7 +50,7 @@ def resend_wait(expires_at: datetime | None, ttl_seconds: int, pause_seconds: in
 
 def _check_otp_applies(session: Session) -> None:
     if session.document["otp_method"] != "email":
-        raise conflict("This document does not ask for a one-time code", slug="otp-not-required")
+        raise Conflicting("This document does not ask for a one-time code", code="otp-not-required")
     if not signer_states.can(session.signer["status"], SignerAction.FINISH):  # a code is for finishing
         raise AlreadyActed(session.signer["status"])
 
@@ -68,28 +68,26 @@ async def request_code(deps: Deps, token: str, ctx: RequestContext) -> CodeSent:
     async def action(conn: asyncpg.Connection, session: Session) -> CodeSent:
         _check_otp_applies(session)
         if session.signer["otp_verified_at"] is not None:
-            raise conflict("Your email address is already verified", slug="otp-already-verified")
+            raise Conflicting("Your email address is already verified", code="otp-already-verified")
         if session.signer["otp_locked_at"] is not None:
             raise otp_locked()
         signer_id = session.signer["id"]
         issued = await otp_repository.issued_in_last_day(conn, signer_id)
         if wait := daily_wait(issued, settings.otp_daily_limit, utcnow()):
-            raise Problem(
-                429,
+            raise TooSoon(
                 f"You have asked for {settings.otp_daily_limit} codes today, the most allowed; "
                 f"you can ask for another in {_hours(wait)}",
-                slug="otp-daily-limit",
-                headers={"Retry-After": str(wait)},
+                code="otp-daily-limit",
+                retry_after=wait,
             )
         wait = resend_wait(
             session.signer["otp_expires_at"], settings.otp_ttl_seconds, settings.otp_resend_seconds, utcnow()
         )
         if wait:
-            raise Problem(
-                429,
+            raise TooSoon(
                 f"A code was sent moments ago; you can ask for another in {wait} s",
-                slug="otp-too-soon",
-                headers={"Retry-After": str(wait)},
+                code="otp-too-soon",
+                retry_after=wait,
             )
         nonce = await repo.start_otp(conn, signer_id)
         await otp_repository.record_issue(conn, signer_id)
@@ -120,27 +118,23 @@ def _hours(seconds: int) -> str:
 @dataclass(frozen=True, slots=True)
 class _Outcome:
     verified_at: datetime | None = None
-    problem: Problem | None = None
+    refusal: Refusal | None = None
 
 
-def _refusal(signer: asyncpg.Record, max_attempts: int) -> Problem:
+def _refusal(signer: asyncpg.Record, max_attempts: int) -> Invalid:
     """Why no live code is left to compare against."""
     if signer["otp_hash"] is None:
-        return Problem(
-            422,
-            "Request a code first",
-            errors=[FieldError("code", "No code has been requested")],
-            slug="otp-not-requested",
+        return Invalid(
+            "Request a code first", fields=[FieldIssue("code", "No code has been requested")], code="otp-not-requested"
         )
     if signer["otp_attempts"] >= max_attempts:
-        return Problem(
-            422,
+        return Invalid(
             "Too many wrong codes; request a new code",
-            errors=[FieldError("code", "No attempts left")],
-            slug="otp-attempts-exceeded",
+            fields=[FieldIssue("code", "No attempts left")],
+            code="otp-attempts-exceeded",
         )
-    return Problem(
-        422, "The code has expired; request a new code", errors=[FieldError("code", "Expired")], slug="otp-expired"
+    return Invalid(
+        "The code has expired; request a new code", fields=[FieldIssue("code", "Expired")], code="otp-expired"
     )
 
 
@@ -156,26 +150,26 @@ async def verify_code(deps: Deps, token: str, ctx: RequestContext, code: str) ->
         if signer["otp_verified_at"] is not None:
             return _Outcome(verified_at=signer["otp_verified_at"])
         if signer["otp_locked_at"] is not None:
-            return _Outcome(problem=otp_locked())
+            return _Outcome(refusal=otp_locked())
         live = await repo.spend_otp_attempt(conn, signer["id"], max_attempts)
         if live is None:
-            return _Outcome(problem=_refusal(signer, max_attempts))
+            return _Outcome(refusal=_refusal(signer, max_attempts))
         if not tokens.same_hash(live["otp_hash"], tokens.otp_hash(secret, signer["id"], live["otp_nonce"], code)):
-            return _Outcome(problem=await _wrong_code(conn, session, live["otp_attempts"], max_attempts, lock_after))
+            return _Outcome(refusal=await _wrong_code(conn, session, live["otp_attempts"], max_attempts, lock_after))
         done = await repo.otp_verified(conn, signer["id"])
         return _Outcome(verified_at=done["otp_verified_at"])
 
     # A wrong guess must still count: the outcome is raised only after the attempt commits.
     outcome = await run(deps.pool, token, ctx, action)
-    if outcome.problem is not None:
-        raise outcome.problem
+    if outcome.refusal is not None:
+        raise outcome.refusal
     assert outcome.verified_at is not None
     return outcome.verified_at
 
 
 async def _wrong_code(
     conn: asyncpg.Connection, session: Session, code_attempts: int, max_attempts: int, lock_after: int
-) -> Problem:
+) -> Refusal:
     """Count the failure; the one that reaches the limit locks the signer (and is recorded)."""
     counted = await otp_repository.record_failure(conn, session.signer["id"], lock_after)
     if reaches_lock(counted["otp_failures"], lock_after):
@@ -185,7 +179,7 @@ async def _wrong_code(
         return otp_locked()
     left = attempts_left(code_attempts, max_attempts, counted["otp_failures"], lock_after)
     message = f"Wrong code; {left} attempt(s) left" if left else "Wrong code; request a new code"
-    return Problem(422, "The code is not correct", errors=[FieldError("code", message)], slug="otp-invalid")
+    return Invalid("The code is not correct", fields=[FieldIssue("code", message)], code="otp-invalid")
 
 
 def live_code(secret: bytes, signer: asyncpg.Record, max_attempts: int) -> tuple[str, datetime] | None:

@@ -20,9 +20,8 @@ from services.documents.commands.signing_session import gone, link_not_found
 from services.documents.db import lifecycle_repository as repo
 from services.documents.db import repository as documents_repo
 from services.documents.domain import tokens
-from services.documents.domain.errors import NotFound
+from services.documents.domain.errors import Conflicting, Gone, NotFound
 from services.documents.domain.statemachine import TERMINAL, Status
-from shared.problems import Problem, conflict
 from shared.timefmt import utcnow
 
 
@@ -35,19 +34,18 @@ def check_downloadable(document: asyncpg.Record, now: datetime, days: int) -> No
     status = Status(document["status"])
     if status is Status.COMPLETED:
         if not document["signed_file_key"] or document["completed_at"] is None:
-            raise Problem(409, "The signed PDF of this document is not available yet", slug="file-missing")
+            raise Conflicting("The signed PDF of this document is not available yet", code="file-missing")
         if now >= available_until(document["completed_at"], days):
-            raise Problem(
-                410,
+            raise Gone(
                 f"Signed copies can be downloaded for {days} days after completion; ask the sender for one",
-                slug="download-expired",
+                code="download-expired",
             )
         return
     if status in TERMINAL:
         raise gone(status)
     if status is Status.ACTION_REQUIRED:
-        raise conflict("The sender must fix a problem with this document first", slug="document-on-hold")
-    raise conflict("The signed PDF is available once everyone has signed", slug="document-not-completed")
+        raise Conflicting("The sender must fix a problem with this document first", code="document-on-hold")
+    raise Conflicting("The signed PDF is available once everyone has signed", code="document-not-completed")
 
 
 async def _by_token(conn: asyncpg.Connection, token: str) -> tuple[asyncpg.Record, asyncpg.Record]:
@@ -107,7 +105,7 @@ async def copy_link(deps: Deps, org_id: str, signer_id: str) -> CopyLink:
         if stored is None:
             stored = await repo.store_first_token_hash(conn, signer_id, digest)
     if not tokens.same_hash(stored, digest):
-        raise Problem(
-            409, "The signing secret changed; this participant's link cannot be recomputed", slug="stale-signing-link"
+        raise Conflicting(
+            "The signing secret changed; this participant's link cannot be recomputed", code="stale-signing-link"
         )
     return CopyLink(download_url(settings.public_url, token), available_until(document["completed_at"], days))

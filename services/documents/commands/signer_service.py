@@ -14,19 +14,18 @@ from services.documents.commands.events import emit
 from services.documents.commands.service import lock_for_edit, require_document, touch_for_edit
 from services.documents.db import signer_repository as signers_repo
 from services.documents.db.repository import to_columns, to_properties
-from services.documents.domain.errors import NotFound
+from services.documents.domain.errors import Conflicting, NotFound
 from services.documents.domain.payloads import signer_payload
 from services.documents.domain.validation import MAX_SIGNERS, changed
 from shared.context import RequestContext
 from shared.ids import prefixed_id
-from shared.problems import Problem, conflict
 from shared.settings import Settings
 
 COLUMNS = signers_repo.SIGNER_COLUMNS
 
 
-def _duplicate() -> Problem:
-    return conflict("A signer with this email address is already on the document")
+def _duplicate() -> Conflicting:
+    return Conflicting("A signer with this email address is already on the document")
 
 
 async def list_signers(pool: asyncpg.Pool, org_id: str, document_id: str) -> list[asyncpg.Record]:
@@ -42,7 +41,7 @@ async def add_signer(
     async with pool.acquire() as conn, conn.transaction():
         await lock_for_edit(conn, org_id, document_id)
         if await signers_repo.count_signers(conn, document_id) >= MAX_SIGNERS:
-            raise conflict(f"A document can have at most {MAX_SIGNERS} signers")
+            raise Conflicting(f"A document can have at most {MAX_SIGNERS} signers")
         if await signers_repo.email_taken(conn, document_id, properties["email"]):
             raise _duplicate()
         try:

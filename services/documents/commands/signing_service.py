@@ -22,12 +22,12 @@ from services.documents.db import field_repository as fields_repo
 from services.documents.db import lifecycle_repository as repo
 from services.documents.db import signer_repository as signers_repo
 from services.documents.domain import signer_states, turns
+from services.documents.domain.errors import Conflicting, Invalid
 from services.documents.domain.payloads import signer_payload
 from services.documents.domain.signer_states import AlreadyActed, NotYourTurn, SignerAction, WrongRole
 from services.documents.domain.signing_validation import check_submission, server_values
 from services.documents.domain.statemachine import Action, allowed_from, target
 from shared.context import RequestContext
-from shared.problems import Problem, conflict
 from shared.timefmt import utcnow
 
 
@@ -126,7 +126,7 @@ async def _finish(
         session.ctx.user_agent,
     )
     if signer is None:  # unreachable under the document lock; kept as the conditional's guard
-        raise conflict("You have already finished with this document", slug="signer-completed")
+        raise Conflicting("You have already finished with this document", code="signer-completed")
     await signer_event(conn, session.ctx, document, signer, event_type, **{at_key: stamp(signer["signed_at"])})
     # Invitations that follow are the system's doing, not this signer's.
     finalizing = await advance(conn, document, as_system(document))
@@ -147,7 +147,7 @@ async def sign(
         others = {f["id"] for f in fields if f["id"] not in own_ids}
         values, errors = check_submission(consent, submitted, own, others)
         if errors:
-            raise Problem(422, "Some fields are missing or invalid", errors=errors)
+            raise Invalid("Some fields are missing or invalid", fields=errors)
         signer = session.signer
         values |= server_values(
             own, role="signer", name=signer["name"], email=signer["email"], signed_on=utcnow().date()
@@ -189,7 +189,7 @@ async def decline(pool: asyncpg.Pool, token: str, ctx: RequestContext, *, reason
             conn, document["id"], allowed_from(Action.DECLINE), target(Action.DECLINE), "declined_at"
         )
         if signer is None or row is None:  # guards of the conditional updates; the lock makes them hold
-            raise conflict("This document can no longer be declined")
+            raise Conflicting("This document can no longer be declined")
         await signer_event(conn, session.ctx, document, signer, "signer.declined", reason=reason)
         await document_event(conn, session.ctx, row, "document.declined", signer=signer_payload(signer), reason=reason)
         return Outcome(signer["id"], signer["status"], signer["declined_at"], row["status"], False)

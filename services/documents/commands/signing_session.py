@@ -24,9 +24,9 @@ from services.documents.commands.lifecycle_events import as_signer
 from services.documents.db import lifecycle_repository as repo
 from services.documents.db import repository as documents_repo
 from services.documents.domain import tokens
+from services.documents.domain.errors import Blocked, Conflicting, Gone, Missing, NotFound
 from services.documents.domain.statemachine import TERMINAL, Status
 from shared.context import SYSTEM, RequestContext
-from shared.problems import Problem
 from shared.timefmt import utcnow
 
 T = TypeVar("T")
@@ -47,12 +47,12 @@ class _Lapsed(Exception):
         self.document_id = document_id
 
 
-def link_not_found() -> Problem:
-    return Problem(404, "This signing link is not valid; ask the sender for a new one")
+def link_not_found() -> Missing:
+    return Missing("This signing link is not valid; ask the sender for a new one")
 
 
-def gone(status: str) -> Problem:
-    return Problem(410, f"This document has been {status}; there is nothing left to sign", slug=f"document-{status}")
+def gone(status: str) -> Gone:
+    return Gone(f"This document has been {status}; there is nothing left to sign", code=f"document-{status}")
 
 
 def check_document(document: asyncpg.Record) -> None:
@@ -60,8 +60,8 @@ def check_document(document: asyncpg.Record) -> None:
     if status in TERMINAL:
         raise gone(status)
     if status is Status.ACTION_REQUIRED:
-        raise Problem(
-            409, "The sender must fix a problem with this document before signing can continue", slug="document-on-hold"
+        raise Conflicting(
+            "The sender must fix a problem with this document before signing can continue", code="document-on-hold"
         )
     if status is not Status.PENDING:
         raise link_not_found()
@@ -99,8 +99,8 @@ async def link_is_known(pool: asyncpg.Pool, token: str) -> bool:
             await open_session(conn, token, SYSTEM, lock="share")
     except _Lapsed:
         return True
-    except Problem as problem:
-        return problem.status != 404
+    except (Missing, NotFound):
+        return False
     return True
 
 
@@ -108,11 +108,10 @@ def otp_pending(session: Session) -> bool:
     return session.document["otp_method"] == "email" and session.signer["otp_verified_at"] is None
 
 
-def otp_locked() -> Problem:
-    return Problem(
-        403,
+def otp_locked() -> Blocked:
+    return Blocked(
         "Too many incorrect codes: for your security, this link is locked. Ask the sender to send you the link again",
-        slug="otp-locked",
+        code="otp-locked",
     )
 
 
@@ -120,7 +119,7 @@ def require_otp(session: Session) -> None:
     if otp_pending(session):
         if session.signer["otp_locked_at"] is not None:
             raise otp_locked()
-        raise Problem(403, "Enter the one-time code sent to your email address first", slug="otp-required")
+        raise Blocked("Enter the one-time code sent to your email address first", code="otp-required")
 
 
 async def run(

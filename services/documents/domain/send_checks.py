@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from shared.problems import FieldError
+from services.documents.domain.errors import FieldIssue
 
 Row = Mapping[str, Any]
 
@@ -74,18 +74,18 @@ def send_problems(
     page_sizes: Sequence[Sequence[float]] | None,
     expires_at: datetime | None,
     now: datetime,
-) -> list[FieldError]:
+) -> list[FieldIssue]:
     """Every reason the document cannot be sent (empty: it can). `page_sizes` is None when the
     file is not verified; its problems are reported by the caller."""
-    problems: list[FieldError] = []
+    problems: list[FieldIssue] = []
     if not signers:
-        problems.append(FieldError("signers", "Add at least one signer"))
+        problems.append(FieldIssue("signers", "Add at least one signer"))
     elif not any(s["role"] != "viewer" for s in signers):
-        problems.append(FieldError("signers", "At least one signer or approver is needed; viewers only receive a copy"))
+        problems.append(FieldIssue("signers", "At least one signer or approver is needed; viewers only receive a copy"))
     if not fields:
-        problems.append(FieldError("fields", "Add at least one field"))
+        problems.append(FieldIssue("fields", "Add at least one field"))
     if expires_at is not None and expires_at <= now:
-        problems.append(FieldError("expiresAt", "The expiry date has passed; set a later one"))
+        problems.append(FieldIssue("expiresAt", "The expiry date has passed; set a later one"))
 
     by_order: dict[int, list[Row]] = defaultdict(list)
     for signer in signers:
@@ -96,21 +96,21 @@ def send_problems(
         name = f"fields.{field['id']}"
         if field["type"] in UNSIGNABLE_TYPES:
             problems.append(
-                FieldError(f"{name}.type", f"{field['type']} fields cannot be signed yet; remove the field")
+                FieldIssue(f"{name}.type", f"{field['type']} fields cannot be signed yet; remove the field")
             )
         if page_sizes is not None and (box := box_problem(field, page_sizes)):
             prop, message = box
-            problems.append(FieldError(name if prop == "box" else f"{name}.{prop}", message))
+            problems.append(FieldIssue(name if prop == "box" else f"{name}.{prop}", message))
         holders = by_order.get(field["assigned_to"], []) if field["assigned_to"] is not None else []
         if assignment := _assignment_problem(field, holders):
-            problems.append(FieldError(f"{name}.assignedTo", assignment))
+            problems.append(FieldIssue(f"{name}.assignedTo", assignment))
         elif field["required"] and not field["read_only"]:
             fillable_by_order[field["assigned_to"]] += 1
 
     for signer in signers:
         if signer["role"] == "signer" and not fillable_by_order.get(signer["signing_order"]):
             problems.append(
-                FieldError(
+                FieldIssue(
                     f"signers.{signer['id']}",
                     f"{_name(signer)} has no required field to fill; add one assigned to order "
                     f"{signer['signing_order']}",

@@ -23,10 +23,10 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from services.documents.domain.errors import FieldIssue
 from services.documents.domain.send_checks import AUTO_TYPES
 from services.documents.pdf.codes import Rejected
 from services.documents.pdf.safe_image import check_signature_image
-from shared.problems import FieldError
 from shared.text import check_multi_line, check_single_line
 
 Row = Mapping[str, Any]
@@ -167,12 +167,12 @@ def server_filled(field: Row) -> bool:
 
 def check_submission(
     consent: bool, submitted: Sequence[Mapping[str, Any]], own: Sequence[Row], others: Collection[str]
-) -> tuple[dict[str, Any], list[FieldError]]:
+) -> tuple[dict[str, Any], list[FieldIssue]]:
     """({field id: value to store}, errors). `own`: the signer's fields; `others`: ids of fields
     of other participants on the same document."""
-    errors: list[FieldError] = []
+    errors: list[FieldIssue] = []
     if consent is not True:
-        errors.append(FieldError("consent", "Must be true: the signer agrees to sign electronically"))
+        errors.append(FieldIssue("consent", "Must be true: the signer agrees to sign electronically"))
     mine = {f["id"]: f for f in own}
     values: dict[str, Any] = {}
     seen: set[str] = set()
@@ -180,25 +180,25 @@ def check_submission(
         field_id, value = item["id"], item.get("value")
         name = f"fields.{field_id}"
         if field_id in seen:
-            errors.append(FieldError(name, "Given more than once"))
+            errors.append(FieldIssue(name, "Given more than once"))
             continue
         seen.add(field_id)
         field = mine.get(field_id)
         if field is None:
             message = "Assigned to another signer" if field_id in others else "No such field on this document"
-            errors.append(FieldError(name, message))
+            errors.append(FieldIssue(name, message))
         elif server_filled(field):
-            errors.append(FieldError(name, "Filled in automatically; do not send a value"))
+            errors.append(FieldIssue(name, "Filled in automatically; do not send a value"))
         elif value is not None:
             try:
                 values[field_id] = check_value(field, value)
             except InvalidValue as exc:
-                errors.append(FieldError(name, str(exc)))
+                errors.append(FieldIssue(name, str(exc)))
     failed = {e.field for e in errors}
     for field in own:
         name = f"fields.{field['id']}"
         if field["required"] and not server_filled(field) and name not in failed and is_empty(values.get(field["id"])):
-            errors.append(FieldError(name, "Required"))
+            errors.append(FieldIssue(name, "Required"))
     # Optional fields left empty are not stored: the signed PDF shows nothing there.
     return {k: v for k, v in values.items() if not is_empty(v) or isinstance(v, bool)}, errors
 

@@ -246,4 +246,4 @@ def test_model_tables_cover_the_gateway_routes():
     assert set(described) == documents_routes
     assert all(op.status == 204 or op.response is not None for op in OPERATIONS if op.key in documents_routes)
     requests = {op.key for op in OPERATIONS if op.service == "documents" and op.request is not None}
-    assert {k for k in documents_routes if k[0] in ("POST", "PATCH")} == requests
+    assert {k for k in documents_routes if k[0] in ("POST", "PUT", "PATCH")} == requests

@@ -32,33 +32,6 @@ DocumentStatus = Literal["draft", "pending", "action_required", "completed", "de
 SigningType = Literal["sequential", "parallel"]
 SignerRole = Literal["signer", "viewer", "approver"]
 SignerStatus = Literal["pending", "sent", "viewed", "completed", "declined", "delivery_failed"]
-FieldType = Literal[
-    "signature",
-    "initials",
-    "stamp",
-    "name",
-    "email",
-    "company",
-    "title",
-    "phone",
-    "id_number",
-    "address",
-    "date_signed",
-    "date",
-    "text",
-    "textarea",
-    "number",
-    "checkbox",
-    "checkbox_group",
-    "radio_group",
-    "dropdown",
-    "attachment",
-    "image",
-    "approval",
-    "note",
-    "formula",
-    "payment",
-]
 
 
 class RequestModel(BaseModel):

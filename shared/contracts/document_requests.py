@@ -25,7 +25,8 @@ from pydantic import (
 )
 
 from shared.contracts import rules
-from shared.contracts.common import DocumentStatus, FieldType, PatchModel, RequestModel, SignerRole, SigningType
+from shared.contracts.common import DocumentStatus, PatchModel, RequestModel, SignerRole, SigningType
+from shared.contracts.rules import FieldType
 from shared.text import MULTI_LINE, SINGLE_LINE
 
 # --- request building blocks ------------------------------------------------------------------

@@ -13,7 +13,6 @@ from pydantic import Field
 from shared.contracts.active_content import ActiveKind
 from shared.contracts.common import (
     DocumentStatus,
-    FieldType,
     Number,
     PageMeta,
     ResponseModel,
@@ -22,6 +21,7 @@ from shared.contracts.common import (
     SigningType,
     Timestamp,
 )
+from shared.contracts.rules import FieldType
 
 
 class DocumentCounts(ResponseModel):

@@ -9,7 +9,7 @@ the field's (possibly unchanged) type.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 MAX_OPTIONS = 100
 
@@ -19,7 +19,7 @@ MAX_POINTS = 14_400.0
 MAX_PAGE = 10_000
 MAX_ORDER = 10_000
 
-FIELD_TYPES: tuple[str, ...] = (
+FieldType = Literal[
     "signature",
     "initials",
     "stamp",
@@ -45,7 +45,8 @@ FIELD_TYPES: tuple[str, ...] = (
     "note",
     "formula",
     "payment",
-)
+]
+FIELD_TYPES: tuple[str, ...] = get_args(FieldType)
 # Field types that present a choice: they need options; no other type accepts them.
 OPTION_TYPES: frozenset[str] = frozenset({"dropdown", "radio_group", "checkbox_group"})
 # Single-choice types whose default must be one of their options.

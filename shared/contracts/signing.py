@@ -14,7 +14,6 @@ from pydantic import Field, StringConstraints
 
 from shared.contracts.common import (
     DocumentStatus,
-    FieldType,
     Number,
     RequestModel,
     ResponseModel,
@@ -23,6 +22,7 @@ from shared.contracts.common import (
     SigningType,
     Timestamp,
 )
+from shared.contracts.rules import FieldType
 from shared.text import MULTI_LINE, SINGLE_LINE
 
 # --- requests ---------------------------------------------------------------------------------

@@ -11,9 +11,9 @@ noticeable moment) and accepted by Adobe Reader, poppler and pyHanko alike.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -84,57 +84,26 @@ class CertificateAuthority:
             ]
         )
         cert = (
-            x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(self.cert.subject)
-            .public_key(key.public_key())
-            .serial_number(int.from_bytes(secrets.token_bytes(16), "big") >> 1)
-            .not_valid_before(now - BACKDATE)
-            .not_valid_after(min(now + timedelta(days=valid_days), self.cert.not_valid_after_utc))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=True,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=False,
-                    crl_sign=False,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
+            _signing_certificate(self, subject, key.public_key(), now, valid_days)
             .add_extension(
                 x509.ExtendedKeyUsage([ADOBE_AUTHENTIC_DOCUMENTS, ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
             )
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.cert.public_key()), critical=False)  # type: ignore[arg-type]
             .sign(self.key, hashes.SHA256())  # type: ignore[arg-type]
         )
         return Issued(cert.public_bytes(serialization.Encoding.PEM), _key_pem(key))
 
 
-def issue_tsa_certificate(
-    ca: CertificateAuthority, common_name: str, valid_days: int = 3650, now: datetime | None = None
-) -> Issued:
-    """A timestamping certificate for the development TSA (services/devstack/tsa_server.py).
-    RSA because pyHanko's test timestamper signs with RSA only."""
-    now = now or datetime.now(UTC)
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    cert = (
+def _signing_certificate(
+    ca: CertificateAuthority, subject: x509.Name, public_key: Any, now: datetime, valid_days: int
+) -> x509.CertificateBuilder:
+    """What every end-entity certificate the CA issues shares: a signing-only, non-CA certificate
+    that never outlives the CA; the caller adds its extended key usage and signs."""
+    return (
         x509.CertificateBuilder()
-        .subject_name(
-            x509.Name(
-                [
-                    x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Countersign"),
-                ]
-            )
-        )
+        .subject_name(subject)
         .issuer_name(ca.cert.subject)
-        .public_key(key.public_key())
+        .public_key(public_key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - BACKDATE)
         .not_valid_after(min(now + timedelta(days=valid_days), ca.cert.not_valid_after_utc))
@@ -153,9 +122,27 @@ def issue_tsa_certificate(
             ),
             critical=True,
         )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.cert.public_key()), critical=False)  # type: ignore[arg-type]
+    )
+
+
+def issue_tsa_certificate(
+    ca: CertificateAuthority, common_name: str, valid_days: int = 3650, now: datetime | None = None
+) -> Issued:
+    """A timestamping certificate for the development TSA (services/devstack/tsa_server.py).
+    RSA because pyHanko's test timestamper signs with RSA only."""
+    now = now or datetime.now(UTC)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Countersign"),
+        ]
+    )
+    cert = (
+        _signing_certificate(ca, subject, key.public_key(), now, valid_days)
         # RFC 3161 §2.3: a TSA certificate has exactly this one extended key usage, critical.
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.cert.public_key()), critical=False)  # type: ignore[arg-type]
         .sign(ca.key, hashes.SHA256())  # type: ignore[arg-type]
     )
     return Issued(cert.public_bytes(serialization.Encoding.PEM), _key_pem(key))

@@ -19,9 +19,7 @@ import asyncpg
 import pytest
 
 from services.notifier.webhooks import service
-from services.notifier.webhooks.config import WebhookConfig
 from services.notifier.webhooks.fanout import enqueue_deliveries
-from services.notifier.webhooks.sender import open_client
 from services.notifier.webhooks.signing import new_secret
 from services.notifier.webhooks.worker import deliver_due, warn_about_stale_secrets
 from shared.contracts.webhooks import WebhookCreate
@@ -31,9 +29,9 @@ from shared.migrate import _with_database, apply_migrations, ensure_database
 from shared.secretbox import Keyring, new_key
 from shared.settings import Settings
 from tests.integration.test_cli import cli_env, countersign
+from tests.integration.test_webhook_delivery import FAST, client, org, receiver  # noqa: F401 (fixtures)
 from tests.webhook_receiver import Receiver, insigner_signature_ok, standard_signature_ok
 
-FAST = WebhookConfig(retry_schedule=(0.2, 0.2, 0.2), timeout_seconds=5.0, allow_loopback=True, poll_seconds=0.05)
 OLD, NEW = new_key(), new_key()
 
 
@@ -56,24 +54,6 @@ async def pool(prepared: Settings, database: str) -> AsyncIterator[asyncpg.Pool]
 async def no_leftovers(pool: asyncpg.Pool) -> AsyncIterator[None]:
     yield
     await pool.execute("DELETE FROM notifier.webhooks")
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    receiver = await Receiver().start()
-    yield receiver
-    await receiver.stop()
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[aiohttp.ClientSession]:
-    session = open_client(FAST)
-    yield session
-    await session.close()
-
-
-def org() -> str:
-    return "org_" + uuid.uuid4().hex[:16]
 
 
 async def new_webhook(pool: asyncpg.Pool, org_id: str, url: str, keyring: Keyring) -> tuple[str, str]:

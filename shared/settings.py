@@ -194,6 +194,13 @@ class Settings(BaseSettings):
     # parses a PDF in a child process): past it, 429 until the minute ends.
     verify_rate_limit_per_minute: int = Field(default=10, gt=0)
 
+    # --- idempotency keys of POSTs (services/gateway/idempotency.py, docs/api.md) ---------
+    # How long a key's stored answer is replayed; after it the key is free again.
+    idempotency_key_ttl_seconds: int = Field(default=86_400, gt=0)
+    # Largest answer body stored for a replay; a larger one keeps the key (nothing runs twice)
+    # but its replay is 409 `idempotency-response-not-stored`.
+    idempotency_max_response_bytes: int = Field(default=262_144, ge=0)
+
     # --- background work ------------------------------------------------------------------
     outbox_poll_seconds: float = 2.0
 

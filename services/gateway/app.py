@@ -11,6 +11,7 @@ from services.gateway.api_limits import add_limit_headers
 from services.gateway.auth import api_key_middleware
 from services.gateway.auth_failures import AUTH_FAILURES, FailureBudget
 from services.gateway.client_ip import parse_networks
+from services.gateway.idempotency import idempotency_middleware
 from services.gateway.keys import HTTP, SETTINGS, TRUSTED
 from services.gateway.openapi import add_openapi_routes
 from services.gateway.org import add_org_routes
@@ -30,10 +31,17 @@ def create_app(settings: Settings) -> web.Application:
     settings.require_internal_secret()
     # Rate limits (docs/security.md): the key middleware counts keys and failed keys, the action
     # budgets come after it (they need the key), the signer routes count unknown tokens, and
-    # verification has its own per-IP budget.
+    # verification has its own per-IP budget. Idempotency keys (needing the key's organisation)
+    # come before the action budgets, so a replayed or refused retry spends no action.
     app = base_app(
         settings.max_body_bytes,
-        [api_key_middleware, action_limit_middleware, signing_guard_middleware, verify_limit_middleware],
+        [
+            api_key_middleware,
+            idempotency_middleware,
+            action_limit_middleware,
+            signing_guard_middleware,
+            verify_limit_middleware,
+        ],
         max_line_bytes=settings.max_request_line_bytes,
         max_header_bytes=settings.max_header_bytes,
     )

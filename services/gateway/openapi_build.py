@@ -14,6 +14,7 @@ from typing import Any, get_args
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from shared.contracts import idempotency
 from shared.contracts.org import ProblemDetails
 from shared.contracts.routes import Operation
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -228,6 +229,8 @@ def error_statuses(op: Operation, has_query: bool) -> list[int]:
     # Changes to an existing document or its parts depend on the document's state.
     if has_path_params and op.method in ("POST", "PUT", "PATCH", "DELETE"):
         statuses.add(409)
+    if idempotency.takes_idempotency_key(op):
+        statuses |= {400, 409, 422}  # a malformed key; a key in use; a key used for another request
     statuses.update(op.extra_errors)
     return sorted(statuses)
 
@@ -311,6 +314,31 @@ def _path_parameters(path: str) -> list[dict[str, Any]]:
     ]
 
 
+_IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
+    "name": idempotency.HEADER,
+    "in": "header",
+    "required": False,
+    "description": "Makes a retry safe (docs/api.md#idempotent-requests): for 24 hours, the same key with the "
+    "same request answers the first answer again, with `Idempotent-Replayed: true`, and does nothing; "
+    f"with another request it is 422 `{idempotency.KEY_MISMATCH}`; while the first is running, 409 "
+    f"`{idempotency.KEY_IN_USE}`. Keys belong to the organisation.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_KEY_LENGTH, "pattern": "^[ -~]+$"},
+}
+_REPLAYED = (
+    "`true` when this answer is the stored answer to an earlier request with the same Idempotency-Key.",
+    "string",
+)
+_IDEMPOTENCY_ERRORS = {
+    400: f"Malformed JSON, an invalid query parameter, or an Idempotency-Key that is empty, longer than "
+    f"{idempotency.MAX_KEY_LENGTH} characters or not printable ASCII (`{idempotency.INVALID_KEY}`).",
+    409: f"The resource's state forbids this; or a request with the same Idempotency-Key is still in "
+    f"progress (`{idempotency.KEY_IN_USE}`), or was done but its answer was too large to keep "
+    f"(`{idempotency.NOT_STORED}`).",
+    422: f"Invalid fields; or the Idempotency-Key was already used with another request "
+    f"(`{idempotency.KEY_MISMATCH}`).",
+}
+
+
 def _docstring(model: type[BaseModel] | None) -> str | None:
     doc = (model.__doc__ or "").strip() if model is not None else ""
     return doc.splitlines()[0] if doc else None
@@ -340,6 +368,8 @@ def _success(op: Operation, schema: dict[str, Any] | None) -> dict[str, Any]:
     response: dict[str, Any] = {"description": f"{word}: {doc}" if described else word}
     if op.scope is not None:
         response["headers"] = _header_refs(_LIMIT_HEADERS)
+    if idempotency.takes_idempotency_key(op):
+        response["headers"] |= _header_refs({idempotency.REPLAYED_HEADER: None})
     if schema is not None:
         response["content"] = {op.media_type: {"schema": schema}}
     return response
@@ -354,6 +384,8 @@ def _error_ref(status: int, op: Operation) -> dict[str, Any]:
     ref: dict[str, Any] = {"$ref": f"#/components/responses/{_ERRORS[status][0]}"}
     if status == 403 and op.scope:
         ref["description"] = f"The API key lacks the `{op.scope}` scope."
+    elif status in _IDEMPOTENCY_ERRORS and idempotency.takes_idempotency_key(op):
+        ref["description"] = _IDEMPOTENCY_ERRORS[status]
     elif status == 415 and op.request_media != "application/json":  # the shared entry speaks of JSON
         ref["description"] = f"The body was not sent as `{op.request_media}`."
     elif status == 403:  # no key: the signing API, whose 403s are about the one-time code
@@ -369,10 +401,13 @@ def _header_refs(names: dict[str, Any]) -> dict[str, Any]:
 
 
 def _components_headers() -> dict[str, Any]:
-    return {
+    headers = {
         name: {"description": description, "schema": {"type": kind, "minimum": 0}}
         for name, (description, kind) in (_LIMIT_HEADERS | {"Retry-After": _RETRY_AFTER}).items()
     }
+    description, _ = _REPLAYED
+    headers[idempotency.REPLAYED_HEADER] = {"description": description, "schema": {"type": "string", "enum": ["true"]}}
+    return headers
 
 
 def _components_responses() -> dict[str, Any]:
@@ -417,6 +452,8 @@ def _operation(
     if op.query is not None:
         query += _query_model_parameters(refs[(op.query, "validation")], defs)
     parameters = _path_parameters(op.path) + query
+    if idempotency.takes_idempotency_key(op):
+        parameters.append(dict(_IDEMPOTENCY_KEY_PARAMETER))
 
     operation_id, summary = operation_names(op, collection_paths)
     entry: dict[str, Any] = {

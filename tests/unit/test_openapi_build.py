@@ -154,7 +154,8 @@ def test_error_responses_follow_what_an_operation_takes(spec: dict[str, Any]) ->
         return {s for s in spec["paths"][path][method]["responses"] if not s.startswith("2")}
 
     assert statuses("get", W) == {"400", "401", "403", "429", "500", "502"}
-    assert statuses("post", W) == {"400", "401", "403", "413", "415", "422", "429", "500", "502"}
+    # 409: an Idempotency-Key still in use (docs/api.md#idempotent-requests).
+    assert statuses("post", W) == {"400", "401", "403", "409", "413", "415", "422", "429", "500", "502"}
     assert statuses("get", W + "/{id}") == {"401", "403", "404", "429", "500", "502"}
     assert statuses("delete", W + "/{id}") == {"401", "403", "404", "409", "429", "500", "502"}
     assert statuses("get", "/api/v1/open") == {"500"}
@@ -191,7 +192,14 @@ def test_lists_take_cursor_limit_and_their_filters(spec: dict[str, Any]) -> None
 def test_path_parameters_are_declared(spec: dict[str, Any]) -> None:
     params = spec["paths"][W + "/{id}"]["get"]["parameters"]
     assert [(p["name"], p["in"], p["required"]) for p in params] == [("id", "path", True)]
-    assert "parameters" not in spec["paths"][W]["post"]
+    # A POST with an API key takes only the Idempotency-Key header.
+    [idempotency_key] = spec["paths"][W]["post"]["parameters"]
+    assert (idempotency_key["name"], idempotency_key["in"], idempotency_key["required"]) == (
+        "Idempotency-Key",
+        "header",
+        False,
+    )
+    assert idempotency_key["schema"]["maxLength"] == 255
 
 
 def test_operation_names_are_derived(spec: dict[str, Any]) -> None:
@@ -201,6 +209,18 @@ def test_operation_names_are_derived(spec: dict[str, Any]) -> None:
     assert names[("get", W + "/{id}")] == ("getWidget", "Get a widget")
     assert names[("delete", W + "/{id}")] == ("deleteWidget", "Delete a widget")
     assert names[("post", W + "/{id}/polish")] == ("polishWidget", "Polish a widget")
+
+
+def test_keyed_posts_document_idempotency_keys(spec: dict[str, Any]) -> None:
+    responses = spec["paths"][W]["post"]["responses"]
+    assert "idempotency-key-in-use" in responses["409"]["description"]
+    assert "idempotency-key-mismatch" in responses["422"]["description"]
+    assert "invalid-idempotency-key" in responses["400"]["description"]
+    assert "Idempotent-Replayed" in responses["201"]["headers"]
+    assert "Idempotent-Replayed" in spec["components"]["headers"]
+    # Not on reads, nor on routes without an API key.
+    assert all(p["in"] != "header" for p in spec["paths"][W]["get"].get("parameters", []))
+    assert "Idempotent-Replayed" not in spec["paths"][W]["get"]["responses"]["200"]["headers"]
 
 
 def test_error_statuses_without_scope_or_body() -> None:

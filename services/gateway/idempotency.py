@@ -47,7 +47,7 @@ log = logging.getLogger("countersign.gateway.idempotency")
 # Printable ASCII: a UUID, a hash or any client-made token fits; nothing that could hide in a log.
 _VALID_KEY = re.compile(rf"[\x20-\x7e]{{1,{MAX_KEY_LENGTH}}}")
 # The answer's own headers a replay repeats (the rate-limit window and request id are the retry's).
-_KEPT_HEADERS = ("Content-Type", "Location", "ETag", "Cache-Control")
+_KEPT_HEADERS = frozenset({"content-type", "location", "etag", "cache-control"})
 
 
 def _operation(request: web.Request) -> Operation | None:
@@ -118,14 +118,18 @@ async def _run_claimed(request: web.Request, handler: Handler, claim: store.Clai
         await _release(request, claim)
         return response
     body = _body_to_keep(response, request.app[SETTINGS].idempotency_max_response_bytes)
-    headers = {name: response.headers[name] for name in _KEPT_HEADERS if name in response.headers}
+    headers = {
+        str(name): value  # plain str: the multidict's case-insensitive keys are a subclass
+        for name, value in response.headers.items()
+        if name.lower() in _KEPT_HEADERS or name.upper().startswith("X-WP-")  # the WPsigner surface's own
+    }
     try:
         async with pool.acquire() as conn:
             await store.complete(conn, claim, response.status, headers, body)
-    except UNAVAILABLE_ERRORS as exc:
-        # The action happened: the client gets its answer. The key stays in flight until its
-        # lease ends; a retry before then is 409, after it runs again (the database was away).
-        log.warning("idempotency key not completed: %r", exc)
+    except Exception:
+        # The action happened: the client gets its answer whatever went wrong in keeping it. The
+        # key stays in flight until its lease ends; a retry before then is 409, after it runs.
+        log.exception("idempotency key not completed")
     return response
 
 

@@ -8,8 +8,8 @@ For every request under the prefix, in this order:
 3. the credential's hourly limit: 429 `rest_rate_limit_exceeded` with Retry-After; every
    authenticated answer carries X-RateLimit-Limit / -Remaining / -Reset;
 4. Read Only credentials: any method but GET (and HEAD) is 403 `rest_forbidden`;
-5. the handler. Whatever it raises — our errors, aiohttp's (413, bad body), a core problem, an
-   unexpected exception — leaves as `{"code", "message", "data": {"status"}}`, never as the
+5. the handler, at most once per `Idempotency-Key` on POSTs (idempotency.py). Whatever it
+   raises — our errors, aiohttp's (413, bad body), a core problem, an unexpected exception — leaves as `{"code", "message", "data": {"status"}}`, never as the
    inSigner surface's problem+json. The inSigner middleware acts only on /api/v1.
 """
 
@@ -26,6 +26,7 @@ from services.gateway.wpsigner import errors
 from services.gateway.wpsigner.auth import CALLER, authenticate, presented, remote_ip
 from services.gateway.wpsigner.config import WpConfig
 from services.gateway.wpsigner.errors import WpError
+from services.gateway.wpsigner.idempotency import run_idempotent
 from services.gateway.wpsigner.ratelimit import limit_headers
 from shared.db import POOL
 from shared.problems import Problem
@@ -98,7 +99,7 @@ async def wpsigner_middleware(request: web.Request, handler: Handler) -> web.Str
         if refusal is not None:
             raise errors.for_http_status(refusal.status, request.method, refusal.headers.get("Allow"))
         headers = await admit(request)
-        response = await handler(request)
+        response = await run_idempotent(request, handler)  # the handler, once per Idempotency-Key
         if not response.prepared:
             response.headers.update(headers)
         return response

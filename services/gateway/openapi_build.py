@@ -166,6 +166,10 @@ The inSigner-compatible Cloud API v1 of Countersign.
   window resets). Past a limit: 429 `…/rate-limited` with `Retry-After`. Webhook creations: 10 per
   hour per user. Repeated failed authentication (bad keys, unknown signing links) from one
   address: 429 for every request from it until the minute ends.
+* **Idempotency:** every `POST` with an API key takes an optional `Idempotency-Key` (1–255
+  printable characters, per organisation, kept 24 hours): a retry of the same request answers the
+  first answer with `Idempotent-Replayed: true` and does nothing again; the key with another
+  request is 422 `…/idempotency-key-mismatch`, while the first runs 409 `…/idempotency-key-in-use`.
 * **Pagination:** list operations take `limit` (1–100, default 25) and an opaque `cursor`, and
   answer `{data, meta: {count, hasMore, nextCursor}}`.
 * **Conventions:** timestamps are ISO 8601 UTC with milliseconds (`2026-05-28T12:00:00.000Z`);

@@ -13,14 +13,20 @@ missing scope, a malformed id, an unreachable service: all raised as a `Problem`
 a request cut short. Authentication failures never get here: the key middleware runs first, and
 a request without a valid API key has no organisation to own a key.
 
+Stored: the key's SHA-256, the request's fingerprint (never its body), and the answer with its
+body sealed (shared/secretbox.py) under a key derived from the raw key and the gateway's secret,
+so the table gives away no signing link or webhook secret to its readers.
+
 Requests without the header cost nothing here: no body read, no statement.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import re
+from dataclasses import dataclass
 
 from aiohttp import web
 
@@ -40,6 +46,7 @@ from shared.contracts.idempotency import (
 from shared.contracts.routes import BY_KEY, Operation
 from shared.db import POOL
 from shared.problems import Problem
+from shared.secretbox import Keyring, SecretUnreadable
 from shared.web import UNAVAILABLE_ERRORS, Handler
 
 log = logging.getLogger("countersign.gateway.idempotency")
@@ -90,24 +97,41 @@ async def idempotency_middleware(request: web.Request, handler: Handler) -> web.
     return await run_once(request, key.org_id, valid_key(raw), handler)
 
 
-async def run_once(request: web.Request, org_id: str, key: str, handler: Handler) -> web.StreamResponse:
+@dataclass(frozen=True, slots=True)
+class _Key:
+    """A client's key as the store knows it: its hash, and the box its answers are sealed in."""
+
+    org_id: str
+    hash: bytes
+    box: Keyring  # opens only with the raw key, which the store never holds
+
+    @classmethod
+    def of(cls, request: web.Request, org_id: str, raw: str) -> _Key:
+        secret = request.app[SETTINGS].require_internal_secret().encode()
+        material = hmac.new(secret, b"countersign idempotency\x00%s\x00%s" % (org_id.encode(), raw.encode()), "sha256")
+        return cls(org_id, hashlib.sha256(raw.encode()).digest(), Keyring([material.digest()]))
+
+
+async def run_once(request: web.Request, org_id: str, raw_key: str, handler: Handler) -> web.StreamResponse:
     """Run `handler` once for (org_id, key), or answer from what the key already holds."""
     settings, pool = request.app[SETTINGS], request.app[POOL]
-    print_ = await fingerprint(request)
+    key, print_ = _Key.of(request, org_id, raw_key), await fingerprint(request)
     found: store.Claim | store.Existing | None = None
     for _ in range(3):  # the key may be released between the claim and the read: look again
         async with pool.acquire() as conn:
-            found = await store.claim(conn, org_id, key, print_, settings.idempotency_key_ttl_seconds)
+            found = await store.claim(conn, org_id, key.hash, print_, settings.idempotency_key_ttl_seconds)
         if found is not None:
             break
     if found is None:
         raise _in_use()
     if isinstance(found, store.Existing):
-        return _from_existing(found, print_)
-    return await _run_claimed(request, handler, found)
+        return _from_existing(found, key, print_)
+    return await _run_claimed(request, handler, found, key, print_)
 
 
-async def _run_claimed(request: web.Request, handler: Handler, claim: store.Claim) -> web.StreamResponse:
+async def _run_claimed(
+    request: web.Request, handler: Handler, claim: store.Claim, key: _Key, print_: bytes
+) -> web.StreamResponse:
     pool = request.app[POOL]
     try:
         response = await handler(request)
@@ -124,8 +148,9 @@ async def _run_claimed(request: web.Request, handler: Handler, claim: store.Clai
         if name.lower() in _KEPT_HEADERS or name.upper().startswith("X-WP-")  # the WPsigner surface's own
     }
     try:
+        sealed = key.box.seal(body, print_.hex()) if body is not None else None
         async with pool.acquire() as conn:
-            await store.complete(conn, claim, response.status, headers, body)
+            await store.complete(conn, claim, response.status, headers, sealed)
     except Exception:
         # The action happened: the client gets its answer whatever went wrong in keeping it. The
         # key stays in flight until its lease ends; a retry before then is 409, after it runs.
@@ -133,15 +158,19 @@ async def _run_claimed(request: web.Request, handler: Handler, claim: store.Clai
     return response
 
 
-def _body_to_keep(response: web.StreamResponse, limit: int) -> bytes | None:
+def _body_to_keep(response: web.StreamResponse, limit: int) -> str | None:
+    """The answer's body as text to seal; None when it cannot be kept (streamed, too large)."""
     if response.prepared or not isinstance(response, web.Response):
         return None  # streamed: its bytes have left and were not kept
     body = response.body
     if body is None:
-        return b""
+        return ""
     if not isinstance(body, bytes | bytearray) or len(body) > limit:
         return None
-    return bytes(body)
+    try:
+        return bytes(body).decode("utf-8")  # JSON is UTF-8 (RFC 8259)
+    except UnicodeDecodeError:
+        return None
 
 
 async def _release(request: web.Request, claim: store.Claim) -> None:
@@ -152,7 +181,7 @@ async def _release(request: web.Request, claim: store.Claim) -> None:
         log.warning("idempotency key not released: %r", exc)
 
 
-def _from_existing(found: store.Existing, print_: bytes) -> web.StreamResponse:
+def _from_existing(found: store.Existing, key: _Key, print_: bytes) -> web.StreamResponse:
     if found.fingerprint != print_:
         raise Problem(
             422,
@@ -161,15 +190,21 @@ def _from_existing(found: store.Existing, print_: bytes) -> web.StreamResponse:
         )
     if found.in_flight or found.status is None:
         raise _in_use()
-    if not found.body_stored or found.body is None:
+    body: str | None = None
+    if found.body_stored and found.body is not None:
+        try:
+            body = key.box.open(found.body, print_.hex())
+        except SecretUnreadable:  # sealed before the gateway's secret changed
+            body = None
+    if body is None:
         raise Problem(
             409,
             f"The request with this {HEADER} was done (HTTP {found.status}), but its answer "
-            "was too large to keep; read the resource instead of retrying",
+            "was not kept (too large); read the resource instead of retrying",
             slug=NOT_STORED,
         )
     headers = found.headers | {REPLAYED_HEADER: "true"}
-    return web.Response(status=found.status, body=found.body or None, headers=headers)
+    return web.Response(status=found.status, body=body.encode() or None, headers=headers)
 
 
 def _in_use() -> Problem:

@@ -28,7 +28,7 @@ class Claim:
     """This request holds the key: it runs, then `complete`s or `release`s."""
 
     org_id: str
-    key: str
+    key_hash: bytes
     owner: uuid.UUID
 
 
@@ -40,19 +40,19 @@ class Existing:
     in_flight: bool
     status: int | None
     headers: dict[str, str]
-    body: bytes | None  # None: the answer was too large to keep (or had none)
+    body: str | None  # sealed; None: the answer was too large to keep
     body_stored: bool
 
 
 async def claim(
-    conn: asyncpg.Connection, org_id: str, key: str, fingerprint: bytes, ttl_seconds: int
+    conn: asyncpg.Connection, org_id: str, key_hash: bytes, fingerprint: bytes, ttl_seconds: int
 ) -> Claim | Existing | None:
     """Claim the key, or what holds it; None when it vanished between the two reads (retry)."""
     owner = uuid.uuid4()
     claimed = await conn.fetchval(
-        """INSERT INTO gateway.idempotency_keys AS k (org_id, key, fingerprint, owner, expires_at, lease_until)
+        """INSERT INTO gateway.idempotency_keys AS k (org_id, key_hash, fingerprint, owner, expires_at, lease_until)
            VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), now() + make_interval(secs => $6))
-           ON CONFLICT (org_id, key) DO UPDATE
+           ON CONFLICT (org_id, key_hash) DO UPDATE
               SET fingerprint = excluded.fingerprint, owner = excluded.owner, created_at = now(),
                   expires_at = excluded.expires_at, lease_until = excluded.lease_until,
                   status = NULL, headers = NULL, body = NULL, body_stored = NULL
@@ -60,7 +60,7 @@ async def claim(
                  OR (k.status IS NULL AND k.lease_until <= now() AND k.fingerprint = excluded.fingerprint)
            RETURNING true""",
         org_id,
-        key,
+        key_hash,
         fingerprint,
         owner,
         float(ttl_seconds),
@@ -68,12 +68,12 @@ async def claim(
     )
     if claimed:
         await _sweep(conn)
-        return Claim(org_id, key, owner)
+        return Claim(org_id, key_hash, owner)
     row = await conn.fetchrow(
         """SELECT fingerprint, status, headers, body, body_stored FROM gateway.idempotency_keys
-           WHERE org_id = $1 AND key = $2""",
+           WHERE org_id = $1 AND key_hash = $2""",
         org_id,
-        key,
+        key_hash,
     )
     if row is None:
         return None
@@ -82,20 +82,20 @@ async def claim(
         in_flight=row["status"] is None,
         status=row["status"],
         headers=dict(row["headers"] or {}),
-        body=bytes(row["body"]) if row["body"] is not None else None,
+        body=row["body"],
         body_stored=bool(row["body_stored"]),
     )
 
 
 async def complete(
-    conn: asyncpg.Connection, claim: Claim, status: int, headers: dict[str, str], body: bytes | None
+    conn: asyncpg.Connection, claim: Claim, status: int, headers: dict[str, str], body: str | None
 ) -> None:
-    """Keep the answer for replays; `body` None: too large to keep (the key stays taken)."""
+    """Keep the answer for replays, its body sealed; None: too large to keep (the key stays taken)."""
     await conn.execute(
         """UPDATE gateway.idempotency_keys SET status = $4, headers = $5, body = $6, body_stored = $7
-           WHERE org_id = $1 AND key = $2 AND owner = $3""",
+           WHERE org_id = $1 AND key_hash = $2 AND owner = $3""",
         claim.org_id,
-        claim.key,
+        claim.key_hash,
         claim.owner,
         status,
         headers,
@@ -107,9 +107,9 @@ async def complete(
 async def release(conn: asyncpg.Connection, claim: Claim) -> None:
     """Free the key: the request did not reach an answer worth keeping, so a retry runs."""
     await conn.execute(
-        "DELETE FROM gateway.idempotency_keys WHERE org_id = $1 AND key = $2 AND owner = $3",
+        "DELETE FROM gateway.idempotency_keys WHERE org_id = $1 AND key_hash = $2 AND owner = $3",
         claim.org_id,
-        claim.key,
+        claim.key_hash,
         claim.owner,
     )
 
@@ -118,8 +118,8 @@ async def _sweep(conn: asyncpg.Connection) -> None:
     # Expired rows are already ignored by `claim`; deleting a few per claim keeps the table at
     # about one day of keys without a scheduled job, and costs requests without a key nothing.
     await conn.execute(
-        """DELETE FROM gateway.idempotency_keys WHERE (org_id, key) IN (
-               SELECT org_id, key FROM gateway.idempotency_keys WHERE expires_at <= now()
+        """DELETE FROM gateway.idempotency_keys WHERE (org_id, key_hash) IN (
+               SELECT org_id, key_hash FROM gateway.idempotency_keys WHERE expires_at <= now()
                ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)""",
         _SWEEP_BATCH,
     )

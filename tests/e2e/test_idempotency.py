@@ -8,6 +8,7 @@ relay in this process that counts what the gateway forwards and can hold a reque
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -19,6 +20,7 @@ from aiohttp import web
 
 from services.gateway import credentials
 from services.gateway.app import create_app
+from services.notifier.app import create_app as notifier_app
 from shared.contracts.idempotency import HEADER, REPLAYED_HEADER
 from shared.problems import ERROR_TYPE_BASE
 from tests.conftest import Api
@@ -125,6 +127,10 @@ def new_key() -> str:
 
 async def document_count(db: asyncpg.Pool, org_id: str | None) -> int:
     return await db.fetchval("SELECT count(*) FROM documents.documents WHERE org_id = $1", org_id)
+
+
+def key_hash(key: str) -> bytes:
+    return hashlib.sha256(key.encode()).digest()
 
 
 def problem_type(body: dict[str, Any]) -> str:
@@ -242,8 +248,8 @@ async def test_an_expired_key_runs_again_and_expired_keys_are_swept(
 
     assert upstream.posts(D) == 3
     assert await document_count(db, org_api.org_id) == 3
-    rows = await db.fetch("SELECT key FROM gateway.idempotency_keys WHERE org_id = $1", org_api.org_id)
-    assert [r["key"] for r in rows] == [key]  # the reclaimed one, fresh; the stale one swept
+    rows = await db.fetch("SELECT key_hash FROM gateway.idempotency_keys WHERE org_id = $1", org_api.org_id)
+    assert [bytes(r["key_hash"]) for r in rows] == [key_hash(key)]  # the reclaimed one, fresh; the stale one swept
     assert await call(org_api, "POST", D, 201, json={"name": "Yesterday"}, headers=idem(key)) == again
 
 
@@ -299,7 +305,9 @@ async def test_gateway_refusals_are_not_kept(
     assert "data" not in refused and created["data"]["id"]
     # An id of the wrong shape is refused by the gateway before anything is forwarded.
     await call(org_api, "POST", D + "/{id}/send", 404, headers=idem("bad-id"), id="not an id!")
-    assert await db.fetchval("SELECT count(*) FROM gateway.idempotency_keys WHERE key = 'bad-id'") == 0
+    assert (
+        await db.fetchval("SELECT count(*) FROM gateway.idempotency_keys WHERE key_hash = $1", key_hash("bad-id")) == 0
+    )
     assert upstream.posts(D) == 1
 
 
@@ -369,3 +377,43 @@ async def test_a_replayed_send_sends_one_invitation(flow: Flow, mailbox: Mailbox
 
 async def _one_email(db: asyncpg.Pool, doc_id: str) -> bool:
     return await db.fetchval("SELECT count(*) FROM notifier.emails WHERE document_id = $1", doc_id) == 1
+
+
+async def test_a_replayed_webhook_creation_spends_no_action_budget(
+    system: System, upstream: Upstream, db: asyncpg.Pool, http: aiohttp.ClientSession, call: Driver
+) -> None:
+    # A notifier that accepts a loopback URL (nothing is delivered: the organisation makes no
+    # documents), and one webhook creation per member per hour: a replay that reached the budget
+    # would be 429.
+    notifier = await serve(
+        "notifier-loopback",
+        notifier_app(system.settings.model_copy(update={"webhook_allow_loopback": True})),
+        _listening_socket(),
+    )
+    strict = await replica(system, upstream, webhook_create_limit_per_hour=1, notifier_url=notifier.url)
+    try:
+        api = await new_org(strict, db, http)
+        body = {"url": "http://127.0.0.1:9/hook", "events": ["document.created"]}
+        key = new_key()
+        created = await call(api, "POST", "/api/v1/webhooks", 201, json=body, headers=idem(key))
+        replayed = await call(api, "POST", "/api/v1/webhooks", 201, json=body, headers=idem(key))
+        assert replayed == created  # the secret shown once is shown again only to this retry
+        await call(api, "POST", "/api/v1/webhooks", 429, json=body)  # the budget: one, spent by the first
+        hooks = await call(api, "GET", "/api/v1/webhooks", 200)
+        assert [hook["id"] for hook in hooks["data"]] == [created["data"]["id"]]
+    finally:
+        await strict.runner.cleanup()
+        await notifier.runner.cleanup()
+
+
+async def test_the_store_holds_no_raw_key_nor_a_readable_answer(call: Driver, org_api: Api, db: asyncpg.Pool) -> None:
+    # Answers carry signing links and webhook secrets: a reader of the table must not get them.
+    key = new_key()
+    created = await call(org_api, "POST", D, 201, json={"name": "Sealed answer"}, headers=idem(key))
+    [row] = await db.fetch("SELECT * FROM gateway.idempotency_keys WHERE org_id = $1", org_api.org_id)
+    stored = " ".join(str(value) for value in row.values())
+    assert key not in stored
+    assert created["data"]["id"] not in row["body"] and "Sealed answer" not in row["body"]
+    assert bytes(row["key_hash"]) == key_hash(key)
+    # The client's key opens it: the retry is answered from it.
+    assert await call(org_api, "POST", D, 201, json={"name": "Sealed answer"}, headers=idem(key)) == created

@@ -9,7 +9,7 @@ fields are Countersign extensions (marked `x-countersign-extension` in the OpenA
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -40,7 +40,7 @@ MAX_USE_SIGNERS = MAX_ROLES
 Description = Annotated[str, StringConstraints(max_length=1000), MULTI_LINE]
 Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SINGLE_LINE]
 ExpiryDays = Annotated[int, Field(ge=1, le=365)]
-TemplateId = Annotated[str, StringConstraints(pattern=r"^c[0-9a-z]{24}$")]
+DocumentRef = Annotated[str, StringConstraints(pattern=r"^c[0-9a-z]{24}$")]
 
 
 class TemplateSettings(RequestModel):
@@ -56,7 +56,7 @@ class TemplateSettings(RequestModel):
         default=None, description="Each document made from the template expires this many days after it is made"
     )
     reminderFrequency: ReminderDays | None = Field(default=None, description="Days between reminders")
-    otpMethod: str | None = Field(default=None, pattern="^email$")
+    otpMethod: Literal["email"] | None = None
 
 
 class TemplateCreate(TemplateSettings):
@@ -65,7 +65,7 @@ class TemplateCreate(TemplateSettings):
     in signing order) and its fields; without it, upload the file with POST /api/v1/templates/{id}/upload."""
 
     name: Name
-    fromDocumentId: TemplateId | None = Field(default=None, description="A draft document of the organisation")
+    fromDocumentId: DocumentRef | None = Field(default=None, description="A draft document of the organisation")
 
 
 class TemplateUpdate(PatchModel):
@@ -82,7 +82,7 @@ class TemplateUpdate(PatchModel):
     emailMessage: LongText | None = None
     expiresInDays: ExpiryDays | None = None
     reminderFrequency: ReminderDays | None = None
-    otpMethod: str | None = Field(default=None, pattern="^email$")
+    otpMethod: Literal["email"] | None = None
 
 
 class TemplateListQuery(RequestModel):
@@ -195,8 +195,10 @@ class TemplateDetail(ResponseModel):
     emailMessage: str | None
     expiresInDays: int | None
     reminderFrequency: int | None
-    otpMethod: str | None
-    fileStatus: str = Field(description="none, awaiting_upload, verified or rejected; `use` needs verified")
+    otpMethod: Literal["email"] | None
+    fileStatus: Literal["none", "awaiting_upload", "verified", "rejected"] = Field(
+        description="The file's state: `use` needs a verified file"
+    )
     documentHash: str | None
     pageCount: int | None
 

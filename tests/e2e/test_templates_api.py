@@ -97,6 +97,8 @@ async def test_a_template_from_an_upload_answers_like_the_reference(templates: T
     assert listed["meta"] == {"count": 1, "hasMore": False, "nextCursor": None}
     assert (await flow.call(flow.api, "GET", T, 200, params={"category": "Sales"}))["data"] == []
 
+    org = await flow.call(flow.api, "GET", "/api/v1/org", 200)
+    assert org["data"]["_count"]["templates"] == 1
     roles = await flow.call(flow.api, "GET", T + "/{id}/roles", 200, id=template_id)
     assert [r["label"] for r in roles["data"]] == ["Party A", "Party B"]
     fields = await flow.call(flow.api, "GET", T + "/{id}/fields", 200, id=template_id)

@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import Api
 from tests.e2e.test_signing_flow import Flow, box, flow, signature  # noqa: F401  (flow is a fixture)
+from tests.file_uploads import s3_keys
 from tests.pdf_corpus import LETTER, make_pdf
 
 pytestmark = pytest.mark.e2e
@@ -126,6 +127,16 @@ async def test_use_makes_a_draft_pointing_at_the_templates_file(templates: Templ
     assert keys["shared"] is True
     assert await flow.event_types(document["id"]) == ["document.created"]
     assert (await templates.get(template_id))["usageCount"] == 1
+
+    # A new file for the draft replaces the draft's, never the template's (shared) objects.
+    shared = await flow.db.fetchrow("SELECT file_key, pdf_key FROM documents.templates WHERE id = $1", template_id)
+    other = await flow.call(
+        flow.api, "POST", "/api/v1/templates/{id}/use", 201, id=template_id, json={"signers": PEOPLE}
+    )
+    await flow.upload(other["data"]["id"], make_pdf([LETTER]))
+    await flow.document(other["data"]["id"])  # verifies the new upload, replacing the draft's file
+    stored = s3_keys(flow.system.settings, shared["pdf_key"].rsplit("/verified/", 1)[0])
+    assert shared["pdf_key"] in stored and shared["file_key"] in stored
 
     # The draft is a document like any other: it can be sent as it is.
     sent = await flow.send(document["id"])

@@ -9,12 +9,14 @@ import aiohttp
 import asyncpg
 import pytest
 
+from services.documents.commands import files, wp_internal
 from services.documents.commands.deps import DEPS, Deps
 from services.documents.commands.template_documents import Instance, make_documents
 from services.documents.domain.errors import Invalid
 from services.documents.domain.template_use import Person
 from shared.context import RequestContext
 from tests.conftest import Api
+from tests.file_uploads import s3_keys
 from tests.harness import System
 from tests.pdf_corpus import LETTER, make_pdf
 
@@ -104,3 +106,22 @@ async def test_one_bad_instance_makes_nothing_and_is_named(
             await make_documents(deps, conn, api.org_id, _ctx(api), template_id, instances, send=True)
     assert [i.field for i in refused.value.fields] == ["signers.3.prefill.Company", "signers.7.signers"]
     assert await db.fetchval("SELECT count(*) FROM documents.documents WHERE template_id = $1", template_id) == 0
+
+
+async def test_erasing_a_document_made_from_a_template_keeps_the_templates_file(
+    deps: Deps, db: asyncpg.Pool, api: Api, http: aiohttp.ClientSession, system: System
+) -> None:
+    template_id = await _template(api, http)
+    assert api.org_id
+    async with db.acquire() as conn, conn.transaction():
+        made = await make_documents(deps, conn, api.org_id, _ctx(api), template_id, _instances(2), send=False)
+    shared = await db.fetchrow("SELECT file_key, pdf_key FROM documents.templates WHERE id = $1", template_id)
+
+    await wp_internal.hard_delete(deps, api.org_id, _ctx(api), made[0])
+
+    assert await db.fetchval("SELECT count(*) FROM documents.documents WHERE id = $1", made[0]) == 0
+    stored = s3_keys(system.settings, shared["pdf_key"].rsplit("/verified/", 1)[0])
+    assert shared["file_key"] in stored and shared["pdf_key"] in stored
+    # The other document still reads its (shared) file.
+    verified = await files.require_verified_file(deps, db, api.org_id, made[1])
+    assert verified.pdf_key == shared["pdf_key"]

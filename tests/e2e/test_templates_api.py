@@ -223,7 +223,7 @@ async def test_bad_use_is_refused_and_nothing_is_made(templates: Templates, flow
         template_id,
         422,
         signers=PEOPLE,
-        prefill={"Amount": "ten", date_id: "2026-02-30", "Nope": "x", signature_label(): "x"},
+        prefill={"Amount": "ten", date_id: "2026-02-30", "Nope": "x"},
     )
     found = {e["field"]: e["message"] for e in bad["errors"]}
     assert found["prefill.Amount"] == "Must be a number"
@@ -235,10 +235,6 @@ async def test_bad_use_is_refused_and_nothing_is_made(templates: Templates, flow
     good = await templates.use(template_id, signers=PEOPLE, prefill={"Amount": 1200.0, date_id: "2026-02-28"})
     values = {f["type"]: f["defaultValue"] for f in good["data"]["fields"]}
     assert values["number"] == "1200" and values["date"] == "2026-02-28"
-
-
-def signature_label() -> str:
-    return "Signature"
 
 
 async def test_a_signature_cannot_be_prefilled(templates: Templates) -> None:

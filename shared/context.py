@@ -35,6 +35,11 @@ H_SENDER_EMAIL = "X-Countersign-Sender-Email"
 H_ORG_NAME = "X-Countersign-Org-Name"
 _SENDER_HEADERS = (("sender_name", H_SENDER_NAME), ("sender_email", H_SENDER_EMAIL), ("org_name", H_ORG_NAME))
 
+# Of the scopes a route's service checks against the body (Operation.body_scopes), those the API
+# key holds: comma-separated, set by the gateway only (a client's own X-Countersign-* headers are
+# never forwarded, services/gateway/proxy.py).
+H_GRANTED_SCOPES = "X-Countersign-Granted-Scopes"
+
 ActorType = Literal["api_key", "signer", "system"]
 
 # Paths an internal service answers without the gateway's credential (probes).
@@ -115,6 +120,13 @@ def _decoded(value: str | None) -> str | None:
 
 def request_context(request: web.Request) -> RequestContext:
     return request[_REQUEST_CONTEXT]
+
+
+def require_granted(request: web.Request, scope: str) -> None:
+    """403, in the gateway's words, unless the gateway said the key holds `scope`."""
+    held = {s for s in request.headers.get(H_GRANTED_SCOPES, "").split(",") if s}
+    if scope not in held:
+        raise Problem(403, f"This API key lacks the required scope: {scope}")
 
 
 def org_id_of(request: web.Request) -> str:

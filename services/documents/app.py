@@ -17,6 +17,7 @@ from services.documents.api.page_routes import add_page_routes, page_renderer
 from services.documents.api.routes import add_routes
 from services.documents.api.seal_routes import add_seal_routes
 from services.documents.api.signed_copy import add_signed_copy_routes
+from services.documents.api.template_routes import add_template_routes
 from services.documents.api.verify_routes import add_verify_routes
 from services.documents.api.wp_internal_routes import add_wp_internal_routes
 from services.documents.commands.delivery_failures import delivery_failures_ctx
@@ -42,6 +43,7 @@ def create_app(settings: Settings) -> web.Application:
     # Routes.
     add_routes(app)  # documents, signers, fields; internal org stats and document lookup
     add_file_routes(app)  # upload URLs, downloads
+    add_template_routes(app)  # templates, their roles, fields and file; documents made from them
     add_lifecycle_routes(app)  # send, cancel, remind, signing links, the signing API, notifier endpoints
     add_page_routes(app)  # page images for the signing page
     add_wp_internal_routes(app)  # what the gateway's WPsigner surface needs beyond the core API

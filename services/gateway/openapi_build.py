@@ -111,6 +111,8 @@ _PARAM_DESCRIPTIONS = {
 _ID_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}
 
 _TAGS = {
+    "templates": "Templates",
+    "roles": "Templates",
     "documents": "Documents",
     "signers": "Signers",
     "fields": "Fields",
@@ -126,6 +128,9 @@ _TAG_DESCRIPTIONS = {
     "Audit": "The hash-chained audit trail of a document.",
     "Organization": "The organisation that owns the API key.",
     "Meta": "This description.",
+    "Templates": "Reusable documents: a verified PDF, signer slots (roles) and fields; documents are made from "
+    "them with `use`. Operations marked `x-countersign-extension` are Countersign's own (the inSigner "
+    "reference can only list, read and use templates).",
     "Verify": "Anyone holding a PDF may ask whether it is a sealed document of this platform, unchanged.",
 }
 # Where the derived names read badly, or the reference uses another verb.
@@ -141,6 +146,16 @@ _NAMES: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/api/v1/documents/{id}/audit/verify"): ("verifyAuditChain", "Recompute a document's audit chain"),
     ("POST", "/api/v1/documents/{id}/signers"): ("addSigner", "Add a signer"),
     ("POST", "/api/v1/documents/{id}/fields"): ("addField", "Add a field"),
+    ("POST", "/api/v1/templates/{id}/use"): ("useTemplate", "Make a document from a template"),
+    ("POST", "/api/v1/templates/{id}/upload"): ("uploadTemplate", "Upload a template's file"),
+    ("GET", "/api/v1/templates/{id}/roles"): ("listTemplateRoles", "List a template's roles"),
+    ("POST", "/api/v1/templates/{id}/roles"): ("addTemplateRole", "Add a role (signer slot)"),
+    ("PATCH", "/api/v1/templates/{id}/roles/{roleId}"): ("updateTemplateRole", "Update a role"),
+    ("DELETE", "/api/v1/templates/{id}/roles/{roleId}"): ("removeTemplateRole", "Remove a role"),
+    ("GET", "/api/v1/templates/{id}/fields"): ("listTemplateFields", "List a template's fields"),
+    ("POST", "/api/v1/templates/{id}/fields"): ("addTemplateField", "Add a field to a template"),
+    ("PATCH", "/api/v1/templates/{id}/fields/{fieldId}"): ("updateTemplateField", "Update a template's field"),
+    ("DELETE", "/api/v1/templates/{id}/fields/{fieldId}"): ("removeTemplateField", "Remove a template's field"),
     ("DELETE", "/api/v1/documents/{id}/signers/{signerId}"): ("removeSigner", "Remove a signer"),
     ("DELETE", "/api/v1/documents/{id}/fields/{fieldId}"): ("removeField", "Remove a field"),
     ("GET", "/api/v1/openapi.json"): ("getOpenApiDocument", "This OpenAPI document"),
@@ -306,6 +321,8 @@ def _query_model_parameters(model_ref: dict[str, Any], defs: dict[str, Any]) -> 
 
 def _path_parameters(path: str) -> list[dict[str, Any]]:
     descriptions = _PARAM_DESCRIPTIONS | ({"id": "Webhook id."} if path.startswith("/api/v1/webhooks") else {})
+    if path.startswith("/api/v1/templates"):
+        descriptions |= {"id": "Template id (`tpl_…`).", "roleId": "Role id (`ts_…`).", "fieldId": "Field id (`tf_…`)."}
     return [
         {
             "name": name,
@@ -469,6 +486,11 @@ def _operation(
     }
     if op.scope:
         entry["x-required-scope"] = op.scope
+    if op.body_scopes:
+        entry["description"] += " Depending on the body, also: " + ", ".join(f"`{s}`" for s in op.body_scopes) + "."
+    if op.extension:
+        entry["x-countersign-extension"] = True
+        entry["description"] = "Countersign extension (not in the inSigner reference). " + entry["description"]
     if parameters:
         entry["parameters"] = parameters
     if op.request is not None:

@@ -14,6 +14,8 @@ from aiohttp import web
 from services.gateway.auth import caller_context, require_scope
 from services.gateway.keys import SETTINGS
 from services.gateway.proxy import forward
+from services.gateway.scopes import grants
+from shared.context import H_GRANTED_SCOPES
 from shared.contracts.path_params import fill, misfit
 from shared.contracts.routes import OPERATIONS, Operation, Service
 from shared.internal_client import internal_headers
@@ -32,15 +34,22 @@ def _upstream_url(request: web.Request, service: Service) -> str:
 
 def proxy_handler(route: Operation):  # type: ignore[no-untyped-def]
     async def handler(request: web.Request) -> web.StreamResponse:
+        granted: dict[str, str] = {}
         if route.scope is not None:
-            require_scope(request, route.scope)
+            caller = require_scope(request, route.scope)
+            if route.body_scopes:
+                # What the service checks against the body (shared.context.granted_scopes).
+                held = [scope for scope in route.body_scopes if grants(caller.key.scopes, scope)]
+                granted[H_GRANTED_SCOPES] = ",".join(held)
         unfit = misfit(route.shapes, request.match_info)
         if unfit is not None:
             raise Problem(404, unfit.refusal)
         path = fill(route.path, request.match_info)
         # The `public` caller, which no /internal/ route accepts, with the identity auth resolved.
         internal = internal_headers(
-            request.app[SETTINGS].require_internal_secret(), "public", caller_context(request).identity_headers()
+            request.app[SETTINGS].require_internal_secret(),
+            "public",
+            caller_context(request).identity_headers() | granted,
         )
         return await forward(request, _upstream_url(request, route.service) + path, internal)
 

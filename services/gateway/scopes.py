@@ -16,6 +16,11 @@ KNOWN_SCOPES: frozenset[str] = frozenset(
         "documents.send",
         "documents.delete",
         "templates.read",
+        # Countersign's own (the reference can only read templates): docs/templates.md.
+        "templates.*",
+        "templates.create",
+        "templates.update",
+        "templates.delete",
         "campaigns.*",
         "campaigns.read",
         "campaigns.create",

@@ -52,8 +52,11 @@ from shared.contracts.path_params import (
     DOCUMENT_ID,
     FIELD_ID,
     PAGE_NUMBER,
+    ROLE_ID,
     SIGNER_ID,
     SIGNING_TOKEN,
+    TEMPLATE_FIELD_ID,
+    TEMPLATE_ID,
     WEBHOOK_ID,
     Shape,
     placeholders,
@@ -77,6 +80,20 @@ from shared.contracts.signing import (
     SigningUrlResponse,
     SignRequest,
 )
+from shared.contracts.templates import (
+    RoleCreate,
+    RoleUpdate,
+    TemplateCreate,
+    TemplateDetailResponse,
+    TemplateFieldListResponse,
+    TemplateFieldResponse,
+    TemplateListQuery,
+    TemplateListResponse,
+    TemplateRoleListResponse,
+    TemplateRoleResponse,
+    TemplateUpdate,
+    TemplateUse,
+)
 from shared.contracts.verify import MULTIPART, VERIFY_PATH, VerifyResult, VerifyUpload
 from shared.contracts.webhooks import (
     DeliveryListResponse,
@@ -98,6 +115,7 @@ ResponseBody = type[BaseModel] | dict[str, Any] | None
 
 DOCUMENTS = "/api/v1/documents"
 SIGNING = "/api/v1/signing/{token}"
+TEMPLATES = "/api/v1/templates"
 WEBHOOKS = "/api/v1/webhooks"
 ORG = "/api/v1/org"
 OPENAPI_PATH = "/api/v1/openapi.json"
@@ -112,6 +130,7 @@ OPENAPI_DOCUMENT_SCHEMA: dict[str, Any] = {
 _SHAPES: tuple[tuple[str, Mapping[str, Shape]], ...] = (
     (DOCUMENTS, {"id": DOCUMENT_ID, "signerId": SIGNER_ID, "fieldId": FIELD_ID}),
     (WEBHOOKS, {"id": WEBHOOK_ID, "deliveryId": DELIVERY_ID}),
+    (TEMPLATES, {"id": TEMPLATE_ID, "roleId": ROLE_ID, "fieldId": TEMPLATE_FIELD_ID}),
     (SIGNING, {"token": SIGNING_TOKEN, "page": PAGE_NUMBER}),
 )
 
@@ -142,6 +161,11 @@ class Operation:
     extra_errors: tuple[int, ...] = ()  # errors besides those derived from the operation's shape
     service: Service = "gateway"  # who answers it
     request_media: str = "application/json"  # of the request body (a file upload: multipart/form-data)
+    # Not in the inSigner reference: a Countersign addition (`x-countersign-extension` in the spec).
+    extension: bool = False
+    # Scopes the service itself requires depending on the body (e.g. `send: true` of a template's
+    # `use` needs documents.send); the gateway forwards which of them the key holds.
+    body_scopes: tuple[str, ...] = ()
     shapes: Mapping[str, Shape] = field(default_factory=dict, compare=False)
 
     @property
@@ -163,6 +187,12 @@ def _documents(
 
 def _notifier(method: str, path: str, scope: str, status: int, response: ResponseBody, **more: Any) -> Operation:
     return _op("notifier", method, path, scope, status, response, **more)
+
+
+def _templates(
+    method: str, path: str, scope: str, status: int, response: ResponseBody, *, extension: bool = True, **more: Any
+) -> Operation:
+    return _op("documents", method, TEMPLATES + path, scope, status, response, extension=extension, **more)
 
 
 D, S, W = DOCUMENTS, SIGNING, WEBHOOKS
@@ -204,6 +234,33 @@ OPERATIONS: tuple[Operation, ...] = (
         SigningUrlResponse,
         request=EmptyRequest,
     ),
+    # Templates (docs/templates.md): the reference's list, get and use; the rest are Countersign's.
+    _templates("GET", "", "templates.read", 200, TemplateListResponse, query=TemplateListQuery, extension=False),
+    _templates("POST", "", "templates.create", 201, TemplateDetailResponse, request=TemplateCreate),
+    _templates("GET", "/{id}", "templates.read", 200, TemplateDetailResponse, extension=False),
+    _templates("PATCH", "/{id}", "templates.update", 200, TemplateDetailResponse, request=TemplateUpdate),
+    _templates("DELETE", "/{id}", "templates.delete", 204, None),
+    _templates("POST", "/{id}/upload", "templates.update", 200, UploadResponse, request=UploadRequest),
+    # A new document (its detail); `send: true` also needs documents.send. 409 while the template
+    # has no verified file (`template-file-missing`, `template-file-invalid`) or no role (`template-incomplete`).
+    _templates(
+        "POST",
+        "/{id}/use",
+        "documents.create",
+        201,
+        DocumentDetailResponse,
+        request=TemplateUse,
+        extension=False,
+        body_scopes=("documents.send",),
+    ),
+    _templates("GET", "/{id}/roles", "templates.read", 200, TemplateRoleListResponse),
+    _templates("POST", "/{id}/roles", "templates.update", 201, TemplateRoleResponse, request=RoleCreate),
+    _templates("PATCH", "/{id}/roles/{roleId}", "templates.update", 200, TemplateRoleResponse, request=RoleUpdate),
+    _templates("DELETE", "/{id}/roles/{roleId}", "templates.update", 204, None),
+    _templates("GET", "/{id}/fields", "templates.read", 200, TemplateFieldListResponse),
+    _templates("POST", "/{id}/fields", "templates.update", 201, TemplateFieldResponse, request=FieldCreate),
+    _templates("PATCH", "/{id}/fields/{fieldId}", "templates.update", 200, TemplateFieldResponse, request=FieldUpdate),
+    _templates("DELETE", "/{id}/fields/{fieldId}", "templates.update", 204, None),
     _notifier("GET", W, "webhooks.read", 200, WebhookListResponse),
     # 409: creating the 11th webhook of an organisation.
     _notifier("POST", W, "webhooks.create", 201, WebhookCreatedResponse, request=WebhookCreate, extra_errors=(409,)),

@@ -262,3 +262,23 @@ def test_docs_assets_exist() -> None:
     files = asset_files()
     assert {"swagger-ui-bundle.js", "swagger-ui.css", "docs.js", "docs.css"} <= set(files)
     assert all(path.is_file() for path in files.values())
+
+
+def test_countersign_extensions_are_marked_and_the_references_operations_are_not() -> None:
+    spec = build_spec(OPERATIONS, "https://sign.example.com")
+    templates = {
+        (method.upper(), path): operation
+        for path, item in spec["paths"].items()
+        if path.startswith("/api/v1/templates")
+        for method, operation in item.items()
+    }
+    reference = {
+        ("GET", "/api/v1/templates"),
+        ("GET", "/api/v1/templates/{id}"),
+        ("POST", "/api/v1/templates/{id}/use"),
+    }
+    marked = {key for key, operation in templates.items() if operation.get("x-countersign-extension") is True}
+    assert marked == set(templates) - reference and len(marked) == 12
+    assert all(templates[key]["description"].startswith("Countersign extension") for key in marked)
+    # `use` says which scope `send: true` needs besides its own.
+    assert "`documents.send`" in templates[("POST", "/api/v1/templates/{id}/use")]["description"]

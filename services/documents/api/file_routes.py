@@ -32,6 +32,11 @@ async def request_upload(request: web.Request) -> web.Response:
         content_type=body.contentType,
         file_size=body.fileSize,
     )
+    return upload_answer(grant)
+
+
+def upload_answer(grant: files.UploadGrant) -> web.Response:
+    """Where and how to PUT the file (a document's or a template's)."""
     instructions = UploadInstructions(
         uploadUrl=grant.url,
         fileKey=grant.file_key,

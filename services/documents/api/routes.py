@@ -54,7 +54,7 @@ def _caller(request: web.Request) -> tuple[str, RequestContext]:
     return org_id_of(request), request_context(request)
 
 
-def _query(request: web.Request, model: type[QueryT]) -> QueryT:
+def parse_query(request: web.Request, model: type[QueryT]) -> QueryT:
     """Query parameters into a model; bad values are 400. An empty parameter (`status=`) is a
     given value, validated as the OpenAPI document describes it, not a silent "absent"."""
     given = {name: value for name in model.model_fields if (value := request.query.get(name)) is not None}
@@ -64,30 +64,30 @@ def _query(request: web.Request, model: type[QueryT]) -> QueryT:
         raise Problem(400, "The query string is not valid", errors=pydantic_errors(exc), slug="invalid-query") from None
 
 
-def _respond(model: BaseModel, status: int = 200) -> web.Response:
+def respond(model: BaseModel, status: int = 200) -> web.Response:
     return json_response(dump(model), status)
 
 
 # --- documents --------------------------------------------------------------------------------
 
 
-def _page(request: web.Request) -> PageRequest:
+def page_of(request: web.Request) -> PageRequest:
     return PageRequest.from_query(request.query)
 
 
 async def list_documents(request: web.Request) -> web.Response:
     org_id = org_id_of(request)
-    page = _page(request)
-    query = _query(request, DocumentListQuery)
+    page = page_of(request)
+    query = parse_query(request, DocumentListQuery)
     found = await service.list_documents(_pool(request), org_id, status=query.status, search=query.search, page=page)
-    return _respond(views.document_page(found.rows, found.meta))
+    return respond(views.document_page(found.rows, found.meta))
 
 
 async def create_document(request: web.Request) -> web.Response:
     org_id, ctx = _caller(request)
     body = await read_model(request, DocumentCreate)
     row = await service.create_document(_pool(request), org_id, ctx, body.model_dump())
-    return _respond(DocumentCreatedResponse(data=views.created(row)), 201)
+    return respond(DocumentCreatedResponse(data=views.created(row)), 201)
 
 
 async def get_document(request: web.Request) -> web.Response:
@@ -97,7 +97,7 @@ async def get_document(request: web.Request) -> web.Response:
         # A draft's upload that has arrived is verified here, so fileSize/documentHash show without a send.
         await files.verify_pending_upload(request.app[DEPS], org_id, document_id)
         row = await service.detail_row(pool, org_id, document_id)
-    return _respond(DocumentDetailResponse(data=views.detail_of(row)))
+    return respond(DocumentDetailResponse(data=views.detail_of(row)))
 
 
 async def update_document(request: web.Request) -> web.Response:
@@ -105,7 +105,7 @@ async def update_document(request: web.Request) -> web.Response:
     org_id, ctx = _caller(request)
     body = await read_model(request, DocumentUpdate)
     row = await service.update_document(_pool(request), org_id, ctx, document_id, body.given())
-    return _respond(DocumentDetailResponse(data=views.detail_of(row)))
+    return respond(DocumentDetailResponse(data=views.detail_of(row)))
 
 
 async def delete_document(request: web.Request) -> web.Response:
@@ -121,7 +121,7 @@ async def delete_document(request: web.Request) -> web.Response:
 async def list_signers(request: web.Request) -> web.Response:
     document_id = paths.document_id(request)
     rows = await signer_service.list_signers(_pool(request), org_id_of(request), document_id)
-    return _respond(SignerListResponse(data=[views.signer(r) for r in rows]))
+    return respond(SignerListResponse(data=[views.signer(r) for r in rows]))
 
 
 async def add_signer(request: web.Request) -> web.Response:
@@ -129,7 +129,7 @@ async def add_signer(request: web.Request) -> web.Response:
     org_id, ctx = _caller(request)
     body = await read_model(request, SignerCreate)
     row = await signer_service.add_signer(_pool(request), org_id, ctx, document_id, body.model_dump())
-    return _respond(SignerCreatedResponse(data=views.signer_created(row)), 201)
+    return respond(SignerCreatedResponse(data=views.signer_created(row)), 201)
 
 
 async def update_signer(request: web.Request) -> web.Response:
@@ -141,7 +141,7 @@ async def update_signer(request: web.Request) -> web.Response:
     row = await signer_service.update_signer(
         deps.pool, deps.settings, org_id, ctx, document_id, signer_id, body.given()
     )
-    return _respond(SignerResponse(data=views.signer(row)))
+    return respond(SignerResponse(data=views.signer(row)))
 
 
 async def remove_signer(request: web.Request) -> web.Response:
@@ -158,7 +158,7 @@ async def remove_signer(request: web.Request) -> web.Response:
 async def list_fields(request: web.Request) -> web.Response:
     document_id = paths.document_id(request)
     rows = await field_service.list_fields(_pool(request), org_id_of(request), document_id)
-    return _respond(FieldListResponse(data=[views.form_field(r) for r in rows]))
+    return respond(FieldListResponse(data=[views.form_field(r) for r in rows]))
 
 
 async def add_field(request: web.Request) -> web.Response:
@@ -166,7 +166,7 @@ async def add_field(request: web.Request) -> web.Response:
     org_id, ctx = _caller(request)
     body = await read_model(request, FieldCreate)
     row = await field_service.add_field(_pool(request), org_id, ctx, document_id, body.model_dump())
-    return _respond(FieldResponse(data=views.form_field(row)), 201)
+    return respond(FieldResponse(data=views.form_field(row)), 201)
 
 
 async def update_field(request: web.Request) -> web.Response:
@@ -175,7 +175,7 @@ async def update_field(request: web.Request) -> web.Response:
     org_id, ctx = _caller(request)
     body = await read_model(request, FieldUpdate)
     row = await field_service.update_field(_pool(request), org_id, ctx, document_id, field_id, body.given())
-    return _respond(FieldResponse(data=views.form_field(row)))
+    return respond(FieldResponse(data=views.form_field(row)))
 
 
 async def remove_field(request: web.Request) -> web.Response:
@@ -190,15 +190,15 @@ async def remove_field(request: web.Request) -> web.Response:
 
 
 async def org_stats(request: web.Request) -> web.Response:
-    documents = await service.count_documents(_pool(request), org_id_of(request))
-    return _respond(OrgStatsResponse(data=views.org_stats(documents)))
+    documents, templates = await service.count_documents(_pool(request), org_id_of(request))
+    return respond(OrgStatsResponse(data=views.org_stats(documents, templates)))
 
 
 async def internal_document(request: web.Request) -> web.Response:
     """Whether a document exists for the caller's organisation (the audit service's 404s)."""
     document_id = paths.document_id(request)
     row = await service.internal_document(_pool(request), org_id_of(request), document_id)
-    return _respond(InternalDocumentResponse(data=views.internal(row)))
+    return respond(InternalDocumentResponse(data=views.internal(row)))
 
 
 def add_routes(app: web.Application) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.documents.adapters.storage import ObjectChanged, ObjectMissing, ObjectTooLarge, Storage, verified_key
+from services.documents.db.file_repository import FileTable
 from services.documents.pdf import inspect_file
 from shared.settings import Settings
 
@@ -42,6 +43,7 @@ class Upload:
     file_key: str
     content_type: str
     declared_size: int | None
+    table: FileTable = "documents"  # or the template (document_id is then the template's id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,10 @@ Public API (the lifecycle/signing code calls these):
 
     await request_upload(deps, org_id, ctx, document_id, filename=…, content_type=…, file_size=…) -> UploadGrant
 
+Templates hold their file the same way (`table="templates"`, the template's id for document_id):
+commands/template_files.py. A replaced object is deleted only when no document or template
+still points at it (a template's file is shared by the documents made from it).
+
 Verification results are stored on the document (file_status verified | rejected, with the
 reason and code) by a conditional update on the upload's key, so it is idempotent and safe when
 several GETs, sends or replicas check the same upload at once.
@@ -42,7 +46,8 @@ from services.documents.commands.events import emit
 from services.documents.commands.file_check import Accepted, Outcome, Refused, Upload, check_upload
 from services.documents.commands.service import document_not_found, refused
 from services.documents.db import file_repository as repo
-from services.documents.domain.errors import Conflicting, FieldIssue, Invalid, Unavailable
+from services.documents.db.file_repository import FileTable
+from services.documents.domain.errors import Conflicting, FieldIssue, Invalid, NotFound, Unavailable
 from services.documents.domain.statemachine import Action, Status, allowed_from
 from services.documents.domain.verified_file import VerifiedFile, verified_of
 from shared.context import RequestContext
@@ -88,11 +93,15 @@ async def _connection(db: Db) -> AsyncIterator[asyncpg.Connection]:
         yield db
 
 
-async def _read(db: Db, org_id: str, document_id: str) -> asyncpg.Record:
+def _not_found(table: FileTable) -> NotFound:
+    return document_not_found() if table == "documents" else NotFound("Template")
+
+
+async def _read(db: Db, org_id: str, document_id: str, table: FileTable = "documents") -> asyncpg.Record:
     async with _connection(db) as conn:
-        row = await repo.find_file(conn, org_id, document_id)
+        row = await repo.find_file(conn, org_id, document_id, table)
     if row is None:
-        raise document_not_found()
+        raise _not_found(table)
     return row
 
 
@@ -110,6 +119,7 @@ async def _record(db: Db, storage: Storage, upload: Upload, outcome: Outcome) ->
                 message=outcome.message,
                 original_size=outcome.original_size,
                 original_sha256=outcome.original_sha256,
+                table=upload.table,
             )
             return
         won = await repo.mark_verified(
@@ -127,11 +137,12 @@ async def _record(db: Db, storage: Storage, upload: Upload, outcome: Outcome) ->
             original_size=outcome.original_size,
             original_sha256=outcome.original_sha256,
             active_content_removed=outcome.active_content_removed,
+            table=upload.table,
         )
         if won:
             return
         # Lost: fine if the winner was our own shared check (same pdf_key), else ours is an orphan.
-        current = await repo.find_file(conn, upload.org_id, upload.document_id)
+        current = await repo.find_file(conn, upload.org_id, upload.document_id, upload.table)
     if current is None or current["pdf_key"] != outcome.pdf_key:
         await _discard(storage, outcome)
 
@@ -149,12 +160,12 @@ def awaits_check(row: Mapping[str, Any]) -> bool:
     return row["file_status"] == "awaiting_upload" and row["status"] == Status.DRAFT
 
 
-async def settle(deps: Deps, db: Db, org_id: str, document_id: str) -> asyncpg.Record:
+async def settle(deps: Deps, db: Db, org_id: str, document_id: str, table: FileTable = "documents") -> asyncpg.Record:
     """The document's file state after checking an upload that has arrived (drafts only)."""
-    row = await _read(db, org_id, document_id)
+    row = await _read(db, org_id, document_id, table)
     if not awaits_check(row):
         return row
-    upload = Upload(org_id, document_id, row["file_key"], row["file_content_type"], row["file_declared_size"])
+    upload = Upload(org_id, document_id, row["file_key"], row["file_content_type"], row["file_declared_size"], table)
     storage, settings = deps.storage, deps.settings
     try:
         outcome = await deps.checker.run(upload.file_key, lambda: check_upload(storage, settings, upload))
@@ -164,11 +175,13 @@ async def settle(deps: Deps, db: Db, org_id: str, document_id: str) -> asyncpg.R
     if outcome is None:
         return row
     await _record(db, storage, upload, outcome)
-    return await _read(db, org_id, document_id)
+    return await _read(db, org_id, document_id, table)
 
 
-async def require_verified_file(deps: Deps, conn_or_pool: Db, org_id: str, document_id: str) -> VerifiedFile:
-    row = await settle(deps, conn_or_pool, org_id, document_id)
+async def require_verified_file(
+    deps: Deps, conn_or_pool: Db, org_id: str, document_id: str, table: FileTable = "documents"
+) -> VerifiedFile:
+    row = await settle(deps, conn_or_pool, org_id, document_id, table)
     status = row["file_status"]
     if status == "verified":
         return verified_of(row)
@@ -177,9 +190,9 @@ async def require_verified_file(deps: Deps, conn_or_pool: Db, org_id: str, docum
     raise no_file()
 
 
-async def verify_pending_upload(deps: Deps, org_id: str, document_id: str) -> None:
+async def verify_pending_upload(deps: Deps, org_id: str, document_id: str, table: FileTable = "documents") -> None:
     try:
-        await settle(deps, deps.pool, org_id, document_id)
+        await settle(deps, deps.pool, org_id, document_id, table)
     except Unavailable:
         # S3 or the checker unavailable: the detail still answers (without the file); the next
         # GET or the send checks again.
@@ -205,6 +218,7 @@ async def request_upload(
     filename: str,
     content_type: str,
     file_size: int | None,
+    table: FileTable = "documents",
 ) -> UploadGrant:
     settings, storage = deps.settings, deps.storage
     file_name = safe_filename(filename)
@@ -222,11 +236,17 @@ async def request_upload(
             file_name=file_name,
             content_type=content_type,
             declared_size=file_size,
+            table=table,
         )
         if row is None:
+            if table == "templates":
+                raise _not_found(table)
             raise await refused(conn, org_id, document_id, Action.EDIT)
-        await emit(conn, ctx, org_id, document_id, "document.updated", {"name": row["name"], "changes": ["file"]})
-    for old in {row["old_file_key"], row["old_pdf_key"]} - {None}:
+        if table == "documents":
+            await emit(conn, ctx, org_id, document_id, "document.updated", {"name": row["name"], "changes": ["file"]})
+        replaced = {row["old_file_key"], row["old_pdf_key"]} - {None}
+        replaced -= await repo.keys_in_use(conn, replaced, except_document=document_id)
+    for old in replaced:
         try:
             await storage.delete(old)
         except Exception as exc:  # the replaced file is unreachable either way

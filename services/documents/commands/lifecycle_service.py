@@ -83,31 +83,37 @@ async def _file_errors(
 
 
 async def send(deps: Deps, org_id: str, ctx: RequestContext, document_id: str) -> Sent:
-    secret, pool = deps.settings.require_signing_secret(), deps.pool
     # Verifying an upload may take seconds (download + parse): do it before taking the lock; the
     # check inside the transaction is then a single read, race-free against a new upload.
-    await _file_errors(deps, pool, org_id, document_id)
-    async with pool.acquire() as conn, conn.transaction():
-        document = await _lock(conn, org_id, document_id)
-        if not can(document["status"], Action.SEND):
-            raise await refused(conn, org_id, document_id, Action.SEND)
-        file_errors, page_sizes = await _file_errors(deps, conn, org_id, document_id)
-        signers = await signers_repo.list_signers(conn, document_id)
-        fields = await fields_repo.list_fields(conn, document_id)
-        problems = file_errors + send_problems(signers, fields, page_sizes, document["expires_at"], utcnow())
-        if problems:
-            raise Invalid("The document cannot be sent yet", fields=problems)
-        row = await repo.transition(conn, document_id, allowed_from(Action.SEND), target(Action.SEND), "sent_at")
-        if row is None:
-            raise await refused(conn, org_id, document_id, Action.SEND)
-        participants = [s for s in signers if s["role"] in turns.PARTICIPANT_ROLES]
-        for signer in participants:
-            version = signer["token_version"]
-            await repo.set_token(
-                conn, signer["id"], tokens.token_hash(tokens.signing_token(secret, signer["id"], version)), version
-            )
-        await document_event(conn, ctx, row, "document.sent", signers=people(participants))
-        await advance(conn, row, ctx)
+    await _file_errors(deps, deps.pool, org_id, document_id)
+    async with deps.pool.acquire() as conn, conn.transaction():
+        return await send_in(deps, conn, org_id, ctx, document_id)
+
+
+async def send_in(deps: Deps, conn: asyncpg.Connection, org_id: str, ctx: RequestContext, document_id: str) -> Sent:
+    """The send, inside the caller's transaction: every check, the transition and its events.
+    Documents made from a template are sent this way in the transaction that made them."""
+    secret = deps.settings.require_signing_secret()
+    document = await _lock(conn, org_id, document_id)
+    if not can(document["status"], Action.SEND):
+        raise await refused(conn, org_id, document_id, Action.SEND)
+    file_errors, page_sizes = await _file_errors(deps, conn, org_id, document_id)
+    signers = await signers_repo.list_signers(conn, document_id)
+    fields = await fields_repo.list_fields(conn, document_id)
+    problems = file_errors + send_problems(signers, fields, page_sizes, document["expires_at"], utcnow())
+    if problems:
+        raise Invalid("The document cannot be sent yet", fields=problems)
+    row = await repo.transition(conn, document_id, allowed_from(Action.SEND), target(Action.SEND), "sent_at")
+    if row is None:
+        raise await refused(conn, org_id, document_id, Action.SEND)
+    participants = [s for s in signers if s["role"] in turns.PARTICIPANT_ROLES]
+    for signer in participants:
+        version = signer["token_version"]
+        await repo.set_token(
+            conn, signer["id"], tokens.token_hash(tokens.signing_token(secret, signer["id"], version)), version
+        )
+    await document_event(conn, ctx, row, "document.sent", signers=people(participants))
+    await advance(conn, row, ctx)
     return Sent(row["id"], row["status"], len(signers), row["sent_at"])
 
 

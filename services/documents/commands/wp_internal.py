@@ -29,6 +29,7 @@ from services.documents.commands import file_download, files
 from services.documents.commands.deps import Deps
 from services.documents.commands.events import emit
 from services.documents.commands.service import document_not_found
+from services.documents.db import file_repository as file_repo
 from services.documents.db import lifecycle_repository as lifecycle_repo
 from services.documents.db import repository as documents_repo
 from services.documents.db import wp_repository as wp_repo
@@ -112,6 +113,8 @@ async def hard_delete(deps: Deps, org_id: str, ctx: RequestContext, document_id:
             raise TransitionNotAllowed(Status(row["status"]), Action.DELETE)
         keys = await wp_repo.object_keys(conn, document_id)
         await wp_repo.delete_for_good(conn, document_id)
+        # A file shared with a template (or documents made from it) stays for them.
+        keys = sorted(set(keys) - await file_repo.keys_in_use(conn, keys, except_document=document_id))
         await emit(conn, ctx, org_id, document_id, "document.deleted", {"name": row["name"], "permanent": True})
     await _delete_objects(deps.storage, keys)
 

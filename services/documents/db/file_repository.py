@@ -8,15 +8,26 @@ two replicas) or one that finished after a newer upload request changes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Literal
 
 import asyncpg
 
 _LIVE = "org_id = $1 AND id = $2 AND deleted_at IS NULL"
 
-FILE_COLUMNS = """id, org_id, name, status, file_status, file_key, file_name, file_content_type,
+# Documents and templates hold a file the same way (templates: migrations/0014_templates.sql);
+# every function here takes which table. A template is always editable, so it reads as a draft.
+FileTable = Literal["documents", "templates"]
+_EDITABLE_TEMPLATE = "'draft'::text AS status, NULL::text AS signed_file_key, NULL::text AS signed_file_hash"
+_OWN_COLUMNS: dict[FileTable, str] = {
+    "documents": "status, signed_file_key, signed_file_hash",
+    "templates": _EDITABLE_TEMPLATE,
+}
+
+_FILE_STATE = """id, org_id, name, file_status, file_key, file_name, file_content_type,
     file_declared_size, file_size, document_hash, page_count, page_sizes, pdf_key, pdf_etag,
     file_etag, original_file_size, original_file_hash, file_error_code, file_error, file_verified_at,
-    signed_file_key, signed_file_hash, active_content_removed"""
+    active_content_removed"""
+FILE_COLUMNS = f"{_FILE_STATE}, {_OWN_COLUMNS['documents']}"
 
 # Everything a previous upload determined, cleared when a new upload is requested.
 _CLEARED = """file_size = NULL, document_hash = NULL, page_count = NULL, page_sizes = NULL,
@@ -24,8 +35,29 @@ _CLEARED = """file_size = NULL, document_hash = NULL, page_count = NULL, page_si
     file_error_code = NULL, file_error = NULL, file_verified_at = NULL, active_content_removed = '{}'"""
 
 
-async def find_file(conn: asyncpg.Connection, org_id: str, document_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(f"SELECT {FILE_COLUMNS} FROM documents.documents WHERE {_LIVE}", org_id, document_id)
+async def find_file(
+    conn: asyncpg.Connection, org_id: str, document_id: str, table: FileTable = "documents"
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_FILE_STATE}, {_OWN_COLUMNS[table]} FROM documents.{table} WHERE {_LIVE}", org_id, document_id
+    )
+
+
+async def keys_in_use(conn: asyncpg.Connection, keys: Iterable[str], *, except_document: str | None) -> set[str]:
+    """Which of `keys` a live or deleted row still points at: a template's file is shared by the
+    documents made from it (and a template made from a draft shares the draft's), so an object is
+    deleted only once nothing refers to it. `except_document`: the row giving the key up."""
+    wanted = sorted(set(keys))
+    rows = await conn.fetch(
+        """SELECT k FROM unnest($1::text[]) AS k
+           WHERE EXISTS (SELECT 1 FROM documents.documents d
+                         WHERE (d.file_key = k OR d.pdf_key = k) AND d.id IS DISTINCT FROM $2)
+              OR EXISTS (SELECT 1 FROM documents.templates t
+                         WHERE (t.file_key = k OR t.pdf_key = k) AND t.id IS DISTINCT FROM $2)""",
+        wanted,
+        except_document,
+    )
+    return {r["k"] for r in rows}
 
 
 async def start_upload(
@@ -38,15 +70,18 @@ async def start_upload(
     file_name: str,
     content_type: str,
     declared_size: int | None,
+    table: FileTable = "documents",
 ) -> asyncpg.Record | None:
-    """Point the document at a new upload, if it is live and in an allowed status.
+    """Point the document (or template: always editable) at a new upload, if it is live and in
+    an allowed status.
 
     Returns the row before the change (its old keys, for clean-up) joined with the new name."""
+    status = "status = ANY($3::text[])" if table == "documents" else "cardinality($3::text[]) >= 0"
     return await conn.fetchrow(
         f"""WITH old AS (
-                SELECT id, file_key, pdf_key FROM documents.documents
-                WHERE {_LIVE} AND status = ANY($3::text[]) FOR UPDATE)
-            UPDATE documents.documents d
+                SELECT id, file_key, pdf_key FROM documents.{table}
+                WHERE {_LIVE} AND {status} FOR UPDATE)
+            UPDATE documents.{table} d
             SET file_status = 'awaiting_upload', file_key = $4, file_name = $5, file_content_type = $6,
                 file_declared_size = $7, file_requested_at = now(), {_CLEARED}, updated_at = now()
             FROM old WHERE d.id = old.id
@@ -77,9 +112,10 @@ async def mark_verified(
     original_size: int,
     original_sha256: str,
     active_content_removed: Sequence[str] = (),
+    table: FileTable = "documents",
 ) -> bool:
     row = await conn.fetchval(
-        f"""UPDATE documents.documents
+        f"""UPDATE documents.{table}
             SET file_status = 'verified', pdf_key = $4, pdf_etag = $5, file_size = $6, document_hash = $7,
                 page_count = $8, page_sizes = $9, file_etag = $10, original_file_size = $11,
                 original_file_hash = $12, active_content_removed = $13, file_error_code = NULL, file_error = NULL,
@@ -113,9 +149,10 @@ async def mark_rejected(
     message: str,
     original_size: int | None,
     original_sha256: str | None,
+    table: FileTable = "documents",
 ) -> bool:
     row = await conn.fetchval(
-        f"""UPDATE documents.documents
+        f"""UPDATE documents.{table}
             SET file_status = 'rejected', file_error_code = $4, file_error = $5,
                 original_file_size = $6, original_file_hash = $7
             WHERE {_LIVE} AND file_key = $3 AND file_status = 'awaiting_upload'

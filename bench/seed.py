@@ -63,6 +63,11 @@ def document_name(position: int) -> str:
     return f"{KINDS[position % len(KINDS)]} - {COMPANIES[position // 7 % len(COMPANIES)]} #{position:07d}"
 
 
+def created_at(position: int) -> datetime:
+    """Position 0 is the newest; each next one 30 s older (a year of documents at 1 M)."""
+    return _NEWEST - position * _STEP
+
+
 def status_of(position: int) -> str:
     bucket = position % 10
     return _STATUSES[bucket] if bucket < len(_STATUSES) else _RARE[position // 10 % len(_RARE)]
@@ -78,7 +83,7 @@ def rows(org_id: str, start: int, stop: int) -> Rows:
     documents: list[tuple[object, ...]] = []
     signers: list[tuple[object, ...]] = []
     for position in range(start, stop):
-        created = _NEWEST - position * _STEP
+        created = created_at(position)
         status = status_of(position)
         sent = created + timedelta(minutes=5) if status != "draft" else None
         ended = created + timedelta(days=1)

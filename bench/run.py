@@ -24,7 +24,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from bench import fixtures, gateway_read, lifecycle, machine, quiet, scale, seed, wrk
+from bench import fixtures, gateway_read, lifecycle, machine, quiet, scale, scale_sql, seed, wrk
 from bench.scenarios import Scenario, measure, print_table, say
 from shared.settings import Settings
 
@@ -144,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"(wrk -t{scale_load.threads} -c{scale_load.connections})"
             )
             report["results"] |= _wrk_family(title, scenarios, scale_load, args, settings, scale.LEGEND)
+            report["scale_sql"] = scale_sql.measure(settings, seeded, args.duration / 2)
+            scale_sql.print_table(report["scale_sql"], seeded.documents)
     failed = [name for name, r in report["results"].items() if r["requests"] and _errors(r) > r["requests"] * 0.01]
     if "lifecycle" in args.families:
         if left := asyncio.run(quiet.wait_for_consumers(settings)):

@@ -59,7 +59,7 @@ def _deep_cursor(documents: int) -> str:
     return encode_cursor(seed.created_at(position), seed.document_id(position))
 
 
-def _queries(documents: int) -> list[tuple[str, dict[str, str | int]]]:
+def insigner_queries(documents: int) -> list[tuple[str, dict[str, str | int]]]:
     deep = _deep_cursor(documents)
     rare = f"{int(documents * 0.65):07d}"  # one seeded name carries this number
     return [
@@ -72,7 +72,7 @@ def _queries(documents: int) -> list[tuple[str, dict[str, str | int]]]:
     ]
 
 
-def _wp_queries(documents: int) -> list[tuple[str, dict[str, str | int]]]:
+def wp_queries(documents: int) -> list[tuple[str, dict[str, str | int]]]:
     last_page = max(documents // 20, 1)
     return [
         ("WP page 2 + X-WP-Total", {"page": 2, "per_page": 20}),
@@ -88,7 +88,7 @@ def scenarios(settings: Settings, gateway: str, api_key: str, seeded: Seeded) ->
         internal = caller_headers(settings.require_internal_secret(), "gateway") | ctx.identity_headers()
     wp_headers = {"X-WPS-API-Key": seeded.wp_key, "X-WPS-API-Secret": seeded.wp_secret}
     found: list[Scenario] = []
-    for label, query in _queries(seeded.documents):
+    for label, query in insigner_queries(seeded.documents):
         service = f"service: {label}"
         if internal is not None:
             found.append(Scenario(service, f"{settings.documents_url}{DOCUMENTS}?{urlencode(query)}", headers=internal))
@@ -100,7 +100,7 @@ def scenarios(settings: Settings, gateway: str, api_key: str, seeded: Seeded) ->
                 compare_to=service if internal is not None else None,
             )
         )
-    for label, query in _wp_queries(seeded.documents):
+    for label, query in wp_queries(seeded.documents):
         service = f"service: {label}"
         if internal is not None:
             core = {"page": query["page"], "perPage": query["per_page"]}

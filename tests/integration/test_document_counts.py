@@ -38,8 +38,15 @@ async def create(pool: asyncpg.Pool, ctx: RequestContext, name: str = "Counted")
 
 
 async def counters(pool: asyncpg.Pool, org_id: str) -> dict[str, int]:
-    rows = await pool.fetch("SELECT status, live FROM documents.document_counts WHERE org_id = $1", org_id)
-    return {r["status"]: r["live"] for r in rows if r["live"]}
+    """Folded counts plus the deltas not folded yet, by status."""
+    rows = await pool.fetch(
+        """SELECT status, sum(n) AS n FROM (
+               SELECT status, live AS n FROM documents.document_counts WHERE org_id = $1
+               UNION ALL SELECT status, delta FROM documents.document_count_deltas WHERE org_id = $1) AS both_
+           GROUP BY status""",
+        org_id,
+    )
+    return {r["status"]: r["n"] for r in rows if r["n"]}
 
 
 async def actual(pool: asyncpg.Pool, org_id: str) -> dict[str, int]:
@@ -79,6 +86,33 @@ async def test_counters_follow_creates_deletes_and_status_changes(pool: asyncpg.
         await wp_repo.delete_for_good(conn, ids[0])  # and of one already soft-deleted: no second decrement
     await assert_exact(pool, ctx.org_id, {"draft": 1, "pending": 1, "completed": 1})
     await assert_exact(pool, other.org_id, {"draft": 1})
+
+
+async def test_folding_moves_deltas_into_the_counts_while_documents_change(pool: asyncpg.Pool) -> None:
+    ctx = new_ctx()
+    assert ctx.org_id
+    ids = [await create(pool, ctx) for _ in range(4)]
+    assert await pool.fetchval("SELECT count(*) FROM documents.document_count_deltas WHERE org_id = $1", ctx.org_id)
+
+    async def fold() -> None:
+        async with pool.acquire() as conn:
+            await repo.fold_document_counts(conn)
+
+    work: list[Awaitable[object]] = [fold() for _ in range(3)]
+    work += [create(pool, ctx) for _ in range(6)]
+    work += [service.delete_document(pool, ctx.org_id, ctx, doc_id) for doc_id in ids[:2]]
+    await asyncio.gather(*work)
+    await assert_exact(pool, ctx.org_id, {"draft": 8})
+
+    await fold()
+    assert not await pool.fetchval("SELECT count(*) FROM documents.document_count_deltas WHERE org_id = $1", ctx.org_id)
+    assert (
+        await pool.fetchval(
+            "SELECT live FROM documents.document_counts WHERE org_id = $1 AND status = 'draft'", ctx.org_id
+        )
+        == 8
+    )
+    await assert_exact(pool, ctx.org_id, {"draft": 8})
 
 
 async def test_a_transaction_that_rolls_back_leaves_the_counters_alone(pool: asyncpg.Pool) -> None:

@@ -187,17 +187,22 @@ async def count_live_documents(
     conn: asyncpg.Connection | asyncpg.Pool, org_id: str, statuses: Sequence[str] = ()
 ) -> int:
     """The organisation's live documents (in `statuses`, if given), from the counters the
-    triggers of migrations/0012 keep exact in every writing transaction: a few rows read,
-    however many documents the organisation has (never a count(*) over them)."""
-    if statuses:
-        total = await conn.fetchval(
-            "SELECT sum(live) FROM documents.document_counts WHERE org_id = $1 AND status = ANY($2::text[])",
-            org_id,
-            list(statuses),
-        )
-    else:
-        total = await conn.fetchval("SELECT sum(live) FROM documents.document_counts WHERE org_id = $1", org_id)
-    return int(total or 0)
+    triggers of migrations/0012 keep exact in every writing transaction: the folded count plus
+    the deltas not folded yet, a few rows however many documents the organisation has (never a
+    count(*) over them)."""
+    status_filter = " AND status = ANY($2::text[])" if statuses else ""
+    args: list[Any] = [org_id, list(statuses)] if statuses else [org_id]
+    total = await conn.fetchval(
+        f"""SELECT (SELECT coalesce(sum(live), 0) FROM documents.document_counts WHERE org_id = $1{status_filter})
+                 + (SELECT coalesce(sum(delta), 0) FROM documents.document_count_deltas WHERE org_id = $1{status_filter})""",
+        *args,
+    )
+    return int(total)
+
+
+async def fold_document_counts(conn: asyncpg.Connection | asyncpg.Pool) -> int:
+    """Fold the counters' committed deltas into them (migrations/0012); returns how many."""
+    return int(await conn.fetchval("SELECT documents.fold_document_counts()"))
 
 
 async def list_attachments(conn: asyncpg.Connection, document_id: str) -> list[asyncpg.Record]:

@@ -75,7 +75,7 @@ async def list_page(
 
     The total: filtered by status alone (or not at all), it is read from the exact counters
     (migrations/0012), never counted; with a viewed, title or creator filter it is counted over
-    the matching rows, a cost that grows with the matches (docs/wpsigner.md#lists).
+    the matching rows, a cost that grows with the matches (docs/wpsigner.md#list).
 
     The page: OFFSET skips through the index alone (ids and sort keys, an index-only scan when
     only statuses filter), and the page's own rows are read afterwards; a page in the back half

@@ -9,7 +9,8 @@ Start the system first (`make run` in another terminal). Families (a module each
 - lifecycle (bench/lifecycle.py): concurrent clients running whole lifecycles through the
             gateway, with send → SMTP and send → audit latencies from server timestamps.
 
-Every family prints its table and its ratios; `--json` also prints one machine-readable object.
+Every family prints its table and its ratios; `--json` also prints one machine-readable object
+(one key per family). A new family is a function taking `Run` and one line in FAMILIES.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import argparse
 import asyncio
 import os
 import sys
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import asyncpg
@@ -28,7 +30,6 @@ from bench import fixtures, gateway_read, lifecycle, machine, quiet, scale, scal
 from bench.scenarios import Scenario, measure, print_table, say
 from shared.settings import Settings
 
-FAMILIES = ("gateway", "scale", "lifecycle")
 # Issue 12's targets, which the lifecycle figures are printed against.
 TARGETS = {"documents_per_s": 25.0, "send_to_smtp_p99_ms": 250.0, "send_to_audit_p99_ms": 100.0}
 
@@ -70,17 +71,76 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="also print the results as one JSON object")
     args = parser.parse_args(argv)
     args.families = [f.strip() for f in args.only.split(",") if f.strip()]
-    if unknown := set(args.families) - set(FAMILIES):
+    if unknown := set(args.families) - FAMILIES.keys():
         parser.error(f"unknown families: {', '.join(sorted(unknown))}")
     return args
 
 
-def _wrk_family(
-    title: str, scenarios: list[Scenario], load: wrk.Load, args: argparse.Namespace, settings: Settings, legend: str
-) -> dict[str, Any]:
-    results = measure(scenarios, load, args.warmup, settings)
+@dataclass(frozen=True)
+class Run:
+    """What every family gets: the options, the settings, and what the preflight created."""
+
+    args: argparse.Namespace
+    settings: Settings
+    gateway: str
+    api_key: str
+    document_id: str
+    load: wrk.Load
+
+
+def _wrk_family(run: Run, title: str, scenarios: list[Scenario], load: wrk.Load, legend: str) -> dict[str, Any]:
+    results = measure(scenarios, load, run.args.warmup, run.settings)
     print_table(title, scenarios, results, legend)
-    return {name: asdict(r) | {"rps": round(r.rps, 1)} for name, r in results.items()}
+    return {"wrk": {name: asdict(r) | {"rps": round(r.rps, 1)} for name, r in results.items()}}
+
+
+def gateway_family(run: Run) -> dict[str, Any]:
+    with gateway_read.bare_app() as bare:
+        scenarios = gateway_read.scenarios(run.gateway, bare, run.api_key, run.document_id)
+        return _wrk_family(run, "gateway vs the bare app", scenarios, run.load, gateway_read.LEGEND)
+
+
+def scale_family(run: Run) -> dict[str, Any]:
+    seeded = scale.seeded(run.settings)
+    if seeded.documents < 1000:
+        say(
+            f"scale: skipped, the benchmark organisation has {seeded.documents} seeded documents: run `make bench-seed`"
+        )
+        return {}
+    if run.settings.internal_secret is None:
+        say("scale: INTERNAL_SECRET is not set here, so only the gateway rows are measured (see bench/README.md)")
+    connections = run.args.scale_connections
+    load = wrk.Load(min(run.load.threads, connections), connections, run.load.duration_s)
+    title = f"lists over {seeded.documents:,} documents in one organisation (wrk -t{load.threads} -c{load.connections})"
+    found = _wrk_family(run, title, scale.scenarios(run.settings, run.gateway, run.api_key, seeded), load, scale.LEGEND)
+    found["sql"] = scale_sql.measure(run.settings, seeded, run.load.duration_s / 2)
+    scale_sql.print_table(found["sql"], seeded.documents)
+    return found
+
+
+def lifecycle_family(run: Run) -> dict[str, Any]:
+    if left := asyncio.run(quiet.wait_for_consumers(run.settings)):
+        say(f"consumers still have {left} events queued; measuring anyway")
+    args = run.args
+    result = lifecycle.run(run.settings, run.gateway, run.api_key, args.lifecycle_clients, args.lifecycle_duration)
+    lifecycle.print_result(result, TARGETS)
+    return {"lifecycle": asdict(result)}
+
+
+# name -> the function that runs the family and returns its part of the JSON report.
+FAMILIES: dict[str, Callable[[Run], dict[str, Any]]] = {
+    "gateway": gateway_family,
+    "scale": scale_family,
+    "lifecycle": lifecycle_family,
+}
+
+
+def _failed(family: dict[str, Any]) -> list[str]:
+    """The scenarios of a family result with more than 1 % failed requests (or lifecycles)."""
+    failed = [name for name, r in family.get("wrk", {}).items() if r["requests"] and _errors(r) > r["requests"] * 0.01]
+    if (cycle := family.get("lifecycle")) and cycle["failures"] > max(cycle["completed"], 1) * 0.01:
+        failed.append("lifecycle")
+    return failed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,43 +178,12 @@ def main(argv: list[str] | None = None) -> int:
     say(
         f"wrk -t{load.threads} -c{load.connections} -d{load.duration_s}s (+{args.warmup}s warm-up each); gateway {gateway}"
     )
-    report: dict[str, Any] = {"machine": machine.describe(), "load": asdict(load), "results": {}}
-
-    if "gateway" in args.families:
-        with gateway_read.bare_app() as bare:
-            scenarios = gateway_read.scenarios(gateway, bare, api_key, document_id)
-            report["results"] |= _wrk_family(
-                "gateway vs the bare app", scenarios, load, args, settings, gateway_read.LEGEND
-            )
-    if "scale" in args.families:
-        seeded = scale.seeded(settings)
-        if seeded.documents < 1000:
-            say(
-                f"scale: skipped, the benchmark organisation has {seeded.documents} seeded documents: run `make bench-seed`"
-            )
-        else:
-            if settings.internal_secret is None:
-                say(
-                    "scale: INTERNAL_SECRET is not set here, so only the gateway rows are measured (see bench/README.md)"
-                )
-            scenarios = scale.scenarios(settings, gateway, api_key, seeded)
-            scale_load = wrk.Load(min(load.threads, args.scale_connections), args.scale_connections, load.duration_s)
-            title = (
-                f"lists over {seeded.documents:,} documents in one organisation "
-                f"(wrk -t{scale_load.threads} -c{scale_load.connections})"
-            )
-            report["results"] |= _wrk_family(title, scenarios, scale_load, args, settings, scale.LEGEND)
-            report["scale_sql"] = scale_sql.measure(settings, seeded, args.duration / 2)
-            scale_sql.print_table(report["scale_sql"], seeded.documents)
-    failed = [name for name, r in report["results"].items() if r["requests"] and _errors(r) > r["requests"] * 0.01]
-    if "lifecycle" in args.families:
-        if left := asyncio.run(quiet.wait_for_consumers(settings)):
-            say(f"consumers still have {left} events queued; measuring anyway")
-        result = lifecycle.run(settings, gateway, api_key, args.lifecycle_clients, args.lifecycle_duration)
-        lifecycle.print_result(result, TARGETS)
-        report["lifecycle"] = asdict(result)
-        if result.failures > max(result.completed, 1) * 0.01:
-            failed.append("lifecycle")
+    run = Run(args, settings, gateway, api_key, document_id, load)
+    report: dict[str, Any] = {"machine": machine.describe(), "load": asdict(load)}
+    failed: list[str] = []
+    for name in args.families:
+        report[name] = FAMILIES[name](run)
+        failed += _failed(report[name])
     if args.json:
         print(orjson.dumps(report).decode())
     if failed:

@@ -5,7 +5,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test lint fuzz bench install migrate clean browser pdfsig
+.PHONY: run test lint fuzz bench bench-seed install migrate clean browser pdfsig
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -54,6 +54,12 @@ migrate: install
 
 bench: install
 	@$(PY) -m bench.run
+
+# 1 M documents with signers in the benchmark organisation, by COPY (BENCH_SEED_SIZE; --reset
+# through `$(PY) -m bench.seed --reset`): what bench's scale family lists. Resumable, idempotent.
+bench-seed: install
+	@$(VENV)/bin/countersign migrate
+	@$(PY) -m bench.seed
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

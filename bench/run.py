@@ -1,8 +1,16 @@
-"""`make bench`: load through the gateway of a running system, and a bare aiohttp + asyncpg
-baseline in the same run, with the same wrk settings.
+"""`make bench`: load against a running system, one scenario family after another.
 
-Start the system first (`make run` in another terminal). Prints requests/s, p50 and p99 for
-each scenario and the ratio gateway ÷ bare; `--json` also prints a machine-readable result.
+Start the system first (`make run` in another terminal). Families (a module each):
+
+- gateway   (bench/gateway_read.py): reads and creates through the gateway against a bare
+            aiohttp + asyncpg app in the same run (wrk);
+- scale     (bench/scale.py): lists over the 1 M seeded documents (`make bench-seed`), at the
+            documents service and through the gateway (wrk); skipped until seeded;
+- lifecycle (bench/lifecycle.py): concurrent clients running whole lifecycles through the
+            gateway, with send → SMTP and send → audit latencies from server timestamps.
+
+Every family prints its table and its ratios; `--json` also prints one machine-readable object
+(one key per family). A new family is a function taking `Run` and one line in FAMILIES.
 """
 
 from __future__ import annotations
@@ -10,28 +18,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import asyncpg
 import orjson
 
-from bench import fixtures, machine, quiet, wrk
+from bench import fixtures, gateway_read, lifecycle, machine, quiet, scale, scale_sql, seed, wrk
+from bench.scenarios import Scenario, measure, print_table, say
 from shared.settings import Settings
 
+# Issue 12's targets, which the lifecycle figures are printed against.
+TARGETS = {"documents_per_s": 25.0, "send_to_smtp_p99_ms": 250.0, "send_to_audit_p99_ms": 100.0}
 
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    method: str
-    path: str
-    body: str = ""
-    via_gateway: bool = True
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -40,63 +44,113 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="make bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--gateway-url", default=os.environ.get("BENCH_GATEWAY_URL", settings.public_url))
-    parser.add_argument("--threads", "-t", type=int, default=int(os.environ.get("BENCH_THREADS", 2)))
-    parser.add_argument("--connections", "-c", type=int, default=int(os.environ.get("BENCH_CONNECTIONS", 64)))
+    parser.add_argument("--threads", "-t", type=int, default=_env_int("BENCH_THREADS", 2))
+    parser.add_argument("--connections", "-c", type=int, default=_env_int("BENCH_CONNECTIONS", 64))
     parser.add_argument(
-        "--duration", "-d", type=int, default=int(os.environ.get("BENCH_DURATION", 10)), help="seconds per scenario"
+        "--duration", "-d", type=int, default=_env_int("BENCH_DURATION", 10), help="seconds per wrk scenario"
     )
     parser.add_argument(
-        "--warmup", type=int, default=int(os.environ.get("BENCH_WARMUP", 2)), help="seconds of unmeasured load first"
+        "--warmup", type=int, default=_env_int("BENCH_WARMUP", 2), help="seconds of unmeasured load first"
     )
+    parser.add_argument(
+        "--only",
+        default=os.environ.get("BENCH_ONLY", ",".join(FAMILIES)),
+        help=f"comma-separated families to run, of {', '.join(FAMILIES)} (default: all)",
+    )
+    parser.add_argument(
+        "--scale-connections",
+        type=int,
+        default=_env_int("BENCH_SCALE_CONNECTIONS", 1),
+        help="wrk connections of the scale family (few: its p99 is the request's cost, not a queue)",
+    )
+    parser.add_argument("--lifecycle-clients", type=int, default=_env_int("BENCH_LIFECYCLE_CLIENTS", 16))
+    parser.add_argument(
+        "--lifecycle-duration", type=int, default=_env_int("BENCH_LIFECYCLE_DURATION", 30), help="seconds"
+    )
+    parser.add_argument("--seed", action="store_true", help="run make bench-seed first (BENCH_SEED_SIZE, 1 M)")
     parser.add_argument("--json", action="store_true", help="also print the results as one JSON object")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.families = [f.strip() for f in args.only.split(",") if f.strip()]
+    if unknown := set(args.families) - FAMILIES.keys():
+        parser.error(f"unknown families: {', '.join(sorted(unknown))}")
+    return args
 
 
-def _say(message: str) -> None:
-    print(f"bench: {message}", flush=True)
+@dataclass(frozen=True)
+class Run:
+    """What every family gets: the options, the settings, and what the preflight created."""
+
+    args: argparse.Namespace
+    settings: Settings
+    gateway: str
+    api_key: str
+    document_id: str
+    load: wrk.Load
 
 
-def _reachable(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "/healthz", timeout=3) as resp:
-            return resp.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
+def _wrk_family(run: Run, title: str, scenarios: list[Scenario], load: wrk.Load, legend: str) -> dict[str, Any]:
+    results = measure(scenarios, load, run.args.warmup, run.settings)
+    print_table(title, scenarios, results, legend)
+    return {"wrk": {name: asdict(r) | {"rps": round(r.rps, 1)} for name, r in results.items()}}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def gateway_family(run: Run) -> dict[str, Any]:
+    with gateway_read.bare_app() as bare:
+        scenarios = gateway_read.scenarios(run.gateway, bare, run.api_key, run.document_id)
+        return _wrk_family(run, "gateway vs the bare app", scenarios, run.load, gateway_read.LEGEND)
 
 
-def _start_bare_app() -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "bench.bare_app", "--port", str(port)], env=os.environ.copy())
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"bench: the bare app exited with code {proc.returncode}")
-        if _reachable(url):
-            return proc, url
-        time.sleep(0.2)
-    proc.terminate()
-    raise SystemExit("bench: the bare app did not start within 20 s")
+def scale_family(run: Run) -> dict[str, Any]:
+    seeded = scale.seeded(run.settings)
+    if seeded.documents < 1000:
+        say(
+            f"scale: skipped, the benchmark organisation has {seeded.documents} seeded documents: run `make bench-seed`"
+        )
+        return {}
+    if run.settings.internal_secret is None:
+        say("scale: INTERNAL_SECRET is not set here, so only the gateway rows are measured (see bench/README.md)")
+    connections = run.args.scale_connections
+    load = wrk.Load(min(run.load.threads, connections), connections, run.load.duration_s)
+    title = f"lists over {seeded.documents:,} documents in one organisation (wrk -t{load.threads} -c{load.connections})"
+    found = _wrk_family(run, title, scale.scenarios(run.settings, run.gateway, run.api_key, seeded), load, scale.LEGEND)
+    found["sql"] = scale_sql.measure(run.settings, seeded, run.load.duration_s / 2)
+    scale_sql.print_table(found["sql"], seeded.documents)
+    return found
 
 
-def _ms(us: int) -> str:
-    return f"{us / 1000:.1f} ms"
+def lifecycle_family(run: Run) -> dict[str, Any]:
+    if left := asyncio.run(quiet.wait_for_consumers(run.settings)):
+        say(f"consumers still have {left} events queued; measuring anyway")
+    args = run.args
+    result = lifecycle.run(run.settings, run.gateway, run.api_key, args.lifecycle_clients, args.lifecycle_duration)
+    lifecycle.print_result(result, TARGETS)
+    return {"lifecycle": asdict(result)}
+
+
+# name -> the function that runs the family and returns its part of the JSON report.
+FAMILIES: dict[str, Callable[[Run], dict[str, Any]]] = {
+    "gateway": gateway_family,
+    "scale": scale_family,
+    "lifecycle": lifecycle_family,
+}
+
+
+def _failed(family: dict[str, Any]) -> list[str]:
+    """The scenarios of a family result with more than 1 % failed requests (or lifecycles)."""
+    failed = [name for name, r in family.get("wrk", {}).items() if r["requests"] and _errors(r) > r["requests"] * 0.01]
+    if (cycle := family.get("lifecycle")) and cycle["failures"] > max(cycle["completed"], 1) * 0.01:
+        failed.append("lifecycle")
+    return failed
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     gateway = args.gateway_url.rstrip("/")
     if not wrk.available():
-        _say(wrk.INSTALL_HINT)
+        say(wrk.INSTALL_HINT)
         return 2
-    if not _reachable(gateway):
-        _say(
+    if not gateway_read.reachable(gateway):
+        say(
             f"the gateway is not reachable at {gateway}; start the system first with `make run` in another terminal "
             "(or point --gateway-url / BENCH_GATEWAY_URL at it)"
         )
@@ -106,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         api_key = asyncio.run(fixtures.create_key(settings.database_url))
     except (OSError, asyncpg.PostgresError) as exc:
-        _say(
+        say(
             f"cannot create the benchmark key in {settings.database_url.split('@')[-1]}: {exc} "
             "(bench needs the same DATABASE_URL as the running system)"
         )
@@ -114,75 +168,33 @@ def main(argv: list[str] | None = None) -> int:
     try:
         document_id = asyncio.run(fixtures.create_document(gateway, api_key))
     except fixtures.NotReady as exc:
-        _say(f"the system is up but cannot serve the benchmark yet: {exc}")
+        say(f"the system is up but cannot serve the benchmark yet: {exc}")
         return 2
+    if args.seed:
+        seed.main([])
 
     load = wrk.Load(args.threads, args.connections, args.duration)
-    # The bare app runs first, on a quiet machine; POST runs last, because the events it
-    # creates keep audit and notifier busy for a while afterwards and would slow what follows.
-    scenarios = (
-        Scenario("bare GET /documents/{id}", "GET", f"/documents/{document_id}", via_gateway=False),
-        Scenario("GET /api/v1/documents/{id}", "GET", f"/api/v1/documents/{document_id}"),
-        Scenario("GET /api/v1/documents?limit=25", "GET", "/api/v1/documents?limit=25"),
-        Scenario("POST /api/v1/documents", "POST", "/api/v1/documents", fixtures.DOCUMENT_BODY),
-    )
-    _say(f"machine: {machine.describe()}")
-    _say(
+    say(f"machine: {machine.describe()}")
+    say(
         f"wrk -t{load.threads} -c{load.connections} -d{load.duration_s}s (+{args.warmup}s warm-up each); gateway {gateway}"
     )
-
-    bare_proc, bare_url = _start_bare_app()
-    results: dict[str, wrk.Result] = {}
-    try:
-        for scenario in scenarios:
-            if left := asyncio.run(quiet.wait_for_consumers(settings)):
-                _say(f"consumers still have {left} events queued; measuring anyway")
-            base = gateway if scenario.via_gateway else bare_url
-            key = api_key if scenario.via_gateway else ""
-            if args.warmup:
-                wrk.run(
-                    base + scenario.path,
-                    load,
-                    method=scenario.method,
-                    body=scenario.body,
-                    api_key=key,
-                    duration_s=args.warmup,
-                )
-            results[scenario.name] = wrk.run(
-                base + scenario.path, load, method=scenario.method, body=scenario.body, api_key=key
-            )
-            r = results[scenario.name]
-            _say(
-                f"{scenario.name}: {r.rps:,.0f} req/s, p50 {_ms(r.p50_us)}, p99 {_ms(r.p99_us)}"
-                + (f", {r.errors} errors" if r.errors else "")
-            )
-    finally:
-        bare_proc.terminate()
-        bare_proc.wait(timeout=10)
-
-    bare = results[scenarios[0].name]
-    print()
-    print(f"{'scenario':<34} {'req/s':>9} {'p50':>10} {'p99':>10} {'errors':>7} {'gateway ÷ bare':>15}")
-    for scenario in scenarios:
-        r = results[scenario.name]
-        ratio = f"{r.rps / bare.rps:.2f}" if scenario.via_gateway and bare.rps else "—"
-        print(f"{scenario.name:<34} {r.rps:>9,.0f} {_ms(r.p50_us):>10} {_ms(r.p99_us):>10} {r.errors:>7} {ratio:>15}")
-    print("\n(gateway ÷ bare = gateway requests/s divided by the bare app's requests/s for the same settings)")
+    run = Run(args, settings, gateway, api_key, document_id, load)
+    report: dict[str, Any] = {"machine": machine.describe(), "load": asdict(load)}
+    failed: list[str] = []
+    for name in args.families:
+        report[name] = FAMILIES[name](run)
+        failed += _failed(report[name])
     if args.json:
-        print(
-            orjson.dumps(
-                {
-                    "machine": machine.describe(),
-                    "load": asdict(load),
-                    "results": {name: asdict(r) | {"rps": round(r.rps, 1)} for name, r in results.items()},
-                }
-            ).decode()
-        )
-    failed = [name for name, r in results.items() if r.errors > r.requests * 0.01]
+        print(orjson.dumps(report).decode())
     if failed:
-        _say(f"more than 1% of requests failed in: {', '.join(failed)} — these figures are not valid")
+        say(f"more than 1% of requests failed in: {', '.join(failed)} — these figures are not valid")
         return 1
     return 0
+
+
+def _errors(result: dict[str, Any]) -> int:
+    keys = ("non2xx", "connect_errors", "read_errors", "write_errors", "timeouts")
+    return sum(int(result[k]) for k in keys)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,9 +62,17 @@ def available() -> bool:
 
 
 def run(
-    url: str, load: Load, *, method: str = "GET", body: str = "", api_key: str = "", duration_s: int | None = None
+    url: str,
+    load: Load,
+    *,
+    method: str = "GET",
+    body: str = "",
+    api_key: str = "",
+    headers: Mapping[str, str] | None = None,
+    duration_s: int | None = None,
 ) -> Result:
-    env = dict(os.environ, BENCH_METHOD=method, BENCH_BODY=body, BENCH_API_KEY=api_key)
+    extra = "\n".join(f"{name}: {value}" for name, value in (headers or {}).items())
+    env = dict(os.environ, BENCH_METHOD=method, BENCH_BODY=body, BENCH_API_KEY=api_key, BENCH_HEADERS=extra)
     proc = subprocess.run(
         ["wrk", *load.argv(duration_s), "-s", str(SCRIPT), url],
         env=env,

@@ -1,10 +1,12 @@
--- One wrk script for every scenario: method, body and API key come from the environment
+-- One wrk script for every scenario: method, body, API key and headers come from the environment
 -- (bench/run.py sets them), and done() prints one JSON line that bench/run.py parses, with
 -- exact percentiles rather than wrk's rounded text report.
 
 local method = os.getenv("BENCH_METHOD") or "GET"
 local body = os.getenv("BENCH_BODY")
 local api_key = os.getenv("BENCH_API_KEY")
+-- More headers, one "Name: value" a line (the internal caller's, WPsigner's key and secret).
+local extra_headers = os.getenv("BENCH_HEADERS") or ""
 
 wrk.method = method
 if body and body ~= "" then
@@ -13,6 +15,9 @@ if body and body ~= "" then
 end
 if api_key and api_key ~= "" then
   wrk.headers["Authorization"] = "Bearer " .. api_key
+end
+for name, value in extra_headers:gmatch("([^:\n]+):%s*([^\n]*)") do
+  wrk.headers[name] = value
 end
 
 function done(summary, latency, requests)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -12,7 +13,7 @@ from pathlib import Path
 import aiosmtplib
 import pytest
 
-from services.devstack.mail_sink import start_mail_sink
+from services.devstack.mail_sink import ACCEPTED_HEADER, start_mail_sink
 from services.notifier.mailer import Mailer, compose
 from shared.settings import Settings
 
@@ -51,6 +52,9 @@ async def test_delivers_text_and_html_message(sink: tuple[int, Path]) -> None:
 
     # The sink writes the file before it answers 250, so it is there once send() returns.
     [received] = _read_eml(directory)
+    # The sink's trace field: when it accepted the message (what make bench measures up to).
+    accepted = datetime.fromisoformat(received[ACCEPTED_HEADER])
+    assert accepted.tzinfo is not None and abs(datetime.now(UTC) - accepted) < timedelta(minutes=5)
     assert received["Subject"] == "Please sign: NDA - Acme Corp"
     assert received["To"] == "Ada Signer <ada@example.com>"
     assert received["From"] == "Countersign <no-reply@countersign.local>"

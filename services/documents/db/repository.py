@@ -8,7 +8,7 @@ second finds zero rows and the service answers 409 (or 404 when the document is 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import asyncpg
@@ -183,10 +183,26 @@ async def list_documents(
     return await conn.fetch(sql, *args)
 
 
-async def count_live_documents(conn: asyncpg.Connection, org_id: str) -> int:
-    return await conn.fetchval(
-        "SELECT count(*) FROM documents.documents WHERE org_id = $1 AND deleted_at IS NULL", org_id
+async def count_live_documents(
+    conn: asyncpg.Connection | asyncpg.Pool, org_id: str, statuses: Sequence[str] = ()
+) -> int:
+    """The organisation's live documents (in `statuses`, if given), from the counters the
+    triggers of migrations/0012 keep exact in every writing transaction: the folded count plus
+    the deltas not folded yet, a few rows however many documents the organisation has (never a
+    count(*) over them)."""
+    status_filter = " AND status = ANY($2::text[])" if statuses else ""
+    args: list[Any] = [org_id, list(statuses)] if statuses else [org_id]
+    total = await conn.fetchval(
+        f"""SELECT (SELECT coalesce(sum(live), 0) FROM documents.document_counts WHERE org_id = $1{status_filter})
+                 + (SELECT coalesce(sum(delta), 0) FROM documents.document_count_deltas WHERE org_id = $1{status_filter})""",
+        *args,
     )
+    return int(total)
+
+
+async def fold_document_counts(conn: asyncpg.Connection | asyncpg.Pool) -> int:
+    """Fold the counters' committed deltas into them (migrations/0012); returns how many."""
+    return int(await conn.fetchval("SELECT documents.fold_document_counts()"))
 
 
 async def count_live_templates(conn: asyncpg.Connection, org_id: str) -> int:

@@ -11,6 +11,8 @@ from typing import Any
 
 import asyncpg
 
+from services.documents.db import repository as documents_repo
+
 _LIST_COLUMNS = """d.number, d.id, d.name, d.status, d.file_name, d.page_count, d.expires_at, d.completed_at,
     d.created_at, d.updated_at, d.created_by,
     EXISTS (SELECT 1 FROM documents.signers s WHERE s.document_id = d.id AND s.viewed_at IS NOT NULL) AS any_viewed"""
@@ -36,7 +38,11 @@ def _where(
 ) -> tuple[str, list[Any]]:
     where = ["d.org_id = $1", "d.deleted_at IS NULL"]
     args: list[Any] = [org_id]
-    if statuses:
+    if len(statuses) == 1:
+        # Equality, not ANY: the planner then reads the (org_id, status, created_at, id) index in order.
+        args.append(statuses[0])
+        where.append(f"d.status = ${len(args)}")
+    elif statuses:
         args.append(list(statuses))
         where.append(f"d.status = ANY(${len(args)}::text[])")
     if viewed is not None:
@@ -65,17 +71,36 @@ async def list_page(
     limit: int,
     offset: int,
 ) -> tuple[list[asyncpg.Record], int]:
-    """One page, newest first, and the total matching (run both in one snapshot)."""
+    """One page, newest first, and the total matching (run both in one snapshot).
+
+    The total: filtered by status alone (or not at all), it is read from the exact counters
+    (migrations/0012), never counted; with a viewed, title or creator filter it is counted over
+    the matching rows, a cost that grows with the matches (docs/wpsigner.md#list).
+
+    The page: OFFSET skips through the index alone (ids and sort keys, an index-only scan when
+    only statuses filter), and the page's own rows are read afterwards; a page in the back half
+    is read from the oldest end, so no page skips more than half the matching rows."""
     where, args = _where(org_id, statuses, viewed, name_pattern, creators)
-    total = await conn.fetchval(f"SELECT count(*) FROM documents.documents d WHERE {where}", *args)
+    if viewed is None and not name_pattern and creators is None:
+        total = await documents_repo.count_live_documents(conn, org_id, statuses)
+    else:
+        total = int(await conn.fetchval(f"SELECT count(*) FROM documents.documents d WHERE {where}", *args))
+    if offset >= total:
+        return [], total
+    take = min(limit, total - offset)
+    from_oldest = total - offset - take < offset
+    order, skip = ("ASC", total - offset - take) if from_oldest else ("DESC", offset)
     rows = await conn.fetch(
-        f"""SELECT {_LIST_COLUMNS} FROM documents.documents d WHERE {where}
-            ORDER BY d.created_at DESC, d.id DESC LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}""",
+        f"""WITH picked AS (
+                SELECT d.id FROM documents.documents d WHERE {where}
+                ORDER BY d.created_at {order}, d.id {order} LIMIT ${len(args) + 1} OFFSET ${len(args) + 2})
+            SELECT {_LIST_COLUMNS} FROM picked JOIN documents.documents d ON d.id = picked.id
+            ORDER BY d.created_at DESC, d.id DESC""",
         *args,
-        limit,
-        offset,
+        take,
+        skip,
     )
-    return list(rows), int(total)
+    return list(rows), total
 
 
 async def find_ref(conn: asyncpg.Connection, org_id: str, ref: str) -> asyncpg.Record | None:

@@ -1,4 +1,6 @@
-"""Periodic work on pending documents: expiry and reminders. Safe with several replicas.
+"""Periodic work on pending documents: expiry and reminders; and folding the document counters'
+deltas (migrations/0012), so a count never sums more than one interval's changes. Safe with
+several replicas.
 
 Each pass is one statement that claims and changes its rows at once (db/sweep_repository.py)
 with the events written in the same transaction: two replicas never expire one document twice or
@@ -17,6 +19,7 @@ from aiohttp import web
 from services.documents.commands import expiry
 from services.documents.commands.deps import DEPS
 from services.documents.commands.lifecycle_events import as_system, signer_event, stamp
+from services.documents.db import repository as documents_repository
 from services.documents.db import sweep_repository
 from services.documents.domain import turns
 from services.documents.domain.signer_states import SignerStatus
@@ -58,7 +61,9 @@ async def run_reminder_pass(pool: asyncpg.Pool) -> int:
 
 
 async def run_sweeps(pool: asyncpg.Pool) -> tuple[int, int]:
-    return await run_expiry_pass(pool), await run_reminder_pass(pool)
+    swept = await run_expiry_pass(pool), await run_reminder_pass(pool)
+    await documents_repository.fold_document_counts(pool)
+    return swept
 
 
 async def _loop(pool: asyncpg.Pool, interval: float) -> None:

@@ -11,6 +11,7 @@ from services.gateway.api_limits import add_limit_headers
 from services.gateway.auth import api_key_middleware
 from services.gateway.auth_failures import AUTH_FAILURES, FailureBudget
 from services.gateway.client_ip import parse_networks
+from services.gateway.key_cache import key_cache_ctx
 from services.gateway.keys import HTTP, SETTINGS, TRUSTED
 from services.gateway.openapi import add_openapi_routes
 from services.gateway.org import add_org_routes
@@ -42,6 +43,7 @@ def create_app(settings: Settings) -> web.Application:
     app[AUTH_FAILURES] = FailureBudget("auth-failures", settings.auth_failure_limit_per_minute)
     app.on_response_prepare.append(add_limit_headers)  # RateLimit-* on every answer to a counted request
     app.cleanup_ctx.append(pool_ctx(settings))
+    app.cleanup_ctx.append(key_cache_ctx)  # verified keys in memory, evicted by NOTIFY
     app.cleanup_ctx.append(_http_ctx)
     add_org_routes(app)
     add_proxy_routes(app)

@@ -6,10 +6,15 @@ WPSIGNER_IP_RATE_LIMIT_PER_MINUTE). Each failure is one `ratelimit.hit`; each re
 `peek`s the address's window, and while it is spent the answer is 429 without looking the
 credential up — right or wrong, so a guesser learns nothing until the window ends. The price:
 honest clients behind the same address wait out the minute with the guesser.
+
+The failure that spends a budget is announced on CHANNEL (`spent <seconds> <bucket>`): gateways
+answer known keys from memory (key_cache.py) without reading the window, and learn from that
+announcement that the address is refused.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import asyncpg
@@ -31,6 +36,14 @@ class FailureBudget:
         return f"{self.prefix}:{ip or 'unknown'}"
 
 
+# The gateway's one LISTEN channel: key changes (migration 0004's trigger) and spent budgets.
+CHANNEL = "gateway_auth"
+
+
+def spent_notice(bucket: str, seconds: float) -> str:
+    return f"spent {seconds:.3f} {bucket}"
+
+
 # The inSigner API's budget (keys and signing tokens share it), set from settings at start-up.
 AUTH_FAILURES: web.AppKey[FailureBudget] = web.AppKey("auth_failure_budget", FailureBudget)
 
@@ -46,14 +59,22 @@ async def spent(conn: asyncpg.Connection, budget: FailureBudget, ip: str | None)
 
 
 async def record_failure(conn: asyncpg.Connection, budget: FailureBudget, ip: str | None) -> ratelimit.Window:
-    return await ratelimit.hit(conn, budget.bucket(ip), budget.window_seconds, budget.limit)
+    bucket = budget.bucket(ip)
+    window = await ratelimit.hit(conn, bucket, budget.window_seconds, budget.limit)
+    if window.spent:  # from now on the address is refused: every gateway must know
+        await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, spent_notice(bucket, window.reset_at - window.now))
+    return window
 
 
 def too_many_failures(window: ratelimit.Window) -> Problem:
+    return too_many_failures_for(window.reset_at - window.now)
+
+
+def too_many_failures_for(seconds_left: float) -> Problem:
     return Problem(
         429,
         "Too many failed authentication attempts from this address. Please retry after the reset period.",
-        headers={"Retry-After": str(window.retry_after)},
+        headers={"Retry-After": str(max(math.ceil(seconds_left), 1))},
     )
 
 

@@ -30,9 +30,8 @@ from services.gateway.auth_failures import (
     too_many_failures,
     too_many_failures_for,
 )
-from services.gateway.client_ip import client_ip
 from services.gateway.key_cache import KEY_CACHE, KeyCache
-from services.gateway.keys import SETTINGS, TRUSTED
+from services.gateway.keys import SETTINGS
 from services.gateway.scopes import grants
 from shared.context import RequestContext
 from shared.db import POOL
@@ -94,7 +93,7 @@ def caller_context(request: web.Request) -> RequestContext:
     existing = request.get(_CONTEXT)
     if existing is not None:
         return existing
-    ip = client_ip(request.remote, request.headers.get("X-Forwarded-For"), request.app[TRUSTED])
+    ip = request_ip(request)
     caller: Caller | None = request.get(_CALLER)
     sender = caller.sender if caller else None
     ctx = RequestContext(

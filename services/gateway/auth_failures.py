@@ -48,8 +48,14 @@ def spent_notice(bucket: str, seconds: float) -> str:
 AUTH_FAILURES: web.AppKey[FailureBudget] = web.AppKey("auth_failure_budget", FailureBudget)
 
 
+_CLIENT_IP: web.RequestKey[str | None] = web.RequestKey("countersign.client_ip", object)  # type: ignore[arg-type]
+
+
 def request_ip(request: web.Request) -> str | None:
-    return client_ip(request.remote, request.headers.get("X-Forwarded-For"), request.app[TRUSTED])
+    """The client's address, worked out once per request (the budgets and the audit both ask)."""
+    if _CLIENT_IP not in request:
+        request[_CLIENT_IP] = client_ip(request.remote, request.headers.get("X-Forwarded-For"), request.app[TRUSTED])
+    return request[_CLIENT_IP]
 
 
 async def spent(conn: asyncpg.Connection, budget: FailureBudget, ip: str | None) -> ratelimit.Window | None:

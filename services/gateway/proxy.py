@@ -40,7 +40,7 @@ async def forward(request: web.Request, url: str, internal: dict[str, str]) -> w
     headers = {name: request.headers[name] for name in _FORWARD_REQUEST_HEADERS if name in request.headers}
     headers.update(internal)
     body = await request.read() if request.can_read_body else None
-    query = list(request.query.items())
+    query = list(request.query.items()) if request.query_string else None
     session = request.app[HTTP]
     try:
         upstream = await session.request(

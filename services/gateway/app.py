@@ -40,7 +40,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[TRUSTED] = parse_networks(settings.trusted_proxies)
-    app[AUTH_FAILURES] = FailureBudget("auth-failures", settings.auth_failure_limit_per_minute)
+    app[AUTH_FAILURES] = FailureBudget("auth-failures", settings.auth_failure_limit_per_minute, announced=True)
     app.on_response_prepare.append(add_limit_headers)  # RateLimit-* on every answer to a counted request
     app.cleanup_ctx.append(pool_ctx(settings))
     app.cleanup_ctx.append(key_cache_ctx)  # verified keys in memory, evicted by NOTIFY

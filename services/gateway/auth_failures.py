@@ -7,9 +7,10 @@ WPSIGNER_IP_RATE_LIMIT_PER_MINUTE). Each failure is one `ratelimit.hit`; each re
 credential up — right or wrong, so a guesser learns nothing until the window ends. The price:
 honest clients behind the same address wait out the minute with the guesser.
 
-The failure that spends a budget is announced on CHANNEL (`spent <seconds> <bucket>`): gateways
-answer known keys from memory (key_cache.py) without reading the window, and learn from that
-announcement that the address is refused.
+The failure that spends an `announced` budget is announced on CHANNEL (`spent <seconds>
+<bucket>`) and answered only once every gateway has confirmed it (key_notices.confirmed):
+gateways answer known keys from memory (key_cache.py) without reading the window, and learn from
+that announcement that the address is refused.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from aiohttp import web
 
 from services.gateway import ratelimit
 from services.gateway.client_ip import client_ip
+from services.gateway.key_notices import confirmed
 from services.gateway.keys import TRUSTED
 from shared.problems import Problem
 
@@ -31,6 +33,9 @@ class FailureBudget:
     prefix: str  # the bucket family in gateway.rate_limits: `<prefix>:<client ip>`
     limit: int
     window_seconds: int = ratelimit.MINUTE
+    # Whether gateways answer from memory for this budget's addresses (key_cache.py): then the
+    # failure that spends it is announced, and answered once every gateway has taken note.
+    announced: bool = False
 
     def bucket(self, ip: str | None) -> str:
         return f"{self.prefix}:{ip or 'unknown'}"
@@ -67,8 +72,9 @@ async def spent(conn: asyncpg.Connection, budget: FailureBudget, ip: str | None)
 async def record_failure(conn: asyncpg.Connection, budget: FailureBudget, ip: str | None) -> ratelimit.Window:
     bucket = budget.bucket(ip)
     window = await ratelimit.hit(conn, bucket, budget.window_seconds, budget.limit)
-    if window.spent:  # from now on the address is refused: every gateway must know
-        await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, spent_notice(bucket, window.reset_at - window.now))
+    if budget.announced and window.spent:  # from now on the address is refused: every gateway must know
+        notice = spent_notice(bucket, window.reset_at - window.now)
+        await confirmed(conn, bucket, lambda: conn.execute("SELECT pg_notify($1, $2)", CHANNEL, notice), bool)
     return window
 
 

@@ -10,8 +10,9 @@ Never stale: each gateway LISTENs on `gateway_auth` (auth_failures.CHANNEL) (sha
 - `key <id>`: a key row changed (revoked, its limit or scopes edited, deleted); sent by a trigger
   on gateway.api_keys (migration 0004), whoever made the change. That key is evicted.
 - `spent <seconds> <bucket>`: an address used up its failed-authentication budget (sent by
-  auth.py when it records the failure that spends it). Until the window ends, every request from
-  it is refused, cached keys included, as when the budget is read from the table.
+  auth_failures.record_failure, which answers that failure only once every gateway has
+  confirmed). Until the window ends, every request from it is refused, cached keys included, as
+  when the budget is read from the table.
 
 The cache serves only while the listener is connected: when the connection is lost the cache is
 emptied and every request goes to the database again, until a new connection has been opened
@@ -120,11 +121,13 @@ class KeyCache:
                 self.mark_spent(bucket, float(seconds))
             except ValueError:
                 log.warning("unreadable notification", extra=log_fields(channel=CHANNEL))
+                return
+            self._acknowledge(bucket)
 
-    def _acknowledge(self, key_id: str) -> None:
-        """Tell the changer this gateway has forgotten the key (key_notices.confirmed waits)."""
+    def _acknowledge(self, subject: str) -> None:
+        """Tell the notifier this gateway has taken note (key_notices.confirmed waits for it)."""
         task = asyncio.create_task(
-            self._pool.execute("SELECT pg_notify($1, $2)", ACK_CHANNEL, ack_notice(key_id, self._listener_pid))
+            self._pool.execute("SELECT pg_notify($1, $2)", ACK_CHANNEL, ack_notice(subject, self._listener_pid))
         )
         self._acks.add(task)
         task.add_done_callback(self._acked)

@@ -1,4 +1,6 @@
 """A key change is done when every gateway has forgotten the key: the revoker waits for them.
+(The same for an address that has just spent its failed-authentication budget: the failure that
+spent it is answered once every gateway refuses the address, auth_failures.record_failure.)
 
 Gateways answer known keys from memory (key_cache.py) and evict a key when the trigger of
 migration 0004 NOTIFYs its change. That NOTIFY travels on its own: the command that revoked the
@@ -32,23 +34,24 @@ CONFIRM_SECONDS = 5.0
 T = TypeVar("T")
 
 
-def ack_notice(key_id: str, listener_pid: int) -> str:
-    return f"{key_id} {listener_pid}"
+def ack_notice(subject: str, listener_pid: int) -> str:
+    """`subject`: the key id, or the failure bucket, that a gateway has taken note of."""
+    return f"{subject} {listener_pid}"
 
 
 async def confirmed(
-    conn: asyncpg.Connection, key_id: str, change: Callable[[], Awaitable[T]], changed: Callable[[T], bool]
+    conn: asyncpg.Connection, subject: str, change: Callable[[], Awaitable[T]], changed: Callable[[T], bool]
 ) -> T:
-    """Run `change` (one statement on `conn`, committed on its own) and, when `changed` says its
-    result means the key row was updated, wait for every gateway."""
+    """Run `change` (statements on `conn`, committed on their own, that NOTIFY about `subject`)
+    and, when `changed` says its result means a notice went out, wait for every gateway."""
     if conn.is_in_transaction():
         raise RuntimeError("a key change is confirmed after its commit; run it outside a transaction")
     heard: set[int] = set()
     arrived = asyncio.Event()
 
     def on_ack(_conn: object, _pid: int, _channel: str, payload: str) -> None:
-        acked_key, _, pid = payload.partition(" ")
-        if acked_key == key_id and pid.isdigit():
+        acked, _, pid = payload.rpartition(" ")
+        if acked == subject and pid.isdigit():
             heard.add(int(pid))
             arrived.set()
 
@@ -70,7 +73,7 @@ async def confirmed(
                     await arrived.wait()
                     arrived.clear()
         if silent := sorted(gateways - heard):
-            log.warning("gateways did not confirm a key change; cutting their listeners", extra=log_fields(pids=silent))
+            log.warning("gateways did not confirm a notice; cutting their listeners", extra=log_fields(pids=silent))
             await conn.execute("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", silent)
     finally:
         await conn.remove_listener(ACK_CHANNEL, on_ack)

@@ -1,6 +1,9 @@
 """Waking a background worker on a PostgreSQL NOTIFY, with a poll as the safety net.
 
-Used by every background worker (shared/jobs: the outbox relays, completion, emails, webhooks).
+Used by every background worker (shared/jobs: the outbox relays, completion, emails, webhooks)
+and by the gateway's API-key cache, which also reads each notification's payload (`on_payload`),
+fills itself on a fresh connection (`on_listen`) and empties itself when the connection is lost
+(`on_lost`): while nobody listens, nothing may be trusted to be current.
 
 A dedicated LISTEN connection sets an asyncio.Event on each notification and is reopened when
 lost; `wait(timeout)` returns on a notification, on `set()` (shutdown) or after the timeout, so
@@ -18,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 
@@ -35,9 +39,22 @@ class Wakeup:
     # database stays unreachable, so an outage is not a flood of log lines.
     MAX_RECONNECT_SECONDS = 10.0
 
-    def __init__(self, database_url: str, channel: str) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        channel: str,
+        *,
+        on_payload: Callable[[str], None] | None = None,
+        on_listen: Callable[[asyncpg.Connection], Awaitable[None]] | None = None,
+        on_lost: Callable[[], None] | None = None,
+        application_name: str | None = None,
+    ) -> None:
         self._database_url = database_url
         self._channel = channel
+        self._on_payload = on_payload
+        self._on_listen = on_listen
+        self._on_lost = on_lost
+        self._server_settings = {"application_name": application_name} if application_name else None
         self._event = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         # Set while the LISTEN connection is open; tests and readiness can wait on it.
@@ -74,19 +91,29 @@ class Wakeup:
                 raise
             except Exception as exc:
                 log.warning("listener lost; reconnecting", extra=log_fields(channel=self._channel, error=repr(exc)))
+            finally:
+                if self._on_lost is not None:
+                    self._on_lost()
             delay = 1.0 if self.listening.is_set() else min(delay * 2, self.MAX_RECONNECT_SECONDS)
             self.listening.clear()
             await asyncio.sleep(delay)
 
+    def _notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        if self._on_payload is not None:
+            self._on_payload(payload)
+        self._event.set()
+
     async def _listen_once(self) -> None:
         lost = asyncio.Event()
         async with asyncio.timeout(self.CONNECT_TIMEOUT_SECONDS):
-            conn = await asyncpg.connect(self._database_url)
+            conn = await asyncpg.connect(self._database_url, server_settings=self._server_settings)
         try:
             # Called by asyncpg when the socket closes, so a restart is noticed at once rather
             # than at the next probe.
             conn.add_termination_listener(lambda _conn: lost.set())
-            await conn.add_listener(self._channel, lambda *_: self._event.set())
+            await conn.add_listener(self._channel, self._notified)
+            if self._on_listen is not None:
+                await self._on_listen(conn)  # after LISTEN: nothing said from now on is missed
             self.listening.set()
             self._event.set()  # catch up on anything queued while we were not listening
             while not lost.is_set() and not conn.is_closed():

@@ -12,6 +12,7 @@ from services.gateway.auth import api_key_middleware
 from services.gateway.auth_failures import AUTH_FAILURES, FailureBudget
 from services.gateway.client_ip import parse_networks
 from services.gateway.idempotency import idempotency_middleware
+from services.gateway.key_cache import key_cache_ctx
 from services.gateway.keys import HTTP, SETTINGS, TRUSTED
 from services.gateway.openapi import add_openapi_routes
 from services.gateway.org import add_org_routes
@@ -47,9 +48,10 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[TRUSTED] = parse_networks(settings.trusted_proxies)
-    app[AUTH_FAILURES] = FailureBudget("auth-failures", settings.auth_failure_limit_per_minute)
+    app[AUTH_FAILURES] = FailureBudget("auth-failures", settings.auth_failure_limit_per_minute, announced=True)
     app.on_response_prepare.append(add_limit_headers)  # RateLimit-* on every answer to a counted request
     app.cleanup_ctx.append(pool_ctx(settings))
+    app.cleanup_ctx.append(key_cache_ctx)  # verified keys in memory, evicted by NOTIFY
     app.cleanup_ctx.append(_http_ctx)
     add_org_routes(app)
     add_proxy_routes(app)

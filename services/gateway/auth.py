@@ -5,6 +5,10 @@ request; each route then checks its one required scope (`require_scope`). Around
 rate limits (docs/security.md): an address whose failed authentications used up its budget is
 refused before the lookup (auth_failures.py), a failure counts against it, and a found key's
 request counts against the key's budget (api_limits.py), on the same connection.
+
+A key verified once is answered from memory (key_cache.py: evicted on every change by a NOTIFY,
+emptied when the listener is lost), and so is a spent address for it: a known key with no budget
+of its own costs no statement, one with a budget costs the one upsert that counts it.
 """
 
 from __future__ import annotations
@@ -16,10 +20,18 @@ import asyncpg
 from aiohttp import web
 
 from services.gateway import credentials
-from services.gateway.api_limits import count_key_request
-from services.gateway.auth_failures import AUTH_FAILURES, record_failure, refuse_if_spent, request_ip, too_many_failures
-from services.gateway.client_ip import client_ip
-from services.gateway.keys import TRUSTED
+from services.gateway.api_limits import count_key_request, key_limit
+from services.gateway.auth_failures import (
+    AUTH_FAILURES,
+    FailureBudget,
+    record_failure,
+    refuse_if_spent,
+    request_ip,
+    too_many_failures,
+    too_many_failures_for,
+)
+from services.gateway.key_cache import KEY_CACHE, KeyCache
+from services.gateway.keys import SETTINGS
 from services.gateway.scopes import grants
 from shared.context import RequestContext
 from shared.db import POOL
@@ -54,12 +66,12 @@ _SENDER_CACHE_MAX = 10_000
 _senders: dict[tuple[str, str], tuple[float, Sender]] = {}
 
 
-async def sender_of(conn: asyncpg.Connection, key: credentials.ApiKey) -> Sender:
-    cache_key = (key.org_id, key.member_id)
-    now = time.monotonic()
-    cached = _senders.get(cache_key)
-    if cached is not None and cached[0] > now:
-        return cached[1]
+def cached_sender(key: credentials.ApiKey) -> Sender | None:
+    cached = _senders.get((key.org_id, key.member_id))
+    return cached[1] if cached is not None and cached[0] > time.monotonic() else None
+
+
+async def load_sender(conn: asyncpg.Connection, key: credentials.ApiKey) -> Sender:
     row = await conn.fetchrow(
         """SELECT m.name, m.email, o.name AS org_name FROM gateway.members m
            JOIN gateway.organizations o ON o.id = m.org_id WHERE m.id = $1 AND m.org_id = $2""",
@@ -69,7 +81,7 @@ async def sender_of(conn: asyncpg.Connection, key: credentials.ApiKey) -> Sender
     sender = Sender(row["name"], row["email"], row["org_name"]) if row else Sender(None, None, None)
     if len(_senders) >= _SENDER_CACHE_MAX:
         _senders.clear()  # crude, but bounded; a refill costs one query per member
-    _senders[cache_key] = (now + SENDER_TTL_SECONDS, sender)
+    _senders[(key.org_id, key.member_id)] = (time.monotonic() + SENDER_TTL_SECONDS, sender)
     return sender
 
 
@@ -81,7 +93,7 @@ def caller_context(request: web.Request) -> RequestContext:
     existing = request.get(_CONTEXT)
     if existing is not None:
         return existing
-    ip = client_ip(request.remote, request.headers.get("X-Forwarded-For"), request.app[TRUSTED])
+    ip = request_ip(request)
     caller: Caller | None = request.get(_CALLER)
     sender = caller.sender if caller else None
     ctx = RequestContext(
@@ -113,23 +125,60 @@ async def api_key_middleware(request: web.Request, handler: Handler) -> web.Stre
     path = request.path
     if not path.startswith("/api/v1/") or path.startswith(OPEN_API_PATHS):
         return await handler(request)
-    if not request.headers.get("Authorization"):
-        bearer_token(request)  # 401 "Missing API key": no guess was made, nothing to count
-    budget, ip = request.app[AUTH_FAILURES], request_ip(request)
-    async with request.app[POOL].acquire() as conn:
-        await refuse_if_spent(conn, budget, ip)
-        try:
-            token = bearer_token(request)
-            key = await credentials.find_active_key(conn, token)
-            if key is None or key.kind != "insigner":
-                raise Problem(401, "Invalid or revoked API key")
-        except Problem as refusal:
-            window = await record_failure(conn, budget, ip)
-            raise too_many_failures(window) if window.exceeded else refusal from None
-        await count_key_request(conn, request, key)  # 429 here forwards nothing
-        sender = await sender_of(conn, key)
+    token, malformed = bearer_token_or_guess(request)
+    budget, ip, cache = request.app[AUTH_FAILURES], request_ip(request), request.app[KEY_CACHE]
+    key = cached_key(cache, budget.bucket(ip), token)
+    sender = cached_sender(key) if key is not None else None
+    # A known key with no budget of its own and a known sender: no statement at all.
+    if key is None or sender is None or key_limit(key, request.app[SETTINGS].api_rate_limit_per_minute) is not None:
+        async with request.app[POOL].acquire() as conn:
+            if key is None:
+                key = await verify_key(conn, cache, budget, ip, token, malformed)
+            await count_key_request(conn, request, key)  # 429 here forwards nothing
+            sender = sender or await load_sender(conn, key)
     request[_CALLER] = Caller(key, sender)
     return await handler(request)
+
+
+def bearer_token_or_guess(request: web.Request) -> tuple[str | None, Problem | None]:
+    """The well-formed key, or the refusal of a malformed one (a guess, counted as a failure)."""
+    if not request.headers.get("Authorization"):
+        bearer_token(request)  # 401 "Missing API key": no guess was made, nothing to count
+    try:
+        return bearer_token(request), None
+    except Problem as malformed:
+        return None, malformed
+
+
+def cached_key(cache: KeyCache, bucket: str, token: str | None) -> credentials.ApiKey | None:
+    """The key from memory; 429 when the address's failure budget is spent (right keys too)."""
+    if token is None or not cache.ready:
+        return None
+    key = cache.get(credentials.hash_secret(token))
+    if key is not None and (left := cache.spent(bucket)) is not None:
+        raise too_many_failures_for(left)
+    return key
+
+
+async def verify_key(
+    conn: asyncpg.Connection,
+    cache: KeyCache,
+    budget: FailureBudget,
+    ip: str | None,
+    token: str | None,
+    malformed: Problem | None,
+) -> credentials.ApiKey:
+    """The key from the database, after the address's failure budget; a failure counts."""
+    await refuse_if_spent(conn, budget, ip)
+    generation = cache.generation  # before the read: an eviction meanwhile keeps it out
+    key = await credentials.find_active_key(conn, token) if token is not None else None
+    if token is None or key is None or key.kind != "insigner":
+        window = await record_failure(conn, budget, ip)
+        if window.exceeded:
+            raise too_many_failures(window)
+        raise malformed or Problem(401, "Invalid or revoked API key")
+    cache.put(credentials.hash_secret(token), key, generation)
+    return key
 
 
 def caller_key(request: web.Request) -> credentials.ApiKey | None:

@@ -16,6 +16,7 @@ from datetime import datetime
 
 import asyncpg
 
+from services.gateway.key_notices import confirmed
 from shared.ids import prefixed_id
 
 INSIGNER_KEY = re.compile(r"^isk_[A-Za-z0-9_-]{44}$")
@@ -214,22 +215,34 @@ async def list_keys(conn: asyncpg.Connection, org_name: str) -> list[asyncpg.Rec
 
 
 async def revoke_key(conn: asyncpg.Connection, key_id: str) -> datetime | None:
-    """Revoke a key; returns when it was revoked (now, or earlier), None if no such key."""
-    return await conn.fetchval(
-        """UPDATE gateway.api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING revoked_at""",
+    """Revoke a key; returns when it was revoked (now, or earlier), None if no such key.
+    Returns once every gateway has forgotten the key (key_notices.py)."""
+    return await confirmed(
+        conn,
         key_id,
+        lambda: conn.fetchval(
+            """UPDATE gateway.api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1
+               RETURNING revoked_at""",
+            key_id,
+        ),
+        lambda revoked_at: revoked_at is not None,
     )
 
 
 async def set_rate_limit(conn: asyncpg.Connection, key_id: str, per_minute: int | None) -> str | None:
     """Set an inSigner key's own budget (None: back to the default, 0: no limit); returns the
     key's kind, or None if there is no such key. WPsigner credentials keep WPsigner's hourly
-    limit: their row is left alone."""
-    return await conn.fetchval(
-        """WITH found AS (SELECT kind FROM gateway.api_keys WHERE id = $1),
-                changed AS (UPDATE gateway.api_keys SET rate_limit_per_minute = $2
-                            WHERE id = $1 AND kind = 'insigner' RETURNING id)
-           SELECT kind FROM found""",
+    limit: their row is left alone. Returns once every gateway has forgotten the key."""
+    return await confirmed(
+        conn,
         key_id,
-        per_minute,
+        lambda: conn.fetchval(
+            """WITH found AS (SELECT kind FROM gateway.api_keys WHERE id = $1),
+                    changed AS (UPDATE gateway.api_keys SET rate_limit_per_minute = $2
+                                WHERE id = $1 AND kind = 'insigner' RETURNING id)
+               SELECT kind FROM found""",
+            key_id,
+            per_minute,
+        ),
+        lambda kind: kind == "insigner",  # WPsigner rows are left alone
     )

@@ -42,7 +42,7 @@ async def forward(request: web.Request, url: str, internal: dict[str, str]) -> w
     # body_exists, not can_read_body: a body already read (the idempotency step hashes it) is
     # at EOF yet still forwarded, from aiohttp's cached copy.
     body = await request.read() if request.body_exists else None
-    query = list(request.query.items())
+    query = list(request.query.items()) if request.query_string else None
     session = request.app[HTTP]
     try:
         upstream = await session.request(

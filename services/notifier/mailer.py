@@ -8,6 +8,7 @@ A semaphore caps simultaneous connections, so a burst of events cannot open hund
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from email.message import EmailMessage
@@ -40,8 +41,17 @@ class Mailer:
         self.sender = settings.mail_from
         self._timeout = timeout
         self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
+        # The name we say in EHLO. Left unset, aiosmtplib looks it up (socket.getfqdn, a DNS
+        # query, in a thread) on every connection: in a py-spy profile of the notifier sending
+        # invitations that lookup was on the path of every message. Once per process is enough.
+        self._local_hostname: str | None = None
 
-    def _client(self) -> aiosmtplib.SMTP:
+    async def _ehlo_name(self) -> str:
+        if self._local_hostname is None:
+            self._local_hostname = await asyncio.to_thread(socket.getfqdn)
+        return self._local_hostname
+
+    def _client(self, local_hostname: str) -> aiosmtplib.SMTP:
         s = self.settings
         implicit_tls = s.smtp_use_tls and s.smtp_port == IMPLICIT_TLS_PORT
         return aiosmtplib.SMTP(
@@ -54,13 +64,14 @@ class Mailer:
             # so a plain development sink works and a TLS failure is never silently downgraded.
             start_tls=True if (s.smtp_use_tls and not implicit_tls) else False,
             timeout=self._timeout,
+            local_hostname=local_hostname,
         )
 
     @asynccontextmanager
     async def batch(self) -> AsyncIterator[MailBatch]:
         """`async with mailer.batch() as b: await b.send(m1); await b.send(m2)`"""
         async with self._slots:
-            client = self._client()
+            client = self._client(await self._ehlo_name())
             await client.connect()
             try:
                 yield MailBatch(client)

@@ -49,7 +49,7 @@ async def document_event(
     conn: asyncpg.Connection, ctx: RequestContext, document: Row, event_type: str, **data: Any
 ) -> None:
     payload = {"name": document["name"], **data}
-    payload |= await mail_extras(conn, document["id"], event_type, payload)  # sender etc., for the emails
+    payload |= await mail_extras(conn, document, event_type, payload)  # sender etc., for the emails
     await emit(conn, ctx, document["org_id"], document["id"], event_type, payload)
 
 
@@ -57,7 +57,7 @@ async def signer_event(
     conn: asyncpg.Connection, ctx: RequestContext, document: Row, signer: Row, event_type: str, **data: Any
 ) -> None:
     payload = {"signer": signer_payload(signer), **data}
-    payload |= await mail_extras(conn, document["id"], event_type, payload)  # sender etc., for the emails
+    payload |= await mail_extras(conn, document, event_type, payload)  # sender etc., for the emails
     await emit(conn, ctx, document["org_id"], document["id"], event_type, payload)
 
 

@@ -11,8 +11,12 @@ what an email needs:
 - document.declined / document.cancelled: `invited`, every participant who had been invited
   (finished or not; the decliner left out), because they are the people to tell.
 
-Values are read from the document row inside the event's transaction, so they describe the
-document as the change left it, whichever code path records the event (sweeps included).
+Values come from the document row inside the event's transaction, so they describe the
+document as the change left it, whichever code path records the event (sweeps included). The
+row the caller holds is used when it has the columns (every lifecycle path holds the whole row,
+locked or just updated): a send that invites five signers no longer reads the document six more
+times (issue 12: "mail_extras re-reads the document once per event"). Only a partial row is
+completed by a read.
 """
 
 from __future__ import annotations
@@ -56,13 +60,20 @@ def sender_payload(row: Mapping[str, Any]) -> dict[str, Any] | None:
     return sender if any(sender.values()) else None
 
 
+# What the emails quote of a document (documents_repo.mail_texts reads exactly these).
+MAIL_COLUMNS = ("name", "message", "email_subject", "email_message", "sender_name", "sender_email", "sender_org_name")
+
+
 async def mail_extras(
-    conn: asyncpg.Connection, document_id: str, event_type: str, data: Mapping[str, Any]
+    conn: asyncpg.Connection, document: Mapping[str, Any], event_type: str, data: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Keys to add to an event's `data` (never replacing one the caller set)."""
     if event_type not in SENDER_EVENTS:
         return {}
-    row = await documents_repo.mail_texts(conn, document_id)
+    document_id = document["id"]
+    row: Mapping[str, Any] | None = document
+    if not all(column in document for column in MAIL_COLUMNS):
+        row = await documents_repo.mail_texts(conn, document_id)
     if row is None:
         return {}
     extras: dict[str, Any] = {"sender": sender_payload(row)}

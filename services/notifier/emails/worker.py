@@ -4,10 +4,16 @@ each outcome. Runs in every notifier replica.
 One pass:
 1. claim up to `batch_size` due emails (status → `sending`, leased; SKIP LOCKED, so replicas
    never claim the same email);
-2. for each, fetch what its kind needs from the documents service (a link or code, in memory
-   only) and compose the message — an obsolete one is skipped, an unaddressable one bounced;
+2. for each, at once, fetch what its kind needs from the documents service (a link or code, in
+   memory only) and compose the message — an obsolete one is skipped, an unaddressable one bounced;
 3. open one SMTP connection and send them one by one, recording each outcome right away
    (`sent` immediately after the server's 250, before the next message).
+
+The loop does not wait for a batch to be sent before claiming the next: up to IN_FLIGHT batches
+are delivered at once (each on its own SMTP connection, within the mailer's cap), so an
+invitation queued while a batch is on its way goes out at once rather than after it. Measured
+with bench/invitations.py: the send worker's share of send → SMTP was p50 264 ms, p99 667 ms
+under load, most of it waiting behind the batch in flight and its one-by-one link fetches.
 
 Exactly once, but for one window: a crash (or a database outage) after the SMTP server accepted
 a message and before its `sent` is recorded leaves the email `sending`; when its lease expires
@@ -47,6 +53,8 @@ from shared.wakeup import Wakeup
 log = logging.getLogger("countersign.notifier.emails")
 
 ERROR_PAUSE_SECONDS = 2.0
+# Batches delivered at once by one worker; the mailer's MAX_CONNECTIONS caps SMTP sessions anyway.
+IN_FLIGHT = 4
 # When a pass found nothing claimable but something is due (another replica holds it for a
 # moment), wait at least this long instead of spinning.
 MIN_WAIT_SECONDS = 0.05
@@ -76,6 +84,8 @@ class SendWorker:
         self._mail_from = mail_from
         self._public_url = public_url
         self.name = name or worker_name()
+        self._in_flight = asyncio.Semaphore(IN_FLIGHT)
+        self._deliveries: set[asyncio.Task[None]] = set()
         self._worker = JobWorker(
             self.name,
             self._pass,
@@ -96,20 +106,24 @@ class SendWorker:
         self._worker.stop()
 
     async def run_once(self) -> int:
-        """One pass; returns how many emails it claimed."""
+        """One pass, delivered before it returns; returns how many emails it claimed."""
+        claimed = await self._claim()
+        await self._deliver(claimed)
+        return len(claimed)
+
+    async def _claim(self) -> list[Claimed]:
         async with self._pool.acquire() as conn:
-            claimed = await repo.claim_due(conn, self._config.batch_size, self._config.lease_seconds, self.name)
-        ready: list[tuple[Claimed, EmailMessage]] = []
-        for index, email in enumerate(claimed):
-            if self._stopping:
-                await self._release(claimed[index:])
-                return len(claimed)
-            message = await self._prepare(email)
-            if message is not None:
-                ready.append((email, message))
+            return await repo.claim_due(conn, self._config.batch_size, self._config.lease_seconds, self.name)
+
+    async def _deliver(self, claimed: Sequence[Claimed]) -> None:
+        if self._stopping:
+            await self._release(claimed)
+            return
+        # Each fetch is a call to the documents service: all at once, not one after another.
+        messages = await asyncio.gather(*(self._prepare(email) for email in claimed))
+        ready = [(email, message) for email, message in zip(claimed, messages, strict=True) if message is not None]
         if ready:
             await self._send(ready)
-        return len(claimed)
 
     async def _prepare(self, email: Claimed) -> EmailMessage | None:
         token = request_id_var.set(email.request_id)
@@ -173,10 +187,36 @@ class SendWorker:
                 await repo.release(conn, list(claimed))
 
     async def _pass(self) -> float | None | Literal["at once"]:
-        if await self.run_once() >= self._config.batch_size:
-            return AT_ONCE  # a full batch: more may be waiting
+        await self._in_flight.acquire()
+        try:
+            claimed = await self._claim()
+        except BaseException:
+            self._in_flight.release()
+            raise
+        if claimed:
+            delivery = asyncio.create_task(self._deliver(claimed))
+            self._deliveries.add(delivery)
+            delivery.add_done_callback(self._delivered)
+            return AT_ONCE  # more may be due; claiming them does not wait for this batch
+        self._in_flight.release()
         async with self._pool.acquire() as conn:
             return await repo.seconds_until_next(conn)
 
+    def _delivered(self, delivery: asyncio.Task[None]) -> None:
+        self._deliveries.discard(delivery)
+        self._in_flight.release()
+        if not delivery.cancelled() and delivery.exception() is not None:
+            log.warning("email batch failed", extra=log_fields(worker=self.name, error=repr(delivery.exception())))
+
     async def run(self) -> None:
-        await self._worker.run()
+        try:
+            await self._worker.run()
+        except asyncio.CancelledError:
+            for delivery in self._deliveries:
+                delivery.cancel()
+            raise
+        finally:
+            # Stopping: the batches in flight finish their message and give the rest back;
+            # cancelled: they are cancelled with the loop (their leases expire as after a crash).
+            if self._deliveries:
+                await asyncio.gather(*self._deliveries, return_exceptions=True)

@@ -15,12 +15,12 @@ from pydantic import Field, StringConstraints, WithJsonSchema
 
 from shared.contracts.common import DocumentStatus, PageMeta, RequestModel, ResponseModel, Timestamp
 from shared.contracts.document_requests import Email, Name, Phone
-from shared.text import MULTI_LINE
+from shared.text import MULTI_LINE, SINGLE_LINE
 
 MAX_BULK_SIGNERS = 500
 BulkSendStatus = Literal["processing", "completed", "failed"]
 EmailMessage = Annotated[str, StringConstraints(max_length=1000), MULTI_LINE]
-TemplateRef = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+TemplateRef = Annotated[str, StringConstraints(min_length=1, max_length=64), SINGLE_LINE]
 Prefill = dict[Annotated[str, StringConstraints(min_length=1, max_length=200)], Any]
 
 

@@ -186,6 +186,9 @@ class Settings(BaseSettings):
     api_rate_limit_per_minute: int = Field(default=120, gt=0)
     # POST /api/v1/webhooks per member per hour (the reference's "10 per hour per user").
     webhook_create_limit_per_hour: int = Field(default=10, gt=0)
+    # POST /api/v1/bulk-sends (and its CSV upload) per organisation per 5 minutes (the reference's
+    # "1 bulk send per 5 minutes per organization"); only successful ones count.
+    bulk_send_limit_per_5_minutes: int = Field(default=1, gt=0)
     # Failed authentications per client IP per minute on the inSigner API (unknown, revoked or
     # malformed keys) and its signer routes (unknown signing tokens, /sign/{token}); past it the
     # address gets 429 before any lookup, so keys and links cannot be guessed at speed.

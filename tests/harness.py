@@ -44,6 +44,7 @@ def test_settings(**overrides: object) -> Settings:
         # test_rate_limits*.py, test_wpsigner_ratelimit.py) use the real defaults or small ones.
         "api_rate_limit_per_minute": 1_000_000,
         "webhook_create_limit_per_hour": 1_000_000,
+        "bulk_send_limit_per_5_minutes": 1_000_000,
         "auth_failure_limit_per_minute": 1_000_000,
         "wpsigner_ip_rate_limit_per_minute": 1_000_000,
         "verify_rate_limit_per_minute": 1_000_000,

@@ -1,8 +1,8 @@
 """Budgets of single actions of the inSigner API, on top of the per-key budget (api_limits.py).
 
 The reference's rate-limits page: webhook creations, 10 per hour per user (the key's member,
-whichever of the member's keys is used); bulk sends, 1 per 5 minutes per organisation, once
-that endpoint exists. Only successful actions count: the hit reserves one before the request is
+whichever of the member's keys is used); bulk sends, 1 per 5 minutes per organisation (its JSON
+and CSV ways in share the one budget). Only successful actions count: the hit reserves one before the request is
 forwarded (so concurrent requests cannot overshoot the limit) and an unsuccessful answer — a
 validation error, a refusal, an upstream failure — gives it back, so fixing a bad request costs
 nothing. A request over the limit is answered 429 and not forwarded.
@@ -20,9 +20,12 @@ from services.gateway.api_limits import rate_limited
 from services.gateway.auth import caller_key
 from services.gateway.credentials import ApiKey
 from services.gateway.keys import SETTINGS
+from shared.contracts.routes import BULK_SENDS
 from shared.db import POOL
 from shared.settings import Settings
 from shared.web import Handler
+
+BULK_SEND_WINDOW = 5 * ratelimit.MINUTE
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +45,17 @@ ACTION_BUDGETS: dict[tuple[str, str], ActionBudget] = {
         ratelimit.HOUR,
         "Webhook creation limit exceeded (10 per hour per user by default). Please retry after the reset period.",
     ),
-    # Bulk sends ("1 per 5 minutes per organization") join here once their route exists, e.g.
-    # ("POST", "/api/v1/bulk-sends"): ActionBudget("bulk-send", lambda key: key.org_id,
-    #     lambda s: s.bulk_send_limit_per_5_minutes, 300, "Bulk send limit exceeded …"),
+    **{
+        ("POST", path): ActionBudget(
+            "bulk-send",
+            lambda key: key.org_id,
+            lambda s: s.bulk_send_limit_per_5_minutes,
+            BULK_SEND_WINDOW,
+            "Bulk send limit exceeded (1 per 5 minutes per organization by default). "
+            "Please retry after the reset period.",
+        )
+        for path in (BULK_SENDS, BULK_SENDS + "/csv")
+    },
 }
 
 

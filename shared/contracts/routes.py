@@ -25,6 +25,13 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from shared.contracts.audit import AuditChainVerification, AuditTrail
+from shared.contracts.bulk_sends import (
+    BulkSendCreate,
+    BulkSendCsvUpload,
+    BulkSendListQuery,
+    BulkSendListResponse,
+    BulkSendResponse,
+)
 from shared.contracts.document_requests import (
     DocumentCreate,
     DocumentListQuery,
@@ -48,6 +55,7 @@ from shared.contracts.files import PDF_BODY, PDF_MEDIA, UploadRequest, UploadRes
 from shared.contracts.org import MemberListResponse, OrganizationResponse
 from shared.contracts.pages import PNG, PNG_BODY, PageQuery
 from shared.contracts.path_params import (
+    BULK_SEND_ID,
     DELIVERY_ID,
     DOCUMENT_ID,
     FIELD_ID,
@@ -116,6 +124,7 @@ ResponseBody = type[BaseModel] | dict[str, Any] | None
 DOCUMENTS = "/api/v1/documents"
 SIGNING = "/api/v1/signing/{token}"
 TEMPLATES = "/api/v1/templates"
+BULK_SENDS = "/api/v1/bulk-sends"
 WEBHOOKS = "/api/v1/webhooks"
 ORG = "/api/v1/org"
 OPENAPI_PATH = "/api/v1/openapi.json"
@@ -131,6 +140,7 @@ _SHAPES: tuple[tuple[str, Mapping[str, Shape]], ...] = (
     (DOCUMENTS, {"id": DOCUMENT_ID, "signerId": SIGNER_ID, "fieldId": FIELD_ID}),
     (WEBHOOKS, {"id": WEBHOOK_ID, "deliveryId": DELIVERY_ID}),
     (TEMPLATES, {"id": TEMPLATE_ID, "roleId": ROLE_ID, "fieldId": TEMPLATE_FIELD_ID}),
+    (BULK_SENDS, {"id": BULK_SEND_ID}),
     (SIGNING, {"token": SIGNING_TOKEN, "page": PAGE_NUMBER}),
 )
 
@@ -261,6 +271,32 @@ OPERATIONS: tuple[Operation, ...] = (
     _templates("POST", "/{id}/fields", "templates.update", 201, TemplateFieldResponse, request=FieldCreate),
     _templates("PATCH", "/{id}/fields/{fieldId}", "templates.update", 200, TemplateFieldResponse, request=FieldUpdate),
     _templates("DELETE", "/{id}/fields/{fieldId}", "templates.update", 204, None),
+    # Bulk sends (docs/templates.md): one document per signer from a one-slot template, all sent,
+    # answered once all are made. 404 for the body's templateId; 409 as `use` (the template's file
+    # or roles) and `template-not-single-signer`; 429 past 1 per 5 minutes per organisation.
+    _documents("GET", BULK_SENDS, "bulk_sends.read", 200, BulkSendListResponse, query=BulkSendListQuery),
+    _documents(
+        "POST",
+        BULK_SENDS,
+        "bulk_sends.create",
+        201,
+        BulkSendResponse,
+        request=BulkSendCreate,
+        extra_errors=(404, 409),
+    ),
+    # The same from a CSV file (name, email, phone, and a column per prefilled field): Countersign's.
+    _documents(
+        "POST",
+        BULK_SENDS + "/csv",
+        "bulk_sends.create",
+        201,
+        BulkSendResponse,
+        request=BulkSendCsvUpload,
+        request_media=MULTIPART,
+        extension=True,
+        extra_errors=(404, 409),
+    ),
+    _documents("GET", BULK_SENDS + "/{id}", "bulk_sends.read", 200, BulkSendResponse),
     _notifier("GET", W, "webhooks.read", 200, WebhookListResponse),
     # 409: creating the 11th webhook of an organisation.
     _notifier("POST", W, "webhooks.create", 201, WebhookCreatedResponse, request=WebhookCreate, extra_errors=(409,)),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from aiohttp import BodyPartReader, web
 
 from services.documents.adapters.sealing.pkcs12_upload import Pkcs12Refused
-from services.documents.api.multipart import MALFORMED_MULTIPART, malformed_multipart
+from services.documents.api.multipart import MALFORMED_MULTIPART, malformed_multipart, read_capped
 from services.documents.commands.seal_identity import OrgSeal, upload_identity
 from services.documents.commands.sealing import SEALER
 from services.documents.db.seal_repository import CertificateInUse
@@ -41,15 +41,6 @@ async def org_certificate(request: web.Request) -> web.Response:
     return _chain_response(await request.app[SEALER].org_seal(request.app[POOL], org_id_of(request)))
 
 
-async def _read_capped(part: BodyPartReader, max_bytes: int, what: str) -> bytes:
-    data = bytearray()
-    while chunk := await part.read_chunk(16 * 1024):
-        data += chunk
-        if len(data) > max_bytes:
-            raise Problem(413, f"The {what} is larger than {max_bytes:,} bytes, the most accepted")
-    return bytes(data)
-
-
 async def _form(request: web.Request, max_file_bytes: int) -> tuple[bytes, str]:
     """(the PKCS#12 bytes, its password) from the multipart form; other fields are ignored."""
     if request.content_type != MULTIPART:
@@ -61,9 +52,9 @@ async def _form(request: web.Request, max_file_bytes: int) -> tuple[bytes, str]:
         reader = await request.multipart()
         while (part := await reader.next()) is not None:
             if isinstance(part, BodyPartReader) and part.name == FILE_FIELD:
-                found[FILE_FIELD] = await _read_capped(part, max_file_bytes, "PKCS#12 file")
+                found[FILE_FIELD] = await read_capped(part, max_file_bytes, "PKCS#12 file")
             elif isinstance(part, BodyPartReader) and part.name == PASSWORD_FIELD:
-                found[PASSWORD_FIELD] = await _read_capped(part, MAX_PASSWORD_BYTES, "password")
+                found[PASSWORD_FIELD] = await read_capped(part, MAX_PASSWORD_BYTES, "password")
             else:
                 await part.release()
     except MALFORMED_MULTIPART:

@@ -54,6 +54,8 @@ class Instance:
     expires_at: datetime | None = None  # default: now + the template's expiresInDays
     origin: Mapping[str, str] = field(default_factory=dict)  # bulk_send_id / campaign_id of the document
     prefix: str = ""  # how problems of this instance are named (a bulk send: "signers.12.")
+    email_message: str | None = None  # default: the template's
+    prefill_as_text: bool = False  # prefill values came as text (a CSV file): numbers are read from it
 
 
 def template_not_found() -> NotFound:
@@ -109,6 +111,8 @@ def _document_row(
     }
     if instance.message is not None:
         row["message"] = instance.message
+    if instance.email_message is not None:
+        row["email_message"] = instance.email_message
     return row
 
 
@@ -163,7 +167,9 @@ async def make_documents(
     plans: list[Planned] = []
     issues: list[FieldIssue] = []
     for instance in instances:
-        planned, found = plan_document(roles, fields, instance.people, instance.prefill, instance.prefix)
+        planned, found = plan_document(
+            roles, fields, instance.people, instance.prefill, instance.prefix, as_text=instance.prefill_as_text
+        )
         issues += found
         if planned is not None:
             plans.append(planned)

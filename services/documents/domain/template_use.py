@@ -15,6 +15,7 @@ under `prefix` when the caller makes several documents (a bulk send names its ro
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,8 @@ Row = Mapping[str, Any]
 
 TEXT_TYPES = frozenset({"text", "textarea", "company", "title", "phone", "id_number", "address", "note"})
 PREFILLABLE = TEXT_TYPES | {"number", "date", "dropdown", "radio_group"}
+# A number written as text (a CSV cell): what a JSON number may look like, nothing more.
+_NUMBER_TEXT = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +75,19 @@ def slot_problems(roles: Sequence[Row], people: Sequence[Person], prefix: str = 
     return issues
 
 
+def _from_text(field: Row, value: Any) -> Any:
+    """A value that came as text (a CSV cell) in the type its field expects: numbers only, since
+    every other prefillable type takes text anyway."""
+    if field["type"] == "number" and isinstance(value, str) and _NUMBER_TEXT.fullmatch(value.strip()):
+        number = float(value)
+        return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
+    return value
+
+
 def resolve_prefill(
-    fields: Sequence[Row], prefill: Mapping[str, Any] | None, prefix: str = ""
+    fields: Sequence[Row], prefill: Mapping[str, Any] | None, prefix: str = "", *, as_text: bool = False
 ) -> tuple[dict[str, str], list[FieldIssue]]:
-    """({template field id: default text}, issues)."""
+    """({template field id: default text}, issues). `as_text`: the values came as text (CSV)."""
     if not prefill:
         return {}, []
     by_id = {f["id"]: f for f in fields}
@@ -102,6 +114,8 @@ def resolve_prefill(
             continue
         if value is None:
             continue
+        if as_text:
+            value = _from_text(match, value)
         try:
             values[match["id"]] = _as_default(check_value(match, value))
         except InvalidValue as exc:
@@ -115,10 +129,12 @@ def plan_document(
     people: Sequence[Person],
     prefill: Mapping[str, Any] | None,
     prefix: str = "",
+    *,
+    as_text: bool = False,
 ) -> tuple[Planned | None, list[FieldIssue]]:
     ordered = sorted(roles, key=lambda r: r["sort_order"])
     issues = slot_problems(ordered, people, prefix)
-    values, prefill_issues = resolve_prefill(fields, prefill, prefix)
+    values, prefill_issues = resolve_prefill(fields, prefill, prefix, as_text=as_text)
     issues += prefill_issues
     if issues:
         return None, issues

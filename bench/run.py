@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 import asyncpg
 import orjson
 
-from bench import fixtures, machine, quiet, wrk
+from bench import fixtures, machine, memory, quiet, wrk
 from shared.settings import Settings
 
 
@@ -49,6 +49,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--warmup", type=int, default=int(os.environ.get("BENCH_WARMUP", 2)), help="seconds of unmeasured load first"
     )
     parser.add_argument("--json", action="store_true", help="also print the results as one JSON object")
+    # --- memory check (bench/memory.py) ---
+    parser.add_argument("--memory", action="store_true", default=bool(os.environ.get("BENCH_MEMORY")))
     return parser.parse_args(argv)
 
 
@@ -178,6 +180,12 @@ def main(argv: list[str] | None = None) -> int:
                 }
             ).decode()
         )
+    # --- memory check (bench/memory.py): RSS while building large signed PDFs and downloading one ---
+    if args.memory:
+        memory_report = asyncio.run(memory.memory_check(gateway, settings))
+        memory.print_report(memory_report)
+        if memory_report.failures():
+            return 1
     failed = [name for name, r in results.items() if r.errors > r.requests * 0.01]
     if failed:
         _say(f"more than 1% of requests failed in: {', '.join(failed)} — these figures are not valid")

@@ -7,9 +7,10 @@ In a worker, that memory goes when the worker is recycled (sandbox_worker.py: af
 left it 64 MB larger than it started). The original is a stranger's file too: the build now runs
 under the sandbox's memory and CPU limits and a wall clock.
 
-Only the bytes come back: the parent sends the inputs (the stamps and the certificate, as a
+Only a file comes back: the parent sends the inputs (the stamps and the certificate, as a
 pickle — the parent is trusted by the worker, never the other way round) and the paths; the
-worker writes the PDF to `out` and replies one JSON object. The seal is applied afterwards in the
+worker writes the PDF to `out` and replies one JSON object. The service then seals it from file
+to file and uploads the file (workers/completion.py): no whole document in its memory. The seal is applied afterwards in the
 service (commands/sealing.py): the organisation's key never enters a process that opens
 strangers' files.
 """
@@ -38,10 +39,10 @@ class SandboxBuilder:
     timeout_s: float
     memory_mb: int
 
-    async def __call__(self, original: Path, stamps: Sequence[StampField], certificate: Certificate) -> bytes:
-        """Like build_signed_pdf: raises ValueError for inputs that do not fit the document,
-        BuildFailed when the worker did not finish. Writes beside `original`."""
-        inputs, out = original.with_suffix(".inputs"), original.with_suffix(".signed")
+    async def __call__(self, original: Path, stamps: Sequence[StampField], certificate: Certificate, out: Path) -> None:
+        """build_signed_pdf's PDF written to `out`: raises ValueError for inputs that do not fit
+        the document, BuildFailed when the worker did not finish."""
+        inputs = original.with_suffix(".inputs")
         await asyncio.to_thread(inputs.write_bytes, pickle.dumps((list(stamps), certificate)))
         request = json.dumps({"pdf_path": str(original), "inputs_path": str(inputs), "out_path": str(out)})
         outcome = await self.sandbox.run(
@@ -59,7 +60,8 @@ class SandboxBuilder:
         ok, message = reply
         if not ok:
             raise ValueError(message)
-        return await asyncio.to_thread(out.read_bytes)
+        if not out.is_file():
+            raise BuildFailed("the builder reported a PDF but wrote none")
 
 
 def _parse(raw: bytes) -> tuple[bool, str] | None:

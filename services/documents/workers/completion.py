@@ -23,7 +23,6 @@ is when the last participant finished (completion_requested_at), not when the bu
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import tempfile
 from collections.abc import AsyncIterator
@@ -49,6 +48,7 @@ from services.documents.domain.payloads import people
 from services.documents.domain.statemachine import Action, allowed_from, target
 from services.documents.domain.verified_file import verified_of
 from services.documents.pdf import build_signed_pdf
+from services.documents.pdf.verify import sha256_file
 from shared.db import POOL
 from shared.jobs.worker import JobWorker
 from shared.logging import log_fields
@@ -64,9 +64,11 @@ async def claim(pool: asyncpg.Pool, lease_seconds: float) -> asyncpg.Record | No
 
 
 async def build(
-    pool: asyncpg.Pool, storage: Storage, document: asyncpg.Record, builder: SandboxBuilder | None = None
-) -> bytes:
-    """The signed PDF of a claimed document, built from what is stored (no state changes)."""
+    pool: asyncpg.Pool, storage: Storage, document: asyncpg.Record, workdir: Path, builder: SandboxBuilder | None = None
+) -> Path:
+    """The sealed signed PDF of a claimed document, built in `workdir` from what is stored (no
+    state changes). Files from end to end: the service never holds a whole document in memory
+    (with the pool; without it, the build's own output)."""
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         signers = await signers_repo.list_signers(conn, document["id"])
         fields = await fields_repo.list_fields(conn, document["id"])
@@ -78,15 +80,16 @@ async def build(
     certificate = signed_inputs.certificate(
         document, signers, fields, values, document["completion_requested_at"], events
     )
-    with tempfile.TemporaryDirectory(prefix="countersign-sign-") as tmp:
-        original = Path(tmp) / "original.pdf"
-        await fetch_pdf(storage, verified_of(document), original)
-        if builder is not None:
-            unsealed = await builder(original, stamps, certificate)
-        else:
-            unsealed = await asyncio.to_thread(build_signed_pdf, original, stamps, certificate)
+    original, unsealed, sealed = workdir / "original.pdf", workdir / "unsealed.pdf", workdir / "signed.pdf"
+    await fetch_pdf(storage, verified_of(document), original)
+    if builder is not None:
+        await builder(original, stamps, certificate, unsealed)
+    else:
+        pdf = await asyncio.to_thread(build_signed_pdf, original, stamps, certificate)
+        await asyncio.to_thread(unsealed.write_bytes, pdf)
     # The organisation's PAdES seal (and the TSA's timestamp), or an exception: never unsealed.
-    return await seal_completed(pool, document, unsealed)
+    await seal_completed(pool, document, unsealed, sealed)
+    return sealed
 
 
 async def finish(pool: asyncpg.Pool, document: asyncpg.Record, key: str, digest: str) -> asyncpg.Record | None:
@@ -113,12 +116,13 @@ async def complete_one(
 ) -> bool:
     """Build, store and record one claimed document; False when it failed (it will be retried)."""
     try:
-        pdf = await build(pool, storage, document, builder)
-        digest = hashlib.sha256(pdf).hexdigest()
-        # A key per attempt: a slower, superseded attempt can never overwrite the file a newer
-        # one recorded.
-        key = signed_key(document["org_id"], document["id"], f"{document['id']}-{document['completion_attempts']}")
-        await storage.put_bytes(key, pdf, "application/pdf")
+        with tempfile.TemporaryDirectory(prefix="countersign-sign-") as workdir:
+            signed = await build(pool, storage, document, Path(workdir), builder)
+            digest, _ = await asyncio.to_thread(sha256_file, signed, 1 << 40)
+            # A key per attempt: a slower, superseded attempt can never overwrite the file a
+            # newer one recorded.
+            key = signed_key(document["org_id"], document["id"], f"{document['id']}-{document['completion_attempts']}")
+            await storage.put_file(key, signed, "application/pdf")
         if await finish(pool, document, key, digest) is None:
             log.info("completion superseded", extra=log_fields(documentId=document["id"]))
             return False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import json
 import os
 import signal
@@ -17,12 +18,17 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
-from services.documents.adapters.sandbox_pool import PoolClosed, SandboxPool
-from services.documents.pdf import inspect_file
+from services.documents.adapters.page_render import RenderFailed, render_page
+from services.documents.adapters.sandbox_pool import PoolClosed, SandboxPool, SandboxUnavailable
+from services.documents.adapters.signed_build import SandboxBuilder
+from services.documents.pdf import DrawnSignature, StampField, build_signed_pdf, inspect_file
 from services.documents.pdf.codes import RejectCode
+from services.documents.pdf.layout import LETTER
 from services.documents.pdf.sandbox import ProcessOutcome
 from tests import pdf_corpus as corpus
+from tests.integration import test_pdf_signed as signed_test
 from tests.integration.test_pdf_inspect import HOSTILE, wait_gone, write
 
 PDF = "application/pdf"
@@ -256,3 +262,51 @@ async def test_shutdown_finishes_the_jobs_in_flight_and_refuses_new_ones() -> No
     assert await job == worker  # the job in flight got its answer
     await closing
     assert await wait_gone(worker) and pool.pids() == []
+
+
+async def test_a_pool_whose_workers_cannot_start_fails_jobs_instead_of_hanging() -> None:
+    # Workers that die before they are ready: 20 MB of address space is less than a warm worker
+    # already uses, so it cannot even announce itself.
+    pool = SandboxPool(1, jobs_per_worker=100, memory_mb=20, ready_timeout_s=2)
+    await pool.start()
+    try:
+        with pytest.raises(SandboxUnavailable):
+            await run(pool, "inspect", "{}")
+        assert pool.started == 0
+    finally:
+        await pool.close()
+
+
+# --- builds and renders in the pool --------------------------------------------------------------
+
+
+async def test_a_signed_pdf_built_in_the_pool_is_the_one_built_in_process(tmp_path: Path, pool: SandboxPool) -> None:
+    original = write(tmp_path, "original.pdf", corpus.make_pdf([LETTER, LETTER], text="Agreement"))
+    stamps = [
+        StampField(1, 100, 650, 200, 60, "signature", DrawnSignature(corpus.signature_png())),
+        StampField(2, 72, 100, 220, 24, "text", "Acme Corporation"),
+    ]
+    certificate = signed_test.certificate(original.read_bytes())
+    out = tmp_path / "signed.pdf"
+    await SandboxBuilder(pool, 60, MEMORY_MB)(original, stamps, certificate, out)
+    # The build is deterministic: the worker's file is byte for byte the in-process build.
+    assert out.read_bytes() == build_signed_pdf(original, stamps, certificate)
+
+    with pytest.raises(ValueError, match="page 9"):  # the build's own refusal, not a crash
+        await SandboxBuilder(pool, 60, MEMORY_MB)(
+            original, [StampField(9, 1, 1, 10, 10, "text", "x")], certificate, tmp_path / "none.pdf"
+        )
+    assert not (tmp_path / "none.pdf").exists()
+
+
+async def test_a_page_renders_in_the_pool(tmp_path: Path, pool: SandboxPool) -> None:
+    pdf = write(tmp_path, "in.pdf", corpus.make_pdf([LETTER, LETTER], rotate={1: 90}))
+    png = await render_page(
+        pdf, tmp_path / "2.png", 2, 1.0, timeout_s=20, memory_mb=MEMORY_MB, max_pixels=12_000_000, sandbox=pool
+    )
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.size == (792, 612)
+    with pytest.raises(RenderFailed, match="no page 3"):
+        await render_page(
+            pdf, tmp_path / "3.png", 3, 1.0, timeout_s=20, memory_mb=MEMORY_MB, max_pixels=12_000_000, sandbox=pool
+        )

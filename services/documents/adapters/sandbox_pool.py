@@ -18,8 +18,9 @@ A worker is replaced after `jobs_per_worker` jobs, after a job that asked for it
 reached, memory grown: sandbox_worker.py), after any ending other than a reply, when a job's
 caller is cancelled mid-job, and when it dies while idle (killed from outside): a crash or a
 timeout costs the job that ran in it, never the next one, and never the service. Jobs beyond the
-pool's size wait for a worker in arrival order. `close` refuses new jobs (PoolClosed, never a
-silent loss) and lets those in flight finish, each within its own wall clock.
+pool's size wait for a worker in arrival order; when no worker can be started at all, a job
+fails (SandboxUnavailable) instead of waiting for ever. `close` refuses new jobs (PoolClosed,
+never a silent loss) and lets those in flight finish, each within its own wall clock.
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ RESPAWN_PAUSE_S = 1.0
 
 class PoolClosed(Exception):
     """The pool is shutting down: the job was not started."""
+
+
+class SandboxUnavailable(Exception):
+    """No worker could be started (the logs say why): the job was not started."""
 
 
 class _Worker:
@@ -96,8 +101,18 @@ class _Worker:
 class SandboxPool:
     """Implements pdf.sandbox.Sandbox with `size` warm workers (see the module's docstring)."""
 
-    def __init__(self, size: int, *, jobs_per_worker: int, memory_mb: int, argv: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        size: int,
+        *,
+        jobs_per_worker: int,
+        memory_mb: int,
+        argv: list[str] | None = None,
+        ready_timeout_s: float = READY_TIMEOUT_S,
+    ) -> None:
         self._size = size
+        self._ready_timeout_s = ready_timeout_s
+        self._failed_starts = 0  # in a row; 0 once a worker starts
         self._jobs_per_worker = jobs_per_worker
         self._memory_mb = memory_mb
         self._argv = argv
@@ -154,7 +169,16 @@ class SandboxPool:
 
     async def _take(self) -> _Worker:
         while True:
-            worker = await self._idle.get()
+            try:
+                async with asyncio.timeout(self._ready_timeout_s):
+                    worker = await self._idle.get()
+            except TimeoutError:
+                # Waiting behind busy workers is fine (each job ends within its wall clock);
+                # waiting for workers that cannot start (a limit too low to import the
+                # libraries, a broken environment) would be for ever.
+                if self._failed_starts and not self._workers:
+                    raise SandboxUnavailable("no sandbox worker could be started") from None
+                continue
             if worker.proc.returncode is None:  # one that died while idle is replaced by _watch
                 worker.busy = True
                 return worker
@@ -216,9 +240,11 @@ class SandboxPool:
             try:
                 worker = await self._start_worker()
             except (OSError, ValueError, TimeoutError, asyncio.IncompleteReadError) as exc:
+                self._failed_starts += 1
                 log.error("a sandbox worker did not start: %r; retrying", exc)
                 await asyncio.sleep(RESPAWN_PAUSE_S)
                 continue
+            self._failed_starts = 0
             self._workers.add(worker)
             self._background(self._watch(worker))
             self._idle.put_nowait(worker)
@@ -238,7 +264,7 @@ class SandboxPool:
         worker = _Worker(proc)
         try:
             assert proc.stdout is not None
-            async with asyncio.timeout(READY_TIMEOUT_S):
+            async with asyncio.timeout(self._ready_timeout_s):
                 length, _ = HEADER.unpack(await proc.stdout.readexactly(HEADER.size))
             if length != 0:
                 raise ValueError("the worker's first frame is not the ready frame")

@@ -265,9 +265,10 @@ async def test_shutdown_finishes_the_jobs_in_flight_and_refuses_new_ones() -> No
 
 
 async def test_a_pool_whose_workers_cannot_start_fails_jobs_instead_of_hanging() -> None:
-    # Workers that die before they are ready: 20 MB of address space is less than a warm worker
-    # already uses, so it cannot even announce itself.
-    pool = SandboxPool(1, jobs_per_worker=100, memory_mb=20, ready_timeout_s=2)
+    # A worker that ends before it is ready (as one would whose libraries do not import).
+    pool = SandboxPool(
+        1, jobs_per_worker=100, memory_mb=MEMORY_MB, argv=[sys.executable, "-c", "pass"], ready_timeout_s=2
+    )
     await pool.start()
     try:
         with pytest.raises(SandboxUnavailable):

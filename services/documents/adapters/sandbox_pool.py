@@ -91,10 +91,11 @@ class _Worker:
             pass
         self.kill()  # also whatever it left behind
         returncode = await asyncio.shield(self.proc.wait())
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(EXIT_GRACE_S):
-                await asyncio.shield(self._stderr)
-        self._stderr.cancel()
+        await asyncio.wait({self._stderr}, timeout=EXIT_GRACE_S)  # the tail, unless held open
+        if not self._stderr.done():
+            self._stderr.cancel()
+        elif not self._stderr.cancelled():
+            self._stderr.exception()  # a read error only shortens the tail
         return returncode
 
 

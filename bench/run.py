@@ -26,7 +26,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from bench import fixtures, gateway_read, lifecycle, machine, quiet, scale, scale_sql, seed, wrk
+from bench import fixtures, gateway_read, lifecycle, machine, memory, quiet, scale, scale_sql, seed, wrk
 from bench.scenarios import Scenario, measure, print_table, say
 from shared.settings import Settings
 
@@ -127,11 +127,22 @@ def lifecycle_family(run: Run) -> dict[str, Any]:
     return {"lifecycle": asdict(result)}
 
 
+def memory_family(run: Run) -> dict[str, Any]:
+    """RSS of every service while large signed PDFs are built and a 49 MB one is downloaded."""
+    if run.settings.internal_secret is None:
+        say("memory: skipped, INTERNAL_SECRET is not set here (the running system's; see bench/README.md)")
+        return {}
+    report = asyncio.run(memory.memory_check(run.gateway, run.settings))
+    memory.print_report(report)
+    return {"memory": asdict(report), "memory_failures": report.failures()}
+
+
 # name -> the function that runs the family and returns its part of the JSON report.
 FAMILIES: dict[str, Callable[[Run], dict[str, Any]]] = {
     "gateway": gateway_family,
     "scale": scale_family,
     "lifecycle": lifecycle_family,
+    "memory": memory_family,
 }
 
 
@@ -140,6 +151,8 @@ def _failed(family: dict[str, Any]) -> list[str]:
     failed = [name for name, r in family.get("wrk", {}).items() if r["requests"] and _errors(r) > r["requests"] * 0.01]
     if (cycle := family.get("lifecycle")) and cycle["failures"] > max(cycle["completed"], 1) * 0.01:
         failed.append("lifecycle")
+    if family.get("memory_failures"):
+        failed.append("memory (" + "; ".join(family["memory_failures"]) + ")")
     return failed
 
 

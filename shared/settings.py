@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     # Limits of the child process that parses untrusted uploads.
     pdf_parse_timeout_seconds: float = 20.0
     pdf_parse_memory_mb: int = 768
+    # Warm sandbox workers (each a process of up to PDF_PARSE_MEMORY_MB) that run upload checks,
+    # image conversion, page renders and signed-PDF builds; 0: a new process per job instead.
+    sandbox_pool_size: int = Field(default=2, ge=0)
+    # Jobs a sandbox worker runs before it is replaced by a fresh one.
+    sandbox_jobs_per_worker: int = Field(default=100, ge=1)
     otp_ttl_seconds: int = 600
     otp_max_attempts: int = 5
     # A signer may ask for a new code this long after the previous one at the earliest (each

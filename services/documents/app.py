@@ -9,6 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.documents.adapters.page_render import RENDERER
+from services.documents.adapters.sandbox_pool import sandbox_ctx
 from services.documents.adapters.storage import storage_ctx
 from services.documents.api.bulk_send_routes import add_bulk_send_routes
 from services.documents.api.errors import add_domain_errors
@@ -38,7 +39,9 @@ def create_app(settings: Settings) -> web.Application:
     # The relay publishes this service's outbox (events written with each change) to RabbitMQ.
     app.cleanup_ctx.append(relay_ctx(SCHEMA))
     app.cleanup_ctx.append(storage_ctx(settings))  # the S3 client (app[STORAGE])
-    app.cleanup_ctx.append(deps_ctx)  # app[DEPS]: pool, settings, storage, upload checker for the use cases
+    # Warm workers for strangers' files (app[SANDBOX]); closed after everything that uses them.
+    app.cleanup_ctx.append(sandbox_ctx(settings))
+    app.cleanup_ctx.append(deps_ctx)  # app[DEPS]: pool, settings, storage, checker, sandbox for the use cases
     app[RENDERER] = page_renderer()  # page images: rendered in a limited process, cached in S3
     add_sealing(app)  # the seal CA, keyring and TSA (loaded now: a missing CA stops start-up; before completion)
     # Routes.

@@ -1,14 +1,15 @@
 """Page images for the signing page: the verified PDF rendered on the server, cached in S3.
 
     renderer = PageRenderer(max_pixels)             app[RENDERER], one per process
-    await renderer.png(storage, settings, document, page, scale) -> bytes
+    await renderer.png(storage, settings, document, page, scale, sandbox) -> bytes
     page_key(org_id, document_id, sha256, page, scale) -> str     where the PNG is cached
     page_etag(sha256, page, scale) -> str                          its strong ETag
 
-Rendering runs pdfium in a child process under the limits of upload verification
-(`pdf.sandbox.run_limited` for the wall clock and the kill; `page_render_worker` sets the memory,
-CPU and output rlimits, as `pdf.inspect_worker` does): the file passed verification, but it is a
-stranger's file and pdfium is a large C library.
+Rendering runs pdfium in a warm worker of the service's sandbox pool (sandbox_pool.py), or
+without one in a child process of its own (`pdf.sandbox.run_limited` for the wall clock and the
+kill; `page_render_worker` sets the memory, CPU and output rlimits, as `pdf.inspect_worker`
+does), under the limits of upload verification either way: the file passed verification, but it
+is a stranger's file and pdfium is a large C library.
 
 Why S3 and not local disk: the services are stateless and run as several replicas, so a page one
 replica rendered must serve every replica; S3 is already where the document lives, under its
@@ -37,7 +38,7 @@ from services.documents.adapters.storage import ObjectMissing, Storage
 from services.documents.adapters.verified_pdf import fetch_pdf
 from services.documents.domain.file_keys import safe_filename
 from services.documents.domain.verified_file import verified_of
-from services.documents.pdf.sandbox import child_env, run_limited
+from services.documents.pdf.sandbox import Sandbox, child_env, run_limited
 from shared.settings import Settings
 
 log = logging.getLogger("countersign.documents.pages")
@@ -70,11 +71,19 @@ def page_etag(sha256: str, page: int, scale: float) -> str:
     return f'"{sha256[:32]}-{page}-{_scale_label(scale)}"'
 
 
-# --- one render, in a limited child process -----------------------------------------------------
+# --- one render, in a warm sandbox worker or a limited child process -----------------------------
 
 
 async def render_page(
-    pdf_path: Path, out_path: Path, page: int, scale: float, *, timeout_s: float, memory_mb: int, max_pixels: int
+    pdf_path: Path,
+    out_path: Path,
+    page: int,
+    scale: float,
+    *,
+    timeout_s: float,
+    memory_mb: int,
+    max_pixels: int,
+    sandbox: Sandbox | None = None,
 ) -> bytes:
     """The PNG of 1-based `page`, or RenderFailed. `out_path` is left for the caller to remove.
     `max_pixels` bounds the bitmap the child may allocate (the API's caps: api/page_scale.py)."""
@@ -87,9 +96,19 @@ async def render_page(
         memory_mb=memory_mb,
         cpu_seconds=max(1, math.ceil(timeout_s)),
     )
-    outcome = await run_limited(
-        [*WORKER_ARGV, request.to_json()], timeout_s=timeout_s, env=child_env(), stdout_cap=4096
-    )
+    if sandbox is not None:
+        outcome = await sandbox.run(
+            "render",
+            request.to_json(),
+            timeout_s=timeout_s,
+            memory_mb=memory_mb,
+            cpu_seconds=request.cpu_seconds,
+            reply_cap=4096,
+        )
+    else:
+        outcome = await run_limited(
+            [*WORKER_ARGV, request.to_json()], timeout_s=timeout_s, env=child_env(), stdout_cap=4096
+        )
     reply = RenderReply.parse(outcome.stdout) if outcome.returncode == 0 else None
     if reply is None:
         if outcome.timed_out or outcome.returncode == -signal.SIGXCPU:
@@ -130,7 +149,7 @@ async def _cached(storage: Storage, key: str) -> bytes | None:
 
 class PageRenderer:
     """Renders through the cache, one render per key at a time in this process, and a bound on
-    concurrent renders (each is a process of up to `pdf_parse_memory_mb`).
+    concurrent renders (without the pool, each is a process of up to `pdf_parse_memory_mb`).
 
     A signing page asks for every page at once; two signers of one document open it at the same
     moment: each image is rendered once. Other replicas may render the same key too; both write
@@ -142,7 +161,13 @@ class PageRenderer:
         self._running: dict[str, asyncio.Task[bytes]] = {}
 
     async def png(
-        self, storage: Storage, settings: Settings, document: Mapping[str, Any], page: int, scale: float
+        self,
+        storage: Storage,
+        settings: Settings,
+        document: Mapping[str, Any],
+        page: int,
+        scale: float,
+        sandbox: Sandbox | None = None,
     ) -> bytes:
         """The PNG of `page` of the document's verified PDF. Raises RenderFailed, FileChanged,
         ObjectMissing/ObjectChanged (the stored PDF is not the verified one) or a storage error."""
@@ -153,7 +178,7 @@ class PageRenderer:
 
         async def produce() -> bytes:
             async with self._slots:
-                data = await _render_verified(storage, settings, document, page, scale, self._max_pixels)
+                data = await _render_verified(storage, settings, document, page, scale, self._max_pixels, sandbox)
             try:
                 await storage.put_bytes(key, data, PNG)
             except Exception as exc:  # a cache write failing costs a later render, not this answer
@@ -180,7 +205,13 @@ class PageRenderer:
 
 
 async def _render_verified(
-    storage: Storage, settings: Settings, document: Mapping[str, Any], page: int, scale: float, max_pixels: int
+    storage: Storage,
+    settings: Settings,
+    document: Mapping[str, Any],
+    page: int,
+    scale: float,
+    max_pixels: int,
+    sandbox: Sandbox | None,
 ) -> bytes:
     workdir = Path(tempfile.mkdtemp(prefix="countersign-page-"))
     try:
@@ -195,6 +226,7 @@ async def _render_verified(
             timeout_s=settings.pdf_parse_timeout_seconds,
             memory_mb=settings.pdf_parse_memory_mb,
             max_pixels=max_pixels,
+            sandbox=sandbox,
         )
     finally:
         await asyncio.to_thread(shutil.rmtree, workdir, True)

@@ -1,6 +1,7 @@
 """Renderer process: `python -m services.documents.adapters.page_render_worker '<RenderRequest JSON>'`.
 
-Started by `page_render.render_page`, one process per page image. Like the upload checker
+Started by `page_render.render_page`, one process per page image, when no pool of warm workers
+runs it (adapters/sandbox_worker.py runs the same `render` under the same limits). Like the upload checker
 (`pdf/inspect_worker.py`, whose `apply_limits` it reuses), it caps its own address space, CPU time,
 output file size and core dumps *before* opening the PDF: the file passed verification, but it is
 still a stranger's file, and pdfium is a large C library. Whatever the file makes the renderer do

@@ -75,7 +75,7 @@ async def page_image(request: web.Request) -> web.Response:
         return web.Response(status=304, headers=headers)
     try:
         deps = request.app[DEPS]
-        png = await request.app[RENDERER].png(deps.storage, deps.settings, document, number, scale)
+        png = await request.app[RENDERER].png(deps.storage, deps.settings, document, number, scale, deps.sandbox)
     except (FileChanged, ObjectMissing, ObjectChanged):
         raise Problem(409, "The document's file is no longer available in storage", slug="file-missing") from None
     except RenderFailed as exc:

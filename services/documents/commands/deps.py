@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import asyncpg
 from aiohttp import web
 
+from services.documents.adapters.sandbox_pool import SANDBOX, SandboxPool
 from services.documents.adapters.storage import STORAGE, Storage
 from services.documents.commands.file_check import Checker
 from shared.db import POOL
@@ -26,12 +27,17 @@ class Deps:
     storage: Storage
     # One check per upload at a time in this process, and a bound on concurrent checker processes.
     checker: Checker
+    # The warm workers that run the work on strangers' files; None (SANDBOX_POOL_SIZE=0, or a
+    # test's own Deps): a process per job.
+    sandbox: SandboxPool | None = None
 
 
 DEPS: web.AppKey[Deps] = web.AppKey("documents_deps", Deps)
 
 
 async def deps_ctx(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx entry, after the pool's and the storage's: app[DEPS] for the handlers and workers."""
-    app[DEPS] = Deps(pool=app[POOL], settings=app[SETTINGS], storage=app[STORAGE], checker=Checker())
+    """cleanup_ctx entry, after the pool's, the storage's and the sandbox's: app[DEPS] for the handlers and workers."""
+    app[DEPS] = Deps(
+        pool=app[POOL], settings=app[SETTINGS], storage=app[STORAGE], checker=Checker(), sandbox=app.get(SANDBOX)
+    )
     yield

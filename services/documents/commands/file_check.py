@@ -3,8 +3,8 @@
 No database here: `check_upload` returns an outcome and files.py records it conditionally. The
 order is cheapest first: a HEAD answers "not there yet", "too large" and "not the size you
 declared" without downloading anything; only then are the bytes streamed to a temporary file
-and handed to `inspect_file` (services/documents/pdf), which parses them in a child process with
-memory and time limits. An accepted PDF is copied server-side to a `verified/` key (If-Match on
+and handed to `inspect_file` (services/documents/pdf), which parses them in a warm sandbox worker
+(the service's pool) or a child process, with memory and time limits. An accepted PDF is copied server-side to a `verified/` key (If-Match on
 the ETag of the bytes that were hashed); an image's converted PDF is written there instead, and
 so is a PDF's copy without active content (JavaScript, automatic actions, embedded files…) when
 the checker removed some. The upload itself is never modified.
@@ -23,6 +23,7 @@ from pathlib import Path
 from services.documents.adapters.storage import ObjectChanged, ObjectMissing, ObjectTooLarge, Storage, verified_key
 from services.documents.db.file_repository import FileTable
 from services.documents.pdf import inspect_file
+from services.documents.pdf.sandbox import Sandbox
 from shared.settings import Settings
 
 log = logging.getLogger("countersign.documents.files")
@@ -72,7 +73,7 @@ class Refused:
 Outcome = Accepted | Refused | None
 
 
-async def check_upload(storage: Storage, settings: Settings, upload: Upload) -> Outcome:
+async def check_upload(storage: Storage, settings: Settings, upload: Upload, sandbox: Sandbox | None = None) -> Outcome:
     info = await storage.head(upload.file_key)
     if info is None:
         return None
@@ -87,10 +88,12 @@ async def check_upload(storage: Storage, settings: Settings, upload: Upload) -> 
             info.size,
         )
     with tempfile.TemporaryDirectory(prefix="countersign-check-") as workdir:
-        return await _download_and_inspect(storage, settings, upload, Path(workdir))
+        return await _download_and_inspect(storage, settings, upload, Path(workdir), sandbox)
 
 
-async def _download_and_inspect(storage: Storage, settings: Settings, upload: Upload, workdir: Path) -> Outcome:
+async def _download_and_inspect(
+    storage: Storage, settings: Settings, upload: Upload, workdir: Path, sandbox: Sandbox | None
+) -> Outcome:
     original = workdir / "upload"
     try:
         downloaded = await storage.download_to(upload.file_key, original, settings.max_upload_bytes)
@@ -116,6 +119,7 @@ async def _download_and_inspect(storage: Storage, settings: Settings, upload: Up
         memory_mb=settings.pdf_parse_memory_mb,
         convert_to=converted,
         clean_to=None if is_image else workdir / "cleaned.pdf",
+        sandbox=sandbox,
     )
     if not inspection.ok:
         assert inspection.reason is not None

@@ -168,7 +168,7 @@ async def settle(deps: Deps, db: Db, org_id: str, document_id: str, table: FileT
     upload = Upload(org_id, document_id, row["file_key"], row["file_content_type"], row["file_declared_size"], table)
     storage, settings = deps.storage, deps.settings
     try:
-        outcome = await deps.checker.run(upload.file_key, lambda: check_upload(storage, settings, upload))
+        outcome = await deps.checker.run(upload.file_key, lambda: check_upload(storage, settings, upload, deps.sandbox))
     except UNAVAILABLE as exc:
         log.warning("could not check the upload of %s: %r", document_id, exc)
         raise storage_unavailable() from None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -20,7 +21,7 @@ from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
 from pyhanko.sign.timestamps.api import TimeStamper
 
 from services.documents.adapters.sealing.authority import AuthorityError, CertificateAuthority
-from services.documents.adapters.sealing.seal import seal_pdf
+from services.documents.adapters.sealing.seal import seal_file
 from services.documents.commands.seal_identity import OrgSeal, org_seal
 from shared.secretbox import Keyring
 from shared.service import SETTINGS
@@ -61,9 +62,9 @@ class Sealer:
     async def org_seal(self, pool: asyncpg.Pool, org_id: str) -> OrgSeal:
         return await org_seal(pool, org_id, self.authority, self.keyring, self.certificate_days)
 
-    async def seal(self, pool: asyncpg.Pool, org_id: str, pdf: bytes) -> bytes:
+    async def seal(self, pool: asyncpg.Pool, org_id: str, source: Path, target: Path) -> None:
         identity = (await self.org_seal(pool, org_id)).identity
-        return await asyncio.to_thread(seal_pdf, pdf, identity, self.timestamper())
+        await asyncio.to_thread(seal_file, source, target, identity, self.timestamper())
 
 
 SEALER = web.AppKey("sealer", Sealer)
@@ -76,10 +77,10 @@ def installed_sealer() -> Sealer:
     return _installed[-1]
 
 
-async def seal_completed(pool: asyncpg.Pool, document: Mapping[str, Any], pdf: bytes) -> bytes:
-    """The built PDF of a completed document, sealed by its organisation (raises when it cannot be:
-    the completion worker then retries, and never stores an unsealed file)."""
-    return await installed_sealer().seal(pool, document["org_id"], pdf)
+async def seal_completed(pool: asyncpg.Pool, document: Mapping[str, Any], source: Path, target: Path) -> None:
+    """The built PDF of a completed document (`source`), sealed by its organisation into `target`
+    (raises when it cannot be: the completion worker then retries, and never stores an unsealed file)."""
+    await installed_sealer().seal(pool, document["org_id"], source, target)
 
 
 def add_sealing(app: web.Application) -> None:

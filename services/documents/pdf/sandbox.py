@@ -1,5 +1,10 @@
 """Run a child process with a wall-clock limit, bounded output, and a guaranteed kill.
 
+Two ways to run a job on a stranger's file, with the same limits and the same `ProcessOutcome`:
+`run_limited` starts one process per job (the reference, and what runs without a pool), and a
+`Sandbox` (the documents service's pool of warm workers, adapters/sandbox_pool.py) runs it in a
+pre-started worker. Callers here take an optional `Sandbox` and fall back to `run_limited`.
+
 The child gets its own session (so its process group is its own and holds anything it spawns),
 no stdin, and pipes that are drained concurrently — a child that writes more than the pipe
 buffer would otherwise block forever, and one that writes gigabytes must not fill our memory, so
@@ -13,9 +18,11 @@ import asyncio
 import contextlib
 import os
 import signal
+import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 # After the child exits, how long stragglers holding its pipes may keep us reading.
 _DRAIN_GRACE_S = 2.0
@@ -43,6 +50,23 @@ class ProcessOutcome:
     stderr_tail: bytes  # last stderr_cap bytes
     timed_out: bool
     stdout_overflow: bool  # the child wrote more than stdout_cap
+
+
+# The pool's frames (adapters/sandbox_worker.py describes the protocol): a request is a length
+# and JSON; a reply a length, flags and the job's reply.
+LENGTH = struct.Struct(">I")
+HEADER = struct.Struct(">IB")
+RECYCLE = 1  # reply flag: the worker asks to be replaced after this job
+
+
+class Sandbox(Protocol):
+    """Runs one job of `kind` (a worker's job table names them) on its JSON `request`, under
+    `memory_mb` of address space, `cpu_seconds` of CPU and a `timeout_s` wall clock. The outcome
+    reads like a process's: returncode 0 and the reply as stdout, or how the worker ended."""
+
+    async def run(
+        self, kind: str, request: str, *, timeout_s: float, memory_mb: int, cpu_seconds: int, reply_cap: int = ...
+    ) -> ProcessOutcome: ...
 
 
 async def _read_head(stream: asyncio.StreamReader, cap: int) -> tuple[bytes, bool]:

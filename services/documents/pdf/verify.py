@@ -7,7 +7,8 @@ checker can end (reply, refusal, crash, signal, timeout, garbage on stdout) beco
 `Inspection`; nothing the file does raises out of here.
 
 Callers that verify many uploads at once should bound concurrency themselves (one checker is one
-process with up to `memory_mb` of address space).
+process with up to `memory_mb` of address space), or pass the service's pool of warm workers
+(`sandbox`), which runs as many at once as it has workers.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 from .codes import RejectCode
 from .inspection import ConvertedPdf, Inspection, WorkerReply, WorkerRequest
 from .magic import IMAGE_TYPES
-from .sandbox import ProcessOutcome, child_env, run_limited
+from .sandbox import ProcessOutcome, Sandbox, child_env, run_limited
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_PAGES = 500
@@ -66,10 +67,12 @@ async def inspect_file(
     convert_to: Path | None = None,
     paper: str = "a4",
     clean_to: Path | None = None,
+    sandbox: Sandbox | None = None,
 ) -> Inspection:
     """Verify an upload. For an image, the page facts are those of the one-page PDF it becomes,
     and with `convert_to` that PDF is written there (see `converted`). For a PDF with active
-    content (see `removed`), with `clean_to` the copy without it is written there (`cleaned`)."""
+    content (see `removed`), with `clean_to` the copy without it is written there (`cleaned`).
+    The checker is a warm worker of `sandbox` when given, else a process of its own."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -94,7 +97,12 @@ async def inspect_file(
     # Hash in a thread while the checker runs: both only read the file.
     hashing = asyncio.create_task(asyncio.to_thread(sha256_file, path, max_bytes))
     try:
-        outcome = await run_limited([*WORKER_ARGV, request.to_json()], timeout_s=timeout_s, env=child_env())
+        if sandbox is not None:
+            outcome = await sandbox.run(
+                "inspect", request.to_json(), timeout_s=timeout_s, memory_mb=memory_mb, cpu_seconds=request.cpu_seconds
+            )
+        else:
+            outcome = await run_limited([*WORKER_ARGV, request.to_json()], timeout_s=timeout_s, env=child_env())
     except BaseException:
         hashing.cancel()
         raise

@@ -8,7 +8,8 @@ and NOTIFYs. A worker in every documents replica wakes on that (and polls every 
    (shared/jobs: `FOR UPDATE SKIP LOCKED`); the claim (completion_claimed_at, the lease's token;
    its expiry; the attempt count) commits at once;
 2. build: download the verified original (its hash checked), stamp the values and append the
-   certificate (services/documents/pdf, in a thread: CPU-bound), seal it with the organisation's
+   certificate (services/documents/pdf, in a warm sandbox worker: adapters/signed_build.py; in a
+   thread when the service runs without the pool), seal it with the organisation's
    certificate (services/documents/sealing; a TSA that fails fails the attempt), store it under a
    key of its own;
 3. finish: `pending → completed` with signed_file_key, signedFileHash and completedAt, only if
@@ -22,7 +23,6 @@ is when the last participant finished (completion_requested_at), not when the bu
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import tempfile
 from collections.abc import AsyncIterator
@@ -31,6 +31,8 @@ from pathlib import Path
 import asyncpg
 from aiohttp import web
 
+from services.documents.adapters.sandbox_pool import SANDBOX
+from services.documents.adapters.signed_build import SandboxBuilder
 from services.documents.adapters.storage import STORAGE, Storage, signed_key
 from services.documents.adapters.verified_pdf import fetch_pdf
 from services.documents.commands.lifecycle_events import as_system, document_event, stamp
@@ -46,6 +48,7 @@ from services.documents.domain.payloads import people
 from services.documents.domain.statemachine import Action, allowed_from, target
 from services.documents.domain.verified_file import verified_of
 from services.documents.pdf import build_signed_pdf
+from services.documents.pdf.verify import sha256_file
 from shared.db import POOL
 from shared.jobs.worker import JobWorker
 from shared.logging import log_fields
@@ -60,8 +63,12 @@ async def claim(pool: asyncpg.Pool, lease_seconds: float) -> asyncpg.Record | No
         return await completion_repo.claim(conn, lease_seconds)
 
 
-async def build(pool: asyncpg.Pool, storage: Storage, document: asyncpg.Record) -> bytes:
-    """The signed PDF of a claimed document, built from what is stored (no state changes)."""
+async def build(
+    pool: asyncpg.Pool, storage: Storage, document: asyncpg.Record, workdir: Path, builder: SandboxBuilder | None = None
+) -> Path:
+    """The sealed signed PDF of a claimed document, built in `workdir` from what is stored (no
+    state changes). Files from end to end: the service never holds a whole document in memory
+    (with the pool; without it, the build's own output)."""
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         signers = await signers_repo.list_signers(conn, document["id"])
         fields = await fields_repo.list_fields(conn, document["id"])
@@ -73,12 +80,16 @@ async def build(pool: asyncpg.Pool, storage: Storage, document: asyncpg.Record) 
     certificate = signed_inputs.certificate(
         document, signers, fields, values, document["completion_requested_at"], events
     )
-    with tempfile.TemporaryDirectory(prefix="countersign-sign-") as tmp:
-        original = Path(tmp) / "original.pdf"
-        await fetch_pdf(storage, verified_of(document), original)
-        unsealed = await asyncio.to_thread(build_signed_pdf, original, stamps, certificate)
+    original, unsealed, sealed = workdir / "original.pdf", workdir / "unsealed.pdf", workdir / "signed.pdf"
+    await fetch_pdf(storage, verified_of(document), original)
+    if builder is not None:
+        await builder(original, stamps, certificate, unsealed)
+    else:
+        pdf = await asyncio.to_thread(build_signed_pdf, original, stamps, certificate)
+        await asyncio.to_thread(unsealed.write_bytes, pdf)
     # The organisation's PAdES seal (and the TSA's timestamp), or an exception: never unsealed.
-    return await seal_completed(pool, document, unsealed)
+    await seal_completed(pool, document, unsealed, sealed)
+    return sealed
 
 
 async def finish(pool: asyncpg.Pool, document: asyncpg.Record, key: str, digest: str) -> asyncpg.Record | None:
@@ -100,15 +111,18 @@ async def finish(pool: asyncpg.Pool, document: asyncpg.Record, key: str, digest:
     return row
 
 
-async def complete_one(pool: asyncpg.Pool, storage: Storage, document: asyncpg.Record) -> bool:
+async def complete_one(
+    pool: asyncpg.Pool, storage: Storage, document: asyncpg.Record, builder: SandboxBuilder | None = None
+) -> bool:
     """Build, store and record one claimed document; False when it failed (it will be retried)."""
     try:
-        pdf = await build(pool, storage, document)
-        digest = hashlib.sha256(pdf).hexdigest()
-        # A key per attempt: a slower, superseded attempt can never overwrite the file a newer
-        # one recorded.
-        key = signed_key(document["org_id"], document["id"], f"{document['id']}-{document['completion_attempts']}")
-        await storage.put_bytes(key, pdf, "application/pdf")
+        with tempfile.TemporaryDirectory(prefix="countersign-sign-") as workdir:
+            signed = await build(pool, storage, document, Path(workdir), builder)
+            digest, _ = await asyncio.to_thread(sha256_file, signed, 1 << 40)
+            # A key per attempt: a slower, superseded attempt can never overwrite the file a
+            # newer one recorded.
+            key = signed_key(document["org_id"], document["id"], f"{document['id']}-{document['completion_attempts']}")
+            await storage.put_file(key, signed, "application/pdf")
         if await finish(pool, document, key, digest) is None:
             log.info("completion superseded", extra=log_fields(documentId=document["id"]))
             return False
@@ -123,19 +137,29 @@ async def complete_one(pool: asyncpg.Pool, storage: Storage, document: asyncpg.R
         return False
 
 
-async def run_completion_pass(pool: asyncpg.Pool, storage: Storage, lease_seconds: float) -> int:
+async def run_completion_pass(
+    pool: asyncpg.Pool, storage: Storage, lease_seconds: float, builder: SandboxBuilder | None = None
+) -> int:
     """Complete every document that is ready and not claimed by a live worker; returns how many."""
     completed = 0
     while (document := await claim(pool, lease_seconds)) is not None:
-        completed += await complete_one(pool, storage, document)
+        completed += await complete_one(pool, storage, document, builder)
     return completed
 
 
 def completion_worker(app: web.Application) -> JobWorker:
     settings = app[SETTINGS]
+    sandbox = app.get(SANDBOX)
+    # A build must end well within its lease, or another replica would start the same one; half
+    # the lease leaves the other half for the seal (and its TSA) and the upload.
+    builder = (
+        SandboxBuilder(sandbox, settings.completion_lease_seconds / 2, settings.pdf_parse_memory_mb)
+        if sandbox is not None
+        else None
+    )
 
     async def one_pass() -> None:
-        await run_completion_pass(app[POOL], app[STORAGE], settings.completion_lease_seconds)
+        await run_completion_pass(app[POOL], app[STORAGE], settings.completion_lease_seconds, builder)
 
     # A failed pass (database or S3 away) leaves claims that expire; the next pass retries.
     return JobWorker(

@@ -21,6 +21,8 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
 
 from pyhanko.keys import load_cert_from_pemder, load_certs_from_pemder_data, load_private_key_from_pemder_data
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -32,7 +34,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 SEAL_FIELD = "CountersignSeal"
 REASON = "Completed with Countersign: the signers' values and the certificate of completion, sealed"
 
-__all__ = ["SEAL_FIELD", "SealIdentity", "seal_pdf", "load_cert_from_pemder"]
+__all__ = ["SEAL_FIELD", "SealIdentity", "load_cert_from_pemder", "seal_file", "seal_pdf"]
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,21 @@ def seal_pdf(pdf: bytes, identity: SealIdentity, timestamper: TimeStamper | None
     """The PDF with the seal appended. Raises whatever the timestamper raises when the TSA fails
     (pyHanko's TimestampRequestError, aiohttp errors): a file is never sealed without the
     timestamp it was meant to have."""
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    out = io.BytesIO()
+    _seal(io.BytesIO(pdf), out, identity, timestamper)
+    return out.getvalue()
+
+
+def seal_file(source: Path, target: Path, identity: SealIdentity, timestamper: TimeStamper | None = None) -> None:
+    """`seal_pdf` from file to file: pyHanko reads the objects it needs from `source` and copies
+    the rest in chunks, so no copy of a large document is held in memory (the completion worker
+    seals 50 MB files in a long-lived process)."""
+    with source.open("rb") as original, target.open("w+b") as out:  # read back for the digest
+        _seal(original, out, identity, timestamper)
+
+
+def _seal(original: BinaryIO, out: BinaryIO, identity: SealIdentity, timestamper: TimeStamper | None) -> None:
+    writer = IncrementalPdfFileWriter(original, strict=False)
     meta = signers.PdfSignatureMetadata(
         field_name=SEAL_FIELD,
         md_algorithm="sha256",
@@ -68,7 +84,6 @@ def seal_pdf(pdf: bytes, identity: SealIdentity, timestamper: TimeStamper | None
         reason=REASON,
         name="Countersign",
     )
-    out = io.BytesIO()
     signers.sign_pdf(
         writer,
         meta,
@@ -77,4 +92,3 @@ def seal_pdf(pdf: bytes, identity: SealIdentity, timestamper: TimeStamper | None
         new_field_spec=SigFieldSpec(sig_field_name=SEAL_FIELD),
         output=out,
     )
-    return out.getvalue()

@@ -179,13 +179,27 @@ class SignerCreated(ResponseModel):
     createdAt: Timestamp
 
 
+class FieldValidationRules(ResponseModel):
+    """The rules a filled value must satisfy (null: not set)."""
+
+    pattern: str | None
+    minLength: int | None
+    maxLength: int | None
+    min: Number | None
+    max: Number | None
+    message: str | None
+
+
 class FormField(DocumentFormField):
     """A field of a document (positions in PDF points, top-left origin, y downwards)."""
 
-    validation: str | None
+    validation: str | FieldValidationRules | None = Field(description="A pattern, or an object of rules")
     group: str | None
     format: str | None
     documentId: str
+    # Countersign extensions, after the reference's keys.
+    signerId: str | None = Field(description="The signer who fills the field, when set by id")
+    formula: str | None = Field(description="formula fields: the expression their value is computed from")
 
 
 class DocumentListResponse(ResponseModel):

@@ -23,9 +23,10 @@ from services.documents.db import lifecycle_repository as repo
 from services.documents.db import signer_repository as signers_repo
 from services.documents.domain import signer_states, turns
 from services.documents.domain.errors import Conflicting, Invalid
+from services.documents.domain.ownership import own_fields
 from services.documents.domain.payloads import signer_payload
 from services.documents.domain.signer_states import AlreadyActed, NotYourTurn, SignerAction, WrongRole
-from services.documents.domain.signing_validation import check_submission, server_values
+from services.documents.domain.signing_validation import check_submission, computed_values, server_values
 from services.documents.domain.statemachine import Action, allowed_from, target
 from shared.context import RequestContext
 from shared.timefmt import utcnow
@@ -57,8 +58,8 @@ class Outcome:
 
 
 def _own_fields(fields: Sequence[asyncpg.Record], signer: Mapping[str, Any]) -> list[asyncpg.Record]:
-    # Send guarantees one participant per order that has fields, so order identifies the owner.
-    return [f for f in fields if f["assigned_to"] == signer["signing_order"]]
+    # Send guarantees each field one owner: its signer by id, or the one participant of its order.
+    return own_fields(fields, signer)
 
 
 async def _check_can_act(conn: asyncpg.Connection, session: Session, role: str | None, action: SignerAction) -> None:
@@ -146,6 +147,10 @@ async def sign(
         own_ids = {f["id"] for f in own}
         others = {f["id"] for f in fields if f["id"] not in own_ids}
         values, errors = check_submission(consent, submitted, own, others)
+        computed, formula_errors = computed_values(own, values)
+        if not errors:  # a formula's inputs are judged first: their errors say what to fix
+            errors = formula_errors
+        values |= computed
         if errors:
             raise Invalid("Some fields are missing or invalid", fields=errors)
         signer = session.signer

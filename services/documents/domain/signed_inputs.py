@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from services.documents.domain.ownership import own_fields
 from services.documents.domain.turns import PARTICIPANT_ROLES
 from services.documents.pdf.models import (
     Certificate,
@@ -60,7 +61,7 @@ def _signature_of(
     signer: Row, fields: Sequence[Row], values: Mapping[str, Any]
 ) -> TypedSignature | DrawnSignature | None:
     """The signer's signature (else their initials) as shown on the certificate."""
-    own = [f for f in fields if f["assigned_to"] == signer["signing_order"] and f["id"] in values]
+    own = [f for f in own_fields(fields, signer) if f["id"] in values]
     for kind in ("signature", "initials"):
         for field in own:
             if field["type"] == kind:

@@ -102,10 +102,15 @@ class Attachment(ResponseModel):
 
     id: str
     fileName: str
-    fileSize: int
-    mimeType: str
+    fileSize: int = Field(description="Bytes of the stored file (for an image, of the PDF it was converted to)")
+    mimeType: str = Field(description="Of the stored file: always application/pdf (images are converted)")
     order: int
     createdAt: Timestamp
+    # Countersign extensions, after the reference's keys.
+    sha256: str | None = Field(
+        description="SHA-256 (hex) of the stored file, as the certificate of completion lists it"
+    )
+    uploadedType: str | None = Field(description="The type of the file as uploaded (by its content), e.g. image/png")
 
 
 class DocumentDetail(ResponseModel):

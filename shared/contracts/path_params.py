@@ -34,6 +34,7 @@ def _shape(regex: str, refusal: str) -> Shape:
 DOCUMENT_ID = _shape(r"c[0-9a-z]{24}", "Document not found")
 SIGNER_ID = _shape(r"sr_[0-9a-z]{20}", "Signer not found")
 FIELD_ID = _shape(r"fld_[0-9a-z]{20}", "Field not found")
+ATTACHMENT_ID = _shape(r"att_[0-9a-z]{20}", "Attachment not found")
 WEBHOOK_ID = _shape(r"wh_[0-9a-z]{20}", "Webhook not found")
 DELIVERY_ID = _shape(r"whd_[0-9a-z]{20}", "Delivery not found")
 # base64url of an HMAC-SHA256 (services/documents/domain/tokens.py)

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from shared.contracts.attachments import AttachmentListResponse, AttachmentResponse, AttachmentUpload
 from shared.contracts.audit import AuditChainVerification, AuditTrail
 from shared.contracts.document_requests import (
     DocumentCreate,
@@ -48,6 +49,7 @@ from shared.contracts.files import PDF_BODY, PDF_MEDIA, UploadRequest, UploadRes
 from shared.contracts.org import MemberListResponse, OrganizationResponse
 from shared.contracts.pages import PNG, PNG_BODY, PageQuery
 from shared.contracts.path_params import (
+    ATTACHMENT_ID,
     DELIVERY_ID,
     DOCUMENT_ID,
     FIELD_ID,
@@ -110,7 +112,7 @@ OPENAPI_DOCUMENT_SCHEMA: dict[str, Any] = {
 
 # What each placeholder holds, by the family of routes it appears in.
 _SHAPES: tuple[tuple[str, Mapping[str, Shape]], ...] = (
-    (DOCUMENTS, {"id": DOCUMENT_ID, "signerId": SIGNER_ID, "fieldId": FIELD_ID}),
+    (DOCUMENTS, {"id": DOCUMENT_ID, "signerId": SIGNER_ID, "fieldId": FIELD_ID, "attId": ATTACHMENT_ID}),
     (WEBHOOKS, {"id": WEBHOOK_ID, "deliveryId": DELIVERY_ID}),
     (SIGNING, {"token": SIGNING_TOKEN, "page": PAGE_NUMBER}),
 )
@@ -142,6 +144,9 @@ class Operation:
     extra_errors: tuple[int, ...] = ()  # errors besides those derived from the operation's shape
     service: Service = "gateway"  # who answers it
     request_media: str = "application/json"  # of the request body (a file upload: multipart/form-data)
+    # The setting (a Settings attribute) capping this route's body when it carries a file larger
+    # than MAX_BODY_BYTES allows; the gateway adds the multipart framing's allowance.
+    body_limit: str | None = None
     shapes: Mapping[str, Shape] = field(default_factory=dict, compare=False)
 
     @property
@@ -187,6 +192,22 @@ OPERATIONS: tuple[Operation, ...] = (
     _documents("POST", D + "/{id}/fields", "documents.write", 201, FieldResponse, request=FieldCreate),
     _documents("PATCH", D + "/{id}/fields/{fieldId}", "documents.write", 200, FieldResponse, request=FieldUpdate),
     _documents("DELETE", D + "/{id}/fields/{fieldId}", "documents.write", 204, None),
+    _documents("GET", D + "/{id}/attachments", "documents.read", 200, AttachmentListResponse),
+    # 409: not a draft (`document-not-draft`), or the 6th attachment (`attachment-limit`); 413 past
+    # 10 MB; 415 not multipart; 422 a file that is not an accepted type or fails verification.
+    _documents(
+        "POST",
+        D + "/{id}/attachments",
+        "documents.write",
+        201,
+        AttachmentResponse,
+        request=AttachmentUpload,
+        request_media=MULTIPART,
+        body_limit="attachment_max_bytes",
+        extra_errors=(409, 413),
+    ),
+    # 409 when the document is no longer a draft.
+    _documents("DELETE", D + "/{id}/attachments/{attId}", "documents.write", 204, None, extra_errors=(409,)),
     _op("audit", "GET", D + "/{id}/audit", "documents.read", 200, AuditTrail),
     # The stored chain recomputed against its recorded head; names the first entry that does not match.
     _op("audit", "GET", D + "/{id}/audit/verify", "documents.read", 200, AuditChainVerification),

@@ -166,6 +166,8 @@ def attachment(row: Row) -> responses.Attachment:
         mimeType=row["mime_type"],
         order=row["position"],
         createdAt=row["created_at"],
+        sha256=row["sha256"],
+        uploadedType=row["uploaded_type"],
     )
 
 

@@ -1,0 +1,38 @@
+"""SQL for attachments. Callers first take the document's row lock (service.lock_for_edit), so
+the per-document cap and the next `order` cannot race."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import asyncpg
+
+from services.documents.db.repository import insert_row
+
+_ORDER = "ORDER BY position, created_at, id"
+
+
+async def list_attachments(conn: asyncpg.Connection, document_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(f"SELECT * FROM documents.attachments WHERE document_id = $1 {_ORDER}", document_id)
+
+
+async def count_and_next_position(conn: asyncpg.Connection, document_id: str) -> tuple[int, int]:
+    """(how many the document has, the `order` a new one gets: after the last, never reused)."""
+    row = await conn.fetchrow(
+        "SELECT count(*) AS n, coalesce(max(position) + 1, 0) AS next FROM documents.attachments WHERE document_id = $1",
+        document_id,
+    )
+    return row["n"], row["next"]
+
+
+async def insert_attachment(
+    conn: asyncpg.Connection, attachment_id: str, document_id: str, columns: Mapping[str, Any]
+) -> asyncpg.Record:
+    return await insert_row(conn, "attachments", {"id": attachment_id, "document_id": document_id, **columns})
+
+
+async def delete_attachment(conn: asyncpg.Connection, document_id: str, attachment_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "DELETE FROM documents.attachments WHERE document_id = $1 AND id = $2 RETURNING *", document_id, attachment_id
+    )

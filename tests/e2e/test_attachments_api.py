@@ -1,0 +1,127 @@
+"""Attachments through the gateway (api-attachments.txt): list, multipart upload judged like any
+upload, delete while draft; refusals leave the document's attachments and storage unchanged."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import aiohttp
+import pytest
+from pypdf import PdfReader
+
+from services.documents.adapters.storage import STORAGE
+from tests.e2e.test_signing_flow import Flow, flow, signature  # noqa: F401  (flow is a fixture)
+from tests.pdf_corpus import LETTER, encrypted, html_page, make_image, make_pdf
+
+pytestmark = pytest.mark.e2e
+D = "/api/v1/documents"
+ATT = D + "/{id}/attachments"
+KEYS = ["id", "fileName", "fileSize", "mimeType", "order", "createdAt", "sha256", "uploadedType"]
+
+
+def form(data: bytes, filename: str, content_type: str = "application/octet-stream") -> aiohttp.FormData:
+    body = aiohttp.FormData()
+    body.add_field("file", data, filename=filename, content_type=content_type)
+    return body
+
+
+async def listed(flow: Flow, doc_id: str, api: Any = None) -> list[dict[str, Any]]:
+    return (await flow.call(api or flow.api, "GET", ATT, 200, id=doc_id))["data"]
+
+
+async def stored_keys(flow: Flow, doc_id: str) -> list[str]:
+    rows = await flow.db.fetch("SELECT file_key FROM documents.attachments WHERE document_id = $1", doc_id)
+    return sorted(r["file_key"] for r in rows)
+
+
+async def object_exists(flow: Flow, key: str) -> bool:
+    return await flow.system.services["documents"].app[STORAGE].head(key) is not None
+
+
+async def test_upload_list_show_and_delete(flow: Flow) -> None:
+    doc_id, _ = await flow.draft(signers=[{"email": "ann@example.com", "name": "Ann"}], fields=[signature(0)])
+    terms = make_pdf([LETTER], text="Terms and conditions")
+    added = (await flow.call(flow.api, "POST", ATT, 201, id=doc_id, data=form(terms, "terms-and-conditions.pdf")))[
+        "data"
+    ]
+    assert list(added) == KEYS
+    assert added["id"].startswith("att_") and added["fileName"] == "terms-and-conditions.pdf"
+    assert (added["mimeType"], added["uploadedType"], added["order"]) == ("application/pdf", "application/pdf", 0)
+    assert added["fileSize"] == len(terms)
+
+    photo = (await flow.call(flow.api, "POST", ATT, 201, id=doc_id, data=form(make_image("PNG"), "../id card.png")))[
+        "data"
+    ]
+    # An image is converted to a one-page PDF; the name loses its path and unsafe characters.
+    assert (photo["fileName"], photo["mimeType"], photo["uploadedType"], photo["order"]) == (
+        "id_card.png",
+        "application/pdf",
+        "image/png",
+        1,
+    )
+    key = await flow.db.fetchval("SELECT file_key FROM documents.attachments WHERE id = $1", photo["id"])
+    async with flow.system.services["documents"].app[STORAGE].stream(key) as obj:
+        stored = b"".join([chunk async for chunk in obj.chunks()])
+    assert len(PdfReader(io.BytesIO(stored)).pages) == 1 and photo["fileSize"] == len(stored)
+
+    assert [a["id"] for a in await listed(flow, doc_id)] == [added["id"], photo["id"]]
+    document = await flow.document(doc_id)
+    assert [a["id"] for a in document["attachments"]] == [added["id"], photo["id"]]
+    assert document["_count"]["attachments"] == 2
+    listing = await flow.call(flow.api, "GET", D, 200)
+    assert next(d for d in listing["data"] if d["id"] == doc_id)["_count"]["attachments"] == 2
+
+    await flow.call(flow.api, "DELETE", ATT + "/{attId}", 204, id=doc_id, attId=photo["id"])
+    assert [a["id"] for a in await listed(flow, doc_id)] == [added["id"]]
+    assert not await object_exists(flow, key)
+    await flow.call(flow.api, "DELETE", ATT + "/{attId}", 404, id=doc_id, attId=photo["id"])
+    types = await flow.event_types(doc_id)
+    assert types.count("attachment.added") == 2 and types.count("attachment.removed") == 1
+
+
+async def test_bad_files_and_the_sixth_are_refused_and_nothing_is_stored(flow: Flow) -> None:
+    doc_id, _ = await flow.draft(signers=[], fields=[])
+
+    async def refused(status: int, data: Any, code: str | None = None) -> dict[str, Any]:
+        body = await flow.call(flow.api, "POST", ATT, status, id=doc_id, data=data)
+        if code:
+            assert body["type"].endswith("/" + code), body
+        return body
+
+    await refused(422, form(html_page(), "terms.pdf", "application/pdf"), "attachment-type")
+    bad = await refused(422, form(encrypted(), "locked.pdf"), "file-invalid")
+    assert bad["errors"][0]["field"] == "file" and "encrypted" in bad["errors"][0]["message"]
+    await refused(413, form(b"%PDF-1.7\n" + b"0" * (10 * 1024 * 1024), "huge.pdf"))
+    await refused(422, form(b"", "empty.pdf"))
+    status, body, _ = await flow.api.request("POST", f"{D}/{doc_id}/attachments", json={"file": "x"})
+    assert status == 415 and body["type"].endswith("/multipart-required")
+    assert await listed(flow, doc_id) == [] and await stored_keys(flow, doc_id) == []
+
+    for n in range(5):
+        await flow.call(flow.api, "POST", ATT, 201, id=doc_id, data=form(make_pdf([LETTER]), f"a{n}.pdf"))
+    keys = await stored_keys(flow, doc_id)
+    await refused(409, form(make_pdf([LETTER]), "a6.pdf"), "attachment-limit")
+    assert len(await listed(flow, doc_id)) == 5 and await stored_keys(flow, doc_id) == keys
+    assert (await flow.event_types(doc_id)).count("attachment.added") == 5
+
+
+async def test_only_a_draft_changes_and_only_its_own_organisation_sees_them(flow: Flow, make_api: Any) -> None:
+    doc_id, _ = await flow.draft(signers=[{"email": "ann@example.com", "name": "Ann"}], fields=[signature(0)])
+    added = (await flow.call(flow.api, "POST", ATT, 201, id=doc_id, data=form(make_pdf([LETTER]), "t.pdf")))["data"]
+
+    stranger = await make_api()
+    await flow.call(stranger, "GET", ATT, 404, id=doc_id)
+    await flow.call(stranger, "POST", ATT, 404, id=doc_id, data=form(make_pdf([LETTER]), "x.pdf"))
+    await flow.call(stranger, "DELETE", ATT + "/{attId}", 404, id=doc_id, attId=added["id"])
+    read_only = await make_api(scopes=["documents.read"])
+    await flow.call(read_only, "POST", ATT, 403, id="c" + "0" * 24, data=form(make_pdf([LETTER]), "x.pdf"))
+
+    await flow.send(doc_id)
+    sent = await flow.call(flow.api, "POST", ATT, 409, id=doc_id, data=form(make_pdf([LETTER]), "late.pdf"))
+    assert sent["type"].endswith("/document-not-draft")
+    gone = await flow.call(flow.api, "DELETE", ATT + "/{attId}", 409, id=doc_id, attId=added["id"])
+    assert gone["type"].endswith("/document-not-draft")
+    assert [a["id"] for a in await listed(flow, doc_id)] == [added["id"]]
+    (key,) = await stored_keys(flow, doc_id)
+    assert await object_exists(flow, key)

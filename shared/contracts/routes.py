@@ -114,7 +114,7 @@ OPENAPI_DOCUMENT_SCHEMA: dict[str, Any] = {
 _SHAPES: tuple[tuple[str, Mapping[str, Shape]], ...] = (
     (DOCUMENTS, {"id": DOCUMENT_ID, "signerId": SIGNER_ID, "fieldId": FIELD_ID, "attId": ATTACHMENT_ID}),
     (WEBHOOKS, {"id": WEBHOOK_ID, "deliveryId": DELIVERY_ID}),
-    (SIGNING, {"token": SIGNING_TOKEN, "page": PAGE_NUMBER}),
+    (SIGNING, {"token": SIGNING_TOKEN, "page": PAGE_NUMBER, "attId": ATTACHMENT_ID}),
 )
 
 
@@ -263,6 +263,16 @@ OPERATIONS: tuple[Operation, ...] = (
     # The signer-facing API: no API key; the signing token in the path is the credential.
     _documents("GET", S, None, 200, SigningSessionResponse, extra_errors=(409, 410)),
     _documents("GET", S + "/file", None, 200, SIGNING_PDF_BODY, media_type=PDF_MEDIA, extra_errors=_SIGNING_ERRORS),
+    # An attachment of the signer's document, as the PDF it was verified into; as /file.
+    _documents(
+        "GET",
+        S + "/attachments/{attId}",
+        None,
+        200,
+        SIGNING_PDF_BODY,
+        media_type=PDF_MEDIA,
+        extra_errors=_SIGNING_ERRORS,
+    ),
     _documents(
         "POST", S + "/sign", None, 200, SigningOutcomeResponse, request=SignRequest, extra_errors=_SIGNING_ERRORS
     ),

@@ -3,6 +3,7 @@ upload, delete while draft; refusals leave the document's attachments and storag
 
 from __future__ import annotations
 
+import hashlib
 import io
 from typing import Any
 
@@ -125,3 +126,42 @@ async def test_only_a_draft_changes_and_only_its_own_organisation_sees_them(flow
     assert [a["id"] for a in await listed(flow, doc_id)] == [added["id"]]
     (key,) = await stored_keys(flow, doc_id)
     assert await object_exists(flow, key)
+
+
+async def test_signers_see_them_and_the_signed_pdf_appends_them_before_the_certificate(flow: Flow) -> None:
+    doc_id, ids = await flow.draft(signers=[{"email": "ann@example.com", "name": "Ann"}], fields=[signature(0)])
+    other_id, _ = await flow.draft(signers=[], fields=[])
+    terms = make_pdf([LETTER, LETTER], text="Attached terms")
+    first = (await flow.call(flow.api, "POST", ATT, 201, id=doc_id, data=form(terms, "terms.pdf")))["data"]
+    photo = (await flow.call(flow.api, "POST", ATT, 201, id=doc_id, data=form(make_image("JPEG"), "photo.jpg")))["data"]
+    foreign = (await flow.call(flow.api, "POST", ATT, 201, id=other_id, data=form(terms, "other.pdf")))["data"]
+    await flow.send(doc_id)
+    ann = await flow.link(ids["ann@example.com"])
+
+    session = (await flow.as_signer("GET", "", 200, ann))["data"]
+    assert session["attachments"] == [
+        {"id": first["id"], "fileName": "terms.pdf", "fileSize": first["fileSize"], "pageCount": 2},
+        {"id": photo["id"], "fileName": "photo.jpg", "fileSize": photo["fileSize"], "pageCount": 1},
+    ]
+    status, body, resp = await flow.signing.request("GET", f"/api/v1/signing/{ann}/attachments/{photo['id']}")
+    assert status == 200 and resp.headers["Content-Type"] == "application/pdf"
+    assert 'filename="photo.pdf"' in resp.headers["Content-Disposition"]
+    assert hashlib.sha256(body).hexdigest() == photo["sha256"]
+    # Another document's attachment is not reachable through this signer's link.
+    await flow.as_signer("GET", "/attachments/{attId}", 404, ann, attId=foreign["id"])
+
+    (field,) = await flow.field_ids(doc_id)
+    sign = {"consent": True, "fields": [{"id": field["id"], "value": {"type": "typed", "text": "Ann"}}]}
+    await flow.as_signer("POST", "/sign", 200, ann, json=sign)
+    await flow.complete(doc_id)
+    status, signed_pdf, _ = await flow.api.request("GET", f"{D}/{doc_id}/download")
+    assert status == 200
+    pages = [page.extract_text() or "" for page in PdfReader(io.BytesIO(signed_pdf)).pages]
+    # The document's 2 pages, the terms' 2, the photo's 1, then the certificate.
+    assert "Attached terms" in pages[2] and "Attached terms" in pages[3]
+    assert all("Certificate of Completion" not in text for text in pages[:5])
+    certificate = "\n".join(pages[5:])
+    assert "Certificate of Completion" in pages[5]
+    flat = certificate.replace("\n", "")
+    assert first["sha256"] in flat and photo["sha256"] in flat
+    assert "terms.pdf — pages 3–4" in certificate and "photo.jpg — page 5" in certificate

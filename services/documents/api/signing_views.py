@@ -8,7 +8,14 @@ from typing import Any
 from services.documents.api.views import number
 from services.documents.commands.signing_service import Outcome, SessionView
 from services.documents.domain.signing_validation import server_filled
-from shared.contracts.signing import PageSize, SigningField, SigningOutcome, SigningSession, SigningSigner
+from shared.contracts.signing import (
+    PageSize,
+    SigningAttachment,
+    SigningField,
+    SigningOutcome,
+    SigningSession,
+    SigningSigner,
+)
 
 
 def signing_field(field: Mapping[str, Any]) -> SigningField:
@@ -55,6 +62,10 @@ def session(view: SessionView) -> SigningSession:
         otpVerified=view.otp_verified,
         otpLocked=view.otp_locked,
         isTurn=view.is_turn,
+        attachments=[
+            SigningAttachment(id=a["id"], fileName=a["file_name"], fileSize=a["file_size"], pageCount=a["page_count"])
+            for a in view.attachments
+        ],
     )
 
 

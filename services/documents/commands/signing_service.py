@@ -18,11 +18,12 @@ import asyncpg
 from services.documents.commands.lifecycle_events import as_system, document_event, signer_event, stamp
 from services.documents.commands.progress import advance
 from services.documents.commands.signing_session import Session, otp_pending, require_otp, run
+from services.documents.db import attachment_repository as attachments_repo
 from services.documents.db import field_repository as fields_repo
 from services.documents.db import lifecycle_repository as repo
 from services.documents.db import signer_repository as signers_repo
 from services.documents.domain import signer_states, turns
-from services.documents.domain.errors import Conflicting, Invalid
+from services.documents.domain.errors import Conflicting, Invalid, NotFound
 from services.documents.domain.ownership import own_fields
 from services.documents.domain.payloads import signer_payload
 from services.documents.domain.signer_states import AlreadyActed, NotYourTurn, SignerAction, WrongRole
@@ -44,6 +45,7 @@ class SessionView:
     otp_verified: bool
     otp_locked: bool
     is_turn: bool
+    attachments: list[asyncpg.Record]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,7 @@ async def view(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> SessionVi
             otp_verified=not otp_pending(session) and otp_by_email,
             otp_locked=otp_pending(session) and signer["otp_locked_at"] is not None,
             is_turn=turns.is_turn(document["signing_type"], people, signer["id"]),
+            attachments=await attachments_repo.list_attachments(conn, document["id"]),
         )
 
     # FOR SHARE: views do not queue behind each other, but do wait for a command in flight.
@@ -106,6 +109,19 @@ async def file_of(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> asyncp
     async def action(conn: asyncpg.Connection, session: Session) -> asyncpg.Record:
         require_otp(session)
         return session.document
+
+    return await run(pool, token, ctx, action, lock="share")
+
+
+async def attachment_of(pool: asyncpg.Pool, token: str, ctx: RequestContext, attachment_id: str) -> asyncpg.Record:
+    """An attachment of the signer's own document (any other id is 404), after the one-time code."""
+
+    async def action(conn: asyncpg.Connection, session: Session) -> asyncpg.Record:
+        require_otp(session)
+        row = await attachments_repo.find_attachment(conn, session.document["id"], attachment_id)
+        if row is None:
+            raise NotFound("Attachment")
+        return row
 
     return await run(pool, token, ctx, action, lock="share")
 

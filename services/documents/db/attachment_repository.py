@@ -17,6 +17,12 @@ async def list_attachments(conn: asyncpg.Connection, document_id: str) -> list[a
     return await conn.fetch(f"SELECT * FROM documents.attachments WHERE document_id = $1 {_ORDER}", document_id)
 
 
+async def find_attachment(conn: asyncpg.Connection, document_id: str, attachment_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM documents.attachments WHERE document_id = $1 AND id = $2", document_id, attachment_id
+    )
+
+
 async def count_and_next_position(conn: asyncpg.Connection, document_id: str) -> tuple[int, int]:
     """(how many the document has, the `order` a new one gets: after the last, never reused)."""
     row = await conn.fetchrow(

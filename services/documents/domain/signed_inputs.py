@@ -16,6 +16,7 @@ from typing import Any
 from services.documents.domain.ownership import own_fields
 from services.documents.domain.turns import PARTICIPANT_ROLES
 from services.documents.pdf.models import (
+    AttachedFile,
     Certificate,
     DrawnSignature,
     FieldValue,
@@ -78,8 +79,10 @@ def certificate(
     values: Mapping[str, Any],
     completed_at: datetime,
     events: Mapping[str, Sequence[ParticipantEvent]] | None = None,
+    attachments: Sequence[AttachedFile] = (),
 ) -> Certificate:
-    """`events`: signer id → what they did (domain/participant_events.by_participant)."""
+    """`events`: signer id → what they did (domain/participant_events.by_participant);
+    `attachments`: the files appended after the document's pages, in order."""
     events = events or {}
     participants = [
         Participant(
@@ -110,4 +113,5 @@ def certificate(
         sender_email=document.get("sender_email"),
         sender_org_name=document.get("sender_org_name"),
         otp_method=document.get("otp_method"),
+        attachments=tuple(attachments),
     )

@@ -180,6 +180,12 @@ class SigningAttachment(ResponseModel):
     pageCount: int | None
 
 
+class SigningAttachmentResponse(ResponseModel):
+    """POST /api/v1/signing/{token}/fields/{fieldId}/attachment: the file now in the field."""
+
+    data: SigningAttachment
+
+
 class SigningSession(ResponseModel):
     """What a signing page needs to show the document to its signer."""
 

@@ -37,6 +37,12 @@ def signing_field(field: Mapping[str, Any]) -> SigningField:
     )
 
 
+def signing_attachment(row: Mapping[str, Any]) -> SigningAttachment:
+    return SigningAttachment(
+        id=row["id"], fileName=row["file_name"], fileSize=row["file_size"], pageCount=row["page_count"]
+    )
+
+
 def session(view: SessionView) -> SigningSession:
     document, signer = view.document, view.signer
     sizes = document["page_sizes"] or []
@@ -62,10 +68,7 @@ def session(view: SessionView) -> SigningSession:
         otpVerified=view.otp_verified,
         otpLocked=view.otp_locked,
         isTurn=view.is_turn,
-        attachments=[
-            SigningAttachment(id=a["id"], fileName=a["file_name"], fileSize=a["file_size"], pageCount=a["page_count"])
-            for a in view.attachments
-        ],
+        attachments=[signing_attachment(a) for a in view.attachments],
     )
 
 

@@ -51,12 +51,25 @@ class Received:
 
 
 @dataclass(frozen=True, slots=True)
-class _Stored:
+class Stored:
     key: str
     size: int
     sha256: str
     page_count: int
     uploaded_type: str
+
+    def columns(self, file_name: str, position: int) -> dict[str, object]:
+        """The attachment row's file columns."""
+        return {
+            "file_name": file_name,
+            "file_key": self.key,
+            "file_size": self.size,
+            "mime_type": PDF,
+            "position": position,
+            "sha256": self.sha256,
+            "page_count": self.page_count,
+            "uploaded_type": self.uploaded_type,
+        }
 
 
 async def list_attachments(pool: asyncpg.Pool, org_id: str, document_id: str) -> list[asyncpg.Record]:
@@ -96,9 +109,7 @@ def _refused_file(code: str, message: str) -> Invalid:
     )
 
 
-async def _judge_and_store(
-    deps: Deps, org_id: str, document_id: str, attachment_id: str, received: Received
-) -> _Stored:
+async def judge_and_store(deps: Deps, org_id: str, document_id: str, attachment_id: str, received: Received) -> Stored:
     with received.path.open("rb") as head:
         detected = detect_type(head.read(HEAD_SIZE))
     if detected not in SUPPORTED_TYPES:
@@ -134,7 +145,7 @@ async def _judge_and_store(
             await deps.storage.put_file(key, pdf_path, PDF)
         except UNAVAILABLE:
             raise storage_unavailable() from None
-    return _Stored(key, size, sha256, inspection.page_count, detected)
+    return Stored(key, size, sha256, inspection.page_count, detected)
 
 
 async def add_attachment(
@@ -143,29 +154,17 @@ async def add_attachment(
     async with deps.pool.acquire() as conn, conn.transaction():
         await _check_room(conn, org_id, document_id)  # fail fast, before the checker runs
     attachment_id = prefixed_id("att")
-    stored = await _judge_and_store(deps, org_id, document_id, attachment_id, received)
+    stored = await judge_and_store(deps, org_id, document_id, attachment_id, received)
     try:
         async with deps.pool.acquire() as conn, conn.transaction():
             position = await _check_room(conn, org_id, document_id)
             row = await repo.insert_attachment(
-                conn,
-                attachment_id,
-                document_id,
-                {
-                    "file_name": received.file_name,
-                    "file_key": stored.key,
-                    "file_size": stored.size,
-                    "mime_type": PDF,
-                    "position": position,
-                    "sha256": stored.sha256,
-                    "page_count": stored.page_count,
-                    "uploaded_type": stored.uploaded_type,
-                },
+                conn, attachment_id, document_id, stored.columns(received.file_name, position)
             )
             await touch_for_edit(conn, org_id, document_id)
             await emit(conn, ctx, org_id, document_id, "attachment.added", {"attachment": attachment_payload(row)})
     except BaseException:
-        await _forget_object(deps, stored.key)
+        await forget_object(deps, stored.key)
         raise
     return row
 
@@ -180,9 +179,9 @@ async def remove_attachment(deps: Deps, org_id: str, ctx: RequestContext, docume
         await emit(conn, ctx, org_id, document_id, "attachment.removed", {"attachment": attachment_payload(row)})
     # After the commit: "deletes the file from storage" (the reference); a failure leaves an
     # orphan object no row names, never a row without its object.
-    await _forget_object(deps, row["file_key"])
+    await forget_object(deps, row["file_key"])
 
 
-async def _forget_object(deps: Deps, key: str) -> None:
+async def forget_object(deps: Deps, key: str) -> None:
     with contextlib.suppress(*UNAVAILABLE):
         await deps.storage.delete(key)

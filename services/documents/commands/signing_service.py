@@ -27,7 +27,12 @@ from services.documents.domain.errors import Conflicting, Invalid, NotFound
 from services.documents.domain.ownership import own_fields
 from services.documents.domain.payloads import signer_payload
 from services.documents.domain.signer_states import AlreadyActed, NotYourTurn, SignerAction, WrongRole
-from services.documents.domain.signing_validation import check_submission, computed_values, server_values
+from services.documents.domain.signing_validation import (
+    attachment_values,
+    check_submission,
+    computed_values,
+    server_values,
+)
 from services.documents.domain.statemachine import Action, allowed_from, target
 from shared.context import RequestContext
 from shared.timefmt import utcnow
@@ -96,7 +101,9 @@ async def view(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> SessionVi
             otp_verified=not otp_pending(session) and otp_by_email,
             otp_locked=otp_pending(session) and signer["otp_locked_at"] is not None,
             is_turn=turns.is_turn(document["signing_type"], people, signer["id"]),
-            attachments=await attachments_repo.list_attachments(conn, document["id"]),
+            attachments=[
+                a for a in await attachments_repo.list_attachments(conn, document["id"]) if _may_read(a, signer)
+            ],
         )
 
     # FOR SHARE: views do not queue behind each other, but do wait for a command in flight.
@@ -113,13 +120,19 @@ async def file_of(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> asyncp
     return await run(pool, token, ctx, action, lock="share")
 
 
+def _may_read(attachment: Mapping[str, Any], signer: Mapping[str, Any]) -> bool:
+    """The sender's attachments, and the files this signer uploaded into their own fields (not
+    another signer's: an ID scan is for the sender and the signed PDF, not for the next signer)."""
+    return attachment["field_id"] is None or attachment["signer_id"] == signer["id"]
+
+
 async def attachment_of(pool: asyncpg.Pool, token: str, ctx: RequestContext, attachment_id: str) -> asyncpg.Record:
     """An attachment of the signer's own document (any other id is 404), after the one-time code."""
 
     async def action(conn: asyncpg.Connection, session: Session) -> asyncpg.Record:
         require_otp(session)
         row = await attachments_repo.find_attachment(conn, session.document["id"], attachment_id)
-        if row is None:
+        if row is None or not _may_read(row, session.signer):
             raise NotFound("Attachment")
         return row
 
@@ -163,6 +176,14 @@ async def sign(
         own_ids = {f["id"] for f in own}
         others = {f["id"] for f in fields if f["id"] not in own_ids}
         values, errors = check_submission(consent, submitted, own, others)
+        uploads = {
+            f["id"]: row
+            for f in own
+            if f["type"] == "attachment" and (row := await attachments_repo.for_field(conn, f["id"])) is not None
+        }
+        uploaded, upload_errors = attachment_values(own, uploads)
+        errors += upload_errors
+        values |= uploaded
         computed, formula_errors = computed_values(own, values)
         if not errors:  # a formula's inputs are judged first: their errors say what to fix
             errors = formula_errors

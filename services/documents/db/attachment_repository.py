@@ -24,12 +24,23 @@ async def find_attachment(conn: asyncpg.Connection, document_id: str, attachment
 
 
 async def count_and_next_position(conn: asyncpg.Connection, document_id: str) -> tuple[int, int]:
-    """(how many the document has, the `order` a new one gets: after the last, never reused)."""
+    """(how many the sender attached — signers' uploads into attachment fields do not count
+    against the sender's cap —, the `order` a new one gets: after the last, never reused)."""
     row = await conn.fetchrow(
-        "SELECT count(*) AS n, coalesce(max(position) + 1, 0) AS next FROM documents.attachments WHERE document_id = $1",
+        """SELECT count(*) FILTER (WHERE field_id IS NULL) AS n, coalesce(max(position) + 1, 0) AS next
+           FROM documents.attachments WHERE document_id = $1""",
         document_id,
     )
     return row["n"], row["next"]
+
+
+async def for_field(conn: asyncpg.Connection, field_id: str) -> asyncpg.Record | None:
+    """The file a signer uploaded into an attachment field (one per field)."""
+    return await conn.fetchrow("SELECT * FROM documents.attachments WHERE field_id = $1", field_id)
+
+
+async def delete_for_field(conn: asyncpg.Connection, field_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("DELETE FROM documents.attachments WHERE field_id = $1 RETURNING *", field_id)
 
 
 async def insert_attachment(

@@ -25,9 +25,9 @@ from services.documents.domain.ownership import candidates
 
 Row = Mapping[str, Any]
 
-# Field types whose value this version cannot collect yet (file uploads by signers; payments,
-# which cannot even be created: shared/contracts/rules.UNAVAILABLE_TYPES).
-UNSIGNABLE_TYPES = frozenset({"attachment", "payment"})
+# Field types whose value this version cannot collect: payments (no provider; they cannot even be
+# created, shared/contracts/rules.UNAVAILABLE_TYPES: this catches rows from before that rule).
+UNSIGNABLE_TYPES = frozenset({"payment"})
 # Field types the server fills in itself when their participant finishes.
 AUTO_TYPES = frozenset({"name", "email", "date_signed"})
 # What an approver may be assigned: values the server fills when they approve.

@@ -31,6 +31,9 @@ DATE_TYPES = frozenset({"date", "date_signed"})
 
 
 def to_field_value(field_type: str, stored: Any) -> FieldValue:
+    if field_type == "attachment" and isinstance(stored, Mapping):
+        # The file itself follows the document's pages; the field names it.
+        return f"Attached: {stored.get('fileName', 'file')}"
     if isinstance(stored, Mapping):
         if stored.get("type") == "typed":
             return TypedSignature(str(stored["text"]))

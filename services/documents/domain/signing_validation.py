@@ -164,8 +164,39 @@ def is_empty(value: Any) -> bool:
     return value is None or value is False or value == [] or (isinstance(value, str) and not value.strip())
 
 
+# Filled from what the signer did elsewhere than the request: a formula computed from their
+# numbers, an attachment field from the file they uploaded (POST …/fields/{id}/attachment).
+DERIVED_TYPES = frozenset({"formula", "attachment"})
+
+
 def server_filled(field: Row) -> bool:
-    return field["type"] in AUTO_TYPES or field["type"] == "formula" or bool(field["read_only"])
+    return field["type"] in AUTO_TYPES or field["type"] in DERIVED_TYPES or bool(field["read_only"])
+
+
+def attachment_values(
+    own: Sequence[Row], uploads: Mapping[str, Mapping[str, Any]]
+) -> tuple[dict[str, Any], list[FieldIssue]]:
+    """Each attachment field's value from the file uploaded into it (`uploads`: field id → its
+    attachment row); a required one without a file is an error."""
+    values: dict[str, Any] = {}
+    errors: list[FieldIssue] = []
+    for field in own:
+        if field["type"] != "attachment":
+            continue
+        upload = uploads.get(field["id"])
+        if upload is not None:
+            values[field["id"]] = {
+                "attachmentId": upload["id"],
+                "fileName": upload["file_name"],
+                "sha256": upload["sha256"],
+            }
+        elif field["required"]:
+            errors.append(
+                FieldIssue(
+                    f"fields.{field['id']}", f"Required: upload a file to …/fields/{field['id']}/attachment first"
+                )
+            )
+    return values, errors
 
 
 def check_submission(
@@ -190,6 +221,8 @@ def check_submission(
         if field is None:
             message = "Assigned to another signer" if field_id in others else "No such field on this document"
             errors.append(FieldIssue(name, message))
+        elif field["type"] == "attachment":
+            errors.append(FieldIssue(name, f"Upload the file to …/fields/{field_id}/attachment; do not send a value"))
         elif server_filled(field):
             errors.append(FieldIssue(name, "Filled in automatically; do not send a value"))
         elif value is not None:

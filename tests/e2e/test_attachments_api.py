@@ -147,6 +147,8 @@ async def test_signers_see_them_and_the_signed_pdf_appends_them_before_the_certi
     assert status == 200 and resp.headers["Content-Type"] == "application/pdf"
     assert 'filename="photo.pdf"' in resp.headers["Content-Disposition"]
     assert hashlib.sha256(body).hexdigest() == photo["sha256"]
+    checked = await flow.as_signer("GET", "/attachments/{attId}", 200, ann, attId=first["id"])  # against the spec
+    assert hashlib.sha256(checked).hexdigest() == first["sha256"]
     # Another document's attachment is not reachable through this signer's link.
     await flow.as_signer("GET", "/attachments/{attId}", 404, ann, attId=foreign["id"])
 

@@ -43,6 +43,8 @@ EVENT_TYPES: frozenset[str] = frozenset(
         "field.added",
         "field.updated",
         "field.removed",
+        "attachment.added",
+        "attachment.removed",
     }
 )
 

@@ -147,6 +147,9 @@ class Settings(BaseSettings):
     # PUT /api/v1/org/certificate (docs/signed-pdf.md): the largest PKCS#12 accepted. A key and a
     # few certificates are a few KB; the cap keeps an upload far below MAX_BODY_BYTES' reach.
     seal_upload_max_bytes: int = Field(default=64 * 1024, ge=1024)
+    # POST /api/v1/documents/{id}/attachments (docs/files.md#attachments): the largest file, 10 MB
+    # as the reference says; the gateway lets that route's body be this plus the form's framing.
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
 
     # --- emails ---------------------------------------------------------------------------
     # Seconds before each retry after a transient SMTP failure (the last one repeats).

@@ -95,6 +95,12 @@ def _field(data: Mapping[str, Any]) -> str:
     return f"{words} on page {page}" if page else words
 
 
+def _attachment(data: Mapping[str, Any]) -> str:
+    """`"terms.pdf"`, or `a file` when the event does not say."""
+    name = _text(_nested(data, "attachment").get("fileName"))
+    return f'"{name}"' if name else "a file"
+
+
 def _with_reason(text: str, data: Mapping[str, Any]) -> str:
     reason = _text(data.get("reason"))
     return f'{text}: "{reason}"' if reason else text
@@ -215,4 +221,6 @@ _DESCRIBERS: dict[str, Describer] = {
     # Not `fields` here: on a field event that key could mean something else.
     "field.updated": lambda d: f"Updated {_field(d)}{_listed(_changes(d, ('changes', 'changedFields')))}",
     "field.removed": lambda d: f"Removed {_field(d)}",
+    "attachment.added": lambda d: f"Attached {_attachment(d)}",
+    "attachment.removed": lambda d: f"Removed attachment {_attachment(d)}",
 }

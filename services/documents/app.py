@@ -11,6 +11,7 @@ from aiohttp import web
 from services.documents.adapters.page_render import RENDERER
 from services.documents.adapters.sandbox_pool import sandbox_ctx
 from services.documents.adapters.storage import storage_ctx
+from services.documents.api.attachment_routes import add_attachment_routes
 from services.documents.api.bulk_send_routes import add_bulk_send_routes
 from services.documents.api.errors import add_domain_errors
 from services.documents.api.file_routes import add_file_routes
@@ -49,6 +50,7 @@ def create_app(settings: Settings) -> web.Application:
     add_file_routes(app)  # upload URLs, downloads
     add_template_routes(app)  # templates, their roles, fields and file; documents made from them
     add_bulk_send_routes(app)  # bulk sends: one document per signer from a template, all sent
+    add_attachment_routes(app)  # attachments: list, multipart upload (judged like any upload), delete
     add_lifecycle_routes(app)  # send, cancel, remind, signing links, the signing API, notifier endpoints
     add_page_routes(app)  # page images for the signing page
     add_wp_internal_routes(app)  # what the gateway's WPsigner surface needs beyond the core API

@@ -16,6 +16,7 @@ from services.gateway.keys import SETTINGS
 from services.gateway.proxy import forward
 from services.gateway.scopes import grants
 from shared.context import H_GRANTED_SCOPES
+from shared.contracts.attachments import MULTIPART_ALLOWANCE
 from shared.contracts.path_params import fill, misfit
 from shared.contracts.routes import OPERATIONS, Operation, Service
 from shared.internal_client import internal_headers
@@ -44,6 +45,10 @@ def proxy_handler(route: Operation):  # type: ignore[no-untyped-def]
         unfit = misfit(route.shapes, request.match_info)
         if unfit is not None:
             raise Problem(404, unfit.refusal)
+        if route.body_limit is not None:
+            # A file upload's route: its own cap instead of MAX_BODY_BYTES, sized for JSON.
+            cap = getattr(request.app[SETTINGS], route.body_limit) + MULTIPART_ALLOWANCE
+            request = request.clone(client_max_size=cap)
         path = fill(route.path, request.match_info)
         # The `public` caller, which no /internal/ route accepts, with the identity auth resolved.
         internal = internal_headers(

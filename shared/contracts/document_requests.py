@@ -59,6 +59,49 @@ Options = Annotated[
     AfterValidator(rules.check_options),
 ]
 Tag = Annotated[str, StringConstraints(max_length=100), SINGLE_LINE]
+SignerRef = Annotated[
+    str, StringConstraints(pattern=r"^sr_[0-9a-z]{20}$"), Field(description="The id of a signer of this document")
+]
+Pattern = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=rules.MAX_PATTERN),
+    SINGLE_LINE,
+    Field(
+        description="A regular expression the value must contain a match of (anchor it with ^…$ for the whole value)"
+    ),
+]
+Bound = Annotated[float, Field(ge=-rules.MAX_NUMBER, le=rules.MAX_NUMBER)]
+Length = Annotated[int, Field(ge=0, le=rules.MAX_TEXT_LENGTH)]
+Expression = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=rules.MAX_FORMULA),
+    SINGLE_LINE,
+    Field(
+        description=(
+            "formula fields only: an arithmetic expression over number fields of the same signer, by field id, "
+            "e.g. `round(fld_… * 1.2, 2)`; + - * / ( ), numbers, and round, min, max, abs"
+        )
+    ),
+]
+
+
+class ValidationRules(RequestModel):
+    """What a filled value must satisfy, checked when the signer signs (docs/signing.md): pattern,
+    minLength and maxLength for text fields; min and max for number fields. `message` replaces the
+    generic error text."""
+
+    pattern: Pattern | None = None
+    minLength: Length | None = None
+    maxLength: Length | None = None
+    min: Bound | None = None
+    max: Bound | None = None
+    message: Annotated[str, StringConstraints(max_length=200), SINGLE_LINE] | None = None
+
+
+Validation = Annotated[
+    Pattern | ValidationRules,
+    Field(description="A pattern (a string, as before), or an object of rules"),
+]
 
 
 class DocumentCreate(RequestModel):
@@ -146,9 +189,18 @@ class FieldCreate(RequestModel):
     placeholder: Short | None = None
     options: Options | None = Field(default=None, validate_default=True)
     defaultValue: LongText | None = None
-    validation: Short | None = Field(default=None, description="A validation rule, e.g. a pattern")
+    validation: Validation | None = Field(default=None, description="A pattern, or an object of rules")
     group: Tag | None = None
     format: Tag | None = Field(default=None, description="Display format, e.g. of a date")
+    # Countersign extensions, after the reference's properties.
+    signerId: SignerRef | None = Field(
+        default=None,
+        description=(
+            "The signer who fills the field, by id: settles an order shared by several participants; "
+            "assignedTo then follows that signer's order"
+        ),
+    )
+    formula: Expression | None = None
 
     @field_validator("options")
     @classmethod
@@ -188,6 +240,8 @@ class FieldUpdate(PatchModel):
     placeholder: Short | None = None
     options: Options | None = None
     defaultValue: LongText | None = None
-    validation: Short | None = None
+    validation: Validation | None = None
     group: Tag | None = None
     format: Tag | None = None
+    signerId: SignerRef | None = None
+    formula: Expression | None = None

@@ -102,10 +102,15 @@ class Attachment(ResponseModel):
 
     id: str
     fileName: str
-    fileSize: int
-    mimeType: str
+    fileSize: int = Field(description="Bytes of the stored file (for an image, of the PDF it was converted to)")
+    mimeType: str = Field(description="Of the stored file: always application/pdf (images are converted)")
     order: int
     createdAt: Timestamp
+    # Countersign extensions, after the reference's keys.
+    sha256: str | None = Field(
+        description="SHA-256 (hex) of the stored file, as the certificate of completion lists it"
+    )
+    uploadedType: str | None = Field(description="The type of the file as uploaded (by its content), e.g. image/png")
 
 
 class DocumentDetail(ResponseModel):
@@ -179,13 +184,27 @@ class SignerCreated(ResponseModel):
     createdAt: Timestamp
 
 
+class FieldValidationRules(ResponseModel):
+    """The rules a filled value must satisfy (null: not set)."""
+
+    pattern: str | None
+    minLength: int | None
+    maxLength: int | None
+    min: Number | None
+    max: Number | None
+    message: str | None
+
+
 class FormField(DocumentFormField):
     """A field of a document (positions in PDF points, top-left origin, y downwards)."""
 
-    validation: str | None
+    validation: str | FieldValidationRules | None = Field(description="A pattern, or an object of rules")
     group: str | None
     format: str | None
     documentId: str
+    # Countersign extensions, after the reference's keys.
+    signerId: str | None = Field(description="The signer who fills the field, when set by id")
+    formula: str | None = Field(description="formula fields: the expression their value is computed from")
 
 
 class DocumentListResponse(ResponseModel):

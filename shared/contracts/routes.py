@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from shared.contracts.attachments import AttachmentListResponse, AttachmentResponse, AttachmentUpload
 from shared.contracts.audit import AuditChainVerification, AuditTrail
 from shared.contracts.bulk_sends import (
     BulkSendCreate,
@@ -55,6 +56,7 @@ from shared.contracts.files import PDF_BODY, PDF_MEDIA, UploadRequest, UploadRes
 from shared.contracts.org import MemberListResponse, OrganizationResponse
 from shared.contracts.pages import PNG, PNG_BODY, PageQuery
 from shared.contracts.path_params import (
+    ATTACHMENT_ID,
     BULK_SEND_ID,
     DELIVERY_ID,
     DOCUMENT_ID,
@@ -83,6 +85,7 @@ from shared.contracts.signing import (
     OtpVerifyRequest,
     RemindResponse,
     SendResponse,
+    SigningAttachmentResponse,
     SigningOutcomeResponse,
     SigningSessionResponse,
     SigningUrlResponse,
@@ -137,11 +140,11 @@ OPENAPI_DOCUMENT_SCHEMA: dict[str, Any] = {
 
 # What each placeholder holds, by the family of routes it appears in.
 _SHAPES: tuple[tuple[str, Mapping[str, Shape]], ...] = (
-    (DOCUMENTS, {"id": DOCUMENT_ID, "signerId": SIGNER_ID, "fieldId": FIELD_ID}),
+    (DOCUMENTS, {"id": DOCUMENT_ID, "signerId": SIGNER_ID, "fieldId": FIELD_ID, "attId": ATTACHMENT_ID}),
     (WEBHOOKS, {"id": WEBHOOK_ID, "deliveryId": DELIVERY_ID}),
     (TEMPLATES, {"id": TEMPLATE_ID, "roleId": ROLE_ID, "fieldId": TEMPLATE_FIELD_ID}),
     (BULK_SENDS, {"id": BULK_SEND_ID}),
-    (SIGNING, {"token": SIGNING_TOKEN, "page": PAGE_NUMBER}),
+    (SIGNING, {"token": SIGNING_TOKEN, "page": PAGE_NUMBER, "attId": ATTACHMENT_ID, "fieldId": FIELD_ID}),
 )
 
 
@@ -176,6 +179,9 @@ class Operation:
     # Scopes the service itself requires depending on the body (e.g. `send: true` of a template's
     # `use` needs documents.send); the gateway forwards which of them the key holds.
     body_scopes: tuple[str, ...] = ()
+    # The setting (a Settings attribute) capping this route's body when it carries a file larger
+    # than MAX_BODY_BYTES allows; the gateway adds the multipart framing's allowance.
+    body_limit: str | None = None
     shapes: Mapping[str, Shape] = field(default_factory=dict, compare=False)
 
     @property
@@ -227,6 +233,22 @@ OPERATIONS: tuple[Operation, ...] = (
     _documents("POST", D + "/{id}/fields", "documents.write", 201, FieldResponse, request=FieldCreate),
     _documents("PATCH", D + "/{id}/fields/{fieldId}", "documents.write", 200, FieldResponse, request=FieldUpdate),
     _documents("DELETE", D + "/{id}/fields/{fieldId}", "documents.write", 204, None),
+    _documents("GET", D + "/{id}/attachments", "documents.read", 200, AttachmentListResponse),
+    # 409: not a draft (`document-not-draft`), or the 6th attachment (`attachment-limit`); 413 past
+    # 10 MB; 415 not multipart; 422 a file that is not an accepted type or fails verification.
+    _documents(
+        "POST",
+        D + "/{id}/attachments",
+        "documents.write",
+        201,
+        AttachmentResponse,
+        request=AttachmentUpload,
+        request_media=MULTIPART,
+        body_limit="attachment_max_bytes",
+        extra_errors=(409, 413),
+    ),
+    # 409 when the document is no longer a draft.
+    _documents("DELETE", D + "/{id}/attachments/{attId}", "documents.write", 204, None, extra_errors=(409,)),
     _op("audit", "GET", D + "/{id}/audit", "documents.read", 200, AuditTrail),
     # The stored chain recomputed against its recorded head; names the first entry that does not match.
     _op("audit", "GET", D + "/{id}/audit/verify", "documents.read", 200, AuditChainVerification),
@@ -335,6 +357,29 @@ OPERATIONS: tuple[Operation, ...] = (
     # The signer-facing API: no API key; the signing token in the path is the credential.
     _documents("GET", S, None, 200, SigningSessionResponse, extra_errors=(409, 410)),
     _documents("GET", S + "/file", None, 200, SIGNING_PDF_BODY, media_type=PDF_MEDIA, extra_errors=_SIGNING_ERRORS),
+    # An attachment of the signer's document, as the PDF it was verified into; as /file.
+    _documents(
+        "GET",
+        S + "/attachments/{attId}",
+        None,
+        200,
+        SIGNING_PDF_BODY,
+        media_type=PDF_MEDIA,
+        extra_errors=_SIGNING_ERRORS,
+    ),
+    # The signer's file for an attachment field (multipart, field `file`), judged like any upload;
+    # replaces an earlier one. As /sign: 403 before the code, 409 out of turn, 410 once over.
+    _documents(
+        "POST",
+        S + "/fields/{fieldId}/attachment",
+        None,
+        201,
+        SigningAttachmentResponse,
+        request=AttachmentUpload,
+        request_media=MULTIPART,
+        body_limit="attachment_max_bytes",
+        extra_errors=(*_SIGNING_ERRORS, 413),
+    ),
     _documents(
         "POST", S + "/sign", None, 200, SigningOutcomeResponse, request=SignRequest, extra_errors=_SIGNING_ERRORS
     ),

@@ -18,6 +18,12 @@ MAX_OPTIONS = 100
 MAX_POINTS = 14_400.0
 MAX_PAGE = 10_000
 MAX_ORDER = 10_000
+# Field rules (docs/signing.md): the longest text a field holds, the bound of numbers, a pattern's
+# and a formula's length.
+MAX_TEXT_LENGTH = 5000
+MAX_NUMBER = 1e15
+MAX_PATTERN = 500
+MAX_FORMULA = 1000
 
 FieldType = Literal[
     "signature",
@@ -49,6 +55,13 @@ FieldType = Literal[
 FIELD_TYPES: tuple[str, ...] = get_args(FieldType)
 # Field types that present a choice: they need options; no other type accepts them.
 OPTION_TYPES: frozenset[str] = frozenset({"dropdown", "radio_group", "checkbox_group"})
+# Types a field cannot be created with yet, and why (a problem code and words): no payment provider.
+UNAVAILABLE_TYPES: dict[str, tuple[str, str]] = {
+    "payment": (
+        "payment-unavailable",
+        "payment fields need a payment provider, which this installation does not have",
+    ),
+}
 # Single-choice types whose default must be one of their options.
 SINGLE_CHOICE_TYPES: frozenset[str] = frozenset({"dropdown", "radio_group"})
 

@@ -170,6 +170,22 @@ class SigningField(ResponseModel):
     autoFilled: bool = Field(description="Filled in by the server (name, email, date signed, read-only values)")
 
 
+class SigningAttachment(ResponseModel):
+    """A file sent along with the document: the signer downloads it (a PDF) from
+    GET /api/v1/signing/{token}/attachments/{id}."""
+
+    id: str
+    fileName: str
+    fileSize: int
+    pageCount: int | None
+
+
+class SigningAttachmentResponse(ResponseModel):
+    """POST /api/v1/signing/{token}/fields/{fieldId}/attachment: the file now in the field."""
+
+    data: SigningAttachment
+
+
 class SigningSession(ResponseModel):
     """What a signing page needs to show the document to its signer."""
 
@@ -191,6 +207,9 @@ class SigningSession(ResponseModel):
         )
     )
     isTurn: bool = Field(description="Whether the signer may act now (sequential documents go group by group)")
+    attachments: list[SigningAttachment] = Field(
+        description="Files sent along with the document (no signature needed); appended to the signed PDF"
+    )
 
 
 class SigningSessionResponse(ResponseModel):

@@ -29,7 +29,6 @@ async def test_every_problem_is_named_in_one_answer(flow: Flow) -> None:
             box("text", 0, 780),  # runs off the bottom of page 1
             signature(1),  # order 1 is shared by Amy and Abe
             signature(5),  # nobody has order 5
-            box("payment", 0, 100),  # not signable yet
             signature(2),  # approvers only approve
         ],
     )
@@ -45,7 +44,6 @@ async def test_every_problem_is_named_in_one_answer(flow: Flow) -> None:
         in found[f"fields.{fields[(1, 'signature', 1, 650)]}.assignedTo"]
     )
     assert found[f"fields.{fields[(5, 'signature', 1, 650)]}.assignedTo"] == "No signer has order 5"
-    assert found[f"fields.{fields[(0, 'payment', 1, 100)]}.type"].startswith("payment fields cannot be signed")
     assert "only approves" in found[f"fields.{fields[(2, 'signature', 1, 650)]}.assignedTo"]
     assert f"signers.{ids['amy@example.com']}" in found and f"signers.{ids['abe@example.com']}" in found
     # Nothing changed: still a draft, no events of sending.

@@ -28,7 +28,7 @@ DETAIL_FIELD_KEYS = [
     "defaultValue",
     "options",
 ]
-FIELD_KEYS = DETAIL_FIELD_KEYS + ["validation", "group", "format", "documentId"]
+FIELD_KEYS = DETAIL_FIELD_KEYS + ["validation", "group", "format", "documentId", "signerId", "formula"]
 SIGNATURE = {
     "type": "signature",
     "label": "Client Signature",
@@ -200,6 +200,8 @@ async def test_field_lifecycle_with_shapes_order_and_events(api: Api, db):
         "group": None,
         "format": None,
         "documentId": doc["id"],
+        "signerId": None,
+        "formula": None,
     }
     assert isinstance(low["x"], int) and top_left["y"] == 50.5
     assert (top_left["validation"], top_left["group"], top_left["format"]) == ("^[A-Z]", "g1", "upper")

@@ -216,8 +216,13 @@ async def test_parallel_flow_signs_approves_and_completes_with_a_signed_pdf(flow
     assert set(sent["data"]) == {"id", "status", "signerCount", "sentAt"}
     assert sent["data"]["id"] == doc_id and sent["data"]["status"] == "pending" and sent["data"]["signerCount"] == 4
     types = await flow.event_types(doc_id)
-    assert types.count("document.sent") == 1 and types.count("signer.invited") == 3  # viewers are not invited
+    # The approver approves before the signers sign: only Val is invited at send (viewers never are).
+    assert types.count("document.sent") == 1 and types.count("signer.invited") == 1
     document_hash = (await flow.document(doc_id))["documentHash"]
+    val = await flow.link(ids["val@example.com"])
+    approved = await flow.as_signer("POST", "/approve", 200, val)
+    assert approved["data"]["finalizing"] is False and approved["data"]["documentStatus"] == "pending"
+    assert (await flow.event_types(doc_id)).count("signer.invited") == 3
 
     alice = await flow.link(ids["alice@example.com"])
     session = (await flow.as_signer("GET", "", 200, alice))["data"]
@@ -251,7 +256,7 @@ async def test_parallel_flow_signs_approves_and_completes_with_a_signed_pdf(flow
     assert signed["data"]["status"] == "completed" and signed["data"]["finalizing"] is False
 
     bob = await flow.link(ids["bob@example.com"])
-    await flow.as_signer(
+    last = await flow.as_signer(
         "POST",
         "/sign",
         200,
@@ -265,9 +270,7 @@ async def test_parallel_flow_signs_approves_and_completes_with_a_signed_pdf(flow
             ],
         },
     )
-    val = await flow.link(ids["val@example.com"])
-    approved = await flow.as_signer("POST", "/approve", 200, val)
-    assert approved["data"]["finalizing"] is True and approved["data"]["documentStatus"] == "pending"
+    assert last["data"]["finalizing"] is True
 
     completed = await flow.complete(doc_id)
     assert completed["completedAt"] and completed["documentHash"] == document_hash

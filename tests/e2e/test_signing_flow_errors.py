@@ -102,10 +102,12 @@ async def test_approvers_approve_and_signers_sign(flow: Flow) -> None:
         fields=[signature(0)],
     )
     await flow.send(doc_id)
-    ann, val = await flow.link(ids["ann@example.com"]), await flow.link(ids["val@example.com"])
-    assert (await flow.as_signer("POST", "/approve", 409, ann))["type"].endswith("/wrong-role")
-    await flow.as_signer("POST", "/approve", 200, val)
+    val = await flow.link(ids["val@example.com"])
+    assert (await flow.as_signer("POST", "/sign", 409, val, json={"consent": True}))["type"].endswith("/wrong-role")
+    await flow.as_signer("POST", "/approve", 200, val)  # approvers first, even in a parallel document
     assert (await flow.as_signer("POST", "/approve", 409, val))["type"].endswith("/signer-completed")
+    ann = await flow.link(ids["ann@example.com"])
+    assert (await flow.as_signer("POST", "/approve", 409, ann))["type"].endswith("/wrong-role")
 
 
 async def test_no_token_in_any_log_line(flow: Flow, caplog: pytest.LogCaptureFixture) -> None:

@@ -194,6 +194,8 @@ def test_response_views_write_integral_points_as_integers():
         "field_group": None,
         "format": None,
         "document_id": "c1",
+        "signer_id": None,
+        "formula": None,
     }
     out = dump(form_field(row))
     assert (out["x"], out["y"], out["width"]) == (100, 650.5, 200) and isinstance(out["x"], int)

@@ -17,6 +17,7 @@ def field(id: str, type: str, order: int, page: int = 1) -> dict[str, Any]:
         "id": id,
         "type": type,
         "assigned_to": order,
+        "signer_id": None,
         "page": page,
         "x": 10.0,
         "y": 20.0,

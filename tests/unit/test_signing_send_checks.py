@@ -26,6 +26,7 @@ def field(
     height: float = 60,
     required: bool = True,
     read_only: bool = False,
+    signer_id: str | None = None,
 ) -> dict[str, Any]:
     return {
         "id": id,
@@ -38,6 +39,7 @@ def field(
         "required": required,
         "read_only": read_only,
         "assigned_to": order,
+        "signer_id": signer_id,
     }
 
 
@@ -121,5 +123,25 @@ def test_unsignable_types_and_a_past_expiry_are_refused():
         expires=NOW - timedelta(seconds=1),
     )
     assert found["fields.pay.type"] == "payment fields cannot be signed yet; remove the field"
-    assert "fields.up.type" in found
+    assert "fields.up.type" not in found  # a signer uploads into attachment fields
     assert found["expiresAt"] == "The expiry date has passed; set a later one"
+
+
+def test_a_signer_id_settles_a_shared_order():
+    people = [signer("amy", 1), signer("abe", 1), signer("val", 1, "approver")]
+    assert problems(people, [field("f1", 1, signer_id="amy"), field("f2", 1, signer_id="abe", y=500)]) == {}
+    found = problems(people, [field("f1", 1), field("f2", 1, signer_id="abe", y=500)])
+    assert "give the field the signerId" in found["fields.f1.assignedTo"]
+    assert set(found) == {"fields.f1.assignedTo", "signers.amy"}  # Abe's field is his; Amy has none
+
+
+def test_a_signer_id_of_an_approver_or_viewer_is_named():
+    people = [signer("amy", 0), signer("val", 0, "approver"), signer("vic", 0, "viewer")]
+    found = problems(
+        people,
+        [field("f1", 0, signer_id="amy"), field("f2", 0, signer_id="val", y=10), field("f3", 0, signer_id="vic")],
+    )
+    assert found == {
+        "fields.f2.signerId": "Val <val@example.com> is an approver, who only approves; assign signature fields to a signer",
+        "fields.f3.signerId": "Vic <vic@example.com> is a viewer; viewers do not fill fields",
+    }

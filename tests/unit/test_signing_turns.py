@@ -26,10 +26,42 @@ def test_viewers_are_not_participants():
     assert [(x.id, x.activated, x.done) for x in participants(rows)] == [("a", False, False), ("b", True, True)]
 
 
-def test_parallel_activates_everyone_at_once():
-    people = [p("a", 2), p("b", 0), p("c", 1, role="approver")]
+def test_parallel_activates_every_signer_at_once():
+    people = [p("a", 2), p("b", 0), p("c", 1)]
     assert {x.id for x in to_activate("parallel", people)} == {"a", "b", "c"}
     assert all(is_turn("parallel", people, x.id) for x in people)
+
+
+def test_parallel_approvers_go_first_and_signers_follow_the_last_approval():
+    people = [p("a", 2), p("b", 0), p("c", 1, role="approver"), p("d", 3, role="approver")]
+    assert {x.id for x in to_activate("parallel", people)} == {"c", "d"}
+    assert not is_turn("parallel", people, "a") and not is_turn("parallel", people, "b")
+    people = [
+        p("a", 2),
+        p("b", 0),
+        p("c", 1, "completed", "approver", True),
+        p("d", 3, role="approver", activated=True),
+    ]
+    assert [x.id for x in on_turn("parallel", people)] == ["d"]  # one approval is not enough
+    people = [p("a", 2), p("b", 0), p("c", 1, "completed", "approver", True), p("d", 3, "completed", "approver", True)]
+    assert {x.id for x in to_activate("parallel", people)} == {"a", "b"}
+
+
+def test_a_bounced_approver_still_holds_the_signers_back():
+    people = [p("a", 0), p("c", 1, "delivery_failed", "approver", True)]
+    assert on_turn("parallel", people) == []
+    assert not is_turn("parallel", people, "a")
+
+
+def test_sequential_approvers_go_first_within_their_group_only():
+    # Same order: the approver approves before the signer of that group may sign.
+    people = [p("s", 0), p("ap", 0, role="approver"), p("later", 1)]
+    assert [x.id for x in to_activate("sequential", people)] == ["ap"]
+    people = [p("s", 0), p("ap", 0, "completed", "approver", True), p("later", 1)]
+    assert [x.id for x in to_activate("sequential", people)] == ["s"]
+    # An approver placed after a signer keeps the order the sender chose: the signer first.
+    people = [p("s", 0), p("ap", 1, role="approver")]
+    assert [x.id for x in to_activate("sequential", people)] == ["s"]
 
 
 def test_sequential_starts_with_the_lowest_group_and_equal_orders_act_together():

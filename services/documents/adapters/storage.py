@@ -21,6 +21,7 @@ Public API (used by files.py and by the lifecycle/signing code):
     original_key(org_id, document_id, upload_id, filename)   documents/{org}/{doc}/original/{upload}/{safe name}
     verified_key(org_id, document_id, check_id)             documents/{org}/{doc}/verified/{check}.pdf
     signed_key(org_id, document_id, name)                   documents/{org}/{doc}/signed/{safe name}.pdf
+    attachment_key(org_id, document_id, attachment_id)      documents/{org}/{doc}/attachments/{id}.pdf
     safe_filename(name, default="document.pdf") -> str
 
 Uploads go from the client straight to S3 (presigned PUT); the API never carries file bytes.
@@ -46,13 +47,14 @@ from aiobotocore.session import get_session
 from aiohttp import web
 from botocore.exceptions import ClientError
 
-from services.documents.domain.file_keys import original_key, safe_filename, signed_key, verified_key
+from services.documents.domain.file_keys import attachment_key, original_key, safe_filename, signed_key, verified_key
 from shared.settings import Settings
 from shared.web import add_readiness_check
 
 # The key layout lives in file_keys.py; these names are part of this module's API too.
 __all__ = [
     "CHUNK_SIZE",
+    "attachment_key",
     "STORAGE",
     "ObjectChanged",
     "ObjectInfo",

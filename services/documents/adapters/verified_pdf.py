@@ -16,10 +16,18 @@ class FileChanged(Exception):
 
 async def fetch_pdf(storage: Storage, verified: VerifiedFile, path: Path) -> None:
     """Download the PDF to sign to `path`; FileChanged when its SHA-256 is not the verified one."""
-    await storage.download_to(verified.pdf_key, path, max(verified.size, 1), if_match=verified.pdf_etag or None)
+    await fetch_checked(storage, verified.pdf_key, verified.size, verified.sha256, path, etag=verified.pdf_etag or None)
+
+
+async def fetch_checked(
+    storage: Storage, key: str, size: int, sha256: str, path: Path, *, etag: str | None = None
+) -> None:
+    """Download a file the service verified (the PDF to sign, an attachment) to `path`;
+    FileChanged when its SHA-256 is not the one recorded at verification."""
+    await storage.download_to(key, path, max(size, 1), if_match=etag)
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
-    if digest.hexdigest() != verified.sha256:
-        raise FileChanged(verified.pdf_key)
+    if digest.hexdigest() != sha256:
+        raise FileChanged(key)

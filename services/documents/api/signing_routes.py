@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.documents.api import signing_views
+from services.documents.api import paths, signing_views
 from services.documents.api.paths import SIGNING as S
 from services.documents.api.pdf_stream import stream_pdf
 from services.documents.api.views import dump
@@ -50,6 +50,16 @@ async def file(request: web.Request) -> web.StreamResponse:
         f"{document['name']}.pdf",
         if_match=document["pdf_etag"] or None,
     )
+
+
+async def attachment(request: web.Request) -> web.StreamResponse:
+    attachment_id = paths.path_id(request, "attId", "Attachment")
+    row = await signing_service.attachment_of(
+        request.app[DEPS].pool, _token(request), request_context(request), attachment_id
+    )
+    # Stored as a PDF whatever was uploaded (an image is converted): the name says so.
+    name = row["file_name"].rsplit(".", 1)[0] if "." in row["file_name"] else row["file_name"]
+    return await stream_pdf(request, request.app[DEPS].storage, row["file_key"], f"{name}.pdf")
 
 
 async def sign(request: web.Request) -> web.Response:
@@ -107,6 +117,7 @@ def add_signing_routes(app: web.Application) -> None:
     router = app.router
     router.add_get(S, view)
     router.add_get(S + "/file", file)
+    router.add_get(S + "/attachments/{attId}", attachment)
     router.add_post(S + "/sign", sign)
     router.add_post(S + "/approve", approve)
     router.add_post(S + "/decline", decline)

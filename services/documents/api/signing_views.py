@@ -8,7 +8,14 @@ from typing import Any
 from services.documents.api.views import number
 from services.documents.commands.signing_service import Outcome, SessionView
 from services.documents.domain.signing_validation import server_filled
-from shared.contracts.signing import PageSize, SigningField, SigningOutcome, SigningSession, SigningSigner
+from shared.contracts.signing import (
+    PageSize,
+    SigningAttachment,
+    SigningField,
+    SigningOutcome,
+    SigningSession,
+    SigningSigner,
+)
 
 
 def signing_field(field: Mapping[str, Any]) -> SigningField:
@@ -27,6 +34,12 @@ def signing_field(field: Mapping[str, Any]) -> SigningField:
         defaultValue=field["default_value"],
         options=field["options"],
         autoFilled=server_filled(field),
+    )
+
+
+def signing_attachment(row: Mapping[str, Any]) -> SigningAttachment:
+    return SigningAttachment(
+        id=row["id"], fileName=row["file_name"], fileSize=row["file_size"], pageCount=row["page_count"]
     )
 
 
@@ -55,6 +68,7 @@ def session(view: SessionView) -> SigningSession:
         otpVerified=view.otp_verified,
         otpLocked=view.otp_locked,
         isTurn=view.is_turn,
+        attachments=[signing_attachment(a) for a in view.attachments],
     )
 
 

@@ -141,11 +141,21 @@ def document_field(row: Row) -> responses.DocumentFormField:
 def form_field(row: Row) -> responses.FormField:
     return responses.FormField(
         **_field_common(row),
-        validation=row["validation"],
+        validation=_validation(row["validation"]),
         group=row["field_group"],
         format=row["format"],
         documentId=row["document_id"],
+        signerId=row["signer_id"],
+        formula=row["formula"],
     )
+
+
+def _validation(stored: Any) -> str | responses.FieldValidationRules | None:
+    """A stored pattern (a JSON string) as given; an object of rules with every key."""
+    if stored is None or isinstance(stored, str):
+        return stored
+    keys = responses.FieldValidationRules.model_fields
+    return responses.FieldValidationRules(**{key: stored.get(key) for key in keys})
 
 
 def attachment(row: Row) -> responses.Attachment:
@@ -156,6 +166,8 @@ def attachment(row: Row) -> responses.Attachment:
         mimeType=row["mime_type"],
         order=row["position"],
         createdAt=row["created_at"],
+        sha256=row["sha256"],
+        uploadedType=row["uploaded_type"],
     )
 
 

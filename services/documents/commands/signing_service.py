@@ -18,14 +18,21 @@ import asyncpg
 from services.documents.commands.lifecycle_events import as_system, document_event, signer_event, stamp
 from services.documents.commands.progress import advance
 from services.documents.commands.signing_session import Session, otp_pending, require_otp, run
+from services.documents.db import attachment_repository as attachments_repo
 from services.documents.db import field_repository as fields_repo
 from services.documents.db import lifecycle_repository as repo
 from services.documents.db import signer_repository as signers_repo
 from services.documents.domain import signer_states, turns
-from services.documents.domain.errors import Conflicting, Invalid
+from services.documents.domain.errors import Conflicting, Invalid, NotFound
+from services.documents.domain.ownership import own_fields
 from services.documents.domain.payloads import signer_payload
 from services.documents.domain.signer_states import AlreadyActed, NotYourTurn, SignerAction, WrongRole
-from services.documents.domain.signing_validation import check_submission, server_values
+from services.documents.domain.signing_validation import (
+    attachment_values,
+    check_submission,
+    computed_values,
+    server_values,
+)
 from services.documents.domain.statemachine import Action, allowed_from, target
 from shared.context import RequestContext
 from shared.timefmt import utcnow
@@ -43,6 +50,7 @@ class SessionView:
     otp_verified: bool
     otp_locked: bool
     is_turn: bool
+    attachments: list[asyncpg.Record]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +65,8 @@ class Outcome:
 
 
 def _own_fields(fields: Sequence[asyncpg.Record], signer: Mapping[str, Any]) -> list[asyncpg.Record]:
-    # Send guarantees one participant per order that has fields, so order identifies the owner.
-    return [f for f in fields if f["assigned_to"] == signer["signing_order"]]
+    # Send guarantees each field one owner: its signer by id, or the one participant of its order.
+    return own_fields(fields, signer)
 
 
 async def _check_can_act(conn: asyncpg.Connection, session: Session, role: str | None, action: SignerAction) -> None:
@@ -93,6 +101,9 @@ async def view(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> SessionVi
             otp_verified=not otp_pending(session) and otp_by_email,
             otp_locked=otp_pending(session) and signer["otp_locked_at"] is not None,
             is_turn=turns.is_turn(document["signing_type"], people, signer["id"]),
+            attachments=[
+                a for a in await attachments_repo.list_attachments(conn, document["id"]) if _may_read(a, signer)
+            ],
         )
 
     # FOR SHARE: views do not queue behind each other, but do wait for a command in flight.
@@ -105,6 +116,25 @@ async def file_of(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> asyncp
     async def action(conn: asyncpg.Connection, session: Session) -> asyncpg.Record:
         require_otp(session)
         return session.document
+
+    return await run(pool, token, ctx, action, lock="share")
+
+
+def _may_read(attachment: Mapping[str, Any], signer: Mapping[str, Any]) -> bool:
+    """The sender's attachments, and the files this signer uploaded into their own fields (not
+    another signer's: an ID scan is for the sender and the signed PDF, not for the next signer)."""
+    return attachment["field_id"] is None or attachment["signer_id"] == signer["id"]
+
+
+async def attachment_of(pool: asyncpg.Pool, token: str, ctx: RequestContext, attachment_id: str) -> asyncpg.Record:
+    """An attachment of the signer's own document (any other id is 404), after the one-time code."""
+
+    async def action(conn: asyncpg.Connection, session: Session) -> asyncpg.Record:
+        require_otp(session)
+        row = await attachments_repo.find_attachment(conn, session.document["id"], attachment_id)
+        if row is None or not _may_read(row, session.signer):
+            raise NotFound("Attachment")
+        return row
 
     return await run(pool, token, ctx, action, lock="share")
 
@@ -146,6 +176,18 @@ async def sign(
         own_ids = {f["id"] for f in own}
         others = {f["id"] for f in fields if f["id"] not in own_ids}
         values, errors = check_submission(consent, submitted, own, others)
+        uploads = {
+            f["id"]: row
+            for f in own
+            if f["type"] == "attachment" and (row := await attachments_repo.for_field(conn, f["id"])) is not None
+        }
+        uploaded, upload_errors = attachment_values(own, uploads)
+        errors += upload_errors
+        values |= uploaded
+        computed, formula_errors = computed_values(own, values)
+        if not errors:  # a formula's inputs are judged first: their errors say what to fix
+            errors = formula_errors
+        values |= computed
         if errors:
             raise Invalid("Some fields are missing or invalid", fields=errors)
         signer = session.signer

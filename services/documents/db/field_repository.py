@@ -27,6 +27,8 @@ FIELD_COLUMNS: dict[str, str] = {
     "validation": "validation",
     "group": "field_group",
     "format": "format",
+    "signerId": "signer_id",
+    "formula": "formula",
 }
 
 # Reading order on the page: top to bottom, then left to right (y grows downwards).

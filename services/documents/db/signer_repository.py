@@ -72,16 +72,33 @@ async def find_signer(conn: asyncpg.Connection, document_id: str, signer_id: str
 async def update_signer(
     conn: asyncpg.Connection, document_id: str, signer_id: str, columns: Mapping[str, Any]
 ) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         f"""UPDATE documents.signers SET {assignments(columns, 3)}, updated_at = now()
             WHERE document_id = $1 AND id = $2 RETURNING *""",
         document_id,
         signer_id,
         *columns.values(),
     )
+    if row is not None and "signing_order" in columns:
+        # Fields owned by this signer's id keep reporting their owner's order as assignedTo.
+        await conn.execute(
+            "UPDATE documents.fields SET assigned_to = $3, updated_at = now() WHERE document_id = $1 AND signer_id = $2",
+            document_id,
+            signer_id,
+            row["signing_order"],
+        )
+    return row
 
 
 async def delete_signer(conn: asyncpg.Connection, document_id: str, signer_id: str) -> asyncpg.Record | None:
+    # Fields owned by the signer's id become unassigned rather than fall silently to whoever else
+    # holds that order: send then names them ("Assign the field to a signer").
+    await conn.execute(
+        """UPDATE documents.fields SET signer_id = NULL, assigned_to = NULL, updated_at = now()
+           WHERE document_id = $1 AND signer_id = $2""",
+        document_id,
+        signer_id,
+    )
     return await conn.fetchrow(
         "DELETE FROM documents.signers WHERE document_id = $1 AND id = $2 RETURNING *", document_id, signer_id
     )

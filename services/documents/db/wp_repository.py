@@ -30,7 +30,7 @@ _FIELD_COLUMNS = """number, id, type, label, page, x, y, width, height, required
     placeholder, default_value, options, created_at, updated_at"""
 
 # Child tables a permanent delete empties before the document row itself.
-_CHILD_TABLES = ("field_values", "fields", "signers", "attachments")
+_CHILD_TABLES = ("field_values", "attachments", "fields", "signers")  # attachments name fields and signers
 
 
 def _where(

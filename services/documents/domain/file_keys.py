@@ -3,6 +3,7 @@
     documents/{orgId}/{documentId}/original/{uploadId}/{safe filename}   the upload, as the client PUT it
     documents/{orgId}/{documentId}/verified/{checkId}.pdf                the PDF to sign (written by us only)
     documents/{orgId}/{documentId}/signed/{safe name}.pdf                the signed PDF
+    documents/{orgId}/{documentId}/attachments/{attachmentId}.pdf        an attachment, verified (written by us only)
 
 An upload id per upload URL and a check id per verification keep concurrent or late writers
 from ever overwriting an object someone else relies on (see storage.py).
@@ -54,6 +55,10 @@ def verified_key(org_id: str, document_id: str, check_id: str) -> str:
     One key per check, not per upload, so two concurrent checks of the same upload never
     overwrite each other's object; the one that loses the database update deletes its own."""
     return f"{_prefix(org_id, document_id)}/verified/{check_id}.pdf"
+
+
+def attachment_key(org_id: str, document_id: str, attachment_id: str) -> str:
+    return f"{_prefix(org_id, document_id)}/attachments/{safe_filename(attachment_id, 'attachment')}.pdf"
 
 
 def signed_key(org_id: str, document_id: str, name: str) -> str:

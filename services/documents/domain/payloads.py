@@ -33,5 +33,15 @@ def field_payload(row: Row) -> dict[str, Any]:
     }
 
 
+def attachment_payload(row: Row) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "fileName": row["file_name"],
+        "fileSize": row["file_size"],
+        "sha256": row["sha256"],
+        "order": row["position"],
+    }
+
+
 def people(rows: Iterable[Row]) -> list[dict[str, Any]]:
     return [signer_payload(r) for r in rows]

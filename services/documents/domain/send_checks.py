@@ -7,9 +7,9 @@ attempt. The file itself is checked by files.require_verified_file; its page siz
 Assignment rule: a field's `assignedTo` is a signer's `order`, and the field belongs to the one
 participant (signer or approver) holding that order. Several participants may share an order (a
 parallel group in a sequential document), but then a field assigned to that order would be
-ambiguous, so it is refused: give each participant who fills fields a distinct order (in a
-parallel document orders only matter for this; in a sequential one, people who must act at the
-same time need no fields of their own or need their own group).
+ambiguous, so it is refused: give the field a `signerId` (it then belongs to that signer
+whatever their order: domain/ownership.py), or give each participant who fills fields a distinct
+order.
 """
 
 from __future__ import annotations
@@ -19,12 +19,15 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from services.documents.domain import formula
 from services.documents.domain.errors import FieldIssue
+from services.documents.domain.ownership import candidates
 
 Row = Mapping[str, Any]
 
-# Field types whose value this version cannot collect yet (file uploads, payments, formulas).
-UNSIGNABLE_TYPES = frozenset({"attachment", "payment", "formula"})
+# Field types whose value this version cannot collect: payments (no provider; they cannot even be
+# created, shared/contracts/rules.UNAVAILABLE_TYPES: this catches rows from before that rule).
+UNSIGNABLE_TYPES = frozenset({"payment"})
 # Field types the server fills in itself when their participant finishes.
 AUTO_TYPES = frozenset({"name", "email", "date_signed"})
 # What an approver may be assigned: values the server fills when they approve.
@@ -53,19 +56,52 @@ def box_problem(field: Row, page_sizes: Sequence[Sequence[float]]) -> tuple[str,
 
 def _assignment_problem(field: Row, holders: list[Row]) -> str | None:
     order = field["assigned_to"]
-    if order is None:
+    if order is None and field["signer_id"] is None:
         return "Assign the field to a signer (assignedTo is the signer's order)"
     participants = [s for s in holders if s["role"] != "viewer"]
     if not holders:
         return f"No signer has order {order}"
     if not participants:
+        if field["signer_id"] is not None:
+            return f"{_name(holders[0])} is a viewer; viewers do not fill fields"
         return f"Order {order} belongs to a viewer; viewers do not fill fields"
     if len(participants) > 1:
         names = ", ".join(_name(s) for s in participants)
-        return f"Order {order} is shared by {names}; give the one who fills this field a distinct order"
+        return f"Order {order} is shared by {names}; give the field the signerId of the one who fills it"
     if participants[0]["role"] == "approver" and field["type"] not in APPROVER_TYPES:
-        return f"Order {order} is an approver, who only approves; assign {field['type']} fields to a signer"
+        who = _name(participants[0]) if field["signer_id"] is not None else f"Order {order}"
+        return f"{who} is an approver, who only approves; assign {field['type']} fields to a signer"
     return None
+
+
+def _owner_id(field: Row, signers: Sequence[Row]) -> str | None:
+    participants = [s for s in candidates(field, signers) if s["role"] != "viewer"]
+    return participants[0]["id"] if len(participants) == 1 else None
+
+
+def _formula_problems(fields: Sequence[Row], signers: Sequence[Row]) -> list[FieldIssue]:
+    """A formula reads number fields of its own signer, so its value is known when they sign."""
+    by_id = {f["id"]: f for f in fields}
+    problems: list[FieldIssue] = []
+    for field in fields:
+        if field["type"] != "formula":
+            continue
+        name = f"fields.{field['id']}.formula"
+        try:
+            refs = sorted(formula.references(field["formula"] or ""))
+        except formula.FormulaError as exc:
+            problems.append(FieldIssue(name, str(exc)))
+            continue
+        owner = _owner_id(field, signers)
+        for ref in refs:
+            target = by_id.get(ref)
+            if target is None or target["type"] != "number":
+                problems.append(FieldIssue(name, f"{ref} is not a number field of this document"))
+            elif owner is not None and _owner_id(target, signers) != owner:
+                problems.append(
+                    FieldIssue(name, f"{ref} is filled by another signer; a formula reads its own signer's")
+                )
+    return problems
 
 
 def send_problems(
@@ -87,11 +123,7 @@ def send_problems(
     if expires_at is not None and expires_at <= now:
         problems.append(FieldIssue("expiresAt", "The expiry date has passed; set a later one"))
 
-    by_order: dict[int, list[Row]] = defaultdict(list)
-    for signer in signers:
-        by_order[signer["signing_order"]].append(signer)
-
-    fillable_by_order: dict[int, int] = defaultdict(int)
+    fillable_by_signer: dict[str, int] = defaultdict(int)
     for field in fields:
         name = f"fields.{field['id']}"
         if field["type"] in UNSIGNABLE_TYPES:
@@ -101,14 +133,16 @@ def send_problems(
         if page_sizes is not None and (box := box_problem(field, page_sizes)):
             prop, message = box
             problems.append(FieldIssue(name if prop == "box" else f"{name}.{prop}", message))
-        holders = by_order.get(field["assigned_to"], []) if field["assigned_to"] is not None else []
+        holders = candidates(field, signers)
         if assignment := _assignment_problem(field, holders):
-            problems.append(FieldIssue(f"{name}.assignedTo", assignment))
+            prop = "signerId" if field["signer_id"] is not None else "assignedTo"
+            problems.append(FieldIssue(f"{name}.{prop}", assignment))
         elif field["required"] and not field["read_only"]:
-            fillable_by_order[field["assigned_to"]] += 1
+            fillable_by_signer[next(s["id"] for s in holders if s["role"] != "viewer")] += 1
 
+    problems += _formula_problems(fields, signers)
     for signer in signers:
-        if signer["role"] == "signer" and not fillable_by_order.get(signer["signing_order"]):
+        if signer["role"] == "signer" and not fillable_by_signer.get(signer["id"]):
             problems.append(
                 FieldIssue(
                     f"signers.{signer['id']}",

@@ -13,8 +13,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from services.documents.domain.ownership import own_fields
 from services.documents.domain.turns import PARTICIPANT_ROLES
 from services.documents.pdf.models import (
+    AttachedFile,
     Certificate,
     DrawnSignature,
     FieldValue,
@@ -29,6 +31,9 @@ DATE_TYPES = frozenset({"date", "date_signed"})
 
 
 def to_field_value(field_type: str, stored: Any) -> FieldValue:
+    if field_type == "attachment" and isinstance(stored, Mapping):
+        # The file itself follows the document's pages; the field names it.
+        return f"Attached: {stored.get('fileName', 'file')}"
     if isinstance(stored, Mapping):
         if stored.get("type") == "typed":
             return TypedSignature(str(stored["text"]))
@@ -60,7 +65,7 @@ def _signature_of(
     signer: Row, fields: Sequence[Row], values: Mapping[str, Any]
 ) -> TypedSignature | DrawnSignature | None:
     """The signer's signature (else their initials) as shown on the certificate."""
-    own = [f for f in fields if f["assigned_to"] == signer["signing_order"] and f["id"] in values]
+    own = [f for f in own_fields(fields, signer) if f["id"] in values]
     for kind in ("signature", "initials"):
         for field in own:
             if field["type"] == kind:
@@ -77,8 +82,10 @@ def certificate(
     values: Mapping[str, Any],
     completed_at: datetime,
     events: Mapping[str, Sequence[ParticipantEvent]] | None = None,
+    attachments: Sequence[AttachedFile] = (),
 ) -> Certificate:
-    """`events`: signer id → what they did (domain/participant_events.by_participant)."""
+    """`events`: signer id → what they did (domain/participant_events.by_participant);
+    `attachments`: the files appended after the document's pages, in order."""
     events = events or {}
     participants = [
         Participant(
@@ -109,4 +116,5 @@ def certificate(
         sender_email=document.get("sender_email"),
         sender_org_name=document.get("sender_org_name"),
         otp_method=document.get("otp_method"),
+        attachments=tuple(attachments),
     )

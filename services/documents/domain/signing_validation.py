@@ -9,8 +9,10 @@ names every problem at once. Stored values are JSON:
 - checkbox, approval: `true`/`false`; checkbox_group: list of options; dropdown, radio_group: one option
 - date: `"YYYY-MM-DD"`; number: a JSON number; text-like types: a string within the type's length
 
-Auto-filled types (name, email, date_signed) and read-only fields are filled by the server
-(`server_values`); a client value for them is an error rather than silently ignored.
+Auto-filled types (name, email, date_signed), formula fields (computed from the signer's number
+fields: `computed_values`) and read-only fields are filled by the server (`server_values`); a
+client value for them is an error rather than silently ignored. A field's `validation` rules
+(domain/field_rules.py) are checked after its type's, with the same one-error-per-field answer.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from services.documents.domain import field_rules, formula
 from services.documents.domain.errors import FieldIssue
 from services.documents.domain.send_checks import AUTO_TYPES
 from services.documents.pdf.codes import Rejected
@@ -161,8 +164,39 @@ def is_empty(value: Any) -> bool:
     return value is None or value is False or value == [] or (isinstance(value, str) and not value.strip())
 
 
+# Filled from what the signer did elsewhere than the request: a formula computed from their
+# numbers, an attachment field from the file they uploaded (POST …/fields/{id}/attachment).
+DERIVED_TYPES = frozenset({"formula", "attachment"})
+
+
 def server_filled(field: Row) -> bool:
-    return field["type"] in AUTO_TYPES or bool(field["read_only"])
+    return field["type"] in AUTO_TYPES or field["type"] in DERIVED_TYPES or bool(field["read_only"])
+
+
+def attachment_values(
+    own: Sequence[Row], uploads: Mapping[str, Mapping[str, Any]]
+) -> tuple[dict[str, Any], list[FieldIssue]]:
+    """Each attachment field's value from the file uploaded into it (`uploads`: field id → its
+    attachment row); a required one without a file is an error."""
+    values: dict[str, Any] = {}
+    errors: list[FieldIssue] = []
+    for field in own:
+        if field["type"] != "attachment":
+            continue
+        upload = uploads.get(field["id"])
+        if upload is not None:
+            values[field["id"]] = {
+                "attachmentId": upload["id"],
+                "fileName": upload["file_name"],
+                "sha256": upload["sha256"],
+            }
+        elif field["required"]:
+            errors.append(
+                FieldIssue(
+                    f"fields.{field['id']}", f"Required: upload a file to …/fields/{field['id']}/attachment first"
+                )
+            )
+    return values, errors
 
 
 def check_submission(
@@ -187,12 +221,17 @@ def check_submission(
         if field is None:
             message = "Assigned to another signer" if field_id in others else "No such field on this document"
             errors.append(FieldIssue(name, message))
+        elif field["type"] == "attachment":
+            errors.append(FieldIssue(name, f"Upload the file to …/fields/{field_id}/attachment; do not send a value"))
         elif server_filled(field):
             errors.append(FieldIssue(name, "Filled in automatically; do not send a value"))
         elif value is not None:
             try:
                 values[field_id] = check_value(field, value)
-            except InvalidValue as exc:
+                if not is_empty(values[field_id]):
+                    field_rules.check(field.get("validation"), values[field_id])
+            except (InvalidValue, field_rules.RuleBroken) as exc:
+                values.pop(field_id, None)
                 errors.append(FieldIssue(name, str(exc)))
     failed = {e.field for e in errors}
     for field in own:
@@ -201,6 +240,21 @@ def check_submission(
             errors.append(FieldIssue(name, "Required"))
     # Optional fields left empty are not stored: the signed PDF shows nothing there.
     return {k: v for k, v in values.items() if not is_empty(v) or isinstance(v, bool)}, errors
+
+
+def computed_values(own: Sequence[Row], values: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldIssue]]:
+    """The signer's formula fields computed from their submitted `values`, or an error naming
+    the formula that cannot be computed (an input left empty, a division by zero)."""
+    out: dict[str, Any] = {}
+    errors: list[FieldIssue] = []
+    for field in own:
+        if field["type"] != "formula":
+            continue
+        try:
+            out[field["id"]] = formula.evaluate(field["formula"], values)
+        except formula.FormulaError as exc:
+            errors.append(FieldIssue(f"fields.{field['id']}", f"Cannot be computed: {exc}"))
+    return out, errors
 
 
 def server_values(own: Sequence[Row], *, role: str, name: str, email: str, signed_on: date) -> dict[str, Any]:

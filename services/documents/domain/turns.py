@@ -4,6 +4,14 @@ Participants are the signers with role `signer` or `approver`; viewers only rece
 never take a turn. A parallel document lets every participant act at once. A sequential document
 moves through `order` groups, lowest first: equal orders form a parallel group, and the next
 group starts only when every member of the current one is done.
+
+Approvers "must approve the document before signers can sign" (the reference's role table):
+within the participants who may act now — the whole of a parallel document, the current group of
+a sequential one — signers wait until every approver among them has approved. A sequential
+document's explicit orders still decide between groups (an approver placed after a signer
+approves what that signer signed); the rule only settles who goes first among people who would
+otherwise act together, so in a parallel document the approvers are invited at send and the
+signers once the last approver approves.
 """
 
 from __future__ import annotations
@@ -58,13 +66,23 @@ def current_order(signing_type: str, people: Sequence[Participant]) -> int | Non
     return min(waiting)
 
 
-def on_turn(signing_type: str, people: Sequence[Participant]) -> list[Participant]:
-    """Everyone who may act now: not done, and in the current group when sequential."""
-    pending = [p for p in people if p.status == SignerStatus.PENDING]
+def _acting_group(signing_type: str, people: Sequence[Participant]) -> list[Participant]:
+    """The participants not done who act together now: all of a parallel document, the current
+    order group of a sequential one."""
+    waiting = [p for p in people if not p.done]
     if signing_type == "parallel":
-        return pending
+        return waiting
     order = current_order(signing_type, people)
-    return [p for p in pending if p.order == order]
+    return [p for p in waiting if p.order == order]
+
+
+def on_turn(signing_type: str, people: Sequence[Participant]) -> list[Participant]:
+    """Everyone who may act now: pending, in the acting group, and — while an approver of that
+    group has not approved (a bounced one included) — only its approvers."""
+    group = _acting_group(signing_type, people)
+    if any(p.role == "approver" for p in group):
+        group = [p for p in group if p.role == "approver"]
+    return [p for p in group if p.status == SignerStatus.PENDING]
 
 
 def is_turn(signing_type: str, people: Sequence[Participant], participant_id: str) -> bool:

@@ -169,6 +169,13 @@ def _participant(
     return [KeepTogether([block, Spacer(1, 3)]), events, Spacer(1, 10)]
 
 
+def _pages(cert: Certificate, original_pages: int) -> str:
+    attached = sum(a.pages or 0 for a in cert.attachments)
+    if attached:
+        return f"{original_pages} + {attached} attached + this certificate"
+    return f"{original_pages} + this certificate"
+
+
 def _summary(cert: Certificate, original_pages: int, styles: dict[str, ParagraphStyle], width: float) -> Table:
     """Document and sender side by side: the top of the page answers what, and from whom."""
     value = styles["value"]
@@ -177,7 +184,7 @@ def _summary(cert: Certificate, original_pages: int, styles: dict[str, Paragraph
         [
             ("Document", Paragraph(_text(cert.document_name), value)),
             ("Document ID", Paragraph(_text(cert.document_id), value)),
-            ("Pages", Paragraph(f"{original_pages} + this certificate", value)),
+            ("Pages", Paragraph(_pages(cert, original_pages), value)),
             ("Sent", Paragraph(when(cert.sent_at), value)),
             ("Completed", Paragraph(when(cert.completed_at), value)),
         ],
@@ -242,6 +249,26 @@ def _integrity(cert: Certificate, styles: dict[str, ParagraphStyle], width: floa
     ]
 
 
+def _attachments(cert: Certificate, styles: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
+    """Each attachment sent along with the document: its name, where it is in this file, and the
+    SHA-256 of the attached PDF (an image was converted to PDF before it was hashed)."""
+    if not cert.attachments:
+        return []
+    rows: list[tuple[str, Flowable]] = []
+    for number, attachment in enumerate(cert.attachments, 1):
+        pages = ""
+        if attachment.first_page is not None and attachment.pages:
+            last = attachment.first_page + attachment.pages - 1
+            pages = (
+                f" — page {attachment.first_page}"
+                if last == attachment.first_page
+                else (f" — pages {attachment.first_page}–{last}")
+            )
+        rows.append((f"Attachment {number}", Paragraph(_text(attachment.name) + escape(pages), styles["value"])))
+        rows.append(("SHA-256", Paragraph(_text(attachment.sha256), styles["mono"])))
+    return [Paragraph("Attachments", styles["heading"]), _rows(rows, styles, width)]
+
+
 def render_certificate(cert: Certificate, *, page_size: tuple[float, float], original_pages: int) -> bytes:
     """The certificate as a standalone PDF (one page for a typical handful of participants)."""
     styles = _styles()
@@ -273,6 +300,7 @@ def render_certificate(cert: Certificate, *, page_size: tuple[float, float], ori
         _summary(cert, original_pages, styles, width),
     ]
     story += _integrity(cert, styles, width)
+    story += _attachments(cert, styles, width)
     story.append(Paragraph("Participants", styles["heading"]))
     for participant in cert.participants:
         story += _participant(participant, cert.otp_method, styles, width)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,17 @@ class Participant:
 
 
 @dataclass(frozen=True, slots=True)
+class AttachedFile:
+    """A file sent along with the document (already a verified PDF), appended after its pages."""
+
+    name: str
+    sha256: str  # hex digest of the attached PDF, as stored and appended
+    path: Path | None = None  # where the builder reads it; None on the certificate's own copy
+    first_page: int | None = None  # its first page in the signed PDF (set by the builder)
+    pages: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Certificate:
     document_name: str
     document_id: str
@@ -91,3 +103,4 @@ class Certificate:
     sender_email: str | None = None
     sender_org_name: str | None = None
     otp_method: str | None = None  # "email" when every participant had to enter a one-time code
+    attachments: Sequence[AttachedFile] = ()  # listed with their hashes and pages

@@ -20,6 +20,7 @@ import io
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
@@ -31,7 +32,7 @@ from .codes import Rejected
 from .geometry import PageGeometry
 from .layout import closest_paper
 from .metadata import mark_modified
-from .models import Certificate, StampField
+from .models import AttachedFile, Certificate, StampField
 from .overlay import render_overlay
 
 _build_lock = threading.Lock()
@@ -44,8 +45,14 @@ def page_geometry(page: object) -> PageGeometry:
 
 def build_signed_pdf(original_pdf: bytes | Path, fields: Sequence[StampField], certificate: Certificate) -> bytes:
     """The signed PDF: every page of the original with its fields stamped in place, then the
-    certificate of completion. Raises ValueError for a field on a page that does not exist or a
-    drawn signature that is not a valid image."""
+    pages of each attachment (`certificate.attachments`, read from their `path`), then the
+    certificate of completion, which lists the attachments with their hashes and pages. Raises
+    ValueError for a field on a page that does not exist or a drawn signature that is not a
+    valid image.
+
+    Attachments go before the certificate: the certificate is the record of the whole envelope,
+    so it closes the file and names every page before it (the signed document's pages keep their
+    numbers, the attachments follow them, each starting on the page the certificate gives)."""
     source = original_pdf.read_bytes() if isinstance(original_pdf, Path) else original_pdf
     with _build_lock:
         return _build(source, fields, certificate)
@@ -83,6 +90,7 @@ def _build(source: bytes, fields: Sequence[StampField], certificate: Certificate
         page.compress_content_streams()
 
     first = page_geometry(writer.pages[0]).display_size
+    certificate = replace(certificate, attachments=_append_attachments(writer, certificate.attachments))
     try:
         cert_pdf = render_certificate(certificate, page_size=closest_paper(*first), original_pages=page_count)
     except Rejected as exc:  # a participant's drawn signature that is not a usable image
@@ -94,3 +102,21 @@ def _build(source: bytes, fields: Sequence[StampField], certificate: Certificate
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _append_attachments(writer: PdfWriter, attachments: Sequence[AttachedFile]) -> list[AttachedFile]:
+    """Append each attachment's pages; the attachments as the certificate lists them (their first
+    page in this file and their page count, without the path the builder read)."""
+    listed: list[AttachedFile] = []
+    for attachment in attachments:
+        if attachment.path is None:
+            raise ValueError(f"attachment {attachment.name}: no file to append")
+        reader = PdfReader(attachment.path)
+        if reader.is_encrypted:
+            raise ValueError(f"attachment {attachment.name} is encrypted")
+        remove_active_content(reader.root_object)  # verified without it already; kept for symmetry
+        first_page = len(writer.pages) + 1
+        for page in reader.pages:
+            writer.add_page(page)
+        listed.append(replace(attachment, path=None, first_page=first_page, pages=len(reader.pages)))
+    return listed

@@ -34,9 +34,10 @@ from aiohttp import web
 from services.documents.adapters.sandbox_pool import SANDBOX
 from services.documents.adapters.signed_build import SandboxBuilder
 from services.documents.adapters.storage import STORAGE, Storage, signed_key
-from services.documents.adapters.verified_pdf import fetch_pdf
+from services.documents.adapters.verified_pdf import fetch_checked, fetch_pdf
 from services.documents.commands.lifecycle_events import as_system, document_event, stamp
 from services.documents.commands.sealing import seal_completed
+from services.documents.db import attachment_repository as attachments_repo
 from services.documents.db import completion_repository as completion_repo
 from services.documents.db import field_repository as fields_repo
 from services.documents.db import lifecycle_repository as repo
@@ -48,6 +49,7 @@ from services.documents.domain.payloads import people
 from services.documents.domain.statemachine import Action, allowed_from, target
 from services.documents.domain.verified_file import verified_of
 from services.documents.pdf import build_signed_pdf
+from services.documents.pdf.models import AttachedFile
 from services.documents.pdf.verify import sha256_file
 from shared.db import POOL
 from shared.jobs.worker import JobWorker
@@ -76,12 +78,18 @@ async def build(
         events = by_participant(
             await participant_event_repo.participant_events(conn, document["id"], list(EVENT_KINDS)), signers
         )
+        attachment_rows = await attachments_repo.list_attachments(conn, document["id"])
     stamps = signed_inputs.stamp_fields(fields, values)
-    certificate = signed_inputs.certificate(
-        document, signers, fields, values, document["completion_requested_at"], events
-    )
     original, unsealed, sealed = workdir / "original.pdf", workdir / "unsealed.pdf", workdir / "signed.pdf"
     await fetch_pdf(storage, verified_of(document), original)
+    attached = []
+    for row in attachment_rows:  # each read back hash-checked, as the original is
+        path = workdir / f"{row['id']}.pdf"
+        await fetch_checked(storage, row["file_key"], row["file_size"], row["sha256"], path)
+        attached.append(AttachedFile(row["file_name"], row["sha256"], path))
+    certificate = signed_inputs.certificate(
+        document, signers, fields, values, document["completion_requested_at"], events, attached
+    )
     if builder is not None:
         await builder(original, stamps, certificate, unsealed)
     else:

@@ -14,6 +14,10 @@ const base = `/api/v1/signing/${encodeURIComponent(token)}`;
 export const fileUrl = `${base}/file`;
 export const downloadUrl = `${base}/download`;
 
+export function attachmentUrl(id) {
+  return `${base}/attachments/${encodeURIComponent(id)}`;
+}
+
 export function pageUrl(page, scale) {
   return `${base}/pages/${page}?scale=${scale}`;
 }

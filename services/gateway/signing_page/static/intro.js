@@ -1,7 +1,7 @@
 // The card above the document: who is asked to do what, the sender's message, and the ways out
 // (read the PDF elsewhere, decline).
 
-import { fileUrl } from "./api.js";
+import { attachmentUrl, fileUrl } from "./api.js";
 import { el } from "./dom.js";
 import { formatDate } from "./format.js";
 
@@ -21,10 +21,22 @@ export function introCard(session, { heading, instructions, onStart, startLabel,
       el("strong", { text: session.name }), "."),
     deadline,
     message,
+    attachmentList(session.attachments || []),
     el("p", { class: "hint", text: instructions }),
     el("div", { class: "card__actions" },
       onStart ? el("button", { type: "button", class: "button button--primary", id: "start", onclick: onStart }, startLabel) : null,
       el("a", { class: "button", href: fileUrl, download: "" }, "Download PDF"),
       el("button", { type: "button", class: "button button--quiet", id: "decline-open", onclick: onDecline },
         signer.role === "approver" ? "Decline" : "Decline to sign")));
+}
+
+// Files sent along with the document: to read, not to sign. Each is a PDF (images were converted).
+function attachmentList(attachments) {
+  if (!attachments.length) return null;
+  return el("section", { class: "attachments", id: "attachments", "aria-labelledby": "attachments-title" },
+    el("h3", { id: "attachments-title", text: "Attached files (no signature needed)" }),
+    el("ul", {}, ...attachments.map((a) =>
+      el("li", {},
+        el("a", { href: attachmentUrl(a.id), download: "", "data-attachment": a.id }, a.fileName),
+        ` (PDF, ${Math.max(1, Math.round(a.fileSize / 1024))} KB)`))));
 }

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from services.documents.adapters.page_render import RENDERER
 from services.documents.adapters.storage import storage_ctx
+from services.documents.api.campaign_routes import add_campaign_routes
 from services.documents.api.errors import add_domain_errors
 from services.documents.api.file_routes import add_file_routes
 from services.documents.api.lifecycle_routes import add_lifecycle_routes
@@ -44,6 +45,7 @@ def create_app(settings: Settings) -> web.Application:
     add_routes(app)  # documents, signers, fields; internal org stats and document lookup
     add_file_routes(app)  # upload URLs, downloads
     add_template_routes(app)  # templates, their roles, fields and file; documents made from them
+    add_campaign_routes(app)  # campaigns; a visitor's submission; the public page's question
     add_lifecycle_routes(app)  # send, cancel, remind, signing links, the signing API, notifier endpoints
     add_page_routes(app)  # page images for the signing page
     add_wp_internal_routes(app)  # what the gateway's WPsigner surface needs beyond the core API

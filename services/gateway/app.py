@@ -10,6 +10,8 @@ from services.gateway.action_limits import action_limit_middleware
 from services.gateway.api_limits import add_limit_headers
 from services.gateway.auth import api_key_middleware
 from services.gateway.auth_failures import AUTH_FAILURES, FailureBudget
+from services.gateway.campaign_limits import campaign_limit_middleware
+from services.gateway.campaign_page import mount as mount_campaign_page
 from services.gateway.client_ip import parse_networks
 from services.gateway.keys import HTTP, SETTINGS, TRUSTED
 from services.gateway.openapi import add_openapi_routes
@@ -30,10 +32,16 @@ def create_app(settings: Settings) -> web.Application:
     settings.require_internal_secret()
     # Rate limits (docs/security.md): the key middleware counts keys and failed keys, the action
     # budgets come after it (they need the key), the signer routes count unknown tokens, and
-    # verification has its own per-IP budget.
+    # verification and campaign submissions have their own per-IP (and per-email) budgets.
     app = base_app(
         settings.max_body_bytes,
-        [api_key_middleware, action_limit_middleware, signing_guard_middleware, verify_limit_middleware],
+        [
+            api_key_middleware,
+            action_limit_middleware,
+            signing_guard_middleware,
+            verify_limit_middleware,
+            campaign_limit_middleware,
+        ],
         max_line_bytes=settings.max_request_line_bytes,
         max_header_bytes=settings.max_header_bytes,
     )
@@ -47,6 +55,7 @@ def create_app(settings: Settings) -> web.Application:
     add_proxy_routes(app)
     add_openapi_routes(app)
     mount_signing_page(app)  # GET /sign/{token}: the page a signer opens from the emailed link
+    mount_campaign_page(app)  # GET /sign/campaign/{id}: a campaign's public link, each visitor's own document
     mount_verify_page(app)  # GET /verify: anyone drops a PDF and sees the verdict
     mount_wpsigner(app)  # /wp-json/wpsigner/v1: its own middleware, acting only under that prefix
 

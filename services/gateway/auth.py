@@ -9,6 +9,7 @@ request counts against the key's budget (api_limits.py), on the same connection.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -28,8 +29,14 @@ from shared.web import Handler
 
 _CONTEXT: web.RequestKey[RequestContext] = web.RequestKey("countersign.request_context", RequestContext)
 
-# Paths under /api/v1 that need no API key.
+# Paths under /api/v1 that need no API key: prefixes, and a campaign's public submissions.
 OPEN_API_PATHS = ("/api/v1/openapi.json", "/api/v1/signing/", "/api/v1/verify")
+CAMPAIGN_SUBMISSIONS = re.compile(r"/api/v1/campaigns/[^/]+/submissions")
+OPEN_API_PATTERNS = (CAMPAIGN_SUBMISSIONS,)
+
+
+def needs_no_key(path: str) -> bool:
+    return path.startswith(OPEN_API_PATHS) or any(p.fullmatch(path) for p in OPEN_API_PATTERNS)
 
 
 @dataclass(frozen=True)
@@ -111,7 +118,7 @@ def bearer_token(request: web.Request) -> str:
 @web.middleware
 async def api_key_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     path = request.path
-    if not path.startswith("/api/v1/") or path.startswith(OPEN_API_PATHS):
+    if not path.startswith("/api/v1/") or needs_no_key(path):
         return await handler(request)
     if not request.headers.get("Authorization"):
         bearer_token(request)  # 401 "Missing API key": no guess was made, nothing to count

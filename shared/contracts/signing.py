@@ -191,6 +191,9 @@ class SigningSession(ResponseModel):
         )
     )
     isTurn: bool = Field(description="Whether the signer may act now (sequential documents go group by group)")
+    redirectUrl: str | None = Field(
+        default=None, description="A campaign's document: where the page sends the signer after signing (https)"
+    )
 
 
 class SigningSessionResponse(ResponseModel):

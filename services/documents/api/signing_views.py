@@ -55,6 +55,7 @@ def session(view: SessionView) -> SigningSession:
         otpVerified=view.otp_verified,
         otpLocked=view.otp_locked,
         isTurn=view.is_turn,
+        redirectUrl=view.redirect_url,
     )
 
 

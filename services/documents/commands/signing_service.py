@@ -18,6 +18,7 @@ import asyncpg
 from services.documents.commands.lifecycle_events import as_system, document_event, signer_event, stamp
 from services.documents.commands.progress import advance
 from services.documents.commands.signing_session import Session, otp_pending, require_otp, run
+from services.documents.db import campaign_repository
 from services.documents.db import field_repository as fields_repo
 from services.documents.db import lifecycle_repository as repo
 from services.documents.db import signer_repository as signers_repo
@@ -43,6 +44,7 @@ class SessionView:
     otp_verified: bool
     otp_locked: bool
     is_turn: bool
+    redirect_url: str | None = None  # a campaign's, after signing
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,7 @@ async def view(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> SessionVi
         people = turns.participants(await signers_repo.list_signers(conn, document["id"]))
         fields = _own_fields(await fields_repo.list_fields(conn, document["id"]), signer)
         otp_by_email = document["otp_method"] == "email"
+        campaign_id = document["campaign_id"]
         return SessionView(
             document=document,
             signer=signer,
@@ -93,6 +96,7 @@ async def view(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> SessionVi
             otp_verified=not otp_pending(session) and otp_by_email,
             otp_locked=otp_pending(session) and signer["otp_locked_at"] is not None,
             is_turn=turns.is_turn(document["signing_type"], people, signer["id"]),
+            redirect_url=await campaign_repository.redirect_of(conn, campaign_id) if campaign_id else None,
         )
 
     # FOR SHARE: views do not queue behind each other, but do wait for a command in flight.

@@ -195,6 +195,12 @@ async def count_live_templates(conn: asyncpg.Connection, org_id: str) -> int:
     )
 
 
+async def count_live_campaigns(conn: asyncpg.Connection, org_id: str) -> int:
+    return await conn.fetchval(
+        "SELECT count(*) FROM documents.campaigns WHERE org_id = $1 AND deleted_at IS NULL", org_id
+    )
+
+
 async def list_attachments(conn: asyncpg.Connection, document_id: str) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT * FROM documents.attachments WHERE document_id = $1 ORDER BY position, created_at, id", document_id

@@ -41,7 +41,7 @@ async def campaign_limit_middleware(request: web.Request, handler: Handler) -> w
     if request.method != "POST" or not CAMPAIGN_SUBMISSIONS.fullmatch(request.path):
         return await handler(request)
     settings = request.app[SETTINGS]
-    email = _email_of(await request.read()) if request.can_read_body else None
+    email = _email_of(await request.read()) if request.body_exists else None  # read once, cached for the proxy
     budgets = [
         (f"campaign-ip:{request_ip(request) or 'unknown'}", settings.campaign_submit_limit_per_ip_per_hour, "address")
     ]

@@ -39,7 +39,8 @@ async def forward(request: web.Request, url: str, internal: dict[str, str]) -> w
     """`internal`: the caller's credential and identity (shared.internal_client.internal_headers)."""
     headers = {name: request.headers[name] for name in _FORWARD_REQUEST_HEADERS if name in request.headers}
     headers.update(internal)
-    body = await request.read() if request.can_read_body else None
+    # body_exists, not can_read_body: a middleware may have read (and cached) the body already.
+    body = await request.read() if request.body_exists else None
     query = list(request.query.items())
     session = request.app[HTTP]
     try:

@@ -204,6 +204,10 @@ class Settings(BaseSettings):
     # POST /api/v1/verify requests per client IP per minute (no API key there, and each request
     # parses a PDF in a child process): past it, 429 until the minute ends.
     verify_rate_limit_per_minute: int = Field(default=10, gt=0)
+    # Campaign submissions (POST /api/v1/campaigns/{id}/submissions, the public link's form) per
+    # client IP and per submitted email address per hour, every attempt counted: past either, 429.
+    campaign_submit_limit_per_ip_per_hour: int = Field(default=30, gt=0)
+    campaign_submit_limit_per_email_per_hour: int = Field(default=5, gt=0)
 
     # --- idempotency keys of POSTs (services/gateway/idempotency.py, docs/api.md) ---------
     # How long a key's stored answer is replayed; after it the key is free again.

@@ -41,13 +41,15 @@ def test_settings(**overrides: object) -> Settings:
         "db_pool_max": 5,
         # The suite makes many requests with one key and sends many bad keys from 127.0.0.1: the
         # general suite runs with limits out of reach. The rate-limit tests (tests/e2e/
-        # test_rate_limits*.py, test_wpsigner_ratelimit.py) use the real defaults or small ones.
+        # test_rate_limits*.py, test_wpsigner_ratelimit.py, test_campaigns.py) use the real defaults or small ones.
         "api_rate_limit_per_minute": 1_000_000,
         "webhook_create_limit_per_hour": 1_000_000,
         "bulk_send_limit_per_5_minutes": 1_000_000,
         "auth_failure_limit_per_minute": 1_000_000,
         "wpsigner_ip_rate_limit_per_minute": 1_000_000,
         "verify_rate_limit_per_minute": 1_000_000,
+        "campaign_submit_limit_per_ip_per_hour": 1_000_000,
+        "campaign_submit_limit_per_email_per_hour": 1_000_000,
     }
     values.update(overrides)
     return base.model_copy(update=values)

@@ -13,6 +13,7 @@ from services.documents.adapters.sandbox_pool import sandbox_ctx
 from services.documents.adapters.storage import storage_ctx
 from services.documents.api.attachment_routes import add_attachment_routes
 from services.documents.api.bulk_send_routes import add_bulk_send_routes
+from services.documents.api.campaign_routes import add_campaign_routes
 from services.documents.api.errors import add_domain_errors
 from services.documents.api.file_routes import add_file_routes
 from services.documents.api.lifecycle_routes import add_lifecycle_routes
@@ -51,6 +52,7 @@ def create_app(settings: Settings) -> web.Application:
     add_template_routes(app)  # templates, their roles, fields and file; documents made from them
     add_bulk_send_routes(app)  # bulk sends: one document per signer from a template, all sent
     add_attachment_routes(app)  # attachments: list, multipart upload (judged like any upload), delete
+    add_campaign_routes(app)  # campaigns; a visitor's submission; the public page's question
     add_lifecycle_routes(app)  # send, cancel, remind, signing links, the signing API, notifier endpoints
     add_page_routes(app)  # page images for the signing page
     add_wp_internal_routes(app)  # what the gateway's WPsigner surface needs beyond the core API

@@ -10,6 +10,8 @@ from services.gateway.action_limits import action_limit_middleware
 from services.gateway.api_limits import add_limit_headers
 from services.gateway.auth import api_key_middleware
 from services.gateway.auth_failures import AUTH_FAILURES, FailureBudget
+from services.gateway.campaign_limits import campaign_limit_middleware
+from services.gateway.campaign_page import mount as mount_campaign_page
 from services.gateway.client_ip import parse_networks
 from services.gateway.idempotency import idempotency_middleware
 from services.gateway.key_cache import key_cache_ctx
@@ -32,8 +34,9 @@ def create_app(settings: Settings) -> web.Application:
     settings.require_internal_secret()
     # Rate limits (docs/security.md): the key middleware counts keys and failed keys, the action
     # budgets come after it (they need the key), the signer routes count unknown tokens, and
-    # verification has its own per-IP budget. Idempotency keys (needing the key's organisation)
-    # come before the action budgets, so a replayed or refused retry spends no action.
+    # verification and campaign submissions have their own per-IP (and per-email) budgets.
+    # Idempotency keys (needing the key's organisation) come before the action budgets, so a
+    # replayed or refused retry spends no action.
     app = base_app(
         settings.max_body_bytes,
         [
@@ -42,6 +45,7 @@ def create_app(settings: Settings) -> web.Application:
             action_limit_middleware,
             signing_guard_middleware,
             verify_limit_middleware,
+            campaign_limit_middleware,
         ],
         max_line_bytes=settings.max_request_line_bytes,
         max_header_bytes=settings.max_header_bytes,
@@ -57,6 +61,7 @@ def create_app(settings: Settings) -> web.Application:
     add_proxy_routes(app)
     add_openapi_routes(app)
     mount_signing_page(app)  # GET /sign/{token}: the page a signer opens from the emailed link
+    mount_campaign_page(app)  # GET /sign/campaign/{id}: a campaign's public link, each visitor's own document
     mount_verify_page(app)  # GET /verify: anyone drops a PDF and sees the verdict
     mount_wpsigner(app)  # /wp-json/wpsigner/v1: its own middleware, acting only under that prefix
 

@@ -13,6 +13,7 @@ of its own costs no statement, one with a budget costs the one upsert that count
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -40,8 +41,14 @@ from shared.web import Handler
 
 _CONTEXT: web.RequestKey[RequestContext] = web.RequestKey("countersign.request_context", RequestContext)
 
-# Paths under /api/v1 that need no API key.
+# Paths under /api/v1 that need no API key: prefixes, and a campaign's public submissions.
 OPEN_API_PATHS = ("/api/v1/openapi.json", "/api/v1/signing/", "/api/v1/verify")
+CAMPAIGN_SUBMISSIONS = re.compile(r"/api/v1/campaigns/[^/]+/submissions")
+OPEN_API_PATTERNS = (CAMPAIGN_SUBMISSIONS,)
+
+
+def needs_no_key(path: str) -> bool:
+    return path.startswith(OPEN_API_PATHS) or any(p.fullmatch(path) for p in OPEN_API_PATTERNS)
 
 
 @dataclass(frozen=True)
@@ -123,7 +130,7 @@ def bearer_token(request: web.Request) -> str:
 @web.middleware
 async def api_key_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     path = request.path
-    if not path.startswith("/api/v1/") or path.startswith(OPEN_API_PATHS):
+    if not path.startswith("/api/v1/") or needs_no_key(path):
         return await handler(request)
     token, malformed = bearer_token_or_guess(request)
     budget, ip, cache = request.app[AUTH_FAILURES], request_ip(request), request.app[KEY_CACHE]

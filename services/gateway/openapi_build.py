@@ -112,6 +112,7 @@ _ID_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}
 
 _TAGS = {
     "templates": "Templates",
+    "campaigns": "Campaigns",
     "roles": "Templates",
     "documents": "Documents",
     "signers": "Signers",
@@ -131,6 +132,8 @@ _TAG_DESCRIPTIONS = {
     "Templates": "Reusable documents: a verified PDF, signer slots (roles) and fields; documents are made from "
     "them with `use`. Operations marked `x-countersign-extension` are Countersign's own (the inSigner "
     "reference can only list, read and use templates).",
+    "Campaigns": "Public signing links made from a template: each visitor of /sign/campaign/{id} signs their "
+    "own document. The visitor's submission is a Countersign extension (no API key).",
     "Verify": "Anyone holding a PDF may ask whether it is a sealed document of this platform, unchanged.",
 }
 # Where the derived names read badly, or the reference uses another verb.
@@ -156,6 +159,7 @@ _NAMES: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/api/v1/templates/{id}/fields"): ("addTemplateField", "Add a field to a template"),
     ("PATCH", "/api/v1/templates/{id}/fields/{fieldId}"): ("updateTemplateField", "Update a template's field"),
     ("DELETE", "/api/v1/templates/{id}/fields/{fieldId}"): ("removeTemplateField", "Remove a template's field"),
+    ("POST", "/api/v1/campaigns/{id}/submissions"): ("submitCampaign", "A visitor's submission of a campaign"),
     ("DELETE", "/api/v1/documents/{id}/signers/{signerId}"): ("removeSigner", "Remove a signer"),
     ("DELETE", "/api/v1/documents/{id}/fields/{fieldId}"): ("removeField", "Remove a field"),
     ("GET", "/api/v1/openapi.json"): ("getOpenApiDocument", "This OpenAPI document"),

@@ -33,6 +33,15 @@ from shared.contracts.bulk_sends import (
     BulkSendListResponse,
     BulkSendResponse,
 )
+from shared.contracts.campaigns import (
+    CampaignCreate,
+    CampaignListQuery,
+    CampaignListResponse,
+    CampaignResponse,
+    CampaignSubmission,
+    CampaignSubmittedResponse,
+    CampaignUpdate,
+)
 from shared.contracts.document_requests import (
     DocumentCreate,
     DocumentListQuery,
@@ -58,6 +67,7 @@ from shared.contracts.pages import PNG, PNG_BODY, PageQuery
 from shared.contracts.path_params import (
     ATTACHMENT_ID,
     BULK_SEND_ID,
+    CAMPAIGN_ID,
     DELIVERY_ID,
     DOCUMENT_ID,
     FIELD_ID,
@@ -128,6 +138,7 @@ DOCUMENTS = "/api/v1/documents"
 SIGNING = "/api/v1/signing/{token}"
 TEMPLATES = "/api/v1/templates"
 BULK_SENDS = "/api/v1/bulk-sends"
+CAMPAIGNS = "/api/v1/campaigns"
 WEBHOOKS = "/api/v1/webhooks"
 ORG = "/api/v1/org"
 OPENAPI_PATH = "/api/v1/openapi.json"
@@ -145,6 +156,7 @@ _SHAPES: tuple[tuple[str, Mapping[str, Shape]], ...] = (
     (TEMPLATES, {"id": TEMPLATE_ID, "roleId": ROLE_ID, "fieldId": TEMPLATE_FIELD_ID}),
     (BULK_SENDS, {"id": BULK_SEND_ID}),
     (SIGNING, {"token": SIGNING_TOKEN, "page": PAGE_NUMBER, "attId": ATTACHMENT_ID, "fieldId": FIELD_ID}),
+    (CAMPAIGNS, {"id": CAMPAIGN_ID}),
 )
 
 
@@ -209,6 +221,12 @@ def _templates(
     method: str, path: str, scope: str, status: int, response: ResponseBody, *, extension: bool = True, **more: Any
 ) -> Operation:
     return _op("documents", method, TEMPLATES + path, scope, status, response, extension=extension, **more)
+
+
+def _campaigns(
+    method: str, path: str, scope: str | None, status: int, response: ResponseBody, **more: Any
+) -> Operation:
+    return _op("documents", method, CAMPAIGNS + path, scope, status, response, **more)
 
 
 D, S, W = DOCUMENTS, SIGNING, WEBHOOKS
@@ -319,6 +337,28 @@ OPERATIONS: tuple[Operation, ...] = (
         extra_errors=(404, 409),
     ),
     _documents("GET", BULK_SENDS + "/{id}", "bulk_sends.read", 200, BulkSendResponse),
+    # Campaigns (docs/templates.md#campaigns): public links where each visitor signs their own
+    # document from a template. 409 on create: the template is unusable (`campaign-template-unsuitable`,
+    # `template-file-missing`, `template-file-invalid`).
+    _campaigns("GET", "", "campaigns.read", 200, CampaignListResponse, query=CampaignListQuery),
+    _campaigns("POST", "", "campaigns.create", 201, CampaignResponse, request=CampaignCreate, extra_errors=(409,)),
+    _campaigns("GET", "/{id}", "campaigns.read", 200, CampaignResponse),
+    _campaigns("PATCH", "/{id}", "campaigns.update", 200, CampaignResponse, request=CampaignUpdate),
+    _campaigns("DELETE", "/{id}", "campaigns.delete", 204, None),
+    # The visitor of the public link (no API key): 200 with their signing link, a new document's or
+    # (same email, not yet signed) their earlier one's; 409 `campaign-paused`, `campaign-closed`,
+    # `campaign-expired`, `campaign-full`; 429 the address's or the email's budget
+    # (services/gateway/campaign_limits.py).
+    _campaigns(
+        "POST",
+        "/{id}/submissions",
+        None,
+        200,
+        CampaignSubmittedResponse,
+        request=CampaignSubmission,
+        extension=True,
+        extra_errors=(429,),
+    ),
     _notifier("GET", W, "webhooks.read", 200, WebhookListResponse),
     # 409: creating the 11th webhook of an organisation.
     _notifier("POST", W, "webhooks.create", 201, WebhookCreatedResponse, request=WebhookCreate, extra_errors=(409,)),

@@ -210,6 +210,9 @@ class SigningSession(ResponseModel):
     attachments: list[SigningAttachment] = Field(
         description="Files sent along with the document (no signature needed); appended to the signed PDF"
     )
+    redirectUrl: str | None = Field(
+        default=None, description="A campaign's document: where the page sends the signer after signing (https)"
+    )
 
 
 class SigningSessionResponse(ResponseModel):

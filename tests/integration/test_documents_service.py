@@ -169,7 +169,7 @@ async def test_org_stats_count_live_documents_of_one_organisation(pool: asyncpg.
     ids = [await new_document(pool, ctx, f"D{i}") for i in range(4)]
     await new_document(pool, other)
     await service.delete_document(pool, ctx.org_id, ctx, ids[0])
-    assert await service.count_documents(pool, ctx.org_id) == (3, 0)
+    assert await service.count_documents(pool, ctx.org_id) == (3, 0, 0)
     found = await service.internal_document(pool, ctx.org_id, ids[1])
     assert (found["id"], found["name"], found["status"]) == (ids[1], "D1", "draft")
     for org_id, doc_id in ((ctx.org_id, ids[0]), (other.org_id, ids[1])):

@@ -32,6 +32,8 @@ def test_every_keyed_operation_documents_429_and_the_headers(spec: dict[str, Any
                 assert "429" in op["responses"], (method, path)  # unknown tokens per client address
             elif path == "/api/v1/verify":
                 assert "429" in op["responses"], (method, path)  # verifications per client address
+            elif path == "/api/v1/campaigns/{id}/submissions":
+                assert "429" in op["responses"], (method, path)  # per client address and per email
             else:
                 assert "429" not in op["responses"], (method, path)
 

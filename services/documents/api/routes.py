@@ -190,8 +190,8 @@ async def remove_field(request: web.Request) -> web.Response:
 
 
 async def org_stats(request: web.Request) -> web.Response:
-    documents, templates = await service.count_documents(_pool(request), org_id_of(request))
-    return respond(OrgStatsResponse(data=views.org_stats(documents, templates)))
+    documents, templates, campaigns = await service.count_documents(_pool(request), org_id_of(request))
+    return respond(OrgStatsResponse(data=views.org_stats(documents, templates, campaigns)))
 
 
 async def internal_document(request: web.Request) -> web.Response:

@@ -69,6 +69,7 @@ def session(view: SessionView) -> SigningSession:
         otpLocked=view.otp_locked,
         isTurn=view.is_turn,
         attachments=[signing_attachment(a) for a in view.attachments],
+        redirectUrl=view.redirect_url,
     )
 
 

@@ -180,9 +180,8 @@ def document_page(rows: Sequence[Row], meta: Mapping[str, Any]) -> responses.Doc
     return responses.DocumentListResponse(data=[list_item(r) for r in rows], meta=PageMeta(**meta))
 
 
-def org_stats(documents: int, templates: int) -> OrgStats:
-    # Campaigns arrive in a later issue; until then an organisation has none.
-    return OrgStats(documents=documents, templates=templates, campaigns=0)
+def org_stats(documents: int, templates: int, campaigns: int) -> OrgStats:
+    return OrgStats(documents=documents, templates=templates, campaigns=campaigns)
 
 
 def dump(model: BaseModel) -> dict[str, Any]:

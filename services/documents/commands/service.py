@@ -135,10 +135,14 @@ async def delete_document(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, 
         await emit(conn, ctx, org_id, document_id, "document.deleted", {"name": row["name"]})
 
 
-async def count_documents(pool: asyncpg.Pool, org_id: str) -> tuple[int, int]:
-    """The organisation's live documents and templates."""
+async def count_documents(pool: asyncpg.Pool, org_id: str) -> tuple[int, int, int]:
+    """The organisation's live documents, templates and campaigns."""
     async with pool.acquire() as conn:
-        return await repo.count_live_documents(conn, org_id), await repo.count_live_templates(conn, org_id)
+        return (
+            await repo.count_live_documents(conn, org_id),
+            await repo.count_live_templates(conn, org_id),
+            await repo.count_live_campaigns(conn, org_id),
+        )
 
 
 async def internal_document(pool: asyncpg.Pool, org_id: str, document_id: str) -> asyncpg.Record:

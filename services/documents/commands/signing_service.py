@@ -19,6 +19,7 @@ from services.documents.commands.lifecycle_events import as_system, document_eve
 from services.documents.commands.progress import advance
 from services.documents.commands.signing_session import Session, otp_pending, require_otp, run
 from services.documents.db import attachment_repository as attachments_repo
+from services.documents.db import campaign_repository
 from services.documents.db import field_repository as fields_repo
 from services.documents.db import lifecycle_repository as repo
 from services.documents.db import signer_repository as signers_repo
@@ -51,6 +52,7 @@ class SessionView:
     otp_locked: bool
     is_turn: bool
     attachments: list[asyncpg.Record]
+    redirect_url: str | None = None  # a campaign's, after signing
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,7 @@ async def view(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> SessionVi
         people = turns.participants(await signers_repo.list_signers(conn, document["id"]))
         fields = _own_fields(await fields_repo.list_fields(conn, document["id"]), signer)
         otp_by_email = document["otp_method"] == "email"
+        campaign_id = document["campaign_id"]
         return SessionView(
             document=document,
             signer=signer,
@@ -104,6 +107,7 @@ async def view(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> SessionVi
             attachments=[
                 a for a in await attachments_repo.list_attachments(conn, document["id"]) if _may_read(a, signer)
             ],
+            redirect_url=await campaign_repository.redirect_of(conn, campaign_id) if campaign_id else None,
         )
 
     # FOR SHARE: views do not queue behind each other, but do wait for a command in flight.

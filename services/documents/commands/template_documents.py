@@ -53,6 +53,7 @@ class Instance:
     message: str | None = None  # default: the template's
     expires_at: datetime | None = None  # default: now + the template's expiresInDays
     origin: Mapping[str, str] = field(default_factory=dict)  # bulk_send_id / campaign_id of the document
+    otp_method: str | None = None  # default: the template's (a campaign with requireOtp: "email")
     prefix: str = ""  # how problems of this instance are named (a bulk send: "signers.12.")
     email_message: str | None = None  # default: the template's
     prefill_as_text: bool = False  # prefill values came as text (a CSV file): numbers are read from it
@@ -113,6 +114,8 @@ def _document_row(
         row["message"] = instance.message
     if instance.email_message is not None:
         row["email_message"] = instance.email_message
+    if instance.otp_method is not None:
+        row["otp_method"] = instance.otp_method
     return row
 
 
@@ -143,6 +146,23 @@ def _field_rows(document_id: str, fields: Sequence[Mapping[str, Any]], planned: 
     ]
 
 
+async def usable_template(
+    conn: asyncpg.Connection, org_id: str, template_id: str
+) -> tuple[asyncpg.Record, list[asyncpg.Record], list[asyncpg.Record]]:
+    """The template (locked FOR SHARE), its roles and fields, once it is known to be usable: a
+    verified file, at least one role, every field assigned to one. Campaigns check theirs here too."""
+    template = await repo.find_template(conn, org_id, template_id, lock="share")
+    if template is None:
+        raise template_not_found()
+    if (refusal := _file_refusal(template)) is not None:
+        raise refusal
+    roles = await repo.list_roles(conn, template_id)
+    fields = await repo.list_fields(conn, template_id)
+    if problems := template_problems(roles, fields):
+        raise Conflicting("The template is not ready to be used", code="template-incomplete", fields=problems)
+    return template, roles, fields
+
+
 async def make_documents(
     deps: Deps,
     conn: asyncpg.Connection,
@@ -154,16 +174,7 @@ async def make_documents(
     send: bool,
 ) -> list[str]:
     """The new documents' ids, in the order of `instances`. Must run inside a transaction."""
-    template = await repo.find_template(conn, org_id, template_id, lock="share")
-    if template is None:
-        raise template_not_found()
-    if (refusal := _file_refusal(template)) is not None:
-        raise refusal
-    roles = await repo.list_roles(conn, template_id)
-    fields = await repo.list_fields(conn, template_id)
-    if problems := template_problems(roles, fields):
-        raise Conflicting("The template is not ready to be used", code="template-incomplete", fields=problems)
-
+    template, roles, fields = await usable_template(conn, org_id, template_id)
     plans: list[Planned] = []
     issues: list[FieldIssue] = []
     for instance in instances:

@@ -209,3 +209,9 @@ async def count_live_templates(conn: asyncpg.Connection, org_id: str) -> int:
     return await conn.fetchval(
         "SELECT count(*) FROM documents.templates WHERE org_id = $1 AND deleted_at IS NULL", org_id
     )
+
+
+async def count_live_campaigns(conn: asyncpg.Connection, org_id: str) -> int:
+    return await conn.fetchval(
+        "SELECT count(*) FROM documents.campaigns WHERE org_id = $1 AND deleted_at IS NULL", org_id
+    )

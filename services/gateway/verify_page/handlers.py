@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,35 +9,26 @@ from aiohttp import web
 
 from services.gateway.keys import SETTINGS
 from services.gateway.signing_page.config import page_config
-from services.gateway.signing_page.headers import asset_headers, page_headers
+from services.gateway.signing_page.headers import page_headers
+from services.gateway.static_pages import StaticFiles, load_static
 
 PAGE_PATH = "/verify"
 ASSETS_PREFIX = "/verify-page"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css"}
 _PLACEHOLDER = b"{{ASSETS}}"
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
     html: bytes
-    files: dict[str, tuple[bytes, str]]  # name -> (body, media type)
-    version: str  # a hash of every asset: a deploy changes every URL at once
+    assets: StaticFiles
     headers: dict[str, str]
 
 
 def load_page(headers: dict[str, str]) -> Page:
-    files = {
-        p.name: (p.read_bytes(), MEDIA_TYPES[p.suffix])
-        for p in sorted(STATIC_DIR.iterdir())
-        if p.is_file() and p.suffix in MEDIA_TYPES
-    }
-    digest = hashlib.sha256()
-    for name, (body, _) in sorted(files.items()):
-        digest.update(name.encode() + b"\0" + hashlib.sha256(body).digest())
-    version = digest.hexdigest()[:16]
-    html = (STATIC_DIR / "verify.html").read_bytes().replace(_PLACEHOLDER, f"{ASSETS_PREFIX}/{version}".encode())
-    return Page(html, files, version, headers)
+    assets = load_static(STATIC_DIR, ASSETS_PREFIX)
+    html = (STATIC_DIR / "verify.html").read_bytes().replace(_PLACEHOLDER, assets.base.encode())
+    return Page(html, assets, headers)
 
 
 _PAGE: web.AppKey[Page] = web.AppKey("verify_page", Page)
@@ -50,11 +40,7 @@ async def verify_page(request: web.Request) -> web.Response:
 
 
 async def verify_asset(request: web.Request) -> web.Response:
-    page = request.app[_PAGE]
-    found = page.files.get(request.match_info["name"])
-    if found is None or request.match_info["version"] != page.version:
-        raise web.HTTPNotFound()
-    return web.Response(body=found[0], content_type=found[1], headers=asset_headers())
+    return request.app[_PAGE].assets.answer(request)
 
 
 def mount(app: web.Application) -> None:

@@ -1,0 +1,135 @@
+"""SQL of campaigns (migrations/0019_campaigns.sql). Explicit connections; the API's queries are
+scoped by organisation and skip deleted campaigns, so another organisation's campaign looks
+exactly like a missing one. The public link's queries (`*_public`) know only the campaign's id.
+
+A submission locks the campaign's row FOR UPDATE (`find_public(lock="update")`): submissions to
+one campaign run one at a time, so the count and `max_submissions` cannot race; an edit or a
+delete takes the same lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import asyncpg
+
+from services.documents.db.repository import Lock, assignments, insert_row
+from services.documents.domain.signer_states import SignerStatus
+from services.documents.domain.statemachine import Status
+from shared.pagination import Cursor
+
+CAMPAIGN_COLUMNS: dict[str, str] = {
+    "templateId": "template_id",
+    "name": "name",
+    "status": "status",
+    "welcomeTitle": "welcome_title",
+    "welcomeMessage": "welcome_message",
+    "maxSubmissions": "max_submissions",
+    "expiresAt": "expires_at",
+    "collectPhone": "collect_phone",
+    "requireOtp": "require_otp",
+    "brandColor": "brand_color",
+    "redirectUrl": "redirect_url",
+}
+
+_LIVE = "org_id = $1 AND id = $2 AND deleted_at IS NULL"
+
+
+def _suffix(lock: Lock | None) -> str:
+    return f" FOR {lock.upper()}" if lock else ""
+
+
+async def insert_campaign(conn: asyncpg.Connection, columns: Mapping[str, Any]) -> asyncpg.Record:
+    return await insert_row(conn, "campaigns", columns)
+
+
+async def find_campaign(
+    conn: asyncpg.Connection, org_id: str, campaign_id: str, lock: Lock | None = None
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT * FROM documents.campaigns WHERE {_LIVE}{_suffix(lock)}", org_id, campaign_id)
+
+
+async def find_public(conn: asyncpg.Connection, campaign_id: str, lock: Lock | None = None) -> asyncpg.Record | None:
+    """The campaign behind a public link, whichever organisation's it is."""
+    return await conn.fetchrow(
+        f"SELECT * FROM documents.campaigns WHERE id = $1 AND deleted_at IS NULL{_suffix(lock)}", campaign_id
+    )
+
+
+async def list_campaigns(
+    conn: asyncpg.Connection,
+    org_id: str,
+    *,
+    status: str | None,
+    name_pattern: str | None,
+    after: Cursor | None,
+    limit: int,
+) -> list[asyncpg.Record]:
+    """One page, newest first, by keyset (created_at, id), as documents and templates are listed."""
+    where = ["org_id = $1", "deleted_at IS NULL"]
+    args: list[Any] = [org_id]
+    if status is not None:
+        args.append(status)
+        where.append(f"status = ${len(args)}")
+    if name_pattern is not None:
+        args.append(name_pattern)
+        where.append(f"name ILIKE ${len(args)}")
+    if after is not None:
+        args.extend((after.created_at, after.id))
+        where.append(f"(created_at, id) < (${len(args) - 1}, ${len(args)})")
+    args.append(limit)
+    return await conn.fetch(
+        f"""SELECT * FROM documents.campaigns WHERE {" AND ".join(where)}
+            ORDER BY created_at DESC, id DESC LIMIT ${len(args)}""",
+        *args,
+    )
+
+
+async def update_campaign(
+    conn: asyncpg.Connection, org_id: str, campaign_id: str, columns: Mapping[str, Any]
+) -> asyncpg.Record | None:
+    sets = assignments(columns, 3)
+    return await conn.fetchrow(
+        f"""UPDATE documents.campaigns SET {sets + ", " if sets else ""}updated_at = now()
+            WHERE {_LIVE} RETURNING *""",
+        org_id,
+        campaign_id,
+        *columns.values(),
+    )
+
+
+async def soft_delete(conn: asyncpg.Connection, org_id: str, campaign_id: str) -> asyncpg.Record | None:
+    """Deleted, not erased: its documents keep their campaignId."""
+    return await conn.fetchrow(
+        f"UPDATE documents.campaigns SET deleted_at = now(), updated_at = now() WHERE {_LIVE} RETURNING id",
+        org_id,
+        campaign_id,
+    )
+
+
+async def count_submission(conn: asyncpg.Connection, campaign_id: str) -> None:
+    await conn.execute(
+        "UPDATE documents.campaigns SET submission_count = submission_count + 1, updated_at = now() WHERE id = $1",
+        campaign_id,
+    )
+
+
+async def waiting_signer(conn: asyncpg.Connection, campaign_id: str, email: str) -> asyncpg.Record | None:
+    """The signer (id, token_version) of this campaign's document that `email` has yet to sign."""
+    return await conn.fetchrow(
+        """SELECT s.id, s.token_version FROM documents.signers s
+             JOIN documents.documents d ON d.id = s.document_id
+            WHERE d.campaign_id = $1 AND d.deleted_at IS NULL AND d.status = $2
+              AND lower(s.email) = lower($3) AND s.status = $4
+            ORDER BY d.created_at DESC LIMIT 1""",
+        campaign_id,
+        Status.PENDING,
+        email,
+        SignerStatus.PENDING,
+    )
+
+
+async def redirect_of(conn: asyncpg.Connection, campaign_id: str) -> str | None:
+    """Where the campaign sends a signer after signing (a deleted campaign's documents go on)."""
+    return await conn.fetchval("SELECT redirect_url FROM documents.campaigns WHERE id = $1", campaign_id)

@@ -374,3 +374,28 @@ async def test_edit_roles_and_fields(templates: Templates, flow: Flow) -> None:
     await flow.call(flow.api, "DELETE", T + "/{id}/roles/{roleId}", 204, id=template_id, roleId=roles[1]["id"])
     data = await templates.get(template_id)
     assert len(data["signers"]) == 1 and len(data["fields"]) == 1
+
+
+async def test_template_fields_carry_rules_and_formulas_into_their_documents(templates: Templates, flow: Flow) -> None:
+    template_id = await templates.ready(roles=[{"label": "Buyer"}], fields=[signature(0)])
+
+    async def add(field: dict[str, Any], expected: int = 201) -> dict[str, Any]:
+        return await flow.call(flow.api, "POST", T + "/{id}/fields", expected, id=template_id, json=field)
+
+    price = (await add(box("number", 0, 100, label="Price", validation={"min": 1, "max": 1000})))["data"]
+    await add(box("formula", 0, 140, label="Total", formula=f"round({price['id']} * 1.2, 2)"))
+    # Refused as on documents' fields, and a signer id has no place on a template: nothing added.
+    before = len((await templates.get(template_id))["fields"])
+    bad_rules = await add(box("text", 0, 180, validation={"minLength": 9, "maxLength": 2}), 422)
+    assert {e["field"] for e in bad_rules["errors"]} == {"validation.minLength"}
+    by_signer = await add(box("text", 0, 180, signerId="sr_" + "a" * 20), 422)
+    assert [e["field"] for e in by_signer["errors"]] == ["signerId"]
+    assert len((await templates.get(template_id))["fields"]) == before
+
+    made = (await templates.use(template_id, signers=PEOPLE[:1]))["data"]
+    listed = await flow.call(flow.api, "GET", "/api/v1/documents/{id}/fields", 200, id=made["id"])
+    fields = {f["label"]: f for f in listed["data"]}
+    rules = {name: value for name, value in fields["Price"]["validation"].items() if value is not None}
+    assert rules == {"min": 1, "max": 1000}
+    # The document's formula reads the document's own field, not the template's.
+    assert fields["Total"]["formula"] == f"round({fields['Price']['id']} * 1.2, 2)"

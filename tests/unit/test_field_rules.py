@@ -127,3 +127,13 @@ def test_a_submission_gets_one_error_per_broken_rule_and_computed_formulas():
     assert computed == {"fld_total": 10} and problems == []
     _, errors = check_submission(True, [{"id": "fld_total", "value": 99}], own, ())
     assert "Filled in automatically; do not send a value" in {e.message for e in errors}
+
+
+def test_a_formula_copied_from_a_template_reads_the_new_documents_fields() -> None:
+    old, other = "tf_" + "a" * 20, "tf_" + "b" * 20
+    expression = f"round({old} * 1.2 + {other}, 2) + max({old}, 1)"
+    copied = formula.renamed(expression, {old: "fld_" + "c" * 20, other: "fld_" + "d" * 20})
+    assert formula.references(copied) == {"fld_" + "c" * 20, "fld_" + "d" * 20}
+    assert formula.evaluate(copied, {"fld_" + "c" * 20: 10, "fld_" + "d" * 20: 3}) == 25
+    # Functions and ids not in the map stay as they were.
+    assert formula.renamed("abs(fld_x1)", {old: "fld_y"}) == "abs(fld_x1)"

@@ -66,7 +66,8 @@ async def _owner_columns(conn: asyncpg.Connection, document_id: str, columns: di
     return columns | {"assigned_to": signer["signing_order"]}
 
 
-def _stored(columns: dict[str, Any]) -> dict[str, Any]:
+def stored_columns(columns: dict[str, Any]) -> dict[str, Any]:
+    """Columns as stored: validation rules in their one JSON form (field_rules.normalise)."""
     if "validation" in columns:
         columns = columns | {"validation": field_rules.normalise(columns["validation"])}
     return columns
@@ -84,7 +85,7 @@ async def add_field(
     """`properties`: the new field by API name (FieldCreate)."""
     async with pool.acquire() as conn, conn.transaction():
         await lock_for_edit(conn, org_id, document_id)
-        columns = _stored(to_columns(properties, COLUMNS))
+        columns = stored_columns(to_columns(properties, COLUMNS))
         check_merged(dict.fromkeys(COLUMNS.values()), columns)
         if await fields_repo.count_fields(conn, document_id) >= MAX_FIELDS:
             raise Conflicting(f"A document can have at most {MAX_FIELDS} fields")
@@ -104,7 +105,7 @@ async def update_field(
     requested_properties: Mapping[str, Any],
 ) -> asyncpg.Record:
     """`requested_properties`: what the client sent, by API name (FieldUpdate.given())."""
-    requested = _stored(to_columns(requested_properties, COLUMNS))
+    requested = stored_columns(to_columns(requested_properties, COLUMNS))
     async with pool.acquire() as conn, conn.transaction():
         await lock_for_edit(conn, org_id, document_id)
         current = await fields_repo.find_field(conn, document_id, field_id)

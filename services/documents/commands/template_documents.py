@@ -31,6 +31,7 @@ from services.documents.commands.deps import Deps
 from services.documents.commands.events import emit
 from services.documents.commands.lifecycle_service import send_in
 from services.documents.db import template_repository as repo
+from services.documents.domain import formula
 from services.documents.domain.errors import Conflicting, FieldIssue, Invalid, NotFound
 from services.documents.domain.template_use import Person, Planned, plan_document, template_problems
 from shared.context import RequestContext
@@ -135,15 +136,19 @@ def _signer_rows(document_id: str, planned: Planned) -> list[dict[str, Any]]:
 
 
 def _field_rows(document_id: str, fields: Sequence[Mapping[str, Any]], planned: Planned) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": prefixed_id("fld"),
+    new_ids = {f["id"]: prefixed_id("fld") for f in fields}
+    rows = []
+    for f in fields:
+        row = {
+            "id": new_ids[f["id"]],
             "document_id": document_id,
             **{column: f[column] for column in _FIELD_COPY},
             "default_value": planned.defaults.get(f["id"]),
         }
-        for f in fields
-    ]
+        if row["formula"] is not None:  # it names the template's field ids: the document's instead
+            row["formula"] = formula.renamed(row["formula"], new_ids)
+        rows.append(row)
+    return rows
 
 
 async def usable_template(

@@ -13,7 +13,7 @@ from typing import Any
 
 import asyncpg
 
-from services.documents.commands.field_service import check_merged
+from services.documents.commands.field_service import check_merged, stored_columns
 from services.documents.commands.template_documents import template_not_found
 from services.documents.commands.templates import lock_template, touch
 from services.documents.db import template_repository as repo
@@ -111,8 +111,17 @@ async def _check_slot(conn: asyncpg.Connection, template_id: str, assigned_to: i
         raise Invalid(INVALID, fields=[FieldIssue("assignedTo", f"No role has sortOrder {assigned_to}; add it first")])
 
 
+def _no_signer_id(properties: Mapping[str, Any]) -> dict[str, Any]:
+    """Fields take the shape of documents' fields (FieldCreate), but a template has roles, not
+    signers: the properties without `signerId`, refused when one is given."""
+    if properties.get("signerId") is not None:
+        raise Invalid(INVALID, fields=[FieldIssue("signerId", "A template's fields belong to roles: use assignedTo")])
+    return {name: value for name, value in properties.items() if name != "signerId"}
+
+
 async def add_field(pool: asyncpg.Pool, org_id: str, template_id: str, properties: Mapping[str, Any]) -> asyncpg.Record:
-    columns = to_columns(properties, repo.TEMPLATE_FIELD_COLUMNS)
+    columns = stored_columns(to_columns(_no_signer_id(properties), repo.TEMPLATE_FIELD_COLUMNS))
+    check_merged(dict.fromkeys(repo.TEMPLATE_FIELD_COLUMNS.values()), columns)
     async with pool.acquire() as conn, conn.transaction():
         await lock_template(conn, org_id, template_id)
         if await repo.count_fields(conn, template_id) >= MAX_FIELDS:
@@ -126,7 +135,7 @@ async def add_field(pool: asyncpg.Pool, org_id: str, template_id: str, propertie
 async def update_field(
     pool: asyncpg.Pool, org_id: str, template_id: str, field_id: str, requested_properties: Mapping[str, Any]
 ) -> asyncpg.Record:
-    requested = to_columns(requested_properties, repo.TEMPLATE_FIELD_COLUMNS)
+    requested = stored_columns(to_columns(_no_signer_id(requested_properties), repo.TEMPLATE_FIELD_COLUMNS))
     async with pool.acquire() as conn, conn.transaction():
         await lock_template(conn, org_id, template_id)
         current = await repo.find_field(conn, template_id, field_id)

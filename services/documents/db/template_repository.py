@@ -31,7 +31,8 @@ TEMPLATE_COLUMNS: dict[str, str] = {
     "otpMethod": "otp_method",
 }
 ROLE_COLUMNS: dict[str, str] = {"label": "label", "role": "role", "sortOrder": "sort_order"}
-TEMPLATE_FIELD_COLUMNS = FIELD_COLUMNS
+# A template's fields belong to roles (assignedTo = a role's sortOrder): no signer to own them by id.
+TEMPLATE_FIELD_COLUMNS = {name: column for name, column in FIELD_COLUMNS.items() if name != "signerId"}
 
 _LIVE = "org_id = $1 AND id = $2 AND deleted_at IS NULL"
 # Documents made from the template, deleted ones included: how often it was used.
@@ -247,7 +248,7 @@ async def copy_parts_of_document(conn: asyncpg.Connection, template_id: str, doc
     )
     # A document's field names a signer by `order` (several signers may share one); the template's
     # names the slot of the first signer with that order.
-    columns = ", ".join(c for c in FIELD_COLUMNS.values() if c != "assigned_to")
+    columns = ", ".join(c for c in TEMPLATE_FIELD_COLUMNS.values() if c != "assigned_to")
     await conn.execute(
         f"""WITH slots AS (
                 SELECT signing_order, (min(rank) - 1) AS slot FROM (

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -59,8 +60,9 @@ def _check_node(node: ast.AST) -> None:
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise FormulaError("Only numbers may appear as constants")
     elif isinstance(node, ast.Name):
-        if node.id not in _FUNCTIONS and not node.id.startswith("fld_"):
-            raise FormulaError(f"Unknown name {node.id!r}: refer to fields by id (fld_…)")
+        # A template's fields are tf_…; a document made from it gets the formula renamed (renamed()).
+        if node.id not in _FUNCTIONS and not node.id.startswith(("fld_", "tf_")):
+            raise FormulaError(f"Unknown name {node.id!r}: refer to fields by id (fld_…, on a template tf_…)")
     elif isinstance(node, ast.BinOp):
         if type(node.op) not in _BINARY:
             raise FormulaError("Only + - * / are allowed")
@@ -81,6 +83,12 @@ def _check_node(node: ast.AST) -> None:
 def references(expression: str) -> set[str]:
     """The field ids the expression reads."""
     return {node.id for node in ast.walk(parse(expression)) if isinstance(node, ast.Name) and node.id not in _FUNCTIONS}
+
+
+def renamed(expression: str, new_ids: Mapping[str, str]) -> str:
+    """The expression reading `new_ids[old]` wherever it read `old` (a document made from a
+    template gets new field ids). Field ids are whole Python names, so a name-token match is exact."""
+    return re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: new_ids.get(m.group(0), m.group(0)), expression)
 
 
 def evaluate(expression: str, values: Mapping[str, Any]) -> int | float:

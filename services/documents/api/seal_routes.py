@@ -12,8 +12,8 @@ from aiohttp import BodyPartReader, web
 
 from services.documents.adapters.sealing.pkcs12_upload import Pkcs12Refused
 from services.documents.api.multipart import MALFORMED_MULTIPART, malformed_multipart
+from services.documents.commands.deps import DEPS
 from services.documents.commands.seal_identity import OrgSeal, upload_identity
-from services.documents.commands.sealing import SEALER
 from services.documents.db.seal_repository import CertificateInUse
 from shared.context import org_id_of
 from shared.contracts.seal import CERTIFICATE_PATH, FILE_FIELD, PASSWORD_FIELD, PEM_CHAIN_MEDIA
@@ -38,7 +38,7 @@ def _chain_response(seal: OrgSeal) -> web.Response:
 async def org_certificate(request: web.Request) -> web.Response:
     # Issued now when the organisation has none yet: a relying party may want the chain before
     # the first document completes.
-    return _chain_response(await request.app[SEALER].org_seal(request.app[POOL], org_id_of(request)))
+    return _chain_response(await request.app[DEPS].sealer.org_seal(request.app[POOL], org_id_of(request)))
 
 
 async def _read_capped(part: BodyPartReader, max_bytes: int, what: str) -> bytes:
@@ -80,7 +80,7 @@ async def _form(request: web.Request, max_file_bytes: int) -> tuple[bytes, str]:
 
 async def upload_org_certificate(request: web.Request) -> web.Response:
     data, password = await _form(request, request.app[SETTINGS].seal_upload_max_bytes)
-    sealer = request.app[SEALER]
+    sealer = request.app[DEPS].sealer
     try:
         seal = await upload_identity(request.app[POOL], org_id_of(request), data, password, sealer.keyring)
     except Pkcs12Refused as refused:

@@ -19,7 +19,6 @@ from aiohttp import BodyPartReader, web
 from services.documents.api.multipart import MALFORMED_MULTIPART, malformed_multipart
 from services.documents.api.verify_views import verify_result
 from services.documents.commands.deps import DEPS
-from services.documents.commands.sealing import SEALER
 from services.documents.commands.verification import UploadedFile, verify_file
 from shared.contracts.verify import FORM_FIELD, MULTIPART, VERIFY_PATH
 from shared.problems import FieldError, Problem
@@ -70,7 +69,7 @@ async def verify(request: web.Request) -> web.Response:
         upload, ca_pem = Path(tmp) / "upload.pdf", Path(tmp) / "ca.pem"
         sha256, size = await _save(part, upload, settings.verify_max_bytes)
         # The platform CA is the checker's only trust root.
-        ca_pem.write_bytes(request.app[SEALER].authority.cert_pem)
+        ca_pem.write_bytes(request.app[DEPS].sealer.authority.cert_pem)
         async with request.app[_SLOTS]:
             verification = await verify_file(request.app[DEPS], UploadedFile(upload, sha256, size), ca_pem)
     return json_response(verify_result(verification).model_dump(mode="json"))

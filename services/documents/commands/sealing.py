@@ -1,21 +1,18 @@
 """What the completion worker calls to seal a built PDF: the organisation's identity + the TSA.
 
-The documents app installs one Sealer from its settings (`seal_ctx`). The completion worker's
-functions take only a pool and the storage (tests and other workers call them that way), so the
-build step reaches the sealer installed by the running documents app (`seal_completed`) instead
-of having it threaded through every signature: the CA, the keyring and the TSA are configuration
-of the whole process, like its logging.
+The documents app loads one Sealer from its settings when it is created (a missing or broken CA
+stops the service at start-up, not at the first completion) and hands it to the use cases and
+workers in `Deps` (commands/deps.py), like the storage and the upload checker.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
-from aiohttp import web
 from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
 from pyhanko.sign.timestamps.api import TimeStamper
 
@@ -23,7 +20,6 @@ from services.documents.adapters.sealing.authority import AuthorityError, Certif
 from services.documents.adapters.sealing.seal import seal_pdf
 from services.documents.commands.seal_identity import OrgSeal, org_seal
 from shared.secretbox import Keyring
-from shared.service import SETTINGS
 from shared.settings import Settings
 
 
@@ -66,31 +62,7 @@ class Sealer:
         return await asyncio.to_thread(seal_pdf, pdf, identity, self.timestamper())
 
 
-SEALER = web.AppKey("sealer", Sealer)
-_installed: list[Sealer] = []
-
-
-def installed_sealer() -> Sealer:
-    if not _installed:
-        raise RuntimeError("no documents app has installed a sealer: documents are never completed unsealed")
-    return _installed[-1]
-
-
-async def seal_completed(pool: asyncpg.Pool, document: Mapping[str, Any], pdf: bytes) -> bytes:
+async def seal_completed(sealer: Sealer, pool: asyncpg.Pool, document: Mapping[str, Any], pdf: bytes) -> bytes:
     """The built PDF of a completed document, sealed by its organisation (raises when it cannot be:
     the completion worker then retries, and never stores an unsealed file)."""
-    return await installed_sealer().seal(pool, document["org_id"], pdf)
-
-
-def add_sealing(app: web.Application) -> None:
-    """The app's sealer, loaded now so that a missing or broken CA stops the service at start-up,
-    and installed for the completion worker while the app runs."""
-    sealer = Sealer.from_settings(app[SETTINGS])
-    app[SEALER] = sealer
-
-    async def installed(_: web.Application) -> AsyncIterator[None]:
-        _installed.append(sealer)
-        yield
-        _installed.remove(sealer)
-
-    app.cleanup_ctx.append(installed)
+    return await sealer.seal(pool, document["org_id"], pdf)

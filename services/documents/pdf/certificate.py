@@ -18,7 +18,16 @@ from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate
 from reportlab.platypus.flowables import Flowable
 
 from . import fonts
-from .certificate_text import authentication, consent, event_rows, role_labels, when
+from .certificate_text import (
+    audit_how_to_verify,
+    audit_summary,
+    authentication,
+    consent,
+    event_rows,
+    location,
+    role_labels,
+    when,
+)
 from .geometry import Rect
 from .layout import fit_contain, share
 from .models import Certificate, DrawnSignature, Participant, TypedSignature
@@ -27,7 +36,7 @@ from .safe_image import SIGNATURE_MAX_PIXELS, open_untrusted
 MARGIN = 48.0
 LABEL_WIDTH = 92.0
 SIGNATURE_BOX = (170.0, 64.0)
-EVENT_COLUMNS = (2.6, 2.3, 1.9, 4.2)  # time, event, IP address, user agent
+EVENT_COLUMNS = (2.4, 2.2, 1.8, 1.8, 3.4)  # time, event, IP address, location, user agent
 GREY = colors.Color(0.35, 0.35, 0.35)
 RULE = colors.Color(0.78, 0.78, 0.78)
 SHADE = colors.Color(0.95, 0.95, 0.95)
@@ -110,7 +119,7 @@ def _events(p: Participant, styles: dict[str, ParagraphStyle], width: float) -> 
     if not rows:
         return None
     small, label = styles["small"], styles["label"]
-    header = [Paragraph(h, label) for h in ("Time (UTC)", "Event", "IP address", "User agent")]
+    header = [Paragraph(h, label) for h in ("Time (UTC)", "Event", "IP address", "Location", "User agent")]
     body = [[Paragraph(escape(cell), small) for cell in row] for row in rows]
     # Splittable with its header repeated: a long history continues on the next page.
     table = Table([header, *body], colWidths=share(width, EVENT_COLUMNS), repeatRows=1)
@@ -144,6 +153,7 @@ def _participant(
             ("Viewed", Paragraph(when(p.viewed_at), value)),
             (action, Paragraph(when(p.signed_at), value)),
             ("IP address", Paragraph(_text(p.ip), value)),
+            ("Location", Paragraph(escape(location(p.ip, p.place)), value)),
             ("User agent", Paragraph(_text(p.user_agent), value)),
         ],
         styles,
@@ -235,10 +245,23 @@ def _integrity(cert: Certificate, styles: dict[str, ParagraphStyle], width: floa
                         note,
                     ),
                 ),
+                *_audit_rows(cert, styles),
             ],
             styles,
             width,
         ),
+    ]
+
+
+def _audit_rows(cert: Certificate, styles: dict[str, ParagraphStyle]) -> list[tuple[str, Flowable]]:
+    """The audit chain's head when the document completed, and how anyone given the trail checks it."""
+    if cert.audit_head is None:
+        return []
+    head = cert.audit_head
+    return [
+        ("Audit trail", Paragraph(escape(audit_summary(head)), styles["note"])),
+        ("Audit head hash", Paragraph(escape(head.hash), styles["mono"])),
+        ("", Paragraph(escape(audit_how_to_verify(cert.document_id, head)), styles["note"])),
     ]
 
 

@@ -7,10 +7,12 @@ and NOTIFYs. A worker in every documents replica wakes on that (and polls every 
    COMPLETION_LEASE_SECONDS) ran out — its worker is presumed dead — with the leased-job primitive
    (shared/jobs: `FOR UPDATE SKIP LOCKED`); the claim (completion_claimed_at, the lease's token;
    its expiry; the attempt count) commits at once;
-2. build: download the verified original (its hash checked), stamp the values and append the
-   certificate (services/documents/pdf, in a thread: CPU-bound), seal it with the organisation's
-   certificate (services/documents/sealing; a TSA that fails fails the attempt), store it under a
-   key of its own;
+2. build: ask the audit service for the chain head that holds every event of the document so far
+   (adapters/audit_chain.py; not recorded yet within AUDIT_HEAD_WAIT_SECONDS fails the attempt),
+   download the verified original (its hash checked), stamp the values and append the
+   certificate with each event's place from the GeoIP database (services/documents/pdf, in a
+   thread: CPU-bound), seal it with the organisation's certificate (Deps.sealer; a TSA that fails
+   fails the attempt), store it under a key of its own;
 3. finish: `pending → completed` with signed_file_key, signedFileHash and completedAt, only if
    our claim still holds, together with `document.completed`.
 
@@ -25,16 +27,16 @@ import asyncio
 import hashlib
 import logging
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
 import asyncpg
 from aiohttp import web
 
-from services.documents.adapters.storage import STORAGE, Storage, signed_key
+from services.documents.adapters.storage import signed_key
 from services.documents.adapters.verified_pdf import fetch_pdf
+from services.documents.commands.deps import DEPS, Deps
 from services.documents.commands.lifecycle_events import as_system, document_event, stamp
-from services.documents.commands.sealing import seal_completed
 from services.documents.db import completion_repository as completion_repo
 from services.documents.db import field_repository as fields_repo
 from services.documents.db import lifecycle_repository as repo
@@ -46,7 +48,7 @@ from services.documents.domain.payloads import people
 from services.documents.domain.statemachine import Action, allowed_from, target
 from services.documents.domain.verified_file import verified_of
 from services.documents.pdf import build_signed_pdf
-from shared.db import POOL
+from services.documents.pdf.models import AuditHead, Place
 from shared.jobs.worker import JobWorker
 from shared.logging import log_fields
 from shared.service import SETTINGS
@@ -60,25 +62,45 @@ async def claim(pool: asyncpg.Pool, lease_seconds: float) -> asyncpg.Record | No
         return await completion_repo.claim(conn, lease_seconds)
 
 
-async def build(pool: asyncpg.Pool, storage: Storage, document: asyncpg.Record) -> bytes:
+def _places(deps: Deps, addresses: Iterable[str | None]) -> dict[str, Place]:
+    """IP address → where it is, for every address the GeoIP database places (none without one)."""
+    places: dict[str, Place] = {}
+    for ip in {a for a in addresses if a}:
+        city, country = deps.geo.lookup(ip)
+        if city or country:
+            places[ip] = Place(city, country)
+    return places
+
+
+async def build(deps: Deps, document: asyncpg.Record) -> bytes:
     """The signed PDF of a claimed document, built from what is stored (no state changes)."""
-    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+    async with deps.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         signers = await signers_repo.list_signers(conn, document["id"])
         fields = await fields_repo.list_fields(conn, document["id"])
         values = await repo.field_values(conn, document["id"])
-        events = by_participant(
-            await participant_event_repo.participant_events(conn, document["id"], list(EVENT_KINDS)), signers
-        )
+        rows = await participant_event_repo.participant_events(conn, document["id"], list(EVENT_KINDS))
+        emitted = await participant_event_repo.emitted_event_ids(conn, document["id"])
+    # The audit chain must hold every event so far before the certificate can vouch for it
+    # (raises AuditChainBehind after AUDIT_HEAD_WAIT_SECONDS: the attempt fails and is retried).
+    head = await deps.audit.head_covering(document["org_id"], document["id"], emitted)
+    places = _places(deps, [r["ip"] for r in rows] + [s["ip"] for s in signers])
     stamps = signed_inputs.stamp_fields(fields, values)
     certificate = signed_inputs.certificate(
-        document, signers, fields, values, document["completion_requested_at"], events
+        document,
+        signers,
+        fields,
+        values,
+        document["completion_requested_at"],
+        by_participant(rows, signers, places),
+        places,
+        AuditHead(head.entries, head.hash),
     )
     with tempfile.TemporaryDirectory(prefix="countersign-sign-") as tmp:
         original = Path(tmp) / "original.pdf"
-        await fetch_pdf(storage, verified_of(document), original)
+        await fetch_pdf(deps.storage, verified_of(document), original)
         unsealed = await asyncio.to_thread(build_signed_pdf, original, stamps, certificate)
     # The organisation's PAdES seal (and the TSA's timestamp), or an exception: never unsealed.
-    return await seal_completed(pool, document, unsealed)
+    return await deps.sealer.seal(deps.pool, document["org_id"], unsealed)
 
 
 async def finish(pool: asyncpg.Pool, document: asyncpg.Record, key: str, digest: str) -> asyncpg.Record | None:
@@ -100,15 +122,16 @@ async def finish(pool: asyncpg.Pool, document: asyncpg.Record, key: str, digest:
     return row
 
 
-async def complete_one(pool: asyncpg.Pool, storage: Storage, document: asyncpg.Record) -> bool:
+async def complete_one(deps: Deps, document: asyncpg.Record) -> bool:
     """Build, store and record one claimed document; False when it failed (it will be retried)."""
+    pool = deps.pool
     try:
-        pdf = await build(pool, storage, document)
+        pdf = await build(deps, document)
         digest = hashlib.sha256(pdf).hexdigest()
         # A key per attempt: a slower, superseded attempt can never overwrite the file a newer
         # one recorded.
         key = signed_key(document["org_id"], document["id"], f"{document['id']}-{document['completion_attempts']}")
-        await storage.put_bytes(key, pdf, "application/pdf")
+        await deps.storage.put_bytes(key, pdf, "application/pdf")
         if await finish(pool, document, key, digest) is None:
             log.info("completion superseded", extra=log_fields(documentId=document["id"]))
             return False
@@ -123,11 +146,11 @@ async def complete_one(pool: asyncpg.Pool, storage: Storage, document: asyncpg.R
         return False
 
 
-async def run_completion_pass(pool: asyncpg.Pool, storage: Storage, lease_seconds: float) -> int:
+async def run_completion_pass(deps: Deps) -> int:
     """Complete every document that is ready and not claimed by a live worker; returns how many."""
     completed = 0
-    while (document := await claim(pool, lease_seconds)) is not None:
-        completed += await complete_one(pool, storage, document)
+    while (document := await claim(deps.pool, deps.settings.completion_lease_seconds)) is not None:
+        completed += await complete_one(deps, document)
     return completed
 
 
@@ -135,7 +158,7 @@ def completion_worker(app: web.Application) -> JobWorker:
     settings = app[SETTINGS]
 
     async def one_pass() -> None:
-        await run_completion_pass(app[POOL], app[STORAGE], settings.completion_lease_seconds)
+        await run_completion_pass(app[DEPS])
 
     # A failed pass (database or S3 away) leaves claims that expire; the next pass retries.
     return JobWorker(
@@ -149,7 +172,7 @@ def completion_worker(app: web.Application) -> JobWorker:
 
 
 async def completion_ctx(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx entry (after the storage's): the worker lives as long as the app."""
+    """cleanup_ctx entry (after deps_ctx): the worker lives as long as the app."""
     task = asyncio.create_task(completion_worker(app).run())
     yield
     task.cancel()

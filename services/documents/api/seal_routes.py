@@ -1,4 +1,5 @@
-"""The caller's organisation seal (docs/signed-pdf.md): GET its public chain, PUT its own PKCS#12.
+"""The caller's organisation seal (docs/signed-pdf.md): GET its public chain, PUT its own PKCS#12,
+DELETE it to go back to the platform-issued certificate.
 
 The upload is `multipart/form-data` with the PKCS#12 in the form field `file` and its password in
 `password`: the shape of a browser form and of `curl -F`, the same as POST /api/v1/verify, and how
@@ -93,6 +94,13 @@ async def upload_org_certificate(request: web.Request) -> web.Response:
     return _chain_response(seal)
 
 
+async def remove_org_certificate(request: web.Request) -> web.Response:
+    # Idempotent, and never a 404: an organisation always has a seal certificate; DELETE removes
+    # its own and answers the platform-issued chain that seals from now on, as GET then answers it.
+    return _chain_response(await request.app[DEPS].sealer.platform_seal(request.app[POOL], org_id_of(request)))
+
+
 def add_seal_routes(app: web.Application) -> None:
     app.router.add_get(CERTIFICATE_PATH, org_certificate)
     app.router.add_put(CERTIFICATE_PATH, upload_org_certificate)
+    app.router.add_delete(CERTIFICATE_PATH, remove_org_certificate)

@@ -18,7 +18,7 @@ from pyhanko.sign.timestamps.api import TimeStamper
 
 from services.documents.adapters.sealing.authority import AuthorityError, CertificateAuthority
 from services.documents.adapters.sealing.seal import seal_pdf
-from services.documents.commands.seal_identity import OrgSeal, org_seal
+from services.documents.commands.seal_identity import OrgSeal, org_seal, platform_identity
 from shared.secretbox import Keyring
 from shared.settings import Settings
 
@@ -56,6 +56,10 @@ class Sealer:
 
     async def org_seal(self, pool: asyncpg.Pool, org_id: str) -> OrgSeal:
         return await org_seal(pool, org_id, self.authority, self.keyring, self.certificate_days)
+
+    async def platform_seal(self, pool: asyncpg.Pool, org_id: str) -> OrgSeal:
+        """The organisation back on a platform-issued identity (DELETE /api/v1/org/certificate)."""
+        return await platform_identity(pool, org_id, self.authority, self.keyring, self.certificate_days)
 
     async def seal(self, pool: asyncpg.Pool, org_id: str, pdf: bytes) -> bytes:
         identity = (await self.org_seal(pool, org_id)).identity

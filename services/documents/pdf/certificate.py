@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from xml.sax.saxutils import escape
 
+from PIL import Image as PILImage
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
@@ -100,14 +101,15 @@ def _rows(pairs: list[tuple[str, Flowable]], styles: dict[str, ParagraphStyle], 
 
 def _signature(signature: TypedSignature | DrawnSignature | None, styles: dict[str, ParagraphStyle]) -> Flowable:
     if isinstance(signature, DrawnSignature):
-        image = open_untrusted(signature.image, max_pixels=SIGNATURE_MAX_PIXELS)
-        if image.mode not in ("RGB", "RGBA"):
-            image = image.convert("RGBA")
-        placed = fit_contain(image.width, image.height, Rect(0, 0, *SIGNATURE_BOX))
+        image = open_untrusted(signature.image, max_pixels=SIGNATURE_MAX_PIXELS).convert("RGBA")
+        # Flattened onto the page's white: no soft mask (transparency) on the certificate (pdfa.py).
+        flat = PILImage.new("RGB", image.size, (255, 255, 255))
+        flat.paste(image, mask=image.getchannel("A"))
+        placed = fit_contain(flat.width, flat.height, Rect(0, 0, *SIGNATURE_BOX))
         png = io.BytesIO()
-        image.save(png, format="PNG")  # re-encoded from the checked pixels, not the signer's bytes
+        flat.save(png, format="PNG")  # re-encoded from the checked pixels, not the signer's bytes
         png.seek(0)
-        return Image(png, width=placed.width, height=placed.height, mask="auto")
+        return Image(png, width=placed.width, height=placed.height)
     if isinstance(signature, TypedSignature):
         font = fonts.script_or_fallback(signature.text)
         return Paragraph(escape(signature.text), styles["script" if font == fonts.SCRIPT else "sans_signature"])
@@ -218,7 +220,9 @@ def _summary(cert: Certificate, original_pages: int, styles: dict[str, Paragraph
     return table
 
 
-def _integrity(cert: Certificate, styles: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
+def _integrity(
+    cert: Certificate, styles: dict[str, ParagraphStyle], width: float, pdfa_statement: str | None
+) -> list[Flowable]:
     note = styles["note"]
     return [
         Paragraph("Integrity and verification", styles["heading"]),
@@ -246,6 +250,7 @@ def _integrity(cert: Certificate, styles: dict[str, ParagraphStyle], width: floa
                     ),
                 ),
                 *_audit_rows(cert, styles),
+                *([("PDF/A", Paragraph(escape(pdfa_statement), note))] if pdfa_statement else []),
             ],
             styles,
             width,
@@ -265,7 +270,9 @@ def _audit_rows(cert: Certificate, styles: dict[str, ParagraphStyle]) -> list[tu
     ]
 
 
-def render_certificate(cert: Certificate, *, page_size: tuple[float, float], original_pages: int) -> bytes:
+def render_certificate(
+    cert: Certificate, *, page_size: tuple[float, float], original_pages: int, pdfa_statement: str | None = None
+) -> bytes:
     """The certificate as a standalone PDF (one page for a typical handful of participants)."""
     styles = _styles()
     buf = io.BytesIO()
@@ -295,7 +302,7 @@ def render_certificate(cert: Certificate, *, page_size: tuple[float, float], ori
         Spacer(1, 10),
         _summary(cert, original_pages, styles, width),
     ]
-    story += _integrity(cert, styles, width)
+    story += _integrity(cert, styles, width, pdfa_statement)
     story.append(Paragraph("Participants", styles["heading"]))
     for participant in cert.participants:
         story += _participant(participant, cert.otp_method, styles, width)

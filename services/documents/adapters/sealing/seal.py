@@ -11,6 +11,8 @@ no S3; the only I/O is the timestamper's request to the TSA, when one is given.
   what, readers show the seal in their signature panel, and a visible box would have to be placed
   on pages whose layout we do not control.
 - An incremental update: the bytes we stamped and hashed before sealing stay the file's prefix.
+- The document's metadata is left as the build wrote it (`_SealWriter`): /ModDate is the
+  completion time and the Info dictionary and the XMP packet agree, which PDF/A requires.
 
 Synchronous and CPU-bound: callers run it in a thread (pyHanko's sync API runs its own event loop
 for the TSA request, which is fine in a worker thread).
@@ -54,11 +56,22 @@ class SealIdentity:
         )
 
 
+class _SealWriter(IncrementalPdfFileWriter):
+    """pyHanko's incremental writer, minus its metadata update: by default it sets /ModDate to the
+    signing time and appends "pyHanko" to the Info /Producer while writing a different
+    pdf:Producer into the XMP packet, which would break the Info/XMP agreement PDF/A asks for and
+    the completion time the build wrote (pdf/metadata.py). A seal adds a signature, nothing else.
+    (`_update_meta` is pyHanko's hook; tests/integration/test_pdf_seal.py checks the metadata.)"""
+
+    def _update_meta(self) -> None:
+        return None
+
+
 def seal_pdf(pdf: bytes, identity: SealIdentity, timestamper: TimeStamper | None = None) -> bytes:
     """The PDF with the seal appended. Raises whatever the timestamper raises when the TSA fails
     (pyHanko's TimestampRequestError, aiohttp errors): a file is never sealed without the
     timestamp it was meant to have."""
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    writer = _SealWriter(io.BytesIO(pdf), strict=False)
     meta = signers.PdfSignatureMetadata(
         field_name=SEAL_FIELD,
         md_algorithm="sha256",

@@ -135,6 +135,9 @@ class Settings(BaseSettings):
     # no document is completed with a seal missing its timestamp. `countersign run` runs a
     # development TSA when this is unset.
     tsa_url: str | None = None
+    # Where the platform seal CA's CRL is published (HTTP): named in the certificates it issues and
+    # embedded in every platform seal (PAdES B-LT). `countersign run` serves the development CA's.
+    seal_crl_url: str | None = None
     tsa_timeout_seconds: float = Field(default=10.0, gt=0)
     # Where `countersign run` serves its development TSA (only when TSA_URL is unset).
     dev_tsa_port: int = 8084

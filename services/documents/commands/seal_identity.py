@@ -67,13 +67,20 @@ def _opened(row: asyncpg.Record, keyring: Keyring) -> OrgSeal:
 
 
 async def org_seal(
-    pool: asyncpg.Pool, org_id: str, authority: CertificateAuthority, keyring: Keyring, valid_days: int
+    pool: asyncpg.Pool,
+    org_id: str,
+    authority: CertificateAuthority,
+    keyring: Keyring,
+    valid_days: int,
+    crl_url: str | None = None,
 ) -> OrgSeal:
     """The organisation's seal identity, issued now if it has none (or only an expiring one)."""
     row = await seal_repository.live_identity(pool, org_id)
     if row is None:
         # Key generation and signing are CPU work: off the event loop.
-        issued = await asyncio.to_thread(authority.issue_seal_certificate, org_id, datetime.now(UTC), valid_days)
+        issued = await asyncio.to_thread(
+            authority.issue_seal_certificate, org_id, datetime.now(UTC), valid_days, crl_url
+        )
         cert = x509.load_pem_x509_certificate(issued.cert_pem)
         chain = issued.cert_pem.decode() + authority.cert_pem.decode()
         await seal_repository.store_identity(
@@ -111,10 +118,15 @@ async def upload_identity(pool: asyncpg.Pool, org_id: str, pkcs12: bytes, passwo
 
 
 async def platform_identity(
-    pool: asyncpg.Pool, org_id: str, authority: CertificateAuthority, keyring: Keyring, valid_days: int
+    pool: asyncpg.Pool,
+    org_id: str,
+    authority: CertificateAuthority,
+    keyring: Keyring,
+    valid_days: int,
+    crl_url: str | None = None,
 ) -> OrgSeal:
     """Back to the platform CA: the organisation's uploaded identity (if any) is deleted, key and
     all, and the platform issues a fresh one, which seals every document completed from then on.
     Idempotent: with no uploaded identity, the platform one it has (or gets now) is the answer."""
     await seal_repository.remove_uploaded_identity(pool, org_id)
-    return await org_seal(pool, org_id, authority, keyring, valid_days)
+    return await org_seal(pool, org_id, authority, keyring, valid_days, crl_url)

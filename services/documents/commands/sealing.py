@@ -17,6 +17,7 @@ from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
 from pyhanko.sign.timestamps.api import TimeStamper
 
 from services.documents.adapters.sealing.authority import AuthorityError, CertificateAuthority
+from services.documents.adapters.sealing.revocation import fetch_crl
 from services.documents.adapters.sealing.seal import seal_pdf
 from services.documents.commands.seal_identity import OrgSeal, org_seal, platform_identity
 from shared.secretbox import Keyring
@@ -30,6 +31,9 @@ class Sealer:
     certificate_days: int
     tsa_url: str | None
     tsa_timeout_seconds: float
+    # Where the platform CA publishes its CRL: named in the certificates it issues, and fetched
+    # into every platform seal (PAdES B-LT). None: no revocation data (B-T / B-B).
+    crl_url: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Sealer:
@@ -47,6 +51,7 @@ class Sealer:
             settings.seal_certificate_days,
             settings.tsa_url or None,
             settings.tsa_timeout_seconds,
+            settings.seal_crl_url or None,
         )
 
     def timestamper(self) -> TimeStamper | None:
@@ -55,15 +60,21 @@ class Sealer:
         return HTTPTimeStamper(self.tsa_url, timeout=self.tsa_timeout_seconds)
 
     async def org_seal(self, pool: asyncpg.Pool, org_id: str) -> OrgSeal:
-        return await org_seal(pool, org_id, self.authority, self.keyring, self.certificate_days)
+        return await org_seal(pool, org_id, self.authority, self.keyring, self.certificate_days, self.crl_url)
 
     async def platform_seal(self, pool: asyncpg.Pool, org_id: str) -> OrgSeal:
         """The organisation back on a platform-issued identity (DELETE /api/v1/org/certificate)."""
-        return await platform_identity(pool, org_id, self.authority, self.keyring, self.certificate_days)
+        return await platform_identity(pool, org_id, self.authority, self.keyring, self.certificate_days, self.crl_url)
 
     async def seal(self, pool: asyncpg.Pool, org_id: str, pdf: bytes) -> bytes:
-        identity = (await self.org_seal(pool, org_id)).identity
-        return await asyncio.to_thread(seal_pdf, pdf, identity, self.timestamper())
+        seal = await self.org_seal(pool, org_id)
+        # B-LT for the platform's own chain, whose CRL we publish (fetched now: unavailable fails
+        # the seal, and completion retries); an organisation's uploaded certificate is sealed
+        # B-T: its chain's revocation sources are not ours to depend on.
+        crls: list[bytes] = []
+        if self.crl_url and seal.source == "platform":
+            crls.append(await fetch_crl(self.crl_url, self.authority.cert, self.tsa_timeout_seconds))
+        return await asyncio.to_thread(seal_pdf, pdf, seal.identity, self.timestamper(), crls)
 
 
 async def seal_completed(sealer: Sealer, pool: asyncpg.Pool, document: Mapping[str, Any], pdf: bytes) -> bytes:

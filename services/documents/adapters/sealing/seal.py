@@ -4,7 +4,10 @@ bytes + the organisation's key material + an optional timestamper -> sealed byte
 no S3; the only I/O is the timestamper's request to the TSA, when one is given.
 
 - PAdES baseline (ETSI.CAdES.detached): B-B without a timestamper, B-T with one (the TSA's token
-  on the signature). No B-LT: our CAs publish no revocation information to embed (docs/signed-pdf.md).
+  on the signature), B-LT when `crls` are given as well: the chain and those revocation lists go
+  into the file's DSS, so that the seal can be validated later without asking anyone. The DSS is
+  written in the sealed revision itself, before the signature, so the seal covers it and still
+  covers the whole file (docs/signed-pdf.md, "PAdES levels").
 - A certification (DocMDP) signature with "no changes allowed": any later edit of the file, even
   a form fill or an annotation, makes readers report the certification as broken.
 - Invisible (no widget on any page): the certificate-of-completion page already shows who signed
@@ -24,11 +27,18 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pyhanko.keys import load_cert_from_pemder, load_certs_from_pemder_data, load_private_key_from_pemder_data
+from asn1crypto import crl as asn1_crl
+from asn1crypto import x509 as asn1_x509
+from pyhanko.keys import (
+    load_cert_from_pemder,
+    load_certs_from_pemder_data,
+    load_private_key_from_pemder_data,
+)
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.fields import MDPPerm, SigFieldSpec, SigSeedSubFilter
 from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 SEAL_FIELD = "CountersignSeal"
@@ -44,8 +54,11 @@ class SealIdentity:
     key_pem: bytes = field(repr=False)
     chain_pem: Sequence[bytes]
 
+    def certificates(self) -> list[asn1_x509.Certificate]:
+        return [cert for pem in self.chain_pem for cert in load_certs_from_pemder_data(pem)]
+
     def signer(self) -> signers.SimpleSigner:
-        certs = [cert for pem in self.chain_pem for cert in load_certs_from_pemder_data(pem)]
+        certs = self.certificates()
         if not certs:
             raise ValueError("the seal identity has no certificate")
         return signers.SimpleSigner(
@@ -67,11 +80,21 @@ class _SealWriter(IncrementalPdfFileWriter):
         return None
 
 
-def seal_pdf(pdf: bytes, identity: SealIdentity, timestamper: TimeStamper | None = None) -> bytes:
+def seal_pdf(
+    pdf: bytes, identity: SealIdentity, timestamper: TimeStamper | None = None, crls: Sequence[bytes] = ()
+) -> bytes:
     """The PDF with the seal appended. Raises whatever the timestamper raises when the TSA fails
     (pyHanko's TimestampRequestError, aiohttp errors): a file is never sealed without the
-    timestamp it was meant to have."""
+    timestamp it was meant to have. `crls` (DER): revocation lists for the chain, embedded with
+    it in the DSS (fetched by the caller: adapters/sealing/revocation.py)."""
     writer = _SealWriter(io.BytesIO(pdf), strict=False)
+    if crls:
+        DocumentSecurityStore.supply_dss_in_writer(
+            writer,
+            None,  # no signature yet: the data is the chain's, not tied to one signature (no VRI)
+            certs=identity.certificates(),
+            crls=[asn1_crl.CertificateList.load(der) for der in crls],
+        )
     meta = signers.PdfSignatureMetadata(
         field_name=SEAL_FIELD,
         md_algorithm="sha256",

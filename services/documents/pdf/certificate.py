@@ -146,7 +146,10 @@ def _participant(
 ) -> list[Flowable]:
     role, action = role_labels(p.role)
     value = styles["value"]
-    details_width = width - SIGNATURE_BOX[0] - 12
+    # The signature's column: the box plus the cell's padding (8 left, 6 right), so a full-width
+    # signature stays inside the block's border.
+    signature_column = SIGNATURE_BOX[0] + 16
+    details_width = width - signature_column
     details = _rows(
         [
             ("Participant", Paragraph(f"<b>{_text(p.name)}</b>, {_text(p.email)} ({escape(role)})", value)),
@@ -162,7 +165,7 @@ def _participant(
         details_width - 16,
     )
     signature_cell = [Paragraph("Signature", styles["label"]), Spacer(1, 4), _signature(p.signature, styles)]
-    block = Table([[details, signature_cell]], colWidths=[details_width, SIGNATURE_BOX[0] + 12])
+    block = Table([[details, signature_cell]], colWidths=[details_width, signature_column])
     block.setStyle(
         _table_style(
             [

@@ -34,7 +34,9 @@ pytestmark = pytest.mark.e2e
 
 D = "/api/v1/documents"
 LISBON = "198.51.100.7"  # in the test GeoIP database (deploy/geoip/test-city.mmdb): Lisbon, PT
-HEAD = re.compile(r"(\d+) entr(?:y|ies) recorded up to completion.*?Audit head hash ?([0-9a-f ]{64,80})")
+HEAD = re.compile(
+    r"(\d+) entr(?:y|ies) up to completion; the hash of entry \d+, the chain's head then: ?([0-9a-f ]{64,80})"
+)
 
 
 async def sign_from(flow: Flow, ip: str, doc_id: str, signer_id: str, name: str) -> None:
@@ -85,6 +87,7 @@ async def test_events_are_placed_and_the_printed_audit_head_is_the_trails(
     # went out on the sender's API call, from this machine: a local address has no place.
     assert text.count("Lisbon, PT") == 3, text
     assert "Invitation emailed 127.0.0.1 Location unknown" in text, text
+    assert "198.51.100.7 (Lisbon, PT)" in text  # the participant's last address, placed
 
     entries, head = printed_head(text)
     status, trail, _ = await flow.api.request("GET", f"{D}/{doc_id}/audit", params={"limit": 100})

@@ -61,8 +61,8 @@ def test_a_location_is_city_and_country_or_says_it_is_unknown() -> None:
 
 def test_the_audit_head_is_printed_with_how_to_check_it() -> None:
     head = AuditHead(7, "ab" * 32)
-    assert audit_summary(head).startswith("7 entries recorded up to completion; the hash of entry 7")
-    assert audit_summary(AuditHead(1, "ab" * 32)).startswith("1 entry recorded")
+    assert audit_summary(head).startswith("7 entries up to completion; the hash of entry 7")
+    assert audit_summary(AuditHead(1, "ab" * 32)).startswith("1 entry up to completion")
     how = audit_how_to_verify("cdoc", head)
     assert "countersign audit verify cdoc" in how and "GET /api/v1/documents/cdoc/audit/verify" in how
-    assert "position 7" in how
+    assert "entry 7 of GET /api/v1/documents/cdoc/audit carries this hash" in how

@@ -37,7 +37,7 @@ from .safe_image import SIGNATURE_MAX_PIXELS, open_untrusted
 MARGIN = 48.0
 LABEL_WIDTH = 92.0
 SIGNATURE_BOX = (170.0, 64.0)
-EVENT_COLUMNS = (2.4, 2.2, 1.8, 1.8, 3.4)  # time, event, IP address, location, user agent
+EVENT_COLUMNS = (2.6, 2.3, 1.9, 4.2)  # time, event, IP address and its location, user agent
 GREY = colors.Color(0.35, 0.35, 0.35)
 RULE = colors.Color(0.78, 0.78, 0.78)
 SHADE = colors.Color(0.95, 0.95, 0.95)
@@ -121,8 +121,15 @@ def _events(p: Participant, styles: dict[str, ParagraphStyle], width: float) -> 
     if not rows:
         return None
     small, label = styles["small"], styles["label"]
-    header = [Paragraph(h, label) for h in ("Time (UTC)", "Event", "IP address", "Location", "User agent")]
-    body = [[Paragraph(escape(cell), small) for cell in row] for row in rows]
+    header = [Paragraph(h, label) for h in ("Time (UTC)", "Event", "IP, location", "User agent")]
+    # The location under its address, in one cell: the user agent beside it takes two lines
+    # anyway, so the place costs no height (a page holds as many events as before).
+    body = [
+        [Paragraph(escape(cell), small) for cell in (at, what)]
+        + [Paragraph(escape(ip) if ip == "—" else f"{escape(ip)}<br/>{escape(place)}", small)]
+        + [Paragraph(escape(agent), small)]
+        for at, what, ip, place, agent in rows
+    ]
     # Splittable with its header repeated: a long history continues on the next page.
     table = Table([header, *body], colWidths=share(width, EVENT_COLUMNS), repeatRows=1)
     table.setStyle(
@@ -157,8 +164,10 @@ def _participant(
             ("Consent", Paragraph(escape(consent(p)), value)),
             ("Viewed", Paragraph(when(p.viewed_at), value)),
             (action, Paragraph(when(p.signed_at), value)),
-            ("IP address", Paragraph(_text(p.ip), value)),
-            ("Location", Paragraph(escape(location(p.ip, p.place)), value)),
+            (
+                "IP address",
+                Paragraph(f"{escape(p.ip)} ({escape(location(p.ip, p.place))})" if p.ip else "—", value),
+            ),
             ("User agent", Paragraph(_text(p.user_agent), value)),
         ],
         styles,
@@ -268,7 +277,7 @@ def _audit_rows(cert: Certificate, styles: dict[str, ParagraphStyle]) -> list[tu
     head = cert.audit_head
     return [
         ("Audit trail", Paragraph(escape(audit_summary(head)), styles["note"])),
-        ("Audit head hash", Paragraph(escape(head.hash), styles["mono"])),
+        ("", Paragraph(escape(head.hash), styles["mono"])),
         ("", Paragraph(escape(audit_how_to_verify(cert.document_id, head)), styles["note"])),
     ]
 

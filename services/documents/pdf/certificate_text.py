@@ -77,19 +77,14 @@ def event_rows(events: Sequence[ParticipantEvent]) -> list[tuple[str, str, str, 
 
 def audit_summary(head: AuditHead) -> str:
     entries = "entry" if head.entries == 1 else "entries"
-    return (
-        f"{head.entries} {entries} recorded up to completion; the hash of entry {head.entries}, the head of the "
-        "chain at that point:"
-    )
+    return f"{head.entries} {entries} up to completion; the hash of entry {head.entries}, the chain's head then:"
 
 
 def audit_how_to_verify(document_id: str, head: AuditHead) -> str:
     """Each audit entry's hash covers its fields and the previous entry's hash, so this one hash
     vouches for every entry before it: a changed, removed or reordered entry shows."""
     return (
-        f"To check the trail: countersign audit verify {document_id} (operators), or "
-        f"GET /api/v1/documents/{document_id}/audit/verify with an API key of the sending organisation "
-        f"(scope documents.read): the chain must be valid, and in GET /api/v1/documents/{document_id}/audit "
-        f"the entry at position {head.entries} must carry the hash above. Entries after it (completion, "
-        "downloads) continue the same chain."
+        f"Check it: countersign audit verify {document_id}, or GET /api/v1/documents/{document_id}/audit/verify "
+        f"(scope documents.read) says the chain is intact, and entry {head.entries} of "
+        f"GET /api/v1/documents/{document_id}/audit carries this hash."
     )

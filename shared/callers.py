@@ -7,6 +7,8 @@ caller's own credential (`X-Countersign-Internal`):
     gateway   the gateway acting for itself: the WPsigner translation, GET /api/v1/org
     notifier  the notifier fetching links and codes for its emails
     audit     the audit service asking whether a document is visible to an organisation
+    documents the documents service asking the audit service for the chain head it prints on a
+              certificate of completion
     operator  the `countersign` CLI: org-wide endpoints such as the email dead letters
 
 A caller's credential is `HMAC-SHA256(INTERNAL_SECRET, "countersign-caller:" + name)`, so one
@@ -31,7 +33,7 @@ from shared.web import Handler
 H_CALLER = "X-Countersign-Caller"
 H_SECRET = "X-Countersign-Internal"
 
-Caller = Literal["public", "gateway", "notifier", "audit", "operator"]
+Caller = Literal["public", "gateway", "notifier", "audit", "documents", "operator"]
 CALLERS: frozenset[str] = frozenset(get_args(Caller))
 # Who may use the public API routes that internal services also serve (/api/v1/...).
 PUBLIC_ROUTE_CALLERS: frozenset[str] = frozenset({"public", "gateway"})

@@ -113,6 +113,10 @@ class Settings(BaseSettings):
     # The lease of a signed-PDF build: one not finished this long after its claim is presumed
     # dead and retried.
     completion_lease_seconds: int = 120
+    # How long a signed-PDF build waits for the audit service to record the document's events
+    # (the certificate prints the chain head that covers them); then the attempt fails and is
+    # retried when its lease ends.
+    audit_head_wait_seconds: float = Field(default=10.0, ge=0)
     # How often the expiry/reminder sweeps and the completion worker look for work.
     sweep_interval_seconds: float = 60.0
     # One-time codes a signer may be sent in any 24 hours; the next is 429 `otp-daily-limit`
@@ -136,6 +140,9 @@ class Settings(BaseSettings):
     # no document is completed with a seal missing its timestamp. `countersign run` runs a
     # development TSA when this is unset.
     tsa_url: str | None = None
+    # Where the platform seal CA's CRL is published (HTTP): named in the certificates it issues and
+    # embedded in every platform seal (PAdES B-LT). `countersign run` serves the development CA's.
+    seal_crl_url: str | None = None
     tsa_timeout_seconds: float = Field(default=10.0, gt=0)
     # Where `countersign run` serves its development TSA (only when TSA_URL is unset).
     dev_tsa_port: int = 8084

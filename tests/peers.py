@@ -61,6 +61,7 @@ class Peers:
     mail_dir: Path
     pki: DevPki
     tsa_url: str
+    crl_url: str  # the development CA's CRL, served beside the TSA (SEAL_CRL_URL: PAdES B-LT)
     # The running servers behind those addresses, for stop().
     _s3: ThreadedMotoServer = field(repr=False)
     _mail: Controller = field(repr=False)
@@ -77,8 +78,9 @@ class Peers:
         s3 = start_s3_server("127.0.0.1", s3_port)
         mail = start_mail_sink("127.0.0.1", smtp_port, mail_dir)
         pki = ensure_dev_pki(mail_dir.parent / f"{mail_dir.name}-pki")
-        tsa = start_tsa("127.0.0.1", 0, pki.tsa_cert, pki.tsa_key)
-        return cls(f"http://127.0.0.1:{s3_port}", smtp_port, mail_dir, pki, tsa.url, s3, mail, tsa)
+        tsa = start_tsa("127.0.0.1", 0, pki.tsa_cert, pki.tsa_key, (pki.ca_cert, pki.ca_key))
+        assert tsa.crl_url is not None
+        return cls(f"http://127.0.0.1:{s3_port}", smtp_port, mail_dir, pki, tsa.url, tsa.crl_url, s3, mail, tsa)
 
     def seal_settings(self) -> dict[str, object]:
         """The settings that point the services at this seal CA and TSA."""

@@ -9,13 +9,14 @@ import aiohttp
 import asyncpg
 from aiohttp import web
 
-from services.audit.geo import GeoLocator
+from services.audit.chain_cover import add_chain_cover_route
 from services.audit.keys import GEO, HTTP
 from services.audit.recorder import record
 from services.audit.routes import add_routes
 from services.audit.wp_internal import add_wp_internal_routes
 from shared.broker import EventHandler
 from shared.events import Event
+from shared.geo import GeoLocator
 from shared.service import consumer_ctx, internal_app
 from shared.settings import Settings
 
@@ -57,4 +58,5 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(consumer_ctx("audit", SCHEMA, _handler(app)))
     add_routes(app)
     add_wp_internal_routes(app)  # the gateway's WPsigner audit trail
+    add_chain_cover_route(app)  # the documents service's certificate of completion: the head to print
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp
 from aiohttp import web
 
-from services.audit.geo import GeoLocator
+from shared.geo import GeoLocator
 
 GEO: web.AppKey[GeoLocator] = web.AppKey("geo", GeoLocator)
 # One pooled client for the documents service's internal API (keep-alive across requests).

@@ -15,8 +15,8 @@ import asyncpg
 from services.audit import repository
 from services.audit.chain import ChainedEntry, EntryRecord, append
 from services.audit.details import describe
-from services.audit.geo import GeoLocator
 from shared.events import Event
+from shared.geo import GeoLocator
 from shared.ids import prefixed_id
 from shared.logging import log_fields
 

@@ -134,3 +134,33 @@ async def chain_head(conn: asyncpg.Connection, document_id: str) -> ChainHead | 
     """The document's recorded last link (without a lock: for verification, not appending)."""
     row = await conn.fetchrow("SELECT position, hash FROM audit.chain_heads WHERE document_id = $1", document_id)
     return ChainHead(row["position"], row["hash"]) if row else None
+
+
+@dataclass(frozen=True)
+class Cover:
+    """How far the chain must reach to hold a set of events: `missing` of them are not in it yet;
+    when none is missing, entries 1..position hold them all and `hash` is entry `position`'s."""
+
+    missing: int
+    position: int = 0
+    hash: str = GENESIS_HASH
+    entry_id: str | None = None
+
+
+async def chain_cover(conn: asyncpg.Connection, org_id: str, document_id: str, event_ids: list[uuid.UUID]) -> Cover:
+    wanted = sorted(set(event_ids))
+    row = await conn.fetchrow(
+        """SELECT count(*) AS recorded, max(position) AS position FROM audit.entries
+           WHERE org_id = $1 AND document_id = $2 AND event_id = ANY($3::uuid[])""",
+        org_id,
+        document_id,
+        wanted,
+    )
+    assert row is not None
+    if row["recorded"] < len(wanted):
+        return Cover(missing=len(wanted) - row["recorded"])
+    entry = await conn.fetchrow(
+        "SELECT id, hash FROM audit.entries WHERE document_id = $1 AND position = $2", document_id, row["position"]
+    )
+    assert entry is not None
+    return Cover(missing=0, position=row["position"], hash=entry["hash"], entry_id=entry["id"])

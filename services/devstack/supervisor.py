@@ -147,7 +147,9 @@ def run(settings: Settings) -> int:
         # PAdES B-T out of the box: a development TSA, its certificate issued by the development CA.
         tsa_pki = pki or ensure_dev_pki(REPO_ROOT / "var" / "dev-pki")
         try:
-            tsa = start_tsa(settings.bind_host, settings.dev_tsa_port, tsa_pki.tsa_cert, tsa_pki.tsa_key)
+            # With the development CA in use, its CRL beside the TSA: seals are then PAdES B-LT.
+            ca_files = (pki.ca_cert, pki.ca_key) if pki is not None and not settings.seal_crl_url else None
+            tsa = start_tsa(settings.bind_host, settings.dev_tsa_port, tsa_pki.tsa_cert, tsa_pki.tsa_key, ca_files)
         except OSError as exc:
             mail.stop()
             if s3 is not None:
@@ -158,6 +160,9 @@ def run(settings: Settings) -> int:
             ) from None
         env["TSA_URL"] = tsa.url
         _say(f"timestamp authority (development) on {tsa.url}")
+        if tsa.crl_url:
+            env["SEAL_CRL_URL"] = tsa.crl_url
+            _say(f"seal CA's revocation list (development) on {tsa.crl_url}")
 
     children: dict[str, subprocess.Popen[bytes]] = {}
     stopping = False

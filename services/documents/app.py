@@ -27,7 +27,7 @@ from services.documents.api.wp_internal_routes import add_wp_internal_routes
 from services.documents.commands.delivery_failures import delivery_failures_ctx
 from services.documents.commands.deps import deps_ctx
 from services.documents.commands.events import SCHEMA
-from services.documents.commands.sealing import add_sealing
+from services.documents.commands.sealing import Sealer
 from services.documents.workers.completion import completion_ctx
 from services.documents.workers.sweeps import sweeps_ctx
 from shared.service import internal_app, relay_ctx
@@ -43,9 +43,11 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(storage_ctx(settings))  # the S3 client (app[STORAGE])
     # Warm workers for strangers' files (app[SANDBOX]); closed after everything that uses them.
     app.cleanup_ctx.append(sandbox_ctx(settings))
-    app.cleanup_ctx.append(deps_ctx)  # app[DEPS]: pool, settings, storage, checker, sandbox for the use cases
+    # The seal CA, keyring and TSA, loaded now: a missing or broken CA stops start-up.
+    sealer = Sealer.from_settings(settings)
+    # app[DEPS]: pool, settings, storage, upload checker, sealer, GeoIP, audit client, sandbox for the use cases
+    app.cleanup_ctx.append(deps_ctx(sealer))
     app[RENDERER] = page_renderer()  # page images: rendered in a limited process, cached in S3
-    add_sealing(app)  # the seal CA, keyring and TSA (loaded now: a missing CA stops start-up; before completion)
     # Routes.
     add_routes(app)  # documents, signers, fields; internal org stats and document lookup
     add_file_routes(app)  # upload URLs, downloads

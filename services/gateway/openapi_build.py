@@ -144,6 +144,10 @@ _NAMES: dict[tuple[str, str], tuple[str, str]] = {
         "getOrganizationCertificate",
         "The organization's seal certificate chain (PEM)",
     ),
+    ("DELETE", "/api/v1/org/certificate"): (
+        "deleteOrganizationCertificate",
+        "Go back to the platform-issued seal certificate",
+    ),
     ("POST", "/api/v1/verify"): ("verifyDocument", "Verify a PDF: which document it is, and whether its seal holds"),
     ("GET", "/api/v1/documents/{id}/audit"): ("listAuditEntries", "List a document's audit entries"),
     ("GET", "/api/v1/documents/{id}/audit/verify"): ("verifyAuditChain", "Recompute a document's audit chain"),

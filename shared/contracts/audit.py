@@ -6,6 +6,8 @@ property; it keeps its own name so the OpenAPI document stays as published.
 
 from __future__ import annotations
 
+import uuid
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -95,3 +97,23 @@ class AuditChainVerification(BaseModel):
         description="Hash of the chain's recorded last entry (printed on the certificate of completion)."
     )
     firstBroken: ChainBreak | None = Field(description="Null when the chain is intact.")
+
+
+# --- internal: the documents service asks for the chain head its certificate prints ----------
+
+
+class ChainCoverRequest(BaseModel):
+    """POST /internal/documents/{id}/chain-head: the events the head must cover (their ids)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # A document's events are a handful per participant; the cap only bounds a pathological one.
+    eventIds: list[uuid.UUID] = Field(min_length=1, max_length=10_000)
+
+
+class ChainCover(BaseModel):
+    """The first entries of a document's chain, 1..position, that hold every event asked about."""
+
+    position: int  # also the number of entries covered
+    hash: str  # the hash of the entry at `position`: the head of that prefix of the chain
+    entryId: str

@@ -389,6 +389,9 @@ OPERATIONS: tuple[Operation, ...] = (
         request_media=MULTIPART,
         extra_errors=(409,),
     ),
+    # Back to the platform-issued certificate: the uploaded one is deleted; idempotent (never 404), the
+    # answer is the chain in force afterwards, as GET.
+    _documents("DELETE", ORG + "/certificate", "org.write", 200, PEM_CHAIN_BODY, media_type=PEM_CHAIN_MEDIA),
     # Verification of a PDF by anyone (docs/signed-pdf.md): no API key, a multipart upload; 429 is the
     # client address's budget (VERIFY_RATE_LIMIT_PER_MINUTE, services/gateway/verify_limits.py).
     _documents(

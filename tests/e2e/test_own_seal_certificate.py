@@ -110,3 +110,43 @@ async def test_refused_uploads_store_nothing(flow: Flow, make_api) -> None:  # t
     other = await make_api()
     in_use = await flow.call(other, "PUT", CERTIFICATE, 409, data=p12_form(good))
     assert in_use["type"].endswith("/certificate-in-use") and await stored(flow, other) is None
+
+
+async def test_delete_goes_back_to_the_platform_certificate(flow: Flow, make_api) -> None:  # type: ignore[no-untyped-def]
+    ca = make_ca()
+    uploaded = await flow.call(flow.api, "PUT", CERTIFICATE, 200, data=p12_form(pack(*issue(ca), ca)))
+    own = await stored(flow, flow.api)
+    assert own is not None and own["source"] == "uploaded"
+
+    # Refusals change nothing: a key without org.write of the same organisation, and another
+    # organisation's DELETE (which only ever touches its own seal).
+    org_name = await flow.db.fetchval("SELECT name FROM gateway.organizations WHERE id = $1", flow.api.org_id)
+    reader = await make_api(scopes=["org.read"], org=org_name)
+    assert reader.org_id == flow.api.org_id
+    await flow.call(reader, "DELETE", CERTIFICATE, 403)
+    other = await make_api()
+    await flow.call(other, "DELETE", CERTIFICATE, 200)
+    assert await stored(flow, flow.api) == own
+    assert await flow.call(flow.api, "GET", CERTIFICATE, 200) == uploaded
+
+    platform = await flow.call(flow.api, "DELETE", CERTIFICATE, 200)
+    row = await stored(flow, flow.api)
+    assert row is not None and row["source"] == "platform"
+    assert row["private_key"] != own["private_key"]  # the organisation's own key is gone
+    chain = trust_roots(platform)
+    assert chain[0].subject.native["organization_name"] == flow.api.org_id
+    assert (
+        chain[0].sha256.hex() == row["cert_sha256"]
+        and chain[-1].dump() == seal_ca_roots(flow.system.settings)[0].dump()
+    )
+    assert await flow.call(flow.api, "GET", CERTIFICATE, 200) == platform
+
+    # Idempotent: again, the same platform certificate, nothing re-issued.
+    assert await flow.call(flow.api, "DELETE", CERTIFICATE, 200) == platform
+    assert await stored(flow, flow.api) == row
+
+    # Documents completed from now on are sealed by the platform CA's certificate of the organisation.
+    _, _, _, signed = await complete_one_document(flow, "Back on the platform seal")
+    status = await async_validate_seal(signed, seal_ca_roots(flow.system.settings))
+    assert status.bottom_line and status.trusted
+    assert status.signing_cert.sha256.hex() == row["cert_sha256"]

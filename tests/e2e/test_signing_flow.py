@@ -23,7 +23,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from services.documents.adapters.storage import STORAGE
+from services.documents.commands.deps import DEPS
 from services.documents.workers.completion import run_completion_pass
 from shared.callers import caller_headers
 from shared.context import H_ORG
@@ -132,7 +132,7 @@ class Flow:
         """Run a completion pass (as the worker does), then wait (bounded) until completed:
         the background worker may have claimed the document first."""
         documents = self.system.services["documents"].app
-        await run_completion_pass(self.db, documents[STORAGE], self.system.settings.completion_lease_seconds)
+        await run_completion_pass(documents[DEPS])
         for _ in range(300):
             document = await self.document(doc_id)
             if document["status"] == "completed":

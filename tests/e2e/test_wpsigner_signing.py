@@ -14,7 +14,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from services.documents.adapters.storage import STORAGE
+from services.documents.commands.deps import DEPS
 from services.documents.workers.completion import run_completion_pass
 from services.gateway import credentials
 from shared.callers import caller_headers
@@ -89,7 +89,7 @@ async def test_prepared_and_sent_by_wpsigner_signed_by_the_signer_completed_in_b
     )
     assert signed["finalizing"] is True
 
-    await run_completion_pass(db, system.services["documents"].app[STORAGE], system.settings.completion_lease_seconds)
+    await run_completion_pass(system.services["documents"].app[DEPS])
     for _ in range(300):
         detail = (await wp.request("GET", f"/documents/{document_id}")).body
         if detail["status"] == "completed":

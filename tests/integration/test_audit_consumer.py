@@ -20,11 +20,11 @@ import pytest
 from services.audit import repository
 from services.audit.app import create_app
 from services.audit.chain import GENESIS_HASH, verify_chain
-from services.audit.geo import GeoLocator
 from services.audit.recorder import record
 from shared.broker import Broker, Consumer
 from shared.db import create_pool
 from shared.events import Actor, Event
+from shared.geo import GeoLocator
 from shared.ids import document_id
 from shared.settings import Settings
 from tests.harness import RunningService, _listening_socket, serve

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
@@ -18,7 +19,7 @@ from services.documents.adapters.storage import STORAGE, open_storage
 from services.documents.adapters.verified_pdf import FileChanged, fetch_pdf
 from services.documents.api.errors import to_problem
 from services.documents.commands import files
-from services.documents.commands.deps import DEPS, Deps
+from services.documents.commands.deps import DEPS
 from services.documents.commands.file_check import Accepted, Checker, Refused, Upload, check_upload
 from services.documents.commands.files import require_verified_file, verify_pending_upload
 from services.documents.db import file_repository
@@ -278,7 +279,8 @@ async def test_storage_unavailable_is_a_503_and_get_still_answers(db: asyncpg.Po
     offline = system.settings.model_copy(update={"s3_endpoint_url": f"http://127.0.0.1:{free_port()}"})
     async with open_storage(offline, max_attempts=1) as storage:  # no retry backoff to wait for
         app = web.Application()
-        app[DEPS] = deps = Deps(pool=db, settings=offline, storage=storage, checker=Checker())
+        running = system.services["documents"].app[DEPS]
+        app[DEPS] = deps = replace(running, pool=db, settings=offline, storage=storage, checker=Checker())
         problem = await _problem(app, db, api, doc_id)
         assert problem.status == 503
         await verify_pending_upload(deps, api.org_id, doc_id)  # logged, not raised

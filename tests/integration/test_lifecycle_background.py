@@ -4,8 +4,10 @@ never completed without the signed file, and safe when several replicas run them
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from services.documents.adapters.storage import STORAGE
+from services.documents.commands.deps import DEPS
 from services.documents.workers.completion import run_completion_pass
 from services.documents.workers.sweeps import run_expiry_pass, run_reminder_pass
 from tests.e2e.test_signing_flow import Flow, flow, signature  # noqa: F401  (flow is a fixture)
@@ -39,7 +41,10 @@ async def test_a_failed_build_leaves_the_document_pending_and_is_retried(flow: F
         token,
         json={"consent": True, "fields": [{"id": field, "value": {"type": "typed", "text": "Ann"}}]},
     )
-    await run_completion_pass(flow.db, storage, 120)
+    deps = flow.system.services["documents"].app[DEPS]
+    await run_completion_pass(
+        replace(deps, settings=deps.settings.model_copy(update={"completion_lease_seconds": 120}))
+    )
     await _wait_for(flow, "SELECT completion_error IS NOT NULL FROM documents.documents WHERE id = $1", doc_id)
 
     row = await flow.db.fetchrow("SELECT * FROM documents.documents WHERE id = $1", doc_id)
@@ -47,7 +52,9 @@ async def test_a_failed_build_leaves_the_document_pending_and_is_retried(flow: F
     assert row["completion_attempts"] >= 1 and row["completed_at"] is None
     assert "document.completed" not in await flow.event_types(doc_id)
     # The failed attempt's claim is live: no worker takes the document again before its lease ends...
-    await run_completion_pass(flow.db, storage, 3600)
+    await run_completion_pass(
+        replace(deps, settings=deps.settings.model_copy(update={"completion_lease_seconds": 3600}))
+    )
     again = await flow.db.fetchrow("SELECT * FROM documents.documents WHERE id = $1", doc_id)
     assert again["completion_attempts"] == row["completion_attempts"] and again["status"] == "pending"
 

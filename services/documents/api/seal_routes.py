@@ -1,4 +1,5 @@
-"""The caller's organisation seal (docs/signed-pdf.md): GET its public chain, PUT its own PKCS#12.
+"""The caller's organisation seal (docs/signed-pdf.md): GET its public chain, PUT its own PKCS#12,
+DELETE it to go back to the platform-issued certificate.
 
 The upload is `multipart/form-data` with the PKCS#12 in the form field `file` and its password in
 `password`: the shape of a browser form and of `curl -F`, the same as POST /api/v1/verify, and how
@@ -12,8 +13,8 @@ from aiohttp import BodyPartReader, web
 
 from services.documents.adapters.sealing.pkcs12_upload import Pkcs12Refused
 from services.documents.api.multipart import MALFORMED_MULTIPART, malformed_multipart, read_capped
+from services.documents.commands.deps import DEPS
 from services.documents.commands.seal_identity import OrgSeal, upload_identity
-from services.documents.commands.sealing import SEALER
 from services.documents.db.seal_repository import CertificateInUse
 from shared.context import org_id_of
 from shared.contracts.seal import CERTIFICATE_PATH, FILE_FIELD, PASSWORD_FIELD, PEM_CHAIN_MEDIA
@@ -38,7 +39,7 @@ def _chain_response(seal: OrgSeal) -> web.Response:
 async def org_certificate(request: web.Request) -> web.Response:
     # Issued now when the organisation has none yet: a relying party may want the chain before
     # the first document completes.
-    return _chain_response(await request.app[SEALER].org_seal(request.app[POOL], org_id_of(request)))
+    return _chain_response(await request.app[DEPS].sealer.org_seal(request.app[POOL], org_id_of(request)))
 
 
 async def _form(request: web.Request, max_file_bytes: int) -> tuple[bytes, str]:
@@ -71,7 +72,7 @@ async def _form(request: web.Request, max_file_bytes: int) -> tuple[bytes, str]:
 
 async def upload_org_certificate(request: web.Request) -> web.Response:
     data, password = await _form(request, request.app[SETTINGS].seal_upload_max_bytes)
-    sealer = request.app[SEALER]
+    sealer = request.app[DEPS].sealer
     try:
         seal = await upload_identity(request.app[POOL], org_id_of(request), data, password, sealer.keyring)
     except Pkcs12Refused as refused:
@@ -84,6 +85,13 @@ async def upload_org_certificate(request: web.Request) -> web.Response:
     return _chain_response(seal)
 
 
+async def remove_org_certificate(request: web.Request) -> web.Response:
+    # Idempotent, and never a 404: an organisation always has a seal certificate; DELETE removes
+    # its own and answers the platform-issued chain that seals from now on, as GET then answers it.
+    return _chain_response(await request.app[DEPS].sealer.platform_seal(request.app[POOL], org_id_of(request)))
+
+
 def add_seal_routes(app: web.Application) -> None:
     app.router.add_get(CERTIFICATE_PATH, org_certificate)
     app.router.add_put(CERTIFICATE_PATH, upload_org_certificate)
+    app.router.add_delete(CERTIFICATE_PATH, remove_org_certificate)

@@ -18,7 +18,6 @@ from aiohttp import web
 from services.documents.api.multipart import file_part, save_part
 from services.documents.api.verify_views import verify_result
 from services.documents.commands.deps import DEPS
-from services.documents.commands.sealing import SEALER
 from services.documents.commands.verification import UploadedFile, verify_file
 from shared.contracts.verify import FORM_FIELD, VERIFY_PATH
 from shared.service import SETTINGS
@@ -35,7 +34,7 @@ async def verify(request: web.Request) -> web.Response:
         upload, ca_pem = Path(tmp) / "upload.pdf", Path(tmp) / "ca.pem"
         sha256, size = await save_part(part, upload, settings.verify_max_bytes, "this endpoint checks")
         # The platform CA is the checker's only trust root.
-        ca_pem.write_bytes(request.app[SEALER].authority.cert_pem)
+        ca_pem.write_bytes(request.app[DEPS].sealer.authority.cert_pem)
         async with request.app[_SLOTS]:
             verification = await verify_file(request.app[DEPS], UploadedFile(upload, sha256, size), ca_pem)
     return json_response(verify_result(verification).model_dump(mode="json"))

@@ -9,6 +9,7 @@ A certificate within a day of expiry is replaced by a fresh one on next use.
 An organisation may instead upload its own (PUT /api/v1/org/certificate, `upload_identity`): it is
 stored the same way, with source 'uploaded', and seals from then on; when it comes within a day of
 expiry, the platform issues one again (the organisation uploads a renewed one before that).
+DELETE /api/v1/org/certificate (`platform_identity`) goes back to a platform-issued one.
 """
 
 from __future__ import annotations
@@ -66,13 +67,20 @@ def _opened(row: asyncpg.Record, keyring: Keyring) -> OrgSeal:
 
 
 async def org_seal(
-    pool: asyncpg.Pool, org_id: str, authority: CertificateAuthority, keyring: Keyring, valid_days: int
+    pool: asyncpg.Pool,
+    org_id: str,
+    authority: CertificateAuthority,
+    keyring: Keyring,
+    valid_days: int,
+    crl_url: str | None = None,
 ) -> OrgSeal:
     """The organisation's seal identity, issued now if it has none (or only an expiring one)."""
     row = await seal_repository.live_identity(pool, org_id)
     if row is None:
         # Key generation and signing are CPU work: off the event loop.
-        issued = await asyncio.to_thread(authority.issue_seal_certificate, org_id, datetime.now(UTC), valid_days)
+        issued = await asyncio.to_thread(
+            authority.issue_seal_certificate, org_id, datetime.now(UTC), valid_days, crl_url
+        )
         cert = x509.load_pem_x509_certificate(issued.cert_pem)
         chain = issued.cert_pem.decode() + authority.cert_pem.decode()
         await seal_repository.store_identity(
@@ -107,3 +115,18 @@ async def upload_identity(pool: asyncpg.Pool, org_id: str, pkcs12: bytes, passwo
     if row is None:  # pragma: no cover - parse_pkcs12 refuses a certificate expiring within a day
         raise RuntimeError(f"the uploaded seal identity of {org_id} is not live")
     return _opened(row, keyring)
+
+
+async def platform_identity(
+    pool: asyncpg.Pool,
+    org_id: str,
+    authority: CertificateAuthority,
+    keyring: Keyring,
+    valid_days: int,
+    crl_url: str | None = None,
+) -> OrgSeal:
+    """Back to the platform CA: the organisation's uploaded identity (if any) is deleted, key and
+    all, and the platform issues a fresh one, which seals every document completed from then on.
+    Idempotent: with no uploaded identity, the platform one it has (or gets now) is the answer."""
+    await seal_repository.remove_uploaded_identity(pool, org_id)
+    return await org_seal(pool, org_id, authority, keyring, valid_days, crl_url)

@@ -1,30 +1,27 @@
 """What the completion worker calls to seal a built PDF: the organisation's identity + the TSA.
 
-The documents app installs one Sealer from its settings (`seal_ctx`). The completion worker's
-functions take only a pool and the storage (tests and other workers call them that way), so the
-build step reaches the sealer installed by the running documents app (`seal_completed`) instead
-of having it threaded through every signature: the CA, the keyring and the TSA are configuration
-of the whole process, like its logging.
+The documents app loads one Sealer from its settings when it is created (a missing or broken CA
+stops the service at start-up, not at the first completion) and hands it to the use cases and
+workers in `Deps` (commands/deps.py), like the storage and the upload checker.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import asyncpg
-from aiohttp import web
 from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
 from pyhanko.sign.timestamps.api import TimeStamper
 
 from services.documents.adapters.sealing.authority import AuthorityError, CertificateAuthority
+from services.documents.adapters.sealing.revocation import fetch_crl
 from services.documents.adapters.sealing.seal import seal_file
-from services.documents.commands.seal_identity import OrgSeal, org_seal
+from services.documents.commands.seal_identity import OrgSeal, org_seal, platform_identity
 from shared.secretbox import Keyring
-from shared.service import SETTINGS
 from shared.settings import Settings
 
 
@@ -35,6 +32,9 @@ class Sealer:
     certificate_days: int
     tsa_url: str | None
     tsa_timeout_seconds: float
+    # Where the platform CA publishes its CRL: named in the certificates it issues, and fetched
+    # into every platform seal (PAdES B-LT). None: no revocation data (B-T / B-B).
+    crl_url: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Sealer:
@@ -52,6 +52,7 @@ class Sealer:
             settings.seal_certificate_days,
             settings.tsa_url or None,
             settings.tsa_timeout_seconds,
+            settings.seal_crl_url or None,
         )
 
     def timestamper(self) -> TimeStamper | None:
@@ -60,38 +61,26 @@ class Sealer:
         return HTTPTimeStamper(self.tsa_url, timeout=self.tsa_timeout_seconds)
 
     async def org_seal(self, pool: asyncpg.Pool, org_id: str) -> OrgSeal:
-        return await org_seal(pool, org_id, self.authority, self.keyring, self.certificate_days)
+        return await org_seal(pool, org_id, self.authority, self.keyring, self.certificate_days, self.crl_url)
+
+    async def platform_seal(self, pool: asyncpg.Pool, org_id: str) -> OrgSeal:
+        """The organisation back on a platform-issued identity (DELETE /api/v1/org/certificate)."""
+        return await platform_identity(pool, org_id, self.authority, self.keyring, self.certificate_days, self.crl_url)
 
     async def seal(self, pool: asyncpg.Pool, org_id: str, source: Path, target: Path) -> None:
-        identity = (await self.org_seal(pool, org_id)).identity
-        await asyncio.to_thread(seal_file, source, target, identity, self.timestamper())
+        seal = await self.org_seal(pool, org_id)
+        # B-LT for the platform's own chain, whose CRL we publish (fetched now: unavailable fails
+        # the seal, and completion retries); an organisation's uploaded certificate is sealed
+        # B-T: its chain's revocation sources are not ours to depend on.
+        crls: list[bytes] = []
+        if self.crl_url and seal.source == "platform":
+            crls.append(await fetch_crl(self.crl_url, self.authority.cert, self.tsa_timeout_seconds))
+        await asyncio.to_thread(seal_file, source, target, seal.identity, self.timestamper(), crls)
 
 
-SEALER = web.AppKey("sealer", Sealer)
-_installed: list[Sealer] = []
-
-
-def installed_sealer() -> Sealer:
-    if not _installed:
-        raise RuntimeError("no documents app has installed a sealer: documents are never completed unsealed")
-    return _installed[-1]
-
-
-async def seal_completed(pool: asyncpg.Pool, document: Mapping[str, Any], source: Path, target: Path) -> None:
+async def seal_completed(
+    sealer: Sealer, pool: asyncpg.Pool, document: Mapping[str, Any], source: Path, target: Path
+) -> None:
     """The built PDF of a completed document (`source`), sealed by its organisation into `target`
     (raises when it cannot be: the completion worker then retries, and never stores an unsealed file)."""
-    await installed_sealer().seal(pool, document["org_id"], source, target)
-
-
-def add_sealing(app: web.Application) -> None:
-    """The app's sealer, loaded now so that a missing or broken CA stops the service at start-up,
-    and installed for the completion worker while the app runs."""
-    sealer = Sealer.from_settings(app[SETTINGS])
-    app[SEALER] = sealer
-
-    async def installed(_: web.Application) -> AsyncIterator[None]:
-        _installed.append(sealer)
-        yield
-        _installed.remove(sealer)
-
-    app.cleanup_ctx.append(installed)
+    await sealer.seal(pool, document["org_id"], source, target)

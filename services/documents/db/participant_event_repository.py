@@ -3,7 +3,8 @@
 Every signer event is written to `documents.outbox` in the transaction of the change it records,
 with the actor's IP and user agent as the gateway saw them, and the relay marks rows published
 but never deletes them: the outbox is this service's own record of who did what, when, from where.
-(Geo-location is added later by the audit service and is not read here: see docs/signed-pdf.md.)
+The ids of those events are what the audit service is asked to cover with the chain head that the
+certificate prints (docs/signed-pdf.md).
 
 The query reads the outbox by the envelope's documentId (index outbox_by_document, migration 0010), once
 per completed document.
@@ -39,3 +40,12 @@ async def participant_events(conn: asyncpg.Connection, document_id: str, kinds: 
         }
         for r in rows
     ]
+
+
+async def emitted_event_ids(conn: asyncpg.Connection, document_id: str) -> list[str]:
+    """The id of every event this service emitted about the document so far (the envelope's id,
+    which the audit service keeps on the entry it makes of it), oldest first."""
+    rows: Sequence[asyncpg.Record] = await conn.fetch(
+        "SELECT event_id::text AS id FROM documents.outbox WHERE body->>'documentId' = $1 ORDER BY seq", document_id
+    )
+    return [r["id"] for r in rows]

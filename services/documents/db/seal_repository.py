@@ -52,3 +52,12 @@ async def store_uploaded_identity(
         await pool.execute(_UPLOAD, org_id, chain_pem, sealed_key, cert_sha256, not_after)
     except asyncpg.UniqueViolationError:
         raise CertificateInUse(cert_sha256) from None
+
+
+async def remove_uploaded_identity(pool: asyncpg.Pool, org_id: str) -> bool:
+    """Forget the organisation's own identity (its key and chain); False when it had none uploaded
+    (a platform-issued identity is kept: it is what sealing falls back to anyway)."""
+    removed = await pool.fetchval(
+        "DELETE FROM documents.org_seal_identities WHERE org_id = $1 AND source = 'uploaded' RETURNING org_id", org_id
+    )
+    return removed is not None

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from services.documents.pdf.models import ParticipantEvent
+from services.documents.pdf.models import ParticipantEvent, Place
 
 EVENT_KINDS = {
     "signer.invited": "invited",
@@ -27,14 +27,20 @@ EVENT_KINDS = {
 
 
 def by_participant(
-    rows: Sequence[Mapping[str, Any]], signers: Sequence[Mapping[str, Any]]
+    rows: Sequence[Mapping[str, Any]],
+    signers: Sequence[Mapping[str, Any]],
+    places: Mapping[str, Place] | None = None,
 ) -> dict[str, list[ParticipantEvent]]:
-    """signer id → that participant's events, oldest first."""
+    """signer id → that participant's events, oldest first; `places`: IP address → where it is
+    (the GeoIP lookups, done by the caller: an address missing from it has no known place)."""
+    places = places or {}
     events: dict[str, list[ParticipantEvent]] = defaultdict(list)
     for row in rows:
         kind = EVENT_KINDS.get(row["type"])
         if kind is not None and row["signer_id"]:
-            events[row["signer_id"]].append(ParticipantEvent(kind, row["at"], row["ip"], row["user_agent"]))
+            events[row["signer_id"]].append(
+                ParticipantEvent(kind, row["at"], row["ip"], row["user_agent"], places.get(row["ip"] or ""))
+            )
     for signer in signers:
         if signer.get("otp_verified_at") is not None:
             events[signer["id"]].append(ParticipantEvent("otp_verified", signer["otp_verified_at"]))

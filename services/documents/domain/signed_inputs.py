@@ -17,11 +17,13 @@ from services.documents.domain.ownership import own_fields
 from services.documents.domain.turns import PARTICIPANT_ROLES
 from services.documents.pdf.models import (
     AttachedFile,
+    AuditHead,
     Certificate,
     DrawnSignature,
     FieldValue,
     Participant,
     ParticipantEvent,
+    Place,
     StampField,
     TypedSignature,
 )
@@ -82,11 +84,15 @@ def certificate(
     values: Mapping[str, Any],
     completed_at: datetime,
     events: Mapping[str, Sequence[ParticipantEvent]] | None = None,
+    places: Mapping[str, Place] | None = None,
+    audit_head: AuditHead | None = None,
     attachments: Sequence[AttachedFile] = (),
 ) -> Certificate:
-    """`events`: signer id → what they did (domain/participant_events.by_participant);
+    """`events`: signer id → what they did (domain/participant_events.by_participant); `places`:
+    IP address → where it is; `audit_head`: the audit chain that holds every event so far;
     `attachments`: the files appended after the document's pages, in order."""
     events = events or {}
+    places = places or {}
     participants = [
         Participant(
             name=s["name"],
@@ -94,6 +100,7 @@ def certificate(
             role=s["role"],
             ip=s["ip"],
             user_agent=s["user_agent"],
+            place=places.get(s["ip"] or ""),
             viewed_at=s["viewed_at"],
             signed_at=s["signed_at"],
             signature=_signature_of(s, fields, values) if s["role"] == "signer" else None,
@@ -116,5 +123,6 @@ def certificate(
         sender_email=document.get("sender_email"),
         sender_org_name=document.get("sender_org_name"),
         otp_method=document.get("otp_method"),
+        audit_head=audit_head,
         attachments=tuple(attachments),
     )

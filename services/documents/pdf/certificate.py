@@ -12,13 +12,23 @@ from __future__ import annotations
 import io
 from xml.sax.saxutils import escape
 
+from PIL import Image as PILImage
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 from . import fonts
-from .certificate_text import authentication, consent, event_rows, role_labels, when
+from .certificate_text import (
+    audit_how_to_verify,
+    audit_summary,
+    authentication,
+    consent,
+    event_rows,
+    location,
+    role_labels,
+    when,
+)
 from .geometry import Rect
 from .layout import fit_contain, share
 from .models import Certificate, DrawnSignature, Participant, TypedSignature
@@ -27,7 +37,7 @@ from .safe_image import SIGNATURE_MAX_PIXELS, open_untrusted
 MARGIN = 48.0
 LABEL_WIDTH = 92.0
 SIGNATURE_BOX = (170.0, 64.0)
-EVENT_COLUMNS = (2.6, 2.3, 1.9, 4.2)  # time, event, IP address, user agent
+EVENT_COLUMNS = (2.6, 2.3, 1.9, 4.2)  # time, event, IP address and its location, user agent
 GREY = colors.Color(0.35, 0.35, 0.35)
 RULE = colors.Color(0.78, 0.78, 0.78)
 SHADE = colors.Color(0.95, 0.95, 0.95)
@@ -91,14 +101,15 @@ def _rows(pairs: list[tuple[str, Flowable]], styles: dict[str, ParagraphStyle], 
 
 def _signature(signature: TypedSignature | DrawnSignature | None, styles: dict[str, ParagraphStyle]) -> Flowable:
     if isinstance(signature, DrawnSignature):
-        image = open_untrusted(signature.image, max_pixels=SIGNATURE_MAX_PIXELS)
-        if image.mode not in ("RGB", "RGBA"):
-            image = image.convert("RGBA")
-        placed = fit_contain(image.width, image.height, Rect(0, 0, *SIGNATURE_BOX))
+        image = open_untrusted(signature.image, max_pixels=SIGNATURE_MAX_PIXELS).convert("RGBA")
+        # Flattened onto the page's white: no soft mask (transparency) on the certificate (pdfa.py).
+        flat = PILImage.new("RGB", image.size, (255, 255, 255))
+        flat.paste(image, mask=image.getchannel("A"))
+        placed = fit_contain(flat.width, flat.height, Rect(0, 0, *SIGNATURE_BOX))
         png = io.BytesIO()
-        image.save(png, format="PNG")  # re-encoded from the checked pixels, not the signer's bytes
+        flat.save(png, format="PNG")  # re-encoded from the checked pixels, not the signer's bytes
         png.seek(0)
-        return Image(png, width=placed.width, height=placed.height, mask="auto")
+        return Image(png, width=placed.width, height=placed.height)
     if isinstance(signature, TypedSignature):
         font = fonts.script_or_fallback(signature.text)
         return Paragraph(escape(signature.text), styles["script" if font == fonts.SCRIPT else "sans_signature"])
@@ -110,8 +121,15 @@ def _events(p: Participant, styles: dict[str, ParagraphStyle], width: float) -> 
     if not rows:
         return None
     small, label = styles["small"], styles["label"]
-    header = [Paragraph(h, label) for h in ("Time (UTC)", "Event", "IP address", "User agent")]
-    body = [[Paragraph(escape(cell), small) for cell in row] for row in rows]
+    header = [Paragraph(h, label) for h in ("Time (UTC)", "Event", "IP, location", "User agent")]
+    # The location under its address, in one cell: the user agent beside it takes two lines
+    # anyway, so the place costs no height (a page holds as many events as before).
+    body = [
+        [Paragraph(escape(cell), small) for cell in (at, what)]
+        + [Paragraph(escape(ip) if ip == "—" else f"{escape(ip)}<br/>{escape(place)}", small)]
+        + [Paragraph(escape(agent), small)]
+        for at, what, ip, place, agent in rows
+    ]
     # Splittable with its header repeated: a long history continues on the next page.
     table = Table([header, *body], colWidths=share(width, EVENT_COLUMNS), repeatRows=1)
     table.setStyle(
@@ -135,7 +153,10 @@ def _participant(
 ) -> list[Flowable]:
     role, action = role_labels(p.role)
     value = styles["value"]
-    details_width = width - SIGNATURE_BOX[0] - 12
+    # The signature's column: the box plus the cell's padding (8 left, 6 right), so a full-width
+    # signature stays inside the block's border.
+    signature_column = SIGNATURE_BOX[0] + 16
+    details_width = width - signature_column
     details = _rows(
         [
             ("Participant", Paragraph(f"<b>{_text(p.name)}</b>, {_text(p.email)} ({escape(role)})", value)),
@@ -143,14 +164,17 @@ def _participant(
             ("Consent", Paragraph(escape(consent(p)), value)),
             ("Viewed", Paragraph(when(p.viewed_at), value)),
             (action, Paragraph(when(p.signed_at), value)),
-            ("IP address", Paragraph(_text(p.ip), value)),
+            (
+                "IP address",
+                Paragraph(f"{escape(p.ip)} ({escape(location(p.ip, p.place))})" if p.ip else "—", value),
+            ),
             ("User agent", Paragraph(_text(p.user_agent), value)),
         ],
         styles,
         details_width - 16,
     )
     signature_cell = [Paragraph("Signature", styles["label"]), Spacer(1, 4), _signature(p.signature, styles)]
-    block = Table([[details, signature_cell]], colWidths=[details_width, SIGNATURE_BOX[0] + 12])
+    block = Table([[details, signature_cell]], colWidths=[details_width, signature_column])
     block.setStyle(
         _table_style(
             [
@@ -215,7 +239,9 @@ def _summary(cert: Certificate, original_pages: int, styles: dict[str, Paragraph
     return table
 
 
-def _integrity(cert: Certificate, styles: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
+def _integrity(
+    cert: Certificate, styles: dict[str, ParagraphStyle], width: float, pdfa_statement: str | None
+) -> list[Flowable]:
     note = styles["note"]
     return [
         Paragraph("Integrity and verification", styles["heading"]),
@@ -242,6 +268,8 @@ def _integrity(cert: Certificate, styles: dict[str, ParagraphStyle], width: floa
                         note,
                     ),
                 ),
+                *_audit_rows(cert, styles),
+                *([("PDF/A", Paragraph(escape(pdfa_statement), note))] if pdfa_statement else []),
             ],
             styles,
             width,
@@ -269,7 +297,21 @@ def _attachments(cert: Certificate, styles: dict[str, ParagraphStyle], width: fl
     return [Paragraph("Attachments", styles["heading"]), _rows(rows, styles, width)]
 
 
-def render_certificate(cert: Certificate, *, page_size: tuple[float, float], original_pages: int) -> bytes:
+def _audit_rows(cert: Certificate, styles: dict[str, ParagraphStyle]) -> list[tuple[str, Flowable]]:
+    """The audit chain's head when the document completed, and how anyone given the trail checks it."""
+    if cert.audit_head is None:
+        return []
+    head = cert.audit_head
+    return [
+        ("Audit trail", Paragraph(escape(audit_summary(head)), styles["note"])),
+        ("", Paragraph(escape(head.hash), styles["mono"])),
+        ("", Paragraph(escape(audit_how_to_verify(cert.document_id, head)), styles["note"])),
+    ]
+
+
+def render_certificate(
+    cert: Certificate, *, page_size: tuple[float, float], original_pages: int, pdfa_statement: str | None = None
+) -> bytes:
     """The certificate as a standalone PDF (one page for a typical handful of participants)."""
     styles = _styles()
     buf = io.BytesIO()
@@ -299,7 +341,7 @@ def render_certificate(cert: Certificate, *, page_size: tuple[float, float], ori
         Spacer(1, 10),
         _summary(cert, original_pages, styles, width),
     ]
-    story += _integrity(cert, styles, width)
+    story += _integrity(cert, styles, width, pdfa_statement)
     story += _attachments(cert, styles, width)
     story.append(Paragraph("Participants", styles["heading"]))
     for participant in cert.participants:

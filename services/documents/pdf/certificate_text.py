@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from .models import Participant, ParticipantEvent
+from .models import AuditHead, Participant, ParticipantEvent, Place
 from .values import format_datetime
 
 EVENT_LABELS = {
@@ -59,8 +59,32 @@ def event_label(event: ParticipantEvent) -> str:
     return EVENT_LABELS.get(event.kind, event.kind.replace("_", " ").capitalize())
 
 
-def event_rows(events: Sequence[ParticipantEvent]) -> list[tuple[str, str, str, str]]:
-    """(time, what happened, IP address, user agent) per event, oldest first; "—" where the platform
-    did not see the participant's connection (emails are sent by the platform, not by them)."""
+def location(ip: str | None, place: Place | None) -> str:
+    """Where an address is: "Lisbon, PT"; "Location unknown" when the GeoIP database does not say
+    (or there is none); "—" when there was no connection to place."""
+    if not ip:
+        return "—"
+    known = [part for part in (place.city, place.country) if part] if place is not None else []
+    return ", ".join(known) if known else "Location unknown"
+
+
+def event_rows(events: Sequence[ParticipantEvent]) -> list[tuple[str, str, str, str, str]]:
+    """(time, what happened, IP address, location, user agent) per event, oldest first; "—" where
+    the platform did not see the participant's connection (emails are sent by the platform)."""
     ordered = sorted(events, key=lambda e: e.at)
-    return [(when(e.at), event_label(e), e.ip or "—", e.user_agent or "—") for e in ordered]
+    return [(when(e.at), event_label(e), e.ip or "—", location(e.ip, e.place), e.user_agent or "—") for e in ordered]
+
+
+def audit_summary(head: AuditHead) -> str:
+    entries = "entry" if head.entries == 1 else "entries"
+    return f"{head.entries} {entries} up to completion; the hash of entry {head.entries}, the chain's head then:"
+
+
+def audit_how_to_verify(document_id: str, head: AuditHead) -> str:
+    """Each audit entry's hash covers its fields and the previous entry's hash, so this one hash
+    vouches for every entry before it: a changed, removed or reordered entry shows."""
+    return (
+        f"Check it: countersign audit verify {document_id}, or GET /api/v1/documents/{document_id}/audit/verify "
+        f"(scope documents.read) says the chain is intact, and entry {head.entries} of "
+        f"GET /api/v1/documents/{document_id}/audit carries this hash."
+    )

@@ -9,8 +9,10 @@ The time is the completion time, not the build's clock, so a retried build gives
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 from pypdf import PdfWriter
+from pypdf.generic import NameObject, StreamObject
 from pypdf.xmp import XmpInformation
 
 PRODUCER = "Countersign"
@@ -35,3 +37,7 @@ def mark_modified(writer: PdfWriter, modified: datetime) -> None:
     xmp.xmp_metadata_date = when
     xmp.pdf_producer = PRODUCER
     writer.xmp_metadata = xmp
+    # pypdf writes a bare stream; PDF/A (and ISO 32000-1, 14.3.2) want it typed.
+    stream = cast(StreamObject, writer.root_object["/Metadata"].get_object())
+    stream[NameObject("/Type")] = NameObject("/Metadata")
+    stream[NameObject("/Subtype")] = NameObject("/XML")

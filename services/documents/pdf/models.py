@@ -63,6 +63,24 @@ class ParticipantEvent:
     at: datetime
     ip: str | None = None
     user_agent: str | None = None
+    place: Place | None = None  # where `ip` is, when the GeoIP database knows
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where an IP address is, from the GeoIP database: either part may be unknown."""
+
+    city: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2
+
+
+@dataclass(frozen=True, slots=True)
+class AuditHead:
+    """The audit chain as the certificate vouches for it: its first `entries` entries hold every
+    event of the document up to completion, and `hash` is the last of them's."""
+
+    entries: int
+    hash: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +96,7 @@ class Participant:
     otp_verified_at: datetime | None = None  # when the one-time code was accepted (otpMethod email)
     consent_at: datetime | None = None  # consent to electronic records and signatures, when asked
     events: Sequence[ParticipantEvent] = ()  # oldest first
+    place: Place | None = None  # where `ip` is
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,4 +122,5 @@ class Certificate:
     sender_email: str | None = None
     sender_org_name: str | None = None
     otp_method: str | None = None  # "email" when every participant had to enter a one-time code
+    audit_head: AuditHead | None = None  # printed with how to verify it; None only in tests of layout
     attachments: Sequence[AttachedFile] = ()  # listed with their hashes and pages

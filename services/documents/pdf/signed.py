@@ -1,5 +1,8 @@
 """`build_signed_pdf`: stamp the collected values onto the original and append the certificate.
 
+An original that declares PDF/A-2 or -3 keeps a PDF/A-2b/3b declaration; any other gets none, and
+the certificate says which (pdfa.py).
+
 reportlab draws (overlays and the certificate, with embedded TrueType fonts and images); pypdf
 does the surgery (clone the original, merge each overlay onto its page, append the certificate).
 reportlab because it is a mature, BSD-licensed layout engine with TrueType subsetting and
@@ -34,6 +37,8 @@ from .layout import closest_paper
 from .metadata import mark_modified
 from .models import AttachedFile, Certificate, StampField
 from .overlay import render_overlay
+from .pdfa import apply as apply_pdfa
+from .pdfa import plan_for, statement
 
 _build_lock = threading.Lock()
 
@@ -66,6 +71,7 @@ def _build(source: bytes, fields: Sequence[StampField], certificate: Certificate
     # verified before it did, so that no signed PDF carries any (a no-op otherwise). Before the
     # clone, so that what it removes is not copied into the writer at all.
     remove_active_content(reader.root_object)
+    pdfa = plan_for(reader)  # decided from the original, before anything is added
     writer = PdfWriter(clone_from=reader)
     page_count = len(writer.pages)
 
@@ -92,12 +98,15 @@ def _build(source: bytes, fields: Sequence[StampField], certificate: Certificate
     first = page_geometry(writer.pages[0]).display_size
     certificate = replace(certificate, attachments=_append_attachments(writer, certificate.attachments))
     try:
-        cert_pdf = render_certificate(certificate, page_size=closest_paper(*first), original_pages=page_count)
+        cert_pdf = render_certificate(
+            certificate, page_size=closest_paper(*first), original_pages=page_count, pdfa_statement=statement(pdfa)
+        )
     except Rejected as exc:  # a participant's drawn signature that is not a usable image
         raise ValueError(f"certificate: {exc.rejection.message}") from None
     for cert_page in PdfReader(io.BytesIO(cert_pdf)).pages:
         writer.add_page(cert_page)
 
+    apply_pdfa(writer, pdfa)
     mark_modified(writer, certificate.completed_at)
     out = io.BytesIO()
     writer.write(out)

@@ -7,11 +7,13 @@ and NOTIFYs. A worker in every documents replica wakes on that (and polls every 
    COMPLETION_LEASE_SECONDS) ran out — its worker is presumed dead — with the leased-job primitive
    (shared/jobs: `FOR UPDATE SKIP LOCKED`); the claim (completion_claimed_at, the lease's token;
    its expiry; the attempt count) commits at once;
-2. build: download the verified original (its hash checked), stamp the values and append the
-   certificate (services/documents/pdf, in a warm sandbox worker: adapters/signed_build.py; in a
-   thread when the service runs without the pool), seal it with the organisation's
-   certificate (services/documents/sealing; a TSA that fails fails the attempt), store it under a
-   key of its own;
+2. build: ask the audit service for the chain head that holds every event of the document so far
+   (adapters/audit_chain.py; not recorded yet within AUDIT_HEAD_WAIT_SECONDS fails the attempt),
+   download the verified original (its hash checked) and the attachments, stamp the values and
+   append the attachments and the certificate with each event's place from the GeoIP database
+   (services/documents/pdf, in a warm sandbox worker: adapters/signed_build.py; in a thread when
+   the service runs without the pool), seal it with the organisation's certificate (Deps.sealer;
+   a TSA that fails fails the attempt), store it under a key of its own;
 3. finish: `pending → completed` with signed_file_key, signedFileHash and completedAt, only if
    our claim still holds, together with `document.completed`.
 
@@ -25,18 +27,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
 import asyncpg
 from aiohttp import web
 
-from services.documents.adapters.sandbox_pool import SANDBOX
 from services.documents.adapters.signed_build import SandboxBuilder
-from services.documents.adapters.storage import STORAGE, Storage, signed_key
+from services.documents.adapters.storage import signed_key
 from services.documents.adapters.verified_pdf import fetch_checked, fetch_pdf
+from services.documents.commands.deps import DEPS, Deps
 from services.documents.commands.lifecycle_events import as_system, document_event, stamp
-from services.documents.commands.sealing import seal_completed
 from services.documents.db import attachment_repository as attachments_repo
 from services.documents.db import completion_repository as completion_repo
 from services.documents.db import field_repository as fields_repo
@@ -49,9 +50,8 @@ from services.documents.domain.payloads import people
 from services.documents.domain.statemachine import Action, allowed_from, target
 from services.documents.domain.verified_file import verified_of
 from services.documents.pdf import build_signed_pdf
-from services.documents.pdf.models import AttachedFile
+from services.documents.pdf.models import AttachedFile, AuditHead, Place
 from services.documents.pdf.verify import sha256_file
-from shared.db import POOL
 from shared.jobs.worker import JobWorker
 from shared.logging import log_fields
 from shared.service import SETTINGS
@@ -65,38 +65,66 @@ async def claim(pool: asyncpg.Pool, lease_seconds: float) -> asyncpg.Record | No
         return await completion_repo.claim(conn, lease_seconds)
 
 
-async def build(
-    pool: asyncpg.Pool, storage: Storage, document: asyncpg.Record, workdir: Path, builder: SandboxBuilder | None = None
-) -> Path:
+def _places(deps: Deps, addresses: Iterable[str | None]) -> dict[str, Place]:
+    """IP address → where it is, for every address the GeoIP database places (none without one)."""
+    places: dict[str, Place] = {}
+    for ip in {a for a in addresses if a}:
+        city, country = deps.geo.lookup(ip)
+        if city or country:
+            places[ip] = Place(city, country)
+    return places
+
+
+def _builder(deps: Deps) -> SandboxBuilder | None:
+    """The build in a warm sandbox worker, when the service has the pool. A build must end well
+    within its lease, or another replica would start the same one; half the lease leaves the
+    other half for the seal (and its TSA) and the upload."""
+    if deps.sandbox is None:
+        return None
+    return SandboxBuilder(deps.sandbox, deps.settings.completion_lease_seconds / 2, deps.settings.pdf_parse_memory_mb)
+
+
+async def build(deps: Deps, document: asyncpg.Record, workdir: Path) -> Path:
     """The sealed signed PDF of a claimed document, built in `workdir` from what is stored (no
     state changes). Files from end to end: the service never holds a whole document in memory
     (with the pool; without it, the build's own output)."""
-    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+    async with deps.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         signers = await signers_repo.list_signers(conn, document["id"])
         fields = await fields_repo.list_fields(conn, document["id"])
         values = await repo.field_values(conn, document["id"])
-        events = by_participant(
-            await participant_event_repo.participant_events(conn, document["id"], list(EVENT_KINDS)), signers
-        )
+        rows = await participant_event_repo.participant_events(conn, document["id"], list(EVENT_KINDS))
+        emitted = await participant_event_repo.emitted_event_ids(conn, document["id"])
         attachment_rows = await attachments_repo.list_attachments(conn, document["id"])
+    # The audit chain must hold every event so far before the certificate can vouch for it
+    # (raises AuditChainBehind after AUDIT_HEAD_WAIT_SECONDS: the attempt fails and is retried).
+    head = await deps.audit.head_covering(document["org_id"], document["id"], emitted)
+    places = _places(deps, [r["ip"] for r in rows] + [s["ip"] for s in signers])
     stamps = signed_inputs.stamp_fields(fields, values)
     original, unsealed, sealed = workdir / "original.pdf", workdir / "unsealed.pdf", workdir / "signed.pdf"
-    await fetch_pdf(storage, verified_of(document), original)
+    await fetch_pdf(deps.storage, verified_of(document), original)
     attached = []
     for row in attachment_rows:  # each read back hash-checked, as the original is
         path = workdir / f"{row['id']}.pdf"
-        await fetch_checked(storage, row["file_key"], row["file_size"], row["sha256"], path)
+        await fetch_checked(deps.storage, row["file_key"], row["file_size"], row["sha256"], path)
         attached.append(AttachedFile(row["file_name"], row["sha256"], path))
     certificate = signed_inputs.certificate(
-        document, signers, fields, values, document["completion_requested_at"], events, attached
+        document,
+        signers,
+        fields,
+        values,
+        document["completion_requested_at"],
+        by_participant(rows, signers, places),
+        places,
+        AuditHead(head.entries, head.hash),
+        attached,
     )
-    if builder is not None:
+    if (builder := _builder(deps)) is not None:
         await builder(original, stamps, certificate, unsealed)
     else:
         pdf = await asyncio.to_thread(build_signed_pdf, original, stamps, certificate)
         await asyncio.to_thread(unsealed.write_bytes, pdf)
     # The organisation's PAdES seal (and the TSA's timestamp), or an exception: never unsealed.
-    await seal_completed(pool, document, unsealed, sealed)
+    await deps.sealer.seal(deps.pool, document["org_id"], unsealed, sealed)
     return sealed
 
 
@@ -119,18 +147,17 @@ async def finish(pool: asyncpg.Pool, document: asyncpg.Record, key: str, digest:
     return row
 
 
-async def complete_one(
-    pool: asyncpg.Pool, storage: Storage, document: asyncpg.Record, builder: SandboxBuilder | None = None
-) -> bool:
+async def complete_one(deps: Deps, document: asyncpg.Record) -> bool:
     """Build, store and record one claimed document; False when it failed (it will be retried)."""
+    pool = deps.pool
     try:
         with tempfile.TemporaryDirectory(prefix="countersign-sign-") as workdir:
-            signed = await build(pool, storage, document, Path(workdir), builder)
+            signed = await build(deps, document, Path(workdir))
             digest, _ = await asyncio.to_thread(sha256_file, signed, 1 << 40)
             # A key per attempt: a slower, superseded attempt can never overwrite the file a
             # newer one recorded.
             key = signed_key(document["org_id"], document["id"], f"{document['id']}-{document['completion_attempts']}")
-            await storage.put_file(key, signed, "application/pdf")
+            await deps.storage.put_file(key, signed, "application/pdf")
         if await finish(pool, document, key, digest) is None:
             log.info("completion superseded", extra=log_fields(documentId=document["id"]))
             return False
@@ -145,29 +172,19 @@ async def complete_one(
         return False
 
 
-async def run_completion_pass(
-    pool: asyncpg.Pool, storage: Storage, lease_seconds: float, builder: SandboxBuilder | None = None
-) -> int:
+async def run_completion_pass(deps: Deps) -> int:
     """Complete every document that is ready and not claimed by a live worker; returns how many."""
     completed = 0
-    while (document := await claim(pool, lease_seconds)) is not None:
-        completed += await complete_one(pool, storage, document, builder)
+    while (document := await claim(deps.pool, deps.settings.completion_lease_seconds)) is not None:
+        completed += await complete_one(deps, document)
     return completed
 
 
 def completion_worker(app: web.Application) -> JobWorker:
     settings = app[SETTINGS]
-    sandbox = app.get(SANDBOX)
-    # A build must end well within its lease, or another replica would start the same one; half
-    # the lease leaves the other half for the seal (and its TSA) and the upload.
-    builder = (
-        SandboxBuilder(sandbox, settings.completion_lease_seconds / 2, settings.pdf_parse_memory_mb)
-        if sandbox is not None
-        else None
-    )
 
     async def one_pass() -> None:
-        await run_completion_pass(app[POOL], app[STORAGE], settings.completion_lease_seconds, builder)
+        await run_completion_pass(app[DEPS])
 
     # A failed pass (database or S3 away) leaves claims that expire; the next pass retries.
     return JobWorker(
@@ -181,7 +198,7 @@ def completion_worker(app: web.Application) -> JobWorker:
 
 
 async def completion_ctx(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx entry (after the storage's): the worker lives as long as the app."""
+    """cleanup_ctx entry (after deps_ctx): the worker lives as long as the app."""
     task = asyncio.create_task(completion_worker(app).run())
     yield
     task.cancel()

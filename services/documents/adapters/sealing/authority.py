@@ -24,6 +24,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 ADOBE_AUTHENTIC_DOCUMENTS = ObjectIdentifier("1.2.840.113583.1.1.5")
 # A little before now, so that a verifier whose clock runs behind still sees a valid certificate.
 BACKDATE = timedelta(minutes=5)
+# How long a published CRL is current: signed afresh on every request, so a short life is free.
+CRL_VALIDITY = timedelta(days=1)
 
 
 class AuthorityError(ValueError):
@@ -71,8 +73,10 @@ class CertificateAuthority:
             raise AuthorityError("the seal CA certificate is not a CA certificate (basicConstraints cA=false)")
         return cls(cert, key)
 
-    def issue_seal_certificate(self, org_id: str, now: datetime, valid_days: int) -> Issued:
-        """A fresh key and a certificate for the organisation's document seals."""
+    def issue_seal_certificate(self, org_id: str, now: datetime, valid_days: int, crl_url: str | None = None) -> Issued:
+        """A fresh key and a certificate for the organisation's document seals; with `crl_url`
+        (SEAL_CRL_URL), it names where the CA publishes its revocation list, so that the seal can
+        embed that list (PAdES B-LT) and a verifier can check it."""
         key = ec.generate_private_key(ec.SECP256R1())
         subject = x509.Name(
             [
@@ -83,15 +87,40 @@ class CertificateAuthority:
                 x509.NameAttribute(NameOID.ORGANIZATION_NAME, org_id),
             ]
         )
-        cert = (
+        builder = (
             _signing_certificate(self, subject, key.public_key(), now, valid_days)
             .add_extension(
                 x509.ExtendedKeyUsage([ADOBE_AUTHENTIC_DOCUMENTS, ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
             )
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        )
+        if crl_url:
+            builder = builder.add_extension(
+                x509.CRLDistributionPoints(
+                    [x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)]
+                ),
+                critical=False,
+            )
+        cert = builder.sign(self.key, hashes.SHA256())  # type: ignore[arg-type]
+        return Issued(cert.public_bytes(serialization.Encoding.PEM), _key_pem(key))
+
+    def revocation_list(self, now: datetime, valid_for: timedelta = CRL_VALIDITY) -> bytes:
+        """The CA's CRL (DER), signed now. The platform revokes no seal certificate (an
+        organisation that changes its seal keeps its old documents valid), so it lists none: what
+        it proves is that none of them was revoked when the seal embedded it."""
+        crl = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self.cert.subject)
+            .last_update(now - BACKDATE)
+            .next_update(now + valid_for)
+            .add_extension(x509.CRLNumber(int(now.timestamp())), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.cert.public_key()),  # type: ignore[arg-type]
+                critical=False,
+            )
             .sign(self.key, hashes.SHA256())  # type: ignore[arg-type]
         )
-        return Issued(cert.public_bytes(serialization.Encoding.PEM), _key_pem(key))
+        return crl.public_bytes(serialization.Encoding.DER)
 
 
 def _signing_certificate(

@@ -1,8 +1,10 @@
 """Geo-location of client IPs from a MaxMind-format (GeoLite2/GeoIP2 City) database.
 
+One implementation for every service that places an address: the audit service tags each entry,
+the documents service prints where each participant acted on the certificate of completion.
 The database is opened once at start-up and memory-mapped by maxminddb's C reader, so a lookup
 is a few microseconds and safe to do on the event loop. Without a usable database the service
-still runs (geo fields stay null) and says so once in the log, rather than on every event.
+still runs (locations stay unknown) and says so once in the log, rather than on every lookup.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import maxminddb
 
 from shared.logging import log_fields
 
-log = logging.getLogger("countersign.audit.geo")
+log = logging.getLogger("countersign.geo")
 
 # Addresses that never have a location. Python's `is_private` is not used on purpose: it also
 # covers the documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32)
@@ -79,7 +81,7 @@ class GeoLocator:
             reader = maxminddb.open_database(str(path))
         except (OSError, maxminddb.InvalidDatabaseError, ValueError) as exc:
             log.warning(
-                "GeoIP database unavailable; audit entries will have no geo-location",
+                "GeoIP database unavailable; locations will be unknown",
                 extra=log_fields(path=str(path), error=repr(exc)),
             )
             return cls(None)

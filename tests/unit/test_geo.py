@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from services.audit.geo import GeoLocator, routable_address
+from shared.geo import GeoLocator, routable_address
 from shared.settings import Settings
 
 
@@ -57,7 +57,7 @@ def test_documentation_ranges_are_not_treated_as_private():
 
 
 def test_missing_database_warns_once_at_open_and_gives_nulls(tmp_path, caplog):
-    with caplog.at_level(logging.WARNING, logger="countersign.audit.geo"):
+    with caplog.at_level(logging.WARNING, logger="countersign.geo"):
         locator = GeoLocator.open(tmp_path / "missing.mmdb")
         assert locator.lookup("203.0.113.42") == (None, None)
         assert locator.lookup("198.51.100.7") == (None, None)

@@ -8,10 +8,8 @@ workers in `Deps` (commands/deps.py), like the storage and the upload checker.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
@@ -76,11 +74,3 @@ class Sealer:
         if self.crl_url and seal.source == "platform":
             crls.append(await fetch_crl(self.crl_url, self.authority.cert, self.tsa_timeout_seconds))
         await asyncio.to_thread(seal_file, source, target, seal.identity, self.timestamper(), crls)
-
-
-async def seal_completed(
-    sealer: Sealer, pool: asyncpg.Pool, document: Mapping[str, Any], source: Path, target: Path
-) -> None:
-    """The built PDF of a completed document (`source`), sealed by its organisation into `target`
-    (raises when it cannot be: the completion worker then retries, and never stores an unsealed file)."""
-    await sealer.seal(pool, document["org_id"], source, target)

@@ -95,7 +95,11 @@ def seal_pdf(
 
 
 def seal_file(
-    source: Path, target: Path, identity: SealIdentity, timestamper: TimeStamper | None = None, crls: Sequence[bytes] = ()
+    source: Path,
+    target: Path,
+    identity: SealIdentity,
+    timestamper: TimeStamper | None = None,
+    crls: Sequence[bytes] = (),
 ) -> None:
     """`seal_pdf` from file to file: pyHanko reads the objects it needs from `source` and copies
     the rest in chunks, so no copy of a large document is held in memory (the completion worker

@@ -14,6 +14,7 @@ from typing import Any
 
 import asyncpg
 
+from services.documents.db.keyset import page_query
 from services.documents.db.repository import Lock, assignments, insert_row
 from services.documents.domain.signer_states import SignerStatus
 from services.documents.domain.statemachine import Status
@@ -67,23 +68,8 @@ async def list_campaigns(
     limit: int,
 ) -> list[asyncpg.Record]:
     """One page, newest first, by keyset (created_at, id), as documents and templates are listed."""
-    where = ["org_id = $1", "deleted_at IS NULL"]
-    args: list[Any] = [org_id]
-    if status is not None:
-        args.append(status)
-        where.append(f"status = ${len(args)}")
-    if name_pattern is not None:
-        args.append(name_pattern)
-        where.append(f"name ILIKE ${len(args)}")
-    if after is not None:
-        args.extend((after.created_at, after.id))
-        where.append(f"(created_at, id) < (${len(args) - 1}, ${len(args)})")
-    args.append(limit)
-    return await conn.fetch(
-        f"""SELECT * FROM documents.campaigns WHERE {" AND ".join(where)}
-            ORDER BY created_at DESC, id DESC LIMIT ${len(args)}""",
-        *args,
-    )
+    q = page_query(org_id, equals={"status": status}, name_pattern=name_pattern, after=after, limit=limit)
+    return await conn.fetch(f"SELECT * FROM documents.campaigns WHERE {q.where} {q.order_limit}", *q.args)
 
 
 async def update_campaign(

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import asyncpg
 
+from services.documents.db.keyset import page_query
 from shared.pagination import Cursor
 
 # API property -> column, for the properties a client may set.
@@ -160,27 +161,15 @@ async def list_documents(
     Only the conditions in use are added, so each variant gets a plan that uses the
     (org_id[, status], created_at DESC, id DESC) index.
     """
-    where = ["d.org_id = $1", "d.deleted_at IS NULL"]
-    args: list[Any] = [org_id]
-    if status is not None:
-        args.append(status)
-        where.append(f"d.status = ${len(args)}")
-    if name_pattern is not None:
-        args.append(name_pattern)
-        where.append(f"d.name ILIKE ${len(args)}")
-    if after is not None:
-        args.extend((after.created_at, after.id))
-        where.append(f"(d.created_at, d.id) < (${len(args) - 1}, ${len(args)})")
-    args.append(limit)
+    q = page_query(org_id, alias="d", equals={"status": status}, name_pattern=name_pattern, after=after, limit=limit)
     sql = f"""
         WITH page AS (
             SELECT d.* FROM documents.documents d
-            WHERE {" AND ".join(where)}
-            ORDER BY d.created_at DESC, d.id DESC
-            LIMIT ${len(args)})
+            WHERE {q.where}
+            {q.order_limit})
         SELECT page.*, {_COUNTS}
         FROM page ORDER BY page.created_at DESC, page.id DESC"""
-    return await conn.fetch(sql, *args)
+    return await conn.fetch(sql, *q.args)
 
 
 async def count_live_documents(

@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 
 from services.documents.db.field_repository import FIELD_COLUMNS
+from services.documents.db.keyset import page_query
 from services.documents.db.repository import Lock, assignments, insert_row
 from shared.pagination import Cursor
 
@@ -83,22 +84,11 @@ async def list_templates(
     limit: int,
 ) -> list[asyncpg.Record]:
     """One page, newest first, by keyset (created_at, id), as documents are listed."""
-    where = ["t.org_id = $1", "t.deleted_at IS NULL"]
-    args: list[Any] = [org_id]
-    if category is not None:
-        args.append(category)
-        where.append(f"t.category = ${len(args)}")
-    if name_pattern is not None:
-        args.append(name_pattern)
-        where.append(f"t.name ILIKE ${len(args)}")
-    if after is not None:
-        args.extend((after.created_at, after.id))
-        where.append(f"(t.created_at, t.id) < (${len(args) - 1}, ${len(args)})")
-    args.append(limit)
+    q = page_query(
+        org_id, alias="t", equals={"category": category}, name_pattern=name_pattern, after=after, limit=limit
+    )
     return await conn.fetch(
-        f"""SELECT t.*, {_COUNTS} FROM documents.templates t
-            WHERE {" AND ".join(where)} ORDER BY t.created_at DESC, t.id DESC LIMIT ${len(args)}""",
-        *args,
+        f"SELECT t.*, {_COUNTS} FROM documents.templates t WHERE {q.where} {q.order_limit}", *q.args
     )
 
 

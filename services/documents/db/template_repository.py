@@ -14,6 +14,7 @@ from typing import Any
 
 import asyncpg
 
+from services.documents.db.child_rows import ChildRows
 from services.documents.db.field_repository import FIELD_COLUMNS
 from services.documents.db.keyset import page_query
 from services.documents.db.repository import Lock, assignments, insert_row
@@ -41,8 +42,6 @@ _COUNTS = f"""
     (SELECT count(*) FROM documents.template_fields f WHERE f.template_id = t.id) AS field_count,
     (SELECT count(*) FROM documents.template_roles r WHERE r.template_id = t.id) AS role_count,
     {_USAGE}"""
-_ROLE_ORDER = "ORDER BY sort_order, id"
-_FIELD_ORDER = "ORDER BY page, y, x, id"
 
 
 async def insert_template(
@@ -114,29 +113,22 @@ async def soft_delete(conn: asyncpg.Connection, org_id: str, template_id: str) -
     )
 
 
-# --- roles ------------------------------------------------------------------------------------
+# --- roles and fields ---------------------------------------------------------------------------
 
+_ROLES = ChildRows("template_roles", "template_id", "sort_order, id")
+_FIELDS = ChildRows("template_fields", "template_id", "page, y, x, id")
 
-async def list_roles(conn: asyncpg.Connection, template_id: str) -> list[asyncpg.Record]:
-    return await conn.fetch(f"SELECT * FROM documents.template_roles WHERE template_id = $1 {_ROLE_ORDER}", template_id)
+list_roles = _ROLES.list
+insert_role = _ROLES.insert
+update_role = _ROLES.update
+delete_role = _ROLES.delete
 
-
-async def insert_role(
-    conn: asyncpg.Connection, role_id: str, template_id: str, columns: Mapping[str, Any]
-) -> asyncpg.Record:
-    return await insert_row(conn, "template_roles", {"id": role_id, "template_id": template_id, **columns})
-
-
-async def update_role(
-    conn: asyncpg.Connection, template_id: str, role_id: str, columns: Mapping[str, Any]
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        f"""UPDATE documents.template_roles SET {assignments(columns, 3)}, updated_at = now()
-            WHERE template_id = $1 AND id = $2 RETURNING *""",
-        template_id,
-        role_id,
-        *columns.values(),
-    )
+list_fields = _FIELDS.list
+count_fields = _FIELDS.count
+insert_field = _FIELDS.insert
+find_field = _FIELDS.find
+update_field = _FIELDS.update
+delete_field = _FIELDS.delete
 
 
 async def move_fields(conn: asyncpg.Connection, template_id: str, from_order: int, to_order: int) -> None:
@@ -146,55 +138,6 @@ async def move_fields(conn: asyncpg.Connection, template_id: str, from_order: in
         template_id,
         from_order,
         to_order,
-    )
-
-
-async def delete_role(conn: asyncpg.Connection, template_id: str, role_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "DELETE FROM documents.template_roles WHERE template_id = $1 AND id = $2 RETURNING *", template_id, role_id
-    )
-
-
-# --- fields -----------------------------------------------------------------------------------
-
-
-async def list_fields(conn: asyncpg.Connection, template_id: str) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        f"SELECT * FROM documents.template_fields WHERE template_id = $1 {_FIELD_ORDER}", template_id
-    )
-
-
-async def count_fields(conn: asyncpg.Connection, template_id: str) -> int:
-    return await conn.fetchval("SELECT count(*) FROM documents.template_fields WHERE template_id = $1", template_id)
-
-
-async def insert_field(
-    conn: asyncpg.Connection, field_id: str, template_id: str, columns: Mapping[str, Any]
-) -> asyncpg.Record:
-    return await insert_row(conn, "template_fields", {"id": field_id, "template_id": template_id, **columns})
-
-
-async def find_field(conn: asyncpg.Connection, template_id: str, field_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "SELECT * FROM documents.template_fields WHERE template_id = $1 AND id = $2", template_id, field_id
-    )
-
-
-async def update_field(
-    conn: asyncpg.Connection, template_id: str, field_id: str, columns: Mapping[str, Any]
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        f"""UPDATE documents.template_fields SET {assignments(columns, 3)}, updated_at = now()
-            WHERE template_id = $1 AND id = $2 RETURNING *""",
-        template_id,
-        field_id,
-        *columns.values(),
-    )
-
-
-async def delete_field(conn: asyncpg.Connection, template_id: str, field_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "DELETE FROM documents.template_fields WHERE template_id = $1 AND id = $2 RETURNING *", template_id, field_id
     )
 
 

@@ -17,7 +17,7 @@ import asyncpg
 from services.documents.db.child_rows import ChildRows
 from services.documents.db.field_repository import FIELD_COLUMNS
 from services.documents.db.keyset import page_query
-from services.documents.db.repository import Lock, assignments, insert_row
+from services.documents.db.repository import Lock, find_live, insert_row, soft_delete_live, update_live
 from shared.pagination import Cursor
 
 TEMPLATE_COLUMNS: dict[str, str] = {
@@ -35,7 +35,6 @@ TEMPLATE_COLUMNS: dict[str, str] = {
 ROLE_COLUMNS: dict[str, str] = {"label": "label", "role": "role", "sortOrder": "sort_order"}
 TEMPLATE_FIELD_COLUMNS = FIELD_COLUMNS
 
-_LIVE = "org_id = $1 AND id = $2 AND deleted_at IS NULL"
 # Documents made from the template, deleted ones included: how often it was used.
 _USAGE = "(SELECT count(*) FROM documents.documents d WHERE d.template_id = t.id) AS usage_count"
 _COUNTS = f"""
@@ -55,8 +54,7 @@ async def insert_template(
 async def find_template(
     conn: asyncpg.Connection, org_id: str, template_id: str, lock: Lock | None = None
 ) -> asyncpg.Record | None:
-    suffix = f" FOR {lock.upper()}" if lock else ""
-    return await conn.fetchrow(f"SELECT * FROM documents.templates WHERE {_LIVE}{suffix}", org_id, template_id)
+    return await find_live(conn, "templates", org_id, template_id, lock)
 
 
 async def find_detail(conn: asyncpg.Connection, org_id: str, template_id: str) -> asyncpg.Record | None:
@@ -94,23 +92,12 @@ async def list_templates(
 async def update_template(
     conn: asyncpg.Connection, org_id: str, template_id: str, columns: Mapping[str, Any]
 ) -> asyncpg.Record | None:
-    sets = assignments(columns, 3)
-    return await conn.fetchrow(
-        f"""UPDATE documents.templates SET {sets + ", " if sets else ""}updated_at = now()
-            WHERE {_LIVE} RETURNING *""",
-        org_id,
-        template_id,
-        *columns.values(),
-    )
+    return await update_live(conn, "templates", org_id, template_id, columns)
 
 
 async def soft_delete(conn: asyncpg.Connection, org_id: str, template_id: str) -> asyncpg.Record | None:
     """Deleted, not erased: documents made from it keep pointing at its file (and at its id)."""
-    return await conn.fetchrow(
-        f"UPDATE documents.templates SET deleted_at = now(), updated_at = now() WHERE {_LIVE} RETURNING id",
-        org_id,
-        template_id,
-    )
+    return await soft_delete_live(conn, "templates", org_id, template_id)
 
 
 # --- roles and fields ---------------------------------------------------------------------------

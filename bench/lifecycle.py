@@ -24,22 +24,17 @@ from datetime import datetime
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 from aiohttp import ClientSession, ClientTimeout
 from pypdf import PdfWriter
 
+from bench.lifecycle_client import SIGNING, LifecycleClient, LifecycleFailed
 from services.devstack.mail_sink import ACCEPTED_HEADER
 from shared.settings import Settings
 
-D = "/api/v1/documents"
 _LINK = re.compile(r"/sign/([A-Za-z0-9_-]{16,})")
 WAIT_S = 120  # longest a client waits for an email or a completion before giving up on a document
-
-
-class LifecycleFailed(Exception):
-    pass
 
 
 def _pdf() -> bytes:
@@ -106,53 +101,30 @@ class Tally:
 
 class Client:
     def __init__(self, http: ClientSession, gateway: str, api_key: str, mail: MailWatch, run_id: str) -> None:
-        self.http, self.gateway, self.mail, self.run_id = http, gateway, mail, run_id
-        self.headers = {"Authorization": f"Bearer {api_key}"}
+        self.api, self.mail, self.run_id = LifecycleClient(http, gateway, api_key), mail, run_id
         self.pdf = _pdf()
-
-    async def _call(self, method: str, path: str, expected: int, **kwargs: Any) -> Any:
-        headers = (self.headers if path.startswith(D) else {}) | kwargs.pop("headers", {})
-        async with self.http.request(method, self.gateway + path, headers=headers, **kwargs) as resp:
-            body = await resp.json(content_type=None)
-            if resp.status != expected:
-                raise LifecycleFailed(f"{method} {path} answered {resp.status}: {str(body)[:300]}")
-            return body["data"] if isinstance(body, dict) and "data" in body else body
 
     async def lifecycle(self, n: int, tally: Tally) -> None:
         started = time.monotonic()
         email = f"bench+{self.run_id}-{n}@example.com"
-        doc = await self._call("POST", D, 201, json={"name": f"Lifecycle {n}", "signingType": "parallel"})
-        doc_id = doc["id"]
-        upload = await self._call(
-            "POST",
-            f"{D}/{doc_id}/upload",
-            200,
-            json={"filename": "bench.pdf", "contentType": "application/pdf", "fileSize": len(self.pdf)},
+        doc_id = (await self.api.draft(f"Lifecycle {n}", self.pdf, "bench.pdf"))["id"]
+        await self.api.add_signer(doc_id, email, f"Signer {n}")
+        await self.api.add_field(
+            doc_id, {"type": "signature", "page": 1, "x": 100, "y": 650, "width": 200, "height": 60}
         )
-        async with self.http.put(upload["uploadUrl"], data=self.pdf, headers=upload["headers"]) as resp:
-            if resp.status != 200:
-                raise LifecycleFailed(f"the presigned upload answered {resp.status}")
-        await self._call("POST", f"{D}/{doc_id}/signers", 201, json={"email": email, "name": f"Signer {n}"})
-        field_body = {"type": "signature", "page": 1, "x": 100, "y": 650, "width": 200, "height": 60, "assignedTo": 0}
-        await self._call("POST", f"{D}/{doc_id}/fields", 201, json=field_body)
         invitation = self.mail.expect(email)
-        sent = await self._call("POST", f"{D}/{doc_id}/send", 200)
+        sent = await self.api.send(doc_id)
         tally.sent_at[doc_id] = datetime.fromisoformat(sent["sentAt"].replace("Z", "+00:00"))
         invite = await asyncio.wait_for(invitation, WAIT_S)
         tally.invited_at[doc_id] = invite.accepted_at
-        signing = f"/api/v1/signing/{invite.token}"
-        session = await self._call("GET", signing, 200)
+        session = await self.api.call("GET", f"{SIGNING}{invite.token}", 200)
         values = [
             {"id": f["id"], "value": {"type": "typed", "text": f"Signer {n}"}}
             for f in session["fields"]
             if f["type"] == "signature"
         ]
-        await self._call("POST", signing + "/sign", 200, json={"consent": True, "fields": values})
-        deadline = time.monotonic() + WAIT_S
-        while (await self._call("GET", f"{D}/{doc_id}", 200))["status"] != "completed":
-            if time.monotonic() > deadline:
-                raise LifecycleFailed(f"{doc_id} not completed after {WAIT_S} s")
-            await asyncio.sleep(0.25)  # 16 clients polling faster would be a load of their own
+        await self.api.sign(invite.token, values)
+        await self.api.wait_completed(doc_id, WAIT_S)
         tally.completed.append(doc_id)
         tally.lifecycle_s.append(time.monotonic() - started)
 

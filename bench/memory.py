@@ -156,8 +156,8 @@ async def memory_check(
     pids = service_pids(settings)
     key = await fixtures.create_key(settings.database_url)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600)) as http:
-        client = Client(http, gateway, settings, key, headers={"Authorization": f"Bearer {key}"})
-        client.org_id = (await client.call("GET", "/api/v1/org", 200))["data"]["id"]
+        client = Client(http, gateway, settings, key)
+        client.org_id = (await client.api.call("GET", "/api/v1/org", 200))["id"]
         baseline = _readings(pids)
         after_builds = []
         for n in range(builds):

@@ -2,6 +2,7 @@
 
     large_pdf(pages, megabytes) -> bytes        incompressible pages of about that size
     Client(http, gateway, settings, key).signed_document(pdf, pages) -> id    completed, sealed
+                                                (through bench/lifecycle_client.py)
     Client.download(id) -> (size, sha256)       the signed PDF, streamed and discarded
 
 The signer's link is asked for as the notifier does (its caller credential, from INTERNAL_SECRET).
@@ -9,23 +10,20 @@ The signer's link is asked for as the notifier does (its caller credential, from
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import io
 import os
-from dataclasses import dataclass, field
-from typing import Any
 
 import aiohttp
 from PIL import Image
 
+from bench.lifecycle_client import D, LifecycleClient
 from shared.callers import caller_headers
 from shared.context import H_ORG
 from shared.settings import Settings
 
 MB = 1024 * 1024
-D = "/api/v1/documents"
 
 
 def large_pdf(pages: int, megabytes: float) -> bytes:
@@ -73,79 +71,44 @@ def _signature_png() -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-@dataclass
 class Client:
-    http: aiohttp.ClientSession
-    gateway: str
-    settings: Settings
-    key: str
-    org_id: str = ""
-    headers: dict[str, str] = field(default_factory=dict)
-
-    async def call(self, method: str, path: str, expected: int, **kwargs: Any) -> Any:
-        async with self.http.request(method, self.gateway + path, headers=self.headers, **kwargs) as resp:
-            body = await resp.json(content_type=None)
-            if resp.status != expected:
-                raise RuntimeError(f"{method} {path} answered {resp.status}: {str(body)[:300]}")
-            return body
+    def __init__(self, http: aiohttp.ClientSession, gateway: str, settings: Settings, key: str) -> None:
+        self.api, self.settings, self.org_id = LifecycleClient(http, gateway, key), settings, ""
 
     async def link(self, signer_id: str) -> str:
         headers = caller_headers(self.settings.require_internal_secret(), "notifier") | {H_ORG: self.org_id}
         url = f"{self.settings.documents_url}/internal/signers/{signer_id}/signing-link"
-        async with self.http.get(url, headers=headers) as resp:
+        async with self.api.http.get(url, headers=headers) as resp:
             if resp.status != 200:
                 raise RuntimeError(f"signing link answered {resp.status}: {(await resp.text())[:300]}")
             return str((await resp.json())["data"]["url"]).rsplit("/", 1)[1]
 
     async def signed_document(self, pdf: bytes, pages: int) -> str:
         """A completed document of `pdf` with 20 fields, signed by one signer; its id."""
-        doc = (await self.call("POST", D, 201, json={"name": "Memory check", "signingType": "parallel"}))["data"]
+        doc = await self.api.draft("Memory check", pdf, "large.pdf")
         self.org_id = self.org_id or doc.get("orgId", "")
-        upload = (
-            await self.call(
-                "POST",
-                f"{D}/{doc['id']}/upload",
-                200,
-                json={"filename": "large.pdf", "contentType": "application/pdf", "fileSize": len(pdf)},
-            )
-        )["data"]
-        async with self.http.put(upload["uploadUrl"], data=pdf, headers=upload["headers"]) as resp:
-            if resp.status != 200:
-                raise RuntimeError(f"upload answered {resp.status}")
-        signer = (
-            await self.call("POST", f"{D}/{doc['id']}/signers", 201, json={"email": "m@example.com", "name": "M"})
-        )["data"]
+        signer = await self.api.add_signer(doc["id"], "m@example.com", "M")
         specs = [{"type": "signature", "page": 1, "x": 100, "y": 650, "width": 200, "height": 60}]
         specs += [
             {"type": "text", "page": 1 + (i * pages) // 19, "x": 72, "y": 100, "width": 220, "height": 24}
             for i in range(19)
         ]
-        field_ids = []
-        for spec in specs:
-            made = await self.call("POST", f"{D}/{doc['id']}/fields", 201, json=spec | {"assignedTo": 0})
-            field_ids.append((spec["type"], made["data"]["id"]))
-        await self.call("POST", f"{D}/{doc['id']}/send", 200)  # checks the upload first
+        field_ids = [(spec["type"], await self.api.add_field(doc["id"], spec)) for spec in specs]
+        await self.api.send(doc["id"])
         token = await self.link(signer["id"])
         drawn = {"type": "drawn", "image": _signature_png()}
         values = [
             {"id": fid, "value": drawn if kind == "signature" else f"value {n}"}
             for n, (kind, fid) in enumerate(field_ids)
         ]
-        async with self.http.post(
-            f"{self.gateway}/api/v1/signing/{token}/sign", json={"consent": True, "fields": values}
-        ) as resp:
-            if resp.status != 200:
-                raise RuntimeError(f"sign answered {resp.status}: {(await resp.text())[:300]}")
-        for _ in range(1200):
-            if (await self.call("GET", f"{D}/{doc['id']}", 200))["data"]["status"] == "completed":
-                return str(doc["id"])
-            await asyncio.sleep(0.25)
-        raise RuntimeError(f"document {doc['id']} was not completed within 5 minutes")
+        await self.api.sign(token, values)
+        await self.api.wait_completed(doc["id"], 300)
+        return str(doc["id"])
 
     async def download(self, doc_id: str) -> tuple[int, str]:
         """Streams the signed PDF, keeping nothing: its size and SHA-256."""
         digest, size = hashlib.sha256(), 0
-        async with self.http.get(f"{self.gateway}{D}/{doc_id}/download", headers=self.headers) as resp:
+        async with self.api.http.get(f"{self.api.gateway}{D}/{doc_id}/download", headers=self.api.headers) as resp:
             if resp.status != 200:
                 raise RuntimeError(f"download answered {resp.status}")
             async for chunk in resp.content.iter_chunked(256 * 1024):

@@ -147,8 +147,8 @@ class TemplateCounts(ResponseModel):
     signers: int
 
 
-class TemplateListItem(ResponseModel):
-    """A template in a list."""
+class _TemplateSummary(ResponseModel):
+    """What a template's list item and detail both show first (no schema of its own)."""
 
     id: str
     name: str
@@ -159,6 +159,11 @@ class TemplateListItem(ResponseModel):
     isPublic: bool
     createdAt: Timestamp
     updatedAt: Timestamp
+
+
+class TemplateListItem(_TemplateSummary):
+    """A template in a list."""
+
     count: TemplateCounts = Field(serialization_alias="_count")
 
 
@@ -175,18 +180,9 @@ class TemplateField(DocumentFormField):
     """A field of a template; `assignedTo` is the `sortOrder` of the slot that fills it."""
 
 
-class TemplateDetail(ResponseModel):
+class TemplateDetail(_TemplateSummary):
     """A template with its fields and signer slots. The properties after `signers` are Countersign's."""
 
-    id: str
-    name: str
-    description: str | None
-    category: str | None
-    fileSize: int | None
-    usageCount: int
-    isPublic: bool
-    createdAt: Timestamp
-    updatedAt: Timestamp
     fields: list[TemplateField]
     signers: list[TemplateRole]
     signingType: SigningType

@@ -44,16 +44,7 @@ async def test_signers_wait_for_the_approver(flow: Flow, signing_type: str, appr
     assert invited == ["amy@example.com"]
 
     # Sam's link, taken from the sender's embedded-signing URL: valid, but not Sam's turn yet.
-    embedded = await flow.call(
-        flow.api,
-        "POST",
-        "/api/v1/documents/{id}/signers/{signerId}/signing-url",
-        200,
-        id=doc_id,
-        signerId=ids["sam@example.com"],
-    )
-    sam = embedded["data"]["url"].rsplit("/", 1)[1]
-    flow.tokens.add(sam)
+    sam = await flow.embedded_link(doc_id, ids["sam@example.com"])
     assert (await flow.as_signer("GET", "", 200, sam))["data"]["isTurn"] is False
     before = await _signer_row(flow, ids["sam@example.com"])
     early = await flow.as_signer("POST", "/sign", 409, sam, json=_typed(field["id"], "Sam Signer"))

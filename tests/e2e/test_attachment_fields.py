@@ -52,16 +52,7 @@ async def test_a_signer_uploads_into_their_field_and_it_is_appended(flow: Flow) 
     assert wrong["type"].endswith("/not-an-attachment-field")
     assert await flow.db.fetchval("SELECT count(*) FROM documents.attachments WHERE document_id = $1", doc_id) == 0
     # Bob's turn has not come: he cannot upload yet.
-    embedded = await flow.call(
-        flow.api,
-        "POST",
-        "/api/v1/documents/{id}/signers/{signerId}/signing-url",
-        200,
-        id=doc_id,
-        signerId=ids["bob@example.com"],
-    )
-    bob = embedded["data"]["url"].rsplit("/", 1)[1]
-    flow.tokens.add(bob)
+    bob = await flow.embedded_link(doc_id, ids["bob@example.com"])
 
     first = await flow.as_signer("POST", UPLOAD, 201, ann, fieldId=scan_field, data=form(make_pdf([LETTER]), "old.pdf"))
     again = await flow.as_signer("POST", UPLOAD, 201, ann, fieldId=scan_field, data=form(make_image("PNG"), "scan.png"))

@@ -12,7 +12,13 @@ from playwright.async_api import BrowserContext, Route, expect
 
 from tests.e2e.test_campaigns import Campaigns, campaigns, email  # noqa: F401  (campaigns: a fixture)
 from tests.e2e.test_signing_flow import Flow, flow  # noqa: F401  (flow: a fixture)
-from tests.e2e.test_signing_page import browser, context, draw_signature, shoot  # noqa: F401  (fixtures)
+from tests.e2e.test_signing_page import (  # noqa: F401  (browser, context: fixtures)
+    browser,
+    context,
+    draw_signature,
+    shoot,
+    watched_page,
+)
 from tests.e2e.test_templates_api import templates  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.e2e
@@ -30,12 +36,7 @@ async def test_a_visitor_fills_the_form_signs_their_document_and_is_redirected(
         redirectUrl=THANKS,
     )
     gateway = flow.system.gateway_url
-    page = await context.new_page()
-    requests: list[str] = []
-    errors: list[str] = []
-    page.on("request", lambda request: requests.append(request.url))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    page, requests, errors = await watched_page(context)
     arrived: list[str] = []
 
     async def thanks(route: Route) -> None:  # the redirect target, answered here instead of the internet

@@ -120,6 +120,15 @@ class Flow:
         self.tokens.add(token)
         return token
 
+    async def embedded_link(self, doc_id: str, signer_id: str) -> str:
+        """The signer's token from the sender's embedded-signing URL (which replaces the old link)."""
+        issued = await self.call(
+            self.api, "POST", D + "/{id}/signers/{signerId}/signing-url", 200, id=doc_id, signerId=signer_id
+        )
+        token = str(issued["data"]["url"]).rsplit("/", 1)[1]
+        self.tokens.add(token)
+        return token
+
     # --- the signer ---------------------------------------------------------------------------
     async def as_signer(
         self, method: str, path: str, expected: int | tuple[int, ...], token: str, **kwargs: Any
@@ -338,11 +347,7 @@ async def test_sequential_flow_goes_group_by_group(flow: Flow) -> None:
     # Bob's turn has not come: the notifier gets no link, and an embedded link cannot sign yet.
     status, body = await flow.internal(f"/internal/signers/{ids['bob@example.com']}/signing-link")
     assert status == 409 and body["type"].endswith("/not-your-turn")
-    embedded = await flow.call(
-        flow.api, "POST", D + "/{id}/signers/{signerId}/signing-url", 200, id=doc_id, signerId=ids["bob@example.com"]
-    )
-    bob = embedded["data"]["url"].rsplit("/", 1)[1]
-    flow.tokens.add(bob)
+    bob = await flow.embedded_link(doc_id, ids["bob@example.com"])
     assert (await flow.as_signer("GET", "", 200, bob))["data"]["isTurn"] is False
     early = await flow.as_signer(
         "POST",

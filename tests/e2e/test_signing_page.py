@@ -93,13 +93,19 @@ class Opened:
         return [m for m in self.console_errors if not m.startswith("Failed to load resource")]
 
 
-async def open_page(context: BrowserContext, base_url: str, token: str, status: int = 200) -> Opened:
+async def watched_page(context: BrowserContext) -> tuple[Page, list[str], list[str]]:
+    """A new page, and the lists its every request URL and console error / uncaught exception go to."""
     page = await context.new_page()
     requests: list[str] = []
     errors: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    return page, requests, errors
+
+
+async def open_page(context: BrowserContext, base_url: str, token: str, status: int = 200) -> Opened:
+    page, requests, errors = await watched_page(context)
     response = await page.goto(f"{base_url}/sign/{token}")
     assert response is not None and response.status == status
     return Opened(page, response, requests, errors)

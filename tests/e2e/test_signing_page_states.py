@@ -153,11 +153,7 @@ async def test_an_approver_waits_for_their_turn_then_approves(
     )
     await flow.send(doc_id)
     # An embedded link, issued before the approver's turn.
-    issued = await flow.call(
-        flow.api, "POST", D + "/{id}/signers/{signerId}/signing-url", 200, id=doc_id, signerId=ids[approver_email]
-    )
-    approver = issued["data"]["url"].rsplit("/", 1)[1]
-    flow.tokens.add(approver)
+    approver = await flow.embedded_link(doc_id, ids[approver_email])
     opened = await open_page(context, flow.system.gateway_url, approver)
     page = opened.page
     await expect(page.get_by_role("heading", name="It's not your turn yet")).to_be_visible()

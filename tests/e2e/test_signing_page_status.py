@@ -55,11 +55,7 @@ async def test_a_replaced_link_is_404_and_an_ended_document_still_has_its_page(
     flow: Flow, http: aiohttp.ClientSession
 ) -> None:
     doc_id, signer_id, old = await _sent(flow)
-    rotated = await flow.call(
-        flow.api, "POST", D + "/{id}/signers/{signerId}/signing-url", 200, id=doc_id, signerId=signer_id
-    )  # a fresh link replaces the old one
-    new = rotated["data"]["url"].rsplit("/", 1)[1]
-    flow.tokens.add(new)
+    new = await flow.embedded_link(doc_id, signer_id)  # a fresh link replaces the old one
     assert new != old
     assert (await _page(http, flow, old))[0] == 404
     await flow.call(flow.api, "POST", D + "/{id}/cancel", 200, id=doc_id)

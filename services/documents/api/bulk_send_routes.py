@@ -71,6 +71,13 @@ async def create(request: web.Request) -> web.Response:
         Recipient(Person(s.name, s.email, s.phone), s.prefill, f"signers.{index}.")
         for index, s in enumerate(body.signers)
     ]
+    return await _created(request, body, recipients)
+
+
+async def _created(
+    request: web.Request, body: BulkSendCreate | BulkSendCsvFields, recipients: list[Recipient], from_text: bool = False
+) -> web.Response:
+    """The one way both forms (JSON signers, CSV rows) make a bulk send."""
     view = await create_bulk_send(
         request.app[DEPS],
         org_id_of(request),
@@ -79,6 +86,7 @@ async def create(request: web.Request) -> web.Response:
         name=body.name,
         email_message=body.emailMessage,
         recipients=recipients,
+        from_text=from_text,
     )
     return respond(_detail(view), 201)
 
@@ -124,17 +132,7 @@ async def create_from_csv(request: web.Request) -> web.Response:
         Recipient(Person(r.signer.name, r.signer.email, r.signer.phone), r.signer.prefill, f"rows.{r.row}.")
         for r in parse_signers(data)
     ]
-    view = await create_bulk_send(
-        request.app[DEPS],
-        org_id_of(request),
-        request_context(request),
-        template_id=fields.templateId,
-        name=fields.name,
-        email_message=fields.emailMessage,
-        recipients=recipients,
-        from_text=True,
-    )
-    return respond(_detail(view), 201)
+    return await _created(request, fields, recipients, from_text=True)
 
 
 async def list_all(request: web.Request) -> web.Response:

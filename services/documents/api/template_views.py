@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from services.documents.api.views import number
+from services.documents.api.views import field_common
 from shared.contracts import templates as responses
 from shared.contracts.common import PageMeta
 
@@ -37,22 +37,7 @@ def role(row: Row) -> responses.TemplateRole:
 
 
 def field(row: Row) -> responses.TemplateField:
-    return responses.TemplateField(
-        id=row["id"],
-        type=row["type"],
-        label=row["label"],
-        page=row["page"],
-        x=number(row["x"]),
-        y=number(row["y"]),
-        width=number(row["width"]),
-        height=number(row["height"]),
-        required=row["required"],
-        readOnly=row["read_only"],
-        assignedTo=row["assigned_to"],
-        placeholder=row["placeholder"],
-        defaultValue=row["default_value"],
-        options=row["options"],
-    )
+    return responses.TemplateField(**field_common(row))  # a document's field's shape
 
 
 def detail_of(row: Row) -> responses.TemplateDetail:

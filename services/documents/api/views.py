@@ -115,7 +115,8 @@ def document_signer(row: Row) -> responses.DocumentSigner:
     return responses.DocumentSigner(**_signer_common(row), signedAt=row["signed_at"])
 
 
-def _field_common(row: Row) -> dict[str, Any]:
+def field_common(row: Row) -> dict[str, Any]:
+    """The properties every field shows (a document's, a template's, a form's field)."""
     return {
         "id": row["id"],
         "type": row["type"],
@@ -135,12 +136,12 @@ def _field_common(row: Row) -> dict[str, Any]:
 
 
 def document_field(row: Row) -> responses.DocumentFormField:
-    return responses.DocumentFormField(**_field_common(row))
+    return responses.DocumentFormField(**field_common(row))
 
 
 def form_field(row: Row) -> responses.FormField:
     return responses.FormField(
-        **_field_common(row),
+        **field_common(row),
         validation=_validation(row["validation"]),
         group=row["field_group"],
         format=row["format"],

@@ -21,6 +21,7 @@ from typing import Any
 import asyncpg
 
 from services.documents.commands.deps import Deps
+from services.documents.commands.pages import cut_page
 from services.documents.commands.template_documents import (
     Instance,
     make_documents,
@@ -33,7 +34,7 @@ from services.documents.domain.errors import Conflicting, FieldIssue, NotFound
 from services.documents.domain.template_use import Person
 from shared.context import RequestContext
 from shared.ids import prefixed_id
-from shared.pagination import PageRequest, page_meta
+from shared.pagination import PageRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,9 +131,6 @@ async def get_bulk_send(pool: asyncpg.Pool, org_id: str, bulk_send_id: str) -> B
 async def list_bulk_sends(pool: asyncpg.Pool, org_id: str, *, status: str | None, page: PageRequest) -> BulkSendPage:
     async with pool.acquire() as conn:
         rows = await repo.list_bulk_sends(conn, org_id, status=status, after=page.cursor, limit=page.limit + 1)
-        items = rows[: page.limit]
-        counts = await repo.status_counts(conn, org_id, [r["id"] for r in items])
-    last = (items[-1]["created_at"], items[-1]["id"]) if items else None
-    return BulkSendPage(
-        [BulkSendView(r, counts[r["id"]]) for r in items], page_meta(items, len(rows), page.limit, last)
-    )
+        cut = cut_page(rows, page)
+        counts = await repo.status_counts(conn, org_id, [r["id"] for r in cut.rows])
+    return BulkSendPage([BulkSendView(r, counts[r["id"]]) for r in cut.rows], cut.meta)

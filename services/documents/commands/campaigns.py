@@ -8,28 +8,22 @@ Like templates, campaigns record no events of their own: each document a visitor
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
 from services.documents.commands.deps import Deps
+from services.documents.commands.pages import RowPage, cut_page, name_pattern
 from services.documents.commands.template_documents import require_ready_file, usable_template
 from services.documents.db import campaign_repository as repo
 from services.documents.db import repository as documents_repo
 from services.documents.db import template_repository
 from services.documents.domain import campaign_rules
 from services.documents.domain.errors import FieldIssue, Invalid, NotFound
-from services.documents.domain.validation import changed, contains_pattern
+from services.documents.domain.validation import changed
 from shared.context import RequestContext
 from shared.ids import prefixed_id
-from shared.pagination import PageRequest, page_meta
-
-
-@dataclass(frozen=True, slots=True)
-class CampaignPage:
-    rows: list[asyncpg.Record]
-    meta: dict[str, Any]
+from shared.pagination import PageRequest
 
 
 def campaign_not_found() -> NotFound:
@@ -78,19 +72,17 @@ async def get_campaign(pool: asyncpg.Pool, org_id: str, campaign_id: str) -> asy
 
 async def list_campaigns(
     pool: asyncpg.Pool, org_id: str, *, status: str | None, search: str | None, page: PageRequest
-) -> CampaignPage:
+) -> RowPage:
     async with pool.acquire() as conn:
         rows = await repo.list_campaigns(
             conn,
             org_id,
             status=status,
-            name_pattern=contains_pattern(search) if search else None,
+            name_pattern=name_pattern(search),
             after=page.cursor,
             limit=page.limit + 1,
         )
-    items = rows[: page.limit]
-    last = (items[-1]["created_at"], items[-1]["id"]) if items else None
-    return CampaignPage(items, page_meta(items, len(rows), page.limit, last))
+    return cut_page(rows, page)
 
 
 async def update_campaign(

@@ -9,26 +9,20 @@ api/views.py shapes them into response bodies.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
 from services.documents.commands.events import emit
 from services.documents.commands.mail_context import sender_columns
+from services.documents.commands.pages import RowPage, cut_page, name_pattern
 from services.documents.db import repository as repo
 from services.documents.domain.errors import DomainError, NotFound
 from services.documents.domain.statemachine import Action, Status, TransitionNotAllowed, allowed_from, can
-from services.documents.domain.validation import changed, contains_pattern
+from services.documents.domain.validation import changed
 from shared.context import RequestContext
 from shared.ids import document_id as new_document_id
-from shared.pagination import PageRequest, page_meta
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentPage:
-    rows: list[asyncpg.Record]
-    meta: dict[str, Any]  # count, hasMore, nextCursor (shared.pagination.page_meta)
+from shared.pagination import PageRequest
 
 
 def document_not_found() -> NotFound:
@@ -85,19 +79,17 @@ async def create_document(
 
 async def list_documents(
     pool: asyncpg.Pool, org_id: str, *, status: str | None, search: str | None, page: PageRequest
-) -> DocumentPage:
+) -> RowPage:
     async with pool.acquire() as conn:
         rows = await repo.list_documents(
             conn,
             org_id,
             status=status,
-            name_pattern=contains_pattern(search) if search else None,
+            name_pattern=name_pattern(search),
             after=page.cursor,
             limit=page.limit + 1,  # one more than asked tells whether another page exists
         )
-    items = rows[: page.limit]
-    last = (items[-1]["created_at"], items[-1]["id"]) if items else None
-    return DocumentPage(items, page_meta(items, len(rows), page.limit, last))
+    return cut_page(rows, page)
 
 
 async def detail_row(db: asyncpg.Connection | asyncpg.Pool, org_id: str, document_id: str) -> asyncpg.Record:

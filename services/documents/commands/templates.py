@@ -10,28 +10,22 @@ Templates record no events: events are the audit trail of a document (the envelo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
 from services.documents.commands import files
 from services.documents.commands.deps import Deps
+from services.documents.commands.pages import RowPage, cut_page, name_pattern
 from services.documents.commands.service import lock_for_edit
 from services.documents.commands.template_documents import template_not_found
 from services.documents.db import repository as documents_repo
 from services.documents.db import template_repository as repo
 from services.documents.domain.errors import FieldIssue, Invalid, NotFound
-from services.documents.domain.validation import changed, contains_pattern
+from services.documents.domain.validation import changed
 from shared.context import RequestContext
 from shared.ids import prefixed_id
-from shared.pagination import PageRequest, page_meta
-
-
-@dataclass(frozen=True, slots=True)
-class TemplatePage:
-    rows: list[asyncpg.Record]
-    meta: dict[str, Any]
+from shared.pagination import PageRequest
 
 
 async def lock_template(conn: asyncpg.Connection, org_id: str, template_id: str) -> asyncpg.Record:
@@ -99,19 +93,17 @@ async def get_template(deps: Deps, org_id: str, template_id: str) -> asyncpg.Rec
 
 async def list_templates(
     pool: asyncpg.Pool, org_id: str, *, category: str | None, search: str | None, page: PageRequest
-) -> TemplatePage:
+) -> RowPage:
     async with pool.acquire() as conn:
         rows = await repo.list_templates(
             conn,
             org_id,
             category=category,
-            name_pattern=contains_pattern(search) if search else None,
+            name_pattern=name_pattern(search),
             after=page.cursor,
             limit=page.limit + 1,
         )
-    items = rows[: page.limit]
-    last = (items[-1]["created_at"], items[-1]["id"]) if items else None
-    return TemplatePage(items, page_meta(items, len(rows), page.limit, last))
+    return cut_page(rows, page)
 
 
 async def update_template(

@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 
+from services.documents.db.keyset import page_query
 from services.documents.db.repository import insert_row
 from shared.pagination import Cursor
 
@@ -26,20 +27,9 @@ async def list_bulk_sends(
     conn: asyncpg.Connection, org_id: str, *, status: str | None, after: Cursor | None, limit: int
 ) -> list[asyncpg.Record]:
     """One page, newest first, by keyset (created_at, id), as documents are listed."""
-    where = ["org_id = $1"]
-    args: list[Any] = [org_id]
-    if status is not None:
-        args.append(status)
-        where.append(f"status = ${len(args)}")
-    if after is not None:
-        args.extend((after.created_at, after.id))
-        where.append(f"(created_at, id) < (${len(args) - 1}, ${len(args)})")
-    args.append(limit)
-    return await conn.fetch(
-        f"""SELECT * FROM documents.bulk_sends WHERE {" AND ".join(where)}
-            ORDER BY created_at DESC, id DESC LIMIT ${len(args)}""",
-        *args,
-    )
+    # Bulk sends are never deleted: no deleted_at column.
+    q = page_query(org_id, live_only=False, equals={"status": status}, after=after, limit=limit)
+    return await conn.fetch(f"SELECT * FROM documents.bulk_sends WHERE {q.where} {q.order_limit}", *q.args)
 
 
 async def status_counts(

@@ -14,7 +14,8 @@ from typing import Any
 
 import asyncpg
 
-from services.documents.db.repository import Lock, assignments, insert_row
+from services.documents.db.keyset import page_query
+from services.documents.db.repository import Lock, find_live, insert_row, lock_suffix, soft_delete_live, update_live
 from services.documents.domain.signer_states import SignerStatus
 from services.documents.domain.statemachine import Status
 from shared.pagination import Cursor
@@ -33,12 +34,6 @@ CAMPAIGN_COLUMNS: dict[str, str] = {
     "redirectUrl": "redirect_url",
 }
 
-_LIVE = "org_id = $1 AND id = $2 AND deleted_at IS NULL"
-
-
-def _suffix(lock: Lock | None) -> str:
-    return f" FOR {lock.upper()}" if lock else ""
-
 
 async def insert_campaign(conn: asyncpg.Connection, columns: Mapping[str, Any]) -> asyncpg.Record:
     return await insert_row(conn, "campaigns", columns)
@@ -47,13 +42,13 @@ async def insert_campaign(conn: asyncpg.Connection, columns: Mapping[str, Any]) 
 async def find_campaign(
     conn: asyncpg.Connection, org_id: str, campaign_id: str, lock: Lock | None = None
 ) -> asyncpg.Record | None:
-    return await conn.fetchrow(f"SELECT * FROM documents.campaigns WHERE {_LIVE}{_suffix(lock)}", org_id, campaign_id)
+    return await find_live(conn, "campaigns", org_id, campaign_id, lock)
 
 
 async def find_public(conn: asyncpg.Connection, campaign_id: str, lock: Lock | None = None) -> asyncpg.Record | None:
     """The campaign behind a public link, whichever organisation's it is."""
     return await conn.fetchrow(
-        f"SELECT * FROM documents.campaigns WHERE id = $1 AND deleted_at IS NULL{_suffix(lock)}", campaign_id
+        f"SELECT * FROM documents.campaigns WHERE id = $1 AND deleted_at IS NULL{lock_suffix(lock)}", campaign_id
     )
 
 
@@ -67,45 +62,19 @@ async def list_campaigns(
     limit: int,
 ) -> list[asyncpg.Record]:
     """One page, newest first, by keyset (created_at, id), as documents and templates are listed."""
-    where = ["org_id = $1", "deleted_at IS NULL"]
-    args: list[Any] = [org_id]
-    if status is not None:
-        args.append(status)
-        where.append(f"status = ${len(args)}")
-    if name_pattern is not None:
-        args.append(name_pattern)
-        where.append(f"name ILIKE ${len(args)}")
-    if after is not None:
-        args.extend((after.created_at, after.id))
-        where.append(f"(created_at, id) < (${len(args) - 1}, ${len(args)})")
-    args.append(limit)
-    return await conn.fetch(
-        f"""SELECT * FROM documents.campaigns WHERE {" AND ".join(where)}
-            ORDER BY created_at DESC, id DESC LIMIT ${len(args)}""",
-        *args,
-    )
+    q = page_query(org_id, equals={"status": status}, name_pattern=name_pattern, after=after, limit=limit)
+    return await conn.fetch(f"SELECT * FROM documents.campaigns WHERE {q.where} {q.order_limit}", *q.args)
 
 
 async def update_campaign(
     conn: asyncpg.Connection, org_id: str, campaign_id: str, columns: Mapping[str, Any]
 ) -> asyncpg.Record | None:
-    sets = assignments(columns, 3)
-    return await conn.fetchrow(
-        f"""UPDATE documents.campaigns SET {sets + ", " if sets else ""}updated_at = now()
-            WHERE {_LIVE} RETURNING *""",
-        org_id,
-        campaign_id,
-        *columns.values(),
-    )
+    return await update_live(conn, "campaigns", org_id, campaign_id, columns)
 
 
 async def soft_delete(conn: asyncpg.Connection, org_id: str, campaign_id: str) -> asyncpg.Record | None:
     """Deleted, not erased: its documents keep their campaignId."""
-    return await conn.fetchrow(
-        f"UPDATE documents.campaigns SET deleted_at = now(), updated_at = now() WHERE {_LIVE} RETURNING id",
-        org_id,
-        campaign_id,
-    )
+    return await soft_delete_live(conn, "campaigns", org_id, campaign_id)
 
 
 async def count_submission(conn: asyncpg.Connection, campaign_id: str) -> None:

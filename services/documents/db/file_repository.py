@@ -12,7 +12,7 @@ from typing import Literal
 
 import asyncpg
 
-_LIVE = "org_id = $1 AND id = $2 AND deleted_at IS NULL"
+from services.documents.db.repository import LIVE
 
 # Documents and templates hold a file the same way (templates: migrations/0014_templates.sql);
 # every function here takes which table. A template is always editable, so it reads as a draft.
@@ -39,7 +39,7 @@ async def find_file(
     conn: asyncpg.Connection, org_id: str, document_id: str, table: FileTable = "documents"
 ) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        f"SELECT {_FILE_STATE}, {_OWN_COLUMNS[table]} FROM documents.{table} WHERE {_LIVE}", org_id, document_id
+        f"SELECT {_FILE_STATE}, {_OWN_COLUMNS[table]} FROM documents.{table} WHERE {LIVE}", org_id, document_id
     )
 
 
@@ -80,7 +80,7 @@ async def start_upload(
     return await conn.fetchrow(
         f"""WITH old AS (
                 SELECT id, file_key, pdf_key FROM documents.{table}
-                WHERE {_LIVE} AND {status} FOR UPDATE)
+                WHERE {LIVE} AND {status} FOR UPDATE)
             UPDATE documents.{table} d
             SET file_status = 'awaiting_upload', file_key = $4, file_name = $5, file_content_type = $6,
                 file_declared_size = $7, file_requested_at = now(), {_CLEARED}, updated_at = now()
@@ -120,7 +120,7 @@ async def mark_verified(
                 page_count = $8, page_sizes = $9, file_etag = $10, original_file_size = $11,
                 original_file_hash = $12, active_content_removed = $13, file_error_code = NULL, file_error = NULL,
                 file_verified_at = now()
-            WHERE {_LIVE} AND file_key = $3 AND file_status = 'awaiting_upload'
+            WHERE {LIVE} AND file_key = $3 AND file_status = 'awaiting_upload'
             RETURNING id""",
         org_id,
         document_id,
@@ -155,7 +155,7 @@ async def mark_rejected(
         f"""UPDATE documents.{table}
             SET file_status = 'rejected', file_error_code = $4, file_error = $5,
                 original_file_size = $6, original_file_hash = $7
-            WHERE {_LIVE} AND file_key = $3 AND file_status = 'awaiting_upload'
+            WHERE {LIVE} AND file_key = $3 AND file_status = 'awaiting_upload'
             RETURNING id""",
         org_id,
         document_id,

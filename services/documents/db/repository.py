@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import asyncpg
 
+from services.documents.db.keyset import page_query
 from shared.pagination import Cursor
 
 # API property -> column, for the properties a client may set.
@@ -34,7 +35,9 @@ _COUNTS = """
     (SELECT count(*) FROM documents.fields f WHERE f.document_id = page.id) AS field_count,
     (SELECT count(*) FROM documents.attachments a WHERE a.document_id = page.id) AS attachment_count"""
 
-_LIVE = "org_id = $1 AND id = $2 AND deleted_at IS NULL"
+# An organisation's row that is not soft-deleted ($1 org_id, $2 id): documents, templates, campaigns.
+LIVE = "org_id = $1 AND id = $2 AND deleted_at IS NULL"
+Lock = Literal["update", "share"]
 
 
 def to_columns(values: Mapping[str, Any], mapping: Mapping[str, str]) -> dict[str, Any]:
@@ -49,6 +52,38 @@ def to_properties(columns: Iterable[str], mapping: Mapping[str, str]) -> list[st
 
 def assignments(columns: Iterable[str], first_param: int) -> str:
     return ", ".join(f"{column} = ${i}" for i, column in enumerate(columns, start=first_param))
+
+
+def lock_suffix(lock: Lock | None) -> str:
+    return f" FOR {lock.upper()}" if lock else ""
+
+
+async def find_live(
+    conn: asyncpg.Connection, table: str, org_id: str, row_id: str, lock: Lock | None = None
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT * FROM documents.{table} WHERE {LIVE}{lock_suffix(lock)}", org_id, row_id)
+
+
+async def update_live(
+    conn: asyncpg.Connection, table: str, org_id: str, row_id: str, columns: Mapping[str, Any]
+) -> asyncpg.Record | None:
+    """Set `columns` (and updated_at; only that with no columns) of a live row of the organisation."""
+    sets = assignments(columns, 3)
+    return await conn.fetchrow(
+        f"UPDATE documents.{table} SET {sets + ', ' if sets else ''}updated_at = now() WHERE {LIVE} RETURNING *",
+        org_id,
+        row_id,
+        *columns.values(),
+    )
+
+
+async def soft_delete_live(conn: asyncpg.Connection, table: str, org_id: str, row_id: str) -> asyncpg.Record | None:
+    """Deleted, not erased (deleted_at set); the row's id, or None if it was not live."""
+    return await conn.fetchrow(
+        f"UPDATE documents.{table} SET deleted_at = now(), updated_at = now() WHERE {LIVE} RETURNING id",
+        org_id,
+        row_id,
+    )
 
 
 async def insert_row(conn: asyncpg.Connection, table: str, columns: Mapping[str, Any]) -> asyncpg.Record:
@@ -67,9 +102,6 @@ async def insert_document(
     )
 
 
-Lock = Literal["update", "share"]
-
-
 async def find_document(
     conn: asyncpg.Connection, document_id: str, *, org_id: str | None, lock: Lock | None = None
 ) -> asyncpg.Record | None:
@@ -80,12 +112,12 @@ async def find_document(
     `org_id` is required by name: the caller's organisation on every API path; None only where
     the document was reached through something already scoped (a signer's token or id), never
     as "any organisation" for a request that names one."""
-    suffix = f" FOR {lock.upper()}" if lock else ""
+    suffix = lock_suffix(lock)
     if org_id is None:
         return await conn.fetchrow(
             f"SELECT * FROM documents.documents WHERE id = $1 AND deleted_at IS NULL{suffix}", document_id
         )
-    return await conn.fetchrow(f"SELECT * FROM documents.documents WHERE {_LIVE}{suffix}", org_id, document_id)
+    return await conn.fetchrow(f"SELECT * FROM documents.documents WHERE {LIVE}{suffix}", org_id, document_id)
 
 
 # The document with its signers, fields and attachments in ONE statement (so one snapshot, and
@@ -116,7 +148,7 @@ async def mail_texts(conn: asyncpg.Connection, document_id: str) -> asyncpg.Reco
 
 
 async def live_status(conn: asyncpg.Connection, org_id: str, document_id: str) -> str | None:
-    return await conn.fetchval(f"SELECT status FROM documents.documents WHERE {_LIVE}", org_id, document_id)
+    return await conn.fetchval(f"SELECT status FROM documents.documents WHERE {LIVE}", org_id, document_id)
 
 
 async def update_document(
@@ -129,7 +161,7 @@ async def update_document(
     """
     sets = assignments(columns, 4)
     sql = f"""UPDATE documents.documents SET {sets + ", " if sets else ""}updated_at = now()
-              WHERE {_LIVE} AND status = ANY($3::text[]) RETURNING *"""
+              WHERE {LIVE} AND status = ANY($3::text[]) RETURNING *"""
     return await conn.fetchrow(sql, org_id, document_id, sorted(allowed), *columns.values())
 
 
@@ -138,7 +170,7 @@ async def soft_delete(
 ) -> asyncpg.Record | None:
     return await conn.fetchrow(
         f"""UPDATE documents.documents SET deleted_at = now(), updated_at = now()
-            WHERE {_LIVE} AND status = ANY($3::text[]) RETURNING id, name""",
+            WHERE {LIVE} AND status = ANY($3::text[]) RETURNING id, name""",
         org_id,
         document_id,
         sorted(allowed),
@@ -160,27 +192,15 @@ async def list_documents(
     Only the conditions in use are added, so each variant gets a plan that uses the
     (org_id[, status], created_at DESC, id DESC) index.
     """
-    where = ["d.org_id = $1", "d.deleted_at IS NULL"]
-    args: list[Any] = [org_id]
-    if status is not None:
-        args.append(status)
-        where.append(f"d.status = ${len(args)}")
-    if name_pattern is not None:
-        args.append(name_pattern)
-        where.append(f"d.name ILIKE ${len(args)}")
-    if after is not None:
-        args.extend((after.created_at, after.id))
-        where.append(f"(d.created_at, d.id) < (${len(args) - 1}, ${len(args)})")
-    args.append(limit)
+    q = page_query(org_id, alias="d", equals={"status": status}, name_pattern=name_pattern, after=after, limit=limit)
     sql = f"""
         WITH page AS (
             SELECT d.* FROM documents.documents d
-            WHERE {" AND ".join(where)}
-            ORDER BY d.created_at DESC, d.id DESC
-            LIMIT ${len(args)})
+            WHERE {q.where}
+            {q.order_limit})
         SELECT page.*, {_COUNTS}
         FROM page ORDER BY page.created_at DESC, page.id DESC"""
-    return await conn.fetch(sql, *args)
+    return await conn.fetch(sql, *q.args)
 
 
 async def count_live_documents(

@@ -14,8 +14,10 @@ from typing import Any
 
 import asyncpg
 
+from services.documents.db.child_rows import ChildRows
 from services.documents.db.field_repository import FIELD_COLUMNS
-from services.documents.db.repository import Lock, assignments, insert_row
+from services.documents.db.keyset import page_query
+from services.documents.db.repository import Lock, find_live, insert_row, soft_delete_live, update_live
 from shared.pagination import Cursor
 
 TEMPLATE_COLUMNS: dict[str, str] = {
@@ -34,15 +36,12 @@ ROLE_COLUMNS: dict[str, str] = {"label": "label", "role": "role", "sortOrder": "
 # A template's fields belong to roles (assignedTo = a role's sortOrder): no signer to own them by id.
 TEMPLATE_FIELD_COLUMNS = {name: column for name, column in FIELD_COLUMNS.items() if name != "signerId"}
 
-_LIVE = "org_id = $1 AND id = $2 AND deleted_at IS NULL"
 # Documents made from the template, deleted ones included: how often it was used.
 _USAGE = "(SELECT count(*) FROM documents.documents d WHERE d.template_id = t.id) AS usage_count"
 _COUNTS = f"""
     (SELECT count(*) FROM documents.template_fields f WHERE f.template_id = t.id) AS field_count,
     (SELECT count(*) FROM documents.template_roles r WHERE r.template_id = t.id) AS role_count,
     {_USAGE}"""
-_ROLE_ORDER = "ORDER BY sort_order, id"
-_FIELD_ORDER = "ORDER BY page, y, x, id"
 
 
 async def insert_template(
@@ -56,8 +55,7 @@ async def insert_template(
 async def find_template(
     conn: asyncpg.Connection, org_id: str, template_id: str, lock: Lock | None = None
 ) -> asyncpg.Record | None:
-    suffix = f" FOR {lock.upper()}" if lock else ""
-    return await conn.fetchrow(f"SELECT * FROM documents.templates WHERE {_LIVE}{suffix}", org_id, template_id)
+    return await find_live(conn, "templates", org_id, template_id, lock)
 
 
 async def find_detail(conn: asyncpg.Connection, org_id: str, template_id: str) -> asyncpg.Record | None:
@@ -84,70 +82,41 @@ async def list_templates(
     limit: int,
 ) -> list[asyncpg.Record]:
     """One page, newest first, by keyset (created_at, id), as documents are listed."""
-    where = ["t.org_id = $1", "t.deleted_at IS NULL"]
-    args: list[Any] = [org_id]
-    if category is not None:
-        args.append(category)
-        where.append(f"t.category = ${len(args)}")
-    if name_pattern is not None:
-        args.append(name_pattern)
-        where.append(f"t.name ILIKE ${len(args)}")
-    if after is not None:
-        args.extend((after.created_at, after.id))
-        where.append(f"(t.created_at, t.id) < (${len(args) - 1}, ${len(args)})")
-    args.append(limit)
+    q = page_query(
+        org_id, alias="t", equals={"category": category}, name_pattern=name_pattern, after=after, limit=limit
+    )
     return await conn.fetch(
-        f"""SELECT t.*, {_COUNTS} FROM documents.templates t
-            WHERE {" AND ".join(where)} ORDER BY t.created_at DESC, t.id DESC LIMIT ${len(args)}""",
-        *args,
+        f"SELECT t.*, {_COUNTS} FROM documents.templates t WHERE {q.where} {q.order_limit}", *q.args
     )
 
 
 async def update_template(
     conn: asyncpg.Connection, org_id: str, template_id: str, columns: Mapping[str, Any]
 ) -> asyncpg.Record | None:
-    sets = assignments(columns, 3)
-    return await conn.fetchrow(
-        f"""UPDATE documents.templates SET {sets + ", " if sets else ""}updated_at = now()
-            WHERE {_LIVE} RETURNING *""",
-        org_id,
-        template_id,
-        *columns.values(),
-    )
+    return await update_live(conn, "templates", org_id, template_id, columns)
 
 
 async def soft_delete(conn: asyncpg.Connection, org_id: str, template_id: str) -> asyncpg.Record | None:
     """Deleted, not erased: documents made from it keep pointing at its file (and at its id)."""
-    return await conn.fetchrow(
-        f"UPDATE documents.templates SET deleted_at = now(), updated_at = now() WHERE {_LIVE} RETURNING id",
-        org_id,
-        template_id,
-    )
+    return await soft_delete_live(conn, "templates", org_id, template_id)
 
 
-# --- roles ------------------------------------------------------------------------------------
+# --- roles and fields ---------------------------------------------------------------------------
 
+_ROLES = ChildRows("template_roles", "template_id", "sort_order, id")
+_FIELDS = ChildRows("template_fields", "template_id", "page, y, x, id")
 
-async def list_roles(conn: asyncpg.Connection, template_id: str) -> list[asyncpg.Record]:
-    return await conn.fetch(f"SELECT * FROM documents.template_roles WHERE template_id = $1 {_ROLE_ORDER}", template_id)
+list_roles = _ROLES.list
+insert_role = _ROLES.insert
+update_role = _ROLES.update
+delete_role = _ROLES.delete
 
-
-async def insert_role(
-    conn: asyncpg.Connection, role_id: str, template_id: str, columns: Mapping[str, Any]
-) -> asyncpg.Record:
-    return await insert_row(conn, "template_roles", {"id": role_id, "template_id": template_id, **columns})
-
-
-async def update_role(
-    conn: asyncpg.Connection, template_id: str, role_id: str, columns: Mapping[str, Any]
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        f"""UPDATE documents.template_roles SET {assignments(columns, 3)}, updated_at = now()
-            WHERE template_id = $1 AND id = $2 RETURNING *""",
-        template_id,
-        role_id,
-        *columns.values(),
-    )
+list_fields = _FIELDS.list
+count_fields = _FIELDS.count
+insert_field = _FIELDS.insert
+find_field = _FIELDS.find
+update_field = _FIELDS.update
+delete_field = _FIELDS.delete
 
 
 async def move_fields(conn: asyncpg.Connection, template_id: str, from_order: int, to_order: int) -> None:
@@ -157,55 +126,6 @@ async def move_fields(conn: asyncpg.Connection, template_id: str, from_order: in
         template_id,
         from_order,
         to_order,
-    )
-
-
-async def delete_role(conn: asyncpg.Connection, template_id: str, role_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "DELETE FROM documents.template_roles WHERE template_id = $1 AND id = $2 RETURNING *", template_id, role_id
-    )
-
-
-# --- fields -----------------------------------------------------------------------------------
-
-
-async def list_fields(conn: asyncpg.Connection, template_id: str) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        f"SELECT * FROM documents.template_fields WHERE template_id = $1 {_FIELD_ORDER}", template_id
-    )
-
-
-async def count_fields(conn: asyncpg.Connection, template_id: str) -> int:
-    return await conn.fetchval("SELECT count(*) FROM documents.template_fields WHERE template_id = $1", template_id)
-
-
-async def insert_field(
-    conn: asyncpg.Connection, field_id: str, template_id: str, columns: Mapping[str, Any]
-) -> asyncpg.Record:
-    return await insert_row(conn, "template_fields", {"id": field_id, "template_id": template_id, **columns})
-
-
-async def find_field(conn: asyncpg.Connection, template_id: str, field_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "SELECT * FROM documents.template_fields WHERE template_id = $1 AND id = $2", template_id, field_id
-    )
-
-
-async def update_field(
-    conn: asyncpg.Connection, template_id: str, field_id: str, columns: Mapping[str, Any]
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        f"""UPDATE documents.template_fields SET {assignments(columns, 3)}, updated_at = now()
-            WHERE template_id = $1 AND id = $2 RETURNING *""",
-        template_id,
-        field_id,
-        *columns.values(),
-    )
-
-
-async def delete_field(conn: asyncpg.Connection, template_id: str, field_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "DELETE FROM documents.template_fields WHERE template_id = $1 AND id = $2 RETURNING *", template_id, field_id
     )
 
 

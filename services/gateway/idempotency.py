@@ -33,6 +33,7 @@ from aiohttp import web
 from services.gateway import idempotency_store as store
 from services.gateway.auth import caller_key, require_scope
 from services.gateway.keys import SETTINGS
+from services.gateway.routes import body_capped
 from shared.contracts.idempotency import (
     HEADER,
     INVALID_KEY,
@@ -94,7 +95,8 @@ async def idempotency_middleware(request: web.Request, handler: Handler) -> web.
     if raw is None or op is None or op.scope is None or key is None:
         return await handler(request)  # no header, or a route it does not apply to: ignored
     require_scope(request, op.scope)  # a key without the scope never sees another key's answer
-    return await run_once(request, key.org_id, valid_key(raw), handler)
+    # The route's own body cap (a file upload's) before the fingerprint reads the body.
+    return await run_once(body_capped(request, op), key.org_id, valid_key(raw), handler)
 
 
 @dataclass(frozen=True, slots=True)

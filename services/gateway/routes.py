@@ -33,6 +33,21 @@ def _upstream_url(request: web.Request, service: Service) -> str:
     ]
 
 
+# Set on a request whose body cap is already its route's (a clone cannot be cloned once read).
+_CAPPED: web.RequestKey[bool] = web.RequestKey("body_capped", bool)
+
+
+def body_capped(request: web.Request, route: Operation) -> web.Request:
+    """A file upload's route gets its own cap instead of MAX_BODY_BYTES (sized for JSON). Applied
+    before anything reads the body: the idempotency step hashes it before the proxy forwards it."""
+    if route.body_limit is None or request.get(_CAPPED):
+        return request
+    cap = getattr(request.app[SETTINGS], route.body_limit) + MULTIPART_ALLOWANCE
+    capped = request.clone(client_max_size=cap)
+    capped[_CAPPED] = True
+    return capped
+
+
 def proxy_handler(route: Operation):  # type: ignore[no-untyped-def]
     async def handler(request: web.Request) -> web.StreamResponse:
         granted: dict[str, str] = {}
@@ -45,10 +60,7 @@ def proxy_handler(route: Operation):  # type: ignore[no-untyped-def]
         unfit = misfit(route.shapes, request.match_info)
         if unfit is not None:
             raise Problem(404, unfit.refusal)
-        if route.body_limit is not None:
-            # A file upload's route: its own cap instead of MAX_BODY_BYTES, sized for JSON.
-            cap = getattr(request.app[SETTINGS], route.body_limit) + MULTIPART_ALLOWANCE
-            request = request.clone(client_max_size=cap)
+        request = body_capped(request, route)
         path = fill(route.path, request.match_info)
         # The `public` caller, which no /internal/ route accepts, with the identity auth resolved.
         internal = internal_headers(

@@ -167,3 +167,25 @@ async def test_signers_see_them_and_the_signed_pdf_appends_them_before_the_certi
     flat = certificate.replace("\n", "")
     assert first["sha256"] in flat and photo["sha256"] in flat
     assert "terms.pdf — pages 3–4" in certificate and "photo.jpg — page 5" in certificate
+
+
+async def test_an_upload_with_an_idempotency_key_runs_once_and_is_replayed(flow: Flow) -> None:
+    # The upload's own body cap is applied before the idempotency step reads the body to hash it.
+    doc_id, _ = await flow.draft(signers=[{"email": "ann@example.com", "name": "Ann"}], fields=[signature(0)])
+    terms = make_pdf([LETTER], text="Terms and conditions")
+    # A retry sends the same bytes, boundary included.
+    boundary = "retry-boundary-7f3a"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="terms.pdf"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + terms
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    headers = {"Idempotency-Key": "attach-terms-1", "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    first = await flow.call(flow.api, "POST", ATT, 201, id=doc_id, data=body, headers=headers)
+    again = await flow.call(flow.api, "POST", ATT, 201, id=doc_id, data=body, headers=headers)
+    assert again["data"] == first["data"]
+    assert [a["id"] for a in await listed(flow, doc_id)] == [first["data"]["id"]]
+    assert len(await stored_keys(flow, doc_id)) == 1

@@ -2,6 +2,7 @@
 // editor's heading (the field's name), reports every change through onChange(value), and
 // returns { node, focus }.
 
+import { attachmentControl } from "./attachment.js";
 import { el, uniqueId } from "./dom.js";
 import { textLimit } from "./fieldstate.js";
 import { signatureControl } from "./signature.js";
@@ -111,6 +112,8 @@ export function buildControl(state, onChange, context = {}) {
     case "stamp":
     case "image":
       return imageControl(state, onChange);
+    case "attachment":
+      return attachmentControl(state, onChange, common(state));
     default:
       return textControl(state, onChange);
   }

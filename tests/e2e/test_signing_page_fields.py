@@ -122,3 +122,81 @@ async def test_a_refused_file_shows_the_servers_message_and_nothing_is_stored(
     assert await _stored_uploads(flow, doc_id) == 0
     await expect(page.locator("#progress-text")).to_have_text("0 of 2 required fields done")
     assert opened.script_errors() == []
+
+
+async def test_field_rules_are_shown_and_checked_and_the_servers_errors_land_on_their_fields(
+    flow: Flow, context: BrowserContext, mailbox: Mailbox
+) -> None:
+    email = unique_email("vic")
+    doc_id, ids = await flow.draft(
+        signers=[{"email": email, "name": "Vic Validated", "order": 0}],
+        fields=[
+            box(
+                "text",
+                0,
+                100,
+                label="Policy number",
+                required=True,
+                validation={"pattern": "^[A-Z]{2}-\\d{4}$", "minLength": 7},
+            ),
+            box("number", 0, 150, label="Seats", required=True, validation={"min": 1, "max": 100}),
+            # Python-only syntax (an inline flag): the page leaves this pattern to the server.
+            box("text", 0, 200, label="Company code", required=True, validation="(?i)^acme-"),
+            signature(0),
+        ],
+    )
+    await flow.send(doc_id)
+    token = await invitation_token(flow, mailbox, email, ids[email])
+    opened = await open_page(context, flow.system.gateway_url, token)
+    page = opened.page
+    error = page.locator("#editor-error")
+
+    await page.locator("#next-field").click()
+    await expect(page.locator("#editor-title")).to_have_text("Policy number")
+    await expect(page.locator("#editor-rules")).to_have_text("At least 7 characters. Must match the expected format.")
+    policy = page.locator("#editor-body input")
+    await expect(policy).to_have_attribute("pattern", "^[A-Z]{2}-\\d{4}$")
+    await policy.fill("AB-12")
+    await expect(error).to_have_text("Must be at least 7 characters")
+    await policy.fill("ab-1234")
+    await expect(error).to_have_text("Does not match the expected format")
+    await expect(page.locator("#progress-text")).to_have_text("0 of 4 required fields done")
+    await policy.fill("AB-1234")
+    await expect(error).to_have_text("")
+
+    await page.locator("#editor-next").click()
+    await expect(page.locator("#editor-rules")).to_have_text("A number from 1 to 100.")
+    seats = page.locator("#editor-body input")
+    await seats.fill("500")
+    await expect(error).to_have_text("Must be at most 100")
+    await seats.fill("12")
+    await expect(error).to_have_text("")
+
+    await page.locator("#editor-next").click()
+    code = page.locator("#editor-body input")
+    assert await code.get_attribute("pattern") is None  # not one the page can read as the server does
+    await code.fill("globex-9")
+    await expect(error).to_have_text("")
+    await _sign_the_signature_box(page)
+    await expect(page.locator("#progress-text")).to_have_text("4 of 4 required fields done")
+    await page.locator("#consent").check()
+    await page.locator("#finish").click()
+
+    # The server refuses the code; its error is shown on that field, and nothing is signed.
+    await expect(page.locator("#editor-title")).to_have_text("Company code")
+    await expect(error).to_have_text("Does not match the expected format")
+    await expect(page.locator("#finish-error")).to_have_text(
+        "Some fields need attention. They are marked on the document."
+    )
+    await shoot(page, "field-rules-refused")
+    signer = await flow.db.fetchrow("SELECT status, signed_at FROM documents.signers WHERE id = $1", ids[email])
+    assert signer["status"] != "signed" and signer["signed_at"] is None
+    assert (
+        await flow.db.fetchval(
+            "SELECT count(*) FROM documents.field_values v JOIN documents.fields f ON f.id = v.field_id "
+            "WHERE f.document_id = $1",
+            doc_id,
+        )
+        == 0
+    )
+    assert opened.script_errors() == []

@@ -3,6 +3,7 @@
 // server would refuse (the server still decides: a 422 is shown on the field it names).
 
 import { fieldName, todayIso } from "./format.js";
+import { Rules } from "./rules.js";
 
 const TEXT_LIMITS = { text: 1000, textarea: 5000, address: 1000, note: 5000 };
 export const MAX_TYPED_SIGNATURE = 100;
@@ -59,6 +60,7 @@ export class FieldState {
   constructor(field, signer, { upload = null, maxBytes = null } = {}) {
     this.field = field;
     this.maxBytes = maxBytes;
+    this.rules = new Rules(field);
     // The server marks attachment fields auto-filled (their value is the uploaded file, never sent
     // with Finish), but the signer fills them here, by uploading.
     const uploaded = field.type === "attachment" && !field.readOnly;
@@ -87,7 +89,7 @@ export class FieldState {
       return `Use at most ${MAX_TYPED_SIGNATURE} characters`;
     }
     if (typeof value === "string" && value.length > textLimit(type)) return `Use at most ${textLimit(type)} characters`;
-    return "";
+    return this.rules.check(value);
   }
 
   // The value for POST …/sign, or undefined to leave the field out.

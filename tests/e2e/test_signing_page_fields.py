@@ -200,3 +200,57 @@ async def test_field_rules_are_shown_and_checked_and_the_servers_errors_land_on_
         == 0
     )
     assert opened.script_errors() == []
+
+
+async def test_a_formula_shows_its_value_as_the_signer_types_and_the_server_stamps_the_same(
+    flow: Flow, context: BrowserContext, mailbox: Mailbox
+) -> None:
+    email = unique_email("fay")
+    doc_id, ids = await flow.draft(
+        signers=[{"email": email, "name": "Fay Formula", "order": 0}],
+        fields=[
+            box("number", 0, 100, label="Hours", required=True),
+            box("number", 0, 150, label="Rate", required=True),
+            signature(0),
+        ],
+    )
+    by_label = {f["label"]: f["id"] for f in await flow.field_ids(doc_id)}
+    hours, rate = by_label["Hours"], by_label["Rate"]
+    total = await flow.call(
+        flow.api,
+        "POST",
+        D + "/{id}/fields",
+        201,
+        id=doc_id,
+        json=box("formula", 0, 200, label="Total", formula=f"round(max({hours}, 1) * {rate} * 1.2, 2)"),
+    )
+    await flow.send(doc_id)
+    token = await invitation_token(flow, mailbox, email, ids[email])
+    opened = await open_page(context, flow.system.gateway_url, token)
+    page = opened.page
+    shown = page.locator(".field--auto.field--formula")
+
+    await expect(shown).to_contain_text("Total, filled in automatically")  # read-only, not a button
+    assert await page.locator("button.field--formula").count() == 0
+    await page.locator("#next-field").click()
+    await page.locator("#editor-body input").fill("3")
+    await page.locator("#editor-next").click()
+    await page.locator("#editor-body input").fill("4.8")
+    await expect(shown).to_contain_text("17.28")  # round(3 * 4.8 * 1.2, 2), as Python rounds it
+    await page.locator("#editor-prev").click()
+    await page.locator("#editor-body input").fill("2.5")
+    await expect(shown).to_contain_text("14.4")
+    await page.locator("#editor-body input").fill("")
+    await expect(shown).not_to_contain_text("14.4")  # an input is empty: no value yet
+    await page.locator("#editor-body input").fill("0.5")
+    await expect(shown).to_contain_text("5.76")  # max(0.5, 1) * 4.8 * 1.2
+    await page.locator("#editor-close").click()
+    await shoot(page, "formula")
+
+    await _sign_the_signature_box(page)
+    await page.locator("#consent").check()
+    await page.locator("#finish").click()
+    await expect(page.get_by_role("heading", name="Signed")).to_be_visible()
+    stored = await flow.db.fetchval("SELECT value FROM documents.field_values WHERE field_id = $1", total["data"]["id"])
+    assert stored == 5.76
+    assert opened.script_errors() == []

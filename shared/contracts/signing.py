@@ -22,6 +22,7 @@ from shared.contracts.common import (
     SigningType,
     Timestamp,
 )
+from shared.contracts.document_responses import FieldValidationRules
 from shared.contracts.rules import FieldType
 from shared.text import MULTI_LINE, SINGLE_LINE
 
@@ -168,6 +169,11 @@ class SigningField(ResponseModel):
     defaultValue: str | None
     options: list[str] | None
     autoFilled: bool = Field(description="Filled in by the server (name, email, date signed, read-only values)")
+    # Countersign extensions, after the reference's keys: what the signing page checks and shows.
+    validation: FieldValidationRules | None = Field(
+        default=None, description="The rules the value must satisfy (a pattern given as a string is its `pattern`)"
+    )
+    formula: str | None = Field(default=None, description="formula fields: the expression their value is computed from")
 
 
 class SigningAttachment(ResponseModel):
@@ -178,6 +184,7 @@ class SigningAttachment(ResponseModel):
     fileName: str
     fileSize: int
     pageCount: int | None
+    fieldId: str | None = Field(default=None, description="The signer's attachment field this file was uploaded into")
 
 
 class SigningAttachmentResponse(ResponseModel):
@@ -212,6 +219,9 @@ class SigningSession(ResponseModel):
     )
     redirectUrl: str | None = Field(
         default=None, description="A campaign's document: where the page sends the signer after signing (https)"
+    )
+    attachmentMaxBytes: int | None = Field(
+        default=None, description="The largest file an attachment field takes (ATTACHMENT_MAX_BYTES)"
     )
 
 

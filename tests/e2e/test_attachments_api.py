@@ -140,8 +140,8 @@ async def test_signers_see_them_and_the_signed_pdf_appends_them_before_the_certi
 
     session = (await flow.as_signer("GET", "", 200, ann))["data"]
     assert session["attachments"] == [
-        {"id": first["id"], "fileName": "terms.pdf", "fileSize": first["fileSize"], "pageCount": 2},
-        {"id": photo["id"], "fileName": "photo.jpg", "fileSize": photo["fileSize"], "pageCount": 1},
+        {"id": first["id"], "fileName": "terms.pdf", "fileSize": first["fileSize"], "pageCount": 2, "fieldId": None},
+        {"id": photo["id"], "fileName": "photo.jpg", "fileSize": photo["fileSize"], "pageCount": 1, "fieldId": None},
     ]
     status, body, resp = await flow.signing.request("GET", f"/api/v1/signing/{ann}/attachments/{photo['id']}")
     assert status == 200 and resp.headers["Content-Type"] == "application/pdf"

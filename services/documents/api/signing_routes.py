@@ -38,7 +38,9 @@ def _token(request: web.Request) -> str:
 
 async def view(request: web.Request) -> web.Response:
     view = await signing_service.view(request.app[DEPS].pool, _token(request), request_context(request))
-    return json_response(dump(SigningSessionResponse(data=signing_views.session(view))))
+    return json_response(
+        dump(SigningSessionResponse(data=signing_views.session(view, request.app[DEPS].settings.attachment_max_bytes)))
+    )
 
 
 async def file(request: web.Request) -> web.StreamResponse:

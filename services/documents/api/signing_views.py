@@ -8,6 +8,7 @@ from typing import Any
 from services.documents.api.views import number
 from services.documents.commands.signing_service import Outcome, SessionView
 from services.documents.domain.signing_validation import server_filled
+from shared.contracts.document_responses import FieldValidationRules
 from shared.contracts.signing import (
     PageSize,
     SigningAttachment,
@@ -34,16 +35,30 @@ def signing_field(field: Mapping[str, Any]) -> SigningField:
         defaultValue=field["default_value"],
         options=field["options"],
         autoFilled=server_filled(field),
+        validation=_rules(field["validation"]),
+        formula=field["formula"],
     )
+
+
+def _rules(stored: Any) -> FieldValidationRules | None:
+    """The field's rules with every key; a stored pattern (a string) is the `pattern` rule."""
+    if stored is None:
+        return None
+    rules = {"pattern": stored} if isinstance(stored, str) else stored
+    return FieldValidationRules(**{key: rules.get(key) for key in FieldValidationRules.model_fields})
 
 
 def signing_attachment(row: Mapping[str, Any]) -> SigningAttachment:
     return SigningAttachment(
-        id=row["id"], fileName=row["file_name"], fileSize=row["file_size"], pageCount=row["page_count"]
+        id=row["id"],
+        fileName=row["file_name"],
+        fileSize=row["file_size"],
+        pageCount=row["page_count"],
+        fieldId=row["field_id"],
     )
 
 
-def session(view: SessionView) -> SigningSession:
+def session(view: SessionView, attachment_max_bytes: int) -> SigningSession:
     document, signer = view.document, view.signer
     sizes = document["page_sizes"] or []
     return SigningSession(
@@ -70,6 +85,7 @@ def session(view: SessionView) -> SigningSession:
         isTurn=view.is_turn,
         attachments=[signing_attachment(a) for a in view.attachments],
         redirectUrl=view.redirect_url,
+        attachmentMaxBytes=attachment_max_bytes,
     )
 
 

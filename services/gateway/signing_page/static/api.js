@@ -34,7 +34,9 @@ export class ApiError extends Error {
 
 async function call(method, path, body) {
   const init = { method, credentials: "omit", cache: "no-store", referrerPolicy: "no-referrer", headers: {} };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body;  // multipart: the browser writes the Content-Type with its boundary
+  } else if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
@@ -62,4 +64,9 @@ export const api = {
   decline: (reason) => call("POST", "/decline", { reason }),
   requestCode: () => call("POST", "/otp", {}),
   verifyCode: (code) => call("POST", "/otp/verify", { code }),
+  uploadAttachment(fieldId, file) {
+    const form = new FormData();
+    form.append("file", file, file.name);
+    return call("POST", `/fields/${encodeURIComponent(fieldId)}/attachment`, form);
+  },
 };

@@ -2,22 +2,26 @@
 // editor's heading (the field's name), reports every change through onChange(value), and
 // returns { node, focus }.
 
+import { attachmentControl } from "./attachment.js";
 import { el, uniqueId } from "./dom.js";
 import { textLimit } from "./fieldstate.js";
 import { signatureControl } from "./signature.js";
 
 const DESCRIBED = "editor-error";
+const RULES = "editor-rules";  // the hint naming the field's rules (editor.js)
 const MAX_IMAGE_BYTES = 512 * 1024;  // as services/documents/signing_validation.py
 
 function common(state) {
   return {
-    id: uniqueId("control"), "aria-labelledby": "editor-title", "aria-describedby": DESCRIBED,
+    id: uniqueId("control"), "aria-labelledby": "editor-title",
+    "aria-describedby": state.rules.hint() ? `${RULES} ${DESCRIBED}` : DESCRIBED,
     "aria-required": state.required ? "true" : undefined, "aria-invalid": state.error ? "true" : undefined,
   };
 }
 
 function textControl(state, onChange, { multiline = false, inputType = "text", inputmode, autocomplete } = {}) {
-  const attrs = { ...common(state), class: "input", maxlength: textLimit(state.field.type),
+  const attrs = { ...common(state), ...state.rules.attributes(), class: "input",
+    maxlength: Math.min(textLimit(state.field.type), state.rules.maxLength ?? Infinity),
     placeholder: state.field.placeholder || undefined, inputmode, autocomplete: autocomplete || "off" };
   const input = multiline ? el("textarea", { ...attrs, rows: 4 }) : el("input", { ...attrs, type: inputType });
   input.value = state.value ?? "";
@@ -111,6 +115,8 @@ export function buildControl(state, onChange, context = {}) {
     case "stamp":
     case "image":
       return imageControl(state, onChange);
+    case "attachment":
+      return attachmentControl(state, onChange, common(state));
     default:
       return textControl(state, onChange);
   }

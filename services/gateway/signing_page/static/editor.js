@@ -36,6 +36,9 @@ export class Editor {
       `${state.required ? "Required" : "Optional"} · field ${index + 1} of ${this.steps.length}`;
     const control = buildControl(state, (value, error) => this.hooks.onChange(state, value, error || ""),
       { copyFrom: this.hooks.copySource(state) });
+    const rules = state.rules.hint();
+    byId("editor-rules").textContent = rules;
+    byId("editor-rules").hidden = !rules;
     byId("editor-body").replaceChildren(control.node);
     this.showError(state.error);
     byId("editor-prev").disabled = index <= 0;

@@ -3,6 +3,7 @@
 // server would refuse (the server still decides: a 422 is shown on the field it names).
 
 import { fieldName, todayIso } from "./format.js";
+import { Rules } from "./rules.js";
 
 const TEXT_LIMITS = { text: 1000, textarea: 5000, address: 1000, note: 5000 };
 export const MAX_TYPED_SIGNATURE = 100;
@@ -37,6 +38,7 @@ function initialValue(field) {
     case "initials":
     case "stamp":
     case "image":
+    case "attachment":
       return null;
     default:
       return given;
@@ -53,10 +55,18 @@ function autoValue(field, signer) {
 }
 
 export class FieldState {
-  constructor(field, signer) {
+  // upload: the file this signer already put into an attachment field ({id, fileName}), if any;
+  // maxBytes: the server's limit for such files.
+  constructor(field, signer, { upload = null, maxBytes = null } = {}) {
     this.field = field;
-    this.auto = Boolean(field.autoFilled) || signer.role === "approver";
+    this.maxBytes = maxBytes;
+    this.rules = new Rules(field);
+    // The server marks attachment fields auto-filled (their value is the uploaded file, never sent
+    // with Finish), but the signer fills them here, by uploading.
+    const uploaded = field.type === "attachment" && !field.readOnly;
+    this.auto = (Boolean(field.autoFilled) && !uploaded) || signer.role === "approver";
     this.value = this.auto ? autoValue(field, signer) : initialValue(field);
+    if (upload && field.type === "attachment") this.value = { type: "attachment", id: upload.id, fileName: upload.fileName };
     this.error = "";  // a message for the signer, from our own checks or the server's 422
     this.signerName = signer.name;
   }
@@ -79,7 +89,7 @@ export class FieldState {
       return `Use at most ${MAX_TYPED_SIGNATURE} characters`;
     }
     if (typeof value === "string" && value.length > textLimit(type)) return `Use at most ${textLimit(type)} characters`;
-    return "";
+    return this.rules.check(value);
   }
 
   // The value for POST …/sign, or undefined to leave the field out.
@@ -87,7 +97,7 @@ export class FieldState {
     if (this.auto) return undefined;
     const { type } = this.field;
     if (type === "checkbox" || type === "approval") return Boolean(this.value);
-    if (isEmpty(this.value)) return undefined;
+    if (type === "attachment" || isEmpty(this.value)) return undefined;  // the server holds the file
     if (type === "number") return Number(String(this.value).replace(/\s/g, ""));
     if ((type === "signature" || type === "initials") && this.value.type === "typed") {
       return { type: "typed", text: this.value.text.trim().replace(/\s+/g, " ") };

@@ -20,7 +20,7 @@ const TYPE_NAMES = {
   date: "Date", checkbox: "Checkbox", checkbox_group: "Choices", dropdown: "Choice", radio_group: "Choice",
   name: "Name", email: "Email", date_signed: "Date signed", company: "Company", title: "Title",
   phone: "Phone", address: "Address", id_number: "ID number", note: "Note", stamp: "Stamp", image: "Image",
-  approval: "Approval",
+  approval: "Approval", attachment: "Attachment", formula: "Formula",
 };
 
 export function fieldName(field) {
@@ -34,7 +34,10 @@ export function initialsOf(name) {
 // The text a value shows in its box, or "" for values drawn otherwise (images, check marks).
 export function displayText(field, value) {
   if (value === undefined || value === null || value === "" || typeof value === "boolean") return "";
-  if (typeof value === "object" && !Array.isArray(value)) return value.type === "typed" ? value.text : "";
+  if (typeof value === "object" && !Array.isArray(value)) {
+    if (value.type === "attachment") return `Attached: ${value.fileName}`;  // as the signed PDF
+    return value.type === "typed" ? value.text : "";
+  }
   if (field.type === "date" || field.type === "date_signed") return formatDate(value);
   if (Array.isArray(value)) return value.join(", ");
   return String(value);

@@ -6,6 +6,7 @@ import { announce, byId, el, replaceView } from "./dom.js";
 import { Editor } from "./editor.js";
 import { FieldState, inReadingOrder } from "./fieldstate.js";
 import { finishCard } from "./finish.js";
+import { evaluateFormula } from "./formula.js";
 import { introCard } from "./intro.js";
 import { PageView } from "./pages.js";
 
@@ -17,10 +18,25 @@ function scrollToBox(box) {
 
 // hooks: onSigned(outcome), onGone(apiError), onDecline()
 export function showSigning(session, hooks) {
-  const states = inReadingOrder(session.fields).map((field) => new FieldState(field, session.signer));
+  const uploads = new Map((session.attachments || []).filter((a) => a.fieldId).map((a) => [a.fieldId, a]));
+  const states = inReadingOrder(session.fields).map((field) => new FieldState(field, session.signer,
+    { upload: uploads.get(field.id), maxBytes: session.attachmentMaxBytes }));
   const steps = states.filter((state) => !state.auto);
   const required = steps.filter((state) => state.required);
+  const formulas = states.filter((state) => state.field.type === "formula" && state.field.formula);
   let lastDone = -1;
+
+  // Formula boxes follow the numbers as they are typed; the server computes what is stamped.
+  function computeFormulas() {
+    if (!formulas.length) return;
+    const numbers = new Map(steps
+      .filter((state) => state.field.type === "number" && state.filled)
+      .map((state) => [state.id, state.payload()]));
+    for (const state of formulas) {
+      state.value = evaluateFormula(state.field.formula, numbers);
+      pages.refresh(state);
+    }
+  }
 
   const pages = new PageView(session, states, { onActivate: (state) => editor.open(state) });
   const finish = finishCard({ onFinish: submit, onDecline: hooks.onDecline });
@@ -30,6 +46,7 @@ export function showSigning(session, hooks) {
       state.error = error || state.invalidReason();
       editor.showError(state.error);
       pages.refresh(state, { active: true });
+      computeFormulas();
       update();
     },
     onMove(state) {
@@ -139,6 +156,7 @@ export function showSigning(session, hooks) {
     onStart: next, startLabel: "Start", onDecline: hooks.onDecline,
   });
   replaceView(intro, pages.root, finish.card);
+  computeFormulas();
   update();
   return { close: () => { if (editor.isOpen) editor.close(); } };
 }

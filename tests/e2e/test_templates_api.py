@@ -399,3 +399,26 @@ async def test_template_fields_carry_rules_and_formulas_into_their_documents(tem
     assert rules == {"min": 1, "max": 1000}
     # The document's formula reads the document's own field, not the template's.
     assert fields["Total"]["formula"] == f"round({fields['Price']['id']} * 1.2, 2)"
+
+
+async def test_a_template_from_a_draft_keeps_its_formulas_working(templates: Templates, flow: Flow) -> None:
+    doc_id, _ = await flow.draft(signers=[{"email": "ann@example.com", "name": "Client"}], fields=[signature(0)])
+    fields = "/api/v1/documents/{id}/fields"
+    price = await flow.call(flow.api, "POST", fields, 201, id=doc_id, json=box("number", 0, 100, label="Price"))
+    expression = f"round({price['data']['id']} * 1.2, 2)"
+    await flow.call(
+        flow.api, "POST", fields, 201, id=doc_id, json=box("formula", 0, 140, label="Total", formula=expression)
+    )
+    template_id = (await templates.create(name="Priced", fromDocumentId=doc_id))["id"]
+
+    # The template's formula names the template's copy of the price, and so does its document's.
+    copied = {
+        r["label"]: r
+        for r in await flow.db.fetch(
+            "SELECT id, label, formula FROM documents.template_fields WHERE template_id = $1", template_id
+        )
+    }
+    assert copied["Total"]["formula"] == f"round({copied['Price']['id']} * 1.2, 2)"
+    made = (await templates.use(template_id, signers=PEOPLE[:1]))["data"]
+    listed = {f["label"]: f for f in (await flow.call(flow.api, "GET", fields, 200, id=made["id"]))["data"]}
+    assert listed["Total"]["formula"] == f"round({listed['Price']['id']} * 1.2, 2)"

@@ -21,6 +21,7 @@ from services.documents.commands.service import lock_for_edit
 from services.documents.commands.template_documents import template_not_found
 from services.documents.db import repository as documents_repo
 from services.documents.db import template_repository as repo
+from services.documents.domain import formula
 from services.documents.domain.errors import FieldIssue, Invalid, NotFound
 from services.documents.domain.validation import changed
 from shared.context import RequestContext
@@ -57,7 +58,17 @@ async def create_template(
         await repo.insert_template(conn, template_id, org_id, ctx.actor_id, columns)
         if source_id is not None:
             await repo.copy_parts_of_document(conn, template_id, source_id)
+            await _rename_copied_formulas(conn, template_id)
         return await detail_row(conn, org_id, template_id)
+
+
+async def _rename_copied_formulas(conn: asyncpg.Connection, template_id: str) -> None:
+    """A copied formula still names the draft's field ids: the template's copies instead."""
+    for field in await repo.list_fields(conn, template_id):
+        if field["formula"] is not None:
+            names = {name: repo.copied_field_id(template_id, name) for name in formula.references(field["formula"])}
+            renamed = formula.renamed(field["formula"], names)
+            await repo.update_field(conn, template_id, field["id"], {"formula": renamed})
 
 
 async def _source_draft(conn: asyncpg.Connection, org_id: str, document_id: str) -> asyncpg.Record:

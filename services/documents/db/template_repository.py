@@ -9,6 +9,7 @@ waits for them (and they for it): a template deleted during `use` is a clean 404
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -155,6 +156,12 @@ SHARED_FILE_COLUMNS = (
 )
 
 
+def copied_field_id(template_id: str, field_id: str) -> str:
+    """The id a draft's field gets in the template made from it (copy_parts_of_document computes
+    the same in SQL): known without a lookup, so copied formulas can be renamed to it."""
+    return "tf_" + hashlib.md5(f"{template_id}{field_id}".encode()).hexdigest()[:20]
+
+
 async def copy_parts_of_document(conn: asyncpg.Connection, template_id: str, document_id: str) -> None:
     """The draft's signers become roles (slots in signing order, labelled with the signer's
     name) and its fields the template's, each `assignedTo` moved to the slot of the signer's order."""
@@ -176,7 +183,7 @@ async def copy_parts_of_document(conn: asyncpg.Connection, template_id: str, doc
                     FROM documents.signers WHERE document_id = $2) ranked
                 GROUP BY signing_order)
             INSERT INTO documents.template_fields (id, template_id, assigned_to, {columns})
-            SELECT 'tf_' || substr(md5(random()::text || f.id), 1, 20), $1, slots.slot, {columns}
+            SELECT 'tf_' || substr(md5($1 || f.id), 1, 20), $1, slots.slot, {columns}
             FROM documents.fields f LEFT JOIN slots ON slots.signing_order = f.assigned_to
             WHERE f.document_id = $2""",
         template_id,

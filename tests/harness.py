@@ -23,7 +23,11 @@ from shared.migrate import _with_database, apply_migrations, ensure_database
 from shared.secretbox import new_key
 from shared.settings import Settings
 
-NAMESPACE = os.environ.get("COUNTERSIGN_TEST_NAMESPACE", "countersign_test")
+# One database and one AMQP namespace per test process: each pytest-xdist worker (gw0, gw1, …) has
+# its own, so workers never see each other's rows, queues or emails.
+NAMESPACE = os.environ.get("COUNTERSIGN_TEST_NAMESPACE", "countersign_test") + (
+    f"_{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else ""
+)
 
 
 def test_settings(**overrides: object) -> Settings:

@@ -212,11 +212,14 @@ class Consumer:
                 )
                 return
             except Exception:
+                last = last_delivery_allowed(message, self._broker.settings.consumer_delivery_limit)
                 log.exception(
-                    "event handler failed; will be redelivered",
+                    "event handler failed on its last delivery; dead-lettered"
+                    if last
+                    else "event handler failed; will be redelivered",
                     extra=log_fields(eventId=str(event.id), type=event.type),
                 )
-                if last_delivery_allowed(message, self._broker.settings.consumer_delivery_limit):
+                if last:
                     CONSUMER_DEAD_LETTERS.labels(queue, "delivery_limit").inc()
                 await self._settle(message.reject(requeue=True), str(event.id))
                 return

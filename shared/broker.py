@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from shared.events import Event
 from shared.logging import log_fields, request_id_var
+from shared.metrics import CONSUMER_DEAD_LETTERS, CONSUMER_DELIVERIES, CONSUMER_REDELIVERIES
 from shared.settings import Settings
 
 log = logging.getLogger("countersign.broker")
@@ -112,6 +113,26 @@ class Broker:
 BROKER: web.AppKey[Broker] = web.AppKey("broker", Broker)
 
 
+async def dead_letter_depth(broker: Broker, consumer: str) -> int:
+    """Messages waiting in a consumer's dead-letter queue. Asked on a channel of its own: a
+    passive declare that fails closes its channel, which must never be the publishing one."""
+    assert broker.connection is not None, "Broker.connect() first"
+    channel = await broker.connection.channel()
+    try:
+        queue = await channel.declare_queue(broker.settings.queue_name(consumer) + ".dead", passive=True)
+        return int(queue.declaration_result.message_count or 0)
+    finally:
+        await channel.close()
+
+
+def last_delivery_allowed(message: AbstractIncomingMessage, delivery_limit: int) -> bool:
+    """Whether requeueing this delivery dead-letters it: a quorum queue counts the earlier
+    failed deliveries of a message in `x-delivery-count` (absent on the first) and dead-letters
+    it once that count would pass `x-delivery-limit`."""
+    earlier = (message.headers or {}).get("x-delivery-count") or 0
+    return isinstance(earlier, int) and earlier >= delivery_limit
+
+
 def broker_ctx(settings: Settings):  # type: ignore[no-untyped-def]
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         broker = Broker(settings)
@@ -169,10 +190,15 @@ class Consumer:
             log.warning("consumer cancel failed", extra=log_fields(consumer=self._consumer, error=repr(exc)))
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        queue = self._broker.settings.queue_name(self._consumer)
+        CONSUMER_DELIVERIES.labels(queue).inc()
+        if message.redelivered:
+            CONSUMER_REDELIVERIES.labels(queue).inc()
         try:
             event = Event.model_validate(orjson.loads(message.body))
         except (orjson.JSONDecodeError, ValidationError, ValueError) as exc:
             log.error("poison message dead-lettered", extra=log_fields(error=str(exc)[:500], consumer=self._consumer))
+            CONSUMER_DEAD_LETTERS.labels(queue, "poison").inc()
             await self._settle(message.reject(requeue=False), message.message_id)
             return
         token = request_id_var.set(event.requestId)
@@ -186,10 +212,15 @@ class Consumer:
                 )
                 return
             except Exception:
+                last = last_delivery_allowed(message, self._broker.settings.consumer_delivery_limit)
                 log.exception(
-                    "event handler failed; will be redelivered",
+                    "event handler failed on its last delivery; dead-lettered"
+                    if last
+                    else "event handler failed; will be redelivered",
                     extra=log_fields(eventId=str(event.id), type=event.type),
                 )
+                if last:
+                    CONSUMER_DEAD_LETTERS.labels(queue, "delivery_limit").inc()
                 await self._settle(message.reject(requeue=True), str(event.id))
                 return
             await self._settle(message.ack(), str(event.id))

@@ -46,6 +46,25 @@ async def record_event(conn: asyncpg.Connection, schema: str, event: Event) -> N
     await conn.execute(f"NOTIFY {channel_name(schema)}")
 
 
+# A scrape counts the backlog up to this many rows: cheap even during the outage it reports.
+BACKLOG_COUNT_CAP = 100_000
+
+
+async def backlog(conn: asyncpg.Connection, schema: str) -> tuple[int, float]:
+    """Events not yet published (up to BACKLOG_COUNT_CAP), and the age in seconds of the oldest
+    (0 when there is none). Both read the partial index of unpublished rows."""
+    row = await conn.fetchrow(
+        f"""SELECT (SELECT count(*) FROM (SELECT 1 FROM {schema}.outbox WHERE published_at IS NULL LIMIT $1) AS due)
+                       AS waiting,
+                   COALESCE(EXTRACT(EPOCH FROM now() - (
+                       SELECT created_at FROM {schema}.outbox WHERE published_at IS NULL ORDER BY seq LIMIT 1)), 0)
+                       AS oldest_age""",
+        BACKLOG_COUNT_CAP,
+    )
+    assert row is not None
+    return int(row["waiting"]), float(row["oldest_age"])
+
+
 def outbox_jobs(schema: str) -> jobs.JobTable:
     return jobs.JobTable(
         f"{schema}.outbox",

@@ -226,6 +226,16 @@ class Settings(BaseSettings):
     # --- background work ------------------------------------------------------------------
     outbox_poll_seconds: float = 2.0
 
+    # --- Prometheus metrics (shared/metrics_server.py, docs/running.md#metrics) ------------
+    # Each service serves GET /metrics on a port of its own, never on its API port (the
+    # gateway's is public). Loopback by default; 0 as a port takes any free one (tests).
+    metrics_enabled: bool = True
+    metrics_bind_host: str = "127.0.0.1"
+    gateway_metrics_port: int = Field(default=9180, ge=0, le=65535)
+    documents_metrics_port: int = Field(default=9181, ge=0, le=65535)
+    audit_metrics_port: int = Field(default=9182, ge=0, le=65535)
+    notifier_metrics_port: int = Field(default=9183, ge=0, le=65535)
+
     log_level: str = "INFO"
 
     @field_validator("trusted_proxies", "embed_allowed_origins", mode="before")
@@ -253,6 +263,9 @@ class Settings(BaseSettings):
 
     def queue_name(self, consumer: str) -> str:
         return f"{self.amqp_namespace}.{consumer}"
+
+    def metrics_port(self, service: str) -> int:
+        return int(getattr(self, f"{service}_metrics_port"))
 
     def require_signing_secret(self) -> bytes:
         if self.signing_secret is None or len(self.signing_secret.get_secret_value()) < 32:

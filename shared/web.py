@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from shared.ids import is_plausible_id
 from shared.logging import log_fields, request_id_var
+from shared.metrics import METRICS, observe_request
 from shared.problems import Problem, not_found, pydantic_errors
 
 log = logging.getLogger("countersign.http")
@@ -100,6 +101,29 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
                 ),
             )
         request_id_var.reset(token)
+
+
+@web.middleware
+async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Times every request for Prometheus under its route template (shared/metrics.py). Outside
+    problem_middleware, so it sees the status the client gets; a no-op in an app without metrics."""
+    metrics = request.config_dict.get(METRICS)
+    if metrics is None:
+        return await handler(request)
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    except asyncio.CancelledError:
+        status = 499  # the client went away mid-request: not an answer we gave
+        raise
+    finally:
+        observe_request(metrics.service, request, status, time.perf_counter() - started)
 
 
 @web.middleware
@@ -233,7 +257,7 @@ def base_app(
 ) -> web.Application:
     app = web.Application(
         client_max_size=max_body_bytes,
-        middlewares=[request_id_middleware, problem_middleware, *(extra_middlewares or [])],
+        middlewares=[request_id_middleware, metrics_middleware, problem_middleware, *(extra_middlewares or [])],
         handler_args={"max_line_size": max_line_bytes, "max_field_size": max_header_bytes},
     )
     app[READINESS_CHECKS] = {}

@@ -40,6 +40,12 @@ def test_settings(**overrides: object) -> Settings:
         "secrets_encryption_keys": SecretStr(new_key()),
         "outbox_poll_seconds": 0.5,
         "consumer_delivery_limit": 3,
+        # Each service's metrics on a free port (a test reads it from app[METRICS].url): fixed
+        # ports would collide between services, replicas and parallel test runs.
+        "gateway_metrics_port": 0,
+        "documents_metrics_port": 0,
+        "audit_metrics_port": 0,
+        "notifier_metrics_port": 0,
         # Several services share one PostgreSQL in tests; keep well under max_connections.
         "db_pool_min": 1,
         "db_pool_max": 5,

@@ -34,6 +34,7 @@ from services.notifier.webhooks.sender import Message, Outcome, attempt, open_cl
 from shared.db import POOL
 from shared.jobs.worker import AT_ONCE, JobWorker
 from shared.logging import log_fields
+from shared.metrics import WEBHOOK_ATTEMPTS
 from shared.secretbox import Keyring, SecretUnreadable
 from shared.service import SETTINGS
 from shared.wakeup import Wakeup
@@ -56,6 +57,7 @@ async def _record(pool: asyncpg.Pool, claimed: repo.Claimed, outcome: Outcome, c
             log.warning("webhook delivery lease lost; outcome dropped", extra=log_fields(deliveryId=claimed.id))
             return
         await repo.count_outcome(conn, claimed.webhook_id, outcome.succeeded, config.max_consecutive_failures)
+    WEBHOOK_ATTEMPTS.labels("retrying" if step.status == "pending" else step.status).inc()
     # The URL and the secret stay out of logs: ids identify the delivery.
     log.info(
         "webhook attempt",

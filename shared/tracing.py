@@ -59,7 +59,9 @@ def configure_tracing(service: str, settings: Settings) -> None:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    provider = TracerProvider(resource=Resource.create({"service.name": f"countersign-{service}"}))
+    from shared.trace_sampling import sampler
+
+    provider = TracerProvider(resource=Resource.create({"service.name": f"countersign-{service}"}), sampler=sampler())
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     enable(provider)
 

@@ -23,6 +23,7 @@ in-memory exporter and disable it again (`enable` / `disable`).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -40,7 +41,9 @@ if TYPE_CHECKING:
 
 _PROPAGATOR = TraceContextTextMapPropagator()  # W3C traceparent / tracestate, nothing else
 _tracer: trace.Tracer | None = None
+_provider: TracerProvider | None = None
 _instrumentors: list[Any] = []
+_owned: list[TracerProvider] = []
 
 Carrier = Mapping[str, Any]
 
@@ -61,18 +64,23 @@ def configure_tracing(service: str, settings: Settings) -> None:
 
     from shared.trace_sampling import sampler
 
+    # OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, the standard override for traces alone, still wins.
+    endpoint = settings.otel_exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
+    exporter = OTLPSpanExporter(endpoint=os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or endpoint)
     provider = TracerProvider(resource=Resource.create({"service.name": f"countersign-{service}"}), sampler=sampler())
-    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    provider.add_span_processor(BatchSpanProcessor(exporter))
     enable(provider)
+    _owned.append(provider)  # made here, so `disable` shuts it down (its export thread with it)
 
 
 def enable(provider: TracerProvider) -> None:
     """Start tracing into `provider` (its processors decide where spans go)."""
-    global _tracer
+    global _tracer, _provider
     from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
     from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 
     disable()
+    _provider = provider
     _tracer = provider.get_tracer("countersign")
     client = AioHttpClientInstrumentor()
     client.instrument(tracer_provider=provider, url_filter=redact_url)
@@ -82,10 +90,17 @@ def enable(provider: TracerProvider) -> None:
 
 
 def disable() -> None:
-    global _tracer
-    _tracer = None
+    global _tracer, _provider
+    _tracer = _provider = None
+    while _owned:
+        _owned.pop().shutdown()
     while _instrumentors:
         _instrumentors.pop().uninstrument()
+
+
+def flush(timeout_millis: int = 10_000) -> bool:
+    """Export what is buffered now (blocking; call it from a thread in async code)."""
+    return _provider.force_flush(timeout_millis) if _provider is not None else True
 
 
 _TOKEN_SEGMENT = re.compile(r"(/sign(?:ing)?/)[^/?#]+")

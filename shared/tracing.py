@@ -16,7 +16,8 @@ and the W3C `traceparent` travels:
 
 The messaging and server spans are written here rather than by the contrib instrumentations: the
 relay must parent each publish on the context stored in its row (not on the relay's own), and the
-aiohttp server instrumentation names and tags spans with the raw path, where signing tokens live.
+aiohttp server instrumentation records the raw path and URL (`http.target`, `http.url`) on each
+span, and signing tokens live in paths.
 The provider is passed explicitly rather than set globally, so a test can enable tracing with an
 in-memory exporter and disable it again (`enable` / `disable`).
 """

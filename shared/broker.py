@@ -17,12 +17,14 @@ import asyncpg
 import orjson
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustConnection
 from aiohttp import web
+from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 
 from shared.events import Event
 from shared.logging import log_fields, request_id_var
 from shared.metrics import CONSUMER_DEAD_LETTERS, CONSUMER_DELIVERIES, CONSUMER_REDELIVERIES
 from shared.settings import Settings
+from shared.tracing import continued, current_carrier
 
 log = logging.getLogger("countersign.broker")
 
@@ -96,11 +98,14 @@ class Broker:
 
     async def publish(self, routing_key: str, body: dict[str, Any]) -> None:
         assert self._exchange is not None, "Broker.connect() first"
+        # The active trace (the relay's publish span) travels as W3C headers; none when off.
+        headers: dict[str, Any] | None = current_carrier()
         message = aio_pika.Message(
             orjson.dumps(body),
             content_type="application/json",
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             message_id=str(body.get("id")),
+            headers=headers,
         )
         # Returns only after the broker confirms; an unroutable message raises.
         await self._exchange.publish(message, routing_key=routing_key, mandatory=True, timeout=10)
@@ -202,30 +207,46 @@ class Consumer:
             await self._settle(message.reject(requeue=False), message.message_id)
             return
         token = request_id_var.set(event.requestId)
+        span = continued(
+            message.headers,
+            f"{self._consumer} process {event.type}",
+            SpanKind.CONSUMER,
+            {
+                "messaging.system": "rabbitmq",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": queue,
+                "messaging.rabbitmq.destination.routing_key": message.routing_key or "",
+                "messaging.message.id": str(event.id),
+            },
+        )
         try:
-            try:
-                await self._handle_until_database_answers(event, message)
-            except _StopHolding:
-                log.info(
-                    "stopped holding event; the broker will redeliver it",
-                    extra=log_fields(eventId=str(event.id), type=event.type),
-                )
-                return
-            except Exception:
-                last = last_delivery_allowed(message, self._broker.settings.consumer_delivery_limit)
-                log.exception(
-                    "event handler failed on its last delivery; dead-lettered"
-                    if last
-                    else "event handler failed; will be redelivered",
-                    extra=log_fields(eventId=str(event.id), type=event.type),
-                )
-                if last:
-                    CONSUMER_DEAD_LETTERS.labels(queue, "delivery_limit").inc()
-                await self._settle(message.reject(requeue=True), str(event.id))
-                return
-            await self._settle(message.ack(), str(event.id))
+            with span:
+                await self._handle_and_settle(event, message, queue)
         finally:
             request_id_var.reset(token)
+
+    async def _handle_and_settle(self, event: Event, message: AbstractIncomingMessage, queue: str) -> None:
+        try:
+            await self._handle_until_database_answers(event, message)
+        except _StopHolding:
+            log.info(
+                "stopped holding event; the broker will redeliver it",
+                extra=log_fields(eventId=str(event.id), type=event.type),
+            )
+            return
+        except Exception:
+            last = last_delivery_allowed(message, self._broker.settings.consumer_delivery_limit)
+            log.exception(
+                "event handler failed on its last delivery; dead-lettered"
+                if last
+                else "event handler failed; will be redelivered",
+                extra=log_fields(eventId=str(event.id), type=event.type),
+            )
+            if last:
+                CONSUMER_DEAD_LETTERS.labels(queue, "delivery_limit").inc()
+            await self._settle(message.reject(requeue=True), str(event.id))
+            return
+        await self._settle(message.ack(), str(event.id))
 
     @staticmethod
     async def _settle(outcome: Awaitable[None], event_id: str | None) -> None:

@@ -237,6 +237,10 @@ class Settings(BaseSettings):
     notifier_metrics_port: int = Field(default=9183, ge=0, le=65535)
 
     log_level: str = "INFO"
+    # OpenTelemetry traces are exported by OTLP (HTTP/protobuf) to this collector URL, e.g.
+    # http://127.0.0.1:4318; unset, tracing is off and nothing is instrumented (shared/tracing.py).
+    # The exporter also reads the other standard OTEL_EXPORTER_OTLP_* variables (headers, timeout).
+    otel_exporter_otlp_endpoint: str | None = None
 
     @field_validator("trusted_proxies", "embed_allowed_origins", mode="before")
     @classmethod

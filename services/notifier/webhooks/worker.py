@@ -37,6 +37,7 @@ from shared.logging import log_fields
 from shared.metrics import WEBHOOK_ATTEMPTS
 from shared.secretbox import Keyring, SecretUnreadable
 from shared.service import SETTINGS
+from shared.tracing import continued
 from shared.wakeup import Wakeup
 
 log = logging.getLogger("countersign.notifier.webhooks")
@@ -89,7 +90,9 @@ async def _deliver(
         await _record(pool, claimed, Outcome(False, None, 0, "delivery could not be signed"), config)
         return
     try:
-        outcome = await attempt(client, claimed.url, secret, message, config)
+        # Continues the event's trace; the instrumented client adds its span and `traceparent`.
+        with continued(claimed.trace_context, "webhook deliver", attributes={"countersign.delivery.id": claimed.id}):
+            outcome = await attempt(client, claimed.url, secret, message, config)
     except Exception:
         # A failure `attempt` does not classify is still an attempt: recording it keeps the
         # delivery on its schedule instead of being retried at every lease expiry for ever.

@@ -22,6 +22,13 @@ LinkStateName = Literal[
 ]
 
 
+DownloadState = Literal["ready", "preparing", "expired"]
+# A completed document's signed copy: stored and kept, still being built, past the retention.
+DOWNLOAD_READY: DownloadState = "ready"
+DOWNLOAD_PREPARING: DownloadState = "preparing"
+DOWNLOAD_EXPIRED: DownloadState = "expired"
+
+
 class SigningSender(ResponseModel):
     """Who asked the signer: the API key's member and their organisation when the document was
     created (null when the creator was not named)."""
@@ -42,7 +49,7 @@ class LinkState(ResponseModel):
             "otherwise the summary's 409/410 slug"
         )
     )
-    download: Literal["ready", "preparing", "expired"] | None = Field(
+    download: DownloadState | None = Field(
         default=None,
         description="A completed document's signed copy: ready, still being built, or past SIGNED_COPY_RETENTION_DAYS",
     )

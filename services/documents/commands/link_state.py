@@ -23,13 +23,14 @@ from services.documents.commands.deps import Deps
 from services.documents.commands.signed_copy import available_until, by_token, check_downloadable
 from services.documents.domain.errors import Conflicting, Gone, Missing, NotFound
 from services.documents.domain.statemachine import TERMINAL, Status
+from shared.contracts.signing_page import DOWNLOAD_EXPIRED, DOWNLOAD_PREPARING, DOWNLOAD_READY, DownloadState
 from shared.timefmt import utcnow
 
 
 @dataclass(frozen=True, slots=True)
 class LinkState:
     state: str
-    download: str | None = None  # completed documents: ready | preparing | expired
+    download: DownloadState | None = None  # completed documents only
     download_until: datetime | None = None
 
 
@@ -37,10 +38,10 @@ def _download(document: asyncpg.Record, days: int) -> LinkState:
     try:
         check_downloadable(document, utcnow(), days)
     except Gone:
-        return LinkState("document-completed", "expired", available_until(document["completed_at"], days))
+        return LinkState("document-completed", DOWNLOAD_EXPIRED, available_until(document["completed_at"], days))
     except Conflicting:
-        return LinkState("document-completed", "preparing")
-    return LinkState("document-completed", "ready", available_until(document["completed_at"], days))
+        return LinkState("document-completed", DOWNLOAD_PREPARING)
+    return LinkState("document-completed", DOWNLOAD_READY, available_until(document["completed_at"], days))
 
 
 async def link_state(deps: Deps, token: str) -> LinkState:

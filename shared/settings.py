@@ -157,6 +157,9 @@ class Settings(BaseSettings):
     # POST /api/v1/documents/{id}/attachments (docs/files.md#attachments): the largest file, 10 MB
     # as the reference says; the gateway lets that route's body be this plus the form's framing.
     attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    # POST /api/v1/signing/{token}/fields/{fieldId}/signature-image (docs/signing.md): the largest
+    # picture of a signature; a phone photo is a few MB. Cleaned into a PNG of at most 512 KB.
+    signature_upload_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
 
     # --- emails ---------------------------------------------------------------------------
     # Seconds before each retry after a transient SMTP failure (the last one repeats).

@@ -24,6 +24,7 @@ from shared.contracts.common import (
 )
 from shared.contracts.document_responses import FieldValidationRules
 from shared.contracts.rules import FieldType
+from shared.contracts.signing_page import SigningSender
 from shared.text import MULTI_LINE, SINGLE_LINE
 
 # --- requests ---------------------------------------------------------------------------------
@@ -222,6 +223,13 @@ class SigningSession(ResponseModel):
     )
     attachmentMaxBytes: int | None = Field(
         default=None, description="The largest file an attachment field takes (ATTACHMENT_MAX_BYTES)"
+    )
+    # Trust cues: who is asking, and how the link reached the signer (docs/signing-page.md).
+    sender: SigningSender | None = Field(
+        default=None, description="Who sent the document: the member and organisation that created it"
+    )
+    sentTo: str | None = Field(
+        default=None, description="The signer's email address the link was sent to, partly masked (j***@example.com)"
     )
 
 

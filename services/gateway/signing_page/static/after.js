@@ -1,7 +1,7 @@
 // After signing or approving: say so, then wait for the document to complete and offer the
-// signed PDF. The summary (GET …/signing/{token}) answers 200 while others still have to act and
-// 410 `document-completed` once the signed PDF is stored; it is polled with a growing interval,
-// and not at all while the page is hidden.
+// signed PDF. The link's state (GET …/signing/{token}/state, always 200, so polling logs nothing)
+// says `document-completed` with download `ready` once the signed PDF is stored; it is polled
+// with a growing interval, and not at all while the page is hidden.
 
 import { api } from "./api.js";
 import { announce, el, focusHeading, replaceView } from "./dom.js";
@@ -39,21 +39,22 @@ async function waitForCompletion(status, actions) {
   while (Date.now() - started < GIVE_UP_MS) {
     await sleep(delay);
     await visible();
+    let link = null;
     try {
-      await api.summary();
-    } catch (err) {
-      if (err.slug === "document-completed") {
-        status.textContent = "Everyone has signed. Your signed copy is ready.";
-        actions.replaceChildren(downloadLink());
-        announce("The signed PDF is ready to download.");
-        return;
-      }
-      if (ENDINGS[err.slug] || err.status === 404) {
-        status.textContent = ENDINGS[err.slug] || "This link has been replaced; check your email for news of this document.";
-        announce(status.textContent);
-        return;
-      }
+      link = (await api.state()).data;
+    } catch {
       // A network hiccup or a busy server: keep waiting.
+    }
+    if (link && link.state === "document-completed" && link.download === "ready") {
+      status.textContent = "Everyone has signed. Your signed copy is ready.";
+      actions.replaceChildren(downloadLink());
+      announce("The signed PDF is ready to download.");
+      return;
+    }
+    if (link && (ENDINGS[link.state] || link.state === "unknown")) {
+      status.textContent = ENDINGS[link.state] || "This link has been replaced; check your email for news of this document.";
+      announce(status.textContent);
+      return;
     }
     delay = Math.min(MAX_DELAY_MS, delay * 1.5);
   }

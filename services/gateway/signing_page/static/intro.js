@@ -4,6 +4,7 @@
 import { attachmentUrl, fileUrl } from "./api.js";
 import { el } from "./dom.js";
 import { formatDate } from "./format.js";
+import { deliveryLine } from "./trust.js";
 
 export function introCard(session, { heading, instructions, onStart, startLabel, onDecline }) {
   const { signer } = session;
@@ -19,6 +20,7 @@ export function introCard(session, { heading, instructions, onStart, startLabel,
     el("h2", { id: "intro-title", text: heading }),
     el("p", {}, `${signer.name}, you have been asked to ${signer.role === "approver" ? "approve" : "sign"} `,
       el("strong", { text: session.name }), "."),
+    deliveryLine(session),
     deadline,
     message,
     attachmentList(session.attachments || []),

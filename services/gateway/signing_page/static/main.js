@@ -3,14 +3,15 @@
 // approve (approvers) or fill and sign (signers).
 
 import { api, token } from "./api.js";
-import { announce, byId } from "./dom.js";
+import { announce } from "./dom.js";
 import { showDone } from "./after.js";
 import { showApproval } from "./approve.js";
 import { openDecline } from "./decline.js";
 import { showOtp } from "./otp.js";
 import { showSigning } from "./signing.js";
-import { showState, stateOf } from "./states.js";
+import { showState, stateOf, stateOfLink } from "./states.js";
 import { loadScriptFont } from "./textfit.js";
+import { showSender } from "./trust.js";
 
 function gone(error) {
   showState(stateOf(error), { onRetry: start });
@@ -25,7 +26,7 @@ function declineHooks() {
 
 function show(session) {
   document.title = `${session.name} · Sign`;
-  byId("doc-title").textContent = session.name;
+  showSender(session);
   if (session.otpRequired && !session.otpVerified && session.otpLocked) {
     showState("otp-locked");
     return;
@@ -64,8 +65,13 @@ async function start() {
   }
   let session;
   try {
-    const [answer] = await Promise.all([api.summary(), loadScriptFont()]);
-    session = answer.data;
+    // The link's state first: a dead link is answered 200 there, so its page logs no error.
+    const [link] = await Promise.all([api.state(), loadScriptFont()]);
+    if (link.data.state !== "open") {
+      showState(stateOfLink(link.data), { onRetry: start });
+      return;
+    }
+    session = (await api.summary()).data;
   } catch (error) {
     gone(error);
     return;

@@ -5,6 +5,7 @@ import { api } from "./api.js";
 import { announce, byId, el, replaceView } from "./dom.js";
 import { Editor } from "./editor.js";
 import { FieldState, inReadingOrder } from "./fieldstate.js";
+import { fieldList } from "./fieldlist.js";
 import { finishCard } from "./finish.js";
 import { evaluateFormula } from "./formula.js";
 import { introCard } from "./intro.js";
@@ -39,6 +40,7 @@ export function showSigning(session, hooks) {
   }
 
   const pages = new PageView(session, states, { onActivate: (state) => editor.open(state) });
+  const list = fieldList(steps, { onActivate: (state) => editor.open(state) });
   const finish = finishCard({ onFinish: submit, onDecline: hooks.onDecline });
   const editor = new Editor(steps, {
     onChange(state, value, error) {
@@ -46,6 +48,7 @@ export function showSigning(session, hooks) {
       state.error = error || state.invalidReason();
       editor.showError(state.error);
       pages.refresh(state, { active: true });
+      list.refresh(state);
       computeFormulas();
       update();
     },
@@ -108,6 +111,7 @@ export function showSigning(session, hooks) {
       if (state) {
         state.error = error.message;
         pages.refresh(state);
+        list.refresh(state);
         first = first || state;
       }
     }
@@ -155,7 +159,7 @@ export function showSigning(session, hooks) {
     instructions: "Select each highlighted box on the document to fill it in, or use Next field to go through them in order. Then agree and finish at the end.",
     onStart: next, startLabel: "Start", onDecline: hooks.onDecline,
   });
-  replaceView(intro, pages.root, finish.card);
+  replaceView(intro, list.root, pages.root, finish.card);
   computeFormulas();
   update();
   return { close: () => { if (editor.isOpen) editor.close(); } };

@@ -63,6 +63,10 @@ class DocumentCreated(ResponseModel):
     folderId: str | None
     createdAt: Timestamp
     updatedAt: Timestamp
+    # Countersign extension (docs/embedding.md#redirecturl), after the reference's keys.
+    redirectUrl: str | None = Field(
+        description="Where the signing page sends signers after they sign or decline (a signer's own wins)"
+    )
 
 
 class DocumentSigner(ResponseModel):
@@ -76,6 +80,10 @@ class DocumentSigner(ResponseModel):
     order: int
     signedAt: Timestamp | None
     createdAt: Timestamp
+    # Countersign extension (docs/embedding.md#redirecturl), after the reference's keys.
+    redirectUrl: str | None = Field(
+        description="Where the signing page sends this signer after signing or declining (wins over the document's)"
+    )
 
 
 class DocumentFormField(ResponseModel):
@@ -156,6 +164,9 @@ class DocumentDetail(ResponseModel):
         )
     )
     activeContentKinds: list[ActiveKind] = Field(description="What was removed, when activeContentRemoved is true")
+    redirectUrl: str | None = Field(
+        description="Where the signing page sends signers after they sign or decline (a signer's own wins)"
+    )
 
 
 class Signer(ResponseModel):
@@ -170,6 +181,10 @@ class Signer(ResponseModel):
     signedAt: Timestamp | None
     createdAt: Timestamp
     updatedAt: Timestamp
+    # Countersign extension (docs/embedding.md#redirecturl), after the reference's keys.
+    redirectUrl: str | None = Field(
+        description="Where the signing page sends this signer after signing or declining (wins over the document's)"
+    )
 
 
 class SignerCreated(ResponseModel):
@@ -182,6 +197,10 @@ class SignerCreated(ResponseModel):
     status: SignerStatus
     order: int
     createdAt: Timestamp
+    # Countersign extension (docs/embedding.md#redirecturl), after the reference's keys.
+    redirectUrl: str | None = Field(
+        description="Where the signing page sends this signer after signing or declining (wins over the document's)"
+    )
 
 
 class FieldValidationRules(ResponseModel):

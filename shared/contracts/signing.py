@@ -219,7 +219,11 @@ class SigningSession(ResponseModel):
         description="Files sent along with the document (no signature needed); appended to the signed PDF"
     )
     redirectUrl: str | None = Field(
-        default=None, description="A campaign's document: where the page sends the signer after signing (https)"
+        default=None,
+        description=(
+            "Where the page sends the signer after signing or declining (https): the signer's redirectUrl, else "
+            "the document's, else its campaign's"
+        ),
     )
     attachmentMaxBytes: int | None = Field(
         default=None, description="The largest file an attachment field takes (ATTACHMENT_MAX_BYTES)"

@@ -9,9 +9,10 @@ from typing import Any
 from tests.conftest import Api
 from tests.e2e.test_documents_api import D, create_document, org_writes, outbox_events, set_status
 
-SIGNER_CREATE_KEYS = ["id", "email", "name", "role", "status", "order", "createdAt"]
-SIGNER_KEYS = ["id", "email", "name", "role", "status", "order", "signedAt", "createdAt", "updatedAt"]
-DETAIL_SIGNER_KEYS = ["id", "name", "email", "role", "status", "order", "signedAt", "createdAt"]
+# The reference's keys, then ours (redirectUrl: docs/embedding.md#redirecturl).
+SIGNER_CREATE_KEYS = ["id", "email", "name", "role", "status", "order", "createdAt", "redirectUrl"]
+SIGNER_KEYS = ["id", "email", "name", "role", "status", "order", "signedAt", "createdAt", "updatedAt", "redirectUrl"]
+DETAIL_SIGNER_KEYS = ["id", "name", "email", "role", "status", "order", "signedAt", "createdAt", "redirectUrl"]
 DETAIL_FIELD_KEYS = [
     "id",
     "type",
@@ -65,6 +66,7 @@ async def test_signer_lifecycle_with_shapes_and_events(api: Api, db):
         "status": "pending",
         "order": 0,
         "createdAt": None,
+        "redirectUrl": None,
     }
     john = await add_signer(
         api, doc["id"], email="john.doe@acme.com", name="John Doe", order=1, phone="+57 300 1234567"

@@ -27,6 +27,7 @@ DOCUMENT_COLUMNS: dict[str, str] = {
     "emailMessage": "email_message",
     "reminderFrequency": "reminder_frequency",
     "otpMethod": "otp_method",
+    "redirectUrl": "redirect_url",
 }
 
 # Correlated counts evaluated only for the rows of one page (see list_documents): no N+1.

@@ -1,6 +1,7 @@
 """The signing page's files: an allow-list loaded once, versioned by their content.
 
     load_assets() -> Assets      .html (the page, asset URLs filled in), .files {name: Asset}, .version
+    page_html(assets, origins)   the page as served, with the embedding origins filled in
 
 Every asset is served from memory under `/signing-page/{version}/{name}`, where the version is a
 hash of all of them: a deploy changes every URL at once, so browsers may cache assets forever and
@@ -9,12 +10,15 @@ signatures (services/documents/pdf/fonts/DancingScript-Regular.ttf, SIL OFL), se
 it lives rather than copied, so the page and the PDF cannot drift apart.
 
 The page's HTML is a static file: the token is read from the URL by the script, never written
-into the HTML, so the same bytes serve every signer.
+into the HTML, so the same bytes serve every signer. `page_html` fills in the one setting the
+script needs, the origins allowed to embed the page.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +30,7 @@ PAGE_FILE = "page.html"
 SCRIPT_FONT = Path(services.__file__).resolve().parent / "documents" / "pdf" / "fonts" / "DancingScript-Regular.ttf"
 SCRIPT_FONT_NAME = "script-font.ttf"
 _PLACEHOLDER = b"{{ASSETS}}"
+_EMBED_PLACEHOLDER = b"{{EMBED_ORIGINS}}"
 
 MEDIA_TYPES = {
     ".js": "text/javascript",
@@ -69,3 +74,11 @@ def load_assets() -> Assets:
     version = digest.hexdigest()[:16]
     html = template.replace(_PLACEHOLDER, f"{ASSETS_PREFIX}/{version}".encode())
     return Assets(html=html, files=files, version=version)
+
+
+def page_html(assets: Assets, embed_origins: Sequence[str]) -> bytes:
+    """The page as served: the origins that may embed it (EMBED_ALLOWED_ORIGINS, already checked to
+    be bare origins) listed for its script (static/embed.js), which posts its events to the
+    parent only if the parent is one of them. The same for every signer: still no token in it."""
+    listed = html.escape(" ".join(embed_origins), quote=True).encode()
+    return assets.html.replace(_EMBED_PLACEHOLDER, listed)

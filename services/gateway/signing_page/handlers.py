@@ -13,7 +13,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.gateway.keys import HTTP, SETTINGS
-from services.gateway.signing_page.assets import ASSETS_PREFIX, Assets, load_assets
+from services.gateway.signing_page.assets import ASSETS_PREFIX, Assets, load_assets, page_html
 from services.gateway.signing_page.config import PageConfig, page_config
 from services.gateway.signing_page.headers import asset_headers, page_headers
 from shared.context import SYSTEM
@@ -24,6 +24,7 @@ PAGE_PATH = "/sign/{token}"
 LINK_CHECK = "/internal/signing-links/check"  # services/documents/api/signing_routes.py
 
 _ASSETS: web.AppKey[Assets] = web.AppKey("signing_page_assets", Assets)
+_PAGE: web.AppKey[bytes] = web.AppKey("signing_page_html", bytes)
 _HEADERS: web.AppKey[dict[str, str]] = web.AppKey("signing_page_headers", dict)
 
 
@@ -42,7 +43,7 @@ async def _link_is_known(request: web.Request, token: str) -> bool:
 async def signing_page(request: web.Request) -> web.Response:
     known = await _link_is_known(request, request.match_info["token"])
     return web.Response(
-        body=request.app[_ASSETS].html,
+        body=request.app[_PAGE],
         content_type="text/html",
         charset="utf-8",
         headers=request.app[_HEADERS],
@@ -62,6 +63,7 @@ async def signing_asset(request: web.Request) -> web.Response:
 def mount(app: web.Application) -> None:
     config: PageConfig = page_config(app[SETTINGS])  # a bad origin stops start-up with its reason
     app[_ASSETS] = load_assets()
+    app[_PAGE] = page_html(app[_ASSETS], config.embed_allowed_origins)
     app[_HEADERS] = page_headers(config)
     app.router.add_get(PAGE_PATH, signing_page)
     app.router.add_get(ASSETS_PREFIX + "/{version}/{name}", signing_asset)

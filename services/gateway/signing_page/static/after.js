@@ -5,6 +5,7 @@
 
 import { api } from "./api.js";
 import { announce, el, focusHeading, replaceView } from "./dom.js";
+import { continueTo } from "./redirect.js";
 import { downloadLink } from "./states.js";
 
 const FIRST_DELAY_MS = 2000;
@@ -81,15 +82,4 @@ export function showDone(session, outcome, verb) {
   announce(`${title}. ${status.textContent}`);
   if (outcome && continueTo(session.redirectUrl, actions)) return;
   waitForCompletion(status, actions);
-}
-
-const REDIRECT_DELAY_MS = 4000;
-
-// A campaign's document (redirectUrl, https only, checked when the campaign was saved and again
-// here): once signed, a Continue link, followed by itself after a few seconds.
-function continueTo(url, actions) {
-  if (typeof url !== "string" || !url.startsWith("https://")) return false;
-  actions.replaceChildren(el("a", { class: "button button--primary", id: "continue", href: url, rel: "noopener" }, "Continue"));
-  window.setTimeout(() => { window.location.assign(url); }, REDIRECT_DELAY_MS);
-  return true;
 }

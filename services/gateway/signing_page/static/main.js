@@ -3,32 +3,54 @@
 // approve (approvers) or fill and sign (signers).
 
 import { api, token } from "./api.js";
-import { announce } from "./dom.js";
+import { announce, el } from "./dom.js";
 import { showDone } from "./after.js";
 import { showApproval } from "./approve.js";
 import { openDecline } from "./decline.js";
+import { idsOf, notifyParent } from "./embed.js";
 import { showOtp } from "./otp.js";
+import { continueTo } from "./redirect.js";
 import { showSigning } from "./signing.js";
 import { showState, stateOf, stateOfLink } from "./states.js";
 import { loadScriptFont } from "./textfit.js";
 import { showSender } from "./trust.js";
 
+let current = null;  // the session shown, once the summary has loaded
+
 function gone(error) {
-  showState(stateOf(error), { onRetry: start });
+  const kind = stateOf(error);
+  showState(kind, { onRetry: start });
+  notifyParent("error", { ...idsOf(current), error: kind });
 }
 
-function declineHooks() {
+function declineHooks(session) {
   return {
-    onDeclined: () => showState("declined"),
+    onDeclined: () => {
+      const card = showState("declined");
+      notifyParent("declined", idsOf(session));
+      const actions = el("div", { class: "card__actions" });
+      if (continueTo(session.redirectUrl, actions)) card.append(actions);
+    },
     onGone: gone,
   };
 }
 
+function finished(session, verb) {
+  return (outcome) => {
+    showDone(session, outcome, verb);
+    notifyParent("signed", { ...idsOf(session), role: session.signer.role });
+  };
+}
+
 function show(session) {
+  // Once per page: a verified code or "Check again" loads the summary again.
+  if (current === null) notifyParent("loaded", idsOf(session));
+  current = session;
   document.title = `${session.name} · Sign`;
   showSender(session);
   if (session.otpRequired && !session.otpVerified && session.otpLocked) {
     showState("otp-locked");
+    notifyParent("error", { ...idsOf(session), error: "otp-locked" });
     return;
   }
   if (session.otpRequired && !session.otpVerified) {
@@ -48,19 +70,20 @@ function show(session) {
     showState("not-your-turn", { onRetry: start });
     return;
   }
-  const onDecline = () => openDecline(declineHooks());
+  const onDecline = () => openDecline(declineHooks(session));
   if (session.signer.role === "approver") {
     announce(`${session.name} is open. Read it, then approve or decline at the end.`);
-    showApproval(session, { onApproved: (outcome) => showDone(session, outcome, verb), onGone: gone, onDecline });
+    showApproval(session, { onApproved: finished(session, verb), onGone: gone, onDecline });
   } else {
     announce(`${session.name} is open. Read it, then fill in the highlighted fields.`);
-    showSigning(session, { onSigned: (outcome) => showDone(session, outcome, verb), onGone: gone, onDecline });
+    showSigning(session, { onSigned: finished(session, verb), onGone: gone, onDecline });
   }
 }
 
 async function start() {
   if (!token) {
     showState("unknown");
+    notifyParent("error", { error: "unknown" });
     return;
   }
   let session;

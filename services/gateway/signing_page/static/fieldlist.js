@@ -40,7 +40,8 @@ export function fieldList(steps, { onActivate }) {
     item.button.classList.toggle("is-required", state.required && !state.filled);
     item.button.classList.toggle("is-filled", state.filled);
     item.button.classList.toggle("is-invalid", Boolean(state.error));
-    item.button.setAttribute("aria-label", `${state.name}, page ${state.field.page}: ${item.status.textContent}`);
+    // No aria-label: the button's own text (name, page, state) is its accessible name, so what a
+    // screen reader says is what a sighted user reads (WCAG 2.5.3, axe's label-content-name-mismatch).
   }
   steps.forEach(refresh);
   return { root: steps.length ? root : null, refresh };

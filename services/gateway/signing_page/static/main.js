@@ -92,6 +92,8 @@ async function start() {
     const [link] = await Promise.all([api.state(), loadScriptFont()]);
     if (link.data.state !== "open") {
       showState(stateOfLink(link.data), { onRetry: start });
+      // An embedding parent hears why the page cannot be signed, as when the summary refuses.
+      notifyParent("error", { ...idsOf(current), error: link.data.state });
       return;
     }
     session = (await api.summary()).data;

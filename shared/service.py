@@ -17,6 +17,7 @@ from shared.context import internal_auth_middleware
 from shared.db import POOL, check_database, pool_ctx
 from shared.outbox import OutboxRelay
 from shared.settings import Settings
+from shared.shutdown import GRACE, Grace, finish_task, grace_of
 from shared.web import add_readiness_check, base_app
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
@@ -25,6 +26,7 @@ SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
 def internal_app(settings: Settings) -> web.Application:
     app = base_app(settings.max_body_bytes, [internal_auth_middleware(settings.require_internal_secret())])
     app[SETTINGS] = settings
+    app[GRACE] = Grace(settings.shutdown_grace_seconds)
     app.cleanup_ctx.append(pool_ctx(settings))
     app.cleanup_ctx.append(broker_ctx(settings))
     add_readiness_check(app, "postgres", lambda: check_database(app[POOL]))
@@ -37,7 +39,7 @@ def consumer_ctx(consumer: str, schema: str, handler: EventHandler):  # type: ig
         running = Consumer(app[BROKER], app[POOL], consumer, schema, handler)
         await running.start()
         yield
-        await running.stop()
+        await running.stop(grace_of(app))
 
     return ctx
 
@@ -48,7 +50,7 @@ def relay_ctx(schema: str):  # type: ignore[no-untyped-def]
         relay = OutboxRelay(app[POOL], app[BROKER], schema, settings.database_url, settings.outbox_poll_seconds)
         task = asyncio.create_task(relay.run())
         yield
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        # The batch in flight is published and marked, or rolled back whole when the grace ends.
+        await finish_task(grace_of(app), task, relay.stop)
 
     return ctx

@@ -123,11 +123,12 @@ class ProcessStack:
         return [p.url for p in self.processes[name]]
 
     async def start(self) -> None:
-        for name in SERVICES:  # the gateway last: its readiness needs the others
-            for process in self.processes[name]:
+        # The internal services all at once, then the gateways: their readiness needs the others.
+        for group in (SERVICES[:-1], SERVICES[-1:]):
+            processes = [p for name in group for p in self.processes[name]]
+            for process in processes:
                 await process.start()
-            for process in self.processes[name]:
-                await process.wait_ready()
+            await asyncio.gather(*(process.wait_ready() for process in processes))
 
     async def stop(self) -> None:
         for name in reversed(SERVICES):

@@ -21,11 +21,14 @@ from shared.settings import Settings, get_settings
 
 async def _call(settings: Settings, method: str, path: str, params: dict[str, str] | None = None) -> tuple[int, Any]:
     async with aiohttp.ClientSession() as session:
-        notifier = InternalClient(session, settings.notifier_url, settings.require_internal_secret(), "operator")
+        notifier = InternalClient(
+            session, settings.upstreams("notifier"), settings.require_internal_secret(), "operator"
+        )
         try:
             answer = await notifier.call(method, path, params=params)
         except Unavailable:
-            raise SystemExit(f"countersign: the notifier did not answer at {settings.notifier_url}") from None
+            where = " or ".join(settings.upstreams("notifier"))
+            raise SystemExit(f"countersign: the notifier did not answer at {where}") from None
     return answer.status, answer.body
 
 

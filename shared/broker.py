@@ -8,6 +8,7 @@ event published before a consumer first starts is already queued for it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -24,6 +25,7 @@ from shared.events import Event
 from shared.logging import log_fields, request_id_var
 from shared.metrics import CONSUMER_DEAD_LETTERS, CONSUMER_DELIVERIES, CONSUMER_REDELIVERIES
 from shared.settings import Settings
+from shared.shutdown import Grace
 from shared.tracing import continued, current_carrier
 
 log = logging.getLogger("countersign.broker")
@@ -177,6 +179,9 @@ class Consumer:
         self._schema = schema
         self._handler = handler
         self._prefetch = prefetch
+        # The messages being handled now, so a graceful stop can let them finish (or cut them short).
+        self._in_flight: set[asyncio.Task[object]] = set()
+        self._stopping = asyncio.Event()
 
     async def start(self) -> None:
         assert self._broker.connection is not None
@@ -186,15 +191,37 @@ class Consumer:
         self._queue = await channel.get_queue(self._broker.settings.queue_name(self._consumer))
         self._consumer_tag = await self._queue.consume(self._on_message)
 
-    async def stop(self) -> None:
-        """Stop taking new messages (unacked ones go back to the queue), before the resources
-        the handler uses are closed."""
+    async def stop(self, grace: Grace | None = None) -> None:
+        """Stop taking new messages, then let the ones being handled finish and be acked within
+        the grace, before the resources the handler uses are closed. A handler still running
+        when the grace ends is cancelled: its transaction rolls back and the broker redelivers
+        the message (to another replica, or to this one when it is back)."""
+        self._stopping.set()  # a message held for the database is let go at once (see below)
         try:
             await self._queue.cancel(self._consumer_tag)
         except Exception as exc:  # the connection may already be gone; the broker requeues anyway
             log.warning("consumer cancel failed", extra=log_fields(consumer=self._consumer, error=repr(exc)))
+        if not self._in_flight:
+            return
+        _, late = await asyncio.wait(set(self._in_flight), timeout=(grace or Grace(0)).remaining())
+        for task in late:
+            task.cancel()
+        if late:
+            log.warning(
+                "messages cut short at shutdown; the broker will redeliver them", extra=log_fields(count=len(late))
+            )
+            await asyncio.gather(*late, return_exceptions=True)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._in_flight.add(task)
+        try:
+            await self._handle_message(message)
+        finally:
+            self._in_flight.discard(task)
+
+    async def _handle_message(self, message: AbstractIncomingMessage) -> None:
         queue = self._broker.settings.queue_name(self._consumer)
         CONSUMER_DELIVERIES.labels(queue).inc()
         if message.redelivered:
@@ -273,12 +300,16 @@ class Consumer:
             except _INFRA_ERRORS as exc:
                 # Holding only makes sense while the message can still be acked and the
                 # consumer is still running; otherwise the broker hands it out again anyway.
-                if self._pool.is_closing() or _channel_closed(message):
+                # (A graceful stop does not wait for the database: the held message makes no
+                # progress, and another replica or the next start gets it.)
+                if self._pool.is_closing() or _channel_closed(message) or self._stopping.is_set():
                     raise _StopHolding from exc
                 log.warning(
                     "database unavailable; holding event", extra=log_fields(eventId=str(event.id), error=repr(exc))
                 )
-                await asyncio.sleep(delay)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(delay):
+                        await self._stopping.wait()
                 delay = min(delay * 2, 10)
 
     async def handle_once(self, event: Event) -> bool:

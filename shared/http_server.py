@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import signal
 import uuid
 from typing import Any
 
@@ -26,6 +27,7 @@ from aiohttp.web_request import BaseRequest
 
 from shared.logging import log_fields
 from shared.problems import Problem
+from shared.shutdown import grace_of
 from shared.web import REQUEST_ID_HEADER, problem_response
 
 log = logging.getLogger("countersign.http")
@@ -85,10 +87,26 @@ class ProblemAppRunner(web.AppRunner):
 
 
 async def serve_forever(app: web.Application, host: str, port: int, **runner_args: Any) -> None:
-    runner = ProblemAppRunner(app, handle_signals=True, **runner_args)
+    """Serve until SIGTERM or SIGINT, then stop gracefully (shared/shutdown.py): no new
+    connections, in-flight requests finish within the grace, then the app's resources are torn
+    down within what is left of it. Returns normally, so the process exits 0.
+
+    The signals are handled here rather than by aiohttp (`handle_signals`): aiohttp's handler
+    raises GracefulExit out of the event loop, and asyncio.run then cancels every task at once —
+    the very requests and messages a graceful stop must let finish."""
+    grace = grace_of(app)
+    runner = ProblemAppRunner(app, handle_signals=False, shutdown_timeout=grace.seconds, **runner_args)
     await runner.setup()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
     try:
         await web.TCPSite(runner, host, port).start()
-        await asyncio.Event().wait()  # until SIGTERM/SIGINT (GracefulExit) cancels this task
+        await stop.wait()
+        log.info("stopping: finishing in-flight work", extra=log_fields(graceSeconds=grace.seconds))
+        grace.start()
     finally:
         await runner.cleanup()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)

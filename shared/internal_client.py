@@ -16,7 +16,7 @@ own forwarding, but builds its headers with `internal_headers` too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ import orjson
 
 from shared.callers import Caller, caller_headers
 from shared.logging import request_id_var
+from shared.upstreams import first_answer, upstreams_for
 from shared.web import REQUEST_ID_HEADER
 
 # Internal answers are small JSON bodies from a neighbour on the same network: ten seconds is long
@@ -63,13 +64,15 @@ class InternalClient:
     def __init__(
         self,
         session: aiohttp.ClientSession,
-        base_url: str,
+        base_url: str | Sequence[str],
         secret: str,
         caller: Caller,
         timeout: aiohttp.ClientTimeout = CALL_TIMEOUT,
     ) -> None:
+        """`base_url`: the service's one URL, or its replicas' (Settings.upstreams): each call
+        goes to one of them, failing over as shared/upstreams.py says."""
         self._session = session
-        self._base_url = base_url.rstrip("/")
+        self._upstreams = upstreams_for(base_url)
         self._secret = secret
         self._caller: Caller = caller
         self._timeout = timeout  # CALL_TIMEOUT everywhere; tests make it short
@@ -89,10 +92,11 @@ class InternalClient:
         if json is not None:
             data = orjson.dumps(json)
             headers["Content-Type"] = "application/json"
-        try:
+
+        async def send(base_url: str) -> Answer:
             async with self._session.request(
                 method,
-                self._base_url + path,
+                base_url + path,
                 data=data,
                 params=params,
                 headers=headers,
@@ -102,5 +106,9 @@ class InternalClient:
                 raw = await resp.read()
                 is_json = "json" in resp.headers.get("Content-Type", "")
                 return Answer(resp.status, orjson.loads(raw) if raw and is_json else None)
+
+        try:
+            return await first_answer(self._upstreams, method, send)
         except (TimeoutError, aiohttp.ClientError, orjson.JSONDecodeError) as exc:
-            raise Unavailable(f"{self._base_url} did not answer {method} {path}: {type(exc).__name__}") from exc
+            where = " or ".join(self._upstreams.urls)
+            raise Unavailable(f"{where} did not answer {method} {path}: {type(exc).__name__}") from exc

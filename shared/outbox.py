@@ -144,3 +144,7 @@ class OutboxRelay:
 
     async def run(self) -> None:
         await self._worker.run()
+
+    def stop(self) -> None:
+        """End `run` after the batch in flight (a graceful shutdown)."""
+        self._worker.stop()

@@ -20,6 +20,7 @@ from shared.metrics import METRICS, forget_series
 from shared.metrics_server import enable_metrics
 from shared.outbox import OutboxRelay, backlog
 from shared.settings import Settings
+from shared.shutdown import GRACE, Grace, finish_task, grace_of
 from shared.web import add_readiness_check, base_app
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
@@ -29,6 +30,7 @@ def internal_app(settings: Settings, service: str) -> web.Application:
     app = base_app(settings.max_body_bytes, [internal_auth_middleware(settings.require_internal_secret())])
     app[SETTINGS] = settings
     enable_metrics(app, settings, service)
+    app[GRACE] = Grace(settings.shutdown_grace_seconds)
     app.cleanup_ctx.append(pool_ctx(settings))
     app.cleanup_ctx.append(broker_ctx(settings))
     add_readiness_check(app, "postgres", lambda: check_database(app[POOL]))
@@ -43,7 +45,7 @@ def consumer_ctx(consumer: str, schema: str, handler: EventHandler):  # type: ig
         if METRICS in app:
             _watch_dead_letters(app, consumer)
         yield
-        await running.stop()
+        await running.stop(grace_of(app))
 
     return ctx
 
@@ -56,8 +58,8 @@ def relay_ctx(schema: str):  # type: ignore[no-untyped-def]
             _watch_outbox(app, schema)
         task = asyncio.create_task(relay.run())
         yield
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        # The batch in flight is published and marked, or rolled back whole when the grace ends.
+        await finish_task(grace_of(app), task, relay.stop)
 
     return ctx
 

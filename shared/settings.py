@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -46,6 +46,15 @@ class Settings(BaseSettings):
     documents_url: str = "http://127.0.0.1:8081"
     audit_url: str = "http://127.0.0.1:8082"
     notifier_url: str = "http://127.0.0.1:8083"
+    # Replicas of one internal service, comma separated (docs/running.md#scaling-out): callers
+    # spread requests over them and fail over when one refuses connections. Unset: the one
+    # *_URL above. Either entry may be a DNS name that resolves to several replicas.
+    documents_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    audit_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    notifier_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # `countersign run` (make run REPLICAS=2): processes of every service; replica k (from 0)
+    # listens on its service's port + 100 × k.
+    replicas: int = Field(default=1, ge=1, le=9)
     public_url: str = "http://127.0.0.1:8080"
     # Peers allowed to set X-Forwarded-For (IPs or CIDRs, comma separated).
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -228,6 +237,10 @@ class Settings(BaseSettings):
 
     # --- background work ------------------------------------------------------------------
     outbox_poll_seconds: float = 2.0
+    # On SIGTERM a service stops accepting connections and gives in-flight requests, messages
+    # and background passes this long, in all, to finish (shared/shutdown.py); then it cancels
+    # what is left (which is redone elsewhere: nothing half-written) and exits 0.
+    shutdown_grace_seconds: float = Field(default=30.0, ge=0)
 
     # --- Prometheus metrics (shared/metrics_server.py, docs/running.md#metrics) ------------
     # Each service serves GET /metrics on a port of its own, never on its API port (the
@@ -245,7 +258,9 @@ class Settings(BaseSettings):
     # The exporter also reads the other standard OTEL_EXPORTER_OTLP_* variables (headers, timeout).
     otel_exporter_otlp_endpoint: str | None = None
 
-    @field_validator("trusted_proxies", "embed_allowed_origins", mode="before")
+    @field_validator(
+        "trusted_proxies", "embed_allowed_origins", "documents_urls", "audit_urls", "notifier_urls", mode="before"
+    )
     @classmethod
     def _split_proxies(cls, value: object) -> object:
         if isinstance(value, str):
@@ -263,6 +278,12 @@ class Settings(BaseSettings):
         for entry in value:
             ipaddress.ip_network(entry, strict=False)  # raises a clear error on a typo
         return value
+
+    def upstreams(self, service: Literal["documents", "audit", "notifier"]) -> tuple[str, ...]:
+        """The base URLs of a service's replicas: its *_URLS, else its one *_URL."""
+        many = {"documents": self.documents_urls, "audit": self.audit_urls, "notifier": self.notifier_urls}[service]
+        one = {"documents": self.documents_url, "audit": self.audit_url, "notifier": self.notifier_url}[service]
+        return tuple(url.rstrip("/") for url in many) or (one.rstrip("/"),)
 
     @property
     def events_exchange(self) -> str:

@@ -291,7 +291,5 @@ def run_service(app: web.Application, host: str, port: int) -> None:
     # Imported here: shared.http_server builds its answers with this module's problem_response.
     from shared.http_server import serve_forever
 
-    try:
-        asyncio.run(serve_forever(app, host, port, access_log=None, shutdown_timeout=10))
-    except (web.GracefulExit, KeyboardInterrupt):  # SIGTERM / Ctrl-C: a normal stop, as run_app has it
-        pass
+    # serve_forever returns after SIGTERM / Ctrl-C once the graceful stop is done: exit code 0.
+    asyncio.run(serve_forever(app, host, port, access_log=None))

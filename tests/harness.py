@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import aio_pika
@@ -138,4 +139,53 @@ async def start_system(settings: Settings, tap: Middleware | None = None) -> Sys
         if tap is not None:
             app.middlewares.insert(0, tap)
         system.services[name] = await serve(name, app, sockets[name])
+    return system
+
+
+@dataclass
+class ReplicatedSystem:
+    """Several app instances of every service (replica k of `name` is `name-k`), one database
+    and broker, each caller given every internal service's replica list."""
+
+    settings: Settings
+    replicas: dict[str, list[RunningService]] = field(default_factory=dict)
+
+    def urls(self, name: str) -> list[str]:
+        return [service.url for service in self.replicas[name]]
+
+    async def stop(self) -> None:
+        for name in reversed(SERVICE_NAMES):
+            for service in self.replicas.get(name, []):
+                await service.runner.cleanup()
+
+
+# Where the single *_URL settings point in a replicated system: nothing listens there, so a
+# caller that still used one instead of the replica list would fail.
+NOWHERE = "http://127.0.0.1:9"
+
+
+async def start_replicated_system(
+    settings: Settings, replicas: int = 2, tap: Callable[[str], Middleware] | None = None
+) -> ReplicatedSystem:
+    """`start_system` with `replicas` instances of each service on distinct ports. `tap(name)`,
+    if given, is put in front of replica `name`'s middlewares (e.g. to count what it served)."""
+    from services.audit.app import create_app as audit_app
+    from services.documents.app import create_app as documents_app
+    from services.gateway.app import create_app as gateway_app
+    from services.notifier.app import create_app as notifier_app
+
+    factories = {"documents": documents_app, "audit": audit_app, "notifier": notifier_app, "gateway": gateway_app}
+    sockets = {name: [_listening_socket() for _ in range(replicas)] for name in SERVICE_NAMES}
+    urls = {name: [f"http://127.0.0.1:{s.getsockname()[1]}" for s in socks] for name, socks in sockets.items()}
+    update: dict[str, object] = {f"{name}_urls": urls[name] for name in ("documents", "audit", "notifier")}
+    update |= {f"{name}_url": NOWHERE for name in ("documents", "audit", "notifier")}
+    update["public_url"] = urls["gateway"][0]
+    system = ReplicatedSystem(settings.model_copy(update=update))
+    for name in SERVICE_NAMES:
+        system.replicas[name] = []
+        for k, sock in enumerate(sockets[name]):
+            app = factories[name](system.settings)
+            if tap is not None:
+                app.middlewares.insert(0, tap(f"{name}-{k}"))
+            system.replicas[name].append(await serve(f"{name}-{k}", app, sock))
     return system

@@ -8,6 +8,7 @@ indistinguishable from one that never existed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import aiohttp
 
@@ -19,7 +20,11 @@ log = logging.getLogger("countersign.audit.documents")
 
 
 async def ensure_document_visible(
-    session: aiohttp.ClientSession, documents_url: str, secret: str, ctx: RequestContext, document_id: str
+    session: aiohttp.ClientSession,
+    documents_url: str | Sequence[str],
+    secret: str,
+    ctx: RequestContext,
+    document_id: str,
 ) -> None:
     """Returns if the caller's organisation can see the document; raises a Problem otherwise."""
     documents = InternalClient(session, documents_url, secret, "audit")

@@ -29,7 +29,7 @@ async def get_audit_trail(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     await ensure_document_visible(
         request.app[HTTP],
-        settings.documents_url,
+        settings.upstreams("documents"),
         settings.require_internal_secret(),
         request_context(request),
         document_id,
@@ -67,7 +67,7 @@ async def verify_audit_chain(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     await ensure_document_visible(
         request.app[HTTP],
-        settings.documents_url,
+        settings.upstreams("documents"),
         settings.require_internal_secret(),
         request_context(request),
         document_id,

@@ -1,8 +1,10 @@
 """`countersign run` / `make run`: the whole system on one machine, in the foreground.
 
 Checks PostgreSQL and RabbitMQ, creates and migrates the database, starts the embedded S3 server
-and the SMTP sink, then runs the four services as child processes. Ctrl-C (or SIGTERM) stops
-all of them; if one service dies, the others are stopped and the exit code is non-zero.
+and the SMTP sink, then runs the four services as child processes — REPLICAS of each (replica k
+on its service's port + 100 × k, every caller given the internal services' lists). Ctrl-C (or
+SIGTERM) stops all of them gracefully; if one service dies, the others are stopped and the exit
+code is non-zero.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from shared.secretbox import new_key
 from shared.settings import REPO_ROOT, Settings
 
 SERVICES = ("documents", "audit", "notifier", "gateway")
+# Replica k (from 0) of a service listens on the service's port + REPLICA_PORT_STEP × k.
+REPLICA_PORT_STEP = 100
 
 
 def _say(message: str) -> None:
@@ -59,25 +63,56 @@ def _port_in_use(host: str, port: int) -> bool:
     return False
 
 
+def service_port(settings: Settings, service: str, replica: int) -> int:
+    base: int = getattr(settings, f"{service}_port")
+    return base + REPLICA_PORT_STEP * replica
+
+
+def metrics_port(settings: Settings, service: str, replica: int) -> int:
+    """Each replica's metrics port, stepped like its API port (a port of 0 stays "any free one")."""
+    base = settings.metrics_port(service)
+    return base + REPLICA_PORT_STEP * replica if base else 0
+
+
+def replica_env(settings: Settings) -> dict[str, str]:
+    """With REPLICAS > 1, every caller's list of each internal service's replicas (*_URLS), on the
+    host of its *_URL; nothing with one replica (the *_URL settings apply as they are)."""
+    if settings.replicas == 1:
+        return {}
+    env = {}
+    for service in SERVICES:
+        if service == "gateway":
+            continue
+        host = urlsplit(getattr(settings, f"{service}_url")).hostname or "127.0.0.1"
+        urls = [f"http://{host}:{service_port(settings, service, k)}" for k in range(settings.replicas)]
+        env[f"{service.upper()}_URLS"] = ",".join(urls)
+    return env
+
+
 def check_ports_free(settings: Settings) -> None:
     """Every port `run` is about to listen on must be free: a clash found later shows up as a
     crashed child or, for the S3 server, a hang, instead of one line saying what to change."""
     wanted = [
-        ("gateway", settings.bind_host, settings.gateway_port, "GATEWAY_PORT"),
-        ("documents", settings.bind_host, settings.documents_port, "DOCUMENTS_PORT"),
-        ("audit", settings.bind_host, settings.audit_port, "AUDIT_PORT"),
-        ("notifier", settings.bind_host, settings.notifier_port, "NOTIFIER_PORT"),
-        ("the SMTP sink", settings.smtp_host, settings.smtp_port, "SMTP_PORT"),
+        (
+            service if k == 0 else f"{service} replica {k + 1}",
+            settings.bind_host,
+            service_port(settings, service, k),
+            f"{service.upper()}_PORT" if k == 0 else "REPLICAS",
+        )
+        for service in ("gateway", "documents", "audit", "notifier")
+        for k in range(settings.replicas)
     ]
+    wanted.append(("the SMTP sink", settings.smtp_host, settings.smtp_port, "SMTP_PORT"))
     if settings.metrics_enabled:
         wanted += [
             (
-                f"{name}'s metrics",
+                f"{service}'s metrics" if k == 0 else f"{service} replica {k + 1}'s metrics",
                 settings.metrics_bind_host,
-                settings.metrics_port(name),
-                f"{name.upper()}_METRICS_PORT",
+                metrics_port(settings, service, k),
+                f"{service.upper()}_METRICS_PORT",
             )
-            for name in SERVICES
+            for service in SERVICES
+            for k in range(settings.replicas)
         ]
     s3 = _local_s3(settings)
     if s3 is not None:
@@ -106,7 +141,7 @@ def run(settings: Settings) -> int:
     for name in asyncio.run(apply_migrations(settings.database_url)):
         _say(f"applied migration {name}")
 
-    env = dict(os.environ)
+    env = dict(os.environ) | replica_env(settings)
     if settings.internal_secret is None:
         env["INTERNAL_SECRET"] = secrets.token_urlsafe(32)
     if settings.signing_secret is None:
@@ -185,12 +220,23 @@ def run(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, stop)
     exit_code = 0
     try:
-        for name in SERVICES:
-            children[name] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], env=env)
+        for service in SERVICES:
+            for k in range(settings.replicas):
+                name = service if settings.replicas == 1 else f"{service}#{k + 1}"
+                own = env | {
+                    f"{service.upper()}_PORT": str(service_port(settings, service, k)),
+                    f"{service.upper()}_METRICS_PORT": str(metrics_port(settings, service, k)),
+                }
+                children[name] = subprocess.Popen([sys.executable, "-m", f"services.{service}"], env=own)
         if settings.metrics_enabled:
-            ports = ", ".join(f"{name} :{settings.metrics_port(name)}" for name in SERVICES)
+            ports = ", ".join(
+                f"{service} :{metrics_port(settings, service, k)}" for service in SERVICES for k in range(settings.replicas)
+            )
             _say(f"Prometheus metrics on http://{settings.metrics_bind_host}:<port>/metrics ({ports})")
-        _say(f"gateway on http://{settings.bind_host}:{settings.gateway_port} (Ctrl-C stops everything)")
+        gateways = " and ".join(
+            f"http://{settings.bind_host}:{service_port(settings, 'gateway', k)}" for k in range(settings.replicas)
+        )
+        _say(f"gateway on {gateways} (Ctrl-C stops everything)")
         while not stopping:
             for name, child in children.items():
                 if child.poll() is not None:
@@ -202,7 +248,8 @@ def run(settings: Settings) -> int:
         for child in children.values():
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 15
+        # Each service finishes its in-flight work within its grace (shared/shutdown.py).
+        deadline = time.monotonic() + settings.shutdown_grace_seconds + 5
         for child in children.values():
             try:
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Literal
 
+import aiohttp
 from aiohttp import web
 
 from services.gateway.action_limits import action_limit_middleware
@@ -28,6 +30,7 @@ from services.gateway.wpsigner import mount as mount_wpsigner
 from shared.db import POOL, check_database, pool_ctx
 from shared.metrics_server import enable_metrics
 from shared.settings import Settings
+from shared.shutdown import GRACE, Grace
 from shared.web import add_readiness_check, base_app
 
 
@@ -54,6 +57,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     # On a port of its own (METRICS_BIND_HOST, loopback by default): never on this public one.
     enable_metrics(app, settings, "gateway")
+    app[GRACE] = Grace(settings.shutdown_grace_seconds)
     app[TRUSTED] = parse_networks(settings.trusted_proxies)
     app[AUTH_FAILURES] = FailureBudget("auth-failures", settings.auth_failure_limit_per_minute, announced=True)
     app.on_response_prepare.append(add_limit_headers)  # RateLimit-* on every answer to a counted request
@@ -69,12 +73,9 @@ def create_app(settings: Settings) -> web.Application:
     mount_wpsigner(app)  # /wp-json/wpsigner/v1: its own middleware, acting only under that prefix
 
     add_readiness_check(app, "postgres", lambda: check_database(app[POOL]))
-    for name, url in (
-        ("documents", settings.documents_url),
-        ("audit", settings.audit_url),
-        ("notifier", settings.notifier_url),
-    ):
-        add_readiness_check(app, name, _upstream_ready(app, url))
+    services: tuple[Literal["documents", "audit", "notifier"], ...] = ("documents", "audit", "notifier")
+    for name in services:
+        add_readiness_check(app, name, _upstream_ready(app, settings.upstreams(name)))
     return app
 
 
@@ -84,10 +85,17 @@ async def _http_ctx(app: web.Application) -> AsyncIterator[None]:
     await app[HTTP].close()
 
 
-def _upstream_ready(app: web.Application, base_url: str):  # type: ignore[no-untyped-def]
+def _upstream_ready(app: web.Application, base_urls: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """Ready while at least one replica of the service is: the proxy fails over to it."""
+
     async def check() -> None:
-        async with app[HTTP].get(base_url + "/readyz") as resp:
-            if resp.status != 200:
-                raise ConnectionError(f"{base_url} not ready")
+        for base_url in base_urls:
+            try:
+                async with app[HTTP].get(base_url + "/readyz") as resp:
+                    if resp.status == 200:
+                        return
+            except aiohttp.ClientError:
+                continue
+        raise ConnectionError(f"no replica ready at {', '.join(base_urls)}")
 
     return check

@@ -19,7 +19,9 @@ from shared.web import json_response
 
 async def _document_counts(request: web.Request, org_id: str) -> dict[str, int]:
     settings = request.app[SETTINGS]
-    documents = InternalClient(request.app[HTTP], settings.documents_url, settings.require_internal_secret(), "gateway")
+    documents = InternalClient(
+        request.app[HTTP], settings.upstreams("documents"), settings.require_internal_secret(), "gateway"
+    )
     try:
         answer = await documents.call("GET", "/internal/org-stats", identity=caller_context(request).identity_headers())
     except Unavailable:

@@ -19,6 +19,7 @@ from aiohttp import web
 from services.gateway.keys import HTTP
 from shared.logging import request_id_var
 from shared.problems import Problem
+from shared.upstreams import Upstreams, first_answer
 from shared.web import REQUEST_ID_HEADER
 
 log = logging.getLogger("countersign.gateway.proxy")
@@ -35,8 +36,12 @@ _PASS_RESPONSE_HEADERS = (
 )
 
 
-async def forward(request: web.Request, url: str, internal: dict[str, str]) -> web.StreamResponse:
-    """`internal`: the caller's credential and identity (shared.internal_client.internal_headers)."""
+async def forward(
+    request: web.Request, upstreams: Upstreams, path: str, internal: dict[str, str]
+) -> web.StreamResponse:
+    """To `path` on one of the service's replicas (shared/upstreams.py: least busy, failing over
+    when one cannot be reached). `internal`: the caller's credential and identity
+    (shared.internal_client.internal_headers)."""
     headers = {name: request.headers[name] for name in _FORWARD_REQUEST_HEADERS if name in request.headers}
     headers.update(internal)
     # body_exists, not can_read_body: a body already read (the idempotency step hashes it) is
@@ -44,12 +49,18 @@ async def forward(request: web.Request, url: str, internal: dict[str, str]) -> w
     body = await request.read() if request.body_exists else None
     query = list(request.query.items()) if request.query_string else None
     session = request.app[HTTP]
-    try:
-        upstream = await session.request(
-            request.method, url, params=query, data=body, headers=headers, allow_redirects=False
+
+    async def send(base_url: str) -> aiohttp.ClientResponse:
+        # The body is bytes already read, so a failed-over request sends it again whole.
+        return await session.request(
+            request.method, base_url + path, params=query, data=body, headers=headers, allow_redirects=False
         )
+
+    try:
+        upstream = await first_answer(upstreams, request.method, send)
     except (TimeoutError, aiohttp.ClientError) as exc:
-        log.warning("upstream unavailable: %s %s (%s)", request.method, url.split("/", 3)[2], type(exc).__name__)
+        where = ", ".join(url.split("/", 3)[2] for url in upstreams.urls)
+        log.warning("upstream unavailable: %s %s (%s)", request.method, where, type(exc).__name__)
         raise Problem(502, "An internal service is unavailable; try again shortly") from None
     async with upstream:
         content_type = upstream.headers.get("Content-Type", "")
@@ -77,11 +88,17 @@ async def _propagate_request_id(_: aiohttp.ClientSession, __: object, params: ai
         params.headers[REQUEST_ID_HEADER] = request_id
 
 
+# A *_URL that names replicas by one DNS name (docker compose --scale): aiohttp hands each new
+# connection the next of the name's addresses and, when one refuses, tries the others; a short
+# cache lets a replica added or removed be seen within seconds.
+DNS_CACHE_SECONDS = 10
+
+
 def client_session(limit: int = 200) -> aiohttp.ClientSession:
     trace = aiohttp.TraceConfig()
     trace.on_request_start.append(_propagate_request_id)
     return aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=limit, keepalive_timeout=30, ttl_dns_cache=300),
+        connector=aiohttp.TCPConnector(limit=limit, keepalive_timeout=30, ttl_dns_cache=DNS_CACHE_SECONDS),
         timeout=aiohttp.ClientTimeout(total=120, sock_connect=5),
         auto_decompress=False,
         trace_configs=[trace],

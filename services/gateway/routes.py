@@ -21,16 +21,16 @@ from shared.contracts.path_params import fill, misfit
 from shared.contracts.routes import OPERATIONS, Operation, Service
 from shared.internal_client import internal_headers
 from shared.problems import Problem
+from shared.upstreams import Upstreams, upstreams_for
 
 # What the gateway forwards: every operation another service answers.
 ROUTES: tuple[Operation, ...] = tuple(op for op in OPERATIONS if op.service != "gateway")
 
 
-def _upstream_url(request: web.Request, service: Service) -> str:
-    settings = request.app[SETTINGS]
-    return {"documents": settings.documents_url, "audit": settings.audit_url, "notifier": settings.notifier_url}[
-        service
-    ]
+def _upstreams(request: web.Request, service: Service) -> Upstreams:
+    # Only the three internal services: the gateway's own rows are not in ROUTES.
+    assert service != "gateway"
+    return upstreams_for(request.app[SETTINGS].upstreams(service))
 
 
 # Set on a request whose body cap is already its route's (a clone cannot be cloned once read).
@@ -68,7 +68,7 @@ def proxy_handler(route: Operation):  # type: ignore[no-untyped-def]
             "public",
             caller_context(request).identity_headers() | granted,
         )
-        return await forward(request, _upstream_url(request, route.service) + path, internal)
+        return await forward(request, _upstreams(request, route.service), path, internal)
 
     handler.__name__ = f"proxy_{route.method.lower()}_{route.path}"
     return handler

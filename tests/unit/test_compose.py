@@ -142,6 +142,21 @@ def test_only_the_gateway_and_the_s3_api_publish_ports() -> None:
     assert _services()["documents"]["environment"]["S3_PUBLIC_ENDPOINT_URL"]
 
 
+def test_our_services_scale_and_stop_within_docker_grace() -> None:
+    # `docker compose up --scale documents=3`: a fixed container name or a fixed host port on a
+    # service would make its second replica fail to start.
+    for name in OUR_SERVICES:
+        service = _services()[name]
+        assert "container_name" not in service, name
+        assert not service.get("ports") or name == "gateway", name
+        # Docker SIGKILLs after stop_grace_period: it must outlast the service's own grace.
+        stop = int(str(service["stop_grace_period"]).removesuffix("s"))
+        grace = re.fullmatch(r"\$\{SHUTDOWN_GRACE_SECONDS:-(\d+)\}", service["environment"]["SHUTDOWN_GRACE_SECONDS"])
+        assert grace is not None and stop > int(grace.group(1)), name
+    # The gateway's one host port is a variable, so a range (one port per replica) can be given.
+    assert _services()["gateway"]["ports"] == ["${GATEWAY_PORT:-8080}:8080"]
+
+
 def _dockerfile_instructions() -> list[tuple[str, str]]:
     text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
     return [

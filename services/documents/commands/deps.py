@@ -56,7 +56,9 @@ def deps_ctx(sealer: Sealer) -> Callable[[web.Application], AsyncIterator[None]]
         async with aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=20, keepalive_timeout=30), timeout=CALL_TIMEOUT
         ) as session:
-            audit = InternalClient(session, settings.audit_url, settings.require_internal_secret(), "documents")
+            audit = InternalClient(
+                session, settings.upstreams("audit"), settings.require_internal_secret(), "documents"
+            )
             app[DEPS] = Deps(
                 pool=app[POOL],
                 settings=settings,

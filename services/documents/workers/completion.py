@@ -55,6 +55,7 @@ from services.documents.pdf.verify import sha256_file
 from shared.jobs.worker import JobWorker
 from shared.logging import log_fields
 from shared.service import SETTINGS
+from shared.shutdown import finish_task, grace_of
 from shared.wakeup import Wakeup
 
 log = logging.getLogger("countersign.documents.completion")
@@ -199,7 +200,9 @@ def completion_worker(app: web.Application) -> JobWorker:
 
 async def completion_ctx(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx entry (after deps_ctx): the worker lives as long as the app."""
-    task = asyncio.create_task(completion_worker(app).run())
+    worker = completion_worker(app)
+    task = asyncio.create_task(worker.run())
     yield
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    # A build in flight may finish within the grace; one cut short keeps its lease, which runs
+    # out, and another replica (or the next start) builds it again.
+    await finish_task(grace_of(app), task, worker.stop)

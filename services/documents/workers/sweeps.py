@@ -10,6 +10,7 @@ send one reminder twice, and a row a signing request holds locked is simply left
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -25,6 +26,7 @@ from services.documents.domain import turns
 from services.documents.domain.signer_states import SignerStatus
 from services.documents.domain.statemachine import Status
 from shared.logging import log_fields
+from shared.shutdown import finish_task, grace_of
 
 log = logging.getLogger("countersign.documents.sweeps")
 
@@ -66,8 +68,8 @@ async def run_sweeps(pool: asyncpg.Pool) -> tuple[int, int]:
     return swept
 
 
-async def _loop(pool: asyncpg.Pool, interval: float) -> None:
-    while True:
+async def _loop(pool: asyncpg.Pool, interval: float, stopping: asyncio.Event) -> None:
+    while not stopping.is_set():
         try:
             expired, reminded = await run_sweeps(pool)
             if expired or reminded:
@@ -76,13 +78,15 @@ async def _loop(pool: asyncpg.Pool, interval: float) -> None:
             raise
         except Exception as exc:  # database away: try again next interval
             log.warning("sweep failed; will retry", extra=log_fields(error=repr(exc)))
-        await asyncio.sleep(interval)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(interval):
+                await stopping.wait()
 
 
 async def sweeps_ctx(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx entry (after deps_ctx): the sweeps run as long as the app."""
     deps = app[DEPS]
-    task = asyncio.create_task(_loop(deps.pool, deps.settings.sweep_interval_seconds))
+    stopping = asyncio.Event()
+    task = asyncio.create_task(_loop(deps.pool, deps.settings.sweep_interval_seconds, stopping))
     yield
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    await finish_task(grace_of(app), task, stopping.set)  # the pass in flight commits or rolls back whole

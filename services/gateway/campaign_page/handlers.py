@@ -41,7 +41,9 @@ async def campaign_page(request: web.Request) -> web.Response:
     if not CAMPAIGN_ID.fits(campaign_id):
         return _html(request, state_page("not-found", assets), 404)
     settings = request.app[SETTINGS]
-    documents = InternalClient(request.app[HTTP], settings.documents_url, settings.require_internal_secret(), "gateway")
+    documents = InternalClient(
+        request.app[HTTP], settings.upstreams("documents"), settings.require_internal_secret(), "gateway"
+    )
     try:
         answer = await documents.call(
             "GET", f"/internal/campaigns/{campaign_id}/page", identity=SYSTEM.identity_headers()

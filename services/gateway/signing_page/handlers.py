@@ -32,7 +32,9 @@ async def _link_is_known(request: web.Request, token: str) -> bool:
     if not SIGNING_TOKEN.fits(token):
         return False
     settings = request.app[SETTINGS]
-    documents = InternalClient(request.app[HTTP], settings.documents_url, settings.require_internal_secret(), "gateway")
+    documents = InternalClient(
+        request.app[HTTP], settings.upstreams("documents"), settings.require_internal_secret(), "gateway"
+    )
     try:
         answer = await documents.call("POST", LINK_CHECK, identity=SYSTEM.identity_headers(), json={"token": token})
     except Unavailable:

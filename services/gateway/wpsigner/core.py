@@ -34,7 +34,7 @@ async def call(
     request: web.Request, service: Service, method: str, path: str, *, json: Any = None, params: Params | None = None
 ) -> Answer:
     settings = request.app[SETTINGS]
-    base = settings.documents_url if service == "documents" else settings.audit_url
+    base = settings.upstreams(service)
     client = InternalClient(request.app[HTTP], base, settings.require_internal_secret(), "gateway")
     try:
         return await client.call(

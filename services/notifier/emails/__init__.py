@@ -27,18 +27,15 @@ from services.notifier.emails.worker import SendWorker
 from services.notifier.keys import MAILER
 from shared.db import POOL
 from shared.service import SETTINGS, relay_ctx
+from shared.shutdown import finish_task, grace_of
 from shared.wakeup import Wakeup
-
-# A message in flight at shutdown is given this long to finish before the worker is cancelled
-# (the SMTP client's own timeout is 30 s per step).
-SHUTDOWN_GRACE_SECONDS = 35.0
 
 
 async def send_worker_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     wakeup = Wakeup(settings.database_url, CHANNEL)
     session = DocumentsClient.open_session()
-    documents = DocumentsClient(session, settings.documents_url, settings.require_internal_secret())
+    documents = DocumentsClient(session, settings.upstreams("documents"), settings.require_internal_secret())
     worker = SendWorker(
         app[POOL],
         app[MAILER],
@@ -50,14 +47,9 @@ async def send_worker_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     task = asyncio.create_task(worker.run())  # it listens (wakeup) while it runs
     yield
-    worker.stop()
-    try:
-        # asyncio.timeout, not wait_for: see shared/wakeup.py on lost cancellations.
-        async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
-            await asyncio.shield(task)
-    except Exception:  # the grace ran out (TimeoutError), or the worker failed
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+    # A message in flight at shutdown is given what is left of SHUTDOWN_GRACE_SECONDS (the SMTP
+    # client's own timeout is 30 s per step); one cut short is sent again when its lease ends.
+    await finish_task(grace_of(app), task, worker.stop)
     await session.close()
 
 

@@ -17,6 +17,7 @@ answer lives only in memory for the one send: links and codes are never written 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -61,7 +62,7 @@ def refusal(status: int, body: Any) -> Exception:
 
 
 class DocumentsClient:
-    def __init__(self, session: aiohttp.ClientSession, base_url: str, secret: str) -> None:
+    def __init__(self, session: aiohttp.ClientSession, base_url: str | Sequence[str], secret: str) -> None:
         self._documents = InternalClient(session, base_url, secret, "notifier")
 
     @classmethod

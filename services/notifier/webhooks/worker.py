@@ -37,6 +37,7 @@ from shared.logging import log_fields
 from shared.metrics import WEBHOOK_ATTEMPTS
 from shared.secretbox import Keyring, SecretUnreadable
 from shared.service import SETTINGS
+from shared.shutdown import finish_task, grace_of
 from shared.tracing import continued
 from shared.wakeup import Wakeup
 
@@ -157,14 +158,15 @@ async def warn_about_stale_secrets(pool: asyncpg.Pool, keyring: Keyring) -> None
 
 
 async def delivery_worker_ctx(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx entry: the worker lives as long as the app. Attempts cut off at shutdown keep
-    their lease until it expires, then another replica (or the next start) sends them again."""
+    """cleanup_ctx entry: the worker lives as long as the app. At shutdown the attempts in flight
+    finish within the grace; any cut off keep their lease until it expires, then another replica
+    (or the next start) sends them again."""
     config = webhook_config(app[SETTINGS])
     await warn_about_stale_secrets(app[POOL], app[KEYRING])
     client = open_client(config)
     wakeup = Wakeup(app[SETTINGS].database_url, repo.CHANNEL)
-    task = asyncio.create_task(delivery_worker(app[POOL], client, config, app[KEYRING], wakeup).run())
+    worker = delivery_worker(app[POOL], client, config, app[KEYRING], wakeup)
+    task = asyncio.create_task(worker.run())
     yield
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    await finish_task(grace_of(app), task, worker.stop)
     await client.close()

@@ -230,7 +230,9 @@ def run(settings: Settings) -> int:
                 children[name] = subprocess.Popen([sys.executable, "-m", f"services.{service}"], env=own)
         if settings.metrics_enabled:
             ports = ", ".join(
-                f"{service} :{metrics_port(settings, service, k)}" for service in SERVICES for k in range(settings.replicas)
+                f"{service} :{metrics_port(settings, service, k)}"
+                for service in SERVICES
+                for k in range(settings.replicas)
             )
             _say(f"Prometheus metrics on http://{settings.metrics_bind_host}:<port>/metrics ({ports})")
         gateways = " and ".join(

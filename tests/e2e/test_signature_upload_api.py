@@ -11,6 +11,7 @@ import aiohttp
 import pypdfium2
 import pytest
 from PIL import Image
+from prometheus_client import REGISTRY
 
 from tests.e2e.test_signing_flow import Flow, box, flow, signature  # noqa: F401  (flow: a fixture)
 from tests.unit.test_signature_upload import bomb_png, encode, photo
@@ -76,12 +77,22 @@ def _red_pixels(pdf: bytes, box_pt: tuple[float, float, float, float]) -> tuple[
     return inside, outside
 
 
+def _signature_jobs() -> float:
+    """Signature jobs the sandbox workers answered (the harness runs the services in this process,
+    so their counters are this registry's)."""
+    value = REGISTRY.get_sample_value("countersign_sandbox_jobs_total", {"kind": "signature", "outcome": "replied"})
+    return value or 0.0
+
+
 async def test_an_uploaded_photo_is_cleaned_and_the_signed_pdf_shows_it_in_the_box(flow: Flow) -> None:
     doc_id, token, fields = await _sent(flow)
     before = await _stored_state(flow, doc_id)
+    jobs_before = _signature_jobs()
     answer = await flow.as_signer(
         "POST", UPLOAD, 200, token, fieldId=fields["signature"], data=form(encode(photo(), "JPEG", quality=92))
     )
+    # The picture was decoded in a sandbox worker, not in the service (docs/security.md).
+    assert _signature_jobs() == jobs_before + 1
     cleaned = answer["data"]
     assert cleaned["type"] == "drawn" and cleaned["image"].startswith("data:image/png;base64,")
     assert 0 < cleaned["width"] <= 1000 and 0 < cleaned["height"] <= 300

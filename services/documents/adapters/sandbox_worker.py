@@ -27,6 +27,7 @@ cannot corrupt a frame):
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import os
@@ -75,6 +76,18 @@ def _seal(request: str) -> tuple[str, bool]:
     return report.to_json(), False
 
 
+def _signature(request: str) -> tuple[str, bool]:
+    """A signature uploaded as a picture (pdf/signature_upload.py): the cleaned PNG, or why not."""
+    from services.documents.pdf.signature_upload import SignatureImageRefused, prepare_signature
+
+    job = json.loads(request)
+    try:
+        png = prepare_signature(Path(job["path"]).read_bytes(), float(job["width"]), float(job["height"]))
+    except SignatureImageRefused as exc:
+        return json.dumps({"ok": False, "code": exc.code, "message": exc.message}), False
+    return json.dumps({"ok": True, "png": base64.b64encode(png).decode("ascii")}), False
+
+
 def _build(request: str) -> tuple[str, bool]:
     """The signed PDF (adapters/signed_build.py): the inputs come pickled from the service, which
     is trusted here; nothing travels back but the file and a JSON reply, never a pickle."""
@@ -94,6 +107,7 @@ JOBS: dict[str, Callable[[str], tuple[str, bool]]] = {
     "render": _render,
     "build": _build,
     "seal": _seal,
+    "signature": _signature,
 }
 
 

@@ -7,17 +7,23 @@ changes nothing either until the signer finishes.
 
 As every signer command: the signer's own signature or initials field, their turn, after the
 one-time code; checked before the image is decoded, so a refused request costs no decoding.
-The decoding runs in a worker thread (Pillow releases the GIL), not on the event loop.
+The decoding runs in a warm worker of the sandbox pool, as every stranger's file does (in a
+worker thread when the service runs without a pool, SANDBOX_POOL_SIZE=0).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import json
+import math
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import asyncpg
 
+from services.documents.adapters.sandbox_pool import SandboxPool
 from services.documents.commands.deps import Deps
 from services.documents.commands.field_attachments import own_field
 from services.documents.commands.signing_session import Session, run
@@ -57,8 +63,39 @@ async def prepare(deps: Deps, token: str, ctx: RequestContext, field_id: str, da
 
     width, height = await run(deps.pool, token, ctx, box_of, lock="share")
     try:
-        png = await asyncio.to_thread(prepare_signature, data, width, height)
+        if deps.sandbox is None:
+            png = await asyncio.to_thread(prepare_signature, data, width, height)
+        else:
+            png = await _in_sandbox(deps, deps.sandbox, data, width, height)
     except SignatureImageRefused as exc:
         raise refused(exc) from None
     size = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")  # the IHDR's width, height
     return PreparedSignature(png, *size)
+
+
+async def _in_sandbox(deps: Deps, sandbox: SandboxPool, data: bytes, width: float, height: float) -> bytes:
+    """The decoding in a warm worker of the sandbox pool, under the upload checker's limits, like
+    every other stranger's file (docs/security.md); a worker that dies on the image costs that
+    job only, and the signer is told the image could not be used."""
+    with tempfile.TemporaryDirectory(prefix="countersign-signature-") as workdir:
+        path = Path(workdir) / "upload"
+        await asyncio.to_thread(path.write_bytes, data)
+        request = json.dumps({"path": str(path), "width": width, "height": height})
+        settings = deps.settings
+        outcome = await sandbox.run(
+            "signature",
+            request,
+            timeout_s=settings.pdf_parse_timeout_seconds,
+            memory_mb=settings.pdf_parse_memory_mb,
+            cpu_seconds=max(1, math.ceil(settings.pdf_parse_timeout_seconds)),
+            reply_cap=2 << 20,
+        )
+    try:
+        reply = json.loads(outcome.stdout) if outcome.returncode == 0 and not outcome.stdout_overflow else None
+    except ValueError:
+        reply = None
+    if not isinstance(reply, dict):
+        raise SignatureImageRefused("signature-image-invalid", "The image could not be processed; try another one.")
+    if not reply.get("ok"):
+        raise SignatureImageRefused(str(reply["code"]), str(reply["message"]))
+    return base64.b64decode(reply["png"])

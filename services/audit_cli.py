@@ -1,22 +1,30 @@
 """`countersign audit verify DOC_ID`: recompute a document's audit chain from the database.
 
 Exit status 0 when the chain is intact, 1 when it is broken (the first entry that does not match
-is named), 2 when the document has no audit entries at all.
+is named), 2 when the document has no audit entries at all. `--json` prints the report as the API's
+`GET /api/v1/documents/{id}/audit/verify` answers it (same exit status).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 from typing import Any
 
 from services.audit.chain_check import chain_report
+from services.audit.routes import verification_body
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from services.cli import _with_conn
 
     report = asyncio.run(_with_conn(lambda conn: chain_report(conn, args.document_id)))
+    code = (2 if report.entries == 0 else 0) if report.ok else 1
+    if args.json:
+        # The same body as GET /api/v1/documents/{id}/audit/verify answers.
+        print(json.dumps(verification_body(args.document_id, report).model_dump()))
+        return code
     if report.ok and report.entries == 0:
         print(f"{args.document_id}: no audit entries")
         return 2
@@ -37,4 +45,5 @@ def add_audit_commands(sub: Any) -> None:
         "verify", help="recompute a document's audit chain and name the first entry that does not match"
     )
     verify.add_argument("document_id", metavar="DOC_ID")
+    verify.add_argument("--json", action="store_true", help="the report as JSON (same exit status)")
     verify.set_defaults(func=cmd_audit_verify)

@@ -1,4 +1,4 @@
-"""`countersign`: the operator CLI (migrate, keys, secrets, emails, infra, run)."""
+"""`countersign`: the operator CLI (migrate, keys, secrets, emails, audit, outbox, dlq, infra, run)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import socket
 import sys
 
 from services.audit_cli import add_audit_commands
+from services.dlq_cli import add_dlq_commands
 from services.emails_cli import add_email_commands
 from services.gateway import credentials
 from services.gateway.scopes import parse_scopes
+from services.outbox_cli import add_outbox_commands
 from services.secrets_cli import add_secrets_commands
 from shared.migrate import apply_migrations, ensure_database
 from shared.settings import get_settings
@@ -254,6 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_secrets_commands(sub)
     add_email_commands(sub)
     add_audit_commands(sub)
+    add_outbox_commands(sub)
+    add_dlq_commands(sub)
     return parser
 
 

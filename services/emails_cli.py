@@ -1,4 +1,4 @@
-"""`countersign emails dead-letters | requeue`: the operator's view of emails that will not go out.
+"""`countersign emails failed | requeue`: the operator's view of emails that will not go out.
 
 These endpoints are org-wide by design, so they are operator endpoints: the notifier answers them
 only to the `operator` caller (shared/callers.py), which the gateway never is. The CLI calls the
@@ -62,7 +62,10 @@ def cmd_requeue(args: argparse.Namespace) -> int:
     if status != 202:
         print(f"countersign: {body.get('detail') if isinstance(body, dict) else body}", file=sys.stderr)
         return 1
-    print(f"requeued {args.email_id}")
+    if args.json:
+        print(json.dumps(body.get("data", body) if isinstance(body, dict) else body))
+    else:
+        print(f"requeued {args.email_id}")
     return 0
 
 
@@ -70,10 +73,14 @@ def add_email_commands(sub: Any) -> None:
     emails = sub.add_parser("emails", help="emails that will not be sent (operator)").add_subparsers(
         dest="emails_command", required=True
     )
-    listing = emails.add_parser("dead-letters", help="failed and bounced emails, of every organisation")
+    # `dead-letters` was its first name; scripts that use it keep working.
+    listing = emails.add_parser(
+        "failed", aliases=["dead-letters"], help="failed and bounced emails, of every organisation"
+    )
     listing.add_argument("--limit", type=int, default=50)
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=cmd_dead_letters)
     again = emails.add_parser("requeue", help="send a failed email again from scratch")
     again.add_argument("email_id")
+    again.add_argument("--json", action="store_true")
     again.set_defaults(func=cmd_requeue)

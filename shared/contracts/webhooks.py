@@ -172,7 +172,12 @@ class WebhookCreated(BaseModel):
     events: str = Field(description="JSON-encoded array of the subscribed event types")
     status: WebhookStatus
     description: str | None
-    secret: str = Field(description="Signing secret (64 hex characters); only in this response")
+    secret: str = Field(
+        description="Signing secret, `whsec_` + base64 of 32 key bytes (the Standard Webhooks form: give it "
+        "to a Standard Webhooks library as it is); only in this response. `X-InSigner-Signature` is keyed "
+        "with this string as text.",
+        examples=["whsec_gymrjhKf+peVLkwz/XrhzVQgH4NL92YXc6AZIegf4P0="],
+    )
     failureCount: int
     createdAt: Timestamp
     updatedAt: Timestamp

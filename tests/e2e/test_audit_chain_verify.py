@@ -4,6 +4,8 @@ after rows are edited or deleted directly in the database."""
 
 from __future__ import annotations
 
+import json
+
 import asyncpg
 import pytest
 
@@ -51,6 +53,8 @@ async def test_entries_expose_a_chain_anyone_can_recompute(flow: Flow) -> None:
     }
     result = await countersign("audit", "verify", doc_id, env=cli_env(flow.system.settings))
     assert result.code == 0 and f"chain intact, 3 entries, head {entries[-1]['hash']}" in result.out
+    as_json = await countersign("audit", "verify", doc_id, "--json", env=cli_env(flow.system.settings))
+    assert as_json.code == 0 and json.loads(as_json.out) == verified
 
 
 async def test_an_edited_entry_is_named(flow: Flow) -> None:
@@ -65,6 +69,8 @@ async def test_an_edited_entry_is_named(flow: Flow) -> None:
     result = await countersign("audit", "verify", doc_id, env=cli_env(flow.system.settings))
     assert result.code == 1, result
     assert f"BROKEN at position 2 (entry {entries[1]['id']})" in result.out
+    as_json = await countersign("audit", "verify", doc_id, "--json", env=cli_env(flow.system.settings))
+    assert as_json.code == 1 and json.loads(as_json.out) == verified
 
 
 async def test_deleted_entries_are_caught_in_the_middle_and_at_the_end(flow: Flow) -> None:

@@ -1,4 +1,4 @@
-"""`countersign emails dead-letters | requeue`: the operator's only way to the org-wide email
+"""`countersign emails failed (dead-letters) | requeue`: the operator's only way to the org-wide email
 endpoints. Run as operators run it (the CLI in a subprocess) against the running notifier; the
 same endpoints refuse every other caller and leave the email as it was."""
 
@@ -48,13 +48,17 @@ async def test_an_operator_lists_and_requeues_a_dead_letter_and_it_is_sent(syste
         INTERNAL_SECRET=system.settings.require_internal_secret(),
     )
 
-    listed = await countersign("emails", "dead-letters", "--json", "--limit", "500", env=env)
+    listed = await countersign("emails", "failed", "--json", "--limit", "500", env=env)
     assert listed.code == 0, listed.err
     [row] = [r for r in json.loads(listed.out) if r["id"] == email_id]
     assert (row["status"], row["lastError"]) == ("failed", "451 4.3.0 try later")
+    # Its first name still works, and the table form names it too.
+    text = await countersign("emails", "dead-letters", "--limit", "500", env=env)
+    assert text.code == 0 and any(line.startswith(email_id) and "451 4.3.0" in line for line in text.out.splitlines())
 
-    requeued = await countersign("emails", "requeue", email_id, env=env)
+    requeued = await countersign("emails", "requeue", email_id, "--json", env=env)
     assert requeued.code == 0, requeued.err
+    assert json.loads(requeued.out) == {"id": email_id, "status": "queued"}
     # Queued again from scratch, the worker sends it for real this time.
     await eventually(
         lambda: db.fetchval("SELECT status = 'sent' FROM notifier.emails WHERE id = $1", email_id),

@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import ssl
 import subprocess
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -34,6 +36,7 @@ from shared.events import Actor, Event
 from shared.migrate import _with_database, apply_migrations, ensure_database
 from shared.secretbox import Keyring, new_key
 from shared.settings import Settings
+from shared.timefmt import iso
 from tests.scratch import eventually
 from tests.webhook_receiver import Receiver, StubDns, insigner_signature_ok, standard_signature_ok
 
@@ -139,18 +142,19 @@ async def test_a_delivery_is_signed_sent_and_recorded(
     )
     assert await enqueue(pool, ev) == 1
 
+    before = int(time.time())
     assert await deliver_due(pool, client, FAST, KEYRING) == 1
+    after = int(time.time())
     [request] = await receiver.wait_for(1)
     assert request.path == "/hooks/insigner"
+    assert secret.startswith("whsec_")
     assert insigner_signature_ok(secret, request.headers, request.body)
     assert standard_signature_ok(secret, request.headers, request.body)
     assert orjson.loads(request.body) == webhook_payload(ev)
     assert request.headers["Content-Type"] == "application/json"
-    assert (
-        request.headers["X-InSigner-Timestamp"]
-        == request.headers["webhook-timestamp"]
-        == str(int(ev.occurredAt.timestamp()))
-    )
+    # Signed when sent: the attempt's own time.
+    assert request.headers["X-InSigner-Timestamp"] == request.headers["webhook-timestamp"]
+    assert before <= int(request.headers["webhook-timestamp"]) <= after
 
     row = await delivery_of(pool, webhook_id)
     assert request.headers["webhook-id"] == row["id"]
@@ -221,18 +225,14 @@ async def test_failures_are_retried_with_the_same_request_and_a_success_resets_t
         await work_until(pool, fresh, succeeded, "the third attempt to succeed")
 
     first, second, third = receiver.requests
-    for name in (
-        "webhook-id",
-        "webhook-timestamp",
-        "webhook-signature",
-        "X-InSigner-Timestamp",
-        "X-InSigner-Signature",
-    ):
+    # The same message each time (id and body); each attempt signed with its own timestamp.
+    for name in ("webhook-id", "X-InSigner-Signature"):
         assert first.headers[name] == second.headers[name] == third.headers[name], name
     assert first.body == second.body == third.body
-    assert standard_signature_ok(secret, third.headers, third.body) and insigner_signature_ok(
-        secret, third.headers, third.body
-    )
+    for request in (first, second, third):
+        assert standard_signature_ok(secret, request.headers, request.body)
+        assert insigner_signature_ok(secret, request.headers, request.body)
+    assert int(first.headers["webhook-timestamp"]) <= int(third.headers["webhook-timestamp"])
     assert tuple(await webhook_row(pool, webhook_id)) == ("active", 0)
     statuses = await pool.fetch(
         "SELECT a.attempt, a.status, a.response_code FROM notifier.webhook_attempts a "
@@ -241,6 +241,33 @@ async def test_failures_are_retried_with_the_same_request_and_a_success_resets_t
         webhook_id,
     )
     assert [tuple(s) for s in statuses] == [(1, "failed", 500), (2, "failed", 502), (3, "succeeded", 200)]
+
+
+async def test_a_retry_long_after_the_event_is_signed_with_its_own_time_and_verifies(
+    pool: asyncpg.Pool, client: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    """The event occurred two hours ago (a delivery that waited through the retry schedule, or an
+    outage): Standard Webhooks receivers refuse a timestamp more than 5 minutes old, so every
+    attempt must carry the time it is sent, not the event's."""
+    receiver.script = [503]
+    org_id = org()
+    webhook_id, secret = await new_webhook(pool, org_id, receiver.url)
+    ev = event(org_id).model_copy(update={"occurredAt": datetime.now(UTC) - timedelta(hours=2)})
+    await enqueue(pool, ev)
+
+    async def succeeded() -> bool:
+        return (await delivery_of(pool, webhook_id))["status"] == "succeeded"
+
+    await work_until(pool, client, succeeded, "the retry to succeed")
+    failed, retried = receiver.requests
+    assert failed.headers["webhook-id"] == retried.headers["webhook-id"] == (await delivery_of(pool, webhook_id))["id"]
+    assert failed.body == retried.body
+    assert orjson.loads(retried.body)["createdAt"] == iso(ev.occurredAt)  # the event's time stays in the body
+    for request in (failed, retried):
+        # The official package, default tolerance: it would refuse the event's own timestamp.
+        assert int(request.headers["webhook-timestamp"]) >= int(ev.occurredAt.timestamp()) + 7200
+        assert standard_signature_ok(secret, request.headers, request.body)
+        assert insigner_signature_ok(secret, request.headers, request.body)
 
 
 async def test_a_delivery_fails_when_the_schedule_is_used_up(

@@ -13,12 +13,13 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator
+from secrets import token_hex
 
 import aiohttp
 import asyncpg
 import pytest
 
-from services.notifier.webhooks import service
+from services.notifier.webhooks import secret_store, service
 from services.notifier.webhooks.fanout import enqueue_deliveries
 from services.notifier.webhooks.signing import new_secret
 from services.notifier.webhooks.worker import deliver_due, warn_about_stale_secrets
@@ -66,7 +67,7 @@ async def new_webhook(pool: asyncpg.Pool, org_id: str, url: str, keyring: Keyrin
 async def legacy_webhook(pool: asyncpg.Pool, org_id: str, url: str) -> tuple[str, str]:
     """A row as a version before sealing wrote it: the secret in clear. Only by switching the
     migration's trigger off can such a row be written now."""
-    webhook_id, secret = "wh_legacy" + uuid.uuid4().hex[:8], new_secret()
+    webhook_id, secret = "wh_legacy" + uuid.uuid4().hex[:8], token_hex(32)  # issued as 64 hex then
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("ALTER TABLE notifier.webhooks DISABLE TRIGGER webhooks_secret_sealed")
         await conn.execute(
@@ -152,6 +153,30 @@ async def test_a_sealed_secret_copied_onto_another_webhook_signs_nothing(
     states = await delivery_states(pool)
     assert states[mine] == ("succeeded", None)
     assert states[victim] == ("pending", "delivery could not be signed")
+
+
+async def test_a_hex_secret_issued_before_whsec_keeps_verifying(
+    pool: asyncpg.Pool, client: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    """A webhook created by an earlier version: its 64-hex secret sealed as it was issued. Its
+    receiver keeps the hex string; the inSigner check takes it as it is, and the official
+    Standard Webhooks package takes its documented whsec_ form."""
+    keyring = Keyring.parse(OLD)
+    org_id, webhook_id, secret = org(), "wh_hex" + uuid.uuid4().hex[:8], token_hex(32)
+    await pool.execute(
+        "INSERT INTO notifier.webhooks (id, org_id, url, events, secret) VALUES ($1, $2, $3, $4, $5)",
+        webhook_id,
+        org_id,
+        receiver.url,
+        ["document.created"],
+        secret_store.seal(keyring, webhook_id, secret),
+    )
+    await enqueue_event(pool, org_id)
+    assert await deliver_due(pool, client, FAST, keyring) == 1
+    [request] = await receiver.wait_for(1)
+    assert insigner_signature_ok(secret, request.headers, request.body)
+    assert standard_signature_ok(secret, request.headers, request.body)
+    assert not standard_signature_ok(token_hex(32), request.headers, request.body)
 
 
 async def test_rotate_reseals_old_and_legacy_secrets_and_deliveries_still_verify(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import os
+import secrets
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -166,8 +167,9 @@ def test_a_webhook_secret_is_bound_to_its_webhook() -> None:
 
 def test_a_legacy_plaintext_secret_is_read_and_resealed() -> None:
     keyring = Keyring.parse(new_key())
-    legacy = new_secret()
+    legacy = secrets.token_hex(32)  # issued as 64 hex characters, stored as issued before sealing
     assert secret_store.is_legacy_plaintext(legacy)
+    assert not secret_store.is_legacy_plaintext(new_secret())  # a whsec_ secret is only ever stored sealed
     assert secret_store.reveal(keyring, "wh_a", legacy) == legacy
     resealed = secret_store.resealed(keyring, "wh_a", legacy)
     assert resealed is not None and keyring.is_current(resealed)

@@ -30,8 +30,8 @@ DELIVERIES = jobs.JobTable(
     order_by="j.next_attempt_at",
     join="JOIN notifier.webhooks w ON w.id = j.webhook_id AND w.status = 'active'",
     carry="w.url, w.secret",
-    returning="j.id, j.webhook_id, due.url, due.secret, j.body, j.message_timestamp, j.attempts, j.retry_step, "
-    "j.final_attempt, j.lease_token, j.trace_context",
+    returning="j.id, j.webhook_id, due.url, due.secret, j.body, j.attempts, j.retry_step, j.final_attempt, "
+    "j.lease_token, j.trace_context",
     waiting_status="pending",
     dead_status="failed",
 )
@@ -58,7 +58,11 @@ async def insert_delivery(
     body: str,
     timestamp: int,
 ) -> bool:
-    """Queue a delivery, due now; False if this event was already queued for this webhook."""
+    """Queue a delivery, due now; False if this event was already queued for this webhook.
+
+    `message_timestamp` keeps the event's time. It is no longer what is signed (each attempt
+    signs its own time), but notifiers of the previous version read it: during a rolling upgrade
+    they may send deliveries queued by this one."""
     inserted = await conn.fetchval(
         """INSERT INTO notifier.webhook_deliveries
                (id, webhook_id, org_id, event_id, event_type, body, message_timestamp, next_attempt_at, trace_context)
@@ -87,7 +91,6 @@ class Claimed:
     url: str
     stored_secret: str  # as stored: sealed (secret_store.reveal opens it)
     body: bytes
-    timestamp: int
     attempts: int
     retry_step: int
     final_attempt: bool
@@ -110,7 +113,6 @@ async def claim_due(conn: asyncpg.Connection, limit: int, lease_seconds: float) 
             url=r["url"],
             stored_secret=r["secret"],
             body=r["body"].encode("utf-8"),
-            timestamp=r["message_timestamp"],
             attempts=r["attempts"],
             retry_step=r["retry_step"],
             final_attempt=r["final_attempt"],

@@ -38,6 +38,6 @@ def webhook_body(event: Event) -> bytes:
 
 
 def event_timestamp(event: Event) -> int:
-    """Unix seconds of the event, for X-InSigner-Timestamp ("when the event was created") and
-    webhook-timestamp."""
+    """Unix seconds of the event, kept with each delivery (delivery_repository.insert_delivery).
+    Attempts are signed with their own time, not this one (signing.py)."""
     return int(event.occurredAt.timestamp())

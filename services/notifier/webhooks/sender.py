@@ -23,10 +23,10 @@ from services.notifier.webhooks.ssrf import UrlRefused, check_address, parse_tar
 
 @dataclass(frozen=True)
 class Message:
-    """What is sent: fixed when the delivery was created, identical on every attempt."""
+    """What is sent: fixed when the delivery was created, identical on every attempt. Only the
+    signature's timestamp changes: each attempt is signed when it is made (signing.py)."""
 
     id: str
-    timestamp: int
     body: bytes
 
 
@@ -89,7 +89,7 @@ async def attempt(
             check_address(target.literal, allow_loopback=config.allow_loopback)
     except UrlRefused as exc:
         return _failure(started, str(exc))
-    headers = delivery_headers(secret, message.id, message.timestamp, message.body)
+    headers = delivery_headers(secret, message.id, int(time.time()), message.body)
     try:
         async with client.post(target.url, data=message.body, headers=headers, allow_redirects=False) as response:
             code = response.status

@@ -116,7 +116,7 @@ async def list_deliveries(pool: asyncpg.Pool, org_id: str, webhook_id: str, page
 
 
 async def redeliver(pool: asyncpg.Pool, org_id: str, webhook_id: str, delivery_id: str) -> Delivery:
-    """One more attempt of the same delivery (same id, timestamp and body), due now."""
+    """One more attempt of the same delivery (same id and body, signed afresh), due now."""
     async with pool.acquire() as conn, conn.transaction():
         webhook = await repo.find_webhook(conn, org_id, webhook_id)
         if webhook is None:

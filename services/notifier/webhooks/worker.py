@@ -77,7 +77,7 @@ async def _record(pool: asyncpg.Pool, claimed: repo.Claimed, outcome: Outcome, c
 async def _deliver(
     pool: asyncpg.Pool, client: aiohttp.ClientSession, claimed: repo.Claimed, config: WebhookConfig, keyring: Keyring
 ) -> None:
-    message = Message(id=claimed.id, timestamp=claimed.timestamp, body=claimed.body)
+    message = Message(id=claimed.id, body=claimed.body)
     try:
         secret = secret_store.reveal(keyring, claimed.webhook_id, claimed.stored_secret)
     except SecretUnreadable as exc:

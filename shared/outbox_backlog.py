@@ -2,7 +2,8 @@
 
 Every service that publishes events has a `<schema>.outbox` table (shared/outbox.py); they are
 found in the catalogue rather than listed here, so a service that gains an outbox is included
-without a change. Counting uses the partial index on unpublished rows (`outbox_unpublished`).
+without a change. Each is read as the relay's metrics probe reads it (shared.outbox.backlog: the
+partial index of unpublished rows, counted up to BACKLOG_COUNT_CAP).
 """
 
 from __future__ import annotations
@@ -11,16 +12,14 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from shared.outbox import backlog
+
 
 @dataclass(frozen=True)
 class Backlog:
     service: str  # the schema, which is the service's name
-    pending: int
+    pending: int  # counted up to BACKLOG_COUNT_CAP
     oldest_age_seconds: float | None  # None when nothing is pending
-
-
-def _quoted(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 async def outbox_backlogs(conn: asyncpg.Connection) -> list[Backlog]:
@@ -30,10 +29,7 @@ async def outbox_backlogs(conn: asyncpg.Connection) -> list[Backlog]:
     )
     out = []
     for row in schemas:
-        schema = row["table_schema"]
-        counted = await conn.fetchrow(
-            f"""SELECT count(*) AS pending, extract(epoch FROM now() - min(created_at))::float8 AS age
-                FROM {_quoted(schema)}.outbox WHERE published_at IS NULL"""
-        )
-        out.append(Backlog(schema, counted["pending"], counted["age"]))
+        # The same reading as the relay's metrics probe (shared.outbox.backlog), one way to count.
+        pending, age = await backlog(conn, row["table_schema"])
+        out.append(Backlog(row["table_schema"], pending, age if pending else None))
     return out

@@ -183,7 +183,7 @@ async def run_completion_pass(deps: Deps) -> int:
 
 
 class Completions:
-    """The service's completion worker: up to COMPLETION_CONCURRENCY builds at once.
+    """The service's completion worker: up to COMPLETION_CONCURRENCY (2) builds at once.
 
     Why not one after the other: most of a completion is waiting (the audit service to record
     the last signature, S3, the sandbox worker, the TSA), so one at a time capped the whole

@@ -16,7 +16,7 @@ from pyhanko.sign.timestamps.api import TimeStamper
 
 from services.documents.adapters.sealing.authority import AuthorityError, CertificateAuthority
 from services.documents.adapters.sealing.revocation import fetch_crl
-from services.documents.adapters.sealing.seal import seal_file
+from services.documents.adapters.sealing.seal import reserved_size, seal_file
 from services.documents.adapters.sealing.timestamper import TimestampClient
 from services.documents.commands.seal_identity import OrgSeal, org_seal, platform_identity
 from shared.secretbox import Keyring
@@ -36,6 +36,10 @@ class Sealer:
     # One TSA client for every seal of the process (adapters/sealing/timestamper.py: each seal
     # then asks the TSA once, and no TLS context is built per seal).
     tsa: TimestampClient | None = field(default=None, repr=False, compare=False)
+
+    # The seal placeholder's size per certificate (sha256), learnt from the first seal with it
+    # (adapters/sealing/seal.py `reserved_size`), so later seals skip pyHanko's dry-run sizing.
+    reserved: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.tsa is None and self.tsa_url is not None:
@@ -79,9 +83,14 @@ class Sealer:
         if self.crl_url and seal.source == "platform":
             crls.append(await fetch_crl(self.crl_url, self.authority.cert, self.tsa_timeout_seconds))
         stamper = self.tsa.get() if self.tsa is not None else None
+        reserved = self.reserved.get(seal.cert_sha256)
         try:
-            await asyncio.to_thread(seal_file, source, target, seal.identity, stamper, crls)
+            await asyncio.to_thread(seal_file, source, target, seal.identity, stamper, crls, reserved)
+            if reserved is None:
+                self.reserved[seal.cert_sha256] = await asyncio.to_thread(reserved_size, target)
         except Exception:
+            # The retry sizes everything afresh: the TSA's token and the placeholder.
             if self.tsa is not None and stamper is not None:
-                self.tsa.discard(stamper)  # the retry sizes the TSA's token afresh
+                self.tsa.discard(stamper)
+            self.reserved.clear()
             raise

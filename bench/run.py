@@ -26,7 +26,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from bench import fixtures, gateway_read, lifecycle, machine, memory, quiet, scale, scale_sql, seed, wrk
+from bench import cpu, fixtures, gateway_read, lifecycle, machine, memory, quiet, scale, scale_sql, seed, wrk
 from bench.scenarios import Scenario, measure, print_table, say
 from shared.settings import Settings
 
@@ -122,9 +122,17 @@ def lifecycle_family(run: Run) -> dict[str, Any]:
     if left := asyncio.run(quiet.wait_for_consumers(run.settings)):
         say(f"consumers still have {left} events queued; measuring anyway")
     args = run.args
+    processes = cpu.find(run.settings)  # None when the system runs elsewhere: no CPU figures then
+    before = cpu.read(processes) if processes is not None else None
     result = lifecycle.run(run.settings, run.gateway, run.api_key, args.lifecycle_clients, args.lifecycle_duration)
     lifecycle.print_result(result, TARGETS)
-    return {"lifecycle": asdict(result)}
+    found: dict[str, Any] = {"lifecycle": asdict(result)}
+    if processes is not None and before is not None:
+        after = cpu.read(processes)
+        found["lifecycle_cpu_s"] = seconds = cpu.spent(before, after)
+        found["lifecycle_commits"] = commits = cpu.commits(before, after)
+        cpu.print_per_unit(seconds, commits, result.completed, "completed lifecycle")
+    return found
 
 
 def memory_family(run: Run) -> dict[str, Any]:

@@ -122,6 +122,10 @@ class Settings(BaseSettings):
     # The lease of a signed-PDF build: one not finished this long after its claim is presumed
     # dead and retried.
     completion_lease_seconds: int = 120
+    # Signed-PDF builds one documents process runs at once (each waits mostly on the audit
+    # service, S3, a sandbox worker and the TSA). Each seal runs in a thread of the service and
+    # holds the GIL while it works: more seals than cores starve the event loop (bench/README.md).
+    completion_concurrency: int = Field(default=2, ge=1)
     # How long a signed-PDF build waits for the audit service to record the document's events
     # (the certificate prints the chain head that covers them); then the attempt fails and is
     # retried when its lease ends.

@@ -14,7 +14,8 @@ from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from services.documents.adapters.sealing.authority import AuthorityError, CertificateAuthority, new_authority
-from services.documents.adapters.sealing.seal import SEAL_FIELD, SealIdentity, seal_pdf
+from services.documents.adapters.sealing.seal import SEAL_FIELD, SealIdentity, reserved_size, seal_file, seal_pdf
+from services.documents.adapters.sealing.timestamper import ReusedTimeStamper
 from tests.pdf_corpus import LETTER, make_pdf
 from tests.peers import Peers, free_port
 from tests.seal_checks import pdfsig, trust_roots, validate_seal
@@ -119,3 +120,25 @@ def test_issued_certificates_are_fresh_keys_for_document_signing(ca: Certificate
     assert usage.digital_signature and usage.content_commitment and not usage.key_cert_sign
     assert cert.not_valid_after_utc <= ca.cert.not_valid_after_utc
     assert hashlib.sha256(first.cert_pem).digest() != hashlib.sha256(second.cert_pem).digest()
+
+
+def test_a_seal_takes_the_placeholder_size_it_is_given_and_still_verifies(
+    tmp_path, peers: Peers, ca: CertificateAuthority, identity: SealIdentity
+) -> None:  # type: ignore[no-untyped-def]
+    # The Sealer sizes an identity's first seal with pyHanko's dry run, then hands that size
+    # (read back by reserved_size) to later seals: the size given must be the one used.
+    stamper = ReusedTimeStamper(peers.tsa_url, 5)
+    first, second = tmp_path / "first.pdf", tmp_path / "second.pdf"
+    first.write_bytes(make_pdf([LETTER], text="first"))
+    second.write_bytes(make_pdf([LETTER], text="second"))
+    seal_file(first, tmp_path / "first-sealed.pdf", identity, stamper)
+    measured = reserved_size(tmp_path / "first-sealed.pdf")
+    assert measured > 0
+
+    seal_file(second, tmp_path / "second-sealed.pdf", identity, stamper, bytes_reserved=measured + 2000)
+
+    assert reserved_size(tmp_path / "second-sealed.pdf") == measured + 2000
+    status = validate_seal((tmp_path / "second-sealed.pdf").read_bytes(), trust_roots(ca.cert_pem))
+    assert status.intact and status.valid and status.trusted and status.bottom_line
+    assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    assert status.timestamp_validity is not None and status.timestamp_validity.intact

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
-from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
 from pyhanko.sign.timestamps.api import TimeStamper
 
 from services.documents.adapters.sealing.authority import AuthorityError, CertificateAuthority
 from services.documents.adapters.sealing.revocation import fetch_crl
-from services.documents.adapters.sealing.seal import seal_file
+from services.documents.adapters.sealing.seal import reserved_size, seal_file
+from services.documents.adapters.sealing.timestamper import TimestampClient
 from services.documents.commands.seal_identity import OrgSeal, org_seal, platform_identity
 from shared.secretbox import Keyring
 from shared.settings import Settings
@@ -33,6 +33,17 @@ class Sealer:
     # Where the platform CA publishes its CRL: named in the certificates it issues, and fetched
     # into every platform seal (PAdES B-LT). None: no revocation data (B-T / B-B).
     crl_url: str | None = None
+    # One TSA client for every seal of the process (adapters/sealing/timestamper.py: each seal
+    # then asks the TSA once, and no TLS context is built per seal).
+    tsa: TimestampClient | None = field(default=None, repr=False, compare=False)
+
+    # The seal placeholder's size per certificate (sha256), learnt from the first seal with it
+    # (adapters/sealing/seal.py `reserved_size`), so later seals skip pyHanko's dry-run sizing.
+    reserved: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.tsa is None and self.tsa_url is not None:
+            object.__setattr__(self, "tsa", TimestampClient(self.tsa_url, self.tsa_timeout_seconds))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Sealer:
@@ -54,9 +65,7 @@ class Sealer:
         )
 
     def timestamper(self) -> TimeStamper | None:
-        if self.tsa_url is None:
-            return None
-        return HTTPTimeStamper(self.tsa_url, timeout=self.tsa_timeout_seconds)
+        return self.tsa.get() if self.tsa is not None else None
 
     async def org_seal(self, pool: asyncpg.Pool, org_id: str) -> OrgSeal:
         return await org_seal(pool, org_id, self.authority, self.keyring, self.certificate_days, self.crl_url)
@@ -73,4 +82,15 @@ class Sealer:
         crls: list[bytes] = []
         if self.crl_url and seal.source == "platform":
             crls.append(await fetch_crl(self.crl_url, self.authority.cert, self.tsa_timeout_seconds))
-        await asyncio.to_thread(seal_file, source, target, seal.identity, self.timestamper(), crls)
+        stamper = self.tsa.get() if self.tsa is not None else None
+        reserved = self.reserved.get(seal.cert_sha256)
+        try:
+            await asyncio.to_thread(seal_file, source, target, seal.identity, stamper, crls, reserved)
+            if reserved is None:
+                self.reserved[seal.cert_sha256] = await asyncio.to_thread(reserved_size, target)
+        except Exception:
+            # The retry sizes everything afresh: the TSA's token and the placeholder.
+            if self.tsa is not None and stamper is not None:
+                self.tsa.discard(stamper)
+            self.reserved.clear()
+            raise

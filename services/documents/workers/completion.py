@@ -29,6 +29,7 @@ import logging
 import tempfile
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
+from typing import Literal
 
 import asyncpg
 from aiohttp import web
@@ -52,7 +53,7 @@ from services.documents.domain.verified_file import verified_of
 from services.documents.pdf import build_signed_pdf
 from services.documents.pdf.models import AttachedFile, AuditHead, Place
 from services.documents.pdf.verify import sha256_file
-from shared.jobs.worker import JobWorker
+from shared.jobs.worker import AT_ONCE, JobWorker
 from shared.logging import log_fields
 from shared.service import SETTINGS
 from shared.shutdown import finish_task, grace_of
@@ -174,23 +175,72 @@ async def complete_one(deps: Deps, document: asyncpg.Record) -> bool:
 
 
 async def run_completion_pass(deps: Deps) -> int:
-    """Complete every document that is ready and not claimed by a live worker; returns how many."""
+    """Complete every document that is ready and not claimed by a live worker, one after the
+    other; returns how many. (What tests call; the service runs `Completions`.)"""
     completed = 0
     while (document := await claim(deps.pool, deps.settings.completion_lease_seconds)) is not None:
         completed += await complete_one(deps, document)
     return completed
 
 
-def completion_worker(app: web.Application) -> JobWorker:
+class Completions:
+    """The service's completion worker: up to COMPLETION_CONCURRENCY (2) builds at once.
+
+    Why not one after the other: most of a completion is waiting (the audit service to record
+    the last signature, S3, the sandbox worker, the TSA), so one at a time capped the whole
+    system at a few completed documents per second however many cores were idle (issue 12).
+    Each build holds its own lease, so running several changes nothing for the guarantees; the
+    sandbox pool still bounds the builds running at once, and the seal runs in a thread.
+
+    A pass claims one document when a slot is free and returns at once (the next pass claims
+    the next); with every slot taken it waits for one, with nothing to claim it waits for the
+    NOTIFY (or the poll). Cancelling the worker cancels the builds in flight: their leases
+    expire and another pass redoes them, as after a crash.
+    """
+
+    def __init__(self, deps: Deps, concurrency: int) -> None:
+        self._deps = deps
+        self._slots = asyncio.Semaphore(concurrency)
+        self._running: set[asyncio.Task[bool]] = set()
+
+    async def one_pass(self) -> Literal["at once"] | None:
+        await self._slots.acquire()
+        try:
+            document = await claim(self._deps.pool, self._deps.settings.completion_lease_seconds)
+        except BaseException:
+            self._slots.release()
+            raise
+        if document is None:
+            self._slots.release()
+            return None
+        task = asyncio.create_task(complete_one(self._deps, document))
+        self._running.add(task)
+        task.add_done_callback(self._done)
+        return AT_ONCE
+
+    def _done(self, task: asyncio.Task[bool]) -> None:
+        self._running.discard(task)
+        self._slots.release()
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            # complete_one logs its own failures; this is one while noting one (database away).
+            log.warning("completion failed; its lease will expire", extra=log_fields(error=repr(exc)))
+
+    async def finish(self, timeout: float) -> None:
+        """Let the builds in flight end within `timeout`, then cancel the rest."""
+        running = set(self._running)
+        if running:
+            await asyncio.wait(running, timeout=max(0.0, timeout))
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+
+
+def completion_worker(app: web.Application, completions: Completions) -> JobWorker:
     settings = app[SETTINGS]
-
-    async def one_pass() -> None:
-        await run_completion_pass(app[DEPS])
-
     # A failed pass (database or S3 away) leaves claims that expire; the next pass retries.
     return JobWorker(
         "completion",
-        one_pass,
+        completions.one_pass,
         wakeup=Wakeup(settings.database_url, repo.COMPLETION_CHANNEL),
         poll_seconds=settings.sweep_interval_seconds,
         logger=log,
@@ -200,9 +250,12 @@ def completion_worker(app: web.Application) -> JobWorker:
 
 async def completion_ctx(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx entry (after deps_ctx): the worker lives as long as the app."""
-    worker = completion_worker(app)
+    completions = Completions(app[DEPS], app[SETTINGS].completion_concurrency)
+    worker = completion_worker(app, completions)
     task = asyncio.create_task(worker.run())
     yield
-    # A build in flight may finish within the grace; one cut short keeps its lease, which runs
-    # out, and another replica (or the next start) builds it again.
-    await finish_task(grace_of(app), task, worker.stop)
+    # The worker claims nothing more; the builds in flight may finish within the grace. One cut
+    # short keeps its lease, which runs out, and another replica (or the next start) builds it again.
+    grace = grace_of(app)
+    await finish_task(grace, task, worker.stop)
+    await completions.finish(grace.remaining())

@@ -37,6 +37,7 @@ from pyhanko.keys import (
     load_private_key_from_pemder_data,
 )
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko.sign.fields import MDPPerm, SigFieldSpec, SigSeedSubFilter
 from pyhanko.sign.timestamps.api import TimeStamper
@@ -46,7 +47,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 SEAL_FIELD = "CountersignSeal"
 REASON = "Completed with Countersign: the signers' values and the certificate of completion, sealed"
 
-__all__ = ["SEAL_FIELD", "SealIdentity", "load_cert_from_pemder", "seal_file", "seal_pdf"]
+__all__ = ["SEAL_FIELD", "SealIdentity", "load_cert_from_pemder", "reserved_size", "seal_file", "seal_pdf"]
 
 
 @dataclass(frozen=True)
@@ -100,16 +101,34 @@ def seal_file(
     identity: SealIdentity,
     timestamper: TimeStamper | None = None,
     crls: Sequence[bytes] = (),
+    bytes_reserved: int | None = None,
 ) -> None:
     """`seal_pdf` from file to file: pyHanko reads the objects it needs from `source` and copies
     the rest in chunks, so no copy of a large document is held in memory (the completion worker
-    seals 50 MB files in a long-lived process)."""
+    seals 50 MB files in a long-lived process). `bytes_reserved`: the signature placeholder's
+    size (`reserved_size` of an earlier seal with this identity and timestamper); None: pyHanko
+    sizes it with a dry-run signature."""
     with source.open("rb") as original, target.open("w+b") as out:  # read back for the digest
-        _seal(original, out, identity, timestamper, crls)
+        _seal(original, out, identity, timestamper, crls, bytes_reserved)
+
+
+def reserved_size(sealed: Path) -> int:
+    """The size pyHanko reserved for the seal of `sealed` (hex digits of /Contents). Its sizing
+    is a dry-run signature with the identity's chain and the timestamper's cached token, so it
+    comes out the same for every seal with them: a caller may reuse it instead of paying the dry
+    run (about a third of a seal's CPU) each time."""
+    with sealed.open("rb") as handle:
+        signature = PdfFileReader(handle, strict=False).embedded_signatures[-1]
+        return 2 * len(signature.sig_object.raw_get("/Contents"))
 
 
 def _seal(
-    original: BinaryIO, out: BinaryIO, identity: SealIdentity, timestamper: TimeStamper | None, crls: Sequence[bytes]
+    original: BinaryIO,
+    out: BinaryIO,
+    identity: SealIdentity,
+    timestamper: TimeStamper | None,
+    crls: Sequence[bytes],
+    bytes_reserved: int | None = None,
 ) -> None:
     writer = _SealWriter(original, strict=False)
     if crls:
@@ -134,5 +153,6 @@ def _seal(
         signer=identity.signer(),
         timestamper=timestamper,
         new_field_spec=SigFieldSpec(sig_field_name=SEAL_FIELD),
+        bytes_reserved=bytes_reserved,
         output=out,
     )

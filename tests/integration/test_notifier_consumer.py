@@ -102,9 +102,10 @@ async def test_poison_message_is_dead_lettered(
     channel: aio_pika.abc.AbstractChannel,
     prepared: Settings,
 ) -> None:
-    await _to_notifier_queue(channel, prepared, b"this is not JSON {", "poison-1")
-
     dead_queue = await channel.declare_queue(prepared.queue_name("notifier") + ".dead", passive=True)
+    # The session's namespace is shared: another test's poison message may be waiting there.
+    await dead_queue.purge()
+    await _to_notifier_queue(channel, prepared, b"this is not JSON {", "poison-1")
 
     async def dead_lettered():  # type: ignore[no-untyped-def]
         return await dead_queue.get(no_ack=True, fail=False)

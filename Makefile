@@ -5,7 +5,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test lint fuzz bench bench-seed install migrate clean browser pdfsig
+.PHONY: run test lint fuzz bench bench-seed install migrate clean browser pdfsig i18n
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -21,6 +21,22 @@ run: install
 test: install browser pdfsig
 	@$(VENV)/bin/countersign infra --start
 	@$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# Messages to translate: extract every surface's msgids into shared/locale/<domain>.pot and merge
+# them into each language's .po (new ones empty, changed ones fuzzy: the catalogue test then
+# names what a translator must do). docs/languages.md.
+LOCALE  := shared/locale
+i18n: install
+	@for domain in page emails; do \
+	  $(VENV)/bin/pybabel -q extract -F $(LOCALE)/$$domain.cfg -k t --no-location --sort-output \
+	    --project=countersign --copyright-holder="Countersign contributors" -o $(LOCALE)/$$domain.pot . && \
+	  for lang in de fr es pt; do \
+	    test -f $(LOCALE)/$$lang/LC_MESSAGES/$$domain.po || \
+	      $(VENV)/bin/pybabel -q init -D $$domain -i $(LOCALE)/$$domain.pot -d $(LOCALE) -l $$lang; \
+	    $(VENV)/bin/pybabel -q update -D $$domain -i $(LOCALE)/$$domain.pot -d $(LOCALE) -l $$lang \
+	      --no-wrap --ignore-obsolete; \
+	  done; \
+	done
 
 # The habits CI enforces before the tests (settings in pyproject.toml): lint and import order,
 # formatting, types.

@@ -13,6 +13,7 @@ from pydantic import Field
 from shared.contracts.active_content import ActiveKind
 from shared.contracts.common import (
     DocumentStatus,
+    Language,
     Number,
     PageMeta,
     ResponseModel,
@@ -65,6 +66,9 @@ class DocumentCreated(ResponseModel):
     updatedAt: Timestamp
 
 
+_LANGUAGE = "Countersign extension: en, de, fr, es or pt, or null (docs/languages.md)"
+
+
 class DocumentSigner(ResponseModel):
     """A signer as embedded in a document's detail."""
 
@@ -76,6 +80,7 @@ class DocumentSigner(ResponseModel):
     order: int
     signedAt: Timestamp | None
     createdAt: Timestamp
+    language: Language | None = Field(default=None, description=_LANGUAGE)
 
 
 class DocumentFormField(ResponseModel):
@@ -156,6 +161,9 @@ class DocumentDetail(ResponseModel):
         )
     )
     activeContentKinds: list[ActiveKind] = Field(description="What was removed, when activeContentRemoved is true")
+    language: Language | None = Field(
+        default=None, description=_LANGUAGE + "; the language of signers who have none of their own"
+    )
 
 
 class Signer(ResponseModel):
@@ -170,6 +178,7 @@ class Signer(ResponseModel):
     signedAt: Timestamp | None
     createdAt: Timestamp
     updatedAt: Timestamp
+    language: Language | None = Field(default=None, description=_LANGUAGE)
 
 
 class SignerCreated(ResponseModel):
@@ -182,6 +191,7 @@ class SignerCreated(ResponseModel):
     status: SignerStatus
     order: int
     createdAt: Timestamp
+    language: Language | None = Field(default=None, description=_LANGUAGE)
 
 
 class FieldValidationRules(ResponseModel):

@@ -86,6 +86,7 @@ def session(view: SessionView, attachment_max_bytes: int) -> SigningSession:
         attachments=[signing_attachment(a) for a in view.attachments],
         redirectUrl=view.redirect_url,
         attachmentMaxBytes=attachment_max_bytes,
+        language=signer.get("language") or document.get("language"),
     )
 
 

@@ -84,6 +84,7 @@ def detail(
         originalFileHash=row["original_file_hash"],
         activeContentRemoved=bool(row["active_content_removed"]),
         activeContentKinds=row["active_content_removed"] or [],
+        language=row["language"],
     )
 
 
@@ -100,6 +101,7 @@ def _signer_common(row: Row) -> dict[str, Any]:
         "status": row["status"],
         "order": row["signing_order"],
         "createdAt": row["created_at"],
+        "language": row["language"],
     }
 
 

@@ -27,6 +27,7 @@ DOCUMENT_COLUMNS: dict[str, str] = {
     "emailMessage": "email_message",
     "reminderFrequency": "reminder_frequency",
     "otpMethod": "otp_method",
+    "language": "language",
 }
 
 # Correlated counts evaluated only for the rows of one page (see list_documents): no N+1.
@@ -141,7 +142,8 @@ async def find_detail(conn: asyncpg.Connection | asyncpg.Pool, org_id: str, docu
 async def mail_texts(conn: asyncpg.Connection, document_id: str) -> asyncpg.Record | None:
     """What the notifier's emails quote of a document: its texts and its sender."""
     return await conn.fetchrow(
-        """SELECT name, message, email_subject, email_message, sender_name, sender_email, sender_org_name
+        """SELECT name, message, email_subject, email_message, sender_name, sender_email, sender_org_name,
+                  language
            FROM documents.documents WHERE id = $1""",
         document_id,
     )

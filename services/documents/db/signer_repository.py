@@ -16,6 +16,7 @@ SIGNER_COLUMNS: dict[str, str] = {
     "role": "role",
     "order": "signing_order",
     "phone": "phone",
+    "language": "language",
 }
 
 _ORDER = "ORDER BY signing_order, created_at, id"

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from services.documents.domain.ownership import own_fields
+from services.documents.domain.ownership import candidates, own_fields
 from services.documents.domain.turns import PARTICIPANT_ROLES
 from services.documents.pdf.models import (
     AttachedFile,
@@ -27,6 +27,7 @@ from services.documents.pdf.models import (
     StampField,
     TypedSignature,
 )
+from shared.i18n import pick
 
 Row = Mapping[str, Any]
 DATE_TYPES = frozenset({"date", "date_signed"})
@@ -46,8 +47,22 @@ def to_field_value(field_type: str, stored: Any) -> FieldValue:
     return stored  # type: ignore[no-any-return]
 
 
-def stamp_fields(fields: Sequence[Row], values: Mapping[str, Any]) -> list[StampField]:
-    """Every field that has a value, in the document's order (empty optional fields stay blank)."""
+def field_languages(document: Row, signers: Sequence[Row], fields: Sequence[Row]) -> dict[str, str]:
+    """Field id → the language its dates are written in: that of the signer who filled it (the one
+    who completed, among those the field points at), else the document's, else English."""
+    languages: dict[str, str] = {}
+    for f in fields:
+        people = candidates(f, signers)
+        filler = next((s for s in people if s["status"] == "completed"), people[0] if people else None)
+        languages[f["id"]] = pick(filler.get("language") if filler else None, document.get("language"))
+    return languages
+
+
+def stamp_fields(
+    fields: Sequence[Row], values: Mapping[str, Any], languages: Mapping[str, str] | None = None
+) -> list[StampField]:
+    """Every field that has a value, in the document's order (empty optional fields stay blank);
+    `languages` (field_languages) decides how dates read, English when not given."""
     return [
         StampField(
             page=f["page"],
@@ -57,6 +72,7 @@ def stamp_fields(fields: Sequence[Row], values: Mapping[str, Any]) -> list[Stamp
             height=f["height"],
             type=f["type"],
             value=to_field_value(f["type"], values[f["id"]]),
+            language=(languages or {}).get(f["id"], "en"),
         )
         for f in fields
         if f["id"] in values

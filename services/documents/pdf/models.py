@@ -52,6 +52,7 @@ class StampField:
     height: float
     type: str
     value: FieldValue
+    language: str = "en"  # of the signer who filled it: how a date reads (shared/i18n.py)
 
 
 @dataclass(frozen=True, slots=True)

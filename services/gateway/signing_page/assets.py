@@ -1,6 +1,7 @@
 """The signing page's files: an allow-list loaded once, versioned by their content.
 
-    load_assets() -> Assets      .html (the page, asset URLs filled in), .files {name: Asset}, .version
+    load_assets() -> Assets      .pages {language: the page, asset URLs filled in}, .html (English),
+                                 .files {name: Asset}, .version
 
 Every asset is served from memory under `/signing-page/{version}/{name}`, where the version is a
 hash of all of them: a deploy changes every URL at once, so browsers may cache assets forever and
@@ -9,7 +10,8 @@ signatures (services/documents/pdf/fonts/DancingScript-Regular.ttf, SIL OFL), se
 it lives rather than copied, so the page and the PDF cannot drift apart.
 
 The page's HTML is a static file: the token is read from the URL by the script, never written
-into the HTML, so the same bytes serve every signer.
+into the HTML, so the same bytes serve every signer of a language (catalogue.py translates it once
+per language; the scripts' catalogues are served as assets, messages-<code>.json).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import services
+from services.gateway.signing_page.catalogue import localise, message_files
+from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 ASSETS_PREFIX = "/signing-page"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -32,6 +36,7 @@ MEDIA_TYPES = {
     ".css": "text/css",
     ".ttf": "font/ttf",
     ".svg": "image/svg+xml",
+    ".json": "application/json",
 }
 
 
@@ -43,9 +48,13 @@ class Asset:
 
 @dataclass(frozen=True, slots=True)
 class Assets:
-    html: bytes
+    pages: dict[str, bytes]
     files: dict[str, Asset]
     version: str
+
+    @property
+    def html(self) -> bytes:
+        return self.pages[DEFAULT_LANGUAGE]
 
     @property
     def base(self) -> str:
@@ -61,11 +70,13 @@ def _allowed_files() -> dict[str, Path]:
 
 def load_assets() -> Assets:
     files = {name: Asset(path.read_bytes(), MEDIA_TYPES[path.suffix]) for name, path in _allowed_files().items()}
+    files |= {name: Asset(body, MEDIA_TYPES[".json"]) for name, body in message_files().items()}
     digest = hashlib.sha256()
     for name, asset in sorted(files.items()):
         digest.update(name.encode() + b"\0" + hashlib.sha256(asset.body).digest())
     template = (STATIC_DIR / PAGE_FILE).read_bytes()
     digest.update(hashlib.sha256(template).digest())
     version = digest.hexdigest()[:16]
-    html = template.replace(_PLACEHOLDER, f"{ASSETS_PREFIX}/{version}".encode())
-    return Assets(html=html, files=files, version=version)
+    html = template.replace(_PLACEHOLDER, f"{ASSETS_PREFIX}/{version}".encode()).decode()
+    pages = {code: localise(html, code).encode() for code in LANGUAGES}
+    return Assets(pages=pages, files=files, version=version)

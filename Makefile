@@ -29,12 +29,13 @@ LOCALE  := shared/locale
 i18n: install
 	@for domain in page emails; do \
 	  $(VENV)/bin/pybabel -q extract -F $(LOCALE)/$$domain.cfg -k t --no-location --sort-output \
-	    --project=countersign --copyright-holder="Countersign contributors" -o $(LOCALE)/$$domain.pot . && \
+	    --omit-header -o $(LOCALE)/$$domain.pot . && \
 	  for lang in de fr es pt; do \
 	    test -f $(LOCALE)/$$lang/LC_MESSAGES/$$domain.po || \
 	      $(VENV)/bin/pybabel -q init -D $$domain -i $(LOCALE)/$$domain.pot -d $(LOCALE) -l $$lang; \
 	    $(VENV)/bin/pybabel -q update -D $$domain -i $(LOCALE)/$$domain.pot -d $(LOCALE) -l $$lang \
-	      --no-wrap --ignore-obsolete; \
+	      --no-wrap --ignore-obsolete && \
+	    sed -i '/^"POT-Creation-Date: /d' $(LOCALE)/$$lang/LC_MESSAGES/$$domain.po; \
 	  done; \
 	done
 

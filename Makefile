@@ -28,7 +28,7 @@ test: install browser pdfsig
 LOCALE  := shared/locale
 i18n: install
 	@for domain in page emails; do \
-	  $(VENV)/bin/pybabel -q extract -F $(LOCALE)/$$domain.cfg -k t --no-location --sort-output \
+	  $(VENV)/bin/pybabel -q extract -F $(LOCALE)/$$domain.cfg -k t -c Translators: --no-location --sort-output \
 	    --omit-header -o $(LOCALE)/$$domain.pot . && \
 	  for lang in de fr es pt; do \
 	    test -f $(LOCALE)/$$lang/LC_MESSAGES/$$domain.po || \

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import orjson
 import pytest
 
-from services.documents.domain.signed_inputs import field_languages, stamp_fields
+from services.documents.domain.signed_inputs import field_languages, stamp_fields, to_field_value
 from services.documents.pdf.values import display_text, format_date
 from services.gateway.signing_page.assets import STATIC_DIR, load_assets
 from services.gateway.signing_page.catalogue import localise, message_files
@@ -194,3 +194,10 @@ def test_a_date_field_follows_the_language_of_the_signer_who_filled_it() -> None
         "4 de dezembro de 2026",
         "4 décembre 2026",
     ]
+
+
+def test_an_attachment_field_is_named_in_the_signer_s_language_as_the_page_previews_it() -> None:
+    upload = {"type": "attachment", "fileName": "Gehaltsnachweis.pdf"}
+    assert to_field_value("attachment", upload) == "Attached: Gehaltsnachweis.pdf"
+    assert to_field_value("attachment", upload, "de") == "Angehängt: Gehaltsnachweis.pdf"
+    assert catalogue("page", "de")["Attached: %(file)s"] == "Angehängt: %(file)s"

@@ -27,16 +27,18 @@ from services.documents.pdf.models import (
     StampField,
     TypedSignature,
 )
-from shared.i18n import pick
+from shared.i18n import DEFAULT_LANGUAGE, pick, translations
 
 Row = Mapping[str, Any]
 DATE_TYPES = frozenset({"date", "date_signed"})
 
 
-def to_field_value(field_type: str, stored: Any) -> FieldValue:
+def to_field_value(field_type: str, stored: Any, language: str = DEFAULT_LANGUAGE) -> FieldValue:
     if field_type == "attachment" and isinstance(stored, Mapping):
-        # The file itself follows the document's pages; the field names it.
-        return f"Attached: {stored.get('fileName', 'file')}"
+        # The file itself follows the document's pages; the field names it, in the words (and
+        # the catalogue) of the signing page's preview of the same box.
+        attached = translations("page", language).gettext("Attached: %(file)s")
+        return attached % {"file": stored.get("fileName", "file")}
     if isinstance(stored, Mapping):
         if stored.get("type") == "typed":
             return TypedSignature(str(stored["text"]))
@@ -63,6 +65,7 @@ def stamp_fields(
 ) -> list[StampField]:
     """Every field that has a value, in the document's order (empty optional fields stay blank);
     `languages` (field_languages) decides how dates read, English when not given."""
+    languages = languages or {}
     return [
         StampField(
             page=f["page"],
@@ -71,8 +74,8 @@ def stamp_fields(
             width=f["width"],
             height=f["height"],
             type=f["type"],
-            value=to_field_value(f["type"], values[f["id"]]),
-            language=(languages or {}).get(f["id"], "en"),
+            value=to_field_value(f["type"], values[f["id"]], languages.get(f["id"], DEFAULT_LANGUAGE)),
+            language=languages.get(f["id"], DEFAULT_LANGUAGE),
         )
         for f in fields
         if f["id"] in values

@@ -27,7 +27,7 @@ test: install browser pdfsig
 # names what a translator must do). docs/languages.md.
 LOCALE  := shared/locale
 i18n: install
-	@for domain in page emails; do \
+	@for domain in page emails pdf; do \
 	  $(VENV)/bin/pybabel -q extract -F $(LOCALE)/$$domain.cfg -k t -c Translators: --no-location --sort-output \
 	    --omit-header -o $(LOCALE)/$$domain.pot . && \
 	  for lang in de fr es pt; do \

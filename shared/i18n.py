@@ -8,7 +8,8 @@
     long_date(value, language)           "4. Dezember 2026", "December 4, 2026", "4 de diciembre de 2026"
 
 Catalogues are gettext `.po` files under shared/locale/<language>/LC_MESSAGES/<domain>.po, one
-domain per surface (`page`: the signing page; `emails`: the notifier's emails), extracted from the
+domain per surface (`page`: the signing page; `emails`: the notifier's emails; `pdf`: the
+certificate of completion), extracted from the
 code by `make i18n` (shared/locale/<domain>.cfg), and read directly with Babel at first use:
 there is no compiled `.mo` on disk that could drift from the `.po` a translator edited. English
 is the source language (the msgids), so it has no catalogue. A fuzzy or empty entry falls back to
@@ -31,7 +32,7 @@ from babel.support import NullTranslations, Translations
 
 LANGUAGES: Final = ("en", "de", "fr", "es", "pt")
 DEFAULT_LANGUAGE: Final = "en"
-DOMAINS: Final = ("page", "emails")
+DOMAINS: Final = ("page", "emails", "pdf")
 LOCALE_DIR: Final = Path(__file__).resolve().parent / "locale"
 
 # Names of the languages in themselves, for the signing page's switcher.

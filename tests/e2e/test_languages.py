@@ -127,6 +127,7 @@ async def test_emails_and_the_signed_pdf_speak_each_signer_s_language(flow: Flow
     assert long_date(today, "de") in stamped, stamped  # "4. Dezember 2026": Jonas's date
     assert long_date(today, "fr") in stamped, stamped  # "4 décembre 2026": Lucie's, by the document
     assert long_date(today, "en") not in stamped
+    assert "Certificat d’achèvement" in stamped  # the certificate speaks the document's language
 
     # Completion emails: each participant in their language.
     done_de = await mailbox.wait_for(to(who["jonas"], "abgeschlossen"))

@@ -3,13 +3,18 @@ HTML and catalogues, and which signer's language a PDF date follows."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, date, datetime
 
 import orjson
 import pytest
+from pypdf import PdfReader
 
 from services.documents.domain.signed_inputs import field_languages, stamp_fields, to_field_value
+from services.documents.pdf.certificate import render_certificate
+from services.documents.pdf.certificate_text import Words, authentication, consent, event_rows
+from services.documents.pdf.models import AuditHead, Certificate, Participant, ParticipantEvent, TypedSignature
 from services.documents.pdf.values import display_text, format_date
 from services.gateway.signing_page.assets import STATIC_DIR, load_assets
 from services.gateway.signing_page.catalogue import localise, message_files
@@ -201,3 +206,55 @@ def test_an_attachment_field_is_named_in_the_signer_s_language_as_the_page_previ
     assert to_field_value("attachment", upload) == "Attached: Gehaltsnachweis.pdf"
     assert to_field_value("attachment", upload, "de") == "Angehängt: Gehaltsnachweis.pdf"
     assert catalogue("page", "de")["Attached: %(file)s"] == "Angehängt: %(file)s"
+
+
+# --- the certificate of completion ------------------------------------------------------------------
+
+AT = datetime(2026, 12, 4, 14, 3, 11, tzinfo=UTC)
+
+
+def test_the_certificate_s_words_and_times_follow_the_document_s_language() -> None:
+    german = Words("de")
+    verified = Participant("Jonas", "j@example.de", "signer", otp_verified_at=AT, consent_at=AT)
+    assert authentication(verified, "email", german) == (
+        "Link zum Unterschreiben per E-Mail gesendet; Einmalcode per E-Mail bestätigt 4. Dezember 2026 14:03:11 UTC"
+    )
+    assert consent(verified, Words("es")) == (
+        "Aceptó el uso de registros y firmas electrónicos, 4 de diciembre de 2026 14:03:11 UTC"
+    )
+    assert event_rows([ParticipantEvent("invited", AT)], Words("fr"))[0][:2] == (
+        "4 décembre 2026 14:03:11 UTC",
+        "Invitation envoyée par e-mail",
+    )
+    # Without a language: English, word for word as before.
+    assert authentication(verified, None) == "Signing link sent by email"
+
+
+def test_a_german_certificate_reads_german_and_names_stay_as_written() -> None:
+    cert = Certificate(
+        document_name="Mietvertrag <Nord>",
+        document_id="cdoc",
+        original_sha256="ab" * 32,
+        completed_at=AT,
+        participants=[
+            Participant(
+                "Jonas", "j@example.de", "signer", signed_at=AT, consent_at=AT, signature=TypedSignature("Jonas")
+            )
+        ],
+        sent_at=AT,
+        audit_head=AuditHead(7, "cd" * 32),
+        language="de",
+    )
+    text = pdf_text(render_certificate(cert, page_size=(612, 792), original_pages=2))
+    for expected in (
+        "Abschlusszertifikat",
+        "Integrität und Prüfung",
+        "Mietvertrag <Nord>",
+        "4. Dezember 2026 14:03:11 UTC",
+    ):
+        assert expected in text, expected
+    assert "Certificate of Completion" not in text and "December" not in text
+
+
+def pdf_text(data: bytes) -> str:
+    return " ".join((page.extract_text() or "").replace("\n", " ") for page in PdfReader(io.BytesIO(data)).pages)

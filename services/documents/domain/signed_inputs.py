@@ -144,4 +144,5 @@ def certificate(
         otp_method=document.get("otp_method"),
         audit_head=audit_head,
         attachments=tuple(attachments),
+        language=pick(document.get("language")),
     )

@@ -43,10 +43,11 @@ def format_date(value: date | datetime | str, language: str = DEFAULT_LANGUAGE) 
     return f"{_MONTHS[value.month - 1]} {value.day}, {value.year}"
 
 
-def format_datetime(value: datetime) -> str:
-    """`May 29, 2026 14:03:11 UTC`. Naive datetimes are taken to be UTC, as stored by the services."""
+def format_datetime(value: datetime, language: str = DEFAULT_LANGUAGE) -> str:
+    """`May 29, 2026 14:03:11 UTC`, `29. Mai 2026 14:03:11 UTC`. Naive datetimes are taken to be
+    UTC, as stored by the services."""
     value = value.astimezone(UTC) if value.tzinfo else value
-    return f"{format_date(value)} {value:%H:%M:%S} UTC"
+    return f"{format_date(value, language)} {value:%H:%M:%S} UTC"
 
 
 def _parse_date(text: str) -> date:

@@ -86,16 +86,18 @@ onLanguageChange(() => {
 });
 
 async function start() {
-  await startLanguage();
+  const language = startLanguage();  // never fails: the page stays in English without its catalogue
   if (!token) {
+    await language;
     render(() => showState("unknown"));
     return;
   }
   let session;
   try {
-    const [answer] = await Promise.all([api.summary(), loadScriptFont()]);
+    const [answer] = await Promise.all([api.summary(), loadScriptFont(), language]);
     session = answer.data;
   } catch (error) {
+    await language;
     gone(error);
     return;
   }

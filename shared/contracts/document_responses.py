@@ -64,6 +64,9 @@ class DocumentCreated(ResponseModel):
     folderId: str | None
     createdAt: Timestamp
     updatedAt: Timestamp
+    language: Language | None = Field(
+        default=None, description="Countersign extension: en, de, fr, es or pt, or null (docs/languages.md)"
+    )
 
 
 _LANGUAGE = "Countersign extension: en, de, fr, es or pt, or null (docs/languages.md)"

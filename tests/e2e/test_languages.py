@@ -29,6 +29,8 @@ async def test_language_is_set_returned_changed_cleared_and_validated(flow: Flow
     greta, hans = ids["greta@example.com"], ids["hans@example.com"]
     detail = await flow.document(doc_id)
     assert detail["language"] == "de"
+    created = await flow.call(flow.api, "POST", D, 201, json={"name": "Contrato", "language": "es"})
+    assert created["data"]["language"] == "es"
     assert {s["email"]: s["language"] for s in detail["signers"]} == {
         "greta@example.com": "fr",
         "hans@example.com": None,

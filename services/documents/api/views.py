@@ -58,7 +58,7 @@ def list_item(row: Row) -> responses.DocumentListItem:
 
 
 def created(row: Row) -> responses.DocumentCreated:
-    return responses.DocumentCreated(**_document_common(row), message=row["message"])
+    return responses.DocumentCreated(**_document_common(row), message=row["message"], language=row["language"])
 
 
 def detail(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import UTC, date, datetime
+from typing import Any
 
 import orjson
 import pytest
@@ -176,13 +177,13 @@ def test_the_scripts_get_each_language_s_messages_as_a_versioned_asset() -> None
 
 
 def test_a_date_field_follows_the_language_of_the_signer_who_filled_it() -> None:
-    signers = [
+    signers: list[dict[str, Any]] = [
         {"id": "sr_de", "signing_order": 0, "status": "completed", "language": "de"},
         {"id": "sr_none", "signing_order": 1, "status": "completed", "language": None},
         {"id": "sr_waits", "signing_order": 2, "status": "pending", "language": "es"},
         {"id": "sr_done", "signing_order": 2, "status": "completed", "language": "pt"},
     ]
-    fields = [
+    fields: list[dict[str, Any]] = [
         {"id": "f1", "signer_id": "sr_de", "assigned_to": 0, "type": "date_signed"},
         {"id": "f2", "signer_id": None, "assigned_to": 1, "type": "date"},
         {"id": "f3", "signer_id": None, "assigned_to": 2, "type": "date"},  # the one of order 2 who signed

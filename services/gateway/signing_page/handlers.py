@@ -48,7 +48,7 @@ async def signing_page(request: web.Request) -> web.Response:
         body=request.app[_ASSETS].pages[language],
         content_type="text/html",
         charset="utf-8",
-        headers={**request.app[_HEADERS], "Content-Language": language, "Vary": "Accept-Language"},
+        headers=request.app[_HEADERS] | {"Content-Language": language, "Vary": "Accept-Language"},
         status=200 if known else 404,
     )
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import re
 from datetime import UTC, date, datetime
+from email import policy
+from email.parser import BytesParser
 from typing import Any
 
 import orjson
@@ -19,6 +21,7 @@ from services.documents.pdf.models import AuditHead, Certificate, Participant, P
 from services.documents.pdf.values import display_text, format_date
 from services.gateway.signing_page.assets import STATIC_DIR, load_assets
 from services.gateway.signing_page.catalogue import localise, message_files
+from services.notifier.emails.message import build_message
 from services.notifier.emails.model import KINDS, MailContext, Party, Sender
 from services.notifier.emails.render import Fetched, render, when
 from shared.i18n import LANGUAGES, catalogue, long_date
@@ -259,3 +262,21 @@ def test_a_german_certificate_reads_german_and_names_stay_as_written() -> None:
 
 def pdf_text(data: bytes) -> str:
     return " ".join((page.extract_text() or "").replace("\n", " ") for page in PdfReader(io.BytesIO(data)).pages)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Hausverwaltung Nord GmbH & Co. KG hat Ihnen „Mietvertrag Lindenstraße“ zum Unterschreiben gesendet",
+        "Ihr Einmalcode für „Vertrag“",
+        "Erinnerung: " + "Prüfung " * 30,
+        "Plain ASCII subject",
+    ],
+)
+def test_a_translated_subject_arrives_with_every_space(subject: str) -> None:
+    # Python's folding drops the space between two encoded words where it breaks the line.
+    message = build_message({"Subject": subject, "To": "a@example.de"}, "text", "<p>html</p>")
+    raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert head.isascii() and max(len(line) for line in head.split(b"\r\n")) <= 78
+    assert str(BytesParser(policy=policy.default).parsebytes(raw)["Subject"]) == subject

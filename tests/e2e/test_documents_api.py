@@ -34,6 +34,7 @@ SEED_LIST_KEYS = [
     "_count",
 ]
 SEED_CREATE_KEYS = ["id", "name", "status", "signingType", "message", "expiresAt", "folderId", "createdAt", "updatedAt"]
+ADDED_CREATE_KEYS = ["language"]  # docs/languages.md
 SEED_DETAIL_KEYS = [
     "id",
     "name",
@@ -62,7 +63,7 @@ SEED_DETAIL_KEYS = [
     "_count",
 ]
 # Ours, after the seed's keys (docs/files.md, "Active content").
-ADDED_DETAIL_KEYS = ["originalFileHash", "activeContentRemoved", "activeContentKinds"]
+ADDED_DETAIL_KEYS = ["originalFileHash", "activeContentRemoved", "activeContentKinds", "language"]
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
@@ -132,7 +133,7 @@ async def test_create_returns_the_seed_shape_and_records_one_event(api: Api, db)
     )
     assert status == 201, body
     data = body["data"]
-    assert list(data) == SEED_CREATE_KEYS
+    assert list(data) == SEED_CREATE_KEYS + ADDED_CREATE_KEYS
     assert re.fullmatch(r"c[0-9a-z]{24}", data["id"])
     assert data | {"id": None, "createdAt": None, "updatedAt": None} == {
         "id": None,
@@ -144,6 +145,7 @@ async def test_create_returns_the_seed_shape_and_records_one_event(api: Api, db)
         "folderId": None,
         "createdAt": None,
         "updatedAt": None,
+        "language": None,
     }
     assert ISO_MS.match(data["createdAt"]) and data["createdAt"] == data["updatedAt"]
 

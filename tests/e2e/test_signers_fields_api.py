@@ -9,9 +9,10 @@ from typing import Any
 from tests.conftest import Api
 from tests.e2e.test_documents_api import D, create_document, org_writes, outbox_events, set_status
 
-SIGNER_CREATE_KEYS = ["id", "email", "name", "role", "status", "order", "createdAt"]
-SIGNER_KEYS = ["id", "email", "name", "role", "status", "order", "signedAt", "createdAt", "updatedAt"]
-DETAIL_SIGNER_KEYS = ["id", "name", "email", "role", "status", "order", "signedAt", "createdAt"]
+# The reference's keys, then Countersign's `language` (docs/languages.md).
+SIGNER_CREATE_KEYS = ["id", "email", "name", "role", "status", "order", "createdAt", "language"]
+SIGNER_KEYS = ["id", "email", "name", "role", "status", "order", "signedAt", "createdAt", "updatedAt", "language"]
+DETAIL_SIGNER_KEYS = ["id", "name", "email", "role", "status", "order", "signedAt", "createdAt", "language"]
 DETAIL_FIELD_KEYS = [
     "id",
     "type",
@@ -96,10 +97,24 @@ async def test_signer_lifecycle_with_shapes_and_events(api: Api, db):
     events = (await outbox_events(db, doc["id"]))[1:]
     assert [e["type"] for e in events] == ["signer.added"] * 3 + ["signer.updated", "signer.removed"]
     assert events[0]["data"] == {
-        "signer": {"id": jane["id"], "name": "Jane Smith", "email": "jane.smith@acme.com", "role": "signer", "order": 0}
+        "signer": {
+            "id": jane["id"],
+            "name": "Jane Smith",
+            "email": "jane.smith@acme.com",
+            "role": "signer",
+            "order": 0,
+            "language": None,
+        }
     }
     assert events[3]["data"] == {
-        "signer": {"id": john["id"], "name": "John Q. Doe", "email": "john.doe@acme.com", "role": "viewer", "order": 1},
+        "signer": {
+            "id": john["id"],
+            "name": "John Q. Doe",
+            "email": "john.doe@acme.com",
+            "role": "viewer",
+            "order": 1,
+            "language": None,
+        },
         "changes": ["name", "role", "phone"],  # order was already 1
     }
     assert events[4]["data"]["signer"]["id"] == approver["id"]

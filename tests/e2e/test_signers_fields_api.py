@@ -66,6 +66,7 @@ async def test_signer_lifecycle_with_shapes_and_events(api: Api, db):
         "status": "pending",
         "order": 0,
         "createdAt": None,
+        "language": None,
     }
     john = await add_signer(
         api, doc["id"], email="john.doe@acme.com", name="John Doe", order=1, phone="+57 300 1234567"

@@ -18,9 +18,13 @@ install: $(STAMP)
 run: install
 	@$(VENV)/bin/countersign run
 
+# The suite runs in PYTEST_WORKERS processes (pytest-xdist; each its own database and AMQP
+# namespace): most tests wait on the network, so 3 on 2 cores halves the wall clock. 0: one process.
+PYTEST_WORKERS ?= 3
+
 test: install browser pdfsig
 	@$(VENV)/bin/countersign infra --start
-	@$(PY) -m pytest -q $(PYTEST_ARGS)
+	@$(PY) -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Messages to translate: extract every surface's msgids into shared/locale/<domain>.pot and merge
 # them into each language's .po (new ones empty, changed ones fuzzy: the catalogue test then
@@ -52,12 +56,26 @@ fuzz: install
 	@COUNTERSIGN_FUZZ_EXAMPLES=$${COUNTERSIGN_FUZZ_EXAMPLES:-400} COUNTERSIGN_FUZZ_SEED=$${COUNTERSIGN_FUZZ_SEED:-random} \
 	  $(PY) -m pytest -q tests/e2e/test_fuzz_api.py
 
-# The signing-page tests drive Debian's Chromium through Playwright (never a browser download).
-browser:
+# The signing-page tests drive Debian's Chromium through Playwright (never a browser download),
+# and check every state of the page with axe-core, a pinned version from the npm registry
+# (tests/e2e/axe.py injects var/axe/node_modules/axe-core/axe.min.js; nothing is committed).
+AXE_VERSION := 4.14.1
+AXE_STAMP   := var/axe/.installed-$(AXE_VERSION)
+
+browser: $(AXE_STAMP)
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  S=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$S apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$S apt-get install -y -qq chromium >/dev/null; }
+
+$(AXE_STAMP):
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Debian's npm for axe-core"; \
+	  S=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$S apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$S apt-get install -y -qq npm >/dev/null; }
+	@mkdir -p var/axe
+	@npm install --prefix var/axe --no-save --no-audit --no-fund --ignore-scripts axe-core@$(AXE_VERSION) >/dev/null
+	@test -f var/axe/node_modules/axe-core/axe.min.js && touch $@
 
 # The seal tests ask poppler's pdfsig (an implementation independent of ours) about sealed PDFs.
 pdfsig:

@@ -17,11 +17,14 @@ import asyncpg
 import orjson
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustConnection
 from aiohttp import web
+from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 
 from shared.events import Event
 from shared.logging import log_fields, request_id_var
+from shared.metrics import CONSUMER_DEAD_LETTERS, CONSUMER_DELIVERIES, CONSUMER_REDELIVERIES
 from shared.settings import Settings
+from shared.tracing import continued, current_carrier
 
 log = logging.getLogger("countersign.broker")
 
@@ -95,11 +98,14 @@ class Broker:
 
     async def publish(self, routing_key: str, body: dict[str, Any]) -> None:
         assert self._exchange is not None, "Broker.connect() first"
+        # The active trace (the relay's publish span) travels as W3C headers; none when off.
+        headers: dict[str, Any] | None = current_carrier()
         message = aio_pika.Message(
             orjson.dumps(body),
             content_type="application/json",
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             message_id=str(body.get("id")),
+            headers=headers,
         )
         # Returns only after the broker confirms; an unroutable message raises.
         await self._exchange.publish(message, routing_key=routing_key, mandatory=True, timeout=10)
@@ -110,6 +116,26 @@ class Broker:
 
 
 BROKER: web.AppKey[Broker] = web.AppKey("broker", Broker)
+
+
+async def dead_letter_depth(broker: Broker, consumer: str) -> int:
+    """Messages waiting in a consumer's dead-letter queue. Asked on a channel of its own: a
+    passive declare that fails closes its channel, which must never be the publishing one."""
+    assert broker.connection is not None, "Broker.connect() first"
+    channel = await broker.connection.channel()
+    try:
+        queue = await channel.declare_queue(broker.settings.queue_name(consumer) + ".dead", passive=True)
+        return int(queue.declaration_result.message_count or 0)
+    finally:
+        await channel.close()
+
+
+def last_delivery_allowed(message: AbstractIncomingMessage, delivery_limit: int) -> bool:
+    """Whether requeueing this delivery dead-letters it: a quorum queue counts the earlier
+    failed deliveries of a message in `x-delivery-count` (absent on the first) and dead-letters
+    it once that count would pass `x-delivery-limit`."""
+    earlier = (message.headers or {}).get("x-delivery-count") or 0
+    return isinstance(earlier, int) and earlier >= delivery_limit
 
 
 def broker_ctx(settings: Settings):  # type: ignore[no-untyped-def]
@@ -169,32 +195,58 @@ class Consumer:
             log.warning("consumer cancel failed", extra=log_fields(consumer=self._consumer, error=repr(exc)))
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        queue = self._broker.settings.queue_name(self._consumer)
+        CONSUMER_DELIVERIES.labels(queue).inc()
+        if message.redelivered:
+            CONSUMER_REDELIVERIES.labels(queue).inc()
         try:
             event = Event.model_validate(orjson.loads(message.body))
         except (orjson.JSONDecodeError, ValidationError, ValueError) as exc:
             log.error("poison message dead-lettered", extra=log_fields(error=str(exc)[:500], consumer=self._consumer))
+            CONSUMER_DEAD_LETTERS.labels(queue, "poison").inc()
             await self._settle(message.reject(requeue=False), message.message_id)
             return
         token = request_id_var.set(event.requestId)
+        span = continued(
+            message.headers,
+            f"{self._consumer} process {event.type}",
+            SpanKind.CONSUMER,
+            {
+                "messaging.system": "rabbitmq",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": queue,
+                "messaging.rabbitmq.destination.routing_key": message.routing_key or "",
+                "messaging.message.id": str(event.id),
+            },
+        )
         try:
-            try:
-                await self._handle_until_database_answers(event, message)
-            except _StopHolding:
-                log.info(
-                    "stopped holding event; the broker will redeliver it",
-                    extra=log_fields(eventId=str(event.id), type=event.type),
-                )
-                return
-            except Exception:
-                log.exception(
-                    "event handler failed; will be redelivered",
-                    extra=log_fields(eventId=str(event.id), type=event.type),
-                )
-                await self._settle(message.reject(requeue=True), str(event.id))
-                return
-            await self._settle(message.ack(), str(event.id))
+            with span:
+                await self._handle_and_settle(event, message, queue)
         finally:
             request_id_var.reset(token)
+
+    async def _handle_and_settle(self, event: Event, message: AbstractIncomingMessage, queue: str) -> None:
+        try:
+            await self._handle_until_database_answers(event, message)
+        except _StopHolding:
+            log.info(
+                "stopped holding event; the broker will redeliver it",
+                extra=log_fields(eventId=str(event.id), type=event.type),
+            )
+            return
+        except Exception:
+            last = last_delivery_allowed(message, self._broker.settings.consumer_delivery_limit)
+            log.exception(
+                "event handler failed on its last delivery; dead-lettered"
+                if last
+                else "event handler failed; will be redelivered",
+                extra=log_fields(eventId=str(event.id), type=event.type),
+            )
+            if last:
+                CONSUMER_DEAD_LETTERS.labels(queue, "delivery_limit").inc()
+            await self._settle(message.reject(requeue=True), str(event.id))
+            return
+        await self._settle(message.ack(), str(event.id))
 
     @staticmethod
     async def _settle(outcome: Awaitable[None], event_id: str | None) -> None:

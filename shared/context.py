@@ -33,7 +33,14 @@ H_USER_AGENT = "X-Countersign-User-Agent"
 H_SENDER_NAME = "X-Countersign-Sender-Name"
 H_SENDER_EMAIL = "X-Countersign-Sender-Email"
 H_ORG_NAME = "X-Countersign-Org-Name"
-_SENDER_HEADERS = (("sender_name", H_SENDER_NAME), ("sender_email", H_SENDER_EMAIL), ("org_name", H_ORG_NAME))
+# The organisation's logo: the SHA-256 of its PNG (services/gateway/org_logo.py), when it has one.
+H_ORG_LOGO = "X-Countersign-Org-Logo"
+_SENDER_HEADERS = (
+    ("sender_name", H_SENDER_NAME),
+    ("sender_email", H_SENDER_EMAIL),
+    ("org_name", H_ORG_NAME),
+    ("org_logo", H_ORG_LOGO),
+)
 
 # Of the scopes a route's service checks against the body (Operation.body_scopes), those the API
 # key holds: comma-separated, set by the gateway only (a client's own X-Countersign-* headers are
@@ -57,6 +64,7 @@ class RequestContext:
     sender_name: str | None = None
     sender_email: str | None = None
     org_name: str | None = None
+    org_logo: str | None = None
 
     def identity_headers(self) -> dict[str, str]:
         headers: dict[str, str] = {H_ACTOR_TYPE: self.actor_type}
@@ -108,6 +116,7 @@ def internal_auth_middleware(secret: str) -> object:
             sender_name=_decoded(request.headers.get(H_SENDER_NAME)),
             sender_email=_decoded(request.headers.get(H_SENDER_EMAIL)),
             org_name=_decoded(request.headers.get(H_ORG_NAME)),
+            org_logo=_logo(request.headers.get(H_ORG_LOGO)),
         )
         return await handler(request)
 
@@ -116,6 +125,11 @@ def internal_auth_middleware(secret: str) -> object:
 
 def _decoded(value: str | None) -> str | None:
     return (unquote(value, errors="replace") or None) if value else None
+
+
+def _logo(value: str | None) -> str | None:
+    # A hash and nothing else: it becomes part of a URL in emails and on the signing page.
+    return value if value and len(value) == 64 and all(c in "0123456789abcdef" for c in value) else None
 
 
 def request_context(request: web.Request) -> RequestContext:

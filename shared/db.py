@@ -12,6 +12,7 @@ import asyncpg
 import orjson
 from aiohttp import web
 
+from shared.metrics import METRICS
 from shared.settings import Settings
 
 POOL: web.AppKey[asyncpg.Pool] = web.AppKey("db_pool", asyncpg.Pool)
@@ -61,7 +62,9 @@ def pool_ctx(settings: Settings):  # type: ignore[no-untyped-def]
     """cleanup_ctx entry: the app's pool lives exactly as long as the app."""
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        app[POOL] = await create_pool(settings)
+        pool = app[POOL] = await create_pool(settings)
+        if METRICS in app:
+            app[METRICS].watch_pool(pool.get_size, pool.get_idle_size, pool.get_max_size)
         yield
         await app[POOL].close()
 

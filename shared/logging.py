@@ -2,7 +2,8 @@
 
 The request id lives in a context variable: set once by the request middleware (or by an event
 consumer from the event envelope), it appears in every log line written while that work runs,
-in whichever service runs it.
+in whichever service runs it. With tracing on, a line written inside a span also carries the
+span's `traceId` (shared/tracing.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import sys
 from datetime import UTC, datetime
 
 import orjson
+
+from shared.tracing import current_trace_id
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
@@ -29,6 +32,9 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
             "requestId": request_id_var.get(),
         }
+        # Only while a span is active (tracing on): the id to look the whole trace up by.
+        if trace_id := current_trace_id():
+            line["traceId"] = trace_id
         extra = getattr(record, "fields", None)
         if extra:
             line.update(extra)

@@ -1,7 +1,9 @@
 """Transactional outbox: events are written in the transaction of the change they describe,
 and a relay publishes them to RabbitMQ afterwards.
 
-`record_event` inserts into `<schema>.outbox` and NOTIFYs (delivered only on commit).
+`record_event` inserts into `<schema>.outbox` and NOTIFYs (delivered only on commit); with
+tracing on, the row keeps the W3C context of the request that wrote it, and the relay publishes
+it under that trace (the message headers carry it on to the consumers).
 `OutboxRelay` is a job worker (shared/jobs): it wakes on that notification and also polls, so a
 row is never stranded by a missed notification. It claims rows with `FOR UPDATE SKIP LOCKED` for
 the length of one transaction (`claim_locked`), publishes them all at once with confirms, and marks them published
@@ -16,12 +18,14 @@ import logging
 from typing import Literal
 
 import asyncpg
+from opentelemetry.trace import SpanKind
 
 from shared.broker import Broker
 from shared.events import Event
 from shared.jobs import queue as jobs
 from shared.jobs.worker import AT_ONCE, JobWorker
 from shared.logging import request_id_var
+from shared.tracing import continued, current_carrier
 from shared.wakeup import Wakeup
 
 log = logging.getLogger("countersign.outbox")
@@ -38,12 +42,33 @@ async def record_event(conn: asyncpg.Connection, schema: str, event: Event) -> N
     if event.requestId is None:
         event.requestId = request_id_var.get()
     await conn.execute(
-        f"INSERT INTO {schema}.outbox (event_id, event_type, body) VALUES ($1, $2, $3)",
+        f"INSERT INTO {schema}.outbox (event_id, event_type, body, trace_context) VALUES ($1, $2, $3, $4)",
         event.id,
         event.type,
         event.model_dump(mode="json"),
+        # The request's trace, so the relay's publish (later, elsewhere) continues it.
+        current_carrier(),
     )
     await conn.execute(f"NOTIFY {channel_name(schema)}")
+
+
+# A scrape counts the backlog up to this many rows: cheap even during the outage it reports.
+BACKLOG_COUNT_CAP = 100_000
+
+
+async def backlog(conn: asyncpg.Connection, schema: str) -> tuple[int, float]:
+    """Events not yet published (up to BACKLOG_COUNT_CAP), and the age in seconds of the oldest
+    (0 when there is none). Both read the partial index of unpublished rows."""
+    row = await conn.fetchrow(
+        f"""SELECT (SELECT count(*) FROM (SELECT 1 FROM {schema}.outbox WHERE published_at IS NULL LIMIT $1) AS due)
+                       AS waiting,
+                   COALESCE(EXTRACT(EPOCH FROM now() - (
+                       SELECT created_at FROM {schema}.outbox WHERE published_at IS NULL ORDER BY seq LIMIT 1)), 0)
+                       AS oldest_age""",
+        BACKLOG_COUNT_CAP,
+    )
+    assert row is not None
+    return int(row["waiting"]), float(row["oldest_age"])
 
 
 def outbox_jobs(schema: str) -> jobs.JobTable:
@@ -52,7 +77,7 @@ def outbox_jobs(schema: str) -> jobs.JobTable:
         due="j.published_at IS NULL",
         order_by="j.seq",
         key="seq",
-        returning="j.seq, j.event_type, j.body",
+        returning="j.seq, j.event_type, j.body, j.trace_context",
     )
 
 
@@ -89,9 +114,7 @@ class OutboxRelay:
             # All at once, in order on the channel: the broker confirms them together instead of
             # one round trip (and disk write) after another. One failure rolls the batch back
             # (those already confirmed go out again; consumers dedupe by id).
-            outcomes = await asyncio.gather(
-                *(self._broker.publish(row["event_type"], row["body"]) for row in rows), return_exceptions=True
-            )
+            outcomes = await asyncio.gather(*(self._publish(row) for row in rows), return_exceptions=True)
             if failed := next((o for o in outcomes if isinstance(o, BaseException)), None):
                 raise failed
             if rows:
@@ -100,6 +123,12 @@ class OutboxRelay:
                     [r["seq"] for r in rows],
                 )
         return len(rows)
+
+    async def _publish(self, row: asyncpg.Record) -> None:
+        # Parented on the trace of the request that wrote the row, not on this relay's pass.
+        attributes = {"messaging.system": "rabbitmq", "messaging.operation.type": "publish"}
+        with continued(row["trace_context"], f"outbox publish {row['event_type']}", SpanKind.PRODUCER, attributes):
+            await self._broker.publish(row["event_type"], row["body"])
 
     async def publish_all_pending(self) -> int:
         total = 0

@@ -1,8 +1,9 @@
 """Assembling an internal service: the pieces every internal app shares.
 
 `internal_app` gives a base app behind the gateway's credential with a PostgreSQL pool, a
-RabbitMQ connection and readiness checks for both; `consumer_ctx` and `relay_ctx` add an event
-consumer or an outbox relay that live as long as the app.
+RabbitMQ connection, readiness checks for both and Prometheus metrics on a port of its own;
+`consumer_ctx` and `relay_ctx` add an event consumer or an outbox relay that live as long as the
+app, each with the scrape-time probe of what it looks after (its dead-letter queue, its outbox).
 """
 
 from __future__ import annotations
@@ -12,19 +13,22 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from shared.broker import BROKER, Consumer, EventHandler, broker_ctx
+from shared.broker import BROKER, Consumer, EventHandler, broker_ctx, dead_letter_depth
 from shared.context import internal_auth_middleware
 from shared.db import POOL, check_database, pool_ctx
-from shared.outbox import OutboxRelay
+from shared.metrics import METRICS, forget_series
+from shared.metrics_server import enable_metrics
+from shared.outbox import OutboxRelay, backlog
 from shared.settings import Settings
 from shared.web import add_readiness_check, base_app
 
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
 
 
-def internal_app(settings: Settings) -> web.Application:
+def internal_app(settings: Settings, service: str) -> web.Application:
     app = base_app(settings.max_body_bytes, [internal_auth_middleware(settings.require_internal_secret())])
     app[SETTINGS] = settings
+    enable_metrics(app, settings, service)
     app.cleanup_ctx.append(pool_ctx(settings))
     app.cleanup_ctx.append(broker_ctx(settings))
     add_readiness_check(app, "postgres", lambda: check_database(app[POOL]))
@@ -36,6 +40,8 @@ def consumer_ctx(consumer: str, schema: str, handler: EventHandler):  # type: ig
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         running = Consumer(app[BROKER], app[POOL], consumer, schema, handler)
         await running.start()
+        if METRICS in app:
+            _watch_dead_letters(app, consumer)
         yield
         await running.stop()
 
@@ -46,9 +52,36 @@ def relay_ctx(schema: str):  # type: ignore[no-untyped-def]
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         settings = app[SETTINGS]
         relay = OutboxRelay(app[POOL], app[BROKER], schema, settings.database_url, settings.outbox_poll_seconds)
+        if METRICS in app:
+            _watch_outbox(app, schema)
         task = asyncio.create_task(relay.run())
         yield
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
 
     return ctx
+
+
+def _watch_dead_letters(app: web.Application, consumer: str) -> None:
+    metrics, queue = app[METRICS], app[SETTINGS].queue_name(consumer)
+
+    async def probe() -> None:
+        metrics.dead_letter_messages.labels(queue).set(await dead_letter_depth(app[BROKER], consumer))
+
+    metrics.add_probe(f"dead-letters:{consumer}", probe, lambda: forget_series(metrics.dead_letter_messages, queue))
+
+
+def _watch_outbox(app: web.Application, schema: str) -> None:
+    metrics = app[METRICS]
+
+    async def probe() -> None:
+        async with app[POOL].acquire() as conn:
+            waiting, oldest_age = await backlog(conn, schema)
+        metrics.outbox_backlog.labels(schema).set(waiting)
+        metrics.outbox_oldest_age.labels(schema).set(oldest_age)
+
+    def forget() -> None:
+        forget_series(metrics.outbox_backlog, schema)
+        forget_series(metrics.outbox_oldest_age, schema)
+
+    metrics.add_probe(f"outbox:{schema}", probe, forget)

@@ -157,6 +157,9 @@ class Settings(BaseSettings):
     # POST /api/v1/documents/{id}/attachments (docs/files.md#attachments): the largest file, 10 MB
     # as the reference says; the gateway lets that route's body be this plus the form's framing.
     attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    # POST /api/v1/signing/{token}/fields/{fieldId}/signature-image (docs/signing.md): the largest
+    # picture of a signature; a phone photo is a few MB. Cleaned into a PNG of at most 512 KB.
+    signature_upload_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
 
     # --- emails ---------------------------------------------------------------------------
     # Seconds before each retry after a transient SMTP failure (the last one repeats).
@@ -226,7 +229,21 @@ class Settings(BaseSettings):
     # --- background work ------------------------------------------------------------------
     outbox_poll_seconds: float = 2.0
 
+    # --- Prometheus metrics (shared/metrics_server.py, docs/running.md#metrics) ------------
+    # Each service serves GET /metrics on a port of its own, never on its API port (the
+    # gateway's is public). Loopback by default; 0 as a port takes any free one (tests).
+    metrics_enabled: bool = True
+    metrics_bind_host: str = "127.0.0.1"
+    gateway_metrics_port: int = Field(default=9180, ge=0, le=65535)
+    documents_metrics_port: int = Field(default=9181, ge=0, le=65535)
+    audit_metrics_port: int = Field(default=9182, ge=0, le=65535)
+    notifier_metrics_port: int = Field(default=9183, ge=0, le=65535)
+
     log_level: str = "INFO"
+    # OpenTelemetry traces are exported by OTLP (HTTP/protobuf) to this collector URL, e.g.
+    # http://127.0.0.1:4318; unset, tracing is off and nothing is instrumented (shared/tracing.py).
+    # The exporter also reads the other standard OTEL_EXPORTER_OTLP_* variables (headers, timeout).
+    otel_exporter_otlp_endpoint: str | None = None
 
     @field_validator("trusted_proxies", "embed_allowed_origins", mode="before")
     @classmethod
@@ -253,6 +270,9 @@ class Settings(BaseSettings):
 
     def queue_name(self, consumer: str) -> str:
         return f"{self.amqp_namespace}.{consumer}"
+
+    def metrics_port(self, service: str) -> int:
+        return int(getattr(self, f"{service}_metrics_port"))
 
     def require_signing_secret(self) -> bytes:
         if self.signing_secret is None or len(self.signing_secret.get_secret_value()) < 32:

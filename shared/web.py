@@ -18,7 +18,10 @@ from pydantic import BaseModel, ValidationError
 
 from shared.ids import is_plausible_id
 from shared.logging import log_fields, request_id_var
+from shared.metrics import METRICS, observe_request
 from shared.problems import Problem, not_found, pydantic_errors
+from shared.tracing import enabled as tracing_enabled
+from shared.tracing import tracing_middleware
 
 log = logging.getLogger("countersign.http")
 
@@ -100,6 +103,29 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
                 ),
             )
         request_id_var.reset(token)
+
+
+@web.middleware
+async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Times every request for Prometheus under its route template (shared/metrics.py). Outside
+    problem_middleware, so it sees the status the client gets; a no-op in an app without metrics."""
+    metrics = request.config_dict.get(METRICS)
+    if metrics is None:
+        return await handler(request)
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    except asyncio.CancelledError:
+        status = 499  # the client went away mid-request: not an answer we gave
+        raise
+    finally:
+        observe_request(metrics.service, request, status, time.perf_counter() - started)
 
 
 @web.middleware
@@ -231,9 +257,18 @@ def base_app(
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
 ) -> web.Application:
+    # Outermost, so its span covers the request's whole handling and sees the final status; only
+    # when tracing is on (decided at start-up), so the default path has no extra step.
+    tracing = [tracing_middleware] if tracing_enabled() else []
     app = web.Application(
         client_max_size=max_body_bytes,
-        middlewares=[request_id_middleware, problem_middleware, *(extra_middlewares or [])],
+        middlewares=[
+            *tracing,
+            request_id_middleware,
+            metrics_middleware,
+            problem_middleware,
+            *(extra_middlewares or []),
+        ],
         handler_args={"max_line_size": max_line_bytes, "max_field_size": max_header_bytes},
     )
     app[READINESS_CHECKS] = {}

@@ -16,6 +16,8 @@ from shared.settings import Settings
 from tests.harness import System, reset_infrastructure, start_system, test_settings
 from tests.peers import Mailbox, Peers
 
+pytest_plugins = ["tests.spec_coverage_plugin"]
+
 
 @pytest.fixture(scope="session")
 def peers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peers]:
@@ -139,11 +141,14 @@ async def spec(system: System, http: aiohttp.ClientSession) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def conformance(spec: dict[str, Any]) -> Any:
+def conformance(spec: dict[str, Any], request: pytest.FixtureRequest) -> Any:
     """Shared by every test that drives the API: see tests/spec_check.py."""
     from tests.spec_check import Conformance
+    from tests.spec_coverage_plugin import CONFORMANCE
 
-    return Conformance(spec)
+    checked = Conformance(spec)
+    request.config.stash[CONFORMANCE] = checked  # what an xdist worker reports at its end
+    return checked
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

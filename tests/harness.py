@@ -23,7 +23,11 @@ from shared.migrate import _with_database, apply_migrations, ensure_database
 from shared.secretbox import new_key
 from shared.settings import Settings
 
-NAMESPACE = os.environ.get("COUNTERSIGN_TEST_NAMESPACE", "countersign_test")
+# One database and one AMQP namespace per test process: each pytest-xdist worker (gw0, gw1, …) has
+# its own, so workers never see each other's rows, queues or emails.
+NAMESPACE = os.environ.get("COUNTERSIGN_TEST_NAMESPACE", "countersign_test") + (
+    f"_{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else ""
+)
 
 
 def test_settings(**overrides: object) -> Settings:
@@ -36,6 +40,12 @@ def test_settings(**overrides: object) -> Settings:
         "secrets_encryption_keys": SecretStr(new_key()),
         "outbox_poll_seconds": 0.5,
         "consumer_delivery_limit": 3,
+        # Each service's metrics on a free port (a test reads it from app[METRICS].url): fixed
+        # ports would collide between services, replicas and parallel test runs.
+        "gateway_metrics_port": 0,
+        "documents_metrics_port": 0,
+        "audit_metrics_port": 0,
+        "notifier_metrics_port": 0,
         # Several services share one PostgreSQL in tests; keep well under max_connections.
         "db_pool_min": 1,
         "db_pool_max": 5,

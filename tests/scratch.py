@@ -34,7 +34,8 @@ async def create_outbox_schema(conn: asyncpg.Connection, schema: str) -> None:
                 event_type text NOT NULL,
                 body jsonb NOT NULL,
                 created_at timestamptz NOT NULL DEFAULT now(),
-                published_at timestamptz);
+                published_at timestamptz,
+                trace_context jsonb);
             CREATE TABLE {schema}.processed_events (
                 event_id uuid PRIMARY KEY,
                 event_type text NOT NULL,

@@ -91,14 +91,18 @@ class Conformance:
             f"  at {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors[:10]
         )
 
+    def operations(self) -> list[tuple[str, str, int]]:
+        """Every (method, path, success status) of the spec: what coverage asks to be seen."""
+        return [
+            (method.upper(), path, next(int(s) for s in op["responses"] if s.startswith("2")))
+            for path, item in self.spec["paths"].items()
+            for method, op in item.items()
+        ]
+
     def unexercised(self) -> list[str]:
-        missing = []
-        for path, item in self.spec["paths"].items():
-            for method, op in item.items():
-                success = next(int(s) for s in op["responses"] if s.startswith("2"))
-                if (method.upper(), path, success) not in self.seen:
-                    missing.append(f"{method.upper()} {path} -> {success}")
-        return missing
+        return [
+            f"{m} {path} -> {status}" for (m, path, status) in self.operations() if (m, path, status) not in self.seen
+        ]
 
 
 class Driver:

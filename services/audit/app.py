@@ -51,7 +51,7 @@ def _handler(app: web.Application) -> EventHandler:
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = internal_app(settings)
+    app = internal_app(settings, "audit")
     app.cleanup_ctx.append(_geo_ctx(settings))
     app.cleanup_ctx.append(_http_ctx)
     # Last, so the geo reader exists before the first event arrives.

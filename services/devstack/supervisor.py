@@ -69,6 +69,16 @@ def check_ports_free(settings: Settings) -> None:
         ("notifier", settings.bind_host, settings.notifier_port, "NOTIFIER_PORT"),
         ("the SMTP sink", settings.smtp_host, settings.smtp_port, "SMTP_PORT"),
     ]
+    if settings.metrics_enabled:
+        wanted += [
+            (
+                f"{name}'s metrics",
+                settings.metrics_bind_host,
+                settings.metrics_port(name),
+                f"{name.upper()}_METRICS_PORT",
+            )
+            for name in SERVICES
+        ]
     s3 = _local_s3(settings)
     if s3 is not None:
         wanted.append(("the embedded S3 server", s3[0], s3[1], "S3_ENDPOINT_URL"))
@@ -177,6 +187,9 @@ def run(settings: Settings) -> int:
     try:
         for name in SERVICES:
             children[name] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], env=env)
+        if settings.metrics_enabled:
+            ports = ", ".join(f"{name} :{settings.metrics_port(name)}" for name in SERVICES)
+            _say(f"Prometheus metrics on http://{settings.metrics_bind_host}:<port>/metrics ({ports})")
         _say(f"gateway on http://{settings.bind_host}:{settings.gateway_port} (Ctrl-C stops everything)")
         while not stopping:
             for name, child in children.items():

@@ -35,7 +35,7 @@ from shared.settings import Settings
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = internal_app(settings)  # settings, the PostgreSQL pool and the RabbitMQ connection
+    app = internal_app(settings, "documents")  # settings, the PostgreSQL pool, the RabbitMQ connection, metrics
     add_domain_errors(app)  # use cases' refusals (domain errors) → problem+json, in one place
     # Resources, in start order.
     # The relay publishes this service's outbox (events written with each change) to RabbitMQ.

@@ -26,6 +26,7 @@ from services.gateway.verify_limits import verify_limit_middleware
 from services.gateway.verify_page import mount as mount_verify_page
 from services.gateway.wpsigner import mount as mount_wpsigner
 from shared.db import POOL, check_database, pool_ctx
+from shared.metrics_server import enable_metrics
 from shared.settings import Settings
 from shared.web import add_readiness_check, base_app
 
@@ -51,6 +52,8 @@ def create_app(settings: Settings) -> web.Application:
         max_header_bytes=settings.max_header_bytes,
     )
     app[SETTINGS] = settings
+    # On a port of its own (METRICS_BIND_HOST, loopback by default): never on this public one.
+    enable_metrics(app, settings, "gateway")
     app[TRUSTED] = parse_networks(settings.trusted_proxies)
     app[AUTH_FAILURES] = FailureBudget("auth-failures", settings.auth_failure_limit_per_minute, announced=True)
     app.on_response_prepare.append(add_limit_headers)  # RateLimit-* on every answer to a counted request

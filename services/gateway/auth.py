@@ -58,6 +58,7 @@ class Sender:
     name: str | None
     email: str | None
     org_name: str | None
+    org_logo: str | None = None  # the SHA-256 of the organisation's logo (org_logo.py)
 
 
 @dataclass(frozen=True)
@@ -80,16 +81,23 @@ def cached_sender(key: credentials.ApiKey) -> Sender | None:
 
 async def load_sender(conn: asyncpg.Connection, key: credentials.ApiKey) -> Sender:
     row = await conn.fetchrow(
-        """SELECT m.name, m.email, o.name AS org_name FROM gateway.members m
+        """SELECT m.name, m.email, o.name AS org_name, o.logo_sha256 FROM gateway.members m
            JOIN gateway.organizations o ON o.id = m.org_id WHERE m.id = $1 AND m.org_id = $2""",
         key.member_id,
         key.org_id,
     )
-    sender = Sender(row["name"], row["email"], row["org_name"]) if row else Sender(None, None, None)
+    sender = Sender(row["name"], row["email"], row["org_name"], row["logo_sha256"]) if row else Sender(None, None, None)
     if len(_senders) >= _SENDER_CACHE_MAX:
         _senders.clear()  # crude, but bounded; a refill costs one query per member
     _senders[(key.org_id, key.member_id)] = (time.monotonic() + SENDER_TTL_SECONDS, sender)
     return sender
+
+
+def forget_senders(org_id: str) -> None:
+    """The organisation changed (its logo): this gateway names it afresh at once; others within
+    SENDER_TTL_SECONDS."""
+    for cached in [key for key in _senders if key[0] == org_id]:
+        _senders.pop(cached, None)
 
 
 _CALLER: web.RequestKey[Caller] = web.RequestKey("countersign.caller", Caller)
@@ -112,6 +120,7 @@ def caller_context(request: web.Request) -> RequestContext:
         sender_name=sender.name if sender else None,
         sender_email=sender.email if sender else None,
         org_name=sender.org_name if sender else None,
+        org_logo=sender.org_logo if sender else None,
     )
     request[_CONTEXT] = ctx
     return ctx

@@ -78,8 +78,27 @@ def valid_key(raw: str) -> str:
 
 async def fingerprint(request: web.Request) -> bytes:
     """What makes a retry "the same request": method, path with query, and the body's hash."""
-    body_hash = hashlib.sha256(await request.read()).digest()
+    body_hash = hashlib.sha256(_without_boundary(request, await request.read())).digest()
     return hashlib.sha256(b"%s\n%s\n%s" % (request.method.encode(), request.raw_path.encode(), body_hash)).digest()
+
+
+def _without_boundary(request: web.Request, body: bytes) -> bytes:
+    """A multipart body with its boundary replaced by a fixed one. Most HTTP clients (curl,
+    requests, aiohttp) draw a new random boundary each time they build a form, so a retry of the
+    same upload differs in those bytes only; the boundary cannot occur in the parts (that is
+    what makes it one), so replacing it changes nothing else."""
+    if request.content_type != "multipart/form-data":
+        return body
+    boundary = _boundary(request.headers.get("Content-Type", ""))
+    return body.replace(b"--" + boundary, b"--\x00") if boundary else body
+
+
+def _boundary(content_type: str) -> bytes | None:
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.strip().partition("=")
+        if name.strip().lower() == "boundary" and value.strip().strip('"'):
+            return value.strip().strip('"').encode("latin-1", "replace")
+    return None
 
 
 def keeps(status: int) -> bool:

@@ -148,6 +148,13 @@ _NAMES: dict[tuple[str, str], tuple[str, str]] = {
         "deleteOrganizationCertificate",
         "Go back to the platform-issued seal certificate",
     ),
+    ("PUT", "/api/v1/org/logo"): ("putOrganizationLogo", "Set the organization's logo (signing pages, emails)"),
+    ("DELETE", "/api/v1/org/logo"): ("deleteOrganizationLogo", "Stop showing a logo on new documents"),
+    ("GET", "/api/v1/signing/{token}/state"): ("getSigningLinkState", "What a signing link leads to (always 200)"),
+    ("POST", "/api/v1/signing/{token}/fields/{fieldId}/signature-image"): (
+        "prepareSignatureImage",
+        "Clean a picture of a signature for a signature field (nothing stored)",
+    ),
     ("POST", "/api/v1/verify"): ("verifyDocument", "Verify a PDF: which document it is, and whether its seal holds"),
     ("GET", "/api/v1/documents/{id}/audit"): ("listAuditEntries", "List a document's audit entries"),
     ("GET", "/api/v1/documents/{id}/audit/verify"): ("verifyAuditChain", "Recompute a document's audit chain"),

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from services.gateway.auth import caller_context, require_scope
 from services.gateway.keys import HTTP, SETTINGS
+from services.gateway.org_logo import add_logo_routes
 from shared.db import POOL
 from shared.internal_client import InternalClient, Unavailable
 from shared.problems import Problem
@@ -90,3 +91,4 @@ async def list_members(request: web.Request) -> web.Response:
 def add_org_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/org", get_org)
     app.router.add_get("/api/v1/org/members", list_members)
+    add_logo_routes(app)  # PUT/DELETE /api/v1/org/logo, GET /brand/logos/{sha256}.png

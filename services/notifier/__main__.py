@@ -1,12 +1,14 @@
 from services.notifier.app import create_app
 from shared.logging import configure_logging
 from shared.settings import get_settings
+from shared.tracing import configure_tracing
 from shared.web import run_service
 
 
 def main() -> None:
     settings = get_settings()
     configure_logging("notifier", settings.log_level)
+    configure_tracing("notifier", settings)
     run_service(create_app(settings), settings.bind_host, settings.notifier_port)
 
 

@@ -30,7 +30,7 @@ async def _mailer_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = internal_app(settings)
+    app = internal_app(settings, "notifier")
     app.cleanup_ctx.append(_mailer_ctx)
     # After the mailer: the consumer's handlers may use it, and cleanup runs in reverse order.
     app.cleanup_ctx.append(consumer_ctx("notifier", SCHEMA, with_webhooks(handle)))

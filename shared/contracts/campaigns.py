@@ -11,12 +11,12 @@ page /sign/campaign/{id} posts its form there.
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from shared.contracts.common import PageMeta, PatchModel, RequestModel, ResponseModel, Timestamp
 from shared.contracts.document_requests import Email, FutureTimestamp, Name, Phone
+from shared.contracts.redirect import RedirectUrl
 from shared.text import MULTI_LINE, SINGLE_LINE
 
 CampaignStatus = Literal["active", "paused", "closed"]
@@ -27,30 +27,6 @@ BrandColor = Annotated[
     str,
     StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$"),
     Field(description='Hex colour for the public page, "#RRGGBB"', examples=["#003271"]),
-]
-
-
-def _https_only(value: str) -> str:
-    """An absolute https URL to a named host: nothing a browser would run (javascript:, data:)
-    and no credentials in it."""
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - a malformed port raises here
-    except ValueError:
-        raise ValueError("Must be an https URL") from None
-    if parts.scheme != "https" or not parts.hostname or parts.username or parts.password:
-        raise ValueError("Must be an https URL (https://host/…), without credentials")
-    if any(ch.isspace() or ord(ch) < 0x20 for ch in value):
-        raise ValueError("Must not contain spaces or control characters")
-    return value
-
-
-RedirectUrl = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
-    AfterValidator(_https_only),
-    SINGLE_LINE,
-    Field(description="Where the signer is sent after signing: https only, at most 2000 characters"),
 ]
 
 

@@ -26,6 +26,7 @@ from pydantic import (
 
 from shared.contracts import rules
 from shared.contracts.common import DocumentStatus, Language, PatchModel, RequestModel, SignerRole, SigningType
+from shared.contracts.redirect import RedirectUrl
 from shared.contracts.rules import FieldType
 from shared.text import MULTI_LINE, SINGLE_LINE
 
@@ -94,6 +95,17 @@ Expression = Annotated[
 ]
 
 
+# Countersign extension (the inSigner name of campaigns): docs/embedding.md#redirecturl.
+DOCUMENT_REDIRECT = (
+    "Where the signing page sends each signer after they sign or decline, unless the signer has their own "
+    "redirectUrl: https only, no credentials, at most 2000 characters"
+)
+SIGNER_REDIRECT = (
+    "Where the signing page sends this signer after they sign or decline (wins over the document's): https only, "
+    "no credentials, at most 2000 characters"
+)
+
+
 class ValidationRules(RequestModel):
     """What a filled value must satisfy, checked when the signer signs (docs/signing.md): pattern,
     minLength and maxLength for text fields; min and max for number fields. `message` replaces the
@@ -125,6 +137,7 @@ class DocumentCreate(RequestModel):
     emailMessage: LongText | None = None
     reminderFrequency: ReminderDays | None = Field(default=None, description="Days between reminders")
     otpMethod: Literal["email"] | None = None
+    redirectUrl: RedirectUrl | None = Field(default=None, description=DOCUMENT_REDIRECT)
     # Countersign extension: the default for signers without a language of their own.
     language: LanguageCode | None = None
 
@@ -143,6 +156,7 @@ class DocumentUpdate(PatchModel):
     emailMessage: LongText | None = None
     reminderFrequency: ReminderDays | None = None
     otpMethod: Literal["email"] | None = None
+    redirectUrl: RedirectUrl | None = Field(default=None, description=DOCUMENT_REDIRECT)
     language: LanguageCode | None = None
 
 
@@ -166,6 +180,7 @@ class SignerCreate(RequestModel):
     role: SignerRole = "signer"
     order: Order = Field(default=0, description="Signing order group for sequential documents")
     phone: Phone | None = None
+    redirectUrl: RedirectUrl | None = Field(default=None, description=SIGNER_REDIRECT)
     language: LanguageCode | None = None
 
 
@@ -180,6 +195,7 @@ class SignerUpdate(PatchModel):
     role: SignerRole | None = None
     order: Order | None = None
     phone: Phone | None = None
+    redirectUrl: RedirectUrl | None = Field(default=None, description=SIGNER_REDIRECT)
     language: LanguageCode | None = None
 
 

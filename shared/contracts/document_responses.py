@@ -64,6 +64,10 @@ class DocumentCreated(ResponseModel):
     folderId: str | None
     createdAt: Timestamp
     updatedAt: Timestamp
+    # Countersign extension (docs/embedding.md#redirecturl), after the reference's keys.
+    redirectUrl: str | None = Field(
+        description="Where the signing page sends signers after they sign or decline (a signer's own wins)"
+    )
     language: Language | None = Field(
         default=None, description="Countersign extension: en, de, fr, es or pt, or null (docs/languages.md)"
     )
@@ -83,6 +87,10 @@ class DocumentSigner(ResponseModel):
     order: int
     signedAt: Timestamp | None
     createdAt: Timestamp
+    # Countersign extension (docs/embedding.md#redirecturl), after the reference's keys.
+    redirectUrl: str | None = Field(
+        description="Where the signing page sends this signer after signing or declining (wins over the document's)"
+    )
     language: Language | None = Field(default=None, description=_LANGUAGE)
 
 
@@ -164,6 +172,9 @@ class DocumentDetail(ResponseModel):
         )
     )
     activeContentKinds: list[ActiveKind] = Field(description="What was removed, when activeContentRemoved is true")
+    redirectUrl: str | None = Field(
+        description="Where the signing page sends signers after they sign or decline (a signer's own wins)"
+    )
     language: Language | None = Field(
         default=None, description=_LANGUAGE + "; the language of signers who have none of their own"
     )
@@ -181,6 +192,10 @@ class Signer(ResponseModel):
     signedAt: Timestamp | None
     createdAt: Timestamp
     updatedAt: Timestamp
+    # Countersign extension (docs/embedding.md#redirecturl), after the reference's keys.
+    redirectUrl: str | None = Field(
+        description="Where the signing page sends this signer after signing or declining (wins over the document's)"
+    )
     language: Language | None = Field(default=None, description=_LANGUAGE)
 
 
@@ -194,6 +209,10 @@ class SignerCreated(ResponseModel):
     status: SignerStatus
     order: int
     createdAt: Timestamp
+    # Countersign extension (docs/embedding.md#redirecturl), after the reference's keys.
+    redirectUrl: str | None = Field(
+        description="Where the signing page sends this signer after signing or declining (wins over the document's)"
+    )
     language: Language | None = Field(default=None, description=_LANGUAGE)
 
 

@@ -7,9 +7,9 @@ builds its body through them cannot drift from the description.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 
 class _Wire(BaseModel):
@@ -89,3 +89,33 @@ class MemberListResponse(_Wire):
     """Every member of the organisation, oldest first (not paginated)."""
 
     data: list[Member]
+
+
+class LogoUpload(BaseModel):
+    """The organisation's logo, as the form field `file` of a multipart/form-data body."""
+
+    file: Annotated[
+        bytes,
+        WithJsonSchema(
+            {
+                "type": "string",
+                "contentMediaType": "application/octet-stream",
+                "description": "A PNG or JPEG image of at most 512 KB; stored as a PNG of at most 600 x 200 pixels.",
+            }
+        ),
+    ]
+
+
+class OrganizationLogo(_Wire):
+    """The logo now shown on signing pages and in emails of documents created from now on."""
+
+    image: str = Field(description="Its public URL (also the organisation's `image`).")
+    sha256: str = Field(description="SHA-256 of the stored PNG, which names it.")
+    width: int = Field(description="Pixels.")
+    height: int = Field(description="Pixels.")
+
+
+class OrganizationLogoResponse(_Wire):
+    """PUT /api/v1/org/logo."""
+
+    data: OrganizationLogo

@@ -62,7 +62,7 @@ from shared.contracts.document_responses import (
     SignerResponse,
 )
 from shared.contracts.files import PDF_BODY, PDF_MEDIA, UploadRequest, UploadResponse
-from shared.contracts.org import MemberListResponse, OrganizationResponse
+from shared.contracts.org import LogoUpload, MemberListResponse, OrganizationLogoResponse, OrganizationResponse
 from shared.contracts.pages import PNG, PNG_BODY, PageQuery
 from shared.contracts.path_params import (
     ATTACHMENT_ID,
@@ -101,6 +101,7 @@ from shared.contracts.signing import (
     SigningUrlResponse,
     SignRequest,
 )
+from shared.contracts.signing_page import LinkStateResponse, SignatureImageResponse, SignatureImageUpload
 from shared.contracts.templates import (
     RoleCreate,
     RoleUpdate,
@@ -399,6 +400,8 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     # The signer-facing API: no API key; the signing token in the path is the credential.
     _documents("GET", S, None, 200, SigningSessionResponse, extra_errors=(409, 410)),
+    # What the link leads to, 200 for every link (the page shows dead ends without an error status).
+    _documents("GET", S + "/state", None, 200, LinkStateResponse, extension=True),
     _documents("GET", S + "/file", None, 200, SIGNING_PDF_BODY, media_type=PDF_MEDIA, extra_errors=_SIGNING_ERRORS),
     # An attachment of the signer's document, as the PDF it was verified into; as /file.
     _documents(
@@ -422,6 +425,21 @@ OPERATIONS: tuple[Operation, ...] = (
         request_media=MULTIPART,
         body_limit="attachment_max_bytes",
         extra_errors=(*_SIGNING_ERRORS, 413),
+    ),
+    # A picture of the signer's signature (multipart, field `file`, PNG or JPEG), cleaned into the PNG
+    # to send with /sign; nothing is stored. 413 past SIGNATURE_UPLOAD_MAX_BYTES; 422 with the code
+    # `signature-image-type`, `-polyglot`, `-too-large` (pixels), `-invalid` or `-blank`.
+    _documents(
+        "POST",
+        S + "/fields/{fieldId}/signature-image",
+        None,
+        200,
+        SignatureImageResponse,
+        request=SignatureImageUpload,
+        request_media=MULTIPART,
+        body_limit="signature_upload_max_bytes",
+        extra_errors=(*_SIGNING_ERRORS, 413),
+        extension=True,
     ),
     _documents(
         "POST", S + "/sign", None, 200, SigningOutcomeResponse, request=SignRequest, extra_errors=_SIGNING_ERRORS
@@ -459,6 +477,22 @@ OPERATIONS: tuple[Operation, ...] = (
     # The gateway's own: organisations and members live in its database; and this description.
     _op("gateway", "GET", ORG, "org.read", 200, OrganizationResponse),
     _op("gateway", "GET", ORG + "/members", "org.read", 200, MemberListResponse),
+    # The organisation's logo (multipart, field `file`, PNG or JPEG up to 512 KB), checked and rebuilt
+    # as a PNG; shown on the signing page and in emails of documents created afterwards. 422 with
+    # `logo-type`, `logo-polyglot`, `logo-too-large` (pixels) or `logo-invalid`; 413 past 512 KB.
+    _op(
+        "gateway",
+        "PUT",
+        ORG + "/logo",
+        "org.write",
+        200,
+        OrganizationLogoResponse,
+        request=LogoUpload,
+        request_media=MULTIPART,
+        extra_errors=(413,),
+        extension=True,
+    ),
+    _op("gateway", "DELETE", ORG + "/logo", "org.write", 204, None, extension=True),
     _op("gateway", "GET", OPENAPI_PATH, None, 200, OPENAPI_DOCUMENT_SCHEMA),
 )
 

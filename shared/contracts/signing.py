@@ -25,6 +25,7 @@ from shared.contracts.common import (
 )
 from shared.contracts.document_responses import FieldValidationRules
 from shared.contracts.rules import FieldType
+from shared.contracts.signing_page import SigningSender
 from shared.text import MULTI_LINE, SINGLE_LINE
 
 # --- requests ---------------------------------------------------------------------------------
@@ -219,7 +220,11 @@ class SigningSession(ResponseModel):
         description="Files sent along with the document (no signature needed); appended to the signed PDF"
     )
     redirectUrl: str | None = Field(
-        default=None, description="A campaign's document: where the page sends the signer after signing (https)"
+        default=None,
+        description=(
+            "Where the page sends the signer after signing or declining (https): the signer's redirectUrl, else "
+            "the document's, else its campaign's"
+        ),
     )
     attachmentMaxBytes: int | None = Field(
         default=None, description="The largest file an attachment field takes (ATTACHMENT_MAX_BYTES)"
@@ -230,6 +235,13 @@ class SigningSession(ResponseModel):
             "The signer's language, else the document's (docs/languages.md); null: the page follows the "
             "browser's Accept-Language"
         ),
+    )
+    # Trust cues: who is asking, and how the link reached the signer (docs/signing-page.md).
+    sender: SigningSender | None = Field(
+        default=None, description="Who sent the document: the member and organisation that created it"
+    )
+    sentTo: str | None = Field(
+        default=None, description="The signer's email address the link was sent to, partly masked (j***@example.com)"
     )
 
 

@@ -173,19 +173,31 @@ async def test_an_upload_with_an_idempotency_key_runs_once_and_is_replayed(flow:
     # The upload's own body cap is applied before the idempotency step reads the body to hash it.
     doc_id, _ = await flow.draft(signers=[{"email": "ann@example.com", "name": "Ann"}], fields=[signature(0)])
     terms = make_pdf([LETTER], text="Terms and conditions")
-    # A retry sends the same bytes, boundary included.
-    boundary = "retry-boundary-7f3a"
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="terms.pdf"\r\n'
-            "Content-Type: application/pdf\r\n\r\n"
-        ).encode()
-        + terms
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    headers = {"Idempotency-Key": "attach-terms-1", "Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+    def form(boundary: str, content: bytes = terms) -> tuple[bytes, dict[str, str]]:
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="terms.pdf"\r\n'
+                "Content-Type: application/pdf\r\n\r\n"
+            ).encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        return body, {"Idempotency-Key": "attach-terms-1", "Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+    body, headers = form("retry-boundary-7f3a")
     first = await flow.call(flow.api, "POST", ATT, 201, id=doc_id, data=body, headers=headers)
+    # A retry sends the same bytes, boundary included …
     again = await flow.call(flow.api, "POST", ATT, 201, id=doc_id, data=body, headers=headers)
     assert again["data"] == first["data"]
+    # … or, as curl and most libraries do when they build the form again, a new boundary.
+    body, headers = form("another-boundary-91c2")
+    rebuilt = await flow.call(flow.api, "POST", ATT, 201, id=doc_id, data=body, headers=headers)
+    assert rebuilt["data"] == first["data"]
+    assert [a["id"] for a in await listed(flow, doc_id)] == [first["data"]["id"]]
+    assert len(await stored_keys(flow, doc_id)) == 1
+    # Another file under the same key is another request: refused, nothing stored.
+    body, headers = form("retry-boundary-7f3a", make_pdf([LETTER], text="Other terms"))
+    await flow.call(flow.api, "POST", ATT, 422, id=doc_id, data=body, headers=headers)
     assert [a["id"] for a in await listed(flow, doc_id)] == [first["data"]["id"]]
     assert len(await stored_keys(flow, doc_id)) == 1

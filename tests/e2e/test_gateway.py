@@ -139,7 +139,9 @@ async def test_resource_wildcard_and_other_resource_wildcards(make_api) -> None:
 # --- request ids --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("sent", ["abc-123", "req_01HXYZ.retry:2", "A" * 128, uuid.uuid4().hex])
+@pytest.mark.parametrize(
+    "sent", ["abc-123", "req_01HXYZ.retry:2", "A" * 128, pytest.param(uuid.uuid4().hex, id="uuid4-hex")]
+)
 async def test_valid_request_id_is_echoed(api: Api, sent: str) -> None:
     _, _, resp = await api.request("GET", "/api/v1/documents", headers={"X-Request-Id": sent})
     assert resp.headers["X-Request-Id"] == sent

@@ -9,10 +9,33 @@ from typing import Any
 from tests.conftest import Api
 from tests.e2e.test_documents_api import D, create_document, org_writes, outbox_events, set_status
 
-# The reference's keys, then Countersign's `language` (docs/languages.md).
-SIGNER_CREATE_KEYS = ["id", "email", "name", "role", "status", "order", "createdAt", "language"]
-SIGNER_KEYS = ["id", "email", "name", "role", "status", "order", "signedAt", "createdAt", "updatedAt", "language"]
-DETAIL_SIGNER_KEYS = ["id", "name", "email", "role", "status", "order", "signedAt", "createdAt", "language"]
+# The reference's keys, then ours (redirectUrl: docs/embedding.md#redirecturl; language: docs/languages.md).
+SIGNER_CREATE_KEYS = ["id", "email", "name", "role", "status", "order", "createdAt", "redirectUrl", "language"]
+SIGNER_KEYS = [
+    "id",
+    "email",
+    "name",
+    "role",
+    "status",
+    "order",
+    "signedAt",
+    "createdAt",
+    "updatedAt",
+    "redirectUrl",
+    "language",
+]
+DETAIL_SIGNER_KEYS = [
+    "id",
+    "name",
+    "email",
+    "role",
+    "status",
+    "order",
+    "signedAt",
+    "createdAt",
+    "redirectUrl",
+    "language",
+]
 DETAIL_FIELD_KEYS = [
     "id",
     "type",
@@ -66,6 +89,7 @@ async def test_signer_lifecycle_with_shapes_and_events(api: Api, db):
         "status": "pending",
         "order": 0,
         "createdAt": None,
+        "redirectUrl": None,
         "language": None,
     }
     john = await add_signer(

@@ -32,7 +32,10 @@ async def _sent(flow: Flow) -> tuple[str, str, str]:
     return doc_id, signer_id, await flow.link(signer_id)
 
 
-@pytest.mark.parametrize("token", ["nope", "a" * 42, "a" * 200, "bad!token", secrets.token_urlsafe(32)])
+@pytest.mark.parametrize(
+    "token",
+    ["nope", "a" * 42, "a" * 200, "bad!token", pytest.param(secrets.token_urlsafe(32), id="well-formed-unknown")],
+)
 async def test_a_malformed_or_unknown_link_is_404_with_the_friendly_page(
     flow: Flow, http: aiohttp.ClientSession, token: str
 ) -> None:

@@ -108,7 +108,17 @@ async def test_consumer_resumes_after_rabbitmq_connections_drop(
 
         await eventually(held_event_handled, 20, "the event queued during the outage to be handled")
         await publish_and_expect(publisher, pool, 3)
-        await broker.check()
+
+        # The publishing channel is restored too (the readiness check reads it); under load its
+        # restore can finish a moment after the consumer's.
+        async def ready() -> bool:
+            try:
+                await broker.check()
+            except ConnectionError:
+                return False
+            return True
+
+        await eventually(ready, 20, "the broker's publishing channel to be restored")
     finally:
         await broker.close()
         await proxy.close()

@@ -10,7 +10,11 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from shared import tracing
 from shared.broker import Broker
 from shared.db import create_pool
 from shared.outbox import OutboxRelay, record_event
@@ -132,6 +136,44 @@ async def test_messages_are_persistent_and_carry_the_envelope(
     assert message.routing_key == "document.created"
     assert message.message_id == event_id
     assert message.content_type == "application/json"
+
+
+async def test_with_tracing_off_no_trace_context_is_stored_or_sent(
+    relay_settings: Settings, pool: asyncpg.Pool, tap: Tap, running: Running
+) -> None:
+    assert not tracing.enabled()
+    [event_id] = await write_events(pool, 1)
+    await running.relay(relay_settings)
+    [message] = await tap.wait_for(1)
+    assert message.message_id == event_id and "traceparent" not in (message.headers or {})
+    assert await pool.fetchval(f"SELECT count(*) FROM {SCHEMA}.outbox WHERE trace_context IS NOT NULL") == 0
+
+
+async def test_the_row_keeps_the_writers_trace_and_the_message_carries_it_on(
+    relay_settings: Settings, pool: asyncpg.Pool, tap: Tap, running: Running
+) -> None:
+    spans = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    tracing.enable(provider)
+    try:
+        with tracing.continued(None, "POST /api/v1/documents/{id}/send") as request_span:
+            assert request_span is not None
+            await write_events(pool, 1)
+        await running.relay(relay_settings)
+        [message] = await tap.wait_for(1)
+    finally:
+        tracing.disable()
+        provider.shutdown()
+    stored = await pool.fetchval(f"SELECT trace_context FROM {SCHEMA}.outbox")
+    request = request_span.get_span_context()
+    assert stored["traceparent"].split("-")[1:3] == [format(request.trace_id, "032x"), format(request.span_id, "016x")]
+    # Published later by the relay, under the writer's trace, as the publish span's child.
+    (publish,) = [s for s in spans.get_finished_spans() if s.name == "outbox publish document.created"]
+    assert publish.parent is not None and publish.parent.span_id == request.span_id
+    assert publish.context is not None
+    _, trace_id, parent_id, _ = str((message.headers or {})["traceparent"]).split("-")
+    assert (int(trace_id, 16), int(parent_id, 16)) == (request.trace_id, publish.context.span_id)
 
 
 async def test_relay_wakes_on_notify(relay_settings: Settings, pool: asyncpg.Pool, tap: Tap, running: Running) -> None:

@@ -1,5 +1,5 @@
 """The seal checker (services/documents/adapters/sealing/seal_check.py) on real sealed files and their damaged
-copies, in its limited child process, with the verdict each one gets (no records: `none`)."""
+copies, in its limited child process and in a warm sandbox worker, with the verdict each one gets (no records: `none`)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pypdf
 import pytest
 from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
 
+from services.documents.adapters.sandbox_pool import SandboxPool
 from services.documents.adapters.sealing import seal_check
 from services.documents.adapters.sealing.authority import CertificateAuthority, new_authority
 from services.documents.adapters.sealing.seal import SealIdentity, seal_pdf
@@ -136,3 +137,33 @@ async def _check_with_timeout(tmp_path: Path, ca: CertificateAuthority, pdf: byt
     path.write_bytes(pdf)
     ca_path.write_bytes(ca.cert_pem)
     return await check_seal(path, ca_path, timeout_s=timeout_s)
+
+
+async def test_a_warm_sandbox_worker_gives_the_same_reports_as_a_process_of_its_own(
+    tmp_path: Path, ca: CertificateAuthority, sealed: bytes
+) -> None:
+    """The service checks seals in its sandbox pool (no process started per verification); the
+    reports must be exactly the one-shot checker's, for an intact seal, damage and garbage, and
+    the worker must survive to check the next file."""
+    ca_path = tmp_path / "ca.pem"
+    ca_path.write_bytes(ca.cert_pem)
+    pool = SandboxPool(1, jobs_per_worker=100, memory_mb=seal_check.MEMORY_MB)
+    await pool.start()
+    try:
+        for i, pdf in enumerate((sealed, _one_byte_changed(sealed), b"%PDF-1.7\nnot really", sealed)):
+            path = tmp_path / f"upload-{i}.pdf"
+            path.write_bytes(pdf)
+            alone = await check_seal(path, ca_path, timeout_s=30)
+            warm = await check_seal(path, ca_path, timeout_s=30, sandbox=pool)
+            assert warm == alone
+        assert warm.valid and warm.trusted  # the last file: the intact seal again, same worker
+        (worker,) = pool.pids()
+        hung = tmp_path / "hang.pdf"
+        hung.write_bytes(sealed)
+        # A job past its wall clock costs that job and the worker, never the pool.
+        report = await check_seal(hung, ca_path, timeout_s=0.001, sandbox=pool)
+        assert report.structure == "unreadable" and report.error == "timeout"
+        assert (await check_seal(hung, ca_path, timeout_s=30, sandbox=pool)).valid
+        assert pool.pids() != [worker]
+    finally:
+        await pool.close()

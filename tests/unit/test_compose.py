@@ -133,10 +133,12 @@ def test_services_reach_each_other_by_their_compose_names() -> None:
 
 def test_only_the_gateway_and_the_s3_api_publish_ports() -> None:
     # Clients upload and download through presigned S3 URLs, so S3 must be reachable; nothing
-    # else is, least of all an internal service.
+    # else is, least of all an internal service. Grafana (profile `observability`) is the
+    # operator's, on the host's loopback only.
     published = {name: service["ports"] for name, service in _services().items() if service.get("ports")}
-    assert set(published) == {"gateway", "minio"}
+    assert set(published) == {"gateway", "minio", "grafana"}
     assert [p.rsplit(":", 1)[1] for p in published["minio"]] == ["9000"]
+    assert [p.split(":")[0] for p in published["grafana"]] == ["127.0.0.1"]
     assert _services()["documents"]["environment"]["S3_PUBLIC_ENDPOINT_URL"]
 
 
@@ -181,3 +183,65 @@ def test_compose_secrets_are_required_not_defaulted(variable: str) -> None:
     for name in OUR_SERVICES:
         value = _services()[name]["environment"][variable]
         assert re.fullmatch(r"\$\{" + variable + r":\?.+\}", value), name
+
+
+OBSERVABILITY = ("prometheus", "grafana")
+
+
+def _mounted_sources(service: dict[str, Any]) -> dict[str, str]:
+    """Bind mounts from this checkout: container path -> repo path."""
+    mounts = {}
+    for volume in service.get("volumes", []):
+        source, target = volume.split(":")[:2]
+        if source.startswith("./"):
+            mounts[target] = source
+    return mounts
+
+
+def test_prometheus_and_grafana_run_only_with_the_observability_profile() -> None:
+    services = _services()
+    for name in OBSERVABILITY:
+        assert services[name]["profiles"] == ["observability"], name
+    assert all("profiles" not in services[name] for name in OUR_SERVICES)
+    # The services' metrics must be reachable from the Prometheus container.
+    assert _compose()["x-service-env"]["METRICS_BIND_HOST"] == "0.0.0.0"
+
+
+def test_what_prometheus_and_grafana_are_given_exists_where_their_images_read_it() -> None:
+    services = _services()
+    prometheus = _mounted_sources(services["prometheus"])
+    assert prometheus == {"/etc/prometheus/prometheus.yml": "./deploy/prometheus/prometheus.yml"}
+    assert "--config.file=/etc/prometheus/prometheus.yml" in services["prometheus"]["command"]
+    grafana = _mounted_sources(services["grafana"])
+    assert grafana == {
+        "/etc/grafana/provisioning": "./deploy/grafana/provisioning",  # the image's GF_PATHS_PROVISIONING
+        "/etc/grafana/dashboards": "./deploy/grafana/dashboards",
+    }
+    for source in (*prometheus.values(), *grafana.values()):
+        assert (ROOT / source).exists(), source
+    provider = yaml.safe_load((ROOT / "deploy/grafana/provisioning/dashboards/countersign.yml").read_text())
+    assert [p["options"]["path"] for p in provider["providers"]] == ["/etc/grafana/dashboards"]
+    datasource = yaml.safe_load((ROOT / "deploy/grafana/provisioning/datasources/prometheus.yml").read_text())
+    [source] = datasource["datasources"]
+    assert source["url"] == "http://prometheus:9090" and source["uid"] == "prometheus"
+
+
+def test_prometheus_scrapes_every_service_on_its_metrics_port() -> None:
+    config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
+    defaults = Settings()
+    jobs = {job["job_name"]: job["dns_sd_configs"] for job in config["scrape_configs"]}
+    assert set(jobs) == set(OUR_SERVICES)
+    for name in OUR_SERVICES:
+        # By DNS: every replica of a scaled service is a target.
+        assert jobs[name] == [{"names": [name], "type": "A", "port": defaults.metrics_port(name)}], name
+
+
+def test_the_dashboard_is_grafana_json_over_our_metric_names() -> None:
+    dashboard = json.loads((ROOT / "deploy/grafana/dashboards/countersign.json").read_text())
+    documented = set(re.findall(r"`(countersign_[a-z_]+)`", (ROOT / "docs/running.md").read_text()))
+    exprs = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    assert dashboard["uid"] and len(exprs) >= 10
+    used = {re.sub(r"_(bucket|count|sum)$", "", name) for e in exprs for name in re.findall(r"countersign_[a-z_]+", e)}
+    unknown = used - documented
+    assert not unknown, f"the dashboard queries metrics docs/running.md does not list: {unknown}"
+    assert {panel["datasource"]["uid"] for panel in dashboard["panels"]} == {"prometheus"}

@@ -149,6 +149,8 @@ def test_only_the_file_uploads_are_not_json_in_the_real_document() -> None:
     assert media.pop(("post", "/api/v1/bulk-sends/csv")) == {"multipart/form-data"}
     assert media.pop(("post", "/api/v1/documents/{id}/attachments")) == {"multipart/form-data"}
     assert media.pop(("post", "/api/v1/signing/{token}/fields/{fieldId}/attachment")) == {"multipart/form-data"}
+    assert media.pop(("post", "/api/v1/signing/{token}/fields/{fieldId}/signature-image")) == {"multipart/form-data"}
+    assert media.pop(("put", "/api/v1/org/logo")) == {"multipart/form-data"}
     assert media and all(kinds == {"application/json"} for kinds in media.values())
 
 

@@ -37,6 +37,7 @@ from typing import Any
 
 from aiohttp import web
 
+from services.documents.adapters.sandbox_metrics import record_job
 from services.documents.pdf.sandbox import HEADER, LENGTH, RECYCLE, ProcessOutcome, child_env
 from shared.settings import Settings
 
@@ -146,7 +147,9 @@ class SandboxPool:
         self._drained.clear()
         try:
             worker = await self._take()
-            return await self._run_on(worker, frame, timeout_s, reply_cap)
+            outcome = await self._run_on(worker, frame, timeout_s, reply_cap)
+            record_job(kind, outcome)  # countersign_sandbox_jobs_total and its limit breaches
+            return outcome
         finally:
             self._in_flight -= 1
             if self._in_flight == 0:

@@ -2,7 +2,7 @@
 
 One warm process of the sandbox pool (sandbox_pool.py): it imports the PDF and image libraries
 once, then runs jobs on strangers' files one at a time — the work the one-shot processes
-(pdf/inspect_worker.py, page_render_worker.py) do, with the same job functions and limits:
+(pdf/inspect_worker.py, page_render_worker.py, sealing/seal_worker.py) do, with the same job functions and limits:
 
 - address space: RLIMIT_AS, hard at MEMORY_MB for the worker's whole life, the soft limit lowered
   to a job's own `memory_mb` while it runs (a soft limit may be raised back; the file cannot run
@@ -65,6 +65,16 @@ def _render(request: str) -> tuple[str, bool]:
     return render(RenderRequest.from_json(request)).to_json(), False
 
 
+def _seal(request: str) -> tuple[str, bool]:
+    """A seal check for the public verification (adapters/sealing/): pyHanko is imported on the
+    first one, under that job's limits, and stays warm for the next."""
+    from services.documents.adapters.sealing.seal_worker import check
+
+    paths = json.loads(request)
+    report = check(Path(paths["path"]).read_bytes(), Path(paths["ca_pem_path"]).read_bytes())
+    return report.to_json(), False
+
+
 def _build(request: str) -> tuple[str, bool]:
     """The signed PDF (adapters/signed_build.py): the inputs come pickled from the service, which
     is trusted here; nothing travels back but the file and a JSON reply, never a pickle."""
@@ -79,7 +89,12 @@ def _build(request: str) -> tuple[str, bool]:
 
 
 # What a job's `kind` names: a function from the request to (the reply, whether a limit was reached).
-JOBS: dict[str, Callable[[str], tuple[str, bool]]] = {"inspect": _inspect, "render": _render, "build": _build}
+JOBS: dict[str, Callable[[str], tuple[str, bool]]] = {
+    "inspect": _inspect,
+    "render": _render,
+    "build": _build,
+    "seal": _seal,
+}
 
 
 def _rss() -> int:

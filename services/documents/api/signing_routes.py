@@ -10,10 +10,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.documents.api import paths, signing_views
+from services.documents.api.multipart import file_part, read_capped
 from services.documents.api.paths import SIGNING as S
 from services.documents.api.pdf_stream import stream_pdf
 from services.documents.api.views import dump
-from services.documents.commands import otp_service, signing_service, signing_session
+from services.documents.commands import link_state, otp_service, signature_images, signing_service, signing_session
 from services.documents.commands.deps import DEPS
 from shared.callers import add_internal_route
 from shared.context import request_context
@@ -29,6 +30,8 @@ from shared.contracts.signing import (
     SigningSessionResponse,
     SignRequest,
 )
+from shared.contracts.signing_page import LinkState, LinkStateResponse, SignatureImage, SignatureImageResponse
+from shared.problems import FieldError, Problem
 from shared.web import json_response, read_json, read_model
 
 
@@ -115,9 +118,33 @@ async def internal_link_check(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+async def state(request: web.Request) -> web.Response:
+    """200 for every link: what the page shows without an error status to log (link_state.py)."""
+    found = await link_state.link_state(request.app[DEPS], _token(request))
+    body = LinkState(state=found.state, download=found.download, downloadUntil=found.download_until)  # type: ignore[arg-type]
+    return json_response(dump(LinkStateResponse(data=body)))
+
+
+async def signature_image(request: web.Request) -> web.Response:
+    """A picture of the signer's signature, cleaned for one of their signature fields; not stored."""
+    field_id = paths.path_id(request, "fieldId", "Field")
+    limit = request.app[DEPS].settings.signature_upload_max_bytes
+    part = await file_part(request, signature_images.FILE_FIELD, "the signature image")
+    data = await read_capped(part, limit, "signature image")
+    if not data:
+        raise Problem(422, "The file is empty", errors=[FieldError(signature_images.FILE_FIELD, "The file is empty")])
+    prepared = await signature_images.prepare(
+        request.app[DEPS], _token(request), request_context(request), field_id, data
+    )
+    body = SignatureImage(image=prepared.data_url, width=prepared.width, height=prepared.height)
+    return json_response(dump(SignatureImageResponse(data=body)))
+
+
 def add_signing_routes(app: web.Application) -> None:
     router = app.router
     router.add_get(S, view)
+    router.add_get(S + "/state", state)
+    router.add_post(S + "/fields/{fieldId}/signature-image", signature_image)
     router.add_get(S + "/file", file)
     router.add_get(S + "/attachments/{attId}", attachment)
     router.add_post(S + "/sign", sign)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.documents.api.views import number
+from services.documents.commands.otp_service import mask_email
 from services.documents.commands.signing_service import Outcome, SessionView
 from services.documents.domain.signing_validation import server_filled
 from shared.contracts.document_responses import FieldValidationRules
@@ -17,6 +18,7 @@ from shared.contracts.signing import (
     SigningSession,
     SigningSigner,
 )
+from shared.contracts.signing_page import SigningSender
 
 
 def signing_field(field: Mapping[str, Any]) -> SigningField:
@@ -86,8 +88,19 @@ def session(view: SessionView, attachment_max_bytes: int) -> SigningSession:
         attachments=[signing_attachment(a) for a in view.attachments],
         redirectUrl=view.redirect_url,
         attachmentMaxBytes=attachment_max_bytes,
+        sender=sender(document),
+        sentTo=mask_email(signer["email"]),
         language=signer.get("language") or document.get("language"),
     )
+
+
+def sender(document: Mapping[str, Any]) -> SigningSender | None:
+    """Name and organisation only: the sender's email address is not the signer's to harvest."""
+    name, org, logo = document.get("sender_name"), document.get("sender_org_name"), document.get("sender_org_logo")
+    if not (name or org):
+        return None
+    # A path on the page's own origin: the gateway serves logos (services/gateway/org_logo.py).
+    return SigningSender(name=name, orgName=org, logoUrl=f"/brand/logos/{logo}.png" if logo else None)
 
 
 def outcome(result: Outcome) -> SigningOutcome:

@@ -58,7 +58,9 @@ def list_item(row: Row) -> responses.DocumentListItem:
 
 
 def created(row: Row) -> responses.DocumentCreated:
-    return responses.DocumentCreated(**_document_common(row), message=row["message"], language=row["language"])
+    return responses.DocumentCreated(
+        **_document_common(row), message=row["message"], redirectUrl=row["redirect_url"], language=row["language"]
+    )
 
 
 def detail(
@@ -84,6 +86,7 @@ def detail(
         originalFileHash=row["original_file_hash"],
         activeContentRemoved=bool(row["active_content_removed"]),
         activeContentKinds=row["active_content_removed"] or [],
+        redirectUrl=row["redirect_url"],
         language=row["language"],
     )
 
@@ -101,6 +104,7 @@ def _signer_common(row: Row) -> dict[str, Any]:
         "status": row["status"],
         "order": row["signing_order"],
         "createdAt": row["created_at"],
+        "redirectUrl": row["redirect_url"],
         "language": row["language"],
     }
 

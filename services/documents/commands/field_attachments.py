@@ -35,7 +35,9 @@ from shared.context import RequestContext
 from shared.ids import prefixed_id
 
 
-async def _own_attachment_field(conn: asyncpg.Connection, session: Session, field_id: str) -> Mapping[str, Any]:
+async def own_field(conn: asyncpg.Connection, session: Session, field_id: str) -> Mapping[str, Any]:
+    """The signer's own field, when they may act on it now (after the code, their turn, not done);
+    also what a signature image upload checks (signature_images.py)."""
     require_otp(session)
     signer = session.signer
     if not signer_states.can(signer["status"], SignerAction.FINISH):
@@ -48,6 +50,11 @@ async def _own_attachment_field(conn: asyncpg.Connection, session: Session, fiel
     field = await fields_repo.find_field(conn, session.document["id"], field_id)
     if field is None or not owns(field, signer):
         raise NotFound("Field")  # another signer's field is none of this link's business
+    return field
+
+
+async def _own_attachment_field(conn: asyncpg.Connection, session: Session, field_id: str) -> Mapping[str, Any]:
+    field = await own_field(conn, session, field_id)
     if field["type"] != "attachment":
         raise Invalid(
             "Only attachment fields take a file",

@@ -5,7 +5,7 @@ what an email needs:
 
 - `language`: the document's language (null when not set); signers carry their own in their
   payload, and the notifier writes each email in the recipient's, else this one (docs/languages.md);
-- `sender` ({name, email, orgName}): the API key's member and the organisation's name, which
+- `sender` ({name, email, orgName[, logo]}): the API key's member, the organisation's name and logo, which
   only the gateway knows; it forwards them with each request (shared.context) and the document
   keeps them from its creation (`sender_columns`). Null when the creator was not named.
 - invitations and reminders: the document's `message`, `emailSubject` and `emailMessage`
@@ -53,13 +53,23 @@ _INVITED_LIST_EVENTS = frozenset({"document.declined", "document.cancelled"})
 
 def sender_columns(ctx: RequestContext) -> dict[str, str]:
     """Columns of documents.documents naming the sender, for the INSERT of a new document."""
-    values = {"sender_name": ctx.sender_name, "sender_email": ctx.sender_email, "sender_org_name": ctx.org_name}
+    values = {
+        "sender_name": ctx.sender_name,
+        "sender_email": ctx.sender_email,
+        "sender_org_name": ctx.org_name,
+        "sender_org_logo": ctx.org_logo,
+    }
     return {column: value for column, value in values.items() if value}
 
 
 def sender_payload(row: Mapping[str, Any]) -> dict[str, Any] | None:
     sender = {"name": row["sender_name"], "email": row["sender_email"], "orgName": row["sender_org_name"]}
-    return sender if any(sender.values()) else None
+    if not any(sender.values()):
+        return None
+    # The logo's content hash, when the organisation has one; the gateway serves it at
+    # /brand/logos/{hash}.png (services/gateway/org_logo.py).
+    logo = row.get("sender_org_logo")
+    return sender | {"logo": logo} if logo else sender
 
 
 # What the emails quote of a document (documents_repo.mail_texts reads exactly these).
@@ -71,6 +81,7 @@ MAIL_COLUMNS = (
     "sender_name",
     "sender_email",
     "sender_org_name",
+    "sender_org_logo",
     "language",
 )
 

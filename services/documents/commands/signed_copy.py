@@ -48,7 +48,7 @@ def check_downloadable(document: asyncpg.Record, now: datetime, days: int) -> No
     raise Conflicting("The signed PDF is available once everyone has signed", code="document-not-completed")
 
 
-async def _by_token(conn: asyncpg.Connection, token: str) -> tuple[asyncpg.Record, asyncpg.Record]:
+async def by_token(conn: asyncpg.Connection, token: str) -> tuple[asyncpg.Record, asyncpg.Record]:
     if not tokens.looks_like_token(token):
         raise link_not_found()
     signer = await repo.signer_by_token_hash(conn, tokens.token_hash(token))
@@ -65,7 +65,7 @@ async def _by_token(conn: asyncpg.Connection, token: str) -> tuple[asyncpg.Recor
 async def copy_for(deps: Deps, token: str) -> tuple[asyncpg.Record, asyncpg.Record, DownloadTarget]:
     """(signer, document, the signed PDF) a participant's token may download now."""
     async with deps.pool.acquire() as conn:
-        signer, document = await _by_token(conn, token)
+        signer, document = await by_token(conn, token)
     check_downloadable(document, utcnow(), deps.settings.signed_copy_retention_days)
     name = document["name"]
     return (

@@ -52,7 +52,7 @@ class SessionView:
     otp_locked: bool
     is_turn: bool
     attachments: list[asyncpg.Record]
-    redirect_url: str | None = None  # a campaign's, after signing
+    redirect_url: str | None = None  # after signing or declining: the signer's, the document's or its campaign's
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +95,6 @@ async def view(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> SessionVi
         people = turns.participants(await signers_repo.list_signers(conn, document["id"]))
         fields = _own_fields(await fields_repo.list_fields(conn, document["id"]), signer)
         otp_by_email = document["otp_method"] == "email"
-        campaign_id = document["campaign_id"]
         return SessionView(
             document=document,
             signer=signer,
@@ -107,11 +106,19 @@ async def view(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> SessionVi
             attachments=[
                 a for a in await attachments_repo.list_attachments(conn, document["id"]) if _may_read(a, signer)
             ],
-            redirect_url=await campaign_repository.redirect_of(conn, campaign_id) if campaign_id else None,
+            redirect_url=await _redirect_of(conn, document, signer),
         )
 
     # FOR SHARE: views do not queue behind each other, but do wait for a command in flight.
     return await run(pool, token, ctx, action, lock="share")
+
+
+async def _redirect_of(conn: asyncpg.Connection, document: asyncpg.Record, signer: asyncpg.Record) -> str | None:
+    """The most specific redirectUrl: the signer's own, else the document's, else its campaign's."""
+    if own := signer["redirect_url"] or document["redirect_url"]:
+        return str(own)
+    campaign_id = document["campaign_id"]
+    return await campaign_repository.redirect_of(conn, campaign_id) if campaign_id else None
 
 
 async def file_of(pool: asyncpg.Pool, token: str, ctx: RequestContext) -> asyncpg.Record:

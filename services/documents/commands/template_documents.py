@@ -110,6 +110,7 @@ def _document_row(
         "sender_name": ctx.sender_name,
         "sender_email": ctx.sender_email,
         "sender_org_name": ctx.org_name,
+        "sender_org_logo": ctx.org_logo,
     }
     if instance.message is not None:
         row["message"] = instance.message

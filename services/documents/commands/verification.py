@@ -1,4 +1,4 @@
-"""Verify a file: its seal (in the checker process), our records, the verdict.
+"""Verify a file: its seal (in a sandbox worker), our records, the verdict.
 
 What the answer reveals, and why (docs/signed-pdf.md): for the sealed file we produced, the
 document's id, name, organisation, page count and completion time — all printed on its
@@ -39,7 +39,9 @@ class Verification:
 
 
 async def verify_file(deps: Deps, upload: UploadedFile, ca_pem_path: Path) -> Verification:
-    report = await check_seal(upload.path, ca_pem_path, timeout_s=deps.settings.verify_timeout_seconds)
+    report = await check_seal(
+        upload.path, ca_pem_path, timeout_s=deps.settings.verify_timeout_seconds, sandbox=deps.sandbox
+    )
     async with deps.pool.acquire() as conn:
         record, document = await verify_repository.match(conn, upload.sha256)
     return Verification(upload, report, record, document, judge(report, record))

@@ -16,6 +16,7 @@ SIGNER_COLUMNS: dict[str, str] = {
     "role": "role",
     "order": "signing_order",
     "phone": "phone",
+    "redirectUrl": "redirect_url",
     "language": "language",
 }
 

@@ -2,6 +2,7 @@
 
     load_assets() -> Assets      .pages {language: the page, asset URLs filled in}, .html (English),
                                  .files {name: Asset}, .version
+    page_html(assets, origins)   {language: the page as served}, with the embedding origins filled in
 
 Every asset is served from memory under `/signing-page/{version}/{name}`, where the version is a
 hash of all of them: a deploy changes every URL at once, so browsers may cache assets forever and
@@ -11,12 +12,15 @@ it lives rather than copied, so the page and the PDF cannot drift apart.
 
 The page's HTML is a static file: the token is read from the URL by the script, never written
 into the HTML, so the same bytes serve every signer of a language (catalogue.py translates it once
-per language; the scripts' catalogues are served as assets, messages-<code>.json).
+per language; the scripts' catalogues are served as assets, messages-<code>.json). `page_html`
+fills in the one setting the script needs, the origins allowed to embed the page.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +34,7 @@ PAGE_FILE = "page.html"
 SCRIPT_FONT = Path(services.__file__).resolve().parent / "documents" / "pdf" / "fonts" / "DancingScript-Regular.ttf"
 SCRIPT_FONT_NAME = "script-font.ttf"
 _PLACEHOLDER = b"{{ASSETS}}"
+_EMBED_PLACEHOLDER = b"{{EMBED_ORIGINS}}"
 
 MEDIA_TYPES = {
     ".js": "text/javascript",
@@ -77,6 +82,15 @@ def load_assets() -> Assets:
     template = (STATIC_DIR / PAGE_FILE).read_bytes()
     digest.update(hashlib.sha256(template).digest())
     version = digest.hexdigest()[:16]
-    html = template.replace(_PLACEHOLDER, f"{ASSETS_PREFIX}/{version}".encode()).decode()
-    pages = {code: localise(html, code).encode() for code in LANGUAGES}
+    page = template.replace(_PLACEHOLDER, f"{ASSETS_PREFIX}/{version}".encode()).decode()
+    pages = {code: localise(page, code).encode() for code in LANGUAGES}
     return Assets(pages=pages, files=files, version=version)
+
+
+def page_html(assets: Assets, embed_origins: Sequence[str]) -> dict[str, bytes]:
+    """The page as served, per language: the origins that may embed it (EMBED_ALLOWED_ORIGINS,
+    already checked to be bare origins) listed for its script (static/embed.js), which posts its
+    events to the parent only if the parent is one of them. The same for every signer of a
+    language: still no token in it."""
+    listed = html.escape(" ".join(embed_origins), quote=True).encode()
+    return {code: page.replace(_EMBED_PLACEHOLDER, listed) for code, page in assets.pages.items()}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.gateway.keys import HTTP, SETTINGS
-from services.gateway.signing_page.assets import ASSETS_PREFIX, Assets, load_assets
+from services.gateway.signing_page.assets import ASSETS_PREFIX, Assets, load_assets, page_html
 from services.gateway.signing_page.config import PageConfig, page_config
 from services.gateway.signing_page.headers import asset_headers, page_headers
 from shared.context import SYSTEM
@@ -25,6 +25,7 @@ PAGE_PATH = "/sign/{token}"
 LINK_CHECK = "/internal/signing-links/check"  # services/documents/api/signing_routes.py
 
 _ASSETS: web.AppKey[Assets] = web.AppKey("signing_page_assets", Assets)
+_PAGE: web.AppKey[dict[str, bytes]] = web.AppKey("signing_page_html", dict)
 _HEADERS: web.AppKey[dict[str, str]] = web.AppKey("signing_page_headers", dict)
 
 
@@ -45,7 +46,7 @@ async def signing_page(request: web.Request) -> web.Response:
     # The browser's language until the script learns the signer's (docs/languages.md).
     language = negotiate(request.headers.get("Accept-Language")) or DEFAULT_LANGUAGE
     return web.Response(
-        body=request.app[_ASSETS].pages[language],
+        body=request.app[_PAGE][language],
         content_type="text/html",
         charset="utf-8",
         headers=request.app[_HEADERS] | {"Content-Language": language, "Vary": "Accept-Language"},
@@ -65,6 +66,7 @@ async def signing_asset(request: web.Request) -> web.Response:
 def mount(app: web.Application) -> None:
     config: PageConfig = page_config(app[SETTINGS])  # a bad origin stops start-up with its reason
     app[_ASSETS] = load_assets()
+    app[_PAGE] = page_html(app[_ASSETS], config.embed_allowed_origins)
     app[_HEADERS] = page_headers(config)
     app.router.add_get(PAGE_PATH, signing_page)
     app.router.add_get(ASSETS_PREFIX + "/{version}/{name}", signing_asset)

@@ -39,6 +39,7 @@ class WpCaller:
     sender_name: str | None = None
     sender_email: str | None = None
     org_name: str | None = None
+    org_logo: str | None = None
 
     def owns(self, created_by: str | None) -> bool:
         return self.admin or (created_by is not None and created_by in self.member_keys)
@@ -72,6 +73,7 @@ async def authenticate(conn: asyncpg.Connection, key: str, secret: str) -> WpCal
     row = await conn.fetchrow(
         """SELECT k.id, k.org_id, k.member_id, k.key_hash, k.secret_hash, k.read_only, m.role,
                   m.name AS member_name, m.email AS member_email, org.name AS org_name,
+                  org.logo_sha256,
                   ARRAY(SELECT o.id FROM gateway.api_keys o WHERE o.member_id = k.member_id ORDER BY o.id) AS member_keys
            FROM gateway.api_keys k JOIN gateway.members m ON m.id = k.member_id
            JOIN gateway.organizations org ON org.id = k.org_id
@@ -95,6 +97,7 @@ async def authenticate(conn: asyncpg.Connection, key: str, secret: str) -> WpCal
         row["member_name"],
         row["member_email"],
         row["org_name"],
+        row["logo_sha256"],
     )
 
 
@@ -119,4 +122,5 @@ def context_of(request: web.Request) -> RequestContext:
         sender_name=caller.sender_name,
         sender_email=caller.sender_email,
         org_name=caller.org_name,
+        org_logo=caller.org_logo,
     )

@@ -52,6 +52,7 @@ class Sender(BaseModel):
     name: str | None = None
     email: str | None = None
     orgName: str | None = None
+    logo: str | None = None  # the SHA-256 of the organisation's logo, served at /brand/logos/{logo}.png
 
 
 class MailContext(BaseModel):
@@ -87,6 +88,12 @@ class MailContext(BaseModel):
     @property
     def org_name(self) -> str | None:
         return self.sender.orgName if self.sender else None
+
+    @property
+    def logo(self) -> str | None:
+        logo = self.sender.logo if self.sender else None
+        # A hash and nothing else: it becomes part of a URL in the email.
+        return logo if logo and len(logo) == 64 and all(c in "0123456789abcdef" for c in logo) else None
 
     @property
     def sender_name(self) -> str | None:

@@ -11,7 +11,8 @@
   counted; enqueue.py brings it forward as soon as the document resumes.
 
 Every write is conditional on the worker's lease (repository._finish): if the lease was lost, the
-outcome is dropped and logged, because another worker owns the email now.
+outcome is dropped and logged, because another worker owns the email now. Each recorded outcome
+is counted in `countersign_emails_total` (shared/metrics.py); a dropped one is not.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from services.notifier.emails.repository import Claimed
 from services.notifier.emails.smtp_errors import SmtpFailure
 from shared.events import Actor, Event
 from shared.logging import log_fields
+from shared.metrics import EMAILS
 from shared.outbox import record_event
 
 log = logging.getLogger("countersign.notifier.emails")
@@ -42,6 +44,7 @@ async def sent(pool: asyncpg.Pool, claimed: Claimed) -> None:
         if not await repo.mark_sent(conn, claimed):
             _lost(claimed, "sent")
             return
+    EMAILS.labels(claimed.context.kind, "sent").inc()
     log.info(
         "email sent", extra=log_fields(emailId=claimed.id, kind=claimed.context.kind, eventId=str(claimed.event_id))
     )
@@ -52,6 +55,7 @@ async def skipped(pool: asyncpg.Pool, claimed: Claimed, reason: str) -> None:
         if not await repo.mark_final(conn, claimed, "skipped", reason, attempted=False):
             _lost(claimed, "skipped")
             return
+    EMAILS.labels(claimed.context.kind, "skipped").inc()
     log.info("email skipped: obsolete", extra=log_fields(emailId=claimed.id, kind=claimed.context.kind, reason=reason))
 
 
@@ -61,6 +65,7 @@ async def transient(pool: asyncpg.Pool, claimed: Claimed, reason: str, config: E
     if not outcome.recorded:
         _lost(claimed, "transient failure")
         return
+    EMAILS.labels(claimed.context.kind, "failed" if outcome.retry_in is None else "retrying").inc()
     fields = log_fields(
         emailId=claimed.id,
         kind=claimed.context.kind,
@@ -79,6 +84,7 @@ async def held(pool: asyncpg.Pool, claimed: Claimed, reason: str, config: EmailC
         if not await repo.mark_held(conn, claimed, config.hold_seconds, reason):
             _lost(claimed, "held")
             return
+    EMAILS.labels(claimed.context.kind, "held").inc()
     log.info("email held: the document is on hold", extra=log_fields(emailId=claimed.id, kind=claimed.context.kind))
 
 
@@ -113,6 +119,7 @@ async def bounced(pool: asyncpg.Pool, claimed: Claimed, reason: str) -> None:
         # own address bouncing stays a dead letter.
         if claimed.signer_id is not None and claimed.document_id is not None:
             await record_event(conn, SCHEMA, delivery_failed_event(claimed, reason))
+    EMAILS.labels(claimed.context.kind, "bounced").inc()
     log.warning("email bounced", extra=log_fields(emailId=claimed.id, kind=claimed.context.kind, reason=reason))
 
 

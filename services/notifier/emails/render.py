@@ -94,6 +94,7 @@ def variables(ctx: MailContext, fetched: Fetched, subject: str, *, brand: str, p
         "document_strong": _bold(name),
         "document_id": ctx.documentId or "",
         "org_name": ctx.org_name,
+        "logo_url": f"{base}/brand/logos/{ctx.logo}.png" if ctx.logo else None,
         "sender_name": ctx.sender_name,
         "sender_email": ctx.sender_email,
         "recipient_name": ctx.recipient.name or ctx.recipient.email,

@@ -18,6 +18,7 @@ from services.notifier.emails.model import MailContext
 from shared.jobs import queue as jobs
 from shared.jobs.queue import Lease
 from shared.jobs.schedule import RetrySchedule
+from shared.tracing import current_carrier
 
 CHANNEL = "notifier_emails"
 MAX_ERROR = jobs.MAX_ERROR
@@ -32,7 +33,7 @@ EMAILS = jobs.JobTable(
     on_write="updated_at = now()",
     worker="claimed_by",
     returning="j.id, j.event_id, j.org_id, j.document_id, j.signer_id, j.recipient, j.context, j.attempts, "
-    "j.lease_token, j.request_id",
+    "j.lease_token, j.request_id, j.trace_context",
     waiting_status="queued",
     dead_status="failed",
 )
@@ -52,8 +53,9 @@ async def insert_email(
     """Queue one email; False when this event already has one for this address."""
     inserted = await conn.fetchval(
         """INSERT INTO notifier.emails
-               (id, event_id, event_type, kind, org_id, document_id, signer_id, recipient, context, request_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+               (id, event_id, event_type, kind, org_id, document_id, signer_id, recipient, context, request_id,
+                trace_context)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
            ON CONFLICT DO NOTHING RETURNING true""",
         email_id,
         event_id,
@@ -65,6 +67,7 @@ async def insert_email(
         context.recipient.email,
         context.model_dump(mode="json"),
         request_id,
+        current_carrier(),  # the consumer's span: the send worker continues its trace
     )
     return bool(inserted)
 
@@ -86,6 +89,7 @@ class Claimed:
     attempts: int  # made before this one
     lease_token: uuid.UUID
     request_id: str | None
+    trace_context: dict[str, str] | None = None  # W3C headers of the event's trace (tracing on)
 
     @property
     def lease(self) -> Lease:
@@ -104,6 +108,7 @@ def _claimed(row: asyncpg.Record) -> Claimed:
         attempts=row["attempts"],
         lease_token=row["lease_token"],
         request_id=row["request_id"],
+        trace_context=row["trace_context"],
     )
 
 

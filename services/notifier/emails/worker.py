@@ -34,6 +34,7 @@ from email.message import EmailMessage
 from typing import Literal
 
 import asyncpg
+from opentelemetry.trace import SpanKind
 
 from services.notifier.emails import outcomes
 from services.notifier.emails import repository as repo
@@ -48,6 +49,7 @@ from services.notifier.mailer import Mailer
 from shared.jobs.worker import AT_ONCE, JobWorker
 from shared.logging import log_fields, request_id_var
 from shared.timefmt import utcnow
+from shared.tracing import continued
 from shared.wakeup import Wakeup
 
 log = logging.getLogger("countersign.notifier.emails")
@@ -62,6 +64,11 @@ MIN_WAIT_SECONDS = 0.05
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def _smtp_attributes(email: Claimed) -> dict[str, str]:
+    # Ids only: addresses are personal data and stay out of traces, as out of logs.
+    return {"countersign.email.id": email.id, "countersign.email.kind": email.context.kind}
 
 
 class SendWorker:
@@ -128,6 +135,13 @@ class SendWorker:
     async def _prepare(self, email: Claimed) -> EmailMessage | None:
         token = request_id_var.set(email.request_id)
         try:
+            with continued(email.trace_context, "email prepare", attributes={"countersign.email.id": email.id}):
+                return await self._compose(email)
+        finally:
+            request_id_var.reset(token)
+
+    async def _compose(self, email: Claimed) -> EmailMessage | None:
+        try:
             need = KIND_MODULES[email.context.kind].needs(email.context)
             fetched = await self._documents.fetch(need, email.signer_id, email.org_id, email.request_id)
             return compose(
@@ -148,8 +162,6 @@ class SendWorker:
             await outcomes.transient(
                 self._pool, email, f"could not write the email: {type(exc).__name__}", self._config
             )
-        finally:
-            request_id_var.reset(token)
         return None
 
     async def _send(self, ready: Sequence[tuple[Claimed, EmailMessage]]) -> None:
@@ -161,7 +173,8 @@ class SendWorker:
                         break
                     email, message = pending.pop(0)
                     try:
-                        await batch.send(message)
+                        with continued(email.trace_context, "smtp send", SpanKind.CLIENT, _smtp_attributes(email)):
+                            await batch.send(message)
                     except Exception as exc:
                         failure = classify(exc)
                         await outcomes.failure(self._pool, email, failure, self._config)

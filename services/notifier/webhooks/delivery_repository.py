@@ -18,6 +18,7 @@ from services.notifier.webhooks.next_step import NextStep
 from shared.jobs import queue as jobs
 from shared.jobs.queue import Lease
 from shared.pagination import Cursor
+from shared.tracing import current_carrier
 
 CHANNEL = "notifier_webhooks"
 
@@ -30,7 +31,7 @@ DELIVERIES = jobs.JobTable(
     join="JOIN notifier.webhooks w ON w.id = j.webhook_id AND w.status = 'active'",
     carry="w.url, w.secret",
     returning="j.id, j.webhook_id, due.url, due.secret, j.body, j.message_timestamp, j.attempts, j.retry_step, "
-    "j.final_attempt, j.lease_token",
+    "j.final_attempt, j.lease_token, j.trace_context",
     waiting_status="pending",
     dead_status="failed",
 )
@@ -60,8 +61,8 @@ async def insert_delivery(
     """Queue a delivery, due now; False if this event was already queued for this webhook."""
     inserted = await conn.fetchval(
         """INSERT INTO notifier.webhook_deliveries
-               (id, webhook_id, org_id, event_id, event_type, body, message_timestamp, next_attempt_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+               (id, webhook_id, org_id, event_id, event_type, body, message_timestamp, next_attempt_at, trace_context)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8)
            ON CONFLICT (webhook_id, event_id) DO NOTHING RETURNING true""",
         delivery_id,
         webhook_id,
@@ -70,6 +71,7 @@ async def insert_delivery(
         event_type,
         body,
         timestamp,
+        current_carrier(),  # the consumer's span: the delivery worker continues its trace
     )
     if inserted:
         await notify_workers(conn)
@@ -90,6 +92,7 @@ class Claimed:
     retry_step: int
     final_attempt: bool
     lease_token: uuid.UUID
+    trace_context: dict[str, str] | None = None  # W3C headers of the event's trace (tracing on)
 
     @property
     def lease(self) -> Lease:
@@ -112,6 +115,7 @@ async def claim_due(conn: asyncpg.Connection, limit: int, lease_seconds: float) 
             retry_step=r["retry_step"],
             final_attempt=r["final_attempt"],
             lease_token=r["lease_token"],
+            trace_context=r["trace_context"],
         )
         for r in rows
     ]

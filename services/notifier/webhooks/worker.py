@@ -34,8 +34,10 @@ from services.notifier.webhooks.sender import Message, Outcome, attempt, open_cl
 from shared.db import POOL
 from shared.jobs.worker import AT_ONCE, JobWorker
 from shared.logging import log_fields
+from shared.metrics import WEBHOOK_ATTEMPTS
 from shared.secretbox import Keyring, SecretUnreadable
 from shared.service import SETTINGS
+from shared.tracing import continued
 from shared.wakeup import Wakeup
 
 log = logging.getLogger("countersign.notifier.webhooks")
@@ -56,6 +58,7 @@ async def _record(pool: asyncpg.Pool, claimed: repo.Claimed, outcome: Outcome, c
             log.warning("webhook delivery lease lost; outcome dropped", extra=log_fields(deliveryId=claimed.id))
             return
         await repo.count_outcome(conn, claimed.webhook_id, outcome.succeeded, config.max_consecutive_failures)
+    WEBHOOK_ATTEMPTS.labels("retrying" if step.status == "pending" else step.status).inc()
     # The URL and the secret stay out of logs: ids identify the delivery.
     log.info(
         "webhook attempt",
@@ -87,7 +90,9 @@ async def _deliver(
         await _record(pool, claimed, Outcome(False, None, 0, "delivery could not be signed"), config)
         return
     try:
-        outcome = await attempt(client, claimed.url, secret, message, config)
+        # Continues the event's trace; the instrumented client adds its span and `traceparent`.
+        with continued(claimed.trace_context, "webhook deliver", attributes={"countersign.delivery.id": claimed.id}):
+            outcome = await attempt(client, claimed.url, secret, message, config)
     except Exception:
         # A failure `attempt` does not classify is still an attempt: recording it keeps the
         # delivery on its schedule instead of being retried at every lease expiry for ever.

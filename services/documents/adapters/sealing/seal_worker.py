@@ -1,6 +1,7 @@
 """Seal checker process: `python -m services.documents.adapters.sealing.seal_worker PATH CA_PEM_PATH MEMORY_MB CPU_S`.
 
-Started by seal_check.py for each verification. Like the upload checker (pdf/inspect_worker.py) it
+Started by seal_check.py for a verification when the service has no sandbox pool; a pool's warm
+worker runs the same `check` as its "seal" job (adapters/sandbox_worker.py). Like the upload checker (pdf/inspect_worker.py) it
 caps its own memory, CPU time and output before reading the file, so a hostile PDF ends in an
 exception, a signal or the parent's kill, never in the service. The reply is one JSON line on the
 original stdout; library noise goes to stderr.

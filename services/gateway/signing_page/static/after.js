@@ -1,11 +1,12 @@
 // After signing or approving: say so, then wait for the document to complete and offer the
-// signed PDF. The summary (GET …/signing/{token}) answers 200 while others still have to act and
-// 410 `document-completed` once the signed PDF is stored; it is polled with a growing interval,
-// and not at all while the page is hidden.
+// signed PDF. The link's state (GET …/signing/{token}/state, always 200, so polling logs nothing)
+// says `document-completed` with download `ready` once the signed PDF is stored; it is polled
+// with a growing interval, and not at all while the page is hidden.
 
 import { api } from "./api.js";
 import { announce, el, focusHeading, replaceView } from "./dom.js";
 import { t } from "./i18n.js";
+import { continueTo } from "./redirect.js";
 import { downloadLink } from "./states.js";
 
 const FIRST_DELAY_MS = 2000;
@@ -44,21 +45,22 @@ async function waitForCompletion(status, actions) {
     await sleep(delay);
     await visible();
     if (!status.isConnected) return;  // the view was drawn again (a new language): its own loop waits
+    let link = null;
     try {
-      await api.summary();
-    } catch (err) {
-      if (err.slug === "document-completed") {
-        status.textContent = t("Everyone has signed. Your signed copy is ready.");
-        actions.replaceChildren(downloadLink());
-        announce(t("The signed PDF is ready to download."));
-        return;
-      }
-      if (ending(err.slug) || err.status === 404) {
-        status.textContent = ending(err.slug) || t("This link has been replaced; check your email for news of this document.");
-        announce(status.textContent);
-        return;
-      }
+      link = (await api.state()).data;
+    } catch {
       // A network hiccup or a busy server: keep waiting.
+    }
+    if (link && link.state === "document-completed" && link.download === "ready") {
+      status.textContent = t("Everyone has signed. Your signed copy is ready.");
+      actions.replaceChildren(downloadLink());
+      announce(t("The signed PDF is ready to download."));
+      return;
+    }
+    if (link && (ending(link.state) || link.state === "unknown")) {
+      status.textContent = ending(link.state) || t("This link has been replaced; check your email for news of this document.");
+      announce(status.textContent);
+      return;
     }
     delay = Math.min(MAX_DELAY_MS, delay * 1.5);
   }
@@ -92,15 +94,4 @@ export function showDone(session, outcome, verb) {
   announce(`${title}. ${status.textContent}`);
   if (outcome && continueTo(session.redirectUrl, actions)) return;
   waitForCompletion(status, actions);
-}
-
-const REDIRECT_DELAY_MS = 4000;
-
-// A campaign's document (redirectUrl, https only, checked when the campaign was saved and again
-// here): once signed, a Continue link, followed by itself after a few seconds.
-function continueTo(url, actions) {
-  if (typeof url !== "string" || !url.startsWith("https://")) return false;
-  actions.replaceChildren(el("a", { class: "button button--primary", id: "continue", href: url, rel: "noopener" }, t("Continue")));
-  window.setTimeout(() => { window.location.assign(url); }, REDIRECT_DELAY_MS);
-  return true;
 }

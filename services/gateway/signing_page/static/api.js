@@ -59,6 +59,8 @@ async function call(method, path, body) {
 
 export const api = {
   summary: () => call("GET", ""),
+  // What the link leads to, answered 200 even for a dead link (nothing for the console to log).
+  state: () => call("GET", "/state"),
   sign: (consent, fields) => call("POST", "/sign", { consent, fields }),
   approve: () => call("POST", "/approve", {}),
   decline: (reason) => call("POST", "/decline", { reason }),
@@ -68,5 +70,10 @@ export const api = {
     const form = new FormData();
     form.append("file", file, file.name);
     return call("POST", `/fields/${encodeURIComponent(fieldId)}/attachment`, form);
+  },
+  uploadSignatureImage(fieldId, file) {
+    const form = new FormData();
+    form.append("file", file, file.name);
+    return call("POST", `/fields/${encodeURIComponent(fieldId)}/signature-image`, form);
   },
 };

@@ -42,7 +42,14 @@ function checkboxControl(state, onChange) {
 }
 
 function choiceGroup(state, onChange, multiple) {
-  const group = el("div", { ...common(state), role: multiple ? "group" : "radiogroup", class: "choices" });
+  const attrs = common(state);
+  if (multiple) {
+    // ARIA has no aria-required for a group of checkboxes: "Required" is read from the editor's
+    // line above instead (a radiogroup takes aria-required).
+    delete attrs["aria-required"];
+    attrs["aria-describedby"] = `editor-meta ${attrs["aria-describedby"]}`;
+  }
+  const group = el("div", { ...attrs, role: multiple ? "group" : "radiogroup", class: "choices" });
   const name = uniqueId("choice");
   const inputs = (state.field.options || []).map((option) => {
     const input = el("input", { type: multiple ? "checkbox" : "radio", name, value: option, class: "check__box" });

@@ -5,6 +5,7 @@ import { attachmentUrl, fileUrl } from "./api.js";
 import { el } from "./dom.js";
 import { formatDate } from "./format.js";
 import { t } from "./i18n.js";
+import { deliveryLine } from "./trust.js";
 
 export function introCard(session, { heading, instructions, onStart, startLabel, onDecline }) {
   const { signer } = session;
@@ -21,6 +22,7 @@ export function introCard(session, { heading, instructions, onStart, startLabel,
     el("p", {}, signer.role === "approver"
       ? t("%(name)s, you have been asked to approve “%(document)s”.", { name: signer.name, document: session.name })
       : t("%(name)s, you have been asked to sign “%(document)s”.", { name: signer.name, document: session.name })),
+    deliveryLine(session),
     deadline,
     message,
     attachmentList(session.attachments || []),

@@ -5,15 +5,20 @@
 // again in the new language; the signing view keeps what the signer entered (showSigning's `kept`).
 
 import { api, token } from "./api.js";
-import { announce, byId } from "./dom.js";
+import { announce, el } from "./dom.js";
 import { showDone } from "./after.js";
 import { showApproval } from "./approve.js";
 import { openDecline } from "./decline.js";
+import { idsOf, notifyParent } from "./embed.js";
 import { adoptLanguage, onLanguageChange, startLanguage, t } from "./i18n.js";
 import { showOtp } from "./otp.js";
+import { continueTo } from "./redirect.js";
 import { showSigning } from "./signing.js";
-import { showState, stateOf } from "./states.js";
+import { showState, stateOf, stateOfLink } from "./states.js";
 import { loadScriptFont } from "./textfit.js";
+import { showSender } from "./trust.js";
+
+let current = null;  // the session shown, once the summary has loaded
 
 let redraw = () => undefined;
 
@@ -23,25 +28,48 @@ function render(draw) {
 }
 
 function gone(error) {
-  render(() => showState(stateOf(error), { onRetry: start }));
+function gone(error) {
+  const kind = stateOf(error);
+  render(() => showState(kind, { onRetry: start }));
+  notifyParent("error", { ...idsOf(current), error: kind });
 }
 
-function declineHooks() {
+function declineHooks(session) {
   return {
-    onDeclined: () => render(() => showState("declined")),
+    onDeclined: () => {
+      notifyParent("declined", idsOf(session));
+      render(() => {
+        const card = showState("declined");
+        const actions = el("div", { class: "card__actions" });
+        if (continueTo(session.redirectUrl, actions)) card.append(actions);
+      });
+    },
     onGone: gone,
   };
 }
 
+// The texts of the top bar and the title that follow the language: the tab's title, the sender
+// line and the page count (trust.js).
 function titles(session) {
   document.title = t("%(document)s · Sign", { document: session.name });
-  byId("doc-title").textContent = session.name;
+  showSender(session);
+}
+
+function finished(session, verb) {
+  return (outcome) => {
+    render(() => showDone(session, outcome, verb));
+    notifyParent("signed", { ...idsOf(session), role: session.signer.role });
+  };
 }
 
 function show(session) {
+  // Once per page: a verified code or "Check again" loads the summary again.
+  if (current === null) notifyParent("loaded", idsOf(session));
+  current = session;
   titles(session);
   if (session.otpRequired && !session.otpVerified && session.otpLocked) {
     render(() => showState("otp-locked"));
+    notifyParent("error", { ...idsOf(session), error: "otp-locked" });
     return;
   }
   if (session.otpRequired && !session.otpVerified) {
@@ -49,9 +77,8 @@ function show(session) {
     return;
   }
   const verb = session.signer.role === "approver" ? "approved" : "signed";
-  const done = (outcome) => render(() => showDone(session, outcome, verb));
   if (session.signer.status === "completed") {
-    done(null);
+    render(() => showDone(session, null, verb));
     return;
   }
   if (session.signer.status === "declined") {
@@ -62,23 +89,21 @@ function show(session) {
     render(() => showState("not-your-turn", { onRetry: start }));
     return;
   }
-  const onDecline = () => openDecline(declineHooks());
+  const onDecline = () => openDecline(declineHooks(session));
   if (session.signer.role === "approver") {
     render(() => {
       announce(t("%(document)s is open. Read it, then approve or decline at the end.", { document: session.name }));
-      showApproval(session, { onApproved: done, onGone: gone, onDecline });
+      showApproval(session, { onApproved: finished(session, verb), onGone: gone, onDecline });
     });
   } else {
     let view = null;
     render(() => {
       if (view) view.close();  // the field editor of the previous drawing
       announce(t("%(document)s is open. Read it, then fill in the highlighted fields.", { document: session.name }));
-      view = showSigning(session, { onSigned: done, onGone: gone, onDecline }, view && view.kept);
+      view = showSigning(session, { onSigned: finished(session, verb), onGone: gone, onDecline }, view && view.kept);
     });
   }
 }
-
-let current = null;
 
 onLanguageChange(() => {
   if (current) titles(current);
@@ -90,18 +115,26 @@ async function start() {
   if (!token) {
     await language;
     render(() => showState("unknown"));
+    notifyParent("error", { error: "unknown" });
     return;
   }
   let session;
   try {
-    const [answer] = await Promise.all([api.summary(), loadScriptFont(), language]);
-    session = answer.data;
+    // The link's state first: a dead link is answered 200 there, so its page logs no error.
+    const [link] = await Promise.all([api.state(), loadScriptFont(), language]);
+    if (link.data.state !== "open") {
+      await adoptLanguage(link.data.language);
+      render(() => showState(stateOfLink(link.data), { onRetry: start }));
+      // An embedding parent hears why the page cannot be signed, as when the summary refuses.
+      notifyParent("error", { ...idsOf(current), error: link.data.state });
+      return;
+    }
+    session = (await api.summary()).data;
   } catch (error) {
     await language;
     gone(error);
     return;
   }
-  current = session;
   await adoptLanguage(session.language);
   show(session);
 }

@@ -28,11 +28,12 @@ function placeBox(node, field, page) {
   node.style.setProperty("height", pct(field.height, page.height));
 }
 
-// A prompt fits only in a box wider than tall; a checkbox's highlight says enough.
+// A prompt fits only in a box wider than tall; a checkbox's highlight says enough. Signature and
+// initials boxes always name themselves. The prompt is the field's name, the start of the box's
+// accessible name, so what is seen is what speech input can say (WCAG 2.5.3, label in name).
 function promptFor(state) {
   const { type, width, height } = state.field;
-  if (type === "signature") return t("Sign");
-  if (type === "initials") return t("Initial");
+  if (type === "signature" || type === "initials") return state.name;
   return width >= height * 2 ? state.name : "";
 }
 

@@ -1,5 +1,6 @@
 // The signature and initials control: draw on a canvas (mouse, touch and pen, through pointer
-// events) or type, shown in the script font the signed PDF uses for typed signatures.
+// events), type (shown in the script font the signed PDF uses for typed signatures), or upload a
+// picture (sigupload.js).
 //
 // A drawing is exported as a PNG with a transparent background at the field's aspect ratio: the
 // server fits the image into the box keeping its proportions, so the ink lands where it was drawn
@@ -10,6 +11,7 @@ import { fitScriptText } from "./textfit.js";
 import { initialsOf } from "./format.js";
 import { MAX_TYPED_SIGNATURE } from "./fieldstate.js";
 import { t } from "./i18n.js";
+import { uploadPad } from "./sigupload.js";
 
 const INK = "rgb(13, 28, 102)";  // the signed PDF's ink colour (services/documents/pdf/overlay.py)
 
@@ -143,17 +145,19 @@ export function signatureControl(state, { onChange, copyFrom }) {
   const modes = el("div", { class: "segmented", role: "group", "aria-label": t("How to sign") });
   const body = el("div", { class: "signature__body" });
   let current = null;
-  let mode = state.value && state.value.type === "typed" ? "type" : "draw";
+  let mode = state.value && state.value.type === "typed" ? "type" : (state.signMode === "upload" ? "upload" : "draw");
+  const pads = { draw: drawPad, type: typePad, upload: uploadPad };
 
   function show(next, focus) {
     mode = next;
-    current = next === "draw" ? drawPad(state, onChange) : typePad(state, onChange);
+    state.signMode = next;  // an uploaded picture is a drawn value: remember which pad made it
+    current = pads[next](state, onChange);
     body.replaceChildren(current.panel);
     for (const button of modes.children) button.setAttribute("aria-pressed", String(button.dataset.mode === mode));
     // Typing goes straight to the input; for drawing, focus stays on the chosen mode.
     if (focus && current.focus) current.focus();
   }
-  for (const [key, text] of [["draw", t("Draw")], ["type", t("Type")]]) {
+  for (const [key, text] of [["draw", t("Draw")], ["type", t("Type")], ["upload", t("Upload")]]) {
     modes.append(el("button", {
       type: "button", class: "segmented__option", "data-mode": key,
       onclick: () => { if (mode !== key) { onChange(null); show(key, true); } },

@@ -5,6 +5,7 @@ import { api } from "./api.js";
 import { announce, byId, el, replaceView } from "./dom.js";
 import { Editor } from "./editor.js";
 import { FieldState, inReadingOrder } from "./fieldstate.js";
+import { fieldList } from "./fieldlist.js";
 import { finishCard } from "./finish.js";
 import { evaluateFormula } from "./formula.js";
 import { t } from "./i18n.js";
@@ -49,6 +50,7 @@ export function showSigning(session, hooks, kept = null) {
   }
 
   const pages = new PageView(session, states, { onActivate: (state) => editor.open(state) });
+  const list = fieldList(steps, { onActivate: (state) => editor.open(state) });
   const finish = finishCard({ onFinish: submit, onDecline: hooks.onDecline });
   const editor = new Editor(steps, {
     onChange(state, value, error) {
@@ -56,6 +58,7 @@ export function showSigning(session, hooks, kept = null) {
       state.error = error || state.invalidReason();
       editor.showError(state.error);
       pages.refresh(state, { active: true });
+      list.refresh(state);
       computeFormulas();
       update();
     },
@@ -120,6 +123,7 @@ export function showSigning(session, hooks, kept = null) {
       if (state) {
         state.error = error.message;
         pages.refresh(state);
+        list.refresh(state);
         first = first || state;
       }
     }
@@ -168,7 +172,7 @@ export function showSigning(session, hooks, kept = null) {
     onStart: next, startLabel: t("Start"), onDecline: hooks.onDecline,
   });
   if (kept && kept.consent()) finish.consent.checked = true;
-  replaceView(intro, pages.root, finish.card);
+  replaceView(intro, list.root, pages.root, finish.card);
   computeFormulas();
   update();
   return {

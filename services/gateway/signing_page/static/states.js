@@ -28,6 +28,17 @@ const states = () => ({
     text: t("Everyone has signed this document."),
     download: true,
   },
+  // Completed, but the signed copy is no longer kept for download (SIGNED_COPY_RETENTION_DAYS).
+  "download-expired": {
+    title: "This document is complete",
+    text: "Everyone has signed this document. The signed PDF could be downloaded here for a limited time after signing, and that time has passed. Use the copy we emailed you, or ask the sender for one.",
+  },
+  // Completed a moment ago: the signed PDF is still being built.
+  "download-preparing": {
+    title: "This document is complete",
+    text: "Everyone has signed this document. We are preparing the signed PDF; check again in a moment.",
+    retry: "Check again",
+  },
   "document-on-hold": {
     title: t("Signing is paused"),
     text: t("The sender must fix a problem with this document before signing can continue. Please try again later."),
@@ -66,6 +77,13 @@ export function stateOf(error) {
   if (error.status === 404) return "unknown";
   if (states()[error.slug]) return error.slug;
   return "unavailable";
+}
+
+// Which state a link's answer from GET …/state means ("open" is none: the page opens the document).
+export function stateOfLink(link) {
+  if (link.state === "document-completed" && link.download === "expired") return "download-expired";
+  if (link.state === "document-completed" && link.download === "preparing") return "download-preparing";
+  return STATES[link.state] ? link.state : "unavailable";
 }
 
 export function downloadLink() {

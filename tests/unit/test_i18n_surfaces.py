@@ -98,14 +98,16 @@ def test_every_email_speaks_german_to_a_german_reader(kind: str) -> None:
         subject, text, html = rendered(ctx)
         english_subject, english_text, _ = rendered(context(kind, None, audience=audience))
         assert subject != english_subject and "„Mietvertrag & Anlage“" in subject, subject
-        assert text.startswith("Hausverwaltung Nord\n\nGuten Tag Anna <Berg>,"), text
+        # The sender line (trust cues: who is asking) is translated too.
+        assert text.startswith("Hausverwaltung Nord · gesendet von Bernd\n\nGuten Tag Anna <Berg>,"), text
         assert "Gesendet von Countersign im Auftrag von Hausverwaltung Nord." in text
         assert '<html lang="de">' in html and "Guten Tag Anna &lt;Berg&gt;," in html
+        assert "Hausverwaltung Nord</strong> · gesendet von Bernd</p>" in html, html
         # Values stay escaped inside translated sentences.
         assert "Mietvertrag &amp; Anlage" in html and "<Berg>" not in html
-        for english in ("Hello", "Sent by", "Please", " the "):
+        for english in ("Hello", "Sent by", "sent by", "Please", " the "):
             assert english not in text.replace("Mietvertrag", ""), (kind, english, text)
-        assert english_text.startswith("Hausverwaltung Nord\n\nHello Anna <Berg>,")
+        assert english_text.startswith("Hausverwaltung Nord · sent by Bernd\n\nHello Anna <Berg>,")
 
 
 def test_the_invitation_in_each_language_names_the_deadline_in_it() -> None:

@@ -30,14 +30,14 @@ const states = () => ({
   },
   // Completed, but the signed copy is no longer kept for download (SIGNED_COPY_RETENTION_DAYS).
   "download-expired": {
-    title: "This document is complete",
-    text: "Everyone has signed this document. The signed PDF could be downloaded here for a limited time after signing, and that time has passed. Use the copy we emailed you, or ask the sender for one.",
+    title: t("This document is complete"),
+    text: t("Everyone has signed this document. The signed PDF could be downloaded here for a limited time after signing, and that time has passed. Use the copy we emailed you, or ask the sender for one."),
   },
   // Completed a moment ago: the signed PDF is still being built.
   "download-preparing": {
-    title: "This document is complete",
-    text: "Everyone has signed this document. We are preparing the signed PDF; check again in a moment.",
-    retry: "Check again",
+    title: t("This document is complete"),
+    text: t("Everyone has signed this document. We are preparing the signed PDF; check again in a moment."),
+    retry: t("Check again"),
   },
   "document-on-hold": {
     title: t("Signing is paused"),
@@ -83,7 +83,7 @@ export function stateOf(error) {
 export function stateOfLink(link) {
   if (link.state === "document-completed" && link.download === "expired") return "download-expired";
   if (link.state === "document-completed" && link.download === "preparing") return "download-preparing";
-  return STATES[link.state] ? link.state : "unavailable";
+  return states()[link.state] ? link.state : "unavailable";
 }
 
 export function downloadLink() {

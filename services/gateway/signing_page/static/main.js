@@ -28,7 +28,6 @@ function render(draw) {
 }
 
 function gone(error) {
-function gone(error) {
   const kind = stateOf(error);
   render(() => showState(kind, { onRetry: start }));
   notifyParent("error", { ...idsOf(current), error: kind });

@@ -115,6 +115,10 @@ async def test_emails_and_the_signed_pdf_speak_each_signer_s_language(flow: Flow
         tokens[email] = await flow.link(ids[email])
     sessions = {email: (await flow.as_signer("GET", "", 200, token))["data"] for email, token in tokens.items()}
     assert sessions[who["jonas"]]["language"] == "de" and sessions[who["lucie"]]["language"] == "fr"
+    # And the link's state (what the page asks first), so a dead end is written in it too.
+    states = {email: (await flow.as_signer("GET", "/state", 200, token))["data"] for email, token in tokens.items()}
+    assert states[who["jonas"]] == {"state": "open", "download": None, "downloadUntil": None, "language": "de"}
+    assert states[who["lucie"]]["language"] == "fr"
 
     fields = {(f["assignedTo"], f["type"]): f["id"] for f in await flow.field_ids(doc_id)}
     for order, (email, name) in enumerate(((who["jonas"], "Jonas Weber"), (who["lucie"], "Lucie Martin"))):
@@ -122,6 +126,8 @@ async def test_emails_and_the_signed_pdf_speak_each_signer_s_language(flow: Flow
         body_json = {"consent": True, "fields": [{"id": fields[(order, "signature")], "value": value}]}
         await flow.as_signer("POST", "/sign", 200, tokens[email], json=body_json)
     await flow.complete(doc_id)
+    ended = (await flow.as_signer("GET", "/state", 200, tokens[who["lucie"]]))["data"]
+    assert ended["state"] == "document-completed" and ended["language"] == "fr"
 
     status, signed_pdf, _ = await flow.api.request("GET", f"{D}/{doc_id}/download")
     assert status == 200

@@ -75,6 +75,9 @@ async def test_a_german_signer_signs_in_german_on_a_desktop_and_the_pdf_dates_ar
         await expect(page.locator("#progress-text")).to_have_text("0 von 2 Pflichtfeldern ausgefüllt")
         await expect(page.locator("#next-field")).to_have_text("Nächstes Feld")
         await expect(page.get_by_role("link", name="PDF herunterladen")).to_be_visible()
+        # The trust cues (trust.js) too: how the link arrived, and the page count.
+        await expect(page.locator("#delivery")).to_contain_text("Sie haben diesen Link per E-Mail an ")
+        await expect(page.locator("#doc-pages")).to_have_text(re.compile(r"^ · \d+ Seiten?$"))
         await shoot(page, "de-1280-loaded")
 
         await page.locator("#next-field").click()
@@ -127,6 +130,10 @@ async def test_on_a_390_px_touch_screen_the_browser_s_german_is_used_and_signing
         assert "Accept-Language" in opened.response.headers["vary"]
         await expect(page.get_by_role("heading", name="Prüfen und unterschreiben")).to_be_visible()
         await expect(page.get_by_label("Sprache")).to_be_visible()
+        # The touch list of fields (fieldlist.js) speaks German as well.
+        await expect(page.get_by_role("heading", name="Auszufüllende Felder")).to_be_visible()
+        await expect(page.locator("[data-list-field-id]").first).to_contain_text("Seite 1")
+        await expect(page.locator("[data-list-field-id]").first).to_contain_text("Pflichtfeld")
         no_scroll = "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
         assert await page.evaluate(no_scroll)
         await shoot(page, "de-390-loaded", full_page=False)
@@ -210,3 +217,25 @@ async def test_the_switcher_changes_the_language_and_keeps_what_was_entered(
         await desktop.close()
     stamped = await signed_text(flow, doc_id)
     assert "Engineer" in stamped and "December 4, 2026" in stamped  # the signer has no language: English
+
+
+async def test_a_dead_end_opens_in_the_signer_s_language(flow: Flow, browser: Browser) -> None:
+    """The page asks the link's state first; a cancelled document never reaches the summary, so
+    the state's own `language` (the document's here) is what makes it German in an English browser."""
+    email = unique_email("greta")
+    doc_id, ids = await flow.draft(
+        language="de", signers=[{"email": email, "name": "Greta Braun"}], fields=[signature(0, y=600)]
+    )
+    await flow.send(doc_id)
+    token = await flow.link(ids[email])
+    await flow.call(flow.api, "POST", D + "/{id}/cancel", 200, id=doc_id)
+    desktop = await new_context(browser, viewport={"width": 1280, "height": 900}, locale="en-US")
+    try:
+        opened = await open_page(desktop, flow.system.gateway_url, token)
+        page = opened.page
+        await expect(page.get_by_role("heading", name="Dieses Dokument wurde storniert")).to_be_visible()
+        assert await page.evaluate("document.documentElement.lang") == "de"
+        await expect(page.get_by_label("Sprache")).to_have_value("de")
+        assert opened.script_errors() == []
+    finally:
+        await desktop.close()

@@ -5,7 +5,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test lint fuzz bench bench-seed install migrate clean browser pdfsig
+.PHONY: run test lint fuzz bench bench-seed install migrate clean browser pdfsig i18n
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -25,6 +25,23 @@ PYTEST_WORKERS ?= 3
 test: install browser pdfsig
 	@$(VENV)/bin/countersign infra --start
 	@$(PY) -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# Messages to translate: extract every surface's msgids into shared/locale/<domain>.pot and merge
+# them into each language's .po (new ones empty, changed ones fuzzy: the catalogue test then
+# names what a translator must do). docs/languages.md.
+LOCALE  := shared/locale
+i18n: install
+	@for domain in page emails pdf; do \
+	  $(VENV)/bin/pybabel -q extract -F $(LOCALE)/$$domain.cfg -k t -c Translators: --no-location --sort-output \
+	    --omit-header -o $(LOCALE)/$$domain.pot . && \
+	  for lang in de fr es pt; do \
+	    test -f $(LOCALE)/$$lang/LC_MESSAGES/$$domain.po || \
+	      $(VENV)/bin/pybabel -q init -D $$domain -i $(LOCALE)/$$domain.pot -d $(LOCALE) -l $$lang; \
+	    $(VENV)/bin/pybabel -q update -D $$domain -i $(LOCALE)/$$domain.pot -d $(LOCALE) -l $$lang \
+	      --no-wrap --ignore-obsolete && \
+	    sed -i '/^"POT-Creation-Date: /d' $(LOCALE)/$$lang/LC_MESSAGES/$$domain.po; \
+	  done; \
+	done
 
 # The habits CI enforces before the tests (settings in pyproject.toml): lint and import order,
 # formatting, types.

@@ -32,6 +32,9 @@ DocumentStatus = Literal["draft", "pending", "action_required", "completed", "de
 SigningType = Literal["sequential", "parallel"]
 SignerRole = Literal["signer", "viewer", "approver"]
 SignerStatus = Literal["pending", "sent", "viewed", "completed", "declined", "delivery_failed"]
+# The languages of the signing page, the emails and the dates in the signed PDF (shared/i18n.py
+# holds the same codes; a unit test keeps the two equal).
+Language = Literal["en", "de", "fr", "es", "pt"]
 
 
 class RequestModel(BaseModel):

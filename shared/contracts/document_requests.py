@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from shared.contracts import rules
-from shared.contracts.common import DocumentStatus, PatchModel, RequestModel, SignerRole, SigningType
+from shared.contracts.common import DocumentStatus, Language, PatchModel, RequestModel, SignerRole, SigningType
 from shared.contracts.redirect import RedirectUrl
 from shared.contracts.rules import FieldType
 from shared.text import MULTI_LINE, SINGLE_LINE
@@ -44,6 +44,15 @@ FutureTimestamp = Annotated[
     WithJsonSchema({"type": "string", "format": "date-time", "description": "ISO 8601, in the future"}),
 ]
 ReminderDays = Annotated[int, Field(ge=1, le=30)]
+LanguageCode = Annotated[
+    Language,
+    Field(
+        description=(
+            "Language of the signing page, the emails and the dates written into the signed PDF: "
+            "en, de, fr, es or pt (docs/languages.md)"
+        )
+    ),
+]
 Email = Annotated[EmailStr, Field(max_length=254), SINGLE_LINE]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), SINGLE_LINE]
 Order = Annotated[int, Field(ge=0, le=rules.MAX_ORDER)]
@@ -129,6 +138,8 @@ class DocumentCreate(RequestModel):
     reminderFrequency: ReminderDays | None = Field(default=None, description="Days between reminders")
     otpMethod: Literal["email"] | None = None
     redirectUrl: RedirectUrl | None = Field(default=None, description=DOCUMENT_REDIRECT)
+    # Countersign extension: the default for signers without a language of their own.
+    language: LanguageCode | None = None
 
 
 class DocumentUpdate(PatchModel):
@@ -146,6 +157,7 @@ class DocumentUpdate(PatchModel):
     reminderFrequency: ReminderDays | None = None
     otpMethod: Literal["email"] | None = None
     redirectUrl: RedirectUrl | None = Field(default=None, description=DOCUMENT_REDIRECT)
+    language: LanguageCode | None = None
 
 
 class DocumentListQuery(BaseModel):
@@ -169,6 +181,7 @@ class SignerCreate(RequestModel):
     order: Order = Field(default=0, description="Signing order group for sequential documents")
     phone: Phone | None = None
     redirectUrl: RedirectUrl | None = Field(default=None, description=SIGNER_REDIRECT)
+    language: LanguageCode | None = None
 
 
 class SignerUpdate(PatchModel):
@@ -183,6 +196,7 @@ class SignerUpdate(PatchModel):
     order: Order | None = None
     phone: Phone | None = None
     redirectUrl: RedirectUrl | None = Field(default=None, description=SIGNER_REDIRECT)
+    language: LanguageCode | None = None
 
 
 class FieldCreate(RequestModel):

@@ -13,6 +13,7 @@ from pydantic import Field
 from shared.contracts.active_content import ActiveKind
 from shared.contracts.common import (
     DocumentStatus,
+    Language,
     Number,
     PageMeta,
     ResponseModel,
@@ -67,6 +68,12 @@ class DocumentCreated(ResponseModel):
     redirectUrl: str | None = Field(
         description="Where the signing page sends signers after they sign or decline (a signer's own wins)"
     )
+    language: Language | None = Field(
+        default=None, description="Countersign extension: en, de, fr, es or pt, or null (docs/languages.md)"
+    )
+
+
+_LANGUAGE = "Countersign extension: en, de, fr, es or pt, or null (docs/languages.md)"
 
 
 class DocumentSigner(ResponseModel):
@@ -84,6 +91,7 @@ class DocumentSigner(ResponseModel):
     redirectUrl: str | None = Field(
         description="Where the signing page sends this signer after signing or declining (wins over the document's)"
     )
+    language: Language | None = Field(default=None, description=_LANGUAGE)
 
 
 class DocumentFormField(ResponseModel):
@@ -167,6 +175,9 @@ class DocumentDetail(ResponseModel):
     redirectUrl: str | None = Field(
         description="Where the signing page sends signers after they sign or decline (a signer's own wins)"
     )
+    language: Language | None = Field(
+        default=None, description=_LANGUAGE + "; the language of signers who have none of their own"
+    )
 
 
 class Signer(ResponseModel):
@@ -185,6 +196,7 @@ class Signer(ResponseModel):
     redirectUrl: str | None = Field(
         description="Where the signing page sends this signer after signing or declining (wins over the document's)"
     )
+    language: Language | None = Field(default=None, description=_LANGUAGE)
 
 
 class SignerCreated(ResponseModel):
@@ -201,6 +213,7 @@ class SignerCreated(ResponseModel):
     redirectUrl: str | None = Field(
         description="Where the signing page sends this signer after signing or declining (wins over the document's)"
     )
+    language: Language | None = Field(default=None, description=_LANGUAGE)
 
 
 class FieldValidationRules(ResponseModel):

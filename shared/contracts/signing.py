@@ -14,6 +14,7 @@ from pydantic import Field, StringConstraints
 
 from shared.contracts.common import (
     DocumentStatus,
+    Language,
     Number,
     RequestModel,
     ResponseModel,
@@ -227,6 +228,13 @@ class SigningSession(ResponseModel):
     )
     attachmentMaxBytes: int | None = Field(
         default=None, description="The largest file an attachment field takes (ATTACHMENT_MAX_BYTES)"
+    )
+    language: Language | None = Field(
+        default=None,
+        description=(
+            "The signer's language, else the document's (docs/languages.md); null: the page follows the "
+            "browser's Accept-Language"
+        ),
     )
     # Trust cues: who is asking, and how the link reached the signer (docs/signing-page.md).
     sender: SigningSender | None = Field(

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, WithJsonSchema
 
-from shared.contracts.common import ResponseModel, Timestamp
+from shared.contracts.common import Language, ResponseModel, Timestamp
 
 LinkStateName = Literal[
     "open",
@@ -54,6 +54,13 @@ class LinkState(ResponseModel):
         description="A completed document's signed copy: ready, still being built, or past SIGNED_COPY_RETENTION_DAYS",
     )
     downloadUntil: Timestamp | None = Field(default=None, description="Until when the signed copy is kept")
+    language: Language | None = Field(
+        default=None,
+        description=(
+            "The signer's language, else the document's (docs/languages.md), so a dead end reads in it; "
+            "null for an unknown link or when neither has one"
+        ),
+    )
 
 
 class LinkStateResponse(ResponseModel):

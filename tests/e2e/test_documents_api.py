@@ -62,9 +62,9 @@ SEED_DETAIL_KEYS = [
     "_count",
 ]
 # Ours, after the seed's keys (docs/files.md, "Active content").
-ADDED_DETAIL_KEYS = ["originalFileHash", "activeContentRemoved", "activeContentKinds", "redirectUrl"]
-# And after the create answer's (docs/embedding.md#redirecturl).
-ADDED_CREATE_KEYS = ["redirectUrl"]
+ADDED_DETAIL_KEYS = ["originalFileHash", "activeContentRemoved", "activeContentKinds", "redirectUrl", "language"]
+# And after the create answer's (docs/embedding.md#redirecturl, docs/languages.md).
+ADDED_CREATE_KEYS = ["redirectUrl", "language"]
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
@@ -147,6 +147,7 @@ async def test_create_returns_the_seed_shape_and_records_one_event(api: Api, db)
         "createdAt": None,
         "updatedAt": None,
         "redirectUrl": None,
+        "language": None,
     }
     assert ISO_MS.match(data["createdAt"]) and data["createdAt"] == data["updatedAt"]
 

@@ -9,10 +9,33 @@ from typing import Any
 from tests.conftest import Api
 from tests.e2e.test_documents_api import D, create_document, org_writes, outbox_events, set_status
 
-# The reference's keys, then ours (redirectUrl: docs/embedding.md#redirecturl).
-SIGNER_CREATE_KEYS = ["id", "email", "name", "role", "status", "order", "createdAt", "redirectUrl"]
-SIGNER_KEYS = ["id", "email", "name", "role", "status", "order", "signedAt", "createdAt", "updatedAt", "redirectUrl"]
-DETAIL_SIGNER_KEYS = ["id", "name", "email", "role", "status", "order", "signedAt", "createdAt", "redirectUrl"]
+# The reference's keys, then ours (redirectUrl: docs/embedding.md#redirecturl; language: docs/languages.md).
+SIGNER_CREATE_KEYS = ["id", "email", "name", "role", "status", "order", "createdAt", "redirectUrl", "language"]
+SIGNER_KEYS = [
+    "id",
+    "email",
+    "name",
+    "role",
+    "status",
+    "order",
+    "signedAt",
+    "createdAt",
+    "updatedAt",
+    "redirectUrl",
+    "language",
+]
+DETAIL_SIGNER_KEYS = [
+    "id",
+    "name",
+    "email",
+    "role",
+    "status",
+    "order",
+    "signedAt",
+    "createdAt",
+    "redirectUrl",
+    "language",
+]
 DETAIL_FIELD_KEYS = [
     "id",
     "type",
@@ -67,6 +90,7 @@ async def test_signer_lifecycle_with_shapes_and_events(api: Api, db):
         "order": 0,
         "createdAt": None,
         "redirectUrl": None,
+        "language": None,
     }
     john = await add_signer(
         api, doc["id"], email="john.doe@acme.com", name="John Doe", order=1, phone="+57 300 1234567"
@@ -98,10 +122,24 @@ async def test_signer_lifecycle_with_shapes_and_events(api: Api, db):
     events = (await outbox_events(db, doc["id"]))[1:]
     assert [e["type"] for e in events] == ["signer.added"] * 3 + ["signer.updated", "signer.removed"]
     assert events[0]["data"] == {
-        "signer": {"id": jane["id"], "name": "Jane Smith", "email": "jane.smith@acme.com", "role": "signer", "order": 0}
+        "signer": {
+            "id": jane["id"],
+            "name": "Jane Smith",
+            "email": "jane.smith@acme.com",
+            "role": "signer",
+            "order": 0,
+            "language": None,
+        }
     }
     assert events[3]["data"] == {
-        "signer": {"id": john["id"], "name": "John Q. Doe", "email": "john.doe@acme.com", "role": "viewer", "order": 1},
+        "signer": {
+            "id": john["id"],
+            "name": "John Q. Doe",
+            "email": "john.doe@acme.com",
+            "role": "viewer",
+            "order": 1,
+            "language": None,
+        },
         "changes": ["name", "role", "phone"],  # order was already 1
     }
     assert events[4]["data"]["signer"]["id"] == approver["id"]

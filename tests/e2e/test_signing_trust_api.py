@@ -124,7 +124,12 @@ async def test_the_link_state_answers_200_for_every_link(flow: Flow) -> None:
     async def state(token: str) -> dict[str, object]:
         return dict((await flow.as_signer("GET", "/state", 200, token))["data"])
 
-    assert (await state(secrets.token_urlsafe(32)))["state"] == "unknown"
+    assert await state(secrets.token_urlsafe(32)) == {
+        "state": "unknown",
+        "download": None,
+        "downloadUntil": None,
+        "language": None,
+    }
     doc_id, signer_id = await _sent(flow, unique_email("stella"))
     token = await flow.link(signer_id)
     events = await flow.event_types(doc_id)

@@ -17,6 +17,7 @@ from services.gateway.signing_page import mount
 from services.gateway.signing_page.assets import SCRIPT_FONT_NAME, STATIC_DIR, load_assets, page_html
 from services.gateway.signing_page.config import InvalidOrigin, normalise_origin, page_config
 from services.gateway.signing_page.headers import content_security_policy, page_headers
+from shared.i18n import LANGUAGES
 from shared.settings import Settings
 
 
@@ -112,12 +113,20 @@ def test_assets_are_versioned_complete_and_free_of_inline_code() -> None:
 
 def test_the_page_lists_the_embedding_origins_for_its_script_and_nothing_else() -> None:
     assets = load_assets()
-    closed = page_html(assets, ()).decode()
-    assert '<meta name="countersign-embed-origins" content="">' in closed and "{{" not in closed
-    listed = page_html(assets, ("https://crm.example.com", "http://localhost:3000")).decode()
-    assert '<meta name="countersign-embed-origins" content="https://crm.example.com http://localhost:3000">' in listed
-    # Only that differs: the page stays the same for every signer.
-    assert listed.replace("https://crm.example.com http://localhost:3000", "") == closed
+    closed_pages = page_html(assets, ())
+    listed_pages = page_html(assets, ("https://crm.example.com", "http://localhost:3000"))
+    # One page per language (docs/languages.md), each with the origins filled in.
+    assert set(closed_pages) == set(listed_pages) == set(LANGUAGES)
+    for code in LANGUAGES:
+        closed = closed_pages[code].decode()
+        assert '<meta name="countersign-embed-origins" content="">' in closed and "{{" not in closed
+        assert f'<html lang="{code}"' in closed
+        listed = listed_pages[code].decode()
+        assert (
+            '<meta name="countersign-embed-origins" content="https://crm.example.com http://localhost:3000">' in listed
+        )
+        # Only that differs: the page stays the same for every signer of a language.
+        assert listed.replace("https://crm.example.com http://localhost:3000", "") == closed
 
 
 @pytest.fixture

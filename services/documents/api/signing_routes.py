@@ -121,7 +121,12 @@ async def internal_link_check(request: web.Request) -> web.Response:
 async def state(request: web.Request) -> web.Response:
     """200 for every link: what the page shows without an error status to log (link_state.py)."""
     found = await link_state.link_state(request.app[DEPS], _token(request))
-    body = LinkState(state=found.state, download=found.download, downloadUntil=found.download_until)  # type: ignore[arg-type]
+    body = LinkState(
+        state=found.state,  # type: ignore[arg-type]
+        download=found.download,
+        downloadUntil=found.download_until,
+        language=found.language,  # type: ignore[arg-type]
+    )
     return json_response(dump(LinkStateResponse(data=body)))
 
 

@@ -90,6 +90,7 @@ def session(view: SessionView, attachment_max_bytes: int) -> SigningSession:
         attachmentMaxBytes=attachment_max_bytes,
         sender=sender(document),
         sentTo=mask_email(signer["email"]),
+        language=signer.get("language") or document.get("language"),
     )
 
 

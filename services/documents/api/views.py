@@ -58,7 +58,9 @@ def list_item(row: Row) -> responses.DocumentListItem:
 
 
 def created(row: Row) -> responses.DocumentCreated:
-    return responses.DocumentCreated(**_document_common(row), message=row["message"], redirectUrl=row["redirect_url"])
+    return responses.DocumentCreated(
+        **_document_common(row), message=row["message"], redirectUrl=row["redirect_url"], language=row["language"]
+    )
 
 
 def detail(
@@ -85,6 +87,7 @@ def detail(
         activeContentRemoved=bool(row["active_content_removed"]),
         activeContentKinds=row["active_content_removed"] or [],
         redirectUrl=row["redirect_url"],
+        language=row["language"],
     )
 
 
@@ -102,6 +105,7 @@ def _signer_common(row: Row) -> dict[str, Any]:
         "order": row["signing_order"],
         "createdAt": row["created_at"],
         "redirectUrl": row["redirect_url"],
+        "language": row["language"],
     }
 
 

@@ -9,12 +9,14 @@ being expired here (the next command does that, signing_session.run).
 `state` is `open` (the summary, GET …/signing/{token}, tells the rest), `unknown` (the summary
 would be 404), `document-on-hold`, or `document-<status>` for an ended document; a completed one
 also says whether its signed copy is `ready`, still `preparing`, or `expired` (past
-SIGNED_COPY_RETENTION_DAYS), and until when it is kept.
+SIGNED_COPY_RETENTION_DAYS), and until when it is kept. `language` is the one the summary
+would give (the signer's, else the document's), so a dead end reads in the signer's language
+(docs/languages.md); null for an unknown link.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import asyncpg
@@ -32,6 +34,7 @@ class LinkState:
     state: str
     download: DownloadState | None = None  # completed documents only
     download_until: datetime | None = None
+    language: str | None = None
 
 
 def _download(document: asyncpg.Record, days: int) -> LinkState:
@@ -47,12 +50,17 @@ def _download(document: asyncpg.Record, days: int) -> LinkState:
 async def link_state(deps: Deps, token: str) -> LinkState:
     try:
         async with deps.pool.acquire() as conn:
-            _, document = await by_token(conn, token)
+            signer, document = await by_token(conn, token)
     except (Missing, NotFound):
         return LinkState("unknown")
+    found = _state(document, deps.settings.signed_copy_retention_days)
+    return replace(found, language=signer["language"] or document["language"])
+
+
+def _state(document: asyncpg.Record, days: int) -> LinkState:
     status = Status(document["status"])
     if status is Status.COMPLETED:
-        return _download(document, deps.settings.signed_copy_retention_days)
+        return _download(document, days)
     if status in TERMINAL:
         return LinkState(f"document-{status.value}")
     if status is Status.ACTION_REQUIRED:

@@ -3,6 +3,8 @@
 The notifier never reads this service's tables, so the events it writes emails from must hold
 what an email needs:
 
+- `language`: the document's language (null when not set); signers carry their own in their
+  payload, and the notifier writes each email in the recipient's, else this one (docs/languages.md);
 - `sender` ({name, email, orgName[, logo]}): the API key's member, the organisation's name and logo, which
   only the gateway knows; it forwards them with each request (shared.context) and the document
   keeps them from its creation (`sender_columns`). Null when the creator was not named.
@@ -80,6 +82,7 @@ MAIL_COLUMNS = (
     "sender_email",
     "sender_org_name",
     "sender_org_logo",
+    "language",
 )
 
 
@@ -95,7 +98,8 @@ async def mail_extras(
         row = await documents_repo.mail_texts(conn, document_id)
     if row is None:
         return {}
-    extras: dict[str, Any] = {"sender": sender_payload(row)}
+    # `language`: the document's, for recipients without their own (each signer payload has theirs).
+    extras: dict[str, Any] = {"sender": sender_payload(row), "language": row["language"]}
     if event_type in _NAMED_EVENTS:
         extras["name"] = row["name"]
     if event_type in _INVITATION_EVENTS:

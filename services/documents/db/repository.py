@@ -28,6 +28,7 @@ DOCUMENT_COLUMNS: dict[str, str] = {
     "reminderFrequency": "reminder_frequency",
     "otpMethod": "otp_method",
     "redirectUrl": "redirect_url",
+    "language": "language",
 }
 
 # Correlated counts evaluated only for the rows of one page (see list_documents): no N+1.
@@ -143,7 +144,7 @@ async def mail_texts(conn: asyncpg.Connection, document_id: str) -> asyncpg.Reco
     """What the notifier's emails quote of a document: its texts and its sender."""
     return await conn.fetchrow(
         """SELECT name, message, email_subject, email_message, sender_name, sender_email, sender_org_name,
-                  sender_org_logo
+                  sender_org_logo, language
            FROM documents.documents WHERE id = $1""",
         document_id,
     )

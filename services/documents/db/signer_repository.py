@@ -17,6 +17,7 @@ SIGNER_COLUMNS: dict[str, str] = {
     "order": "signing_order",
     "phone": "phone",
     "redirectUrl": "redirect_url",
+    "language": "language",
 }
 
 _ORDER = "ORDER BY signing_order, created_at, id"

@@ -20,6 +20,8 @@ def signer_payload(row: Row) -> dict[str, Any]:
         "email": row["email"],
         "role": row["role"],
         "order": row["signing_order"],
+        # Null when the signer has none of their own (the document's, then English, apply).
+        "language": row.get("language"),
     }
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from services.documents.domain.ownership import own_fields
+from services.documents.domain.ownership import candidates, own_fields
 from services.documents.domain.turns import PARTICIPANT_ROLES
 from services.documents.pdf.models import (
     AttachedFile,
@@ -27,15 +27,18 @@ from services.documents.pdf.models import (
     StampField,
     TypedSignature,
 )
+from shared.i18n import DEFAULT_LANGUAGE, pick, translations
 
 Row = Mapping[str, Any]
 DATE_TYPES = frozenset({"date", "date_signed"})
 
 
-def to_field_value(field_type: str, stored: Any) -> FieldValue:
+def to_field_value(field_type: str, stored: Any, language: str = DEFAULT_LANGUAGE) -> FieldValue:
     if field_type == "attachment" and isinstance(stored, Mapping):
-        # The file itself follows the document's pages; the field names it.
-        return f"Attached: {stored.get('fileName', 'file')}"
+        # The file itself follows the document's pages; the field names it, in the words (and
+        # the catalogue) of the signing page's preview of the same box.
+        attached = translations("page", language).gettext("Attached: %(file)s")
+        return attached % {"file": stored.get("fileName", "file")}
     if isinstance(stored, Mapping):
         if stored.get("type") == "typed":
             return TypedSignature(str(stored["text"]))
@@ -46,8 +49,23 @@ def to_field_value(field_type: str, stored: Any) -> FieldValue:
     return stored  # type: ignore[no-any-return]
 
 
-def stamp_fields(fields: Sequence[Row], values: Mapping[str, Any]) -> list[StampField]:
-    """Every field that has a value, in the document's order (empty optional fields stay blank)."""
+def field_languages(document: Row, signers: Sequence[Row], fields: Sequence[Row]) -> dict[str, str]:
+    """Field id → the language its dates are written in: that of the signer who filled it (the one
+    who completed, among those the field points at), else the document's, else English."""
+    languages: dict[str, str] = {}
+    for f in fields:
+        people = candidates(f, signers)
+        filler = next((s for s in people if s["status"] == "completed"), people[0] if people else None)
+        languages[f["id"]] = pick(filler.get("language") if filler else None, document.get("language"))
+    return languages
+
+
+def stamp_fields(
+    fields: Sequence[Row], values: Mapping[str, Any], languages: Mapping[str, str] | None = None
+) -> list[StampField]:
+    """Every field that has a value, in the document's order (empty optional fields stay blank);
+    `languages` (field_languages) decides how dates read, English when not given."""
+    languages = languages or {}
     return [
         StampField(
             page=f["page"],
@@ -56,7 +74,8 @@ def stamp_fields(fields: Sequence[Row], values: Mapping[str, Any]) -> list[Stamp
             width=f["width"],
             height=f["height"],
             type=f["type"],
-            value=to_field_value(f["type"], values[f["id"]]),
+            value=to_field_value(f["type"], values[f["id"]], languages.get(f["id"], DEFAULT_LANGUAGE)),
+            language=languages.get(f["id"], DEFAULT_LANGUAGE),
         )
         for f in fields
         if f["id"] in values
@@ -125,4 +144,5 @@ def certificate(
         otp_method=document.get("otp_method"),
         audit_head=audit_head,
         attachments=tuple(attachments),
+        language=pick(document.get("language")),
     )

@@ -20,6 +20,8 @@ from reportlab.platypus.flowables import Flowable
 
 from . import fonts
 from .certificate_text import (
+    N_,
+    Words,
     audit_how_to_verify,
     audit_summary,
     authentication,
@@ -27,7 +29,6 @@ from .certificate_text import (
     event_rows,
     location,
     role_labels,
-    when,
 )
 from .geometry import Rect
 from .layout import fit_contain, share
@@ -43,11 +44,11 @@ RULE = colors.Color(0.78, 0.78, 0.78)
 SHADE = colors.Color(0.95, 0.95, 0.95)
 INK = colors.Color(0.05, 0.11, 0.40)  # signatures in the same pen blue as on the pages
 VERIFY_ENDPOINT = "POST /api/v1/verify"
-ORIGINAL_HASH_NOTE = (
+ORIGINAL_HASH_NOTE = N_(
     "SHA-256 of the PDF exactly as it was sent for signature, before any value was stamped "
     "and before this certificate was added."
 )
-FINAL_HASH_NOTE = (
+FINAL_HASH_NOTE = N_(
     "The SHA-256 of the final, sealed file cannot be printed inside that file (printing it "
     "would change it): it is recorded as the document's signedFileHash and returned by "
     "the verification endpoint below."
@@ -116,12 +117,12 @@ def _signature(signature: TypedSignature | DrawnSignature | None, styles: dict[s
     return Paragraph("—", styles["value"])
 
 
-def _events(p: Participant, styles: dict[str, ParagraphStyle], width: float) -> Table | None:
-    rows = event_rows(p.events)
+def _events(p: Participant, styles: dict[str, ParagraphStyle], width: float, _: Words) -> Table | None:
+    rows = event_rows(p.events, _)
     if not rows:
         return None
     small, label = styles["small"], styles["label"]
-    header = [Paragraph(h, label) for h in ("Time (UTC)", "Event", "IP, location", "User agent")]
+    header = [Paragraph(escape(h), label) for h in (_("Time (UTC)"), _("Event"), _("IP, location"), _("User agent"))]
     # The location under its address, in one cell: the user agent beside it takes two lines
     # anyway, so the place costs no height (a page holds as many events as before).
     body = [
@@ -149,9 +150,9 @@ def _events(p: Participant, styles: dict[str, ParagraphStyle], width: float) -> 
 
 
 def _participant(
-    p: Participant, otp_method: str | None, styles: dict[str, ParagraphStyle], width: float
+    p: Participant, otp_method: str | None, styles: dict[str, ParagraphStyle], width: float, _: Words
 ) -> list[Flowable]:
-    role, action = role_labels(p.role)
+    role, action = role_labels(p.role, _)
     value = styles["value"]
     # The signature's column: the box plus the cell's padding (8 left, 6 right), so a full-width
     # signature stays inside the block's border.
@@ -159,21 +160,21 @@ def _participant(
     details_width = width - signature_column
     details = _rows(
         [
-            ("Participant", Paragraph(f"<b>{_text(p.name)}</b>, {_text(p.email)} ({escape(role)})", value)),
-            ("Authentication", Paragraph(escape(authentication(p, otp_method)), value)),
-            ("Consent", Paragraph(escape(consent(p)), value)),
-            ("Viewed", Paragraph(when(p.viewed_at), value)),
-            (action, Paragraph(when(p.signed_at), value)),
+            (_("Participant"), Paragraph(f"<b>{_text(p.name)}</b>, {_text(p.email)} ({escape(role)})", value)),
+            (_("Authentication"), Paragraph(escape(authentication(p, otp_method, _)), value)),
+            (_("Consent"), Paragraph(escape(consent(p, _)), value)),
+            (_("Viewed"), Paragraph(escape(_.when(p.viewed_at)), value)),
+            (action, Paragraph(escape(_.when(p.signed_at)), value)),
             (
-                "IP address",
-                Paragraph(f"{escape(p.ip)} ({escape(location(p.ip, p.place))})" if p.ip else "—", value),
+                _("IP address"),
+                Paragraph(f"{escape(p.ip)} ({escape(location(p.ip, p.place, _))})" if p.ip else "—", value),
             ),
-            ("User agent", Paragraph(_text(p.user_agent), value)),
+            (_("User agent"), Paragraph(_text(p.user_agent), value)),
         ],
         styles,
         details_width - 16,
     )
-    signature_cell = [Paragraph("Signature", styles["label"]), Spacer(1, 4), _signature(p.signature, styles)]
+    signature_cell = [Paragraph(escape(_("Signature")), styles["label"]), Spacer(1, 4), _signature(p.signature, styles)]
     block = Table([[details, signature_cell]], colWidths=[details_width, signature_column])
     block.setStyle(
         _table_style(
@@ -186,41 +187,46 @@ def _participant(
             ]
         )
     )
-    events = _events(p, styles, width)
+    events = _events(p, styles, width, _)
     if events is None:
         return [KeepTogether([block, Spacer(1, 8)])]
     # The block and the start of its history stay together; the history itself may split.
     return [KeepTogether([block, Spacer(1, 3)]), events, Spacer(1, 10)]
 
 
-def _pages(cert: Certificate, original_pages: int) -> str:
+def _pages(cert: Certificate, original_pages: int, _: Words) -> str:
     attached = sum(a.pages or 0 for a in cert.attachments)
     if attached:
-        return f"{original_pages} + {attached} attached + this certificate"
-    return f"{original_pages} + this certificate"
+        return _("%(pages)s + %(attached)s attached + this certificate") % {
+            "pages": original_pages,
+            "attached": attached,
+        }
+    return _("%(pages)s + this certificate") % {"pages": original_pages}
 
 
-def _summary(cert: Certificate, original_pages: int, styles: dict[str, ParagraphStyle], width: float) -> Table:
+def _summary(
+    cert: Certificate, original_pages: int, styles: dict[str, ParagraphStyle], width: float, _: Words
+) -> Table:
     """Document and sender side by side: the top of the page answers what, and from whom."""
     value = styles["value"]
     left, right = share(width, (1, 1))
     document = _rows(
         [
-            ("Document", Paragraph(_text(cert.document_name), value)),
-            ("Document ID", Paragraph(_text(cert.document_id), value)),
-            ("Pages", Paragraph(_pages(cert, original_pages), value)),
-            ("Sent", Paragraph(when(cert.sent_at), value)),
-            ("Completed", Paragraph(when(cert.completed_at), value)),
+            (_("Document"), Paragraph(_text(cert.document_name), value)),
+            (_("Document ID"), Paragraph(_text(cert.document_id), value)),
+            (_("Pages"), Paragraph(escape(_pages(cert, original_pages, _)), value)),
+            (_("Sent"), Paragraph(escape(_.when(cert.sent_at)), value)),
+            (_("Completed"), Paragraph(escape(_.when(cert.completed_at)), value)),
         ],
         styles,
         left - 10,
     )
     sender = _rows(
         [
-            ("Sender", Paragraph(_text(cert.sender_name), value)),
-            ("Sender email", Paragraph(_text(cert.sender_email), value)),
-            ("Organisation", Paragraph(_text(cert.sender_org_name), value)),
-            ("Participants", Paragraph(str(len(cert.participants)), value)),
+            (_("Sender"), Paragraph(_text(cert.sender_name), value)),
+            (_("Sender email"), Paragraph(_text(cert.sender_email), value)),
+            (_("Organisation"), Paragraph(_text(cert.sender_org_name), value)),
+            (_("Participants"), Paragraph(str(len(cert.participants)), value)),
         ],
         styles,
         right - 10,
@@ -240,35 +246,39 @@ def _summary(cert: Certificate, original_pages: int, styles: dict[str, Paragraph
 
 
 def _integrity(
-    cert: Certificate, styles: dict[str, ParagraphStyle], width: float, pdfa_statement: str | None
+    cert: Certificate, styles: dict[str, ParagraphStyle], width: float, pdfa_statement: str | None, _: Words
 ) -> list[Flowable]:
     note = styles["note"]
+    how = _(
+        "Upload the file to %(endpoint)s (form field %(field)s, no API key needed) or the /verify "
+        "page: it names the document, says whether the bytes match the record and whether the seal "
+        "is valid. The full audit trail (with geo-location) is available to the sender from the "
+        "audit API."
+    )
     return [
-        Paragraph("Integrity and verification", styles["heading"]),
+        Paragraph(escape(_("Integrity and verification")), styles["heading"]),
         _rows(
             [
-                ("Original SHA-256", Paragraph(_text(cert.original_sha256), styles["mono"])),
-                ("", Paragraph(ORIGINAL_HASH_NOTE, note)),
-                ("Signed file", Paragraph(FINAL_HASH_NOTE, note)),
+                (_("Original SHA-256"), Paragraph(_text(cert.original_sha256), styles["mono"])),
+                ("", Paragraph(escape(_(ORIGINAL_HASH_NOTE)), note)),
+                (_("Signed file"), Paragraph(escape(_(FINAL_HASH_NOTE)), note)),
                 (
-                    "Seal",
+                    _("Seal"),
                     Paragraph(
-                        "The file carries a PAdES digital seal of the sending organisation's certificate: "
-                        "any change after completion shows in any PDF reader's signature panel.",
+                        escape(
+                            _(
+                                "The file carries a PAdES digital seal of the sending organisation's certificate: "
+                                "any change after completion shows in any PDF reader's signature panel."
+                            )
+                        ),
                         note,
                     ),
                 ),
                 (
-                    "How to verify",
-                    Paragraph(
-                        f"Upload the file to {VERIFY_ENDPOINT} (form field <i>file</i>, no API key needed) or the /verify "
-                        "page: it names the document, says whether the bytes match the record and whether the seal "
-                        "is valid. The full audit trail (with geo-location) is available to the sender from the "
-                        "audit API.",
-                        note,
-                    ),
+                    _("How to verify"),
+                    Paragraph(escape(how) % {"endpoint": VERIFY_ENDPOINT, "field": "<i>file</i>"}, note),
                 ),
-                *_audit_rows(cert, styles),
+                *_audit_rows(cert, styles, _),
                 *([("PDF/A", Paragraph(escape(pdfa_statement), note))] if pdfa_statement else []),
             ],
             styles,
@@ -277,7 +287,7 @@ def _integrity(
     ]
 
 
-def _attachments(cert: Certificate, styles: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
+def _attachments(cert: Certificate, styles: dict[str, ParagraphStyle], width: float, _: Words) -> list[Flowable]:
     """Each attachment sent along with the document: its name, where it is in this file, and the
     SHA-256 of the attached PDF (an image was converted to PDF before it was hashed)."""
     if not cert.attachments:
@@ -287,25 +297,26 @@ def _attachments(cert: Certificate, styles: dict[str, ParagraphStyle], width: fl
         pages = ""
         if attachment.first_page is not None and attachment.pages:
             last = attachment.first_page + attachment.pages - 1
-            pages = (
-                f" — page {attachment.first_page}"
+            pages = " — " + (
+                _("page %(page)s") % {"page": attachment.first_page}
                 if last == attachment.first_page
-                else (f" — pages {attachment.first_page}–{last}")
+                else _("pages %(first)s–%(last)s") % {"first": attachment.first_page, "last": last}
             )
-        rows.append((f"Attachment {number}", Paragraph(_text(attachment.name) + escape(pages), styles["value"])))
+        label = _("Attachment %(number)s") % {"number": number}
+        rows.append((label, Paragraph(_text(attachment.name) + escape(pages), styles["value"])))
         rows.append(("SHA-256", Paragraph(_text(attachment.sha256), styles["mono"])))
-    return [Paragraph("Attachments", styles["heading"]), _rows(rows, styles, width)]
+    return [Paragraph(escape(_("Attachments")), styles["heading"]), _rows(rows, styles, width)]
 
 
-def _audit_rows(cert: Certificate, styles: dict[str, ParagraphStyle]) -> list[tuple[str, Flowable]]:
+def _audit_rows(cert: Certificate, styles: dict[str, ParagraphStyle], _: Words) -> list[tuple[str, Flowable]]:
     """The audit chain's head when the document completed, and how anyone given the trail checks it."""
     if cert.audit_head is None:
         return []
     head = cert.audit_head
     return [
-        ("Audit trail", Paragraph(escape(audit_summary(head)), styles["note"])),
+        (_("Audit trail"), Paragraph(escape(audit_summary(head, _)), styles["note"])),
         ("", Paragraph(escape(head.hash), styles["mono"])),
-        ("", Paragraph(escape(audit_how_to_verify(cert.document_id, head)), styles["note"])),
+        ("", Paragraph(escape(audit_how_to_verify(cert.document_id, head, _)), styles["note"])),
     ]
 
 
@@ -314,6 +325,8 @@ def render_certificate(
 ) -> bytes:
     """The certificate as a standalone PDF (one page for a typical handful of participants)."""
     styles = _styles()
+    _ = Words(cert.language)
+    title = _("Certificate of Completion")
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf,
@@ -323,7 +336,7 @@ def render_certificate(
         topMargin=MARGIN,
         bottomMargin=MARGIN,
         invariant=1,
-        title=f"Certificate of Completion — {cert.document_name}",
+        title=f"{title} — {cert.document_name}",
         author="Countersign",
         creator="Countersign",
         # reportlab opens every page in Helvetica unless told otherwise, which
@@ -332,25 +345,33 @@ def render_certificate(
     )
     width = page_size[0] - 2 * MARGIN
     story: list[Flowable] = [
-        Paragraph("Certificate of Completion", styles["title"]),
+        Paragraph(escape(title), styles["title"]),
         Paragraph(
-            "Issued by Countersign when every required participant had signed or approved. "
-            "This page is part of the signed document.",
+            escape(
+                _(
+                    "Issued by Countersign when every required participant had signed or approved. "
+                    "This page is part of the signed document."
+                )
+            ),
             styles["note"],
         ),
         Spacer(1, 10),
-        _summary(cert, original_pages, styles, width),
+        _summary(cert, original_pages, styles, width, _),
     ]
-    story += _integrity(cert, styles, width, pdfa_statement)
-    story += _attachments(cert, styles, width)
-    story.append(Paragraph("Participants", styles["heading"]))
+    story += _integrity(cert, styles, width, pdfa_statement, _)
+    story += _attachments(cert, styles, width, _)
+    story.append(Paragraph(escape(_("Participants")), styles["heading"]))
     for participant in cert.participants:
-        story += _participant(participant, cert.otp_method, styles, width)
+        story += _participant(participant, cert.otp_method, styles, width, _)
     story.append(Spacer(1, 6))
     story.append(
         Paragraph(
-            "Times are in UTC. IP addresses and user agents are as seen by Countersign when each participant "
-            "acted; emails are sent by the platform, so they have none.",
+            escape(
+                _(
+                    "Times are in UTC. IP addresses and user agents are as seen by Countersign when each "
+                    "participant acted; emails are sent by the platform, so they have none."
+                )
+            ),
             styles["note"],
         )
     )

@@ -52,6 +52,7 @@ class StampField:
     height: float
     type: str
     value: FieldValue
+    language: str = "en"  # of the signer who filled it: how a date reads (shared/i18n.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,3 +125,4 @@ class Certificate:
     otp_method: str | None = None  # "email" when every participant had to enter a one-time code
     audit_head: AuditHead | None = None  # printed with how to verify it; None only in tests of layout
     attachments: Sequence[AttachedFile] = ()  # listed with their hashes and pages
+    language: str = "en"  # the document's: the certificate's words and dates (certificate_text.Words)

@@ -84,7 +84,7 @@ def draw_field(c: canvas.Canvas, rect: Rect, field: StampField) -> None:
         signature = value.text if isinstance(value, TypedSignature) else value
         c.setFillColorRGB(*INK)
         _draw_text(c, box, signature, fonts.script_or_fallback(signature), max_size=SIGNATURE_MAX_SIZE, wrap=False)
-    elif text := display_text(field.type, value):
+    elif text := display_text(field.type, value, field.language):
         c.setFillColorRGB(*TEXT)
         _draw_text(c, box, text, fonts.SANS, max_size=TEXT_MAX_SIZE, wrap=True)
 

@@ -101,7 +101,8 @@ async def build(deps: Deps, document: asyncpg.Record, workdir: Path) -> Path:
     # (raises AuditChainBehind after AUDIT_HEAD_WAIT_SECONDS: the attempt fails and is retried).
     head = await deps.audit.head_covering(document["org_id"], document["id"], emitted)
     places = _places(deps, [r["ip"] for r in rows] + [s["ip"] for s in signers])
-    stamps = signed_inputs.stamp_fields(fields, values)
+    languages = signed_inputs.field_languages(document, signers, fields)
+    stamps = signed_inputs.stamp_fields(fields, values, languages)
     original, unsealed, sealed = workdir / "original.pdf", workdir / "unsealed.pdf", workdir / "signed.pdf"
     await fetch_pdf(deps.storage, verified_of(document), original)
     attached = []

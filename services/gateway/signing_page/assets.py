@@ -1,7 +1,8 @@
 """The signing page's files: an allow-list loaded once, versioned by their content.
 
-    load_assets() -> Assets      .html (the page, asset URLs filled in), .files {name: Asset}, .version
-    page_html(assets, origins)   the page as served, with the embedding origins filled in
+    load_assets() -> Assets      .pages {language: the page, asset URLs filled in}, .html (English),
+                                 .files {name: Asset}, .version
+    page_html(assets, origins)   {language: the page as served}, with the embedding origins filled in
 
 Every asset is served from memory under `/signing-page/{version}/{name}`, where the version is a
 hash of all of them: a deploy changes every URL at once, so browsers may cache assets forever and
@@ -10,8 +11,9 @@ signatures (services/documents/pdf/fonts/DancingScript-Regular.ttf, SIL OFL), se
 it lives rather than copied, so the page and the PDF cannot drift apart.
 
 The page's HTML is a static file: the token is read from the URL by the script, never written
-into the HTML, so the same bytes serve every signer. `page_html` fills in the one setting the
-script needs, the origins allowed to embed the page.
+into the HTML, so the same bytes serve every signer of a language (catalogue.py translates it once
+per language; the scripts' catalogues are served as assets, messages-<code>.json). `page_html`
+fills in the one setting the script needs, the origins allowed to embed the page.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import services
+from services.gateway.signing_page.catalogue import localise, message_files
+from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 ASSETS_PREFIX = "/signing-page"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -37,6 +41,7 @@ MEDIA_TYPES = {
     ".css": "text/css",
     ".ttf": "font/ttf",
     ".svg": "image/svg+xml",
+    ".json": "application/json",
 }
 
 
@@ -48,9 +53,13 @@ class Asset:
 
 @dataclass(frozen=True, slots=True)
 class Assets:
-    html: bytes
+    pages: dict[str, bytes]
     files: dict[str, Asset]
     version: str
+
+    @property
+    def html(self) -> bytes:
+        return self.pages[DEFAULT_LANGUAGE]
 
     @property
     def base(self) -> str:
@@ -66,19 +75,22 @@ def _allowed_files() -> dict[str, Path]:
 
 def load_assets() -> Assets:
     files = {name: Asset(path.read_bytes(), MEDIA_TYPES[path.suffix]) for name, path in _allowed_files().items()}
+    files |= {name: Asset(body, MEDIA_TYPES[".json"]) for name, body in message_files().items()}
     digest = hashlib.sha256()
     for name, asset in sorted(files.items()):
         digest.update(name.encode() + b"\0" + hashlib.sha256(asset.body).digest())
     template = (STATIC_DIR / PAGE_FILE).read_bytes()
     digest.update(hashlib.sha256(template).digest())
     version = digest.hexdigest()[:16]
-    html = template.replace(_PLACEHOLDER, f"{ASSETS_PREFIX}/{version}".encode())
-    return Assets(html=html, files=files, version=version)
+    page = template.replace(_PLACEHOLDER, f"{ASSETS_PREFIX}/{version}".encode()).decode()
+    pages = {code: localise(page, code).encode() for code in LANGUAGES}
+    return Assets(pages=pages, files=files, version=version)
 
 
-def page_html(assets: Assets, embed_origins: Sequence[str]) -> bytes:
-    """The page as served: the origins that may embed it (EMBED_ALLOWED_ORIGINS, already checked to
-    be bare origins) listed for its script (static/embed.js), which posts its events to the
-    parent only if the parent is one of them. The same for every signer: still no token in it."""
+def page_html(assets: Assets, embed_origins: Sequence[str]) -> dict[str, bytes]:
+    """The page as served, per language: the origins that may embed it (EMBED_ALLOWED_ORIGINS,
+    already checked to be bare origins) listed for its script (static/embed.js), which posts its
+    events to the parent only if the parent is one of them. The same for every signer of a
+    language: still no token in it."""
     listed = html.escape(" ".join(embed_origins), quote=True).encode()
-    return assets.html.replace(_EMBED_PLACEHOLDER, listed)
+    return {code: page.replace(_EMBED_PLACEHOLDER, listed) for code, page in assets.pages.items()}

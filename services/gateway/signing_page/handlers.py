@@ -18,13 +18,14 @@ from services.gateway.signing_page.config import PageConfig, page_config
 from services.gateway.signing_page.headers import asset_headers, page_headers
 from shared.context import SYSTEM
 from shared.contracts.path_params import SIGNING_TOKEN
+from shared.i18n import DEFAULT_LANGUAGE, negotiate
 from shared.internal_client import InternalClient, Unavailable
 
 PAGE_PATH = "/sign/{token}"
 LINK_CHECK = "/internal/signing-links/check"  # services/documents/api/signing_routes.py
 
 _ASSETS: web.AppKey[Assets] = web.AppKey("signing_page_assets", Assets)
-_PAGE: web.AppKey[bytes] = web.AppKey("signing_page_html", bytes)
+_PAGE: web.AppKey[dict[str, bytes]] = web.AppKey("signing_page_html", dict)
 _HEADERS: web.AppKey[dict[str, str]] = web.AppKey("signing_page_headers", dict)
 
 
@@ -44,11 +45,13 @@ async def _link_is_known(request: web.Request, token: str) -> bool:
 
 async def signing_page(request: web.Request) -> web.Response:
     known = await _link_is_known(request, request.match_info["token"])
+    # The browser's language until the script learns the signer's (docs/languages.md).
+    language = negotiate(request.headers.get("Accept-Language")) or DEFAULT_LANGUAGE
     return web.Response(
-        body=request.app[_PAGE],
+        body=request.app[_PAGE][language],
         content_type="text/html",
         charset="utf-8",
-        headers=request.app[_HEADERS],
+        headers=request.app[_HEADERS] | {"Content-Language": language, "Vary": "Accept-Language"},
         status=200 if known else 404,
     )
 

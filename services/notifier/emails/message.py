@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from email.message import EmailMessage
 
-from services.notifier.emails.headers import MailFrom, build_headers
+from services.notifier.emails.headers import MailFrom, build_headers, encoded_subject
 from services.notifier.emails.model import MailContext
 from services.notifier.emails.render import Fetched, render
 
@@ -16,7 +16,10 @@ def build_message(headers: Mapping[str, str], text: str, html: str) -> EmailMess
     they can render)."""
     message = EmailMessage()
     for name, value in headers.items():
-        message[name] = value
+        if name == "Subject" and not value.isascii():
+            message.set_raw(name, encoded_subject(value))
+        else:
+            message[name] = value
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message

@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from shared.i18n import pick
+
 Kind = Literal["invitation", "reminder", "otp", "completed", "declined", "cancelled", "expired", "delivery_failed"]
 Audience = Literal["participant", "sender"]
 KINDS: tuple[str, ...] = (
@@ -37,6 +39,7 @@ class Party(BaseModel):
     email: str | None = None
     role: str | None = None
     order: int | None = None
+    language: str | None = None  # a signer's own, when set (docs/languages.md)
 
     @classmethod
     def of(cls, value: Any) -> Party | None:
@@ -73,6 +76,14 @@ class MailContext(BaseModel):
     bouncedEmail: str | None = None
     # expired: who had not finished
     people: list[Party] = []
+    # The document's language: for recipients without their own, and for the sender's emails.
+    documentLanguage: str | None = None
+
+    @property
+    def language(self) -> str:
+        """The recipient's language, else the document's, else English."""
+        own = self.recipient.language if self.audience == "participant" else None
+        return pick(own, self.documentLanguage)
 
     @property
     def org_name(self) -> str | None:

@@ -48,6 +48,7 @@ def _base(event: Event) -> dict[str, Any]:
         "sender": _sender(event),
         "occurredAt": event.occurredAt,
         "expiresAt": _text(event, "expiresAt"),
+        "documentLanguage": _text(event, "language"),
     }
 
 

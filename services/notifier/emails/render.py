@@ -1,6 +1,8 @@
 """Rendering an email's subject, plain-text part and HTML part from its kind's templates.
 
-The HTML templates are rendered with autoescaping, so every value from an event (names, the
+Every sentence is a gettext message (`{% trans %}` / `_()`), translated from the `emails`
+catalogue into the email's language (MailContext.language: the recipient's, else the document's,
+else English; docs/languages.md). The HTML templates are rendered with autoescaping, so every value from an event (names, the
 document's message, a decline reason) is escaped; the text templates are not (plain text has
 nothing to escape, and `&amp;` would be wrong there). StrictUndefined turns a misspelt variable
 into an error in tests instead of an empty string in someone's inbox.
@@ -16,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from services.notifier.emails.kinds import KIND_MODULES
-from services.notifier.emails.kinds._words import verb, who_sent
+from services.notifier.emails.kinds._words import DOMAIN, document_name, quoted, translator, who_sent
 from services.notifier.emails.model import MailContext
+from shared.i18n import DEFAULT_LANGUAGE, LANGUAGES, long_date, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
 _BLANK_RUNS = re.compile(r"\n{3,}")
@@ -41,15 +45,22 @@ class Rendered:
     html: str
 
 
-def when(value: datetime | None) -> str:
-    """`28 May 2026, 12:00 UTC`: unambiguous in every locale."""
+def when(value: datetime | None, language: str = DEFAULT_LANGUAGE) -> str:
+    """`28 May 2026, 12:00 UTC`, `28. Mai 2026, 12:00 UTC`: a 24-hour UTC time reads the same in
+    every language; the date is written as the reader's language writes it."""
     if value is None:
         return ""
-    return value.astimezone(UTC).strftime("%-d %B %Y, %H:%M UTC")
+    value = value.astimezone(UTC)
+    day = value.strftime("%-d %B %Y") if language == DEFAULT_LANGUAGE else long_date(value, language)
+    return f"{day}, {value:%H:%M} UTC"
 
 
-@lru_cache(maxsize=2)
-def _environment(autoescape: bool) -> jinja2.Environment:
+def _bold(value: str) -> Markup:
+    return Markup("<strong>{}</strong>").format(value)
+
+
+@lru_cache(maxsize=2 * len(LANGUAGES))
+def _environment(autoescape: bool, language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=autoescape,
@@ -57,20 +68,30 @@ def _environment(autoescape: bool) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters["when"] = when
+    # Whitespace inside {% trans %} collapses, so the msgids do not depend on line breaks.
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_translations(translations(DOMAIN, language), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["when"] = lambda value: when(value, language)
+    env.filters["bold"] = _bold
     return env
 
 
 def variables(ctx: MailContext, fetched: Fetched, subject: str, *, brand: str, public_url: str) -> dict[str, Any]:
     base = public_url.rstrip("/")
     about = ctx.about
+    name = document_name(ctx)
     return {
+        "lang": ctx.language,
         "subject": subject,
         "brand": brand,
         "who": who_sent(ctx),
         "audience": ctx.audience,
-        "document_name": ctx.documentName,
+        "document_name": name,
+        # The name inside a sentence: quoted in the text part, in bold in the HTML part.
+        "document_quoted": quoted(name, translator(ctx)),
+        "document_strong": _bold(name),
         "document_id": ctx.documentId or "",
         "org_name": ctx.org_name,
         "logo_url": f"{base}/brand/logos/{ctx.logo}.png" if ctx.logo else None,
@@ -78,7 +99,6 @@ def variables(ctx: MailContext, fetched: Fetched, subject: str, *, brand: str, p
         "sender_email": ctx.sender_email,
         "recipient_name": ctx.recipient.name or ctx.recipient.email,
         "role": ctx.recipient.role,
-        "verb": verb(ctx.recipient.role),
         "message": ctx.message,
         "email_message": ctx.emailMessage,
         "expires_at": ctx.expiresAt,
@@ -99,8 +119,8 @@ def variables(ctx: MailContext, fetched: Fetched, subject: str, *, brand: str, p
 def render(ctx: MailContext, fetched: Fetched, *, brand: str, public_url: str) -> Rendered:
     subject = KIND_MODULES[ctx.kind].subject(ctx)
     values = variables(ctx, fetched, subject, brand=brand, public_url=public_url)
-    text = _environment(False).get_template(f"{ctx.kind}.txt").render(values)
+    text = _environment(False, ctx.language).get_template(f"{ctx.kind}.txt").render(values)
     # Optional paragraphs leave blank runs behind; one blank line between paragraphs reads best.
     text = _BLANK_RUNS.sub("\n\n", text).strip() + "\n"
-    html = _environment(True).get_template(f"{ctx.kind}.html").render(values)
+    html = _environment(True, ctx.language).get_template(f"{ctx.kind}.html").render(values)
     return Rendered(subject=subject, text=text, html=html)

@@ -5,6 +5,7 @@
 
 import { api } from "./api.js";
 import { announce, el, focusHeading, replaceView } from "./dom.js";
+import { t } from "./i18n.js";
 import { continueTo } from "./redirect.js";
 import { downloadLink } from "./states.js";
 
@@ -28,11 +29,14 @@ function visible() {
   });
 }
 
-const ENDINGS = {
-  "document-cancelled": "The sender has since cancelled this document.",
-  "document-expired": "The document expired before everyone had signed.",
-  "document-declined": "Someone else declined to sign, so the document will not be completed.",
-};
+function ending(slug) {
+  const endings = {
+    "document-cancelled": t("The sender has since cancelled this document."),
+    "document-expired": t("The document expired before everyone had signed."),
+    "document-declined": t("Someone else declined to sign, so the document will not be completed."),
+  };
+  return endings[slug];
+}
 
 async function waitForCompletion(status, actions) {
   const started = Date.now();
@@ -40,6 +44,7 @@ async function waitForCompletion(status, actions) {
   while (Date.now() - started < GIVE_UP_MS) {
     await sleep(delay);
     await visible();
+    if (!status.isConnected) return;  // the view was drawn again (a new language): its own loop waits
     let link = null;
     try {
       link = (await api.state()).data;
@@ -47,32 +52,39 @@ async function waitForCompletion(status, actions) {
       // A network hiccup or a busy server: keep waiting.
     }
     if (link && link.state === "document-completed" && link.download === "ready") {
-      status.textContent = "Everyone has signed. Your signed copy is ready.";
+      status.textContent = t("Everyone has signed. Your signed copy is ready.");
       actions.replaceChildren(downloadLink());
-      announce("The signed PDF is ready to download.");
+      announce(t("The signed PDF is ready to download."));
       return;
     }
-    if (link && (ENDINGS[link.state] || link.state === "unknown")) {
-      status.textContent = ENDINGS[link.state] || "This link has been replaced; check your email for news of this document.";
+    if (link && (ending(link.state) || link.state === "unknown")) {
+      status.textContent = ending(link.state) || t("This link has been replaced; check your email for news of this document.");
       announce(status.textContent);
       return;
     }
     delay = Math.min(MAX_DELAY_MS, delay * 1.5);
   }
-  status.textContent = "We'll email you when everyone has signed. You can also reload this page later.";
+  status.textContent = t("We'll email you when everyone has signed. You can also reload this page later.");
 }
 
 // verb: "signed" or "approved". outcome: the answer of sign/approve, or null when the signer had
 // already acted before opening the page.
 export function showDone(session, outcome, verb) {
-  const title = verb === "approved" ? "Approved" : "Signed";
-  const lead = outcome
-    ? `Thank you, ${session.signer.name}. You have ${verb} “${session.name}”.`
-    : `You have already ${verb} “${session.name}”.`;
+  const approved = verb === "approved";
+  const title = approved ? t("Approved") : t("Signed");
+  const names = { name: session.signer.name, document: session.name };
+  let lead;
+  if (outcome) {
+    lead = approved
+      ? t("Thank you, %(name)s. You have approved “%(document)s”.", names)
+      : t("Thank you, %(name)s. You have signed “%(document)s”.", names);
+  } else {
+    lead = approved ? t("You have already approved “%(document)s”.", names) : t("You have already signed “%(document)s”.", names);
+  }
   const status = el("p", { id: "completion-status" });
   status.textContent = outcome && outcome.finalizing
-    ? "Everyone has signed. We are preparing the signed PDF; it will appear here in a moment."
-    : "When everyone has signed, you can download the signed PDF here, and we will email you a copy.";
+    ? t("Everyone has signed. We are preparing the signed PDF; it will appear here in a moment.")
+    : t("When everyone has signed, you can download the signed PDF here, and we will email you a copy.");
   const actions = el("div", { class: "card__actions" });
   const card = el("section", { class: "card card--state card--done", "data-state": verb },
     el("h2", { text: title }), el("p", { text: lead }), status, actions);

@@ -5,6 +5,7 @@
 
 import { api } from "./api.js";
 import { el, uniqueId } from "./dom.js";
+import { t } from "./i18n.js";
 
 // As the server takes them (services/documents upload judging: PDF, JPG, PNG or WebP by content).
 const ACCEPT = "application/pdf,.pdf,image/jpeg,.jpg,.jpeg,image/png,.png,image/webp,.webp";
@@ -21,8 +22,9 @@ export function attachmentValue(upload) {
 // state.maxBytes: the server's limit (ATTACHMENT_MAX_BYTES, from the session).
 export function attachmentControl(state, onChange, attrs) {
   const hintId = uniqueId("hint");
-  const limit = state.maxBytes ? `, up to ${formatBytes(state.maxBytes)}` : "";
-  const hint = el("p", { class: "hint", id: hintId, text: `A PDF, JPG, PNG or WebP file${limit}.` });
+  const hint = el("p", { class: "hint", id: hintId, text: state.maxBytes
+    ? t("A PDF, JPG, PNG or WebP file, up to %(size)s.", { size: formatBytes(state.maxBytes) })
+    : t("A PDF, JPG, PNG or WebP file.") });
   const input = el("input", { ...attrs, type: "file", accept: ACCEPT, class: "visually-hidden", tabindex: "-1",
     "aria-describedby": `${hintId} ${attrs["aria-describedby"]}` });
   const name = el("p", { class: "attachment__name", "aria-live": "polite" });
@@ -31,8 +33,8 @@ export function attachmentControl(state, onChange, attrs) {
   function show(value, busy = false, error = "") {
     if (error) input.setAttribute("aria-invalid", "true");
     else input.removeAttribute("aria-invalid");
-    name.textContent = busy ? "Uploading…" : (value ? `Attached: ${value.fileName}` : "No file chosen yet");
-    choose.textContent = value ? "Replace file" : "Choose a file";
+    name.textContent = busy ? t("Uploading…") : (value ? t("Attached: %(file)s", { file: value.fileName }) : t("No file chosen yet"));
+    choose.textContent = value ? t("Replace file") : t("Choose a file");
     choose.disabled = busy;
   }
 
@@ -42,7 +44,7 @@ export function attachmentControl(state, onChange, attrs) {
     if (!file) return;
     const kept = state.value;
     if (state.maxBytes && file.size > state.maxBytes) {
-      const message = `This file is too large: choose one of at most ${formatBytes(state.maxBytes)}.`;
+      const message = t("This file is too large: choose one of at most %(size)s.", { size: formatBytes(state.maxBytes) });
       show(kept, false, message);
       onChange(kept, message);
       return;
@@ -55,7 +57,7 @@ export function attachmentControl(state, onChange, attrs) {
       onChange(value);
     } catch (err) {
       const message = err.status === 0
-        ? "We couldn't reach the server. Check your connection and choose the file again."
+        ? t("We couldn't reach the server. Check your connection and choose the file again.")
         : err.message;
       show(kept, false, message);
       onChange(kept, message);

@@ -5,6 +5,7 @@
 import { attachmentControl } from "./attachment.js";
 import { el, uniqueId } from "./dom.js";
 import { textLimit } from "./fieldstate.js";
+import { t } from "./i18n.js";
 import { signatureControl } from "./signature.js";
 
 const DESCRIBED = "editor-error";
@@ -64,7 +65,7 @@ function choiceGroup(state, onChange, multiple) {
 
 function dropdownControl(state, onChange) {
   const select = el("select", { ...common(state), class: "input" },
-    el("option", { value: "", text: state.field.placeholder || "Choose an option" }),
+    el("option", { value: "", text: state.field.placeholder || t("Choose an option") }),
     (state.field.options || []).map((option) => el("option", { value: option, text: option })));
   select.value = state.value ?? "";
   select.addEventListener("change", () => onChange(select.value || null));
@@ -79,7 +80,7 @@ function imageControl(state, onChange) {
     const file = input.files && input.files[0];
     if (!file) return;
     if (file.size > MAX_IMAGE_BYTES) {
-      onChange(null, "Choose an image of at most 512 KB");
+      onChange(null, t("Choose an image of at most 512 KB"));
       return;
     }
     const reader = new FileReader();

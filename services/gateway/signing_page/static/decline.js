@@ -2,6 +2,7 @@
 
 import { api } from "./api.js";
 import { byId } from "./dom.js";
+import { t } from "./i18n.js";
 
 // onDeclined(): the signer declined. onGone(error): the document is no longer open for them.
 export function openDecline({ onDeclined, onGone }) {
@@ -22,7 +23,7 @@ export function openDecline({ onDeclined, onGone }) {
     event.preventDefault();
     const text = reason.value.trim();
     if (!text) {
-      error.textContent = "Please tell the sender why you are declining.";
+      error.textContent = t("Please tell the sender why you are declining.");
       reason.setAttribute("aria-invalid", "true");
       reason.focus();
       return;
@@ -41,8 +42,8 @@ export function openDecline({ onDeclined, onGone }) {
         return;
       }
       error.textContent = err.status === 0
-        ? "We couldn't reach the server. Check your connection and try again."
-        : "Something went wrong. Please try again.";
+        ? t("We couldn't reach the server. Check your connection and try again.")
+        : t("Something went wrong. Please try again.");
     } finally {
       confirm.disabled = false;
     }

@@ -3,6 +3,7 @@
 // page stays visible above it; closing the panel returns focus to that box.
 
 import { byId } from "./dom.js";
+import { t } from "./i18n.js";
 import { buildControl } from "./controls.js";
 
 export class Editor {
@@ -32,8 +33,10 @@ export class Editor {
     this.current = state;
     const index = this.steps.indexOf(state);
     byId("editor-title").textContent = state.name;
-    byId("editor-meta").textContent =
-      `${state.required ? "Required" : "Optional"} · field ${index + 1} of ${this.steps.length}`;
+    const position = { number: index + 1, total: this.steps.length };
+    byId("editor-meta").textContent = state.required
+      ? t("Required · field %(number)s of %(total)s", position)
+      : t("Optional · field %(number)s of %(total)s", position);
     const control = buildControl(state, (value, error) => this.hooks.onChange(state, value, error || ""),
       { copyFrom: this.hooks.copySource(state) });
     const rules = state.rules.hint();
@@ -42,7 +45,7 @@ export class Editor {
     byId("editor-body").replaceChildren(control.node);
     this.showError(state.error);
     byId("editor-prev").disabled = index <= 0;
-    byId("editor-next").textContent = index >= this.steps.length - 1 ? "Done" : "Next";
+    byId("editor-next").textContent = index >= this.steps.length - 1 ? t("Done") : t("Next");
     this.panel.hidden = false;
     document.body.classList.add("has-editor");
     this.hooks.onMove(state);

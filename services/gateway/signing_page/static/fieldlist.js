@@ -5,16 +5,17 @@
 
 import { el } from "./dom.js";
 import { displayText } from "./format.js";
+import { t } from "./i18n.js";
 
 function statusText(state) {
-  if (state.error) return "Needs attention";
+  if (state.error) return t("Needs attention");
   if (state.filled) {
     const { value } = state;
-    if (value && typeof value === "object" && value.type === "drawn") return "Signed";
-    if (value === true) return "Ticked";
-    return displayText(state.field, value) || "Done";
+    if (value && typeof value === "object" && value.type === "drawn") return t("Signed");
+    if (value === true) return t("Ticked");
+    return displayText(state.field, value) || t("Done");
   }
-  return state.required ? "Required" : "Optional";
+  return state.required ? t("Required") : t("Optional");
 }
 
 // steps: the writable FieldStates in reading order. onActivate(state): open the editor on it.
@@ -26,12 +27,12 @@ export function fieldList(steps, { onActivate }) {
     const button = el("button", {
       type: "button", class: "fieldlist__item", "data-list-field-id": state.id, onclick: () => onActivate(state),
     }, el("span", { class: "fieldlist__name", text: state.name }),
-    el("span", { class: "fieldlist__page", text: `Page ${state.field.page}` }), status);
+    el("span", { class: "fieldlist__page", text: t("Page %(page)s", { page: state.field.page }) }), status);
     items.set(state.id, { button, status });
     list.append(el("li", {}, button));
   }
   const root = el("section", { class: "card fieldlist", id: "field-list", "aria-labelledby": "field-list-title" },
-    el("h2", { id: "field-list-title", text: "Fields to fill in" }), list);
+    el("h2", { id: "field-list-title", text: t("Fields to fill in") }), list);
 
   function refresh(state) {
     const item = items.get(state.id);

@@ -3,6 +3,7 @@
 // server would refuse (the server still decides: a 422 is shown on the field it names).
 
 import { fieldName, todayIso } from "./format.js";
+import { t } from "./i18n.js";
 import { Rules } from "./rules.js";
 
 const TEXT_LIMITS = { text: 1000, textarea: 5000, address: 1000, note: 5000 };
@@ -82,13 +83,13 @@ export class FieldState {
     const value = this.value;
     if (isEmpty(value)) return "";
     if (type === "number" && !Number.isFinite(Number(String(value).replace(/\s/g, "")))) {
-      return "Enter a number, for example 1250 or 12.5";
+      return t("Enter a number, for example 1250 or 12.5");
     }
-    if (type === "date" && !/^\d{4}-\d{2}-\d{2}$/.test(value)) return "Enter a date";
+    if (type === "date" && !/^\d{4}-\d{2}-\d{2}$/.test(value)) return t("Enter a date");
     if ((type === "signature" || type === "initials") && value.type === "typed" && value.text.length > MAX_TYPED_SIGNATURE) {
-      return `Use at most ${MAX_TYPED_SIGNATURE} characters`;
+      return t("Use at most %(max)s characters", { max: MAX_TYPED_SIGNATURE });
     }
-    if (typeof value === "string" && value.length > textLimit(type)) return `Use at most ${textLimit(type)} characters`;
+    if (typeof value === "string" && value.length > textLimit(type)) return t("Use at most %(max)s characters", { max: textLimit(type) });
     return this.rules.check(value);
   }
 

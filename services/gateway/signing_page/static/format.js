@@ -1,13 +1,10 @@
 // How values read: in the field previews as on the signed PDF (services/documents/pdf/values.py
-// formats dates with a fixed English month table, whatever the server's locale; so do we).
+// writes dates in the signer's language with CLDR's long format; i18n.longDate does the same).
 
-const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-  "October", "November", "December"];
+import { longDate, t } from "./i18n.js";
 
 export function formatDate(iso) {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
-  if (!match) return iso || "";
-  return `${MONTHS[Number(match[2]) - 1]} ${Number(match[3])}, ${match[1]}`;
+  return longDate(iso);
 }
 
 export function todayIso() {
@@ -15,16 +12,16 @@ export function todayIso() {
   return new Date().toISOString().slice(0, 10);
 }
 
-const TYPE_NAMES = {
-  signature: "Signature", initials: "Initials", text: "Text", textarea: "Text", number: "Number",
-  date: "Date", checkbox: "Checkbox", checkbox_group: "Choices", dropdown: "Choice", radio_group: "Choice",
-  name: "Name", email: "Email", date_signed: "Date signed", company: "Company", title: "Title",
-  phone: "Phone", address: "Address", id_number: "ID number", note: "Note", stamp: "Stamp", image: "Image",
-  approval: "Approval", attachment: "Attachment", formula: "Formula",
-};
+const typeNames = () => ({
+  signature: t("Signature"), initials: t("Initials"), text: t("Text"), textarea: t("Text"), number: t("Number"),
+  date: t("Date"), checkbox: t("Checkbox"), checkbox_group: t("Choices"), dropdown: t("Choice"), radio_group: t("Choice"),
+  name: t("Name"), email: t("Email"), date_signed: t("Date signed"), company: t("Company"), title: t("Title"),
+  phone: t("Phone"), address: t("Address"), id_number: t("ID number"), note: t("Note"), stamp: t("Stamp"), image: t("Image"),
+  approval: t("Approval"), attachment: t("Attachment"), formula: t("Formula"),
+});
 
 export function fieldName(field) {
-  return (field.label && field.label.trim()) || TYPE_NAMES[field.type] || "Field";
+  return (field.label && field.label.trim()) || typeNames()[field.type] || t("Field");
 }
 
 export function initialsOf(name) {
@@ -35,7 +32,7 @@ export function initialsOf(name) {
 export function displayText(field, value) {
   if (value === undefined || value === null || value === "" || typeof value === "boolean") return "";
   if (typeof value === "object" && !Array.isArray(value)) {
-    if (value.type === "attachment") return `Attached: ${value.fileName}`;  // as the signed PDF
+    if (value.type === "attachment") return t("Attached: %(file)s", { file: value.fileName });  // as the signed PDF
     return value.type === "typed" ? value.text : "";
   }
   if (field.type === "date" || field.type === "date_signed") return formatDate(value);

@@ -3,6 +3,7 @@
 
 import { api } from "./api.js";
 import { announce, el, focusHeading, replaceView } from "./dom.js";
+import { language, t } from "./i18n.js";
 
 // onVerified(): the code was accepted. onGone(apiError): the link or document is no longer usable
 // (including `otp-locked`: too many wrong codes, until the sender re-sends the link).
@@ -13,10 +14,10 @@ export function showOtp(session, { onVerified, onGone }) {
     id: "otp-code", class: "input input--code", type: "text", inputmode: "numeric", autocomplete: "one-time-code",
     maxlength: 6, pattern: "[0-9]{6}", "aria-describedby": "otp-sent otp-error", required: true,
   });
-  const verify = el("button", { type: "submit", class: "button button--primary", id: "otp-verify" }, "Verify");
+  const verify = el("button", { type: "submit", class: "button button--primary", id: "otp-verify" }, t("Verify"));
   const form = el("form", { class: "otp__form", novalidate: true, hidden: true },
-    el("label", { for: "otp-code", text: "6-digit code" }), el("div", { class: "otp__row" }, input, verify));
-  const send = el("button", { type: "button", class: "button button--primary", id: "otp-send" }, "Email me a code");
+    el("label", { for: "otp-code", text: t("6-digit code") }), el("div", { class: "otp__row" }, input, verify));
+  const send = el("button", { type: "button", class: "button button--primary", id: "otp-send" }, t("Email me a code"));
 
   function fail(message) {
     error.textContent = message;
@@ -28,10 +29,10 @@ export function showOtp(session, { onVerified, onGone }) {
     error.textContent = "";
     try {
       const answer = await api.requestCode();
-      const until = new Date(answer.data.expiresAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-      sentTo.textContent = `We sent a code to ${answer.data.sentTo}. It can be used until ${until}.`;
+      const until = new Date(answer.data.expiresAt).toLocaleTimeString(language(), { hour: "2-digit", minute: "2-digit" });
+      sentTo.textContent = t("We sent a code to %(address)s. It can be used until %(time)s.", { address: answer.data.sentTo, time: until });
       form.hidden = false;
-      send.textContent = "Send a new code";
+      send.textContent = t("Send a new code");
       send.classList.remove("button--primary");
       input.value = "";
       input.focus();
@@ -40,7 +41,7 @@ export function showOtp(session, { onVerified, onGone }) {
       if (err.slug === "otp-already-verified") onVerified();
       else if ([404, 409, 410].includes(err.status) || err.slug === "otp-locked") onGone(err);
       else if (err.slug === "otp-too-soon" || err.slug === "otp-daily-limit") error.textContent = `${err.message}.`;
-      else error.textContent = "We couldn't send a code. Check your connection and try again.";
+      else error.textContent = t("We couldn't send a code. Check your connection and try again.");
     } finally {
       send.disabled = false;
     }
@@ -50,14 +51,14 @@ export function showOtp(session, { onVerified, onGone }) {
     event.preventDefault();
     const code = input.value.replace(/\s/g, "");
     if (!/^[0-9]{6}$/.test(code)) {
-      fail("Enter the 6 digits from the email.");
+      fail(t("Enter the 6 digits from the email."));
       input.focus();
       return;
     }
     verify.disabled = true;
     try {
       await api.verifyCode(code);
-      announce("Your email address is verified.");
+      announce(t("Your email address is verified."));
       onVerified();
     } catch (err) {
       if (err.status === 422) {
@@ -66,16 +67,16 @@ export function showOtp(session, { onVerified, onGone }) {
         fail(err.slug === "otp-invalid" && detail ? `${detail.message}.` : `${err.message}.`);
         input.focus();
       } else if ([404, 409, 410].includes(err.status) || err.slug === "otp-locked") onGone(err);
-      else fail("We couldn't check the code. Check your connection and try again.");
+      else fail(t("We couldn't check the code. Check your connection and try again."));
     } finally {
       verify.disabled = false;
     }
   });
 
   const card = el("section", { class: "card otp", "aria-labelledby": "otp-title", "data-state": "otp" },
-    el("h2", { id: "otp-title", text: "Confirm it's you" }),
-    el("p", {}, `Before you can open “${session.name}”, we need to check that this is your email. `,
-      "We'll send a 6-digit code to ", el("strong", { text: session.signer.email }), "."),
+    el("h2", { id: "otp-title", text: t("Confirm it's you") }),
+    el("p", {}, t("Before you can open “%(document)s”, we need to check that this is your email.", { document: session.name }), " ",
+      t("We'll send a 6-digit code to %(address)s.", { address: session.signer.email })),
     sentTo, form, error,
     el("div", { class: "card__actions" }, send));
   document.getElementById("guide").hidden = true;

@@ -7,6 +7,7 @@
 import { fileUrl, pageUrl } from "./api.js";
 import { el } from "./dom.js";
 import { displayText } from "./format.js";
+import { t } from "./i18n.js";
 import { styleBoxText } from "./textfit.js";
 
 const SCALE_STEP = 0.5;
@@ -52,9 +53,9 @@ function preview(state) {
 
 function spokenValue(state) {
   const { value } = state;
-  if (state.field.type === "checkbox" || state.field.type === "approval") return value ? "ticked" : "not ticked";
-  if (value && value.type === "drawn") return "signed";
-  return displayText(state.field, value) || "not filled in";
+  if (state.field.type === "checkbox" || state.field.type === "approval") return value ? t("ticked") : t("not ticked");
+  if (value && value.type === "drawn") return t("signed");
+  return displayText(state.field, value) || t("not filled in");
 }
 
 export class PageView {
@@ -67,13 +68,13 @@ export class PageView {
       const layer = el("div", { class: "page__fields" });
       const image = el("img", {
         class: "page__image", src: pageUrl(page.page, chooseScale(page.width, cssWidth)),
-        alt: `Page ${page.page} of ${session.pageCount}`, loading: page.page > 2 ? "lazy" : "eager", decoding: "async",
+        alt: t("Page %(page)s of %(count)s", { page: page.page, count: session.pageCount }), loading: page.page > 2 ? "lazy" : "eager", decoding: "async",
         width: Math.round(page.width), height: Math.round(page.height),
       });
       const figure = el("figure", { class: "page", "data-page": page.page }, image, layer);
       figure.style.setProperty("aspect-ratio", `${page.width} / ${page.height}`);
       image.addEventListener("error", () => figure.append(el("p", { class: "page__error" },
-        "This page could not be shown. ", el("a", { href: fileUrl, download: "" }, "Download the PDF"), " to read it.")));
+        t("This page could not be shown."), " ", el("a", { href: fileUrl, download: "" }, t("Download the PDF to read it")))));
       for (const state of states.filter((s) => s.field.page === page.page)) {
         const box = state.auto || !interactive
           ? el("div", { class: `field field--auto field--${state.field.type}` })
@@ -101,13 +102,15 @@ export class PageView {
     box.classList.toggle("is-invalid", Boolean(state.error));
     box.classList.toggle("is-active", active);
     if (box.tagName === "BUTTON") {
-      const need = state.required ? ", required" : ", optional";
-      box.setAttribute("aria-label", `${state.name}${need}: ${spokenValue(state)}`);
+      const spoken = { field: state.name, value: spokenValue(state) };
+      box.setAttribute("aria-label", state.required
+        ? t("%(field)s, required: %(value)s", spoken)
+        : t("%(field)s, optional: %(value)s", spoken));
       if (active) box.setAttribute("aria-current", "true");
       else box.removeAttribute("aria-current");
     } else {
       // Read-only: a hidden prefix says why it cannot be changed.
-      box.prepend(el("span", { class: "visually-hidden", text: `${state.name}, filled in automatically: ` }));
+      box.prepend(el("span", { class: "visually-hidden", text: t("%(field)s, filled in automatically:", { field: state.name }) + " " }));
       box.append(el("span", { class: "visually-hidden", text: spokenValue(state) }));
     }
   }

@@ -4,6 +4,7 @@
 // the outcome. In an embedding parent's frame, the frame goes there.
 
 import { el } from "./dom.js";
+import { t } from "./i18n.js";
 
 const REDIRECT_DELAY_MS = 4000;
 
@@ -22,7 +23,7 @@ function safeUrl(url) {
 export function continueTo(url, actions) {
   const href = safeUrl(url);
   if (!href) return false;
-  actions.replaceChildren(el("a", { class: "button button--primary", id: "continue", href, rel: "noopener" }, "Continue"));
+  actions.replaceChildren(el("a", { class: "button button--primary", id: "continue", href, rel: "noopener" }, t("Continue")));
   window.setTimeout(() => { window.location.assign(href); }, REDIRECT_DELAY_MS);
   return true;
 }

@@ -9,6 +9,8 @@
 // compiling in both JavaScript's u and v modes (the attribute uses v). Anything else is the
 // server's alone.
 
+import { t } from "./i18n.js";
+
 const TEXT_RULE_TYPES = new Set(["text", "textarea", "company", "title", "phone", "id_number", "address"]);
 
 const UNSAFE = [
@@ -66,13 +68,14 @@ export class Rules {
   hint() {
     const parts = [];
     const { minLength: lo, maxLength: hi } = this;
-    if (lo !== null && hi !== null) parts.push(`${lo} to ${hi} characters`);
-    else if (lo !== null) parts.push(`At least ${lo} characters`);
-    else if (hi !== null) parts.push(`At most ${hi} characters`);
-    if (this.min !== null && this.max !== null) parts.push(`A number from ${formatNumber(this.min)} to ${formatNumber(this.max)}`);
-    else if (this.min !== null) parts.push(`A number of at least ${formatNumber(this.min)}`);
-    else if (this.max !== null) parts.push(`A number of at most ${formatNumber(this.max)}`);
-    if (this.pattern !== null) parts.push(this.message || "Must match the expected format");
+    if (lo !== null && hi !== null) parts.push(t("%(min)s to %(max)s characters", { min: lo, max: hi }));
+    else if (lo !== null) parts.push(t("At least %(min)s characters", { min: lo }));
+    else if (hi !== null) parts.push(t("At most %(max)s characters", { max: hi }));
+    const [min, max] = [this.min, this.max].map((n) => (n === null ? null : formatNumber(n)));
+    if (this.min !== null && this.max !== null) parts.push(t("A number from %(min)s to %(max)s", { min, max }));
+    else if (this.min !== null) parts.push(t("A number of at least %(min)s", { min }));
+    else if (this.max !== null) parts.push(t("A number of at most %(max)s", { max }));
+    if (this.pattern !== null) parts.push(this.message || t("Must match the expected format"));
     return parts.length ? `${parts.join(". ")}.` : "";
   }
 
@@ -83,17 +86,17 @@ export class Rules {
   }
 
   checkText(text) {
-    if (this.minLength !== null && length(text) < this.minLength) return `Must be at least ${this.minLength} characters`;
-    if (this.maxLength !== null && length(text) > this.maxLength) return `Must be at most ${this.maxLength} characters`;
-    if (this.regex && !this.regex.test(text)) return "Does not match the expected format";
+    if (this.minLength !== null && length(text) < this.minLength) return t("Must be at least %(min)s characters", { min: this.minLength });
+    if (this.maxLength !== null && length(text) > this.maxLength) return t("Must be at most %(max)s characters", { max: this.maxLength });
+    if (this.regex && !this.regex.test(text)) return t("Does not match the expected format");
     return "";
   }
 
   checkNumber(value) {
     const n = Number(String(value).replace(/\s/g, ""));
     if (!Number.isFinite(n)) return "";
-    if (this.min !== null && n < this.min) return `Must be at least ${formatNumber(this.min)}`;
-    if (this.max !== null && n > this.max) return `Must be at most ${formatNumber(this.max)}`;
+    if (this.min !== null && n < this.min) return t("Must be at least %(min)s", { min: formatNumber(this.min) });
+    if (this.max !== null && n > this.max) return t("Must be at most %(max)s", { max: formatNumber(this.max) });
     return "";
   }
 }

@@ -7,9 +7,10 @@
 // and does not paint a white rectangle over the document's lines.
 
 import { el, uniqueId } from "./dom.js";
-import { fitScriptText, SCRIPT_FONT } from "./textfit.js";
+import { fitScriptText } from "./textfit.js";
 import { initialsOf } from "./format.js";
 import { MAX_TYPED_SIGNATURE } from "./fieldstate.js";
+import { t } from "./i18n.js";
 import { uploadPad } from "./sigupload.js";
 
 const INK = "rgb(13, 28, 102)";  // the signed PDF's ink colour (services/documents/pdf/overlay.py)
@@ -38,7 +39,7 @@ function padArea(canvas, cssMax) {
 function drawPad(state, onChange) {
   const canvas = el("canvas", {
     class: "pad__canvas", role: "img",
-    "aria-label": "Drawing area: draw with a mouse, finger or stylus, or choose Type to type instead",
+    "aria-label": t("Drawing area: draw with a mouse, finger or stylus, or choose Type to type instead"),
   });
   const geometry = padGeometry(state.field);
   canvas.width = geometry.width;
@@ -107,10 +108,10 @@ function drawPad(state, onChange) {
       ctx.clearRect(0, 0, canvas.width, canvas.height);
       onChange(null);
     },
-  }, "Clear");
+  }, t("Clear"));
   const panel = el("div", { class: "pad" },
     padArea(canvas, geometry.cssMax),
-    el("div", { class: "pad__tools" }, el("span", { class: "hint", text: "Sign above the line." }), clear));
+    el("div", { class: "pad__tools" }, el("span", { class: "hint", text: t("Sign above the line.") }), clear));
   return { panel, focus: null };
 }
 
@@ -132,16 +133,16 @@ function typePad(state, onChange) {
     onChange(input.value.trim() ? { type: "typed", text: input.value } : null);
   });
   render();
-  const label = state.field.type === "initials" ? "Type your initials" : "Type your full name";
+  const label = state.field.type === "initials" ? t("Type your initials") : t("Type your full name");
   const panel = el("div", { class: "typed" }, el("label", { for: id, text: label }), input, preview,
-    el("p", { class: "hint", text: `Shown in the ${SCRIPT_FONT.label} style, as it will appear on the signed document.` }));
+    el("p", { class: "hint", text: t("Shown in the handwriting style, as it will appear on the signed document.") }));
   return { panel, focus: () => input.focus() };
 }
 
 // `copyFrom`: { value, label } of an earlier signature of the same kind, offered for reuse.
 export function signatureControl(state, { onChange, copyFrom }) {
   const root = el("div", { class: "signature" });
-  const modes = el("div", { class: "segmented", role: "group", "aria-label": "How to sign" });
+  const modes = el("div", { class: "segmented", role: "group", "aria-label": t("How to sign") });
   const body = el("div", { class: "signature__body" });
   let current = null;
   let mode = state.value && state.value.type === "typed" ? "type" : (state.signMode === "upload" ? "upload" : "draw");
@@ -156,7 +157,7 @@ export function signatureControl(state, { onChange, copyFrom }) {
     // Typing goes straight to the input; for drawing, focus stays on the chosen mode.
     if (focus && current.focus) current.focus();
   }
-  for (const [key, text] of [["draw", "Draw"], ["type", "Type"], ["upload", "Upload"]]) {
+  for (const [key, text] of [["draw", t("Draw")], ["type", t("Type")], ["upload", t("Upload")]]) {
     modes.append(el("button", {
       type: "button", class: "segmented__option", "data-mode": key,
       onclick: () => { if (mode !== key) { onChange(null); show(key, true); } },

@@ -8,6 +8,7 @@ import { FieldState, inReadingOrder } from "./fieldstate.js";
 import { fieldList } from "./fieldlist.js";
 import { finishCard } from "./finish.js";
 import { evaluateFormula } from "./formula.js";
+import { t } from "./i18n.js";
 import { introCard } from "./intro.js";
 import { PageView } from "./pages.js";
 
@@ -17,11 +18,20 @@ function scrollToBox(box) {
   window.scrollTo({ top: Math.max(0, top) });
 }
 
-// hooks: onSigned(outcome), onGone(apiError), onDecline()
-export function showSigning(session, hooks) {
+// hooks: onSigned(outcome), onGone(apiError), onDecline(). kept: what an earlier drawing of this
+// view returned as `kept` (the page is drawn again when the language changes): the values entered
+// and the consent box carry over.
+export function showSigning(session, hooks, kept = null) {
   const uploads = new Map((session.attachments || []).filter((a) => a.fieldId).map((a) => [a.fieldId, a]));
   const states = inReadingOrder(session.fields).map((field) => new FieldState(field, session.signer,
     { upload: uploads.get(field.id), maxBytes: session.attachmentMaxBytes }));
+  for (const state of states) {
+    const before = kept && kept.states.get(state.id);
+    if (!before) continue;
+    state.value = before.value;
+    // Our own checks speak the new language; a message from the server stays as it was given.
+    state.error = before.error ? (state.invalidReason() || before.error) : "";
+  }
   const steps = states.filter((state) => !state.auto);
   const required = steps.filter((state) => state.required);
   const formulas = states.filter((state) => state.field.type === "formula" && state.field.formula);
@@ -64,7 +74,7 @@ export function showSigning(session, hooks) {
     },
     copySource(state) {
       const earlier = steps.find((other) => other !== state && other.field.type === state.field.type && other.filled);
-      return earlier ? { value: earlier.value, label: `Use the same ${state.name.toLowerCase()} as on page ${earlier.field.page}` } : null;
+      return earlier ? { value: earlier.value, label: t("Use the same %(field)s as on page %(page)s", { field: state.name.toLowerCase(), page: earlier.field.page }) } : null;
     },
   });
 
@@ -92,12 +102,14 @@ export function showSigning(session, hooks) {
   function update() {
     const left = remaining();
     const done = required.length - left;
-    byId("progress-text").textContent = `${done} of ${required.length} required fields done`;
+    byId("progress-text").textContent = t("%(done)s of %(total)s required fields done", { done, total: required.length });
     byId("progress-bar").style.setProperty("width", `${required.length ? (done / required.length) * 100 : 100}%`);
-    byId("next-field").textContent = left ? "Next field" : "Go to finish";
+    byId("next-field").textContent = left ? t("Next field") : t("Go to finish");
     finish.update(left);
     if (lastDone >= 0 && done !== lastDone) {
-      announce(left ? `${done} of ${required.length} required fields done.` : "All required fields are done. Agree and finish at the end of the document.");
+      announce(left
+        ? t("%(done)s of %(total)s required fields done.", { done, total: required.length })
+        : t("All required fields are done. Agree and finish at the end of the document."));
     }
     lastDone = done;
   }
@@ -105,7 +117,7 @@ export function showSigning(session, hooks) {
   function showServerErrors(errors) {
     let first = null;
     for (const error of errors) {
-      if (error.field === "consent") finish.showError("Tick the box to agree to do business electronically.");
+      if (error.field === "consent") finish.showError(t("Tick the box to agree to do business electronically."));
       const id = error.field.startsWith("fields.") ? error.field.slice(7) : null;
       const state = id && steps.find((candidate) => candidate.id === id);
       if (state) {
@@ -124,7 +136,7 @@ export function showSigning(session, hooks) {
     if (editor.isOpen) editor.close();
     finish.busy(true);
     finish.showError("");
-    announce("Sending your signature…");
+    announce(t("Sending your signature…"));
     const values = steps.map((state) => ({ id: state.id, value: state.payload() })).filter((v) => v.value !== undefined);
     try {
       const outcome = await api.sign(finish.consent.checked, values);
@@ -133,15 +145,15 @@ export function showSigning(session, hooks) {
     } catch (err) {
       finish.busy(false);
       if (err.status === 422) {
-        finish.showError("Some fields need attention. They are marked on the document.");
-        announce("Some fields need attention.");
+        finish.showError(t("Some fields need attention. They are marked on the document."));
+        announce(t("Some fields need attention."));
         showServerErrors(err.errors);
       } else if ([403, 404, 409, 410].includes(err.status)) {
         hooks.onGone(err);
       } else {
         finish.showError(err.status === 0
-          ? "We couldn't reach the server. Check your connection and select Finish again."
-          : "Something went wrong while signing. Please select Finish again.");
+          ? t("We couldn't reach the server. Check your connection and select Finish again.")
+          : t("Something went wrong while signing. Please select Finish again."));
         update();
       }
     }
@@ -155,12 +167,16 @@ export function showSigning(session, hooks) {
   byId("guide").hidden = false;
 
   const intro = introCard(session, {
-    heading: "Review and sign",
-    instructions: "Select each highlighted box on the document to fill it in, or use Next field to go through them in order. Then agree and finish at the end.",
-    onStart: next, startLabel: "Start", onDecline: hooks.onDecline,
+    heading: t("Review and sign"),
+    instructions: t("Select each highlighted box on the document to fill it in, or use Next field to go through them in order. Then agree and finish at the end."),
+    onStart: next, startLabel: t("Start"), onDecline: hooks.onDecline,
   });
+  if (kept && kept.consent()) finish.consent.checked = true;
   replaceView(intro, list.root, pages.root, finish.card);
   computeFormulas();
   update();
-  return { close: () => { if (editor.isOpen) editor.close(); } };
+  return {
+    close: () => { if (editor.isOpen) editor.close(); },
+    kept: { states: new Map(states.map((state) => [state.id, state])), consent: () => finish.consent.checked },
+  };
 }

@@ -5,6 +5,7 @@
 
 import { api } from "./api.js";
 import { el, uniqueId } from "./dom.js";
+import { t } from "./i18n.js";
 
 // As SIGNATURE_UPLOAD_MAX_BYTES' default; the server decides (413 past its own limit).
 const MAX_BYTES = 5 * 1024 * 1024;
@@ -18,12 +19,12 @@ export function uploadPad(state, onChange) {
   });
   const choose = el("button", { type: "button", class: "button", id: "signature-choose", onclick: () => input.click() });
   const status = el("p", { class: "upload__status", "aria-live": "polite" });
-  const preview = el("img", { class: "image-preview signature-upload__preview", alt: "Your uploaded signature" });
+  const preview = el("img", { class: "image-preview signature-upload__preview", alt: t("Your uploaded signature") });
 
   function show(value, busy = false) {
-    choose.textContent = value ? "Choose another image" : "Choose an image";
+    choose.textContent = value ? t("Choose another image") : t("Choose an image");
     choose.disabled = busy;
-    status.textContent = busy ? "Preparing your signature…" : (value ? "This is how your signature will appear." : "");
+    status.textContent = busy ? t("Preparing your signature…") : (value ? t("This is how your signature will appear.") : "");
     if (value) preview.src = value.image;
     else preview.removeAttribute("src");
   }
@@ -34,7 +35,7 @@ export function uploadPad(state, onChange) {
     if (!file) return;
     if (file.size > MAX_BYTES) {
       show(null);
-      onChange(null, "This image is too large: choose one of at most 5 MB.");
+      onChange(null, t("This image is too large: choose one of at most 5 MB."));
       return;
     }
     show(null, true);
@@ -46,7 +47,7 @@ export function uploadPad(state, onChange) {
     } catch (err) {
       show(null);
       onChange(null, err.status === 0
-        ? "We couldn't reach the server. Check your connection and choose the image again."
+        ? t("We couldn't reach the server. Check your connection and choose the image again.")
         : err.message);
     }
   });
@@ -55,7 +56,7 @@ export function uploadPad(state, onChange) {
   show(uploaded);
   const panel = el("div", { class: "signature-upload" },
     el("p", { class: "hint", id: hintId,
-      text: "A photo or scan of your signature on white paper: PNG or JPEG, up to 5 MB. We remove the background and fit it into the box." }),
+      text: t("A photo or scan of your signature on white paper: PNG or JPEG, up to 5 MB. We remove the background and fit it into the box.") }),
     input, el("div", { class: "attachment__row" }, choose, status), preview);
   return { panel, focus: () => choose.focus() };
 }

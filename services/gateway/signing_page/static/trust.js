@@ -4,13 +4,14 @@
 // server) and by whom. Everything comes from the signing session; nothing here is a secret.
 
 import { byId, el } from "./dom.js";
+import { t } from "./i18n.js";
 
 function who(sender) {
   return (sender && (sender.orgName || sender.name)) || "";
 }
 
 export function pagesText(count) {
-  return count === 1 ? "1 page" : `${count} pages`;
+  return count === 1 ? t("1 page") : t("%(count)s pages", { count });
 }
 
 // The top bar's sender line and the document's page count.
@@ -21,10 +22,10 @@ export function showSender(session) {
   if (old) old.remove();
   if (sender && (sender.orgName || sender.name)) {
     const logo = sender.logoUrl
-      ? el("img", { class: "sender__logo", id: "sender-logo", src: sender.logoUrl, alt: sender.orgName ? `${sender.orgName} logo` : "Logo" })
+      ? el("img", { class: "sender__logo", id: "sender-logo", src: sender.logoUrl, alt: sender.orgName ? t("%(organisation)s logo", { organisation: sender.orgName }) : t("Logo") })
       : null;
     const from = sender.orgName && sender.name
-      ? [el("strong", { class: "sender__org", text: sender.orgName }), el("span", { class: "sender__name", text: ` · sent by ${sender.name}` })]
+      ? [el("strong", { class: "sender__org", text: sender.orgName }), el("span", { class: "sender__name", text: ` · ${t("sent by %(name)s", { name: sender.name })}` })]
       : [el("strong", { class: "sender__org", text: who(sender) })];
     bar.prepend(el("div", { class: "sender", id: "sender" }, logo, el("p", { class: "sender__text" }, ...from)));
   }
@@ -37,5 +38,7 @@ export function deliveryLine(session) {
   if (!session.sentTo) return null;
   const from = who(session.sender);
   return el("p", { class: "delivery hint", id: "delivery" },
-    `You received this link by email at ${session.sentTo}${from ? ` from ${from}` : ""}.`);
+    from
+      ? t("You received this link by email at %(address)s from %(sender)s.", { address: session.sentTo, sender: from })
+      : t("You received this link by email at %(address)s.", { address: session.sentTo }));
 }

@@ -3,7 +3,7 @@ sender gets the document id and the API download (a signer-facing link would act
 
 from __future__ import annotations
 
-from services.notifier.emails.kinds._words import quoted
+from services.notifier.emails.kinds._words import document_name, quoted, translator
 from services.notifier.emails.model import MailContext
 
 
@@ -12,4 +12,5 @@ def needs(ctx: MailContext) -> str | None:
 
 
 def subject(ctx: MailContext) -> str:
-    return f"{quoted(ctx.documentName)} is complete"
+    _ = translator(ctx)
+    return _("%(document)s is complete") % {"document": quoted(document_name(ctx), _)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.notifier.emails.kinds._words import quoted
+from services.notifier.emails.kinds._words import document_name, quoted, translator
 from services.notifier.emails.model import MailContext
 
 
@@ -11,5 +11,9 @@ def needs(ctx: MailContext) -> str | None:
 
 
 def subject(ctx: MailContext) -> str:
+    _ = translator(ctx)
     who = (ctx.about.name or ctx.about.email) if ctx.about else None
-    return f"{quoted(ctx.documentName)} was declined" + (f" by {who}" if who else "")
+    document = quoted(document_name(ctx), _)
+    if who:
+        return _("%(document)s was declined by %(who)s") % {"document": document, "who": who}
+    return _("%(document)s was declined") % {"document": document}

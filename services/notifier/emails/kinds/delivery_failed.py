@@ -3,7 +3,7 @@ on hold until they do)."""
 
 from __future__ import annotations
 
-from services.notifier.emails.kinds._words import quoted
+from services.notifier.emails.kinds._words import document_name, quoted, translator
 from services.notifier.emails.model import MailContext
 
 
@@ -12,5 +12,9 @@ def needs(ctx: MailContext) -> str | None:
 
 
 def subject(ctx: MailContext) -> str:
-    to = ctx.bouncedEmail or (ctx.about.email if ctx.about else None) or "a signer"
-    return f"Action required: {quoted(ctx.documentName)} could not be delivered to {to}"
+    _ = translator(ctx)
+    to = ctx.bouncedEmail or (ctx.about.email if ctx.about else None) or _("a signer")
+    return _("Action required: %(document)s could not be delivered to %(to)s") % {
+        "document": quoted(document_name(ctx), _),
+        "to": to,
+    }

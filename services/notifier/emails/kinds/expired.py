@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.notifier.emails.kinds._words import quoted
+from services.notifier.emails.kinds._words import document_name, quoted, translator
 from services.notifier.emails.model import MailContext
 
 
@@ -11,4 +11,5 @@ def needs(ctx: MailContext) -> str | None:
 
 
 def subject(ctx: MailContext) -> str:
-    return f"{quoted(ctx.documentName)} expired before everyone signed"
+    _ = translator(ctx)
+    return _("%(document)s expired before everyone signed") % {"document": quoted(document_name(ctx), _)}

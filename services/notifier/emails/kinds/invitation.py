@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.notifier.emails.kinds._words import quoted, verb, who_sent
+from services.notifier.emails.kinds._words import document_name, quoted, translator, who_sent
 from services.notifier.emails.model import MailContext
 
 
@@ -12,4 +12,10 @@ def needs(ctx: MailContext) -> str | None:
 
 def subject(ctx: MailContext) -> str:
     # The document's own emailSubject, when the sender wrote one.
-    return ctx.emailSubject or f"{who_sent(ctx)} sent you {quoted(ctx.documentName)} to {verb(ctx.recipient.role)}"
+    if ctx.emailSubject:
+        return ctx.emailSubject
+    _ = translator(ctx)
+    values = {"who": who_sent(ctx), "document": quoted(document_name(ctx), _)}
+    if ctx.recipient.role == "approver":
+        return _("%(who)s sent you %(document)s to approve") % values
+    return _("%(who)s sent you %(document)s to sign") % values

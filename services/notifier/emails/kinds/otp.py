@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.notifier.emails.kinds._words import quoted
+from services.notifier.emails.kinds._words import document_name, quoted, translator
 from services.notifier.emails.model import MailContext
 
 
@@ -11,4 +11,5 @@ def needs(ctx: MailContext) -> str | None:
 
 
 def subject(ctx: MailContext) -> str:
-    return f"Your one-time code for {quoted(ctx.documentName)}"
+    _ = translator(ctx)
+    return _("Your one-time code for %(document)s") % {"document": quoted(document_name(ctx), _)}

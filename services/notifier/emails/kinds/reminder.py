@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.notifier.emails.kinds._words import quoted, verb
+from services.notifier.emails.kinds._words import document_name, quoted, translator
 from services.notifier.emails.model import MailContext
 
 
@@ -11,6 +11,11 @@ def needs(ctx: MailContext) -> str | None:
 
 
 def subject(ctx: MailContext) -> str:
-    return "Reminder: " + (
-        ctx.emailSubject or f"{quoted(ctx.documentName)} is waiting for you to {verb(ctx.recipient.role)}"
-    )
+    _ = translator(ctx)
+    if ctx.emailSubject:
+        topic = ctx.emailSubject
+    elif ctx.recipient.role == "approver":
+        topic = _("%(document)s is waiting for you to approve") % {"document": quoted(document_name(ctx), _)}
+    else:
+        topic = _("%(document)s is waiting for you to sign") % {"document": quoted(document_name(ctx), _)}
+    return _("Reminder: %(subject)s") % {"subject": topic}

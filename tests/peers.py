@@ -34,16 +34,22 @@ class Mailbox:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        # Parsed once per file: a session's sink holds hundreds of messages (bulk sends), and
+        # re-parsing them all on every poll made waits slow under load.
+        self._parsed: dict[Path, EmailMessage] = {}
 
     def messages(self) -> list[EmailMessage]:
         parser = BytesParser(policy=policy.default)
         paths = sorted(self.directory.glob("*.eml"), key=lambda p: (p.stat().st_mtime_ns, p.name))
-        return [parser.parsebytes(p.read_bytes()) for p in paths]  # type: ignore[misc]
+        for path in paths:
+            if path not in self._parsed:
+                self._parsed[path] = parser.parsebytes(path.read_bytes())  # type: ignore[assignment]
+        return [self._parsed[path] for path in paths]
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages() if address.lower() in str(m.get("To", "")).lower()]
 
-    async def wait_for(self, predicate: Callable[[EmailMessage], bool], timeout: float = 15.0) -> EmailMessage:
+    async def wait_for(self, predicate: Callable[[EmailMessage], bool], timeout: float = 45.0) -> EmailMessage:
         deadline = time.monotonic() + timeout
         while True:
             for message in self.messages():

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from shared.secretbox import Keyring
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Where `countersign run` keeps the INTERNAL_SECRET it generated (0600), for the operator commands.
+DEV_INTERNAL_SECRET_FILE = REPO_ROOT / "var" / "dev-internal-secret"
 
 
 class Settings(BaseSettings):
@@ -314,6 +316,13 @@ class Settings(BaseSettings):
                 "shared secret (countersign run generates one for you)."
             )
         return self.internal_secret.get_secret_value()
+
+    def require_operator_secret(self) -> str:
+        """INTERNAL_SECRET for an operator command: the variable, else the one `countersign run`
+        generated and kept, so that the commands work beside `make run` with nothing to copy."""
+        if self.internal_secret is None and DEV_INTERNAL_SECRET_FILE.exists():
+            return DEV_INTERNAL_SECRET_FILE.read_text().strip()
+        return self.require_internal_secret()
 
     def require_secrets_keyring(self) -> Keyring:
         from shared.secretbox import Keyring, KeyringError

@@ -3,8 +3,8 @@
 Checks PostgreSQL and RabbitMQ, creates and migrates the database, starts the embedded S3 server
 and the SMTP sink, then runs the four services as child processes — REPLICAS of each (replica k
 on its service's port + 100 × k, every caller given the internal services' lists). Ctrl-C (or
-SIGTERM) stops all of them gracefully; if one service dies, the others are stopped and the exit
-code is non-zero.
+SIGTERM) stops all of them gracefully. A service that dies (a crash, a SIGKILL) is started again
+at once; one that keeps dying stops everything with a non-zero exit code (restarts.py).
 """
 
 from __future__ import annotations
@@ -26,12 +26,13 @@ from pydantic import SecretStr
 from services.devstack.dev_pki import ensure_dev_pki
 from services.devstack.infra import ensure_infrastructure
 from services.devstack.mail_sink import start_mail_sink
+from services.devstack.restarts import MAX_EXITS, WINDOW_SECONDS, RestartPolicy
 from services.devstack.s3_server import start_s3_server
 from services.devstack.tsa_server import RunningTsa, start_tsa
 from services.secrets_cli import rotate_webhook_secrets
 from shared.migrate import apply_migrations, ensure_database
 from shared.secretbox import new_key
-from shared.settings import REPO_ROOT, Settings
+from shared.settings import DEV_INTERNAL_SECRET_FILE, REPO_ROOT, Settings
 
 SERVICES = ("documents", "audit", "notifier", "gateway")
 # Replica k (from 0) of a service listens on the service's port + REPLICA_PORT_STEP × k.
@@ -143,7 +144,9 @@ def run(settings: Settings) -> int:
 
     env = dict(os.environ) | replica_env(settings)
     if settings.internal_secret is None:
-        env["INTERNAL_SECRET"] = secrets.token_urlsafe(32)
+        # Kept, owner-readable only, like the secrets below: the operator commands (`countersign
+        # emails failed`, …) run beside `make run` read it from there (DEV_INTERNAL_SECRET_FILE).
+        env["INTERNAL_SECRET"] = _persistent_dev_secret(DEV_INTERNAL_SECRET_FILE)
     if settings.signing_secret is None:
         # Signing links are derived from this secret, so it must survive restarts of `make run`.
         env["SIGNING_SECRET"] = _persistent_dev_secret(REPO_ROOT / "var" / "dev-signing-secret")
@@ -219,15 +222,19 @@ def run(settings: Settings) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     exit_code = 0
+    commands: dict[str, tuple[list[str], dict[str, str]]] = {}
+    for service in SERVICES:
+        for k in range(settings.replicas):
+            name = service if settings.replicas == 1 else f"{service}#{k + 1}"
+            own = env | {
+                f"{service.upper()}_PORT": str(service_port(settings, service, k)),
+                f"{service.upper()}_METRICS_PORT": str(metrics_port(settings, service, k)),
+            }
+            commands[name] = ([sys.executable, "-m", f"services.{service}"], own)
+    restarts = RestartPolicy()
     try:
-        for service in SERVICES:
-            for k in range(settings.replicas):
-                name = service if settings.replicas == 1 else f"{service}#{k + 1}"
-                own = env | {
-                    f"{service.upper()}_PORT": str(service_port(settings, service, k)),
-                    f"{service.upper()}_METRICS_PORT": str(metrics_port(settings, service, k)),
-                }
-                children[name] = subprocess.Popen([sys.executable, "-m", f"services.{service}"], env=own)
+        for name, (argv, own) in commands.items():
+            children[name] = subprocess.Popen(argv, env=own)
         if settings.metrics_enabled:
             ports = ", ".join(
                 f"{service} :{metrics_port(settings, service, k)}"
@@ -241,10 +248,18 @@ def run(settings: Settings) -> int:
         _say(f"gateway on {gateways} (Ctrl-C stops everything)")
         while not stopping:
             for name, child in children.items():
-                if child.poll() is not None:
-                    _say(f"{name} exited with code {child.returncode}; stopping")
+                if child.poll() is None or stopping:
+                    continue
+                if not restarts.may_restart(name, time.monotonic()):
+                    _say(
+                        f"{name} exited with code {child.returncode}, {MAX_EXITS} times within "
+                        f"{WINDOW_SECONDS:.0f} s; stopping"
+                    )
                     stopping, exit_code = True, 1
                     break
+                _say(f"{name} exited with code {child.returncode}; starting it again")
+                argv, own = commands[name]
+                children[name] = subprocess.Popen(argv, env=own)
             time.sleep(0.3)
     finally:
         for child in children.values():

@@ -302,7 +302,20 @@ def free_ports(count: int) -> list[int]:
     return ports
 
 
-async def test_run_starts_everything_and_ctrl_c_stops_it(
+def _child_running(parent: int, module: str) -> int:
+    """The pid of `parent`'s child process running `python -m module`."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        if ppid == parent and module.encode() in cmdline:
+            return int(stat.parent.name)
+    raise AssertionError(f"no child of {parent} runs {module}")
+
+
+async def test_run_starts_everything_restarts_a_killed_service_and_ctrl_c_stops_it(
     prepared: Settings, tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
     import signal
@@ -331,6 +344,14 @@ async def test_run_starts_everything_and_ctrl_c_stops_it(
     proc = await asyncio.create_subprocess_exec(
         COUNTERSIGN, "run", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
     )
+    lines: list[str] = []
+
+    async def read_output() -> None:  # read as it comes: a full pipe would stall the services' logs
+        assert proc.stdout is not None
+        async for line in proc.stdout:
+            lines.append(line.decode().rstrip())
+
+    reader = asyncio.create_task(read_output())
     try:
         ready = None
         for _ in range(120):
@@ -351,10 +372,37 @@ async def test_run_starts_everything_and_ctrl_c_stops_it(
         ) as resp:
             assert resp.status == 200
 
+        # A service killed outright is started again, and the system answers again through it.
+        killed = _child_running(proc.pid, "services.documents")
+        os.kill(killed, signal.SIGKILL)
+        status = None
+        for _ in range(120):
+            await asyncio.sleep(0.25)
+            assert proc.returncode is None, "countersign run exited after a service was killed"
+            try:
+                async with http.get(
+                    f"http://127.0.0.1:{gateway}/api/v1/documents",
+                    headers={"Authorization": f"Bearer {created['apiKey']}"},
+                ) as resp:
+                    status = resp.status
+            except aiohttp.ClientError:
+                continue
+            if status == 200 and any("starting it again" in line for line in lines):
+                break
+        assert status == 200
+        assert "countersign: documents exited with code -9; starting it again" in lines
+        assert _child_running(proc.pid, "services.documents") != killed
+
+        # The operator commands find the INTERNAL_SECRET `run` generated (cli_env sets none).
+        failed = await countersign("emails", "failed", "--json", env=env)
+        assert failed.code == 0, failed.err
+        assert json.loads(failed.out) == []
+
         proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
-        out, _ = await asyncio.wait_for(proc.communicate(), 30)
+        await asyncio.wait_for(proc.wait(), 30)
+        await reader
         assert proc.returncode == 0
-        assert out.decode().rstrip().endswith("countersign: stopped")
+        assert lines[-1] == "countersign: stopped"
         for port in (gateway, documents, audit, notifier, s3, smtp):
             with pytest.raises(OSError):
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
@@ -362,6 +410,7 @@ async def test_run_starts_everything_and_ctrl_c_stops_it(
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+        reader.cancel()
         conn = await asyncpg.connect(_with_database(url, "postgres"))
         await conn.execute(f'DROP DATABASE IF EXISTS "{database_name(url)}" WITH (FORCE)')
         await conn.close()

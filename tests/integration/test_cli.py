@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import signal
 import socket
 import sys
 from collections.abc import Iterator
@@ -318,7 +319,6 @@ def _child_running(parent: int, module: str) -> int:
 async def test_run_starts_everything_restarts_a_killed_service_and_ctrl_c_stops_it(
     prepared: Settings, tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
-    import signal
 
     from tests.scratch import delete_amqp_namespace
 
@@ -341,8 +341,14 @@ async def test_run_starts_everything_restarts_a_killed_service_and_ctrl_c_stops_
         SMTP_PORT=str(smtp),
         MAIL_SINK_DIR=str(tmp_path / "mail"),
     )
+    # Its own process group, so that a failed test can kill the services with `run` (below).
     proc = await asyncio.create_subprocess_exec(
-        COUNTERSIGN, "run", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+        COUNTERSIGN,
+        "run",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        start_new_session=True,
     )
     lines: list[str] = []
 
@@ -408,7 +414,7 @@ async def test_run_starts_everything_restarts_a_killed_service_and_ctrl_c_stops_
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
     finally:
         if proc.returncode is None:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)  # `run` and every service it started
             await proc.wait()
         reader.cancel()
         conn = await asyncpg.connect(_with_database(url, "postgres"))

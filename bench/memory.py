@@ -6,8 +6,8 @@ signed PDFs, and while a 50 MB signed PDF streams to a client through the gatewa
 Like `make bench`, it measures a **running** system (`make run`); it finds each service's process
 by the port it listens on (GATEWAY_PORT, DOCUMENTS_PORT, …) and reads VmRSS from /proc, so it
 must run on the same machine as the user that started the system. It asks for a signer's link
-the way the notifier does, so the system must have been started with the INTERNAL_SECRET this
-process sees (`INTERNAL_SECRET=… make run`; `countersign run` otherwise makes a fresh one).
+the way the notifier does, so it needs the running system's INTERNAL_SECRET: its own, or the one
+`countersign run` generated and kept in var/dev-internal-secret (Settings.beside_make_run).
 
 Per build: a document of `--pages` pages and about `--megabytes` MB (incompressible images), 20
 fields, one signer who signs them all; the RSS of every service after its signed PDF is stored.
@@ -201,7 +201,7 @@ def print_report(report: MemoryReport) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = Settings()
+    settings = Settings().beside_make_run()
     parser = argparse.ArgumentParser(prog="python -m bench.memory", description=__doc__)
     parser.add_argument("--gateway-url", default=os.environ.get("BENCH_GATEWAY_URL", settings.public_url))
     parser.add_argument("--builds", type=int, default=5)

@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
 
-    settings = Settings()
+    settings = Settings().beside_make_run()
     try:
         api_key = asyncio.run(fixtures.create_key(settings.database_url))
     except (OSError, asyncpg.PostgresError) as exc:

@@ -3,9 +3,9 @@ each at the documents service itself and through the gateway, so the table shows
 query costs and what the hop adds.
 
 At the service the requests carry what the gateway would add (the internal caller's credential
-and the organisation), so the service needs the same INTERNAL_SECRET as this process: start
-`make run` and `make bench` with one INTERNAL_SECRET in the environment; without it only the
-gateway rows are measured. WPsigner credentials have an hourly request budget
+and the organisation), so the service needs the same INTERNAL_SECRET as this process (`make bench`
+beside `make run` finds the one `run` generated in var/dev-internal-secret; elsewhere give both
+the same INTERNAL_SECRET); without it only the gateway rows are measured. WPsigner credentials have an hourly request budget
 (WPSIGNER_RATE_LIMIT_PER_HOUR, default 1000): wrk spends it in a second, so its gateway rows
 need `make run` started with a budget larger than the run (e.g. 1000000000).
 """

@@ -22,7 +22,7 @@ from shared.settings import Settings, get_settings
 async def _call(settings: Settings, method: str, path: str, params: dict[str, str] | None = None) -> tuple[int, Any]:
     async with aiohttp.ClientSession() as session:
         notifier = InternalClient(
-            session, settings.upstreams("notifier"), settings.require_operator_secret(), "operator"
+            session, settings.upstreams("notifier"), settings.beside_make_run().require_internal_secret(), "operator"
         )
         try:
             answer = await notifier.call(method, path, params=params)

@@ -317,12 +317,13 @@ class Settings(BaseSettings):
             )
         return self.internal_secret.get_secret_value()
 
-    def require_operator_secret(self) -> str:
-        """INTERNAL_SECRET for an operator command: the variable, else the one `countersign run`
-        generated and kept, so that the commands work beside `make run` with nothing to copy."""
+    def beside_make_run(self) -> Settings:
+        """These settings for a command run beside `make run` (an operator command, `make bench`):
+        with no INTERNAL_SECRET of its own, it takes the one `countersign run` generated and kept,
+        so nothing has to be copied between terminals."""
         if self.internal_secret is None and DEV_INTERNAL_SECRET_FILE.exists():
-            return DEV_INTERNAL_SECRET_FILE.read_text().strip()
-        return self.require_internal_secret()
+            return self.model_copy(update={"internal_secret": SecretStr(DEV_INTERNAL_SECRET_FILE.read_text().strip())})
+        return self
 
     def require_secrets_keyring(self) -> Keyring:
         from shared.secretbox import Keyring, KeyringError

@@ -158,7 +158,12 @@ def cmd_keys_limit(args: argparse.Namespace) -> int:
 def cmd_infra(args: argparse.Namespace) -> int:
     from services.devstack.infra import ensure_infrastructure
 
-    ensure_infrastructure(get_settings(), start=args.start)
+    settings = get_settings()
+    ensure_infrastructure(settings, start=args.start)
+    if args.clean_test_namespaces:
+        from services.devstack.namespace_cleanup import clean_test_namespaces, describe
+
+        print(describe(asyncio.run(clean_test_namespaces(settings))))
     return 0
 
 
@@ -189,6 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the whole system in the foreground").set_defaults(func=cmd_run)
     infra = sub.add_parser("infra", help="check PostgreSQL and RabbitMQ are reachable")
     infra.add_argument("--start", action="store_true", help="start the local servers when they are down")
+    infra.add_argument(
+        "--clean-test-namespaces",
+        action="store_true",
+        help="delete the queues, exchanges and databases of test runs that are over (killed runs leave them)",
+    )
     infra.set_defaults(func=cmd_infra)
 
     keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys_command", required=True)

@@ -8,8 +8,10 @@ after a day of parallel runs there were ~1,900 of them and the broker wedged.
 What is removed: the names of namespaces whose lock file no live process holds
 (devstack/namespace_locks.py), when no held lock also covers them and none of their queues has a
 consumer (an orphaned child of a killed run may still be working). What is never removed: names
-of a namespace without a lock file (`make run`, runs of older checkouts), and the configured
-AMQP_NAMESPACE and DATABASE_URL database, even if a lock file names them.
+no lock file covers (`make run`, runs of older checkouts), and the configured AMQP_NAMESPACE and
+DATABASE_URL database, even if a lock file names them. Covering is by prefix (`ns` covers
+`ns_gw0` and `ns_gw0_relay`), so a stale `ns` also covers another person's `ns_x` unless that
+run holds its own lock (docs/running.md, "Test namespaces").
 
 The broker is listed with `rabbitmqctl` when it runs on this machine (the management plugin is
 not enabled here, and AMQP cannot list); otherwise only a namespace's own names (`ns.audit`, ...)

@@ -22,8 +22,10 @@ run: install
 # namespace): most tests wait on the network, so 3 on 2 cores halves the wall clock. 0: one process.
 PYTEST_WORKERS ?= 3
 
+# Before the run: what killed runs left on the broker and in PostgreSQL goes (never a live run's
+# names, nor `make run`'s): docs/running.md, "Test namespaces".
 test: install browser pdfsig
-	@$(VENV)/bin/countersign infra --start
+	@$(VENV)/bin/countersign infra --start --clean-test-namespaces
 	@$(PY) -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Messages to translate: extract every surface's msgids into shared/locale/<domain>.pot and merge

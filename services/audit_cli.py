@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 from typing import Any
 
 from services.audit.chain_check import chain_report
 from services.audit.routes import verification_body
+from services.cli_output import answer
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
@@ -21,22 +21,18 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
     report = asyncio.run(_with_conn(lambda conn: chain_report(conn, args.document_id)))
     code = (2 if report.entries == 0 else 0) if report.ok else 1
-    if args.json:
-        # The same body as GET /api/v1/documents/{id}/audit/verify answers.
-        print(json.dumps(verification_body(args.document_id, report).model_dump()))
-        return code
     if report.ok and report.entries == 0:
-        print(f"{args.document_id}: no audit entries")
-        return 2
-    if report.ok:
-        print(
+        line = f"{args.document_id}: no audit entries"
+    elif report.ok:
+        line = (
             f"{args.document_id}: chain intact, {report.entries} entries, head {report.head.hash} "
             f"(position {report.head.position})"
         )
-        return 0
-    entry = f"entry {report.entry_id}" if report.entry_id else "a missing entry"
-    print(f"{args.document_id}: chain BROKEN at position {report.broken_at} ({entry}): {report.reason}")
-    return 1
+    else:
+        entry = f"entry {report.entry_id}" if report.entry_id else "a missing entry"
+        line = f"{args.document_id}: chain BROKEN at position {report.broken_at} ({entry}): {report.reason}"
+    # --json: the same body as GET /api/v1/documents/{id}/audit/verify answers (same exit status).
+    return answer(args.json, verification_body(args.document_id, report).model_dump(), [line], code)
 
 
 def add_audit_commands(sub: Any) -> None:

@@ -9,6 +9,7 @@ import socket
 import sys
 
 from services.audit_cli import add_audit_commands
+from services.cli_output import fail
 from services.dlq_cli import add_dlq_commands
 from services.emails_cli import add_email_commands
 from services.gateway import credentials
@@ -49,27 +50,18 @@ def _plausible_email(value: str) -> bool:
 def cmd_keys_create(args: argparse.Namespace) -> int:
     args.org = args.org.strip()
     if not 1 <= len(args.org) <= 200:
-        print("countersign: --org must be 1 to 200 characters", file=sys.stderr)
-        return 2
+        return fail("--org must be 1 to 200 characters", 2)
     if args.member_name is not None and args.member_email is None:
-        print("countersign: --member-name needs --member-email", file=sys.stderr)
-        return 2
+        return fail("--member-name needs --member-email", 2)
     if args.wpsigner:
         if args.rate_limit is not None:
-            print(
-                "countersign: --rate-limit applies to inSigner keys; WPsigner credentials have "
-                "WPSIGNER_RATE_LIMIT_PER_HOUR",
-                file=sys.stderr,
+            return fail(
+                "--rate-limit applies to inSigner keys; WPsigner credentials have WPSIGNER_RATE_LIMIT_PER_HOUR", 2
             )
-            return 2
         if args.scopes != "*":
-            print(
-                "countersign: --scopes applies to inSigner keys; WPsigner credentials use --read-only", file=sys.stderr
-            )
-            return 2
+            return fail("--scopes applies to inSigner keys; WPsigner credentials use --read-only", 2)
         if args.member_email is not None and not _plausible_email(args.member_email):
-            print("countersign: --member-email must be an email address", file=sys.stderr)
-            return 2
+            return fail("--member-email must be an email address", 2)
         created = asyncio.run(
             _with_conn(
                 lambda c: credentials.create_wpsigner_key(
@@ -79,19 +71,13 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
         )
     else:
         if args.member_email is not None or args.member_name is not None:
-            print("countersign: --member-email/--member-name apply to --wpsigner credentials", file=sys.stderr)
-            return 2
+            return fail("--member-email/--member-name apply to --wpsigner credentials", 2)
         if args.read_only:
-            print(
-                "countersign: --read-only applies to --wpsigner credentials; use --scopes for inSigner keys",
-                file=sys.stderr,
-            )
-            return 2
+            return fail("--read-only applies to --wpsigner credentials; use --scopes for inSigner keys", 2)
         try:
             scopes = parse_scopes(args.scopes)
         except ValueError as exc:
-            print(f"countersign: {exc}", file=sys.stderr)
-            return 2
+            return fail(str(exc), 2)
         created = asyncio.run(
             _with_conn(lambda c: credentials.create_insigner_key(c, args.org, scopes, args.name, args.rate_limit))
         )
@@ -154,8 +140,7 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
 def cmd_keys_revoke(args: argparse.Namespace) -> int:
     revoked = asyncio.run(_with_conn(lambda c: credentials.revoke_key(c, args.key_id)))
     if revoked is None:
-        print(f"countersign: no key {args.key_id}", file=sys.stderr)
-        return 1
+        return fail(f"no key {args.key_id}")
     print(f"revoked {args.key_id}")
     return 0
 
@@ -163,14 +148,9 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
 def cmd_keys_limit(args: argparse.Namespace) -> int:
     kind = asyncio.run(_with_conn(lambda c: credentials.set_rate_limit(c, args.key_id, args.per_minute)))
     if kind is None:
-        print(f"countersign: no key {args.key_id}", file=sys.stderr)
-        return 1
+        return fail(f"no key {args.key_id}")
     if kind != "insigner":
-        print(
-            f"countersign: {args.key_id} is a WPsigner credential; its limit is WPSIGNER_RATE_LIMIT_PER_HOUR",
-            file=sys.stderr,
-        )
-        return 2
+        return fail(f"{args.key_id} is a WPsigner credential; its limit is WPSIGNER_RATE_LIMIT_PER_HOUR", 2)
     print(f"{args.key_id}: rate limit {_limit_text(args.per_minute)}")
     return 0
 
@@ -178,7 +158,12 @@ def cmd_keys_limit(args: argparse.Namespace) -> int:
 def cmd_infra(args: argparse.Namespace) -> int:
     from services.devstack.infra import ensure_infrastructure
 
-    ensure_infrastructure(get_settings(), start=args.start)
+    settings = get_settings()
+    ensure_infrastructure(settings, start=args.start)
+    if args.clean_test_namespaces:
+        from services.devstack.namespace_cleanup import clean_test_namespaces, describe
+
+        print(describe(asyncio.run(clean_test_namespaces(settings))))
     return 0
 
 
@@ -209,6 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the whole system in the foreground").set_defaults(func=cmd_run)
     infra = sub.add_parser("infra", help="check PostgreSQL and RabbitMQ are reachable")
     infra.add_argument("--start", action="store_true", help="start the local servers when they are down")
+    infra.add_argument(
+        "--clean-test-namespaces",
+        action="store_true",
+        help="delete the queues, exchanges and databases of test runs that are over (killed runs leave them)",
+    )
     infra.set_defaults(func=cmd_infra)
 
     keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys_command", required=True)
@@ -279,8 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except SystemExit as exc:
         if isinstance(exc.code, str):
-            print(f"countersign: {exc.code}", file=sys.stderr)
-            return 1
+            return fail(exc.code)
         raise
     except KeyboardInterrupt:
         return 130
@@ -288,11 +277,9 @@ def main(argv: list[str] | None = None) -> int:
         # An operator gets one line that says what is wrong and what to do, not a traceback.
         # (Every command that gets here failed talking to PostgreSQL: `run` and `infra` check
         # RabbitMQ themselves and say so.)
-        print(f"countersign: {_database_problem(exc)}", file=sys.stderr)
-        return 1
+        return fail(_database_problem(exc))
     except OSError as exc:
-        print(f"countersign: {exc}", file=sys.stderr)
-        return 1
+        return fail(str(exc))
 
 
 if __name__ == "__main__":

@@ -7,33 +7,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import sys
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
-import aio_pika
-
+from services.cli_output import answer, fail
+from services.devstack.infra import with_broker
 from shared.broker import CONSUMERS
 from shared.dead_letters import DeadLetterQueue, ReplayStopped, consumer_of, list_dead_letters, replay
-from shared.settings import Settings, get_settings
-
-T = TypeVar("T")
-
-
-async def _with_broker(settings: Settings, fn: Callable[[aio_pika.abc.AbstractConnection], Awaitable[T]]) -> T:
-    from services.devstack.infra import RABBITMQ_START, _quiet, where
-
-    with _quiet("aiormq", "aio_pika"):
-        try:
-            connection = await asyncio.wait_for(aio_pika.connect(settings.amqp_url, timeout=5), timeout=10)
-        except Exception as exc:
-            raise SystemExit(
-                f"RabbitMQ is not reachable at {where(settings.amqp_url, 5672)} ({type(exc).__name__}); "
-                f"start it with: {RABBITMQ_START} (or set AMQP_URL)"
-            ) from None
-    async with connection:
-        return await fn(connection)
+from shared.settings import get_settings
 
 
 def as_json(queue: DeadLetterQueue) -> dict[str, Any]:
@@ -56,16 +36,14 @@ def as_json(queue: DeadLetterQueue) -> dict[str, Any]:
 
 def cmd_dlq_list(args: argparse.Namespace) -> int:
     settings = get_settings()
-    queues = asyncio.run(_with_broker(settings, lambda c: list_dead_letters(c, settings, args.show)))
-    if args.json:
-        print(json.dumps([as_json(q) for q in queues]))
-        return 0
+    queues = asyncio.run(with_broker(settings, lambda c: list_dead_letters(c, settings, args.show)))
+    lines = []
     for q in queues:
-        print(f"{q.dead_queue:<40}  {q.count:>6} dead-lettered")
+        lines.append(f"{q.dead_queue:<40}  {q.count:>6} dead-lettered")
         for m in q.messages:
             at = f"{m.dead_at:%Y-%m-%d %H:%M:%S}" if m.dead_at else "-"
-            print(f"    {m.message_id or '-'}  {m.event_type or '-':<28}  {m.reason or '-':<14}  {at}")
-    return 0
+            lines.append(f"    {m.message_id or '-'}  {m.event_type or '-':<28}  {m.reason or '-':<14}  {at}")
+    return answer(args.json, [as_json(q) for q in queues], lines)
 
 
 def cmd_dlq_replay(args: argparse.Namespace) -> int:
@@ -73,23 +51,18 @@ def cmd_dlq_replay(args: argparse.Namespace) -> int:
     consumer = consumer_of(settings, args.queue)
     if consumer is None:
         known = ", ".join(settings.queue_name(c) for c in CONSUMERS)
-        print(f"countersign: no dead-letter queue {args.queue!r}; one of {known}", file=sys.stderr)
-        return 2
+        return fail(f"no dead-letter queue {args.queue!r}; one of {known}", 2)
     queue = settings.queue_name(consumer)
     try:
-        moved = asyncio.run(_with_broker(settings, lambda c: replay(c, settings, consumer)))
+        moved = asyncio.run(with_broker(settings, lambda c: replay(c, settings, consumer)))
     except ReplayStopped as stopped:
-        print(
-            f"countersign: replayed {stopped.moved} message(s), then stopped: {stopped}; "
-            f"the rest stay in {queue}.dead (start the {consumer} service once, so its queue exists, and replay again)",
-            file=sys.stderr,
+        return fail(
+            f"replayed {stopped.moved} message(s), then stopped: {stopped}; the rest stay in {queue}.dead "
+            f"(start the {consumer} service once, so its queue exists, and replay again)"
         )
-        return 1
-    if args.json:
-        print(json.dumps({"queue": queue, "replayed": moved}))
-    else:
-        print(f"replayed {moved} message(s) from {queue}.dead to {queue}")
-    return 0
+    return answer(
+        args.json, {"queue": queue, "replayed": moved}, [f"replayed {moved} message(s) from {queue}.dead to {queue}"]
+    )
 
 
 def add_dlq_commands(sub: Any) -> None:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import sys
 from typing import Any
 
 import aiohttp
 
+from services.cli_output import answer, fail
 from shared.internal_client import InternalClient, Unavailable
 from shared.settings import Settings, get_settings
 
@@ -28,7 +27,7 @@ async def _call(settings: Settings, method: str, path: str, params: dict[str, st
             answer = await notifier.call(method, path, params=params)
         except Unavailable:
             where = " or ".join(settings.upstreams("notifier"))
-            raise SystemExit(f"countersign: the notifier did not answer at {where}") from None
+            raise SystemExit(f"the notifier did not answer at {where}") from None
     return answer.status, answer.body
 
 
@@ -45,28 +44,18 @@ async def requeue(settings: Settings, email_id: str) -> tuple[int, Any]:
 
 def cmd_dead_letters(args: argparse.Namespace) -> int:
     rows = asyncio.run(dead_letters(get_settings(), args.limit))
-    if args.json:
-        print(json.dumps(rows))
-        return 0
-    for r in rows:
-        print(
-            f"{r['id']}  {r['status']:<8}  {r['orgId']}  {r['eventType']:<24}  {r['recipient']}  {r['lastError'] or ''}"
-        )
-    if not rows:
-        print("no dead letters")
-    return 0
+    table = [
+        f"{r['id']}  {r['status']:<8}  {r['orgId']}  {r['eventType']:<24}  {r['recipient']}  {r['lastError'] or ''}"
+        for r in rows
+    ]
+    return answer(args.json, rows, table or ["no dead letters"])
 
 
 def cmd_requeue(args: argparse.Namespace) -> int:
     status, body = asyncio.run(requeue(get_settings(), args.email_id))
     if status != 202:
-        print(f"countersign: {body.get('detail') if isinstance(body, dict) else body}", file=sys.stderr)
-        return 1
-    if args.json:
-        print(json.dumps(body.get("data", body) if isinstance(body, dict) else body))
-    else:
-        print(f"requeued {args.email_id}")
-    return 0
+        return fail(str(body.get("detail") if isinstance(body, dict) else body))
+    return answer(args.json, body.get("data", body) if isinstance(body, dict) else body, [f"requeued {args.email_id}"])
 
 
 def add_email_commands(sub: Any) -> None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 from typing import Any
 
+from services.cli_output import answer
 from shared.outbox_backlog import Backlog, outbox_backlogs
 
 
@@ -33,13 +33,8 @@ def cmd_outbox_status(args: argparse.Namespace) -> int:
     from services.cli import _with_conn
 
     backlogs = asyncio.run(_with_conn(outbox_backlogs))
-    if args.json:
-        print(json.dumps([as_json(b) for b in backlogs]))
-        return 0
-    print(f"{'service':<12}  {'pending':>8}  oldest")
-    for b in backlogs:
-        print(f"{b.service:<12}  {b.pending:>8}  {_age(b.oldest_age_seconds)}")
-    return 0
+    table = [f"{b.service:<12}  {b.pending:>8}  {_age(b.oldest_age_seconds)}" for b in backlogs]
+    return answer(args.json, [as_json(b) for b in backlogs], [f"{'service':<12}  {'pending':>8}  oldest", *table])
 
 
 def add_outbox_commands(sub: Any) -> None:

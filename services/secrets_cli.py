@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from typing import TYPE_CHECKING
 
+from services.cli_output import fail
 from shared.migrate import apply_migrations, ensure_database
 from shared.secretbox import Keyring, new_key
 from shared.settings import get_settings
@@ -53,20 +53,15 @@ def cmd_rotate(_: argparse.Namespace) -> int:
     report = asyncio.run(rotate_webhook_secrets(settings.database_url, keyring))
     print(describe(report, keyring))
     if report.unreadable:
-        print(
-            "countersign: put the key that sealed them back into SECRETS_ENCRYPTION_KEYS (after the first) "
-            "and run this again",
-            file=sys.stderr,
+        return fail(
+            "put the key that sealed them back into SECRETS_ENCRYPTION_KEYS (after the first) and run this again"
         )
-        return 1
     if report.remaining:
         # Written meanwhile by a replica whose SECRETS_ENCRYPTION_KEYS does not start with the new key yet.
-        print(
-            "countersign: some secrets are still under an older key; give every replica the same "
-            "SECRETS_ENCRYPTION_KEYS and run this again",
-            file=sys.stderr,
+        return fail(
+            "some secrets are still under an older key; give every replica the same "
+            "SECRETS_ENCRYPTION_KEYS and run this again"
         )
-        return 1
     return 0
 
 

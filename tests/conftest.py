@@ -10,13 +10,22 @@ import asyncpg
 import pytest
 
 from services.devstack.infra import ensure_infrastructure
+from services.devstack.namespace_locks import hold_namespace
 from services.gateway import credentials
 from shared.db import create_pool
 from shared.settings import Settings
-from tests.harness import System, reset_infrastructure, start_system, test_settings
+from tests.harness import NAMESPACE, System, reset_infrastructure, start_system, test_settings
 from tests.peers import Mailbox, Peers
 
 pytest_plugins = ["tests.spec_coverage_plugin"]
+
+_NAMESPACE_LOCK = pytest.StashKey[int]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # This process's namespace (and the `<namespace>_*` ones derived from it) is in use until it
+    # ends, however it ends: `countersign infra --clean-test-namespaces` leaves it alone meanwhile.
+    config.stash[_NAMESPACE_LOCK] = hold_namespace(NAMESPACE)
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,8 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Coroutine, Iterator
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import aio_pika
@@ -22,6 +22,8 @@ from shared.migrate import _with_database
 from shared.settings import Settings
 
 RABBITMQ_START = "rabbitmq-server -detached"
+
+T = TypeVar("T")
 
 
 def postgres_start_command() -> str:
@@ -42,7 +44,7 @@ def where(url: str, default_port: int) -> str:
 
 
 @contextlib.contextmanager
-def _quiet(*loggers: str) -> Iterator[None]:
+def quiet_loggers(*loggers: str) -> Iterator[None]:
     """A failing probe is expected here and reported in one line; the client libraries would
     otherwise log their own connection errors (with tracebacks) to stderr."""
     saved = [(logging.getLogger(name), logging.getLogger(name).level) for name in loggers]
@@ -64,14 +66,33 @@ async def _postgres_up(settings: Settings) -> bool:
     return True
 
 
+async def _connect_quietly(url: str, timeout: float, limit: float) -> aio_pika.abc.AbstractConnection:
+    # `limit` bounds the whole attempt: aio-pika's own timeout does not cover every step.
+    with quiet_loggers("aiormq", "aio_pika"):
+        return await asyncio.wait_for(aio_pika.connect(url, timeout=timeout), timeout=limit)
+
+
 async def _rabbitmq_up(settings: Settings) -> bool:
-    with _quiet("aiormq", "aio_pika"):
-        try:
-            conn = await asyncio.wait_for(aio_pika.connect(settings.amqp_url, timeout=3), timeout=5)
-        except Exception:
-            return False
-        await conn.close()
+    try:
+        conn = await _connect_quietly(settings.amqp_url, 3, 5)
+    except Exception:
+        return False
+    await conn.close()
     return True
+
+
+async def with_broker(settings: Settings, fn: Callable[[aio_pika.abc.AbstractConnection], Awaitable[T]]) -> T:
+    """`fn(connection)` on a connection to AMQP_URL, for the operator commands that talk AMQP.
+    An unreachable broker is a one-line SystemExit that says how to start it."""
+    try:
+        connection = await _connect_quietly(settings.amqp_url, 5, 10)
+    except Exception as exc:
+        raise SystemExit(
+            f"RabbitMQ is not reachable at {where(settings.amqp_url, 5672)} ({type(exc).__name__}); "
+            f"start it with: {RABBITMQ_START} (or set AMQP_URL)"
+        ) from None
+    async with connection:
+        return await fn(connection)
 
 
 def _try_start(name: str) -> None:

@@ -10,15 +10,15 @@ import re
 import pytest
 from playwright.async_api import BrowserContext, Route, expect
 
-from tests.e2e.test_campaigns import Campaigns, campaigns, email  # noqa: F401  (campaigns: a fixture)
-from tests.e2e.test_signing_flow import Flow, flow  # noqa: F401  (flow: a fixture)
-from tests.e2e.test_signing_page import (  # noqa: F401  (browser, context: fixtures)
+from tests.e2e.signing_browser import (  # noqa: F401  (browser, context: fixtures)
     browser,
     context,
     draw_signature,
     shoot,
     watched_page,
 )
+from tests.e2e.test_campaigns import Campaigns, campaigns, email  # noqa: F401  (campaigns: a fixture)
+from tests.e2e.test_signing_flow import Flow, flow  # noqa: F401  (flow: a fixture)
 from tests.e2e.test_templates_api import templates  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.e2e

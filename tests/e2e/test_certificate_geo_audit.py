@@ -18,17 +18,16 @@ import asyncpg
 import pytest
 from pypdf import PdfReader
 
-from services.gateway import credentials
-from shared.db import create_pool
 from shared.settings import Settings
 from tests.conftest import Api
+from tests.e2e.seal_setup import flow_on, own_system, sign_typed
 from tests.e2e.test_audit_api import proxied_gateway_url  # noqa: F401  (a fixture)
 from tests.e2e.test_certificate_of_completion import text_of
 from tests.e2e.test_signing_flow import BROWSER, Flow, flow, signature  # noqa: F401  (flow is a fixture)
-from tests.email_peers import eventually, own_settings
-from tests.harness import System, reset_infrastructure, start_system
+from tests.email_peers import eventually
+from tests.harness import System
 from tests.pdf_corpus import LETTER, make_pdf
-from tests.spec_check import Conformance, Driver
+from tests.spec_check import Conformance
 
 pytestmark = pytest.mark.e2e
 
@@ -44,15 +43,7 @@ async def sign_from(flow: Flow, ip: str, doc_id: str, signer_id: str, name: str)
     token = await flow.link(signer_id)
     forwarded = {"X-Forwarded-For": ip}
     await flow.as_signer("GET", "", 200, token, headers=forwarded)
-    field = (await flow.field_ids(doc_id))[0]["id"]
-    await flow.as_signer(
-        "POST",
-        "/sign",
-        200,
-        token,
-        headers=forwarded,
-        json={"consent": True, "fields": [{"id": field, "value": {"type": "typed", "text": name}}]},
-    )
+    await sign_typed(flow, doc_id, token, name, headers=forwarded)
 
 
 async def certificate_text(flow: Flow, doc_id: str) -> str:
@@ -113,34 +104,22 @@ async def test_events_are_placed_and_the_printed_audit_head_is_the_trails(
 
 @pytest.fixture(scope="module")
 async def lagging_system(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[System]:
-    own = own_settings(
+    async with own_system(
         settings,
         "seal_lag",
         audit_head_wait_seconds=0.3,
         geoip_db_path=Path(tmp_path_factory.mktemp("nogeo")) / "missing.mmdb",
         trusted_proxies=["127.0.0.1"],
-    )
-    await reset_infrastructure(own)
-    system = await start_system(own)
-    yield system
-    await system.stop()
+    ) as system:
+        yield system
 
 
 @pytest.fixture
 async def lagging_flow(
     lagging_system: System, conformance: Conformance, http: aiohttp.ClientSession
 ) -> AsyncIterator[Flow]:
-    pool = await create_pool(lagging_system.settings, min_size=1, max_size=2)
-    async with pool.acquire() as conn:
-        created = await credentials.create_insigner_key(conn, "Lagging audit org", ["*"], "test key")
-    yield Flow(
-        Driver(conformance),
-        Api(http, lagging_system.gateway_url, created.api_key, created.org_id),
-        lagging_system,
-        http,
-        pool,
-    )
-    await pool.close()
+    async with flow_on(lagging_system, "Lagging audit org", conformance, http) as flow:
+        yield flow
 
 
 async def hold_back_an_event(db: asyncpg.Pool, doc_id: str) -> uuid.UUID:

@@ -19,8 +19,8 @@ from playwright.async_api import BrowserContext, expect
 from services.documents.app import create_app as documents_app
 from services.gateway.app import create_app as gateway_app
 from tests.conftest import Api
+from tests.e2e.signing_browser import browser, context, open_page, shoot  # noqa: F401  (browser, context: fixtures)
 from tests.e2e.test_signing_flow import Flow, signature
-from tests.e2e.test_signing_page import browser, context, open_page, shoot  # noqa: F401  (browser, context: fixtures)
 from tests.harness import System, _listening_socket, serve
 from tests.peers import Mailbox
 from tests.spec_check import Conformance, Driver

@@ -35,19 +35,32 @@ def _refused(body: dict[str, Any]) -> None:
     assert [e["field"] for e in body["errors"]] == ["redirectUrl"], body
 
 
+# Each test creates, adds and patches with one property in question: the calls, written once.
+
+
+async def create(flow: Flow, expected: int, **document: Any) -> dict[str, Any]:
+    return await flow.call(flow.api, "POST", D, expected, json=document)
+
+
+async def add_signer(flow: Flow, doc_id: str, expected: int, **signer: Any) -> dict[str, Any]:
+    return await flow.call(flow.api, "POST", D + "/{id}/signers", expected, id=doc_id, json=signer)
+
+
+async def patch_document(flow: Flow, doc_id: str, expected: int, **changes: Any) -> dict[str, Any]:
+    return await flow.call(flow.api, "PATCH", D + "/{id}", expected, id=doc_id, json=changes)
+
+
+async def patch_signer(flow: Flow, doc_id: str, signer_id: str, expected: int, **changes: Any) -> dict[str, Any]:
+    path = D + "/{id}/signers/{signerId}"
+    return await flow.call(flow.api, "PATCH", path, expected, id=doc_id, signerId=signer_id, json=changes)
+
+
 async def test_documents_and_signers_keep_their_redirect_url(flow: Flow) -> None:
-    created = await flow.call(
-        flow.api, "POST", D, 201, json={"name": "Redirected", "redirectUrl": "https://crm.example.com/deal/7?x=1"}
-    )
+    created = await create(flow, 201, name="Redirected", redirectUrl="https://crm.example.com/deal/7?x=1")
     doc_id = created["data"]["id"]
     assert created["data"]["redirectUrl"] == "https://crm.example.com/deal/7?x=1"
-    added = await flow.call(
-        flow.api,
-        "POST",
-        D + "/{id}/signers",
-        201,
-        id=doc_id,
-        json={"email": "rae@example.com", "name": "Rae", "redirectUrl": "https://crm.example.com/signer/rae"},
+    added = await add_signer(
+        flow, doc_id, 201, email="rae@example.com", name="Rae", redirectUrl="https://crm.example.com/signer/rae"
     )
     signer_id = added["data"]["id"]
     assert added["data"]["redirectUrl"] == "https://crm.example.com/signer/rae"
@@ -55,19 +68,9 @@ async def test_documents_and_signers_keep_their_redirect_url(flow: Flow) -> None
     assert detail["redirectUrl"] == "https://crm.example.com/deal/7?x=1"
     assert detail["signers"][0]["redirectUrl"] == "https://crm.example.com/signer/rae"
 
-    patched = await flow.call(
-        flow.api, "PATCH", D + "/{id}", 200, id=doc_id, json={"redirectUrl": "https://crm.example.com/after"}
-    )
+    patched = await patch_document(flow, doc_id, 200, redirectUrl="https://crm.example.com/after")
     assert patched["data"]["redirectUrl"] == "https://crm.example.com/after"
-    cleared = await flow.call(
-        flow.api,
-        "PATCH",
-        D + "/{id}/signers/{signerId}",
-        200,
-        id=doc_id,
-        signerId=signer_id,
-        json={"redirectUrl": None},
-    )
+    cleared = await patch_signer(flow, doc_id, signer_id, 200, redirectUrl=None)
     assert cleared["data"]["redirectUrl"] is None
     stored = await flow.db.fetchval("SELECT redirect_url FROM documents.signers WHERE id = $1", signer_id)
     assert stored is None
@@ -90,7 +93,7 @@ async def test_the_signing_session_carries_the_signers_redirect_url_else_the_doc
 
     assert (await session("own@example.com"))["redirectUrl"] == "https://crm.example.com/own"
     assert (await session("doc@example.com"))["redirectUrl"] == "https://crm.example.com/document"
-    await flow.call(flow.api, "PATCH", D + "/{id}", 409, id=doc_id, json={"redirectUrl": None})  # sent: fixed
+    await patch_document(flow, doc_id, 409, redirectUrl=None)  # sent: fixed
 
     plain, plain_ids = await flow.draft(
         signers=[{"email": "none@example.com", "name": "None", "order": 0}], fields=[signature(0)]
@@ -103,35 +106,18 @@ async def test_the_signing_session_carries_the_signers_redirect_url_else_the_doc
 @pytest.mark.parametrize("url", BAD)
 async def test_a_bad_redirect_url_is_refused_and_nothing_is_stored(flow: Flow, url: str) -> None:
     before = await flow.db.fetchval("SELECT count(*) FROM documents.documents WHERE org_id = $1", flow.api.org_id)
-    _refused(await flow.call(flow.api, "POST", D, 422, json={"name": "Refused", "redirectUrl": url}))
+    _refused(await create(flow, 422, name="Refused", redirectUrl=url))
     after = await flow.db.fetchval("SELECT count(*) FROM documents.documents WHERE org_id = $1", flow.api.org_id)
     assert after == before
 
     kept = "https://crm.example.com/kept"
-    doc_id = (await flow.call(flow.api, "POST", D, 201, json={"name": "Kept", "redirectUrl": kept}))["data"]["id"]
-    _refused(await flow.call(flow.api, "PATCH", D + "/{id}", 422, id=doc_id, json={"redirectUrl": url}))
-    signer = {"email": "kim@example.com", "name": "Kim", "redirectUrl": kept}
-    signer_id = (await flow.call(flow.api, "POST", D + "/{id}/signers", 201, id=doc_id, json=signer))["data"]["id"]
-    refused = await flow.call(
-        flow.api,
-        "POST",
-        D + "/{id}/signers",
-        422,
-        id=doc_id,
-        json={"email": "lee@example.com", "name": "Lee", "redirectUrl": url},
-    )
-    _refused(refused)
-    _refused(
-        await flow.call(
-            flow.api,
-            "PATCH",
-            D + "/{id}/signers/{signerId}",
-            422,
-            id=doc_id,
-            signerId=signer_id,
-            json={"redirectUrl": url},
-        )
-    )
+    doc_id = (await create(flow, 201, name="Kept", redirectUrl=kept))["data"]["id"]
+    _refused(await patch_document(flow, doc_id, 422, redirectUrl=url))
+    signer_id = (await add_signer(flow, doc_id, 201, email="kim@example.com", name="Kim", redirectUrl=kept))["data"][
+        "id"
+    ]
+    _refused(await add_signer(flow, doc_id, 422, email="lee@example.com", name="Lee", redirectUrl=url))
+    _refused(await patch_signer(flow, doc_id, signer_id, 422, redirectUrl=url))
     detail = await flow.document(doc_id)
     assert detail["redirectUrl"] == kept
     assert [(s["email"], s["redirectUrl"]) for s in detail["signers"]] == [("kim@example.com", kept)]

@@ -14,39 +14,28 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from services.gateway import credentials
-from shared.db import create_pool
 from shared.settings import Settings
-from tests.conftest import Api
+from tests.e2e.seal_setup import flow_on, own_system
 from tests.e2e.test_sealed_pdf import complete_one_document
 from tests.e2e.test_signing_flow import Flow
 from tests.e2e.test_verify_api import anonymous, form
-from tests.email_peers import own_settings
-from tests.harness import System, reset_infrastructure, start_system
+from tests.harness import System
 from tests.peers import Peers
-from tests.spec_check import Conformance, Driver
+from tests.spec_check import Conformance
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 async def ltv_system(settings: Settings, peers: Peers) -> AsyncIterator[System]:
-    own = own_settings(settings, "seal_ltv", seal_crl_url=peers.crl_url)
-    await reset_infrastructure(own)
-    system = await start_system(own)
-    yield system
-    await system.stop()
+    async with own_system(settings, "seal_ltv", seal_crl_url=peers.crl_url) as system:
+        yield system
 
 
 @pytest.fixture
 async def ltv_flow(ltv_system: System, conformance: Conformance, http: aiohttp.ClientSession) -> AsyncIterator[Flow]:
-    pool = await create_pool(ltv_system.settings, min_size=1, max_size=2)
-    async with pool.acquire() as conn:
-        created = await credentials.create_insigner_key(conn, "B-LT org", ["*"], "test key")
-    yield Flow(
-        Driver(conformance), Api(http, ltv_system.gateway_url, created.api_key, created.org_id), ltv_system, http, pool
-    )
-    await pool.close()
+    async with flow_on(ltv_system, "B-LT org", conformance, http) as flow:
+        yield flow
 
 
 async def test_a_completed_document_is_sealed_b_lt(ltv_flow: Flow, peers: Peers) -> None:

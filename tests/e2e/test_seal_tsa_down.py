@@ -11,17 +11,14 @@ import asyncpg
 import pytest
 
 from services.devstack.tsa_server import start_tsa
-from services.gateway import credentials
-from shared.db import create_pool
 from shared.settings import Settings
-from tests.conftest import Api
+from tests.e2e.seal_setup import flow_on, own_system, sign_typed
 from tests.e2e.test_signing_flow import Flow, signature
-from tests.email_peers import own_settings
-from tests.harness import System, reset_infrastructure, start_system
+from tests.harness import System
 from tests.pdf_corpus import LETTER, make_pdf
 from tests.peers import Peers, free_port
 from tests.seal_checks import async_validate_seal, seal_ca_roots
-from tests.spec_check import Conformance, Driver
+from tests.spec_check import Conformance
 
 pytestmark = pytest.mark.e2e
 
@@ -33,28 +30,18 @@ def tsa_port() -> int:
 
 @pytest.fixture(scope="module")
 async def tsa_down_system(settings: Settings, tsa_port: int) -> AsyncIterator[System]:
-    own = own_settings(settings, "seal_tsa", tsa_url=f"http://127.0.0.1:{tsa_port}/", tsa_timeout_seconds=2)
-    await reset_infrastructure(own)
-    system = await start_system(own)
-    yield system
-    await system.stop()
+    async with own_system(
+        settings, "seal_tsa", tsa_url=f"http://127.0.0.1:{tsa_port}/", tsa_timeout_seconds=2
+    ) as system:
+        yield system
 
 
 @pytest.fixture
 async def own_flow(
     tsa_down_system: System, conformance: Conformance, http: aiohttp.ClientSession
 ) -> AsyncIterator[Flow]:
-    pool = await create_pool(tsa_down_system.settings, min_size=1, max_size=2)
-    async with pool.acquire() as conn:
-        created = await credentials.create_insigner_key(conn, "TSA down org", ["*"], "test key")
-    yield Flow(
-        Driver(conformance),
-        Api(http, tsa_down_system.gateway_url, created.api_key, created.org_id),
-        tsa_down_system,
-        http,
-        pool,
-    )
-    await pool.close()
+    async with flow_on(tsa_down_system, "TSA down org", conformance, http) as flow:
+        yield flow
 
 
 async def _wait_for(db: asyncpg.Pool, sql: str, *args: object) -> None:
@@ -75,15 +62,7 @@ async def test_completion_waits_for_the_tsa_and_never_ships_an_unsealed_file(
         pdf=make_pdf([LETTER], text="Timestamp me"),
     )
     await flow.send(doc_id)
-    token = await flow.link(ids["tess@example.com"])
-    field = (await flow.field_ids(doc_id))[0]["id"]
-    await flow.as_signer(
-        "POST",
-        "/sign",
-        200,
-        token,
-        json={"consent": True, "fields": [{"id": field, "value": {"type": "typed", "text": "Tess"}}]},
-    )
+    await sign_typed(flow, doc_id, await flow.link(ids["tess@example.com"]), "Tess")
 
     # The worker woke on the last signature and tried: the TSA is not there.
     await _wait_for(flow.db, "SELECT completion_error IS NOT NULL FROM documents.documents WHERE id = $1", doc_id)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.e2e.seal_setup import sign_typed
 from tests.e2e.test_signing_flow import Flow, flow, signature  # noqa: F401  (flow is a fixture)
 from tests.pdf_corpus import LETTER, make_pdf
 from tests.seal_checks import async_validate_seal, pdfsig, seal_ca_roots, trust_roots
@@ -23,15 +24,7 @@ async def complete_one_document(flow: Flow, text: str = "Sealed with a timestamp
     original = make_pdf([LETTER], text=text)
     doc_id, ids = await flow.draft(signers=ONE, fields=[signature(0)], pdf=original)
     await flow.send(doc_id)
-    token = await flow.link(ids["sam@example.com"])
-    field = (await flow.field_ids(doc_id))[0]["id"]
-    await flow.as_signer(
-        "POST",
-        "/sign",
-        200,
-        token,
-        json={"consent": True, "fields": [{"id": field, "value": {"type": "typed", "text": "Sam Sealed"}}]},
-    )
+    await sign_typed(flow, doc_id, await flow.link(ids["sam@example.com"]), "Sam Sealed")
     completed = await flow.complete(doc_id)
     status, signed, _ = await flow.api.request("GET", f"{D}/{doc_id}/download")
     assert status == 200

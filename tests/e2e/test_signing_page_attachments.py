@@ -7,9 +7,7 @@ import hashlib
 import pytest
 from playwright.async_api import BrowserContext, expect
 
-from tests.e2e.test_attachments_api import ATT, form
-from tests.e2e.test_signing_flow import Flow, flow, signature  # noqa: F401  (flow: a fixture)
-from tests.e2e.test_signing_page import (  # noqa: F401  (browser, context: fixtures)
+from tests.e2e.signing_browser import (  # noqa: F401  (browser, context: fixtures)
     browser,
     context,
     invitation_token,
@@ -17,6 +15,8 @@ from tests.e2e.test_signing_page import (  # noqa: F401  (browser, context: fixt
     shoot,
     unique_email,
 )
+from tests.e2e.test_attachments_api import ATT, form
+from tests.e2e.test_signing_flow import Flow, flow, signature  # noqa: F401  (flow: a fixture)
 from tests.pdf_corpus import LETTER, make_pdf
 from tests.peers import Mailbox
 

@@ -6,7 +6,7 @@ signing or declining, the signer lands on their redirectUrl.
 The parent is docs/examples/embedded-signing.html, served by a small local server with the
 gateway's address and the signer's link put in. The same server answers as http://127.0.0.1:P
 (in the allow-list of a gateway started for this module) and as http://localhost:P (not in it):
-two origins, one page. Helpers and the browser come from test_signing_page.py.
+two origins, one page. Helpers and the browser come from signing_browser.py.
 """
 
 from __future__ import annotations
@@ -24,8 +24,7 @@ from playwright.async_api import BrowserContext, FrameLocator, Page, Route, expe
 
 from services.gateway.app import create_app as gateway_app
 from shared.settings import REPO_ROOT
-from tests.e2e.test_signing_flow import Flow, box, flow, signature  # noqa: F401  (flow: a fixture)
-from tests.e2e.test_signing_page import (  # noqa: F401  (browser, context: fixtures)
+from tests.e2e.signing_browser import (  # noqa: F401  (browser, context: fixtures)
     browser,
     context,
     invitation_token,
@@ -34,6 +33,7 @@ from tests.e2e.test_signing_page import (  # noqa: F401  (browser, context: fixt
     unique_email,
     watched_page,
 )
+from tests.e2e.test_signing_flow import Flow, box, flow, signature  # noqa: F401  (flow: a fixture)
 from tests.harness import _listening_socket, serve
 from tests.peers import Mailbox
 

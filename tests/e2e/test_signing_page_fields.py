@@ -3,7 +3,7 @@
 A signer uploads a file into an `attachment` field and signs (the signed PDF names and carries
 the file); a refused file shows the server's message and nothing is stored; a value that breaks
 a field's rules is refused on the page and by the server, and nothing is signed; a formula field
-shows its value as the signer types. Helpers and fixtures come from test_signing_page.py.
+shows its value as the signer types. Helpers and fixtures come from signing_browser.py.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ import pytest
 from playwright.async_api import BrowserContext, Page, expect
 from pypdf import PdfReader
 
-from tests.e2e.test_signing_flow import Flow, box, flow, pdf_text, signature  # noqa: F401  (flow: a fixture)
-from tests.e2e.test_signing_page import (  # noqa: F401  (browser, context: fixtures)
+from tests.e2e.signing_browser import (  # noqa: F401  (browser, context: fixtures)
     browser,
     context,
     draw_signature,
@@ -25,6 +24,7 @@ from tests.e2e.test_signing_page import (  # noqa: F401  (browser, context: fixt
     shoot,
     unique_email,
 )
+from tests.e2e.test_signing_flow import Flow, box, flow, pdf_text, signature  # noqa: F401  (flow: a fixture)
 from tests.pdf_corpus import LETTER, html_page, make_image, make_pdf
 from tests.peers import Mailbox
 

@@ -8,27 +8,22 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, Page, expect
 
 from shared.i18n import long_date
-from tests.e2e.test_signing_flow import D, Flow, box, flow, pdf_text, signature  # noqa: F401  (flow: a fixture)
-from tests.e2e.test_signing_page import (  # noqa: F401  (browser: a fixture)
+from tests.e2e.signing_browser import (  # noqa: F401  (browser: a fixture)
     browser,
     draw_signature,
     invitation_token,
+    new_context,
     open_page,
     shoot,
     unique_email,
 )
+from tests.e2e.test_signing_flow import D, Flow, box, flow, pdf_text, signature  # noqa: F401  (flow: a fixture)
 from tests.peers import Mailbox
 
 pytestmark = pytest.mark.e2e
-
-
-async def new_context(browser: Browser, **options: object) -> BrowserContext:
-    context = await browser.new_context(**options)  # type: ignore[arg-type]
-    context.set_default_timeout(15_000)
-    return context
 
 
 async def signed_text(flow: Flow, doc_id: str) -> str:

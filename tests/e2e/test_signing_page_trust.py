@@ -16,17 +16,19 @@ import secrets
 import pytest
 from playwright.async_api import Browser, BrowserContext, FilePayload, Page, expect
 
-from tests.e2e.test_signature_upload_api import _red_pixels
-from tests.e2e.test_signing_flow import Flow, box, flow, signature  # noqa: F401  (flow: a fixture)
-from tests.e2e.test_signing_page import (  # noqa: F401  (browser: a fixture)
+from tests.e2e.signing_browser import (  # noqa: F401  (browser: a fixture)
     Opened,
     browser,
+    desktop_context,
     invitation_token,
     open_page,
+    phone_context,
     shoot,
     unique_email,
     watched_page,
 )
+from tests.e2e.test_signature_upload_api import _red_pixels
+from tests.e2e.test_signing_flow import Flow, box, flow, signature  # noqa: F401  (flow: a fixture)
 from tests.e2e.test_signing_trust_api import a_logo, logo_form
 from tests.peers import Mailbox
 from tests.unit.test_signature_upload import encode, photo
@@ -35,20 +37,6 @@ pytestmark = pytest.mark.e2e
 
 D = "/api/v1/documents"
 MIN_TARGET = 44  # CSS px: WCAG 2.5.5's target size
-
-
-async def _desktop(browser: Browser) -> BrowserContext:
-    ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
-    ctx.set_default_timeout(15_000)
-    return ctx
-
-
-async def _phone(browser: Browser) -> BrowserContext:
-    ctx = await browser.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=2, has_touch=True, is_mobile=True
-    )
-    ctx.set_default_timeout(15_000)
-    return ctx
 
 
 def no_console_errors(opened: Opened) -> None:
@@ -69,7 +57,7 @@ async def test_the_header_says_who_is_asking_and_how_the_link_arrived(
     await flow.send(doc_id)
     token = await invitation_token(flow, mailbox, email, ids[email])
     org = await flow.db.fetchval("SELECT name FROM gateway.organizations WHERE id = $1", flow.api.org_id)
-    ctx = await _desktop(browser)
+    ctx = await desktop_context(browser)
     try:
         opened = await open_page(ctx, flow.system.gateway_url, token)
         page = opened.page
@@ -113,7 +101,7 @@ async def test_on_a_390_px_touch_screen_every_field_has_a_44_px_target_and_signi
     )
     await flow.send(doc_id)
     token = await invitation_token(flow, mailbox, email, ids[email])
-    ctx = await _phone(browser)
+    ctx = await phone_context(browser)
     try:
         opened = await open_page(ctx, flow.system.gateway_url, token)
         page = opened.page
@@ -189,7 +177,7 @@ async def test_a_refused_picture_says_why_and_keeps_the_field_empty(
     )
     await flow.send(doc_id)
     token = await invitation_token(flow, mailbox, email, ids[email])
-    ctx = await _desktop(browser)
+    ctx = await desktop_context(browser)
     try:
         opened = await open_page(ctx, flow.system.gateway_url, token)
         page = opened.page
@@ -247,7 +235,7 @@ async def test_dead_ends_say_what_happened_without_a_console_error(
     cancelled = await invitation_token(flow, mailbox, cancelled_email, cancelled_ids[cancelled_email])
     await flow.call(flow.api, "POST", D + "/{id}/cancel", 200, id=cancelled_id)
 
-    for make in (_desktop, _phone):
+    for make in (desktop_context, phone_context):
         ctx = await make(browser)
         try:
             opened = await open_page(ctx, flow.system.gateway_url, token)

@@ -15,8 +15,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from tests.conftest import Api
+from tests.e2e.signing_browser import invitation_token, unique_email
 from tests.e2e.test_signing_flow import Flow, box, flow, signature  # noqa: F401  (flow: a fixture)
-from tests.e2e.test_signing_page import invitation_token, unique_email
 from tests.peers import Mailbox
 from tests.unit.test_signature_upload import encode
 

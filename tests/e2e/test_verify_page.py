@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.async_api import Browser, expect
 
+from tests.e2e.signing_browser import browser  # noqa: F401  (a fixture: one Chromium per module)
 from tests.e2e.test_sealed_pdf import complete_one_document
 from tests.e2e.test_signing_flow import Flow, flow  # noqa: F401  (flow is a fixture)
-from tests.e2e.test_signing_page import browser  # noqa: F401  (a fixture: one Chromium per module)
 
 pytestmark = pytest.mark.e2e
 

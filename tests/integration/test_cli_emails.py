@@ -94,3 +94,5 @@ async def test_the_cli_says_when_the_notifier_is_not_reachable(system: System, c
     result = await countersign("emails", "dead-letters", env=env)
     assert result.code == 1
     assert result.err.startswith("countersign: ") and "Traceback" not in result.err
+    # One line, prefixed once (it once read "countersign: countersign: ...").
+    assert result.err == f"countersign: the notifier did not answer at http://127.0.0.1:{closed_port}\n"

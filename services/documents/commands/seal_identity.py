@@ -9,7 +9,7 @@ A certificate within a day of expiry is replaced by a fresh one on next use.
 An organisation may instead upload its own (PUT /api/v1/org/certificate, `upload_identity`): it is
 stored the same way, with source 'uploaded', and seals from then on; when it comes within a day of
 expiry, the platform issues one again (the organisation uploads a renewed one before that).
-DELETE /api/v1/org/certificate (`platform_identity`) goes back to a platform-issued one.
+DELETE /api/v1/org/certificate (`org_seal(..., platform_only=True)`) goes back to a platform-issued one.
 """
 
 from __future__ import annotations
@@ -66,6 +66,18 @@ def _opened(row: asyncpg.Record, keyring: Keyring) -> OrgSeal:
     )
 
 
+def _sealed_key(keyring: Keyring, org_id: str, key_pem: bytes) -> str:
+    return keyring.seal(key_pem.decode(), key_context(org_id))
+
+
+async def _stored_seal(pool: asyncpg.Pool, org_id: str, keyring: Keyring) -> OrgSeal:
+    """The live identity just stored, re-read: a concurrent writer's row may be the one that won."""
+    row = await seal_repository.live_identity(pool, org_id)
+    if row is None:  # pragma: no cover - a row just stored, live for at least another day
+        raise RuntimeError(f"no live seal identity for organisation {org_id} after storing one")
+    return _opened(row, keyring)
+
+
 async def org_seal(
     pool: asyncpg.Pool,
     org_id: str,
@@ -73,28 +85,31 @@ async def org_seal(
     keyring: Keyring,
     valid_days: int,
     crl_url: str | None = None,
+    *,
+    platform_only: bool = False,
 ) -> OrgSeal:
-    """The organisation's seal identity, issued now if it has none (or only an expiring one)."""
+    """The organisation's seal identity, issued now if it has none (or only an expiring one).
+
+    `platform_only`: back to the platform CA (DELETE /api/v1/org/certificate). The organisation's
+    uploaded identity (if any) is deleted first, key and all, so the platform one it has (or gets
+    now) seals every document completed from then on. Idempotent."""
+    if platform_only:
+        await seal_repository.remove_uploaded_identity(pool, org_id)
     row = await seal_repository.live_identity(pool, org_id)
-    if row is None:
-        # Key generation and signing are CPU work: off the event loop.
-        issued = await asyncio.to_thread(
-            authority.issue_seal_certificate, org_id, datetime.now(UTC), valid_days, crl_url
-        )
-        cert = x509.load_pem_x509_certificate(issued.cert_pem)
-        chain = issued.cert_pem.decode() + authority.cert_pem.decode()
-        await seal_repository.store_identity(
-            pool,
-            org_id,
-            chain,
-            keyring.seal(issued.key_pem.decode(), key_context(org_id)),
-            cert_fingerprint(issued.cert_pem),
-            cert.not_valid_after_utc,
-        )
-        row = await seal_repository.live_identity(pool, org_id)
-        if row is None:  # pragma: no cover - the row we (or a concurrent worker) just wrote
-            raise RuntimeError(f"no seal identity for organisation {org_id} after issuing one")
-    return _opened(row, keyring)
+    if row is not None:
+        return _opened(row, keyring)
+    # Key generation and signing are CPU work: off the event loop.
+    issued = await asyncio.to_thread(authority.issue_seal_certificate, org_id, datetime.now(UTC), valid_days, crl_url)
+    cert = x509.load_pem_x509_certificate(issued.cert_pem)
+    await seal_repository.store_identity(
+        pool,
+        org_id,
+        issued.cert_pem.decode() + authority.cert_pem.decode(),
+        _sealed_key(keyring, org_id, issued.key_pem),
+        cert_fingerprint(issued.cert_pem),
+        cert.not_valid_after_utc,
+    )
+    return await _stored_seal(pool, org_id, keyring)
 
 
 async def upload_identity(pool: asyncpg.Pool, org_id: str, pkcs12: bytes, password: str, keyring: Keyring) -> OrgSeal:
@@ -102,31 +117,14 @@ async def upload_identity(pool: asyncpg.Pool, org_id: str, pkcs12: bytes, passwo
     when the file cannot be one, seal_repository.CertificateInUse when another organisation seals
     with the same certificate."""
     # Key derivation and parsing are CPU work (bounded by parse_pkcs12's limits): off the event loop.
+    # parse_pkcs12 refuses a certificate expiring within a day, so the stored one is live.
     uploaded = await asyncio.to_thread(parse_pkcs12, pkcs12, password, datetime.now(UTC))
     await seal_repository.store_uploaded_identity(
         pool,
         org_id,
         uploaded.chain_pem,
-        keyring.seal(uploaded.key_pem.decode(), key_context(org_id)),
+        _sealed_key(keyring, org_id, uploaded.key_pem),
         uploaded.cert_sha256,
         uploaded.not_after,
     )
-    row = await seal_repository.live_identity(pool, org_id)
-    if row is None:  # pragma: no cover - parse_pkcs12 refuses a certificate expiring within a day
-        raise RuntimeError(f"the uploaded seal identity of {org_id} is not live")
-    return _opened(row, keyring)
-
-
-async def platform_identity(
-    pool: asyncpg.Pool,
-    org_id: str,
-    authority: CertificateAuthority,
-    keyring: Keyring,
-    valid_days: int,
-    crl_url: str | None = None,
-) -> OrgSeal:
-    """Back to the platform CA: the organisation's uploaded identity (if any) is deleted, key and
-    all, and the platform issues a fresh one, which seals every document completed from then on.
-    Idempotent: with no uploaded identity, the platform one it has (or gets now) is the answer."""
-    await seal_repository.remove_uploaded_identity(pool, org_id)
-    return await org_seal(pool, org_id, authority, keyring, valid_days, crl_url)
+    return await _stored_seal(pool, org_id, keyring)

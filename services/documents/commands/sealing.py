@@ -18,7 +18,7 @@ from services.documents.adapters.sealing.authority import AuthorityError, Certif
 from services.documents.adapters.sealing.revocation import fetch_crl
 from services.documents.adapters.sealing.seal import reserved_size, seal_file
 from services.documents.adapters.sealing.timestamper import TimestampClient
-from services.documents.commands.seal_identity import OrgSeal, org_seal, platform_identity
+from services.documents.commands.seal_identity import OrgSeal, org_seal
 from shared.secretbox import Keyring
 from shared.settings import Settings
 
@@ -67,12 +67,20 @@ class Sealer:
     def timestamper(self) -> TimeStamper | None:
         return self.tsa.get() if self.tsa is not None else None
 
-    async def org_seal(self, pool: asyncpg.Pool, org_id: str) -> OrgSeal:
-        return await org_seal(pool, org_id, self.authority, self.keyring, self.certificate_days, self.crl_url)
+    async def org_seal(self, pool: asyncpg.Pool, org_id: str, *, platform_only: bool = False) -> OrgSeal:
+        return await org_seal(
+            pool,
+            org_id,
+            self.authority,
+            self.keyring,
+            self.certificate_days,
+            self.crl_url,
+            platform_only=platform_only,
+        )
 
     async def platform_seal(self, pool: asyncpg.Pool, org_id: str) -> OrgSeal:
         """The organisation back on a platform-issued identity (DELETE /api/v1/org/certificate)."""
-        return await platform_identity(pool, org_id, self.authority, self.keyring, self.certificate_days, self.crl_url)
+        return await self.org_seal(pool, org_id, platform_only=True)
 
     async def seal(self, pool: asyncpg.Pool, org_id: str, source: Path, target: Path) -> None:
         seal = await self.org_seal(pool, org_id)

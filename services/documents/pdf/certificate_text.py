@@ -13,7 +13,7 @@ from datetime import datetime
 
 from shared.i18n import DEFAULT_LANGUAGE, translations
 
-from .models import AuditHead, Participant, ParticipantEvent, Place
+from .models import AttachedFile, AuditHead, Certificate, Participant, ParticipantEvent, Place
 from .values import format_datetime
 
 DOMAIN = "pdf"  # shared/locale/<language>/LC_MESSAGES/pdf.po
@@ -134,3 +134,28 @@ def audit_how_to_verify(document_id: str, head: AuditHead, words: Words = ENGLIS
         "GET /api/v1/documents/%(id)s/audit carries this hash."
     )
     return check % {"id": document_id, "count": head.entries}
+
+
+def page_count(cert: Certificate, original_pages: int, words: Words = ENGLISH) -> str:
+    """The signed file's pages: the document's, its attachments', and the certificate."""
+    _ = words
+    attached = sum(a.pages or 0 for a in cert.attachments)
+    if attached:
+        return _("%(pages)s + %(attached)s attached + this certificate") % {
+            "pages": original_pages,
+            "attached": attached,
+        }
+    return _("%(pages)s + this certificate") % {"pages": original_pages}
+
+
+def attachment_pages(attachment: AttachedFile, words: Words = ENGLISH) -> str:
+    """` — pages 4–5` (or ` — page 4`): where an attachment is in the signed file; "" when unknown."""
+    _ = words
+    if attachment.first_page is None or not attachment.pages:
+        return ""
+    last = attachment.first_page + attachment.pages - 1
+    return " — " + (
+        _("page %(page)s") % {"page": attachment.first_page}
+        if last == attachment.first_page
+        else _("pages %(first)s–%(last)s") % {"first": attachment.first_page, "last": last}
+    )

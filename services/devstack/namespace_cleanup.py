@@ -129,6 +129,8 @@ async def _remove_unless_busy(settings: Settings, groups: list[Cleaned]) -> None
 async def clean_test_namespaces(settings: Settings) -> list[Cleaned]:
     registered = registered_namespaces()
     claims = claim_stale()
+    if not claims:
+        return []  # nothing to look for: no rabbitmqctl, no connection
     protected_db = database_name(settings.database_url)
     results: list[Cleaned] = []
     try:

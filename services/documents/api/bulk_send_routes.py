@@ -13,7 +13,6 @@ from aiohttp import BodyPartReader, web
 from pydantic import ValidationError
 
 from services.documents.api.bulk_csv import CSV_MAX_BYTES, FILE, parse_signers
-from services.documents.api.multipart import MALFORMED_MULTIPART, malformed_multipart, read_capped
 from services.documents.api.routes import page_of, parse_query, respond
 from services.documents.commands.bulk_sends import (
     BulkSendView,
@@ -38,6 +37,7 @@ from shared.contracts.bulk_sends import (
 from shared.contracts.common import PageMeta
 from shared.contracts.routes import BULK_SENDS as B
 from shared.contracts.verify import MULTIPART
+from shared.multipart import MALFORMED_MULTIPART, malformed_multipart, read_capped
 from shared.problems import FieldError, Problem, pydantic_errors
 from shared.web import path_id, read_model
 

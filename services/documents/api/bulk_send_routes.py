@@ -68,7 +68,7 @@ def _detail(view: BulkSendView) -> BulkSendResponse:
 async def create(request: web.Request) -> web.Response:
     body = await read_model(request, BulkSendCreate)
     recipients = [
-        Recipient(Person(s.name, s.email, s.phone), s.prefill, f"signers.{index}.")
+        Recipient(Person(s.name, s.email, s.phone, s.language), s.prefill, f"signers.{index}.")
         for index, s in enumerate(body.signers)
     ]
     return await _created(request, body, recipients)
@@ -129,7 +129,9 @@ async def _csv_form(request: web.Request) -> tuple[BulkSendCsvFields, bytes]:
 async def create_from_csv(request: web.Request) -> web.Response:
     fields, data = await _csv_form(request)
     recipients = [
-        Recipient(Person(r.signer.name, r.signer.email, r.signer.phone), r.signer.prefill, f"rows.{r.row}.")
+        Recipient(
+            Person(r.signer.name, r.signer.email, r.signer.phone, r.signer.language), r.signer.prefill, f"rows.{r.row}."
+        )
         for r in parse_signers(data)
     ]
     return await _created(request, fields, recipients, from_text=True)

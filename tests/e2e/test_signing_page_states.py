@@ -21,6 +21,7 @@ from tests.e2e.test_signing_page import (  # noqa: F401  (browser, context: fixt
     shoot,
     unique_email,
 )
+from tests.e2e.test_signing_page_a11y import sent
 from tests.peers import Mailbox
 
 pytestmark = pytest.mark.e2e
@@ -28,19 +29,8 @@ pytestmark = pytest.mark.e2e
 D = "/api/v1/documents"
 
 
-async def _sent(flow: Flow, mailbox: Mailbox, name: str) -> tuple[str, str, str]:
-    """A sent one-signer document: (document id, signer id, the signer's token)."""
-    email = unique_email(name)
-    doc_id, ids = await flow.draft(
-        signers=[{"email": email, "name": name.title(), "order": 0}],
-        fields=[signature(0), box("text", 0, 120, label="Company")],
-    )
-    await flow.send(doc_id)
-    return doc_id, ids[email], await invitation_token(flow, mailbox, email, ids[email])
-
-
 async def test_a_cancelled_link_says_so(flow: Flow, context: BrowserContext, mailbox: Mailbox) -> None:
-    doc_id, _, token = await _sent(flow, mailbox, "carl")
+    doc_id, _, token = await sent(flow, mailbox, "carl")
     await flow.call(flow.api, "POST", D + "/{id}/cancel", 200, id=doc_id)
     opened = await open_page(context, flow.system.gateway_url, token)
     page = opened.page
@@ -66,13 +56,13 @@ async def test_an_unknown_link_says_so(flow: Flow, context: BrowserContext) -> N
 async def test_expired_declined_and_completed_links_each_say_what_happened(
     flow: Flow, context: BrowserContext, mailbox: Mailbox
 ) -> None:
-    expired_id, _, expired = await _sent(flow, mailbox, "eve")
+    expired_id, _, expired = await sent(flow, mailbox, "eve")
     await flow.db.execute(
         "UPDATE documents.documents SET expires_at = now() - interval '1 minute' WHERE id = $1", expired_id
     )
-    _, _, declined = await _sent(flow, mailbox, "dan")
+    _, _, declined = await sent(flow, mailbox, "dan")
     await flow.as_signer("POST", "/decline", 200, declined, json={"reason": "Not for me"})
-    completed_id, _, completed = await _sent(flow, mailbox, "cleo")
+    completed_id, _, completed = await sent(flow, mailbox, "cleo")
     field_ids = {f["type"]: f["id"] for f in await flow.field_ids(completed_id)}
     await flow.as_signer(
         "POST",

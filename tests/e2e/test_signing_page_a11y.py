@@ -26,7 +26,6 @@ from tests.e2e.test_signing_flow import Flow, box, flow, signature  # noqa: F401
 from tests.e2e.test_signing_page import (  # noqa: F401  (browser: a fixture)
     browser,
     draw_signature,
-    draw_with_finger,
     invitation_token,
     open_page,
     shoot,
@@ -62,7 +61,12 @@ class Screen:
         await (target.tap() if self.touch else target.click())
 
     async def draw(self, page: Page) -> None:
-        await (draw_with_finger(page) if self.touch else draw_signature(page))
+        """With the mouse on both screens (every other control is tapped on the phone). After a
+        stroke of touch events sent through the DevTools protocol (draw_with_finger, which
+        test_signing_page.py uses on a 360 px phone) the next tap here was lost about one run in
+        eight, the editor staying on Draw; the cause was not found (logging the events made it
+        go away), and the mouse stroke never lost it."""
+        await draw_signature(page)
 
 
 @pytest.fixture(params=list(SCREENS))
@@ -166,6 +170,7 @@ async def test_every_step_of_signing_passes_axe(flow: Flow, screen: Screen, mail
         await screen.press(page.locator("#editor-next"))
     assert seen[-1] == "Signature" and "Send updates by" in seen and "Proof of address" in seen, seen
     await screen.draw(page)
+    await expect(page.locator("button.field--signature img.field__image")).to_be_visible()  # in its box
     await assert_accessible(page, "signature drawn")
     await screen.press(page.get_by_role("button", name="Upload", exact=True))
     await assert_accessible(page, "signature upload control")

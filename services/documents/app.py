@@ -17,6 +17,7 @@ from services.documents.api.campaign_routes import add_campaign_routes
 from services.documents.api.errors import add_domain_errors
 from services.documents.api.file_routes import add_file_routes
 from services.documents.api.lifecycle_routes import add_lifecycle_routes
+from services.documents.api.logo_routes import add_logo_routes
 from services.documents.api.page_routes import add_page_routes, page_renderer
 from services.documents.api.routes import add_routes
 from services.documents.api.seal_routes import add_seal_routes
@@ -60,6 +61,7 @@ def create_app(settings: Settings) -> web.Application:
     add_wp_internal_routes(app)  # what the gateway's WPsigner surface needs beyond the core API
     add_seal_routes(app)  # GET /api/v1/org/certificate
     add_verify_routes(app)  # POST /api/v1/verify: anyone's PDF, judged in a limited process
+    add_logo_routes(app)  # the gateway's organisation logo, checked and rebuilt in the sandbox pool
     add_signed_copy_routes(app)  # the signed PDF for participants (GET /api/v1/signing/{token}/download)
     # Background work (needs app[DEPS] / app[STORAGE]).
     app.cleanup_ctx.append(completion_ctx)  # builds the signed PDF when everyone is done

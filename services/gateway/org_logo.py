@@ -2,7 +2,9 @@
 GET /brand/logos/{sha256}.png that signing pages and emails show.
 
 The upload is `multipart/form-data` with the image in the field `file` (as every upload of this
-API); it is checked and rebuilt by logo_image.py, stored under its content hash, and the
+API); the documents service checks and rebuilds it in its sandbox pool (POST
+/internal/logos/check: the public gateway never decodes a stranger's image), the gateway stores
+the PNG it answers under its content hash, and the
 organisation's `image` (GET /api/v1/org) becomes its public URL. Documents created from then on
 keep the logo's hash beside the sender's name (shared.context.H_ORG_LOGO), so their signing page
 and emails show it; an earlier document keeps the logo it was created with.
@@ -10,23 +12,26 @@ and emails show it; an earlier document keeps the logo it was created with.
 
 from __future__ import annotations
 
-import asyncio
+import base64
 import hashlib
 import re
 
+import aiohttp
 from aiohttp import web
 
-from services.documents.api.multipart import file_part, read_capped
-from services.gateway.auth import forget_senders, require_scope
-from services.gateway.keys import SETTINGS
-from services.gateway.logo_image import MAX_BYTES, LogoRefused, prepare_logo
+from services.gateway.auth import caller_context, forget_senders, require_scope
+from services.gateway.keys import HTTP, SETTINGS
 from shared.contracts.attachments import FILE_FIELD
-from shared.contracts.org import OrganizationLogo, OrganizationLogoResponse
+from shared.contracts.internal import LogoCheck
+from shared.contracts.org import LOGO_MAX_BYTES, OrganizationLogo, OrganizationLogoResponse
 from shared.db import POOL
+from shared.internal_client import InternalClient, Unavailable
+from shared.multipart import file_part, read_capped
 from shared.problems import FieldError, Problem
 from shared.web import json_response
 
 LOGO_PATH = "/api/v1/org/logo"
+LOGO_CHECK = "/internal/logos/check"  # services/documents/api/logo_routes.py
 PUBLIC_PATH = "/brand/logos/{name}"
 _NAME = re.compile(r"([0-9a-f]{64})\.png")
 
@@ -43,13 +48,10 @@ def logo_url(public_url: str, sha256: str | None) -> str | None:
 async def put_logo(request: web.Request) -> web.Response:
     caller = require_scope(request, "org.write")
     part = await file_part(request, FILE_FIELD, "the logo")
-    data = await read_capped(part, MAX_BYTES, "logo")
+    data = await read_capped(part, LOGO_MAX_BYTES, "logo")
     if not data:
         raise Problem(422, "The file is empty", errors=[FieldError(FILE_FIELD, "The file is empty")])
-    try:
-        png = await asyncio.to_thread(prepare_logo, data)
-    except LogoRefused as exc:
-        raise Problem(422, exc.message, errors=[FieldError(FILE_FIELD, exc.message)], slug=exc.code) from None
+    png = await _checked(request, data)
     digest = hashlib.sha256(png).hexdigest()
     url = logo_url(request.app[SETTINGS].public_url, digest)
     async with request.app[POOL].acquire() as conn, conn.transaction():
@@ -70,6 +72,30 @@ async def put_logo(request: web.Request) -> web.Response:
         data=OrganizationLogo(image=url or "", sha256=digest, width=_width(png), height=_height(png))
     )
     return json_response(body.model_dump(mode="json"))
+
+
+async def _checked(request: web.Request, data: bytes) -> bytes:
+    """The logo as the documents service rebuilt it, or its refusal as our 422."""
+    settings = request.app[SETTINGS]
+    # The job may use its whole wall clock (PDF_PARSE_TIMEOUT_SECONDS) before its answer comes.
+    timeout = aiohttp.ClientTimeout(total=settings.pdf_parse_timeout_seconds + 10, sock_connect=5)
+    documents = InternalClient(
+        request.app[HTTP], settings.upstreams("documents"), settings.require_internal_secret(), "gateway", timeout
+    )
+    body = {"image": base64.b64encode(data).decode("ascii")}
+    try:
+        answer = await documents.call(
+            "POST", LOGO_CHECK, json=body, identity=caller_context(request).identity_headers()
+        )
+    except Unavailable:
+        answer = None
+    if answer is None or answer.status != 200 or not isinstance(answer.body, dict):
+        raise Problem(502, "The documents service did not check the logo")
+    check = LogoCheck.model_validate(answer.body["data"])
+    if check.png is None:
+        message = check.message or "The logo cannot be used"
+        raise Problem(422, message, errors=[FieldError(FILE_FIELD, message)], slug=check.code or "logo-invalid")
+    return base64.b64decode(check.png)
 
 
 def _width(png: bytes) -> int:

@@ -24,7 +24,9 @@ from shared.web import REQUEST_ID_HEADER
 
 log = logging.getLogger("countersign.gateway.proxy")
 
-_FORWARD_REQUEST_HEADERS = ("Content-Type", "Accept", "If-None-Match", "Range")
+# Accept-Language: a campaign visitor's documents take their browser's language when the
+# campaign sets none (services/documents/commands/campaign_submissions.py).
+_FORWARD_REQUEST_HEADERS = ("Content-Type", "Accept", "Accept-Language", "If-None-Match", "Range")
 _PASS_RESPONSE_HEADERS = (
     "Content-Type",
     "Content-Disposition",

@@ -3,7 +3,8 @@
 The reference (api-bulk-send.txt, guides-bulk-sending.txt) gives the create body (templateId,
 name, emailMessage, signers 1–500 of {name, email, phone}), the list query and item shape, and
 `data.sentCount` / `data.totalCount` in the create answer; its create response and get sections
-were not recovered. Countersign's additions: each signer's `prefill` (as a template's `use`), the
+were not recovered. Countersign's additions: each signer's `prefill` (as a template's `use`) and
+`language` (docs/languages.md), the
 per-status `documentCounts` of the detail, and the CSV upload (POST /api/v1/bulk-sends/csv).
 """
 
@@ -14,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, WithJsonSchema
 
 from shared.contracts.common import DocumentStatus, PageMeta, RequestModel, ResponseModel, Timestamp
-from shared.contracts.document_requests import Email, Name, Phone
+from shared.contracts.document_requests import Email, LanguageExtension, Name, Phone
 from shared.text import MULTI_LINE, SINGLE_LINE
 
 MAX_BULK_SIGNERS = 500
@@ -34,6 +35,7 @@ class BulkSigner(RequestModel):
         default=None,
         description="Countersign extension: this recipient's field values, keyed by field label or id, as in `use`",
     )
+    language: LanguageExtension | None = None
 
 
 class BulkSendCreate(RequestModel):
@@ -56,7 +58,8 @@ class BulkSendCsvFields(RequestModel):
 class BulkSendCsvUpload(BulkSendCsvFields):
     """Body of POST /api/v1/bulk-sends/csv (Countersign extension), multipart/form-data: the
     create body's properties as form fields, and the signers as a CSV file in the field `file`
-    (header row `name,email,phone` and one column per prefilled field, named by its label or id)."""
+    (header row `name,email` with the optional `phone` and `language`, and one column per
+    prefilled field, named by its label or id)."""
 
     file: Annotated[
         bytes,

@@ -14,8 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from shared.contracts.common import PageMeta, PatchModel, RequestModel, ResponseModel, Timestamp
-from shared.contracts.document_requests import Email, FutureTimestamp, Name, Phone
+from shared.contracts.common import Language, PageMeta, PatchModel, RequestModel, ResponseModel, Timestamp
+from shared.contracts.document_requests import Email, FutureTimestamp, LanguageExtension, Name, Phone
 from shared.contracts.redirect import RedirectUrl
 from shared.text import MULTI_LINE, SINGLE_LINE
 
@@ -45,6 +45,10 @@ class CampaignCreate(RequestModel):
     requireKyc: bool = Field(default=False, description="Not available: only false is accepted")
     brandColor: BrandColor | None = None
     redirectUrl: RedirectUrl | None = None
+    language: LanguageExtension | None = Field(
+        default=None,
+        description="Countersign extension: the language of every document a visitor makes (docs/languages.md)",
+    )
 
     @field_validator("requireKyc")
     @classmethod
@@ -70,6 +74,7 @@ class CampaignUpdate(PatchModel):
     requireOtp: bool | None = None
     brandColor: BrandColor | None = None
     redirectUrl: RedirectUrl | None = None
+    language: LanguageExtension | None = None
 
 
 class CampaignListQuery(RequestModel):
@@ -114,6 +119,7 @@ class Campaign(ResponseModel):
     welcomeTitle: str | None
     welcomeMessage: str | None
     redirectUrl: str | None
+    language: Language | None = Field(description="Countersign extension: its documents' language")
     url: str = Field(description="The public link: /sign/campaign/{id} on this server")
 
 

@@ -53,6 +53,17 @@ LanguageCode = Annotated[
         )
     ),
 ]
+# The same language where the inSigner reference has no such property (a bulk send's and a
+# template use's signers, a campaign): marked as Countersign's in its description.
+LanguageExtension = Annotated[
+    Language,
+    Field(
+        description=(
+            "Countersign extension: the language of the signing page, the emails and the dates written "
+            "into the signed PDF: en, de, fr, es or pt (docs/languages.md)"
+        )
+    ),
+]
 Email = Annotated[EmailStr, Field(max_length=254), SINGLE_LINE]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), SINGLE_LINE]
 Order = Annotated[int, Field(ge=0, le=rules.MAX_ORDER)]

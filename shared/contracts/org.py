@@ -106,6 +106,11 @@ class LogoUpload(BaseModel):
     ]
 
 
+# The largest logo file PUT /api/v1/org/logo takes. Below MAX_BODY_BYTES even as the base64 of
+# the gateway's internal call (POST /internal/logos/check): a logo needs no larger body than JSON.
+LOGO_MAX_BYTES = 512 * 1024
+
+
 class OrganizationLogo(_Wire):
     """The logo now shown on signing pages and in emails of documents created from now on."""
 

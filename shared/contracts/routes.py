@@ -478,6 +478,7 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("gateway", "GET", ORG, "org.read", 200, OrganizationResponse),
     _op("gateway", "GET", ORG + "/members", "org.read", 200, MemberListResponse),
     # The organisation's logo (multipart, field `file`, PNG or JPEG up to 512 KB), checked and rebuilt
+    # by the documents service's sandbox pool (POST /internal/logos/check)
     # as a PNG; shown on the signing page and in emails of documents created afterwards. 422 with
     # `logo-type`, `logo-polyglot`, `logo-too-large` (pixels) or `logo-invalid`; 413 past 512 KB.
     _op(

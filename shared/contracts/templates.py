@@ -25,6 +25,7 @@ from shared.contracts.common import (
 from shared.contracts.document_requests import (
     Email,
     FutureTimestamp,
+    LanguageExtension,
     LongText,
     Name,
     Order,
@@ -121,6 +122,7 @@ class UseSigner(RequestModel):
     name: Name
     email: Email
     phone: Phone | None = None
+    language: LanguageExtension | None = None
 
 
 class TemplateUse(RequestModel):

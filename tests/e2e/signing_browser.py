@@ -216,8 +216,11 @@ async def phone_context(browser: Browser) -> BrowserContext:
 async def sent_document(flow: Flow, mailbox: Mailbox, name: str, **document: Any) -> tuple[str, str, str]:
     """A sent one-signer document: (document id, signer id, the signer's token)."""
     email = unique_email(name)
+    signer: dict[str, Any] = {"email": email, "name": name.title(), "order": 0}
+    if "language" in document:  # the signer's, not the document's
+        signer["language"] = document.pop("language")
     doc_id, ids = await flow.draft(
-        signers=[{"email": email, "name": name.title(), "order": 0}],
+        signers=[signer],
         fields=[signature(0), box("text", 0, 120, label="Company")],
         **document,
     )

@@ -21,19 +21,15 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, expect
 from pypdf import PdfReader
 
-from tests.e2e.signing_browser import (  # noqa: F401  (browser, context: fixtures; the rest re-exported for test_signing_page_a11y.py)
-    ARTIFACTS,
-    Opened,
+from tests.e2e.signing_browser import (  # noqa: F401  (browser, context: fixtures)
     browser,
     context,
     draw_signature,
     draw_with_finger,
     invitation_token,
-    one_time_code,
     open_page,
     shoot,
     unique_email,
-    watched_page,
 )
 from tests.e2e.test_signing_flow import Flow, box, flow, pdf_text, signature  # noqa: F401  (flow: a fixture)
 from tests.pdf_corpus import LETTER, make_pdf

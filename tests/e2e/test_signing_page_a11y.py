@@ -1,78 +1,93 @@
-"""The signing page against WCAG 2.1 AA: axe-core in Debian's Chromium on every state of the page,
-and a signing done with the keyboard alone.
+"""The signing page against WCAG 2.1 AA: axe-core in Debian's Chromium on every step of a
+signing, on each screen, and a signing done with the keyboard alone.
 
-Each state is reached as a signer reaches it (links from the invitation email, clicks, real
-answers of the API) and axe-core (tests/axe_check.py) must report no serious or critical
-violation in it: the intro, the field editor with every kind of input, the signature drawn and
-typed, the consent and the disclosure, the decline dialog, signed and completed, declined, the
-one-time code (and a wrong code), the approver's view, not your turn, locked, expired,
-cancelled, declined by someone else, unknown and unreachable. At 1280 px, and at 390 px on a
-touch screen. Helpers and the browser come from test_signing_page.py.
+Each step is reached as a signer reaches it (the link from the invitation email, clicks or taps,
+real answers of the API) and axe-core (tests/axe_check.py) must report no serious or critical
+violation in it: the intro, the touch list of fields, the field editor with every kind of input
+(and a rule's error), the signature drawn, uploaded and typed, the consent and the disclosure,
+the decline dialog, signed and completed. Every test runs twice (`screen`): at 1280 px with a
+mouse, and at 390 px on a touch screen, tapping. The other states of the page are checked the
+same way in test_signing_page_a11y_states.py. Helpers and the browser come from
+test_signing_page.py.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, FilePayload, Locator, Page, expect
 
 from tests.axe_check import assert_accessible, with_axe
-from tests.e2e.test_signing_flow import Flow, box, flow, signature  # noqa: F401  (flow: a fixture)
-from tests.e2e.test_signing_page import (  # noqa: F401  (browser: a fixture)
+from tests.e2e.signing_browser import (  # noqa: F401  (browser: a fixture)
     browser,
     draw_signature,
     invitation_token,
-    one_time_code,
     open_page,
+    sent_document,
     shoot,
     unique_email,
 )
+from tests.e2e.test_signing_flow import Flow, box, flow, signature  # noqa: F401  (flow: a fixture)
 from tests.pdf_corpus import make_image
 from tests.peers import Mailbox
+from tests.unit.test_signature_upload import encode, photo
 
 pytestmark = pytest.mark.e2e
 
-D = "/api/v1/documents"
 OPTIONS = ["Email", "Post"]
+# The two screens of the issue's "done means": a desktop with a mouse, a 390 px phone with touch.
+SCREENS: dict[str, dict[str, Any]] = {
+    "1280px": {"viewport": {"width": 1280, "height": 900}},
+    "390px-touch": {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 2,
+        "has_touch": True,
+        "is_mobile": True,
+    },
+}
+
+
+@dataclass
+class Screen:
+    name: str
+    context: BrowserContext
+    touch: bool
+
+    async def press(self, target: Locator) -> None:
+        """What the signer does to a control on this screen: a tap on touch, else a click."""
+        await (target.tap() if self.touch else target.click())
+
+    async def draw(self, page: Page) -> None:
+        """With the mouse on both screens (every other control is tapped on the phone). After a
+        stroke of touch events sent through the DevTools protocol (draw_with_finger, which
+        test_signing_page.py uses on a 360 px phone) the next tap here was lost about one run in
+        eight, the editor staying on Draw; the cause was not found (logging the events made it
+        go away), and the mouse stroke never lost it."""
+        await draw_signature(page)
+
+
+@pytest.fixture(params=list(SCREENS))
+async def screen(request: pytest.FixtureRequest, browser: Browser) -> AsyncIterator[Screen]:
+    name: str = request.param
+    ctx = await with_axe(await browser.new_context(**SCREENS[name]))
+    ctx.set_default_timeout(15_000)
+    yield Screen(name, ctx, bool(SCREENS[name].get("has_touch")))
+    await ctx.close()
 
 
 @pytest.fixture
 async def desktop(browser: Browser) -> AsyncIterator[BrowserContext]:
-    ctx = await with_axe(await browser.new_context(viewport={"width": 1280, "height": 900}))
+    ctx = await with_axe(await browser.new_context(**SCREENS["1280px"]))
     ctx.set_default_timeout(15_000)
     yield ctx
     await ctx.close()
 
 
-@pytest.fixture
-async def phone(browser: Browser) -> AsyncIterator[BrowserContext]:
-    ctx = await with_axe(
-        await browser.new_context(
-            viewport={"width": 390, "height": 844}, device_scale_factor=2, has_touch=True, is_mobile=True
-        )
-    )
-    ctx.set_default_timeout(15_000)
-    yield ctx
-    await ctx.close()
-
-
-async def _sent(flow: Flow, mailbox: Mailbox, name: str, **document: Any) -> tuple[str, str, str]:
-    """A sent one-signer document: (document id, signer id, the signer's token)."""
-    email = unique_email(name)
-    doc_id, ids = await flow.draft(
-        signers=[{"email": email, "name": name.title(), "order": 0}],
-        fields=[signature(0), box("text", 0, 120, label="Company")],
-        **document,
-    )
-    await flow.send(doc_id)
-    return doc_id, ids[email], await invitation_token(flow, mailbox, email, ids[email])
-
-
-async def _sign_by_api(flow: Flow, doc_id: str, token: str, name: str) -> None:
+async def sign_by_api(flow: Flow, doc_id: str, token: str, name: str) -> None:
     field_ids = {f["type"]: f["id"] for f in await flow.field_ids(doc_id)}
     values = [
         {"id": field_ids["signature"], "value": {"type": "typed", "text": name}},
@@ -81,13 +96,13 @@ async def _sign_by_api(flow: Flow, doc_id: str, token: str, name: str) -> None:
     await flow.as_signer("POST", "/sign", 200, token, json={"consent": True, "fields": values})
 
 
-async def _pages_shown(page: Page) -> None:
+async def pages_shown(page: Page) -> None:
     images = page.locator("img.page__image")
     for index in range(await images.count()):
         await expect(images.nth(index)).to_have_js_property("complete", True)
 
 
-async def test_every_step_of_signing_passes_axe(flow: Flow, desktop: BrowserContext, mailbox: Mailbox) -> None:
+async def test_every_step_of_signing_passes_axe(flow: Flow, screen: Screen, mailbox: Mailbox) -> None:
     email = unique_email("ada")
     optional = {"required": False}
     doc_id, ids = await flow.draft(
@@ -110,14 +125,17 @@ async def test_every_step_of_signing_passes_axe(flow: Flow, desktop: BrowserCont
     )
     await flow.send(doc_id)
     token = await invitation_token(flow, mailbox, email, ids[email])
-    opened = await open_page(desktop, flow.system.gateway_url, token)
+    opened = await open_page(screen.context, flow.system.gateway_url, token)
     page = opened.page
     await expect(page.get_by_role("heading", name="Review and sign")).to_be_visible()
-    await _pages_shown(page)
+    await pages_shown(page)
     await assert_accessible(page, "intro")
+    if screen.touch:  # the list of large targets is shown on touch screens only (signing.css)
+        await expect(page.locator(".fieldlist__item").first).to_be_visible()
+        await assert_accessible(page, "touch field list")
 
     # The editor with each kind of input, in reading order.
-    await page.locator("#next-field").click()
+    await screen.press(page.locator("#next-field"))
     seen = []
     for _ in range(14):
         title = await page.locator("#editor-title").inner_text()
@@ -135,131 +153,46 @@ async def test_every_step_of_signing_passes_axe(flow: Flow, desktop: BrowserCont
         await assert_accessible(page, f"editor: {title}")
         if title == "Signature":
             break
-        await page.locator("#editor-next").click()
+        await screen.press(page.locator("#editor-next"))
     assert seen[-1] == "Signature" and "Send updates by" in seen and "Proof of address" in seen, seen
-    await draw_signature(page)
+    await screen.draw(page)
+    await expect(page.locator("button.field--signature img.field__image")).to_be_visible()  # in its box
     await assert_accessible(page, "signature drawn")
-    await page.get_by_role("button", name="Type", exact=True).click()
+    await screen.press(page.get_by_role("button", name="Upload", exact=True))
+    await assert_accessible(page, "signature upload control")
+    await page.locator("#editor-body input[type=file]").set_input_files(
+        files=[FilePayload(name="signature.jpg", mimeType="image/jpeg", buffer=encode(photo(), "JPEG"))]
+    )
+    await expect(page.locator(".signature-upload__preview")).to_have_attribute(
+        "src", re.compile(r"^data:image/png;base64,")
+    )
+    await assert_accessible(page, "signature uploaded")
+    await screen.press(page.get_by_role("button", name="Type", exact=True))
     await page.locator("#editor-body input").fill("Ada Access")
     await assert_accessible(page, "signature typed")
-    await page.locator("#editor-close").click()
+    if screen.touch:
+        await shoot(page, "a11y-phone-390", full_page=False)
+    await screen.press(page.locator("#editor-close"))
 
-    await page.locator(".disclosure summary").click()
-    await page.locator("#consent").check()
+    await screen.press(page.locator(".disclosure summary"))
+    await screen.press(page.locator("label.check--consent"))
+    await expect(page.locator("#consent")).to_be_checked()
     await expect(page.locator("#finish")).to_be_enabled()
     await assert_accessible(page, "consent and disclosure")
 
-    await page.locator("#decline-open").click()
+    await screen.press(page.locator("#decline-open"))
     await expect(page.locator("#decline-dialog")).to_be_visible()
-    await page.locator("#decline-confirm").click()  # no reason: the dialog's error
+    await screen.press(page.locator("#decline-confirm"))  # no reason: the dialog's error
     await expect(page.locator("#decline-error")).not_to_be_empty()
     await assert_accessible(page, "decline dialog")
-    await page.locator("#decline-cancel").click()
+    await screen.press(page.locator("#decline-cancel"))
 
-    await page.locator("#finish").click()
+    await screen.press(page.locator("#finish"))
     await expect(page.get_by_role("heading", name="Signed")).to_be_visible()
     await assert_accessible(page, "signed")
     await flow.complete(doc_id)
     await expect(page.locator("#download-link")).to_be_visible(timeout=40_000)
     await assert_accessible(page, "completed")
-    assert opened.script_errors() == []
-
-
-async def test_every_other_state_passes_axe(flow: Flow, desktop: BrowserContext, mailbox: Mailbox) -> None:
-    async def check(token: str, heading: str, state: str, status: int = 200) -> Page:
-        opened = await open_page(desktop, flow.system.gateway_url, token, status=status)
-        await expect(opened.page.get_by_role("heading", name=heading)).to_be_visible()
-        await assert_accessible(opened.page, state)
-        assert opened.script_errors() == []
-        return opened.page
-
-    cancelled_id, _, cancelled = await _sent(flow, mailbox, "cora")
-    await flow.call(flow.api, "POST", D + "/{id}/cancel", 200, id=cancelled_id)
-    await check(cancelled, "This document was cancelled", "cancelled")
-    await check(secrets.token_urlsafe(32), "This link isn't valid", "unknown", status=404)
-
-    expired_id, _, expired = await _sent(flow, mailbox, "evan")
-    await flow.db.execute(
-        "UPDATE documents.documents SET expires_at = now() - interval '1 minute' WHERE id = $1", expired_id
-    )
-    await check(expired, "This document has expired", "expired")
-
-    _, _, declined_by_someone = await _sent(flow, mailbox, "dina")
-    await flow.as_signer("POST", "/decline", 200, declined_by_someone, json={"reason": "No"})
-    await check(declined_by_someone, "This document was declined", "declined by someone")
-
-    completed_id, _, completed = await _sent(flow, mailbox, "cole")
-    await _sign_by_api(flow, completed_id, completed, "Cole")
-    await flow.complete(completed_id)
-    await check(completed, "This document is complete", "complete")
-
-    # Declining on the page.
-    _, _, declining = await _sent(flow, mailbox, "dale")
-    page = await check(declining, "Review and sign", "intro (decline)")
-    await page.locator("#decline-open").click()
-    await page.locator("#decline-reason").fill("Wrong address")
-    await page.locator("#decline-confirm").click()
-    await expect(page.get_by_role("heading", name="You declined to sign")).to_be_visible()
-    await assert_accessible(page, "declined")
-
-    # The one-time code: asked, sent, a wrong one; and a locked link.
-    otp_id, otp_signer, otp = await _sent(flow, mailbox, "opal", otpMethod="email")
-    page = await check(otp, "Confirm it's you", "otp")
-    await page.get_by_role("button", name="Email me a code").click()
-    await expect(page.locator("#otp-sent")).not_to_be_empty()
-    otp_email = (await flow.document(otp_id))["signers"][0]["email"]
-    code = await one_time_code(flow, mailbox, otp_email, otp_signer)
-    await page.get_by_label("6-digit code").fill("000000" if code != "000000" else "111111")
-    await page.get_by_role("button", name="Verify").click()
-    await expect(page.locator("#otp-error")).to_contain_text("attempt")
-    await assert_accessible(page, "otp: wrong code")
-    await flow.db.execute("UPDATE documents.signers SET otp_locked_at = now() WHERE id = $1", otp_signer)
-    await check(otp, "This link is locked", "otp locked")
-
-    # An approver: before their turn, then approving, then approved.
-    signer_email, approver_email = unique_email("sol"), unique_email("abe")
-    doc_id, ids = await flow.draft(
-        signingType="sequential",
-        signers=[
-            {"email": signer_email, "name": "Sol Signer", "order": 0},
-            {"email": approver_email, "name": "Abe Approver", "role": "approver", "order": 1},
-        ],
-        fields=[signature(0), box("text", 0, 120, label="Company"), box("name", 1, 200)],
-    )
-    await flow.send(doc_id)
-    approver = await flow.embedded_link(doc_id, ids[approver_email])
-    await check(approver, "It's not your turn yet", "not your turn")
-    signer = await invitation_token(flow, mailbox, signer_email, ids[signer_email])
-    await _sign_by_api(flow, doc_id, signer, "Sol Signer")
-    await check(signer, "Signed", "already signed")
-    page = await check(approver, "Review and approve", "approve")
-    await page.get_by_role("button", name="Approve", exact=True).click()
-    await expect(page.get_by_role("heading", name="Approved")).to_be_visible()
-    await assert_accessible(page, "approved")
-
-    # The documents service out of reach: "We couldn't load this document".
-    _, _, unreachable = await _sent(flow, mailbox, "uri")
-    page = await desktop.new_page()
-    await page.route(re.compile(r".*/api/v1/signing/.*"), lambda route: route.abort())
-    await page.goto(f"{flow.system.gateway_url}/sign/{unreachable}")
-    await expect(page.get_by_role("heading", name="We couldn't load this document")).to_be_visible()
-    await assert_accessible(page, "unavailable")
-
-
-async def test_a_390_px_touch_screen_passes_axe(flow: Flow, phone: BrowserContext, mailbox: Mailbox) -> None:
-    _, _, token = await _sent(flow, mailbox, "tia")
-    opened = await open_page(phone, flow.system.gateway_url, token)
-    page = opened.page
-    await expect(page.get_by_role("heading", name="Review and sign")).to_be_visible()
-    await _pages_shown(page)
-    await assert_accessible(page, "phone: intro")
-    await page.get_by_role("button", name=re.compile(r"^Signature, required")).tap()
-    await expect(page.locator("canvas.pad__canvas")).to_be_visible()
-    await assert_accessible(page, "phone: signature")
-    await page.get_by_role("button", name="Type", exact=True).tap()
-    await page.locator("#editor-body input").fill("Tia")
-    await assert_accessible(page, "phone: signature typed")
-    await shoot(page, "a11y-phone-390", full_page=False)
     assert opened.script_errors() == []
 
 

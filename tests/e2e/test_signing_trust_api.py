@@ -13,12 +13,13 @@ from email.message import EmailMessage
 import aiohttp
 import pytest
 from PIL import Image, ImageDraw
+from prometheus_client import REGISTRY
 
 from tests.conftest import Api
 from tests.e2e.signing_browser import invitation_token, unique_email
 from tests.e2e.test_signing_flow import Flow, box, flow, signature  # noqa: F401  (flow: a fixture)
 from tests.peers import Mailbox
-from tests.unit.test_signature_upload import encode
+from tests.unit.test_signature_upload import bomb_png, encode
 
 pytestmark = pytest.mark.e2e
 
@@ -99,12 +100,25 @@ async def test_a_logo_set_through_the_org_api_shows_on_new_documents_and_their_e
     assert status == 200
 
 
+def _logo_jobs() -> float:
+    """Logo jobs the documents service's sandbox workers answered (the harness runs the services
+    in this process, so their counters are this registry's)."""
+    value = REGISTRY.get_sample_value("countersign_sandbox_jobs_total", {"kind": "logo", "outcome": "replied"})
+    return value or 0.0
+
+
 async def test_a_bad_logo_or_a_key_without_org_write_changes_nothing(flow: Flow, make_api) -> None:  # type: ignore[no-untyped-def]
+    jobs_before = _logo_jobs()
     polyglot = a_logo() + b"<html><script>alert(1)</script></html>"
     problem = await flow.call(flow.api, "PUT", ORG + "/logo", 422, data=logo_form(polyglot))
     assert problem["type"].endswith("/logo-polyglot")
     problem = await flow.call(flow.api, "PUT", ORG + "/logo", 422, data=logo_form(b"GIF89a" + b"\0" * 64))
     assert problem["type"].endswith("/logo-type")
+    problem = await flow.call(flow.api, "PUT", ORG + "/logo", 422, data=logo_form(bomb_png()))
+    assert problem["type"].endswith("/logo-too-large")
+    assert problem["errors"] == [{"field": "file", "message": problem["detail"]}]
+    # Judged in the documents service's sandbox workers, one job each, never in the gateway.
+    assert _logo_jobs() == jobs_before + 3
     assert await _org_image(flow) is None
     assert await flow.db.fetchval("SELECT count(*) FROM gateway.org_logos WHERE org_id = $1", flow.api.org_id) == 0
     org_name = await flow.db.fetchval("SELECT name FROM gateway.organizations WHERE id = $1", flow.api.org_id)

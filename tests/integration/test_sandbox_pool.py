@@ -101,15 +101,20 @@ async def test_images_convert_in_the_pool(tmp_path: Path, pool: SandboxPool) -> 
     assert result.converted.sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
 
 
-async def test_a_memory_breach_costs_one_job_and_the_next_runs_on_a_fresh_worker(tmp_path: Path) -> None:
+async def one_warm_worker() -> tuple[SandboxPool, int, int]:
+    """A pool of one real worker: (the pool, the worker's pid, its address space in MB once warm)."""
     pool = SandboxPool(1, jobs_per_worker=100, memory_mb=MEMORY_MB)
     await pool.start()
+    await until(lambda: len(pool.pids()) == 1)
+    [pid] = pool.pids()
+    return pool, pid, int(Path(f"/proc/{pid}/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE") >> 20
+
+
+async def test_a_memory_breach_costs_one_job_and_the_next_runs_on_a_fresh_worker(tmp_path: Path) -> None:
+    pool, breached, warm_mb = await one_warm_worker()
     try:
-        await until(lambda: len(pool.pids()) == 1)
-        [breached] = pool.pids()
         # 64 MB on top of a warm worker's ~80 MB of address space is less than pypdf's own 75 MB
         # decompression cap: the address-space limit trips first.
-        warm_mb = int(Path(f"/proc/{breached}/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE") >> 20
         bomb = write(tmp_path, "bomb.pdf", corpus.decompression_bomb(1))
         result = await inspect_file(bomb, PDF, memory_mb=warm_mb + 64, sandbox=pool)
         assert result.code is RejectCode.RESOURCE_LIMIT, result.reason

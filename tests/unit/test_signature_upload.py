@@ -1,6 +1,6 @@
 """A signature uploaded as a picture: checked like an upload, rebuilt from its pixels alone
 (services/documents/pdf/signature_upload.py), and the organisation's logo by the same checks
-(services/gateway/logo_image.py)."""
+(services/documents/pdf/logo_image.py)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ import zlib
 import pytest
 from PIL import Image, ImageDraw
 
+from services.documents.pdf.logo_image import LogoRefused, prepare_logo
 from services.documents.pdf.signature_upload import (
     MAX_OUTPUT_BYTES,
     SignatureImageRefused,
     prepare_signature,
     target_size,
 )
-from services.gateway.logo_image import LogoRefused, prepare_logo
 
 INK = (200, 0, 0)
 

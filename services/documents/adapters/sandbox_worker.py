@@ -88,6 +88,18 @@ def _signature(request: str) -> tuple[str, bool]:
     return json.dumps({"ok": True, "png": base64.b64encode(png).decode("ascii")}), False
 
 
+def _logo(request: str) -> tuple[str, bool]:
+    """An organisation's logo (pdf/logo_image.py), for the gateway: the rebuilt PNG, or why not."""
+    from services.documents.pdf.logo_image import LogoRefused, prepare_logo
+
+    job = json.loads(request)
+    try:
+        png = prepare_logo(Path(job["path"]).read_bytes())
+    except LogoRefused as exc:
+        return json.dumps({"ok": False, "code": exc.code, "message": exc.message}), False
+    return json.dumps({"ok": True, "png": base64.b64encode(png).decode("ascii")}), False
+
+
 def _build(request: str) -> tuple[str, bool]:
     """The signed PDF (adapters/signed_build.py): the inputs come pickled from the service, which
     is trusted here; nothing travels back but the file and a JSON reply, never a pickle."""
@@ -108,6 +120,7 @@ JOBS: dict[str, Callable[[str], tuple[str, bool]]] = {
     "build": _build,
     "seal": _seal,
     "signature": _signature,
+    "logo": _logo,
 }
 
 

@@ -18,7 +18,6 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from services.documents.api import paths, signing_views, views
-from services.documents.api.multipart import file_part, save_part
 from services.documents.api.paths import SIGNING, D
 from services.documents.commands import attachments, field_attachments
 from services.documents.commands.deps import DEPS
@@ -26,6 +25,7 @@ from services.documents.domain.file_keys import safe_filename
 from shared.context import org_id_of, request_context
 from shared.contracts.attachments import FILE_FIELD, AttachmentListResponse, AttachmentResponse
 from shared.contracts.signing import SigningAttachmentResponse
+from shared.multipart import file_part, save_part
 from shared.web import json_response
 
 PATH = D + "/{id}/attachments"

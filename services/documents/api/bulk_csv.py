@@ -2,7 +2,8 @@
 as a whole, so that one bad row refuses the bulk send before anything is made.
 
 The file: UTF-8 (a byte-order mark is ignored), a header row, then one row per signer. Columns
-`name` and `email` are required, `phone` is optional (names are matched case-insensitively);
+`name` and `email` are required, `phone` and `language` (en, de, fr, es or pt: the signer's
+emails and signing page, docs/languages.md) are optional (names are matched case-insensitively);
 every other column is a prefilled field, named by the field's label or id exactly as `prefill`
 of a template's `use` is keyed. An empty cell leaves a field as the template has it.
 
@@ -24,7 +25,7 @@ from shared.problems import FieldError, Problem
 
 CSV_MAX_BYTES = 512 * 1024
 FILE = "file"
-PERSON_COLUMNS = ("name", "email", "phone")
+PERSON_COLUMNS = ("name", "email", "phone", "language")
 REQUIRED_COLUMNS = ("name", "email")
 
 
@@ -66,7 +67,9 @@ def _header(cells: list[str]) -> list[str]:
             errors.append(FieldError(f"rows.1.{key}", "Column given twice"))
         seen.add(key)
     if errors:
-        raise _refused(errors, "The CSV file's header row is not valid: name,email[,phone][,field label or id…]")
+        raise _refused(
+            errors, "The CSV file's header row is not valid: name,email[,phone][,language][,field label or id…]"
+        )
     return keys
 
 

@@ -13,7 +13,6 @@ from aiohttp import BodyPartReader, web
 from pydantic import ValidationError
 
 from services.documents.api.bulk_csv import CSV_MAX_BYTES, FILE, parse_signers
-from services.documents.api.multipart import MALFORMED_MULTIPART, malformed_multipart, read_capped
 from services.documents.api.routes import page_of, parse_query, respond
 from services.documents.commands.bulk_sends import (
     BulkSendView,
@@ -38,6 +37,7 @@ from shared.contracts.bulk_sends import (
 from shared.contracts.common import PageMeta
 from shared.contracts.routes import BULK_SENDS as B
 from shared.contracts.verify import MULTIPART
+from shared.multipart import MALFORMED_MULTIPART, malformed_multipart, read_capped
 from shared.problems import FieldError, Problem, pydantic_errors
 from shared.web import path_id, read_model
 
@@ -68,7 +68,7 @@ def _detail(view: BulkSendView) -> BulkSendResponse:
 async def create(request: web.Request) -> web.Response:
     body = await read_model(request, BulkSendCreate)
     recipients = [
-        Recipient(Person(s.name, s.email, s.phone), s.prefill, f"signers.{index}.")
+        Recipient(Person(s.name, s.email, s.phone, s.language), s.prefill, f"signers.{index}.")
         for index, s in enumerate(body.signers)
     ]
     return await _created(request, body, recipients)
@@ -129,7 +129,9 @@ async def _csv_form(request: web.Request) -> tuple[BulkSendCsvFields, bytes]:
 async def create_from_csv(request: web.Request) -> web.Response:
     fields, data = await _csv_form(request)
     recipients = [
-        Recipient(Person(r.signer.name, r.signer.email, r.signer.phone), r.signer.prefill, f"rows.{r.row}.")
+        Recipient(
+            Person(r.signer.name, r.signer.email, r.signer.phone, r.signer.language), r.signer.prefill, f"rows.{r.row}."
+        )
         for r in parse_signers(data)
     ]
     return await _created(request, fields, recipients, from_text=True)

@@ -23,6 +23,7 @@ from shared.contracts.campaigns import (
 )
 from shared.contracts.path_params import CAMPAIGN_ID
 from shared.contracts.routes import CAMPAIGNS as C
+from shared.i18n import negotiate
 from shared.web import json_response, path_id, read_model
 
 
@@ -72,7 +73,11 @@ async def submit(request: web.Request) -> web.Response:
     campaign_id = _campaign_id(request)
     body = await read_model(request, CampaignSubmission)
     done = await campaign_submissions.submit(
-        request.app[DEPS], campaign_id, request_context(request), Person(body.name, body.email, body.phone)
+        request.app[DEPS],
+        campaign_id,
+        request_context(request),
+        Person(body.name, body.email, body.phone),
+        browser_language=negotiate(request.headers.get("Accept-Language")),
     )
     answer = CampaignSubmittedResponse(data=CampaignSubmitted(signingUrl=done.signing_url, existing=done.existing))
     return respond(answer)

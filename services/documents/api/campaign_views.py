@@ -33,6 +33,7 @@ def campaign(row: Row, public_url: str) -> responses.Campaign:
         welcomeTitle=row["welcome_title"],
         welcomeMessage=row["welcome_message"],
         redirectUrl=row["redirect_url"],
+        language=row["language"],
         url=public_link(public_url, row["id"]),
     )
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from aiohttp import BodyPartReader, web
 
 from services.documents.adapters.sealing.pkcs12_upload import Pkcs12Refused
-from services.documents.api.multipart import MALFORMED_MULTIPART, malformed_multipart, read_capped
 from services.documents.commands.deps import DEPS
 from services.documents.commands.seal_identity import OrgSeal, upload_identity
 from services.documents.db.seal_repository import CertificateInUse
@@ -20,6 +19,7 @@ from shared.context import org_id_of
 from shared.contracts.seal import CERTIFICATE_PATH, FILE_FIELD, PASSWORD_FIELD, PEM_CHAIN_MEDIA
 from shared.contracts.verify import MULTIPART
 from shared.db import POOL
+from shared.multipart import MALFORMED_MULTIPART, malformed_multipart, read_capped
 from shared.problems import FieldError, Problem
 from shared.service import SETTINGS
 

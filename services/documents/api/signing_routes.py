@@ -10,7 +10,6 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.documents.api import paths, signing_views
-from services.documents.api.multipart import file_part, read_capped
 from services.documents.api.paths import SIGNING as S
 from services.documents.api.pdf_stream import stream_pdf
 from services.documents.api.views import dump
@@ -31,6 +30,7 @@ from shared.contracts.signing import (
     SignRequest,
 )
 from shared.contracts.signing_page import LinkState, LinkStateResponse, SignatureImage, SignatureImageResponse
+from shared.multipart import file_part, read_capped
 from shared.problems import FieldError, Problem
 from shared.web import json_response, read_json, read_model
 

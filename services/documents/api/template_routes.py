@@ -92,7 +92,7 @@ async def use(request: web.Request) -> web.Response:
     if body.send:
         require_granted(request, "documents.send")
     instance = Instance(
-        people=[Person(s.name, s.email, s.phone) for s in body.signers],
+        people=[Person(s.name, s.email, s.phone, s.language) for s in body.signers],
         prefill=body.prefill,
         name=body.name,
         message=body.message,

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from aiohttp import web
 
-from services.documents.api.multipart import file_part, save_part
 from services.documents.api.verify_views import verify_result
 from services.documents.commands.deps import DEPS
 from services.documents.commands.verification import UploadedFile, verify_file
 from shared.contracts.verify import FORM_FIELD, VERIFY_PATH
+from shared.multipart import file_part, save_part
 from shared.service import SETTINGS
 from shared.web import json_response
 

@@ -69,7 +69,11 @@ async def _link_of(deps: Deps, conn: asyncpg.Connection, campaign_id: str, email
     return tokens.signing_url(deps.settings.public_url, token)
 
 
-async def submit(deps: Deps, campaign_id: str, ctx: RequestContext, visitor: Person) -> Submitted:
+async def submit(
+    deps: Deps, campaign_id: str, ctx: RequestContext, visitor: Person, *, browser_language: str | None = None
+) -> Submitted:
+    """`browser_language`: the visitor's Accept-Language, their document's language when the
+    campaign sets none (docs/languages.md)."""
     async with deps.pool.acquire() as conn:
         campaign = await repo.find_public(conn, campaign_id)
     if campaign is None:
@@ -95,6 +99,7 @@ async def submit(deps: Deps, campaign_id: str, ctx: RequestContext, visitor: Per
             people=[visitor],
             origin={"campaign_id": campaign_id},
             otp_method="email" if campaign["require_otp"] else None,
+            language=campaign["language"] or browser_language,
         )
         await make_documents(deps, conn, org_id, _visitor_context(campaign, ctx), template_id, [instance], send=True)
         await repo.count_submission(conn, campaign_id)

@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
-import math
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import asyncpg
 
+from services.documents.adapters.image_jobs import run_image_job
 from services.documents.adapters.sandbox_pool import SandboxPool
 from services.documents.commands.deps import Deps
 from services.documents.commands.field_attachments import own_field
@@ -74,27 +71,11 @@ async def prepare(deps: Deps, token: str, ctx: RequestContext, field_id: str, da
 
 
 async def _in_sandbox(deps: Deps, sandbox: SandboxPool, data: bytes, width: float, height: float) -> bytes:
-    """The decoding in a warm worker of the sandbox pool, under the upload checker's limits, like
-    every other stranger's file (docs/security.md); a worker that dies on the image costs that
-    job only, and the signer is told the image could not be used."""
-    with tempfile.TemporaryDirectory(prefix="countersign-signature-") as workdir:
-        path = Path(workdir) / "upload"
-        await asyncio.to_thread(path.write_bytes, data)
-        request = json.dumps({"path": str(path), "width": width, "height": height})
-        settings = deps.settings
-        outcome = await sandbox.run(
-            "signature",
-            request,
-            timeout_s=settings.pdf_parse_timeout_seconds,
-            memory_mb=settings.pdf_parse_memory_mb,
-            cpu_seconds=max(1, math.ceil(settings.pdf_parse_timeout_seconds)),
-            reply_cap=2 << 20,
-        )
-    try:
-        reply = json.loads(outcome.stdout) if outcome.returncode == 0 and not outcome.stdout_overflow else None
-    except ValueError:
-        reply = None
-    if not isinstance(reply, dict):
+    """The decoding in a warm worker of the sandbox pool, like every other stranger's file
+    (docs/security.md); a worker that dies on the image costs that job only, and the signer is
+    told the image could not be used."""
+    reply = await run_image_job(sandbox, deps.settings, "signature", data, width=width, height=height)
+    if reply is None:
         raise SignatureImageRefused("signature-image-invalid", "The image could not be processed; try another one.")
     if not reply.get("ok"):
         raise SignatureImageRefused(str(reply["code"]), str(reply["message"]))

@@ -58,6 +58,7 @@ class Instance:
     prefix: str = ""  # how problems of this instance are named (a bulk send: "signers.12.")
     email_message: str | None = None  # default: the template's
     prefill_as_text: bool = False  # prefill values came as text (a CSV file): numbers are read from it
+    language: str | None = None  # the document's (a campaign's); its signers' own win over it
 
 
 def template_not_found() -> NotFound:
@@ -104,6 +105,7 @@ def _document_row(
         "expires_at": expires_at,
         "bulk_send_id": instance.origin.get("bulk_send_id"),
         "campaign_id": instance.origin.get("campaign_id"),
+        "language": instance.language,
         **{column: template[column] for column in _SETTINGS},
         **{column: template[column] for column in repo.SHARED_FILE_COLUMNS},
         # The sender as the gateway named them: every row has the same columns for the batch.
@@ -129,6 +131,7 @@ def _signer_rows(document_id: str, planned: Planned) -> list[dict[str, Any]]:
             "email": person.email,
             "name": person.name,
             "phone": person.phone,
+            "language": person.language,
             "role": slot["role"],
             "signing_order": slot["sort_order"],
         }

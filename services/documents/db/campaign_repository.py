@@ -32,6 +32,7 @@ CAMPAIGN_COLUMNS: dict[str, str] = {
     "requireOtp": "require_otp",
     "brandColor": "brand_color",
     "redirectUrl": "redirect_url",
+    "language": "language",
 }
 
 

@@ -36,6 +36,7 @@ class Person:
     name: str
     email: str
     phone: str | None = None
+    language: str | None = None  # the signer's own (docs/languages.md); None: the document's
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,11 @@ const ACCEPT = "image/png,.png,image/jpeg,.jpg,.jpeg";
 
 export function uploadPad(state, onChange) {
   const hintId = uniqueId("hint");
+  // Hidden behind the button, but still a form control: named by the field's title, as every
+  // other control of the editor is, so assistive technology never meets an unnamed file input.
   const input = el("input", {
     type: "file", accept: ACCEPT, class: "visually-hidden", tabindex: "-1", id: uniqueId("signature-file"),
-    "aria-describedby": `${hintId} editor-error`,
+    "aria-labelledby": "editor-title", "aria-describedby": `${hintId} editor-error`,
   });
   const choose = el("button", { type: "button", class: "button", id: "signature-choose", onclick: () => input.click() });
   const status = el("p", { class: "upload__status", "aria-live": "polite" });

@@ -2,10 +2,11 @@
 
     prepare_logo(data) -> bytes   # a PNG of at most 600 x 200, or LogoRefused
 
-The same checks as a signature picture (services/documents/pdf/signature_upload.py): PNG or JPEG
-by magic bytes, no polyglot, decoded with a pixel budget checked before decoding; then turned
-upright and written as a new PNG, transparency kept, so nothing but pixels reaches a signer's
-page or inbox.
+The same checks as a signature picture (signature_upload.py): PNG or JPEG by magic bytes, no
+polyglot, decoded with a pixel budget checked before decoding; then turned upright and written as
+a new PNG, transparency kept, so nothing but pixels reaches a signer's page or inbox. It runs as
+the `logo` job of the sandbox pool (adapters/sandbox_worker.py), for the gateway's PUT
+/api/v1/org/logo (api/logo_routes.py): a stranger's image is never decoded in a service.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ import io
 
 from PIL import Image, ImageOps
 
-from services.documents.pdf.codes import RejectCode, Rejected
-from services.documents.pdf.magic import HEAD_SIZE, detect_type
-from services.documents.pdf.safe_image import open_untrusted
-from services.documents.pdf.signature_upload import ACCEPTED, SignatureImageRefused, check_single_file
+from .codes import RejectCode, Rejected
+from .magic import HEAD_SIZE, detect_type
+from .safe_image import open_untrusted
+from .signature_upload import ACCEPTED, SignatureImageRefused, check_single_file
 
-MAX_BYTES = 512 * 1024  # below MAX_BODY_BYTES: a logo needs no larger body than JSON does
 MAX_PIXELS = 12_000_000
 BOX = (600, 200)  # shown at most 2 rem tall on the page and 40 px in emails, sharp on dense screens
 

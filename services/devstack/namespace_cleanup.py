@@ -141,7 +141,8 @@ async def clean_test_namespaces(settings: Settings) -> list[Cleaned]:
             """The stale namespace a name belongs to, unless anything live or protected covers it."""
             if name_namespace == settings.amqp_namespace or any(_covers(n, name_namespace) for n in live):
                 return None
-            return next((n for n in stale if _covers(n, name_namespace)), None)
+            # The most specific stale namespace: `ns_gw0`'s names are reported under it, not under `ns`.
+            return max((n for n in stale if _covers(n, name_namespace)), key=len, default=None)
 
         queues, exchanges = _broker_names(settings, stale)
         by_namespace = {n: Cleaned(n) for n in stale}

@@ -4,6 +4,7 @@ the test database, and its keys used through the running gateway."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
@@ -406,16 +407,18 @@ async def test_run_starts_everything_restarts_a_killed_service_and_ctrl_c_stops_
 
         proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
         await asyncio.wait_for(proc.wait(), 30)
-        await reader
+        await asyncio.wait_for(reader, 30)  # the output ends when the services have stopped
         assert proc.returncode == 0
         assert lines[-1] == "countersign: stopped"
         for port in (gateway, documents, audit, notifier, s3, smtp):
             with pytest.raises(OSError):
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
     finally:
-        if proc.returncode is None:
-            os.killpg(proc.pid, signal.SIGKILL)  # `run` and every service it started
-            await proc.wait()
+        # `run` and every service it started, even when `run` itself has gone already: services
+        # left behind would hold the output pipe (and the reader) open forever.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        await proc.wait()
         reader.cancel()
         conn = await asyncpg.connect(_with_database(url, "postgres"))
         await conn.execute(f'DROP DATABASE IF EXISTS "{database_name(url)}" WITH (FORCE)')

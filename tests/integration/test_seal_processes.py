@@ -1,15 +1,12 @@
 """The seal in processes of its own (adapters/sealing/seal_processes.py): real worker processes,
-the development TSA over HTTP, verdicts from pyHanko's validator (in a thread: it runs an event
-loop of its own)."""
+the development TSA over HTTP, verdicts from pyHanko's validator."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 from collections.abc import AsyncIterator
 from concurrent.futures.process import BrokenProcessPool
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,18 +17,17 @@ from services.documents.adapters.sealing.seal import SealIdentity
 from services.documents.adapters.sealing.seal_processes import SealProcesses
 from tests.pdf_corpus import LETTER, make_pdf
 from tests.peers import Peers
-from tests.seal_checks import trust_roots, validate_seal
+from tests.seal_checks import async_validate_seal, issued_identity, peers_authority, trust_roots
 
 
 @pytest.fixture(scope="module")
 def ca(peers: Peers) -> CertificateAuthority:
-    return CertificateAuthority.from_pem(peers.pki.ca_cert.read_bytes(), peers.pki.ca_key.read_bytes())
+    return peers_authority(peers)
 
 
 @pytest.fixture(scope="module")
 def identity(ca: CertificateAuthority) -> SealIdentity:
-    issued = ca.issue_seal_certificate("org_test_seal_processes", datetime.now(UTC), 30)
-    return SealIdentity(issued.key_pem, [issued.cert_pem, ca.cert_pem])
+    return issued_identity(ca, "org_test_seal_processes")
 
 
 @pytest.fixture
@@ -58,7 +54,7 @@ async def test_a_worker_seals_with_a_timestamp_and_reports_the_size_to_reuse(
     assert await processes.seal(_original(tmp_path, "second"), second, identity, [], learnt) is None
 
     for sealed in (first, second):
-        status = await asyncio.to_thread(validate_seal, sealed.read_bytes(), trust_roots(ca.cert_pem))
+        status = await async_validate_seal(sealed.read_bytes(), trust_roots(ca.cert_pem))
         assert status.intact and status.valid and status.trusted and status.bottom_line
         assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
         assert status.timestamp_validity is not None and status.timestamp_validity.intact
@@ -76,5 +72,5 @@ async def test_a_worker_killed_costs_one_seal_and_the_next_gets_a_new_one(
 
     sealed = tmp_path / "next-sealed.pdf"
     await processes.seal(_original(tmp_path, "next"), sealed, identity, [], None)
-    status = await asyncio.to_thread(validate_seal, sealed.read_bytes(), trust_roots(ca.cert_pem))
+    status = await async_validate_seal(sealed.read_bytes(), trust_roots(ca.cert_pem))
     assert status.intact and status.valid and status.trusted

@@ -8,16 +8,20 @@ it under that trace (the message headers carry it on to the consumers).
 row is never stranded by a missed notification. It claims rows with `FOR UPDATE SKIP LOCKED` for
 the length of one transaction (`claim_locked`), publishes them all at once with confirms, and marks them published
 in that transaction: several relays never publish one row twice, and a relay that dies before its
-commit leaves the rows to be published again (consumers dedupe by id).
+commit leaves the rows to be published again (consumers dedupe by id). Up to IN_FLIGHT batches
+are on their way at once, each in its own transaction (SKIP LOCKED keeps them apart), so rows
+written while one batch waits for its confirms do not wait for it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Literal
 
 import asyncpg
+from asyncpg.transaction import Transaction
 from opentelemetry.trace import SpanKind
 
 from shared.broker import Broker
@@ -85,16 +89,25 @@ class OutboxRelay:
     # Pause after a failed publish before the next try, so a burst of NOTIFYs while the broker
     # is down does not turn into a busy loop.
     RETRY_SECONDS = 1.0
+    # Batches on their way at once: a row written while a batch waits for the broker's confirms
+    # is claimed and published beside it instead of after it (that wait was the first hop of
+    # send -> audit entry under the lifecycle load). Each holds a pooled connection meanwhile.
+    IN_FLIGHT = 2
 
     def __init__(self, pool: asyncpg.Pool, broker: Broker, schema: str, database_url: str, poll_seconds: float) -> None:
         self._pool = pool
         self._broker = broker
         self._schema = schema
         self._jobs = outbox_jobs(schema)
+        self._in_flight = asyncio.Semaphore(self.IN_FLIGHT)
+        self._batches: set[asyncio.Task[None]] = set()
+        # A batch that failed in the background: the next pass raises it, so the worker pauses.
+        self._failed: BaseException | None = None
+        self._wakeup = Wakeup(database_url, channel_name(schema))
         self._worker = JobWorker(
             f"outbox:{schema}",
             self._pass,
-            wakeup=Wakeup(database_url, channel_name(schema)),
+            wakeup=self._wakeup,
             poll_seconds=poll_seconds,
             error_pause_seconds=self.RETRY_SECONDS,
             logger=log,
@@ -111,18 +124,22 @@ class OutboxRelay:
         """Publish one batch; returns how many rows it published."""
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await jobs.claim_locked(conn, self._jobs, BATCH_SIZE)
-            # All at once, in order on the channel: the broker confirms them together instead of
-            # one round trip (and disk write) after another. One failure rolls the batch back
-            # (those already confirmed go out again; consumers dedupe by id).
-            outcomes = await asyncio.gather(*(self._publish(row) for row in rows), return_exceptions=True)
-            if failed := next((o for o in outcomes if isinstance(o, BaseException)), None):
-                raise failed
-            if rows:
-                await conn.execute(
-                    f"UPDATE {self._schema}.outbox SET published_at = now() WHERE seq = ANY($1::bigint[])",
-                    [r["seq"] for r in rows],
-                )
+            await self._publish_and_mark(conn, rows)
         return len(rows)
+
+    async def _publish_and_mark(self, conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> None:
+        """Inside the claiming transaction: publish the rows, then mark them published."""
+        # All at once, in order on the channel: the broker confirms them together instead of
+        # one round trip (and disk write) after another. One failure rolls the batch back
+        # (those already confirmed go out again; consumers dedupe by id).
+        outcomes = await asyncio.gather(*(self._publish(row) for row in rows), return_exceptions=True)
+        if failed := next((o for o in outcomes if isinstance(o, BaseException)), None):
+            raise failed
+        if rows:
+            await conn.execute(
+                f"UPDATE {self._schema}.outbox SET published_at = now() WHERE seq = ANY($1::bigint[])",
+                [r["seq"] for r in rows],
+            )
 
     async def _publish(self, row: asyncpg.Record) -> None:
         # Parented on the trace of the request that wrote the row, not on this relay's pass.
@@ -139,12 +156,80 @@ class OutboxRelay:
         return total
 
     async def _pass(self) -> float | None | Literal["at once"]:
+        """Claim a batch and publish it in the background, up to IN_FLIGHT at once."""
+        if (failed := self._failed) is not None:
+            self._failed = None
+            raise failed  # the worker logs it and pauses RETRY_SECONDS
+        await self._in_flight.acquire()
+        try:
+            conn = await self._pool.acquire()
+        except BaseException:
+            self._in_flight.release()
+            raise
+        transaction = conn.transaction()
+        try:
+            await transaction.start()
+        except BaseException:
+            await self._release(conn)
+            raise
+        try:
+            rows = await jobs.claim_locked(conn, self._jobs, BATCH_SIZE)
+        except BaseException:
+            await self._end(conn, transaction, commit=False)
+            raise
+        if not rows:
+            await self._end(conn, transaction, commit=True)
+            return None  # wait for a NOTIFY (one that came during this pass returns at once) or the poll
+        batch = asyncio.create_task(self._deliver(conn, transaction, rows))
+        self._batches.add(batch)
+        batch.add_done_callback(self._batches.discard)
         # A full batch leaves more to publish at once; otherwise wait for a NOTIFY or the poll.
-        return AT_ONCE if await self.publish_pending() == BATCH_SIZE else None
+        return AT_ONCE if len(rows) == BATCH_SIZE else None
+
+    async def _deliver(self, conn: asyncpg.Connection, transaction: Transaction, rows: list[asyncpg.Record]) -> None:
+        try:
+            try:
+                await self._publish_and_mark(conn, rows)
+            except BaseException:
+                await self._end(conn, transaction, commit=False)
+                raise
+            await self._end(conn, transaction, commit=True)
+        except Exception as exc:
+            self._failed = exc
+            self._wakeup.set()  # the next pass reports it at once
+
+    async def _end(self, conn: asyncpg.Connection, transaction: Transaction, *, commit: bool) -> None:
+        """Commit (raises if it fails) or roll back the batch's transaction; the connection and
+        the slot go back either way."""
+        try:
+            if commit:
+                await transaction.commit()
+            else:
+                # A connection that broke cannot roll back; the server ends its transaction.
+                with contextlib.suppress(Exception):
+                    await transaction.rollback()
+        finally:
+            await self._release(conn)
+
+    async def _release(self, conn: asyncpg.Connection) -> None:
+        try:
+            await self._pool.release(conn)
+        finally:
+            self._in_flight.release()
 
     async def run(self) -> None:
-        await self._worker.run()
+        try:
+            await self._worker.run()
+        except asyncio.CancelledError:
+            for batch in self._batches:
+                batch.cancel()
+            raise
+        finally:
+            # Stopping: the batches on their way are published and marked; cancelled: they are
+            # cancelled too, and roll back (their rows go out again).
+            if self._batches:
+                await asyncio.gather(*self._batches, return_exceptions=True)
 
     def stop(self) -> None:
-        """End `run` after the batch in flight (a graceful shutdown)."""
+        """End `run` after the batches in flight (a graceful shutdown)."""
         self._worker.stop()

@@ -4,7 +4,8 @@ server while the session's system keeps using the mail sink.
 
 `ScriptedSmtp` is aiosmtpd with a handler that answers RCPT per address: `defer(addr, n)` answers
 451 to the first n attempts, then 250; `refuse(addr)` always 550. Accepted messages are kept
-(parsed) in `accepted`; every RCPT reply in `replies`.
+(parsed) in `accepted`, with the connection each came over in `peers`; every RCPT reply in
+`replies`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class ScriptedHandler:
     refusals: set[str] = field(default_factory=set)
     accepted: list[EmailMessage] = field(default_factory=list)
     replies: list[tuple[str, str]] = field(default_factory=list)
+    # The client address and port of each accepted message: one TCP connection per distinct peer.
+    peers: list[tuple[str, int]] = field(default_factory=list)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
         key = address.lower()
@@ -53,12 +56,13 @@ class ScriptedHandler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = BytesParser(policy=policy.default).parsebytes(envelope.original_content or envelope.content)
         self.accepted.append(parsed)  # type: ignore[arg-type]
+        self.peers.append(tuple(session.peer))
         return "250 Message accepted for delivery"
 
 
 class ScriptedSmtp:
-    def __init__(self) -> None:
-        self.port = free_port()
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()  # a port of its own, or one a stopped server left
         self.handler = ScriptedHandler()
         self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 

@@ -1,5 +1,6 @@
 """What a relying party does with a sealed PDF, for the tests: validate it with pyHanko against a
-trust root it chose, and list it with poppler's `pdfsig` (an independent implementation)."""
+trust root it chose, and list it with poppler's `pdfsig` (an independent implementation); and
+the sealing side's parts: the tests' CA and an identity it issued."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import io
 import shutil
 import subprocess
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 from asn1crypto import x509 as asn1_x509
@@ -16,7 +18,21 @@ from pyhanko.sign.validation import async_validate_pdf_signature, validate_pdf_s
 from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
+from services.documents.adapters.sealing.authority import CertificateAuthority
+from services.documents.adapters.sealing.seal import SealIdentity
 from shared.settings import Settings
+from tests.peers import Peers
+
+
+def peers_authority(peers: Peers) -> CertificateAuthority:
+    """The seal CA the tests' peers run with."""
+    return CertificateAuthority.from_pem(peers.pki.ca_cert.read_bytes(), peers.pki.ca_key.read_bytes())
+
+
+def issued_identity(ca: CertificateAuthority, org_id: str) -> SealIdentity:
+    """A seal identity `ca` issues to `org_id` now, valid for 30 days, with its chain."""
+    issued = ca.issue_seal_certificate(org_id, datetime.now(UTC), 30)
+    return SealIdentity(issued.key_pem, [issued.cert_pem, ca.cert_pem])
 
 
 def trust_roots(pem: bytes) -> list[asn1_x509.Certificate]:

@@ -58,8 +58,7 @@ async def record(conn: asyncpg.Connection, event: Event, geo: GeoLocator) -> Cha
             created_at=occurred_at.astimezone(UTC),
         ),
     )
-    if not await repository.insert_entry(conn, entry):
+    if not await repository.append_entry(conn, entry):  # the entry and the head's move, together
         log.info("event already in the audit trail", extra=log_fields(eventId=str(event.id), type=event.type))
         return None
-    await repository.advance_chain_head(conn, event.documentId, entry.record.position, entry.hash)
     return entry

@@ -22,8 +22,8 @@ SCHEMA = "notifier"
 
 
 async def _mailer_ctx(app: web.Application) -> AsyncIterator[None]:
-    # Nothing is connected up front (a connection is opened per batch), so start-up does not
-    # wait for, or fail on, the SMTP server.
+    # Nothing is connected up front (the first batch opens a session, later ones reuse it), so
+    # start-up does not wait for, or fail on, the SMTP server. drain() closes the idle sessions.
     app[MAILER] = Mailer(app[SETTINGS])
     yield
     await app[MAILER].drain()

@@ -271,3 +271,29 @@ async def test_a_stopping_worker_gives_back_what_it_claimed(
     assert await worker.run_once() == 2
     assert {a: s[:2] for a, s in (await statuses(pool, event)).items()} == {a: ("queued", 0) for a in addresses}
     assert all(smtp.to(a) == [] for a in addresses)
+
+
+async def test_queueing_wakes_the_send_workers_on_commit_and_a_redelivery_does_not(
+    own: tuple[Settings, asyncpg.Pool], pool: asyncpg.Pool
+) -> None:
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    listener = await asyncpg.connect(own[0].database_url)
+    try:
+        await listener.add_listener(repo.CHANNEL, lambda *args: heard.put_nowait(args[2]))
+        event, _ = cancelled(2)
+        async with pool.acquire() as conn, conn.transaction():
+            assert await enqueue_emails(conn, event) == 2
+            # A listener's query ends with any notification committed before it was sent.
+            await listener.execute("SELECT 1")
+            assert heard.empty()  # held until the commit
+        async with asyncio.timeout(10):  # a bound, not a timing assertion
+            assert await heard.get() == repo.CHANNEL
+        await listener.execute("SELECT 1")
+        assert heard.empty()  # two inserts in one transaction: one notification (PostgreSQL folds them)
+
+        async with pool.acquire() as conn, conn.transaction():
+            assert await enqueue_emails(conn, event) == 0  # the same event again queues nothing
+        await listener.execute("SELECT 1")
+        assert heard.empty()  # and wakes nobody
+    finally:
+        await listener.close()

@@ -14,8 +14,10 @@ import aiosmtplib
 import pytest
 
 from services.devstack.mail_sink import ACCEPTED_HEADER, start_mail_sink
+from services.notifier import mailer as mailer_module
 from services.notifier.mailer import Mailer, compose
 from shared.settings import Settings
+from tests.email_peers import ScriptedSmtp
 
 
 def _free_port() -> int:
@@ -86,3 +88,58 @@ async def test_required_tls_is_never_downgraded_to_plain_text(sink: tuple[int, P
     with pytest.raises(aiosmtplib.SMTPException):
         await mailer.send(compose(mailer.sender, "ada@example.com", "Secret", "Must not travel in clear"))
     assert _read_eml(directory) == []
+
+
+@pytest.fixture
+def scripted() -> Iterator[ScriptedSmtp]:
+    server = ScriptedSmtp().start()
+    yield server
+    server.stop()
+
+
+def _mailer(port: int) -> Mailer:
+    return Mailer(Settings(smtp_host="127.0.0.1", smtp_port=port), timeout=5)
+
+
+async def test_batches_one_after_another_share_one_session(scripted: ScriptedSmtp) -> None:
+    mailer = _mailer(scripted.port)
+    for i in range(3):
+        await mailer.send(compose(mailer.sender, f"signer{i}@example.com", f"Invitation {i}", "Please sign."))
+    await mailer.drain()
+
+    assert [len(scripted.to(f"signer{i}@example.com")) for i in range(3)] == [1, 1, 1]
+    assert len(set(scripted.handler.peers)) == 1  # one connection carried all three
+
+
+async def test_a_session_the_server_dropped_is_replaced_before_a_message_is_sent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = ScriptedSmtp().start()
+    mailer = _mailer(first.port)
+    await mailer.send(compose(mailer.sender, "first@example.com", "First", "Please sign."))
+    # The server goes away while the session is idle, and another answers on the port.
+    first.stop()
+    second = ScriptedSmtp(first.port).start()
+    try:
+        monkeypatch.setattr(mailer_module, "PROBE_AFTER_SECONDS", 0.0)  # every idle session is probed
+        await mailer.send(compose(mailer.sender, "second@example.com", "Second", "Please sign."))
+        await mailer.drain()
+        assert [len(second.to("second@example.com")), len(second.to("first@example.com"))] == [1, 0]
+    finally:
+        second.stop()
+    assert len(first.to("first@example.com")) == 1
+
+
+async def test_a_session_a_send_failed_on_is_not_reused(scripted: ScriptedSmtp) -> None:
+    scripted.refuse("gone@example.com")
+    mailer = _mailer(scripted.port)
+    with pytest.raises(aiosmtplib.SMTPRecipientsRefused):
+        await mailer.send(compose(mailer.sender, "gone@example.com", "Refused", "Please sign."))
+    await mailer.send(compose(mailer.sender, "here@example.com", "Accepted", "Please sign."))
+    await mailer.send(compose(mailer.sender, "also@example.com", "Accepted", "Please sign."))
+    await mailer.drain()
+
+    assert scripted.to("gone@example.com") == []
+    assert [len(scripted.to("here@example.com")), len(scripted.to("also@example.com"))] == [1, 1]
+    # The refused one's session was closed; the next two shared a new one.
+    assert len(set(scripted.handler.peers)) == 1

@@ -7,7 +7,7 @@ is read back from the sealed file."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 import pytest
@@ -23,7 +23,7 @@ from services.documents.pdf.pdfa import SRGB_PROFILE
 from tests.integration.test_pdf_signed import certificate, certificate_fonts, is_embedded, text_of
 from tests.pdf_corpus import LETTER, make_pdf
 from tests.peers import Peers
-from tests.seal_checks import trust_roots, validate_seal
+from tests.seal_checks import issued_identity, peers_authority, trust_roots, validate_seal
 
 NOT_PDFA = "The original is not PDF/A; this file does not claim PDF/A conformance."
 
@@ -58,13 +58,12 @@ def declaring(pdf: bytes, part: str, conformance: str, output_components: int | 
 
 @pytest.fixture(scope="module")
 def ca(peers: Peers) -> CertificateAuthority:
-    return CertificateAuthority.from_pem(peers.pki.ca_cert.read_bytes(), peers.pki.ca_key.read_bytes())
+    return peers_authority(peers)
 
 
 @pytest.fixture(scope="module")
 def identity(ca: CertificateAuthority) -> SealIdentity:
-    issued = ca.issue_seal_certificate("org_test_pdfa", datetime.now(UTC), 30)
-    return SealIdentity(issued.key_pem, [issued.cert_pem, ca.cert_pem])
+    return issued_identity(ca, "org_test_pdfa")
 
 
 def signed_and_sealed(original: bytes, identity: SealIdentity) -> tuple[bytes, PdfReader]:

@@ -18,18 +18,17 @@ from services.documents.adapters.sealing.seal import SEAL_FIELD, SealIdentity, r
 from services.documents.adapters.sealing.timestamper import ReusedTimeStamper
 from tests.pdf_corpus import LETTER, make_pdf
 from tests.peers import Peers, free_port
-from tests.seal_checks import pdfsig, trust_roots, validate_seal
+from tests.seal_checks import issued_identity, pdfsig, peers_authority, trust_roots, validate_seal
 
 
 @pytest.fixture(scope="module")
 def ca(peers: Peers) -> CertificateAuthority:
-    return CertificateAuthority.from_pem(peers.pki.ca_cert.read_bytes(), peers.pki.ca_key.read_bytes())
+    return peers_authority(peers)
 
 
 @pytest.fixture(scope="module")
 def identity(ca: CertificateAuthority) -> SealIdentity:
-    issued = ca.issue_seal_certificate("org_test_seal", datetime.now(UTC), 30)
-    return SealIdentity(issued.key_pem, [issued.cert_pem, ca.cert_pem])
+    return issued_identity(ca, "org_test_seal")
 
 
 def test_a_seal_without_a_tsa_is_a_valid_certification_over_the_whole_file(

@@ -7,6 +7,7 @@ handlers as `request.app[DEPS]` and by the workers; a test builds one from its o
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
@@ -53,22 +54,30 @@ def deps_ctx(sealer: Sealer) -> Callable[[web.Application], AsyncIterator[None]]
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         settings = app[SETTINGS]
-        async with aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=20, keepalive_timeout=30), timeout=CALL_TIMEOUT
-        ) as session:
-            audit = InternalClient(
-                session, settings.upstreams("audit"), settings.require_internal_secret(), "documents"
-            )
-            app[DEPS] = Deps(
-                pool=app[POOL],
-                settings=settings,
-                storage=app[STORAGE],
-                checker=Checker(),
-                sealer=sealer,
-                geo=GeoLocator.open(settings.geoip_db_path),
-                audit=AuditChain(audit, settings.audit_head_wait_seconds),
-                sandbox=app.get(SANDBOX),
-            )
-            yield
+        # The seal's processes start in the background (each imports pyHanko): the service is
+        # ready before they are, and the first completions do not pay for starting them.
+        starting = asyncio.create_task(sealer.start())
+        try:
+            async with aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=20, keepalive_timeout=30), timeout=CALL_TIMEOUT
+            ) as session:
+                audit = InternalClient(
+                    session, settings.upstreams("audit"), settings.require_internal_secret(), "documents"
+                )
+                app[DEPS] = Deps(
+                    pool=app[POOL],
+                    settings=settings,
+                    storage=app[STORAGE],
+                    checker=Checker(),
+                    sealer=sealer,
+                    geo=GeoLocator.open(settings.geoip_db_path),
+                    audit=AuditChain(audit, settings.audit_head_wait_seconds),
+                    sandbox=app.get(SANDBOX),
+                )
+                yield
+        finally:
+            # After the completion worker's cleanup (it is appended later): nothing seals now.
+            await asyncio.gather(starting, return_exceptions=True)
+            await sealer.close()
 
     return ctx

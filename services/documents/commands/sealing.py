@@ -2,7 +2,9 @@
 
 The documents app loads one Sealer from its settings when it is created (a missing or broken CA
 stops the service at start-up, not at the first completion) and hands it to the use cases and
-workers in `Deps` (commands/deps.py), like the storage and the upload checker.
+workers in `Deps` (commands/deps.py), like the storage and the upload checker. `from_settings`
+gives it processes of its own to seal in (adapters/sealing/seal_processes.py: one per completion
+that may run at once); a Sealer made without them seals in a thread of the caller's process.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pyhanko.sign.timestamps.api import TimeStamper
 from services.documents.adapters.sealing.authority import AuthorityError, CertificateAuthority
 from services.documents.adapters.sealing.revocation import fetch_crl
 from services.documents.adapters.sealing.seal import reserved_size, seal_file
+from services.documents.adapters.sealing.seal_processes import SealProcesses
 from services.documents.adapters.sealing.timestamper import TimestampClient
 from services.documents.commands.seal_identity import OrgSeal, org_seal
 from shared.secretbox import Keyring
@@ -40,6 +43,9 @@ class Sealer:
     # The seal placeholder's size per certificate (sha256), learnt from the first seal with it
     # (adapters/sealing/seal.py `reserved_size`), so later seals skip pyHanko's dry-run sizing.
     reserved: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    # Where seals run: processes of their own (which keep their own TSA client), or None: a
+    # thread of this process, with `tsa` above.
+    processes: SealProcesses | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.tsa is None and self.tsa_url is not None:
@@ -62,7 +68,18 @@ class Sealer:
             settings.tsa_url or None,
             settings.tsa_timeout_seconds,
             settings.seal_crl_url or None,
+            processes=SealProcesses(
+                settings.completion_concurrency, settings.tsa_url or None, settings.tsa_timeout_seconds
+            ),
         )
+
+    async def start(self) -> None:
+        if self.processes is not None:
+            await self.processes.start()
+
+    async def close(self) -> None:
+        if self.processes is not None:
+            await self.processes.close()
 
     def timestamper(self) -> TimeStamper | None:
         return self.tsa.get() if self.tsa is not None else None
@@ -90,8 +107,17 @@ class Sealer:
         crls: list[bytes] = []
         if self.crl_url and seal.source == "platform":
             crls.append(await fetch_crl(self.crl_url, self.authority.cert, self.tsa_timeout_seconds))
-        stamper = self.tsa.get() if self.tsa is not None else None
         reserved = self.reserved.get(seal.cert_sha256)
+        if self.processes is not None:
+            try:
+                learnt = await self.processes.seal(source, target, seal.identity, crls, reserved)
+            except Exception:
+                self.reserved.clear()  # the worker dropped its TSA client; size afresh too
+                raise
+            if learnt is not None:
+                self.reserved[seal.cert_sha256] = learnt
+            return
+        stamper = self.tsa.get() if self.tsa is not None else None
         try:
             await asyncio.to_thread(seal_file, source, target, seal.identity, stamper, crls, reserved)
             if reserved is None:

@@ -4,7 +4,7 @@ Runs in the consumer's transaction, the one that records the event id in
 `notifier.processed_events`: an email row exists if and only if its event was handled, and a
 redelivered event adds nothing (the consumer skips it, and `(event_id, lower(recipient))` is
 unique besides). Nothing is sent here — SMTP is slow and fails — the send worker does that after
-the commit, woken by the NOTIFY.
+the commit, woken by the NOTIFY each insert makes.
 """
 
 from __future__ import annotations
@@ -53,7 +53,6 @@ async def enqueue_emails(conn: asyncpg.Connection, event: Event) -> int:
             context=context,
         ):
             queued += 1
-    if queued:
-        await repo.notify_workers(conn)
+    if queued:  # each insert woke the send workers (on commit)
         log.info("emails queued", extra=log_fields(eventId=str(event.id), type=event.type, count=queued))
     return queued

@@ -50,13 +50,17 @@ async def insert_email(
     request_id: str | None,
     context: MailContext,
 ) -> bool:
-    """Queue one email; False when this event already has one for this address."""
-    inserted = await conn.fetchval(
-        """INSERT INTO notifier.emails
-               (id, event_id, event_type, kind, org_id, document_id, signer_id, recipient, context, request_id,
-                trace_context)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-           ON CONFLICT DO NOTHING RETURNING true""",
+    """Queue one email and wake the send workers (delivered on commit); False when this event
+    already has one for this address (then neither). One statement: the insert and its NOTIFY
+    were two round trips of the consumer's transaction, on the path of every invitation."""
+    inserted = await conn.fetchrow(
+        f"""WITH inserted AS (
+                INSERT INTO notifier.emails
+                    (id, event_id, event_type, kind, org_id, document_id, signer_id, recipient, context, request_id,
+                     trace_context)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                ON CONFLICT DO NOTHING RETURNING true)
+            SELECT pg_notify('{CHANNEL}', '') FROM inserted""",
         email_id,
         event_id,
         event_type,
@@ -69,7 +73,7 @@ async def insert_email(
         request_id,
         current_carrier(),  # the consumer's span: the send worker continues its trace
     )
-    return bool(inserted)
+    return inserted is not None
 
 
 async def notify_workers(conn: asyncpg.Connection) -> None:

@@ -6,11 +6,12 @@ One pass:
    never claim the same email);
 2. for each, at once, fetch what its kind needs from the documents service (a link or code, in
    memory only) and compose the message — an obsolete one is skipped, an unaddressable one bounced;
-3. open one SMTP connection and send them one by one, recording each outcome right away
-   (`sent` immediately after the server's 250, before the next message).
+3. take one SMTP session (the mailer keeps sessions open across batches) and send them one by
+   one, recording each outcome right away (`sent` immediately after the server's 250, before
+   the next message).
 
 The loop does not wait for a batch to be sent before claiming the next: up to IN_FLIGHT batches
-are delivered at once (each on its own SMTP connection, within the mailer's cap), so an
+are delivered at once (each on its own SMTP session, within the mailer's cap), so an
 invitation queued while a batch is on its way goes out at once rather than after it. Measured
 with bench/invitations.py: the send worker's share of send → SMTP was p50 264 ms, p99 667 ms
 under load, most of it waiting behind the batch in flight and its one-by-one link fetches.

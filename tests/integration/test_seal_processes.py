@@ -1,0 +1,76 @@
+"""The seal in processes of its own (adapters/sealing/seal_processes.py): real worker processes,
+the development TSA over HTTP, verdicts from pyHanko's validator."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import AsyncIterator
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import pytest
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+from services.documents.adapters.sealing.authority import CertificateAuthority
+from services.documents.adapters.sealing.seal import SealIdentity
+from services.documents.adapters.sealing.seal_processes import SealProcesses
+from tests.pdf_corpus import LETTER, make_pdf
+from tests.peers import Peers
+from tests.seal_checks import async_validate_seal, issued_identity, peers_authority, trust_roots
+
+
+@pytest.fixture(scope="module")
+def ca(peers: Peers) -> CertificateAuthority:
+    return peers_authority(peers)
+
+
+@pytest.fixture(scope="module")
+def identity(ca: CertificateAuthority) -> SealIdentity:
+    return issued_identity(ca, "org_test_seal_processes")
+
+
+@pytest.fixture
+async def processes(peers: Peers) -> AsyncIterator[SealProcesses]:
+    running = SealProcesses(1, peers.tsa_url, 5)
+    await running.start()
+    yield running
+    await running.close()
+
+
+def _original(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / f"{text}.pdf"
+    path.write_bytes(make_pdf([LETTER], text=text))
+    return path
+
+
+async def test_a_worker_seals_with_a_timestamp_and_reports_the_size_to_reuse(
+    tmp_path: Path, processes: SealProcesses, ca: CertificateAuthority, identity: SealIdentity
+) -> None:
+    first, second = tmp_path / "first-sealed.pdf", tmp_path / "second-sealed.pdf"
+    learnt = await processes.seal(_original(tmp_path, "first"), first, identity, [], None)
+    assert learnt is not None and learnt > 0
+    # Given the size, the worker skips the dry run and says nothing new.
+    assert await processes.seal(_original(tmp_path, "second"), second, identity, [], learnt) is None
+
+    for sealed in (first, second):
+        status = await async_validate_seal(sealed.read_bytes(), trust_roots(ca.cert_pem))
+        assert status.intact and status.valid and status.trusted and status.bottom_line
+        assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+        assert status.timestamp_validity is not None and status.timestamp_validity.intact
+
+
+async def test_a_worker_killed_costs_one_seal_and_the_next_gets_a_new_one(
+    tmp_path: Path, processes: SealProcesses, ca: CertificateAuthority, identity: SealIdentity
+) -> None:
+    [worker] = processes.pids()
+    os.kill(worker, signal.SIGKILL)
+
+    with pytest.raises(BrokenProcessPool):
+        await processes.seal(_original(tmp_path, "lost"), tmp_path / "lost-sealed.pdf", identity, [], None)
+    assert not (tmp_path / "lost-sealed.pdf").exists()
+
+    sealed = tmp_path / "next-sealed.pdf"
+    await processes.seal(_original(tmp_path, "next"), sealed, identity, [], None)
+    status = await async_validate_seal(sealed.read_bytes(), trust_roots(ca.cert_pem))
+    assert status.intact and status.valid and status.trusted

@@ -3,8 +3,11 @@ the development TSA over HTTP, verdicts from pyHanko's validator."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import signal
+import sys
 from collections.abc import AsyncIterator
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -15,6 +18,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from services.documents.adapters.sealing.authority import CertificateAuthority
 from services.documents.adapters.sealing.seal import SealIdentity
 from services.documents.adapters.sealing.seal_processes import SealProcesses
+from shared.settings import REPO_ROOT
 from tests.pdf_corpus import LETTER, make_pdf
 from tests.peers import Peers
 from tests.seal_checks import async_validate_seal, issued_identity, peers_authority, trust_roots
@@ -74,3 +78,58 @@ async def test_a_worker_killed_costs_one_seal_and_the_next_gets_a_new_one(
     await processes.seal(_original(tmp_path, "next"), sealed, identity, [], None)
     status = await async_validate_seal(sealed.read_bytes(), trust_roots(ca.cert_pem))
     assert status.intact and status.valid and status.trusted
+
+
+# A service that starts two seal workers, writes their pids down, and waits to be killed. (Not to a
+# pipe: the workers inherit the service's stdout, and asyncio's wait() waits for every holder.)
+_SERVICE = """
+import asyncio, os, sys
+from services.documents.adapters.sealing.seal_processes import SealProcesses
+
+async def main():
+    processes = SealProcesses(2, None, 5)
+    await processes.start()
+    with open(sys.argv[1] + ".tmp", "w") as out:
+        out.write(" ".join(map(str, processes.pids())))
+    os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state == "Z"  # dead, waiting for whoever adopted it to reap it
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+async def test_the_workers_die_with_a_service_that_is_killed(tmp_path: Path) -> None:
+    pids = tmp_path / "workers"
+    service = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _SERVICE, str(pids), stdout=asyncio.subprocess.DEVNULL, cwd=REPO_ROOT
+    )
+    try:
+        for _ in range(600):  # bounds, not timing assertions
+            if pids.exists() or service.returncode is not None:
+                break
+            await asyncio.sleep(0.1)
+        workers = [int(pid) for pid in pids.read_text().split()]
+        assert len(workers) == 2 and not any(_gone(pid) for pid in workers)
+        service.kill()  # no shutdown: what a crash or the OOM killer does
+        await service.wait()
+        for _ in range(100):
+            if all(_gone(pid) for pid in workers):
+                break
+            await asyncio.sleep(0.1)
+        assert all(_gone(pid) for pid in workers), workers
+    finally:
+        if service.returncode is None:
+            service.kill()
+            await service.wait()
+        for pid in [int(p) for p in pids.read_text().split()] if pids.exists() else []:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)  # only if the test failed: none should be left

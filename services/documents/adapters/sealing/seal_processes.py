@@ -12,7 +12,10 @@ the length of a seal, so it never runs a job on a stranger's file; it seals only
 build wrote. Each process keeps the process-wide TSA client (timestamper.py: one sizing token, one
 TLS context), as the service did. The workers are started with `spawn` (a fork of a process with
 an event loop and threads is not safe) on the first seals, ignore SIGINT (Ctrl-C stops the service,
-which shuts them down), and exit when the service does (their pipe closes).
+which shuts them down), and die with the service however it ends: a worker holds both ends of the
+executor's pipes, so a killed service would leave it waiting forever; on Linux the kernel sends it
+SIGKILL when the service dies (PR_SET_PDEATHSIG; the executor starts workers from the thread that
+submits, the event loop's, which lives as long as the service).
 
 A worker that dies (killed, out of memory) breaks the executor: that seal fails (the completion
 is retried) and the next one gets a fresh executor.
@@ -21,8 +24,11 @@ is retried) and the next one gets a fresh executor.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import multiprocessing
+import os
 import signal
+import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -35,8 +41,19 @@ from services.documents.adapters.sealing.timestamper import TimestampClient
 _tsa: TimestampClient | None = None
 
 
-def _start(tsa_url: str | None, tsa_timeout_seconds: float) -> None:
+def _die_with(service_pid: int) -> None:
+    """SIGKILL this worker when the service process dies (Linux; elsewhere a graceful stop only)."""
+    if not sys.platform.startswith("linux"):
+        return
+    pr_set_pdeathsig = 1  # <linux/prctl.h>
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != service_pid:  # it died before the line above: nobody would tell us
+        os._exit(1)
+
+
+def _start(service_pid: int, tsa_url: str | None, tsa_timeout_seconds: float) -> None:
     global _tsa
+    _die_with(service_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _tsa = TimestampClient(tsa_url, tsa_timeout_seconds) if tsa_url else None
     # The libraries now, so the first seal does not pay for importing them.
@@ -72,7 +89,7 @@ class SealProcesses:
             self._workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start,
-            initargs=self._initargs,
+            initargs=(os.getpid(), *self._initargs),
         )
 
     def pids(self) -> list[int]:

@@ -20,13 +20,15 @@ run: install
 
 # The suite runs in PYTEST_WORKERS processes (pytest-xdist; each its own database and AMQP
 # namespace): most tests wait on the network, so 3 on 2 cores halves the wall clock. 0: one process.
+# Fewer when PostgreSQL's max_connections cannot hold them (services/devstack/suite_workers.py).
 PYTEST_WORKERS ?= 3
 
 # Before the run: what killed runs left on the broker and in PostgreSQL goes (never a live run's
 # names, nor `make run`'s): docs/running.md, "Test namespaces".
 test: install browser pdfsig
 	@$(VENV)/bin/countersign infra --start --clean-test-namespaces
-	@$(PY) -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	@W=$$($(VENV)/bin/countersign infra --test-workers $(PYTEST_WORKERS)) && \
+	  $(PY) -m pytest -q -n $$W $(PYTEST_ARGS)
 
 # Messages to translate: extract every surface's msgids into shared/locale/<domain>.pot and merge
 # them into each language's .po (new ones empty, changed ones fuzzy: the catalogue test then

@@ -160,6 +160,11 @@ def cmd_infra(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     ensure_infrastructure(settings, start=args.start)
+    if args.test_workers is not None:
+        from services.devstack.suite_workers import suite_workers
+
+        print(suite_workers(settings, args.test_workers))
+        return 0
     if args.clean_test_namespaces:
         from services.devstack.namespace_cleanup import clean_test_namespaces, describe
 
@@ -198,6 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--clean-test-namespaces",
         action="store_true",
         help="delete the queues, exchanges and databases of test runs that are over (killed runs leave them)",
+    )
+    infra.add_argument(
+        "--test-workers",
+        type=int,
+        metavar="N",
+        help="print how many of N test workers PostgreSQL's max_connections allows (0: one process)",
     )
     infra.set_defaults(func=cmd_infra)
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from bench.memory import children, listening_pid
+from bench.memory import children, listening_pid, service_ports
 from shared.settings import Settings
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -69,12 +69,7 @@ class Processes:
 
 def find(settings: Settings) -> Processes | None:
     """The running system's processes, or None when a service is not found on this machine."""
-    ports = {
-        "gateway": settings.gateway_port,
-        "documents": settings.documents_port,
-        "audit": settings.audit_port,
-        "notifier": settings.notifier_port,
-    }
+    ports = service_ports(settings)
     pids = {name: listening_pid(port) for name, port in ports.items()}
     found = {name: pid for name, pid in pids.items() if pid is not None}
     if len(found) != len(ports):

@@ -124,13 +124,13 @@ class MemoryReport:
         return sorted(set(found))
 
 
+def service_ports(settings: Settings) -> dict[str, int]:
+    """Where each service of the running system listens (what finds its process: bench.cpu too)."""
+    return {service: getattr(settings, f"{service}_port") for service in ("gateway", "documents", "audit", "notifier")}
+
+
 def service_pids(settings: Settings) -> dict[str, int]:
-    ports = {
-        "gateway": settings.gateway_port,
-        "documents": settings.documents_port,
-        "audit": settings.audit_port,
-        "notifier": settings.notifier_port,
-    }
+    ports = service_ports(settings)
     pids = {name: listening_pid(port) for name, port in ports.items()}
     missing = [f"{name} (:{ports[name]})" for name, pid in pids.items() if pid is None]
     if missing:

@@ -10,6 +10,7 @@ from services.documents.adapters.storage import STORAGE
 from services.documents.commands.deps import DEPS
 from services.documents.workers.completion import run_completion_pass
 from services.documents.workers.sweeps import run_expiry_pass, run_reminder_pass
+from tests.e2e.seal_setup import sign_typed
 from tests.e2e.test_signing_flow import Flow, flow, signature  # noqa: F401  (flow is a fixture)
 from tests.pdf_corpus import LETTER, make_pdf
 
@@ -32,15 +33,7 @@ async def test_a_failed_build_leaves_the_document_pending_and_is_retried(flow: F
     pdf_key = await flow.db.fetchval("SELECT pdf_key FROM documents.documents WHERE id = $1", doc_id)
     await storage.delete(pdf_key)  # the build will fail: its input is gone (as if S3 were away)
 
-    token = await flow.link(ids["ann@example.com"])
-    field = (await flow.field_ids(doc_id))[0]["id"]
-    await flow.as_signer(
-        "POST",
-        "/sign",
-        200,
-        token,
-        json={"consent": True, "fields": [{"id": field, "value": {"type": "typed", "text": "Ann"}}]},
-    )
+    await sign_typed(flow, doc_id, await flow.link(ids["ann@example.com"]), "Ann")
     deps = flow.system.services["documents"].app[DEPS]
     await run_completion_pass(
         replace(deps, settings=deps.settings.model_copy(update={"completion_lease_seconds": 120}))

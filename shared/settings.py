@@ -125,9 +125,12 @@ class Settings(BaseSettings):
     # dead and retried.
     completion_lease_seconds: int = 120
     # Signed-PDF builds one documents process runs at once (each waits mostly on the audit
-    # service, S3, a sandbox worker and the TSA). Each seal runs in a thread of the service and
-    # holds the GIL while it works: more seals than cores starve the event loop (bench/README.md).
+    # service, S3, a sandbox worker and the TSA), and the seal processes it keeps, one per build:
+    # more seals than cores make them take turns (bench/README.md).
     completion_concurrency: int = Field(default=2, ge=1)
+    # The seal processes' niceness (0-19): a seal is background work, so on busy cores the API
+    # and the event paths (send → invitation, send → audit) go first; on idle cores no effect.
+    seal_nice: int = Field(default=10, ge=0, le=19)
     # How long a signed-PDF build waits for the audit service to record the document's events
     # (the certificate prints the chain head that covers them); then the attempt fails and is
     # retried when its lease ends.

@@ -69,7 +69,10 @@ class Sealer:
             settings.tsa_timeout_seconds,
             settings.seal_crl_url or None,
             processes=SealProcesses(
-                settings.completion_concurrency, settings.tsa_url or None, settings.tsa_timeout_seconds
+                settings.completion_concurrency,
+                settings.tsa_url or None,
+                settings.tsa_timeout_seconds,
+                niceness=settings.seal_nice,
             ),
         )
 

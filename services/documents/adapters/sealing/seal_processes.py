@@ -17,6 +17,12 @@ executor's pipes, so a killed service would leave it waiting forever; on Linux t
 SIGKILL when the service dies (PR_SET_PDEATHSIG; the executor starts workers from the thread that
 submits, the event loop's, which lives as long as the service).
 
+The workers run at a lower CPU priority (`SEAL_NICE`, 10): a seal is background work that nobody
+waits on by the millisecond, while the service and its peers on the same cores are on the paths
+that have latency targets (send → invitation, send → audit entry, the API). When the cores are
+busy, the kernel gives the seal what is left instead of an equal share; when they are idle, it
+runs at full speed.
+
 A worker that dies (killed, out of memory) breaks the executor: that seal fails (the completion
 is retried) and the next one gets a fresh executor.
 """
@@ -51,9 +57,11 @@ def _die_with(service_pid: int) -> None:
         os._exit(1)
 
 
-def _start(service_pid: int, tsa_url: str | None, tsa_timeout_seconds: float) -> None:
+def _start(service_pid: int, niceness: int, tsa_url: str | None, tsa_timeout_seconds: float) -> None:
     global _tsa
     _die_with(service_pid)
+    if niceness:
+        os.nice(niceness)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _tsa = TimestampClient(tsa_url, tsa_timeout_seconds) if tsa_url else None
     # The libraries now, so the first seal does not pay for importing them.
@@ -79,9 +87,9 @@ def _ready() -> None:
 
 
 class SealProcesses:
-    def __init__(self, workers: int, tsa_url: str | None, tsa_timeout_seconds: float) -> None:
+    def __init__(self, workers: int, tsa_url: str | None, tsa_timeout_seconds: float, niceness: int = 0) -> None:
         self._workers = workers
-        self._initargs = (tsa_url, tsa_timeout_seconds)
+        self._initargs = (niceness, tsa_url, tsa_timeout_seconds)
         self._executor = self._new_executor()
 
     def _new_executor(self) -> ProcessPoolExecutor:

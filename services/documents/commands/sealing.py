@@ -17,7 +17,7 @@ import asyncpg
 from pyhanko.sign.timestamps.api import TimeStamper
 
 from services.documents.adapters.sealing.authority import AuthorityError, CertificateAuthority
-from services.documents.adapters.sealing.revocation import fetch_crl
+from services.documents.adapters.sealing.revocation import CrlCache
 from services.documents.adapters.sealing.seal import reserved_size, seal_file
 from services.documents.adapters.sealing.seal_processes import SealProcesses
 from services.documents.adapters.sealing.timestamper import TimestampClient
@@ -36,6 +36,8 @@ class Sealer:
     # Where the platform CA publishes its CRL: named in the certificates it issues, and fetched
     # into every platform seal (PAdES B-LT). None: no revocation data (B-T / B-B).
     crl_url: str | None = None
+    # The CRL above, reused for a few minutes (adapters/sealing/revocation.py).
+    crls: CrlCache | None = field(default=None, repr=False, compare=False)
     # One TSA client for every seal of the process (adapters/sealing/timestamper.py: each seal
     # then asks the TSA once, and no TLS context is built per seal).
     tsa: TimestampClient | None = field(default=None, repr=False, compare=False)
@@ -50,6 +52,8 @@ class Sealer:
     def __post_init__(self) -> None:
         if self.tsa is None and self.tsa_url is not None:
             object.__setattr__(self, "tsa", TimestampClient(self.tsa_url, self.tsa_timeout_seconds))
+        if self.crls is None and self.crl_url is not None:
+            object.__setattr__(self, "crls", CrlCache(self.crl_url, self.authority.cert, self.tsa_timeout_seconds))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Sealer:
@@ -104,12 +108,12 @@ class Sealer:
 
     async def seal(self, pool: asyncpg.Pool, org_id: str, source: Path, target: Path) -> None:
         seal = await self.org_seal(pool, org_id)
-        # B-LT for the platform's own chain, whose CRL we publish (fetched now: unavailable fails
-        # the seal, and completion retries); an organisation's uploaded certificate is sealed
-        # B-T: its chain's revocation sources are not ours to depend on.
+        # B-LT for the platform's own chain, whose CRL we publish (fetched within the last few
+        # minutes: unavailable fails the seal, and completion retries); an organisation's uploaded
+        # certificate is sealed B-T: its chain's revocation sources are not ours to depend on.
         crls: list[bytes] = []
-        if self.crl_url and seal.source == "platform":
-            crls.append(await fetch_crl(self.crl_url, self.authority.cert, self.tsa_timeout_seconds))
+        if self.crls is not None and seal.source == "platform":
+            crls.append(await self.crls.get())
         reserved = self.reserved.get(seal.cert_sha256)
         if self.processes is not None:
             try:

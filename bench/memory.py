@@ -120,8 +120,13 @@ class MemoryReport:
     def failures(self) -> list[str]:
         found = [f"{n} grew {g:.1f} MB during the download" for n, g in self.growth().items() if g > GROWTH_LIMIT_MB]
         for reading in [*self.after_builds, self.before_download]:
-            found += [f"{n} at {mb:.0f} MB" for n, mb in reading.items() if mb >= RSS_LIMIT_MB]
+            found += over_limit(reading)
         return sorted(set(found))
+
+
+def over_limit(reading: dict[str, float], when: str = "") -> list[str]:
+    """The services at or over RSS_LIMIT_MB in one reading, as failure lines."""
+    return [f"{n} at {mb:.0f} MB{' ' + when if when else ''}" for n, mb in reading.items() if mb >= RSS_LIMIT_MB]
 
 
 def service_ports(settings: Settings) -> dict[str, int]:

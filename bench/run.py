@@ -122,9 +122,16 @@ def lifecycle_family(run: Run) -> dict[str, Any]:
     if left := asyncio.run(quiet.wait_for_consumers(run.settings)):
         say(f"consumers still have {left} events queued; measuring anyway")
     args = run.args
-    processes = cpu.find(run.settings)  # None when the system runs elsewhere: no CPU figures then
+    processes = cpu.find(run.settings)  # None when the system runs elsewhere: no CPU or RSS figures then
     before = cpu.read(processes) if processes is not None else None
-    result = lifecycle.run(run.settings, run.gateway, run.api_key, args.lifecycle_clients, args.lifecycle_duration)
+    # Issue 12: every service under 150 MB RSS under the lifecycle load too, not only after builds.
+    rss = memory.Sampler(processes.services) if processes is not None else None
+    if rss is not None:
+        rss.start()
+    try:
+        result = lifecycle.run(run.settings, run.gateway, run.api_key, args.lifecycle_clients, args.lifecycle_duration)
+    finally:
+        peak = rss.stop() if rss is not None else None
     lifecycle.print_result(result, TARGETS)
     found: dict[str, Any] = {"lifecycle": asdict(result)}
     if processes is not None and before is not None:
@@ -132,6 +139,13 @@ def lifecycle_family(run: Run) -> dict[str, Any]:
         found["lifecycle_cpu_s"] = seconds = cpu.spent(before, after)
         found["lifecycle_commits"] = commits = cpu.commits(before, after)
         cpu.print_per_unit(seconds, commits, result.completed, "completed lifecycle")
+    if peak is not None:
+        found["lifecycle_rss_peak_mb"] = {name: round(mb, 1) for name, mb in peak.items()}
+        found["memory_failures"] = over = memory.over_limit(peak, "under the lifecycle load")
+        readings = ", ".join(f"{name} {mb:.1f} MB" for name, mb in peak.items())
+        print(
+            f"  peak RSS under the load: {readings} ({'; '.join(over) or f'every service < {memory.RSS_LIMIT_MB} MB'})"
+        )
     return found
 
 

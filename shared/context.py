@@ -8,6 +8,7 @@ credential matches its caller (constant-time compare); anything else on an inter
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from typing import Literal
@@ -78,7 +79,7 @@ class RequestContext:
                 headers[name] = value
         for attribute, header in _SENDER_HEADERS:
             if text := getattr(self, attribute):
-                headers[header] = quote(text, safe="")
+                headers[header] = _encoded(text)
         return headers
 
 
@@ -123,8 +124,21 @@ def internal_auth_middleware(secret: str) -> object:
     return middleware
 
 
+# The sender's and organisation's names are the same few strings request after request (one
+# key's member, one organisation), and quoting them each time was ~2 % of the gateway's CPU on a
+# proxied read (unquoting, ~1 % of the documents service's): both are pure, so remember them.
+@functools.lru_cache(maxsize=4096)
+def _encoded(text: str) -> str:
+    return quote(text, safe="")
+
+
+@functools.lru_cache(maxsize=4096)
+def _unquoted(value: str) -> str | None:
+    return unquote(value, errors="replace") or None
+
+
 def _decoded(value: str | None) -> str | None:
-    return (unquote(value, errors="replace") or None) if value else None
+    return _unquoted(value) if value else None
 
 
 def _logo(value: str | None) -> str | None:

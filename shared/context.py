@@ -19,7 +19,7 @@ from aiohttp import web
 from shared.callers import H_CALLER, H_SECRET, authenticated_caller, may_call
 from shared.logging import log_fields
 from shared.problems import Problem
-from shared.web import Handler
+from shared.web import PROXIED, Handler
 
 log = logging.getLogger("countersign.internal_auth")
 
@@ -96,6 +96,8 @@ def internal_auth_middleware(secret: str) -> object:
         caller = authenticated_caller(secret, request.headers.get(H_CALLER, ""), request.headers.get(H_SECRET, ""))
         if caller is None:
             raise Problem(401, "This service only accepts requests from Countersign's own services")
+        if caller == "public":
+            request[PROXIED] = True  # the gateway logs it (shared.web.request_id_middleware)
         # Decided on the route that routing matched, not on the path's text: however a path was
         # encoded, what runs is that route's handler, so that is what the caller must be allowed.
         resource = request.match_info.route.resource

@@ -21,6 +21,7 @@ was registered with (`add_internal_route`), and is a 404 to everyone else — ab
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 from collections.abc import Iterable
@@ -43,6 +44,10 @@ RouteKey = tuple[str, str]  # (method, path template), as registered
 INTERNAL_ROUTES: web.AppKey[dict[RouteKey, frozenset[str]]] = web.AppKey("internal_routes", dict)
 
 
+# Derived once per (secret, caller): every internal request presents one and every internal
+# service checks one, and an HMAC per request was ~2 % of both processes' CPU on a proxied read.
+# Six callers, and one secret per process (two while a test switches it): a small bound suffices.
+@functools.lru_cache(maxsize=64)
 def credential(master_secret: str, caller: Caller) -> str:
     digest = hmac.new(master_secret.encode(), f"countersign-caller:{caller}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")

@@ -17,7 +17,6 @@ import asyncio
 import logging
 import re
 import signal
-import uuid
 from typing import Any
 
 from aiohttp import web
@@ -28,7 +27,7 @@ from aiohttp.web_request import BaseRequest
 from shared.logging import log_fields
 from shared.problems import Problem
 from shared.shutdown import grace_of
-from shared.web import REQUEST_ID_HEADER, problem_response
+from shared.web import REQUEST_ID_HEADER, new_request_id, problem_response
 
 log = logging.getLogger("countersign.http")
 
@@ -68,7 +67,7 @@ class ProblemRequestHandler(RequestHandler):
         log.info("unparsable request", extra=log_fields(status=problem.status, reason=type(exc).__name__))
         response = problem_response(problem)
         # No middleware ran, but every answer carries a request id to quote.
-        response.headers[REQUEST_ID_HEADER] = uuid.uuid4().hex
+        response.headers[REQUEST_ID_HEADER] = new_request_id()
         response.force_close()  # the stream's framing cannot be trusted any more
         return response
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -43,6 +43,13 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
 
 READINESS_CHECKS: web.AppKey[dict[str, ReadinessCheck]] = web.AppKey("readiness_checks", dict)
 
+# Set by an internal service's authentication (shared/context.py) on a request the gateway
+# forwarded for a client (caller `public`, credential checked). The gateway's request line, under
+# the same request id, already records that client request, so the service writes a line of its
+# own only when it refused or failed it (4xx/5xx). A second line per proxied read was ~6 % of the
+# documents service's CPU; its time per route stays in the metrics histogram.
+PROXIED: web.RequestKey[bool] = web.RequestKey("countersign.proxied", bool)
+
 
 def dumps(data: Any) -> str:
     return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
@@ -66,14 +73,24 @@ def problem_response(problem: Problem) -> web.Response:
     )
 
 
+def new_request_id() -> str:
+    # 128 random bits as 32 hex digits, the shape uuid4().hex had, without building a UUID
+    # object per request (a sixth of the cost: 0.5 against 2.8 µs; most clients send none).
+    return os.urandom(16).hex()
+
+
 def incoming_request_id(request: web.Request) -> str:
     candidate = request.headers.get(REQUEST_ID_HEADER, "")
-    return candidate if _VALID_REQUEST_ID.match(candidate) else uuid.uuid4().hex
+    return candidate if _VALID_REQUEST_ID.match(candidate) else new_request_id()
+
+
+_TOKEN_SEGMENT = re.compile(r"(/sign(?:ing)?/)[^/]+")
 
 
 def redact_path(path: str) -> str:
     """Signing tokens travel in URLs; they never reach a log line."""
-    return re.sub(r"(/sign(?:ing)?/)[^/]+", r"\1[token]", path)
+    # The substring test first: most paths hold no token, and it is far cheaper than the search.
+    return _TOKEN_SEGMENT.sub(r"\1[token]", path) if "/sign" in path else path
 
 
 @web.middleware
@@ -92,7 +109,7 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
         exc.headers[REQUEST_ID_HEADER] = request_id
         raise
     finally:
-        if request.path not in ("/healthz", "/readyz"):
+        if request.path not in ("/healthz", "/readyz") and (status >= 400 or not request.get(PROXIED)):
             log.info(
                 "request",
                 extra=log_fields(

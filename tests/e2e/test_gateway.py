@@ -206,16 +206,26 @@ async def test_request_id_in_log_lines_of_every_service(api: Api, capture_logs: 
     # The gateway's line for the public path, the documents service's for its internal call.
     assert paths == {"/api/v1/org", "/internal/org-stats"}
 
-    # A proxied request: the same path is logged once by each of the two services.
+    # A proxied request the service answers: one request line, the gateway's (the service's would
+    # repeat it under the same id).
     request_id = "trace-" + uuid.uuid4().hex
-    status, _, _ = await api.request(
+    status, body, _ = await api.request(
         "POST", "/api/v1/documents", json={"name": "Traced"}, headers={"X-Request-Id": request_id}
     )
     assert status == 201
     lines = [line for line in capture_logs if line.get("requestId") == request_id and line["msg"] == "request"]
-    assert [(line["path"], line["status"]) for line in lines] == [("/api/v1/documents", 201)] * 2
+    assert [(line["path"], line["status"]) for line in lines] == [("/api/v1/documents", 201)]
     # No line written while handling it lacks the id.
     assert all(line["requestId"] for line in capture_logs if line.get("path") == "/api/v1/documents")
+
+    # One the service refuses: it logs its own line too, under the id the proxy carried to it (so
+    # the same path and status twice: the harness runs every service in one process).
+    request_id = "trace-" + uuid.uuid4().hex
+    path = f"/api/v1/documents/{body['data']['id']}/send"
+    status, _, _ = await api.request("POST", path, headers={"X-Request-Id": request_id})
+    assert status == 422  # a draft without a file cannot be sent
+    lines = [line for line in capture_logs if line.get("requestId") == request_id and line["msg"] == "request"]
+    assert [(line["path"], line["status"]) for line in lines] == [(path, 422)] * 2
 
 
 # --- problem errors -----------------------------------------------------------------------------

@@ -323,7 +323,7 @@ async def test_run_starts_everything_restarts_a_killed_service_and_ctrl_c_stops_
 
     from tests.scratch import delete_amqp_namespace
 
-    gateway, documents, audit, notifier, s3, smtp = free_ports(6)
+    gateway, documents, audit, notifier, s3, smtp, tsa, *metrics = free_ports(11)
     url = _with_database(prepared.database_url, database_name(prepared.database_url) + "_run")
     namespace = prepared.amqp_namespace + "_run"
     env = cli_env(
@@ -341,6 +341,12 @@ async def test_run_starts_everything_restarts_a_killed_service_and_ctrl_c_stops_
         S3_ENDPOINT_URL=f"http://127.0.0.1:{s3}",
         SMTP_PORT=str(smtp),
         MAIL_SINK_DIR=str(tmp_path / "mail"),
+        # Every port of its own: a `make run` beside the suite holds the defaults (8084, 9180-9183).
+        DEV_TSA_PORT=str(tsa),
+        **{
+            f"{service.upper()}_METRICS_PORT": str(port)
+            for service, port in zip(("gateway", "documents", "audit", "notifier"), metrics, strict=True)
+        },
     )
     # Its own process group, so that a failed test can kill the services with `run` (below).
     proc = await asyncio.create_subprocess_exec(

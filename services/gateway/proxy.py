@@ -94,4 +94,7 @@ def client_session(limit: int = 200) -> aiohttp.ClientSession:
         connector=aiohttp.TCPConnector(limit=limit, keepalive_timeout=30, ttl_dns_cache=DNS_CACHE_SECONDS),
         timeout=aiohttp.ClientTimeout(total=120, sock_connect=5),
         auto_decompress=False,
+        # One session serves every client: a cookie an upstream set while answering one caller
+        # must never ride along on another caller's requests. Nothing keeps cookies.
+        cookie_jar=aiohttp.DummyCookieJar(),
     )

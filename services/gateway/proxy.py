@@ -65,7 +65,6 @@ async def forward(
     async with upstream:
         content_type = upstream.headers.get("Content-Type", "")
         passed = {name: upstream.headers[name] for name in _PASS_RESPONSE_HEADERS if name in upstream.headers}
-        passed.update({k: v for k, v in upstream.headers.items() if k.upper().startswith("X-WP-")})
         if upstream.status == 204:
             return web.Response(status=204)
         if "json" in content_type:

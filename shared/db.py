@@ -50,8 +50,9 @@ async def create_pool(settings: Settings, *, min_size: int | None = None, max_si
         init=_init_connection,
         reset=_keep_session,
         # Connections broken by a PostgreSQL restart are dropped and reopened by the pool;
-        # a bounded lifetime also spreads load after a failover.
-        max_inactive_connection_lifetime=300,
+        # a bounded lifetime also spreads load after a failover, and hands back what a burst
+        # opened (the test suite sets it short: its many pools share one max_connections).
+        max_inactive_connection_lifetime=settings.db_pool_idle_seconds,
         command_timeout=30,
     )
     assert pool is not None

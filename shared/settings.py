@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     database_url: str = "postgresql://postgres@127.0.0.1:5432/countersign"
     db_pool_min: int = 2
     db_pool_max: int = 10
+    # A pool closes a connection (down to db_pool_min) once it has been idle this long.
+    db_pool_idle_seconds: float = Field(default=300, gt=0)
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     # Exchange and queue names are derived from this namespace, so a test run never shares
     # queues with a running `make run`.

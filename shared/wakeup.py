@@ -5,9 +5,11 @@ and by the gateway's API-key cache, which also reads each notification's payload
 fills itself on a fresh connection (`on_listen`) and empties itself when the connection is lost
 (`on_lost`): while nobody listens, nothing may be trusted to be current.
 
-A dedicated LISTEN connection sets an asyncio.Event on each notification and is reopened when
-lost; `wait(timeout)` returns on a notification, on `set()` (shutdown) or after the timeout, so
-a missed notification costs at most one poll interval.
+A LISTEN connection sets an asyncio.Event on each notification and is reopened when lost: one
+connection per database shared by every worker of the process (shared/listen_hub.py), or, for a
+Wakeup that reads payloads, fills itself on the connection or is found by its application_name
+(the key cache), a connection of its own. `wait(timeout)` returns on a notification, on `set()`
+(shutdown) or after the timeout, so a missed notification costs at most one poll interval.
 
 Every wait here is `asyncio.timeout`, never `asyncio.wait_for`: on Python 3.11, `wait_for`
 returns normally when it is cancelled in the same loop iteration as the awaited thing completes
@@ -25,6 +27,7 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
+from shared.listen_hub import ListenHub
 from shared.logging import log_fields
 
 log = logging.getLogger("countersign.wakeup")
@@ -57,14 +60,26 @@ class Wakeup:
         self._server_settings = {"application_name": application_name} if application_name else None
         self._event = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._shares = on_payload is None and on_listen is None and on_lost is None and application_name is None
+        self._hub: ListenHub | None = None
         # Set while the LISTEN connection is open; tests and readiness can wait on it.
         self.listening = asyncio.Event()
 
+    @property
+    def channel(self) -> str:
+        return self._channel
+
     def start(self) -> None:
-        if self._task is None:
+        if self._shares:
+            if self._hub is None:
+                self._hub = ListenHub.join(self._database_url, self)
+        elif self._task is None:
             self._task = asyncio.create_task(self._listen_forever())
 
     async def stop(self) -> None:
+        if self._hub is not None:
+            hub, self._hub = self._hub, None
+            await hub.leave(self)
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)

@@ -17,7 +17,7 @@ from shared.settings import Settings
 from tests.harness import NAMESPACE, System, reset_infrastructure, start_system, test_settings
 from tests.peers import Mailbox, Peers
 
-pytest_plugins = ["tests.spec_coverage_plugin"]
+pytest_plugins = ["tests.spec_coverage_plugin", "tests.wpsigner_gateway"]
 
 _NAMESPACE_LOCK = pytest.StashKey[int]()
 

@@ -17,8 +17,11 @@ import asyncpg
 from shared.migrate import _with_database
 from shared.settings import Settings
 
-# One process peaked at 45 connections (docs/running.md); with room for a replica system's start.
-CONNECTIONS_PER_WORKER = 50
+# A worker's peak, sampled from pg_stat_activity every 0.1 s over a whole `-n 2` run (2026-12-05,
+# bench/README.md): 39, while test_audit_consumer's concurrent appends and its two audit replicas
+# ran beside the idle session system; 35 during the crash test's eight processes. (It was 63
+# before the test gateways, the idle pools and the LISTEN connections were cut down.)
+CONNECTIONS_PER_WORKER = 40
 HEADROOM = 5  # psql, a `make run` beside the tests, the cleaner
 
 

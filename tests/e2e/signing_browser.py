@@ -34,6 +34,10 @@ LAUNCH_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = REPO_ROOT / "var" / "test-artifacts" / "signing-page"
+# After "Signed" or "You declined" the page follows the redirect URL by itself this much later
+# (static/redirect.js): tests move the browser's clock past it (`context.clock.install()`, then
+# `page.clock.fast_forward`) instead of waiting it out.
+REDIRECT_DELAY_MS = 4000
 
 
 # --- browser plumbing -----------------------------------------------------------------------------

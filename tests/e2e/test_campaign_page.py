@@ -11,6 +11,7 @@ import pytest
 from playwright.async_api import BrowserContext, Route, expect
 
 from tests.e2e.signing_browser import (  # noqa: F401  (browser, context: fixtures)
+    REDIRECT_DELAY_MS,
     browser,
     context,
     draw_signature,
@@ -36,6 +37,7 @@ async def test_a_visitor_fills_the_form_signs_their_document_and_is_redirected(
         redirectUrl=THANKS,
     )
     gateway = flow.system.gateway_url
+    await context.clock.install()  # the redirect's delay is skipped (REDIRECT_DELAY_MS)
     page, requests, errors = await watched_page(context)
     arrived: list[str] = []
 
@@ -77,7 +79,8 @@ async def test_a_visitor_fills_the_form_signs_their_document_and_is_redirected(
     await expect(page.get_by_role("heading", name="Signed")).to_be_visible()
     await expect(page.locator("#continue")).to_have_attribute("href", THANKS)
     await shoot(page, "campaign-signed")
-    await page.wait_for_url(THANKS, timeout=15_000)  # followed by itself after a few seconds
+    await page.clock.fast_forward(REDIRECT_DELAY_MS)
+    await page.wait_for_url(THANKS, timeout=15_000)  # followed by itself
     assert arrived == [THANKS]
 
     document = await flow.complete(doc_id)

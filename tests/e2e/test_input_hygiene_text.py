@@ -10,14 +10,13 @@ import pytest
 
 from tests.conftest import Api
 from tests.e2e.test_documents_api import PROBLEM, D, create_document, org_writes
-from tests.e2e.test_wpsigner_api import (  # noqa: F401  (make_wp, wp, wp_gateway: fixtures)
+from tests.e2e.test_wpsigner_api import (  # noqa: F401  (make_wp, wp: fixtures)
     WpClient,
     WpGateway,
     assert_wp_error,
     make_wp,
     put_in_import,
     wp,
-    wp_gateway,
 )
 from tests.pdf_corpus import LETTER, make_pdf
 

@@ -25,6 +25,7 @@ from playwright.async_api import BrowserContext, FrameLocator, Page, Route, expe
 from services.gateway.app import create_app as gateway_app
 from shared.settings import REPO_ROOT
 from tests.e2e.signing_browser import (  # noqa: F401  (browser, context: fixtures)
+    REDIRECT_DELAY_MS,
     browser,
     context,
     invitation_token,
@@ -203,6 +204,7 @@ async def _thanks(route: Route) -> None:
 async def test_after_signing_or_declining_the_signer_lands_on_their_redirect_url(
     flow: Flow, context: BrowserContext, mailbox: Mailbox
 ) -> None:
+    await context.clock.install()  # the redirects' delay is skipped (REDIRECT_DELAY_MS)
     # The signer's own redirectUrl wins over the document's.
     email = unique_email("rob")
     doc_id, ids = await flow.draft(
@@ -220,6 +222,7 @@ async def test_after_signing_or_declining_the_signer_lands_on_their_redirect_url
     await _sign_in(page)
     await expect(page.get_by_role("heading", name="Signed")).to_be_visible()
     await expect(page.locator("#continue")).to_have_attribute("href", "https://crm.example.net/done?deal=7")
+    await page.clock.fast_forward(REDIRECT_DELAY_MS)
     await page.wait_for_url("https://crm.example.net/done?deal=7")
     await expect(page.get_by_role("heading", name="Thanks")).to_be_visible()
     assert [s["status"] for s in (await flow.document(doc_id))["signers"]] == ["completed"]
@@ -240,5 +243,6 @@ async def test_after_signing_or_declining_the_signer_lands_on_their_redirect_url
     await page.locator("#decline-confirm").click()
     await expect(page.get_by_role("heading", name="You declined to sign")).to_be_visible()
     await expect(page.locator("#continue")).to_be_visible()
+    await page.clock.fast_forward(REDIRECT_DELAY_MS)
     await page.wait_for_url("https://docs.example.net/after")
     assert (await flow.document(doc_id))["status"] == "declined"

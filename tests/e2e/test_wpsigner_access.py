@@ -23,7 +23,6 @@ from tests.e2e.test_wpsigner_api import (  # noqa: F401  (fixtures)
     make_wp,
     prepared_document,
     wp,
-    wp_gateway,
 )
 
 pytestmark = pytest.mark.e2e

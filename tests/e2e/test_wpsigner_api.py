@@ -3,8 +3,8 @@
 A gateway is created with the gateway's own `create_app`, pointed at the in-process services,
 with an import directory of its own (WPSIGNER_IMPORT_ROOT); requests carry X-WPS-API-Key and
 X-WPS-API-Secret as the examples do, and every answer is compared with the reference's shape,
-key for key. The helpers here (WpGateway, WpClient, the fixtures) serve the other
-test_wpsigner_* modules too.
+key for key. The helpers here (WpClient, the fixtures) serve the other test_wpsigner_* modules
+too; the gateway itself is tests/wpsigner_gateway.py's, one for the whole test process.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-import socket
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,8 +23,9 @@ import pytest
 
 from services.gateway import credentials
 from tests.conftest import Api
-from tests.harness import RunningService, System, serve
+from tests.harness import System
 from tests.pdf_corpus import LETTER, make_pdf
+from tests.wpsigner_gateway import WpGateway, start_wp_gateway  # noqa: F401  (other modules import them from here)
 
 pytestmark = pytest.mark.e2e
 
@@ -97,32 +96,6 @@ FIELD_KEYS = [
 
 
 # --- support, shared by the test_wpsigner_* modules ---------------------------------------------
-
-
-@dataclass
-class WpGateway:
-    url: str
-    import_root: Path
-    service: RunningService
-
-
-async def start_wp_gateway(system: System, import_root: Path, **settings: Any) -> WpGateway:
-    """Another replica of the gateway (same code, same database and services) with WPsigner settings."""
-    from services.gateway.app import create_app
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    app = create_app(system.settings.model_copy(update={"wpsigner_import_root": import_root, **settings}))
-    service = await serve("gateway-wp", app, sock)
-    return WpGateway(service.url, import_root, service)
-
-
-@pytest.fixture(scope="session")
-async def wp_gateway(system: System, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[WpGateway]:
-    gateway = await start_wp_gateway(system, tmp_path_factory.mktemp("wp-import"))
-    yield gateway
-    await gateway.service.runner.cleanup()
 
 
 @dataclass

@@ -17,7 +17,6 @@ from tests.e2e.test_wpsigner_api import (  # noqa: F401  (fixtures)
     make_wp,
     put_in_import,
     wp,
-    wp_gateway,
 )
 from tests.pdf_corpus import LETTER, make_pdf
 

@@ -17,7 +17,6 @@ from tests.e2e.test_wpsigner_api import (  # noqa: F401  (fixtures)
     assert_wp_error,
     make_wp,
     prepared_document,
-    wp_gateway,
 )
 from tests.harness import System
 

@@ -21,7 +21,6 @@ from tests.e2e.test_wpsigner_api import (  # noqa: F401
     assert_wp_error,
     make_wp,
     start_wp_gateway,
-    wp_gateway,  # noqa: F401  (fixture)
 )
 from tests.harness import System
 

@@ -29,7 +29,6 @@ from tests.e2e.test_wpsigner_api import (  # noqa: F401  (fixtures)
     prepared_document,
     wait_for_audit,
     wp,
-    wp_gateway,
 )
 from tests.harness import System
 

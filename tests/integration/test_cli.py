@@ -22,7 +22,7 @@ import pytest
 
 from shared.migrate import _with_database, database_name
 from shared.settings import Settings
-from tests.harness import System
+from tests.harness import SERVICE_NAMES, System
 
 COUNTERSIGN = str(Path(sys.executable).parent / "countersign")
 ISK = re.compile(r"^isk_[A-Za-z0-9_-]{44}$")
@@ -341,12 +341,9 @@ async def test_run_starts_everything_restarts_a_killed_service_and_ctrl_c_stops_
         S3_ENDPOINT_URL=f"http://127.0.0.1:{s3}",
         SMTP_PORT=str(smtp),
         MAIL_SINK_DIR=str(tmp_path / "mail"),
-        # Every port of its own: a `make run` beside the suite holds the defaults (8084, 9180-9183).
+        # Not the defaults either: a `make run` on this machine holds those.
         DEV_TSA_PORT=str(tsa),
-        **{
-            f"{service.upper()}_METRICS_PORT": str(port)
-            for service, port in zip(("gateway", "documents", "audit", "notifier"), metrics, strict=True)
-        },
+        **{f"{name.upper()}_METRICS_PORT": str(port) for name, port in zip(SERVICE_NAMES, metrics, strict=True)},
     )
     # Its own process group, so that a failed test can kill the services with `run` (below).
     proc = await asyncio.create_subprocess_exec(

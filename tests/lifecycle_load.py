@@ -87,12 +87,19 @@ class LoadClient:
 
     async def effect(self, method: str, path: str, done: Any, **kwargs: Any) -> tuple[int, Any] | None:
         """A request not safe to repeat blindly: after no answer, `done()` (safe reads) says
-        whether it took effect; then None, else it is sent again."""
+        whether it took effect; then None, else it is sent again. The attempt that got no answer
+        may still be running in a live replica and commit after that check: a resent request
+        refused (4xx) is then checked once more, and None when the first one took effect."""
         deadline = asyncio.get_running_loop().time() + STEP_DEADLINE_SECONDS
+        resent = False
         while True:
             try:
-                return await self.call(method, path, **kwargs)
+                status, body = await self.call(method, path, **kwargs)
+                if resent and 400 <= status < 500 and await done():
+                    return None
+                return status, body
             except NoAnswer:
+                resent = True
                 self.retries += 1
                 if await done():
                     return None

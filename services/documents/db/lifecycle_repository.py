@@ -42,6 +42,22 @@ async def signer_by_id(conn: asyncpg.Connection, signer_id: str) -> asyncpg.Reco
     return await conn.fetchrow("SELECT * FROM documents.signers WHERE id = $1", signer_id)
 
 
+async def signer_with_document(
+    conn: asyncpg.Connection, signer_id: str
+) -> tuple[asyncpg.Record, asyncpg.Record] | None:
+    """A signer and their live document as two rows (table rows, decoded like any SELECT's), in
+    one statement: the notifier's link fetches read them one after the other (two round trips,
+    plus BEGIN and COMMIT for the copy link), for every invitation and completion email. No lock:
+    who needs one uses find_document."""
+    row = await conn.fetchrow(
+        """SELECT s AS signer, d AS document FROM documents.signers s
+           JOIN documents.documents d ON d.id = s.document_id AND d.deleted_at IS NULL
+           WHERE s.id = $1""",
+        signer_id,
+    )
+    return None if row is None else (row["signer"], row["document"])
+
+
 async def store_first_token_hash(conn: asyncpg.Connection, signer_id: str, digest: str) -> str | None:
     """Store a token hash for a signer who has none yet (a viewer's first link); returns the hash
     now stored, theirs or one stored before."""

@@ -67,6 +67,19 @@ async def store_first_token_hash(conn: asyncpg.Connection, signer_id: str, diges
     return await conn.fetchval("SELECT token_hash FROM documents.signers WHERE id = $1", signer_id)
 
 
+async def set_tokens(conn: asyncpg.Connection, tokens: list[tuple[str, str, int]]) -> None:
+    """`set_token` for each (signer id, digest, version), in one statement (a send's participants)."""
+    if not tokens:
+        return
+    await conn.execute(
+        """UPDATE documents.signers s SET token_hash = t.digest, token_version = t.version, updated_at = now()
+           FROM unnest($1::text[], $2::text[], $3::int[]) AS t(id, digest, version) WHERE s.id = t.id""",
+        [signer_id for signer_id, _, _ in tokens],
+        [digest for _, digest, _ in tokens],
+        [version for _, _, version in tokens],
+    )
+
+
 async def set_token(conn: asyncpg.Connection, signer_id: str, digest: str, version: int) -> None:
     await conn.execute(
         "UPDATE documents.signers SET token_hash = $2, token_version = $3, updated_at = now() WHERE id = $1",

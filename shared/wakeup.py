@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 
 from shared.logging import log_fields
+from shared.shared_listener import SharedListener, listener_for
 
 log = logging.getLogger("countersign.wakeup")
 
@@ -57,14 +58,31 @@ class Wakeup:
         self._server_settings = {"application_name": application_name} if application_name else None
         self._event = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # No callbacks and no session name of its own: it may share the process's LISTEN session.
+        self._plain = on_payload is None and on_listen is None and on_lost is None and application_name is None
+        self._shared: SharedListener | None = None
         # Set while the LISTEN connection is open; tests and readiness can wait on it.
         self.listening = asyncio.Event()
 
+    @property
+    def channel(self) -> str:
+        return self._channel
+
     def start(self) -> None:
-        if self._task is None:
+        if self._task is not None or self._shared is not None:
+            return
+        if self._plain:
+            # One LISTEN session per process and database for all plain wake-ups: every
+            # listening session costs a transaction per NOTIFY in the database (shared_listener.py).
+            self._shared = listener_for(self._database_url)
+            self._shared.join(self)
+        else:
             self._task = asyncio.create_task(self._listen_forever())
 
     async def stop(self) -> None:
+        if self._shared is not None:
+            shared, self._shared = self._shared, None
+            await shared.leave(self)
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)

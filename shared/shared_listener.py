@@ -40,6 +40,7 @@ def listener_for(database_url: str) -> SharedListener:
 
 
 class SharedListener:
+    # As Wakeup's own connection: probe a silent one, bound the connect, back off while away.
     PROBE_SECONDS = 15.0
     CONNECT_TIMEOUT_SECONDS = 10.0
     MAX_RECONNECT_SECONDS = 10.0
@@ -68,7 +69,8 @@ class SharedListener:
             task, self._task = self._task, None
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-            self._forget()
+            if not self._members:  # nobody joined while it stopped
+                self._forget()
 
     def _notified(self, _conn: object, _pid: int, channel: str, _payload: str) -> None:
         for wakeup in self._members.get(channel, ()):

@@ -65,6 +65,7 @@ class SharedListener:
         self._heard.discard(wakeup)
         if not members:
             self._members.pop(wakeup.channel, None)
+            self._changed.set()  # UNLISTEN it: nobody here waits on it any more
         if not self._members and self._task is not None:
             task, self._task = self._task, None
             task.cancel()
@@ -106,6 +107,9 @@ class SharedListener:
                     if channel not in listened:
                         await conn.add_listener(channel, self._notified)
                         listened.add(channel)
+                for channel in listened - set(self._members):
+                    await conn.remove_listener(channel, self._notified)
+                    listened.discard(channel)
                 for wakeup in {w for members in self._members.values() for w in members} - self._heard:
                     # LISTEN is on before `listening` is set, and a catch-up pass follows.
                     self._heard.add(wakeup)

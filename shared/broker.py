@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from shared.events import Event
 from shared.logging import log_fields, request_id_var
 from shared.metrics import CONSUMER_DEAD_LETTERS, CONSUMER_DELIVERIES, CONSUMER_REDELIVERIES
+from shared.processed import SelfRecording, processed_insert
 from shared.settings import Settings
 from shared.shutdown import Grace
 from shared.tracing import continued, current_carrier
@@ -166,12 +167,19 @@ class Consumer:
     """Consumes one service's queue; runs the handler once per event id.
 
     The handler runs in a transaction that also records the event id in
-    `<schema>.processed_events`; the message is acked only after that commits, so a redelivered
-    event is skipped and a crash before commit means the event is handled again.
+    `<schema>.processed_events` (a `SelfRecording` handler writes that record itself, in its
+    effect's statements: shared/processed.py); the message is acked only after that commits, so
+    a redelivered event is skipped and a crash before commit means the event is handled again.
     """
 
     def __init__(
-        self, broker: Broker, pool: asyncpg.Pool, consumer: str, schema: str, handler: EventHandler, prefetch: int = 20
+        self,
+        broker: Broker,
+        pool: asyncpg.Pool,
+        consumer: str,
+        schema: str,
+        handler: EventHandler | SelfRecording,
+        prefetch: int = 20,
     ) -> None:
         self._broker = broker
         self._pool = pool
@@ -314,15 +322,17 @@ class Consumer:
 
     async def handle_once(self, event: Event) -> bool:
         """Handle the event unless already handled; returns whether the handler ran."""
+        if isinstance(self._handler, SelfRecording):
+            handled = await self._handler.handle(self._pool, event)
+        else:
+            handled = await self._in_transaction(self._handler, event)
+        if not handled:
+            log.info("duplicate event skipped", extra=log_fields(eventId=str(event.id), type=event.type))
+        return handled
+
+    async def _in_transaction(self, handler: EventHandler, event: Event) -> bool:
         async with self._pool.acquire() as conn, conn.transaction():
-            inserted = await conn.fetchval(
-                f"INSERT INTO {self._schema}.processed_events (event_id, event_type) VALUES ($1, $2) "
-                "ON CONFLICT DO NOTHING RETURNING true",
-                event.id,
-                event.type,
-            )
-            if not inserted:
-                log.info("duplicate event skipped", extra=log_fields(eventId=str(event.id), type=event.type))
+            if not await conn.fetchval(processed_insert(self._schema), event.id, event.type):
                 return False
-            await self._handler(conn, event)
+            await handler(conn, event)
             return True

@@ -19,6 +19,7 @@ from shared.db import POOL, check_database, pool_ctx
 from shared.metrics import METRICS, forget_series
 from shared.metrics_server import enable_metrics
 from shared.outbox import OutboxRelay, backlog
+from shared.processed import SelfRecording
 from shared.settings import Settings
 from shared.shutdown import GRACE, Grace, finish_task, grace_of
 from shared.web import add_readiness_check, base_app
@@ -38,7 +39,7 @@ def internal_app(settings: Settings, service: str) -> web.Application:
     return app
 
 
-def consumer_ctx(consumer: str, schema: str, handler: EventHandler):  # type: ignore[no-untyped-def]
+def consumer_ctx(consumer: str, schema: str, handler: EventHandler | SelfRecording):  # type: ignore[no-untyped-def]
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         running = Consumer(app[BROKER], app[POOL], consumer, schema, handler)
         await running.start()

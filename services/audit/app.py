@@ -11,12 +11,12 @@ from aiohttp import web
 
 from services.audit.chain_cover import add_chain_cover_route
 from services.audit.keys import GEO, HTTP
-from services.audit.recorder import record
+from services.audit.recorder import record_once
 from services.audit.routes import add_routes
 from services.audit.wp_internal import add_wp_internal_routes
-from shared.broker import EventHandler
 from shared.events import Event
 from shared.geo import GeoLocator
+from shared.processed import SelfRecording
 from shared.service import consumer_ctx, internal_app
 from shared.settings import Settings
 
@@ -43,11 +43,11 @@ async def _http_ctx(app: web.Application) -> AsyncIterator[None]:
     await app[HTTP].close()
 
 
-def _handler(app: web.Application) -> EventHandler:
-    async def handle(conn: asyncpg.Connection, event: Event) -> None:
-        await record(conn, event, app[GEO])
+def _handler(app: web.Application) -> SelfRecording:
+    async def handle(pool: asyncpg.Pool, event: Event) -> bool:
+        return await record_once(pool, event, app[GEO])
 
-    return handle
+    return SelfRecording(handle)
 
 
 def create_app(settings: Settings) -> web.Application:

@@ -9,6 +9,8 @@ from datetime import datetime
 import asyncpg
 
 from services.audit.chain import GENESIS_HASH, ChainedEntry, EntryRecord
+from shared.events import Event
+from shared.processed import processed_insert
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,23 @@ async def lock_chain_head(conn: asyncpg.Connection, org_id: str, document_id: st
     )
     assert row is not None
     return ChainHead(row["position"], row["hash"])
+
+
+async def claim_and_lock_chain_head(conn: asyncpg.Connection, event: Event, document_id: str) -> ChainHead | None:
+    """`lock_chain_head` and the event's dedupe record in one statement (shared/processed.py):
+    None, and no lock taken, when the event was handled before."""
+    row = await conn.fetchrow(
+        f"""WITH processed AS ({processed_insert("audit", "$4", "$5")})
+           INSERT INTO audit.chain_heads (document_id, org_id, position, hash) SELECT $1, $2, 0, $3 FROM processed
+           ON CONFLICT (document_id) DO UPDATE SET document_id = EXCLUDED.document_id
+           RETURNING position, hash""",
+        document_id,
+        event.orgId,
+        GENESIS_HASH,
+        event.id,
+        event.type,
+    )
+    return None if row is None else ChainHead(row["position"], row["hash"])
 
 
 async def append_entry(conn: asyncpg.Connection, entry: ChainedEntry) -> bool:

@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from services.notifier.emails import add_emails
-from services.notifier.handler import handle
+from services.notifier.handler import HANDLER
 from services.notifier.keys import MAILER
 from services.notifier.mailer import Mailer
-from services.notifier.webhooks import add_routes, delivery_worker_ctx, with_webhooks
+from services.notifier.webhooks import add_routes, delivery_worker_ctx
 from shared.service import SETTINGS, consumer_ctx, internal_app
 from shared.settings import Settings
 
@@ -33,7 +33,7 @@ def create_app(settings: Settings) -> web.Application:
     app = internal_app(settings, "notifier")
     app.cleanup_ctx.append(_mailer_ctx)
     # After the mailer: the consumer's handlers may use it, and cleanup runs in reverse order.
-    app.cleanup_ctx.append(consumer_ctx("notifier", SCHEMA, with_webhooks(handle)))
+    app.cleanup_ctx.append(consumer_ctx("notifier", SCHEMA, HANDLER))
     add_emails(app)  # the email send worker, the notifier's outbox relay (signer.delivery_failed), dead letters
     add_routes(app)
     app.cleanup_ctx.append(delivery_worker_ctx)

@@ -8,7 +8,8 @@ nothing, because another worker owns the job now.
 
 `claim_locked` is the other way to hold a job, for work that fits in one transaction (the outbox
 relay publishes with broker confirms inside it): the row lock is the lease, released by the
-commit or by the connection dying, so nothing needs to expire.
+commit or by the connection dying, so nothing needs to expire. `claim_locked_writing` also
+writes the outcome in the claiming statement, which the rollback of a failed attempt undoes.
 
 SQL in a `JobTable` speaks of the job row as `j`.
 """
@@ -87,6 +88,25 @@ async def claim_locked(conn: asyncpg.Connection, jobs: JobTable, limit: int) -> 
     return await conn.fetch(
         f"""SELECT {jobs.returning} FROM {jobs.table} j WHERE {jobs.due}
             ORDER BY {jobs.order_by} LIMIT $1 FOR UPDATE OF j SKIP LOCKED""",
+        limit,
+    )
+
+
+async def claim_locked_writing(conn: asyncpg.Connection, jobs: JobTable, limit: int, sets: str) -> list[asyncpg.Record]:
+    """`claim_locked` that also writes the outcome (`sets`) on the rows it locks, in one
+    statement, for work whose success is the commit: a rollback undoes the outcome with the lock.
+    (The outbox relay: its claim and its mark were two statements of every batch.) Rows come
+    back in key order."""
+    if not conn.is_in_transaction():
+        raise RuntimeError("claim_locked_writing holds its rows for a transaction; open one first")
+    return await conn.fetch(
+        f"""WITH due AS (
+                SELECT j.{jobs.key} FROM {jobs.table} j WHERE {jobs.due}
+                ORDER BY {jobs.order_by} LIMIT $1 FOR UPDATE OF j SKIP LOCKED),
+            done AS (
+                UPDATE {jobs.table} j SET {sets} FROM due WHERE j.{jobs.key} = due.{jobs.key}
+                RETURNING {jobs.returning})
+            SELECT * FROM done ORDER BY {jobs.key}""",
         limit,
     )
 

@@ -20,12 +20,13 @@ import pytest
 from services.audit import repository
 from services.audit.app import create_app
 from services.audit.chain import GENESIS_HASH, verify_chain
-from services.audit.recorder import record
+from services.audit.recorder import record, record_once
 from shared.broker import Broker, Consumer
 from shared.db import create_pool
 from shared.events import Actor, Event
 from shared.geo import GeoLocator
 from shared.ids import document_id
+from shared.processed import SelfRecording
 from shared.settings import Settings
 from tests.harness import RunningService, _listening_socket, serve
 
@@ -258,6 +259,24 @@ async def test_concurrent_transactions_serialise_on_the_chain_head(prepared, bro
     async with pool.acquire() as conn:
         head = await conn.fetchrow("SELECT position, hash FROM audit.chain_heads WHERE document_id = $1", doc)
     assert (head["position"], head["hash"]) == (24, chain[-1].hash)
+
+
+async def test_the_services_handler_records_each_event_once_under_concurrent_redelivery(prepared, broker, pool):
+    # The service's own handler (record_once: the dedupe record written by the head's lock), each
+    # of 12 events of one document handled twice at the same moment: 12 entries, one chain.
+    geo = GeoLocator.open(prepared.geoip_db_path)
+    consumer = Consumer(broker, pool, "audit", "audit", SelfRecording(lambda p, ev: record_once(p, ev, geo)))
+    doc = document_id()
+    events = [event(doc, "document.updated", {"changes": ["name"]}) for _ in range(12)]
+    ran = await asyncio.gather(*(consumer.handle_once(ev) for ev in events + events))
+    assert sum(ran) == 12
+    chain = await _chain(pool, doc)
+    assert sorted(e.record.event_id for e in chain) == sorted(str(ev.id) for ev in events)
+    assert verify_chain(chain).ok
+    processed = await pool.fetchval(
+        "SELECT count(*) FROM audit.processed_events WHERE event_id = ANY($1::uuid[])", [ev.id for ev in events]
+    )
+    assert processed == 12
 
 
 async def test_stored_entries_cannot_be_altered_or_deleted(audit_replicas, broker, pool):

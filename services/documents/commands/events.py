@@ -18,7 +18,7 @@ import asyncpg
 
 from shared.context import RequestContext
 from shared.events import Actor, Event
-from shared.outbox import record_event
+from shared.outbox import record_event, record_events
 
 SCHEMA = "documents"
 
@@ -29,3 +29,19 @@ async def emit(
     """Must run inside the change's transaction: the change and its event commit together."""
     event = Event(type=event_type, orgId=org_id, documentId=document_id, actor=Actor.from_context(ctx), data=data)
     await record_event(conn, SCHEMA, event)
+
+
+async def emit_all(
+    conn: asyncpg.Connection,
+    ctx: RequestContext,
+    org_id: str,
+    document_id: str,
+    events: list[tuple[str, dict[str, Any]]],
+) -> None:
+    """`emit` for each (type, data), in order, in one statement."""
+    actor = Actor.from_context(ctx)
+    await record_events(
+        conn,
+        SCHEMA,
+        [Event(type=kind, orgId=org_id, documentId=document_id, actor=actor, data=data) for kind, data in events],
+    )

@@ -18,13 +18,13 @@ Events the notifier writes emails from also carry `sender` and the texts an emai
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
-from services.documents.commands.events import emit
+from services.documents.commands.events import emit, emit_all
 from services.documents.commands.mail_context import mail_extras
 from services.documents.domain.payloads import signer_payload
 from shared.context import RequestContext
@@ -59,6 +59,17 @@ async def signer_event(
     payload = {"signer": signer_payload(signer), **data}
     payload |= await mail_extras(conn, document, event_type, payload)  # sender etc., for the emails
     await emit(conn, ctx, document["org_id"], document["id"], event_type, payload)
+
+
+async def signer_events(
+    conn: asyncpg.Connection, ctx: RequestContext, document: Row, signers: Sequence[Row], event_type: str, **data: Any
+) -> None:
+    """`signer_event` for each signer, recorded in one statement (a send's invitations)."""
+    payloads = []
+    for signer in signers:
+        payload = {"signer": signer_payload(signer), **data}
+        payloads.append((event_type, payload | await mail_extras(conn, document, event_type, payload)))
+    await emit_all(conn, ctx, document["org_id"], document["id"], payloads)
 
 
 def stamp(value: datetime | None) -> str | None:

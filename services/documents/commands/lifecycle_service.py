@@ -18,7 +18,7 @@ import asyncpg
 
 from services.documents.commands.deps import Deps
 from services.documents.commands.files import require_verified_file
-from services.documents.commands.lifecycle_events import document_event, signer_event, stamp
+from services.documents.commands.lifecycle_events import document_event, signer_event, signer_events, stamp
 from services.documents.commands.progress import advance
 from services.documents.commands.service import document_not_found, refused
 from services.documents.db import field_repository as fields_repo
@@ -107,11 +107,13 @@ async def send_in(deps: Deps, conn: asyncpg.Connection, org_id: str, ctx: Reques
     if row is None:
         raise await refused(conn, org_id, document_id, Action.SEND)
     participants = [s for s in signers if s["role"] in turns.PARTICIPANT_ROLES]
-    for signer in participants:
-        version = signer["token_version"]
-        await repo.set_token(
-            conn, signer["id"], tokens.token_hash(tokens.signing_token(secret, signer["id"], version)), version
-        )
+    await repo.set_tokens(
+        conn,
+        [
+            (s["id"], tokens.token_hash(tokens.signing_token(secret, s["id"], s["token_version"])), s["token_version"])
+            for s in participants
+        ],
+    )
     await document_event(conn, ctx, row, "document.sent", signers=people(participants))
     await advance(conn, row, ctx)
     return Sent(row["id"], row["status"], len(signers), row["sent_at"])
@@ -153,8 +155,7 @@ async def remind(pool: asyncpg.Pool, org_id: str, ctx: RequestContext, document_
         if due:
             await repo.mark_reminded(conn, [s["id"] for s in due])
             await repo.mark_document_reminded(conn, document_id)
-        for signer in due:
-            await signer_event(conn, ctx, document, signer, "signer.reminded", expiresAt=stamp(document["expires_at"]))
+        await signer_events(conn, ctx, document, due, "signer.reminded", expiresAt=stamp(document["expires_at"]))
         await _unlock_otp(conn, ctx, document, due)
     return Reminded(document_id, len(due))
 

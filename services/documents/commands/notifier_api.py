@@ -18,7 +18,6 @@ import asyncpg
 from services.documents.commands.deps import Deps
 from services.documents.commands.otp_service import live_code
 from services.documents.db import lifecycle_repository as repo
-from services.documents.db import repository as documents_repo
 from services.documents.domain import signer_states, tokens
 from services.documents.domain.errors import Conflicting, Missing, NotFound
 from services.documents.domain.signer_states import SignerAction
@@ -41,13 +40,11 @@ class LiveCode:
 async def _signer_and_document(
     conn: asyncpg.Connection, org_id: str, signer_id: str
 ) -> tuple[asyncpg.Record, asyncpg.Record]:
-    signer = await repo.signer_by_id(conn, signer_id)
-    # Scoped below: the signer's document must be the caller's organisation's.
-    document = (
-        await documents_repo.find_document(conn, signer["document_id"], org_id=None) if signer is not None else None
-    )
-    if signer is None or document is None or document["org_id"] != org_id:
+    found = await repo.signer_with_document(conn, signer_id)
+    # Scoped here: the signer's document must be the caller's organisation's.
+    if found is None or found[1]["org_id"] != org_id:
         raise NotFound("Signer")
+    signer, document = found
     if document["status"] != Status.PENDING:
         raise Conflicting(
             f"The document is {document['status']}; its signing links are dead", code=f"document-{document['status']}"

@@ -13,7 +13,7 @@ from typing import Any
 
 import asyncpg
 
-from services.documents.commands.lifecycle_events import signer_event, stamp
+from services.documents.commands.lifecycle_events import signer_events, stamp
 from services.documents.db import lifecycle_repository as repo
 from services.documents.db import signer_repository as signers_repo
 from services.documents.domain import turns
@@ -29,6 +29,6 @@ async def advance(conn: asyncpg.Connection, document: Mapping[str, Any], ctx: Re
         return await repo.request_completion(conn, document["id"], allowed_from(Action.COMPLETE))
     due = turns.to_activate(document["signing_type"], people)
     if due:
-        for row in await repo.activate(conn, [p.id for p in due]):
-            await signer_event(conn, ctx, document, row, "signer.invited", expiresAt=stamp(document["expires_at"]))
+        invited = await repo.activate(conn, [p.id for p in due])
+        await signer_events(conn, ctx, document, invited, "signer.invited", expiresAt=stamp(document["expires_at"]))
     return False

@@ -88,14 +88,15 @@ def download_url(public_url: str, token: str) -> str:
 async def copy_link(deps: Deps, org_id: str, signer_id: str) -> CopyLink:
     """A participant's link to the signed copy (the notifier's completion emails)."""
     settings = deps.settings
-    async with deps.pool.acquire() as conn, conn.transaction():
-        signer = await repo.signer_by_id(conn, signer_id)
-        # Scoped on the next line: the signer's document must be the caller's organisation's.
-        document = (
-            await documents_repo.find_document(conn, signer["document_id"], org_id=None) if signer is not None else None
-        )
-        if signer is None or document is None or document["org_id"] != org_id:
+    # No transaction: nothing is locked, each statement reads committed rows anyway, and the one
+    # write (a viewer's first hash) is a single conditional UPDATE; BEGIN and COMMIT were two of
+    # this fetch's four round trips, for every completion email.
+    async with deps.pool.acquire() as conn:
+        found = await repo.signer_with_document(conn, signer_id)
+        # Scoped here: the signer's document must be the caller's organisation's.
+        if found is None or found[1]["org_id"] != org_id:
             raise NotFound("Signer")
+        signer, document = found
         days = settings.signed_copy_retention_days
         check_downloadable(document, utcnow(), days)
         token = tokens.signing_token(settings.require_signing_secret(), signer_id, signer["token_version"])

@@ -42,6 +42,22 @@ async def signer_by_id(conn: asyncpg.Connection, signer_id: str) -> asyncpg.Reco
     return await conn.fetchrow("SELECT * FROM documents.signers WHERE id = $1", signer_id)
 
 
+async def signer_with_document(
+    conn: asyncpg.Connection, signer_id: str
+) -> tuple[asyncpg.Record, asyncpg.Record] | None:
+    """A signer and their live document as two rows (table rows, decoded like any SELECT's), in
+    one statement: the notifier's link fetches read them one after the other (two round trips,
+    plus BEGIN and COMMIT for the copy link), for every invitation and completion email. No lock:
+    who needs one uses find_document."""
+    row = await conn.fetchrow(
+        """SELECT s AS signer, d AS document FROM documents.signers s
+           JOIN documents.documents d ON d.id = s.document_id AND d.deleted_at IS NULL
+           WHERE s.id = $1""",
+        signer_id,
+    )
+    return None if row is None else (row["signer"], row["document"])
+
+
 async def store_first_token_hash(conn: asyncpg.Connection, signer_id: str, digest: str) -> str | None:
     """Store a token hash for a signer who has none yet (a viewer's first link); returns the hash
     now stored, theirs or one stored before."""
@@ -49,6 +65,19 @@ async def store_first_token_hash(conn: asyncpg.Connection, signer_id: str, diges
         "UPDATE documents.signers SET token_hash = $2 WHERE id = $1 AND token_hash IS NULL", signer_id, digest
     )
     return await conn.fetchval("SELECT token_hash FROM documents.signers WHERE id = $1", signer_id)
+
+
+async def set_tokens(conn: asyncpg.Connection, tokens: list[tuple[str, str, int]]) -> None:
+    """`set_token` for each (signer id, digest, version), in one statement (a send's participants)."""
+    if not tokens:
+        return
+    await conn.execute(
+        """UPDATE documents.signers s SET token_hash = t.digest, token_version = t.version, updated_at = now()
+           FROM unnest($1::text[], $2::text[], $3::int[]) AS t(id, digest, version) WHERE s.id = t.id""",
+        [signer_id for signer_id, _, _ in tokens],
+        [digest for _, digest, _ in tokens],
+        [version for _, _, version in tokens],
+    )
 
 
 async def set_token(conn: asyncpg.Connection, signer_id: str, digest: str, version: int) -> None:

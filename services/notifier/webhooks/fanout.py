@@ -1,4 +1,4 @@
-"""From events to deliveries: the notifier's consumer hook for webhooks.
+"""From events to deliveries: the notifier consumer's webhook step (services/notifier/handler.py).
 
 For each event, one delivery row per active webhook of the event's organisation that subscribes
 to its type, inserted in the consumer's transaction (the one that records the event id in
@@ -14,14 +14,18 @@ import asyncpg
 from services.notifier.webhooks import delivery_repository as deliveries
 from services.notifier.webhooks import repository as repo
 from services.notifier.webhooks.payload import event_timestamp, webhook_body
-from shared.broker import EventHandler
 from shared.events import Event
 from shared.ids import prefixed_id
 
 
 async def enqueue_deliveries(conn: asyncpg.Connection, event: Event) -> int:
     """Queue the event for every subscribed webhook; returns how many deliveries were queued."""
-    webhook_ids = await repo.subscribed_webhooks(conn, event.orgId, event.type)
+    return await queue_deliveries(conn, event, await repo.subscribed_webhooks(conn, event.orgId, event.type))
+
+
+async def queue_deliveries(conn: asyncpg.Connection, event: Event, webhook_ids: list[str]) -> int:
+    """Queue the event for these webhooks (the consumer looked them up with the event's record,
+    services/notifier/processed.py); returns how many deliveries were queued."""
     if not webhook_ids:
         return 0
     body = webhook_body(event).decode("utf-8")
@@ -33,19 +37,3 @@ async def enqueue_deliveries(conn: asyncpg.Connection, event: Event) -> int:
         ):
             queued += 1
     return queued
-
-
-def with_webhooks(handler: EventHandler) -> EventHandler:
-    """`handler` (the notifier's emails) preceded by the webhook fan-out, in one transaction.
-
-    Neither talks to the outside here: the fan-out inserts delivery rows and the email handler
-    queues emails, both sent by their workers after the commit. So if either fails, the
-    transaction rolls back whole: nothing is queued, the event is not recorded as handled, and it
-    is redelivered.
-    """
-
-    async def handle(conn: asyncpg.Connection, event: Event) -> None:
-        await enqueue_deliveries(conn, event)
-        await handler(conn, event)
-
-    return handle

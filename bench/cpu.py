@@ -6,8 +6,8 @@ family divides it by the completed lifecycles, so versions can be compared on a 
 
 Parts: each service found by the port it listens on (with its descendants, i.e. the sandbox
 workers, and `cutime`/`cstime` of children it has reaped, i.e. recycled workers), the process
-that started them (`countersign run`: the embedded S3 server, the SMTP sink and the development
-TSA run in its threads), the PostgreSQL backends connected to the system's database (a backend
+that started them (`countersign run`: the embedded S3 server and the development TSA run in its
+threads, the SMTP sink in a child process of its own, counted with it), the PostgreSQL backends connected to the system's database (a backend
 that ends between the two readings takes its CPU with it: they are pooled, so few do), and this
 benchmark process itself (the load generator). RabbitMQ is left out: one broker serves every
 stack on a shared machine.
@@ -102,7 +102,9 @@ class Reading:
 def read(processes: Processes) -> Reading:
     parts = {name: tree_seconds(pid) for name, pid in processes.services.items()}
     if processes.supervisor is not None:
-        parts["dev infra (S3, SMTP, TSA)"] = own_seconds(processes.supervisor)
+        services = set(processes.services.values())
+        helpers = [pid for pid in children(processes.supervisor) if pid not in services]  # the SMTP sink
+        parts["dev infra (S3, SMTP, TSA)"] = own_seconds(processes.supervisor) + sum(map(tree_seconds, helpers))
     times = os.times()
     parts["bench client"] = times.user + times.system
     backends, commits = asyncio.run(_database(processes.database))

@@ -1,7 +1,7 @@
 """`countersign run` / `make run`: the whole system on one machine, in the foreground.
 
 Checks PostgreSQL and RabbitMQ, creates and migrates the database, starts the embedded S3 server
-and the SMTP sink, then runs the four services as child processes — REPLICAS of each (replica k
+and the SMTP sink (a process of its own: mail_sink_process.py), then runs the four services as child processes — REPLICAS of each (replica k
 on its service's port + 100 × k, every caller given the internal services' lists). Ctrl-C (or
 SIGTERM) stops all of them gracefully. A service that dies (a crash, a SIGKILL) is started again
 at once; one that keeps dying stops everything with a non-zero exit code (restarts.py).
@@ -25,7 +25,7 @@ from pydantic import SecretStr
 
 from services.devstack.dev_pki import ensure_dev_pki
 from services.devstack.infra import ensure_infrastructure
-from services.devstack.mail_sink import start_mail_sink
+from services.devstack.mail_sink_process import start_mail_sink_process
 from services.devstack.restarts import MAX_EXITS, WINDOW_SECONDS, RestartPolicy
 from services.devstack.s3_server import start_s3_server
 from services.devstack.tsa_server import RunningTsa, start_tsa
@@ -184,7 +184,7 @@ def run(settings: Settings) -> int:
             raise SystemExit(f"{exc}; stop what uses it or set S3_ENDPOINT_URL") from None
         _say(f"S3 (moto) on {settings.s3_endpoint_url}")
     try:
-        mail = start_mail_sink(settings.smtp_host, settings.smtp_port, settings.mail_sink_dir)
+        mail = start_mail_sink_process(settings.smtp_host, settings.smtp_port, settings.mail_sink_dir)
     except Exception as exc:  # e.g. the port was taken since the check
         if s3 is not None:
             s3.stop()

@@ -30,11 +30,9 @@ is retried) and the next one gets a fresh executor.
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import multiprocessing
 import os
 import signal
-import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -42,24 +40,15 @@ from pathlib import Path
 
 from services.documents.adapters.sealing.seal import SealIdentity, reserved_size, seal_file
 from services.documents.adapters.sealing.timestamper import TimestampClient
+from shared.parent_death import die_with_parent
 
 # In each worker process: its TSA client (None without a TSA), made by `_start`.
 _tsa: TimestampClient | None = None
 
 
-def _die_with(service_pid: int) -> None:
-    """SIGKILL this worker when the service process dies (Linux; elsewhere a graceful stop only)."""
-    if not sys.platform.startswith("linux"):
-        return
-    pr_set_pdeathsig = 1  # <linux/prctl.h>
-    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-    if os.getppid() != service_pid:  # it died before the line above: nobody would tell us
-        os._exit(1)
-
-
 def _start(service_pid: int, niceness: int, tsa_url: str | None, tsa_timeout_seconds: float) -> None:
     global _tsa
-    _die_with(service_pid)
+    die_with_parent(service_pid)
     if niceness:
         os.nice(niceness)
     signal.signal(signal.SIGINT, signal.SIG_IGN)

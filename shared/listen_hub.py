@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import ClassVar, Protocol
 
 import asyncpg
@@ -41,11 +42,36 @@ class Member(Protocol):
     def set(self) -> None: ...
 
 
-class ListenHub:
-    PROBE_SECONDS = 15.0  # an idle connection that died without a FIN raises nothing: probe it
-    CONNECT_TIMEOUT_SECONDS = 10.0
-    MAX_RECONNECT_SECONDS = 10.0
+# An idle LISTEN connection that died without a FIN (a network partition) raises no termination
+# callback and would hear nothing for ever: probe it this often.
+PROBE_SECONDS = 15.0
+CONNECT_TIMEOUT_SECONDS = 10.0
+# Reconnect once a second after a working connection broke; back off up to this while the
+# database stays unreachable, so an outage is not a flood of log lines.
+MAX_RECONNECT_SECONDS = 10.0
 
+
+async def keep_listening(
+    listen_once: Callable[[], Awaitable[None]], lost: Callable[[], bool], channels: Callable[[], str]
+) -> None:
+    """Run `listen_once` (which returns or raises only when its connection is gone) again and
+    again until cancelled. `lost()` runs after each end, forgets what the connection held and
+    says whether it had been listening (then the next try is in a second, else backing off)."""
+    delay = 1.0
+    while True:
+        try:
+            await listen_once()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("listener lost; reconnecting", extra=log_fields(channel=channels(), error=repr(exc)))
+        finally:
+            was_listening = lost()
+        delay = 1.0 if was_listening else min(delay * 2, MAX_RECONNECT_SECONDS)
+        await asyncio.sleep(delay)
+
+
+class ListenHub:
     _hubs: ClassVar[dict[tuple[asyncio.AbstractEventLoop, str], ListenHub]] = {}
 
     @classmethod
@@ -85,26 +111,15 @@ class ListenHub:
         await asyncio.gather(task, return_exceptions=True)
 
     async def _listen_forever(self) -> None:
-        delay = 1.0
-        while True:
-            try:
-                await self._listen_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning(
-                    "listener lost; reconnecting", extra=log_fields(channel=",".join(self._members), error=repr(exc))
-                )
-            finally:
-                was_listening = bool(self._listened)
-                self._listened.clear()
-                for members in self._members.values():
-                    for member in members:
-                        member.listening.clear()
-            # Once a second after a working connection broke; backing off while the database
-            # stays unreachable, so an outage is not a flood of log lines.
-            delay = 1.0 if was_listening else min(delay * 2, self.MAX_RECONNECT_SECONDS)
-            await asyncio.sleep(delay)
+        await keep_listening(self._listen_once, self._lost, lambda: ",".join(self._members))
+
+    def _lost(self) -> bool:
+        was_listening = bool(self._listened)
+        self._listened.clear()
+        for members in self._members.values():
+            for member in members:
+                member.listening.clear()
+        return was_listening
 
     async def _listen_once(self) -> None:
         lost = asyncio.Event()
@@ -113,7 +128,7 @@ class ListenHub:
             lost.set()
             self._stir.set()
 
-        async with asyncio.timeout(self.CONNECT_TIMEOUT_SECONDS):
+        async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS):
             conn = await asyncpg.connect(self._database_url)
         try:
             # Called by asyncpg when the socket closes, so a restart is noticed at once rather
@@ -123,7 +138,7 @@ class ListenHub:
                 self._stir.clear()
                 await self._listen_for_newcomers(conn)
                 try:
-                    async with asyncio.timeout(self.PROBE_SECONDS):
+                    async with asyncio.timeout(PROBE_SECONDS):
                         await self._stir.wait()
                 except TimeoutError:
                     await conn.execute("SELECT 1", timeout=5)

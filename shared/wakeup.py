@@ -22,25 +22,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Awaitable, Callable
 
 import asyncpg
 
-from shared.listen_hub import ListenHub
-from shared.logging import log_fields
-
-log = logging.getLogger("countersign.wakeup")
+from shared.listen_hub import CONNECT_TIMEOUT_SECONDS, PROBE_SECONDS, ListenHub, keep_listening
 
 
 class Wakeup:
-    # An idle LISTEN connection that died without a FIN (a network partition) raises no
-    # termination callback and would hear nothing for ever; probe it.
-    PROBE_SECONDS = 15.0
-    CONNECT_TIMEOUT_SECONDS = 10.0
-    # Reconnect once a second after a working connection broke; back off up to this while the
-    # database stays unreachable, so an outage is not a flood of log lines.
-    MAX_RECONNECT_SECONDS = 10.0
+    # Probing and reconnecting as the shared connections do (shared/listen_hub.py).
 
     def __init__(
         self,
@@ -98,20 +88,14 @@ class Wakeup:
         self._event.clear()
 
     async def _listen_forever(self) -> None:
-        delay = 1.0
-        while True:
-            try:
-                await self._listen_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("listener lost; reconnecting", extra=log_fields(channel=self._channel, error=repr(exc)))
-            finally:
-                if self._on_lost is not None:
-                    self._on_lost()
-            delay = 1.0 if self.listening.is_set() else min(delay * 2, self.MAX_RECONNECT_SECONDS)
-            self.listening.clear()
-            await asyncio.sleep(delay)
+        await keep_listening(self._listen_once, self._lost, lambda: self._channel)
+
+    def _lost(self) -> bool:
+        if self._on_lost is not None:
+            self._on_lost()
+        was_listening = self.listening.is_set()
+        self.listening.clear()
+        return was_listening
 
     def _notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         if self._on_payload is not None:
@@ -120,7 +104,7 @@ class Wakeup:
 
     async def _listen_once(self) -> None:
         lost = asyncio.Event()
-        async with asyncio.timeout(self.CONNECT_TIMEOUT_SECONDS):
+        async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS):
             conn = await asyncpg.connect(self._database_url, server_settings=self._server_settings)
         try:
             # Called by asyncpg when the socket closes, so a restart is noticed at once rather
@@ -133,7 +117,7 @@ class Wakeup:
             self._event.set()  # catch up on anything queued while we were not listening
             while not lost.is_set() and not conn.is_closed():
                 with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self.PROBE_SECONDS):
+                    async with asyncio.timeout(PROBE_SECONDS):
                         await lost.wait()
                 if not lost.is_set():
                     await conn.execute("SELECT 1", timeout=5)
